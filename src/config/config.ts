@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { defaultLimits, limitEnvNames, type Limits } from './limits';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  from: string;
+  apiBaseUrl: string | null;
+}
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  isProduction: boolean;
+  port: number;
+  host: string;
+  publicUrl: string;
+  appUrl: string;
+  redirectAllowlist: readonly string[];
+  /** null: embedded PostgreSQL (PGlite) in dataDir. */
+  databaseUrl: string | null;
+  databaseSchema: string | null;
+  databasePoolSize: number;
+  /** null: in-process key-value store. */
+  redisUrl: string | null;
+  redisKeyPrefix: string;
+  /** PEM or JWK strings; the first signs. null: generated into dataDir (development only). */
+  jwtPrivateKeys: readonly string[] | null;
+  /** HMAC key for codes and tokens at rest. null: generated into dataDir (development only). */
+  secretKey: string | null;
+  smtpUrl: string | null;
+  mailFrom: string;
+  twilio: TwilioConfig | null;
+  trustProxy: number;
+  dataDir: string;
+  logLevel: string;
+  productName: string;
+  magicLinkPath: string;
+  passwordResetPath: string;
+  limits: Readonly<Limits>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const url = (name: string) =>
+  z.string().refine((v) => {
+    try {
+      new URL(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, `${name} must be an absolute URL`);
+
+const optional = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
+const baseSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: url('PUBLIC_URL').optional(),
+  APP_URL: url('APP_URL').default('http://localhost:3000'),
+  REDIRECT_ALLOWLIST: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+    .optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'DATABASE_SCHEMA must be a plain identifier').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+  REDIS_KEY_PREFIX: z.string().default('warden:'),
+  JWT_PRIVATE_KEY: z.string().optional(),
+  WARDEN_SECRET: z.string().min(32, 'WARDEN_SECRET must be at least 32 characters').optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').optional(),
+  MAIL_FROM: z.string().default('Warden <no-reply@localhost>'),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM: z.string().optional(),
+  TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  PRODUCT_NAME: z.string().min(1).max(60).default('Warden'),
+  MAGIC_LINK_PATH: z.string().startsWith('/', 'MAGIC_LINK_PATH must start with /').default('/auth/magic-link'),
+  PASSWORD_RESET_PATH: z.string().startsWith('/', 'PASSWORD_RESET_PATH must start with /').default('/auth/reset-password'),
+});
+
+/** Splits JWT_PRIVATE_KEY into its keys: several PEM blocks, a JSON JWK, a JSON array of JWKs or a JWK Set. */
+export function splitPrivateKeys(raw: string): string[] {
+  const text = raw.trim();
+  if (text.startsWith('{') || text.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ConfigError('JWT_PRIVATE_KEY: not valid JSON');
+    }
+    const list = Array.isArray(parsed)
+      ? parsed
+      : parsed && typeof parsed === 'object' && Array.isArray((parsed as { keys?: unknown }).keys)
+        ? (parsed as { keys: unknown[] }).keys
+        : [parsed];
+    return list.map((k) => JSON.stringify(k));
+  }
+  const pems = text.replace(/\\n/g, '\n').match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g);
+  if (!pems) throw new ConfigError('JWT_PRIVATE_KEY: expected a PEM private key or a JWK');
+  return pems;
+}
+
+function origin(value: string, name: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    throw new ConfigError(`${name}: "${value}" is not a URL`);
+  }
+}
+
+/** Reads and validates configuration once. The only reader of process.env in Warden. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const cleaned: Record<string, string | undefined> = {};
+  for (const key of Object.keys(baseSchema.shape)) cleaned[key] = optional(env[key]);
+  const parsed = baseSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'config');
+    throw new ConfigError(`${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+
+  const limits = { ...defaultLimits } as Limits;
+  for (const key of Object.keys(limitEnvNames) as (keyof Limits)[]) {
+    const name = limitEnvNames[key];
+    const raw = optional(env[name]);
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}: must be a whole number ≥ 0, got "${raw}"`);
+    limits[key] = n;
+  }
+  if (limits.bcryptCost < 4 || limits.bcryptCost > 15) throw new ConfigError('BCRYPT_COST: must be between 4 and 15');
+  if (limits.otpLength < 6 || limits.otpLength > 10) throw new ConfigError('OTP_LENGTH: must be between 6 and 10');
+  if (limits.otpMaxAttempts < 1) throw new ConfigError('OTP_MAX_ATTEMPTS: must be at least 1');
+
+  const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
+  if (twilioSet > 0 && twilioSet < 3) {
+    const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'].find((k) => !cleaned[k]);
+    throw new ConfigError(`${missing}: required when any Twilio setting is given`);
+  }
+
+  const isProduction = e.NODE_ENV === 'production';
+  if (isProduction) {
+    const required: [string, unknown][] = [
+      ['DATABASE_URL', e.DATABASE_URL],
+      ['REDIS_URL', e.REDIS_URL],
+      ['JWT_PRIVATE_KEY', e.JWT_PRIVATE_KEY],
+      ['WARDEN_SECRET', e.WARDEN_SECRET],
+      ['SMTP_URL', e.SMTP_URL],
+    ];
+    for (const [name, value] of required) {
+      if (!value) throw new ConfigError(`${name}: required when NODE_ENV=production (no embedded default in production)`);
+    }
+  }
+
+  const appUrl = e.APP_URL.replace(/\/$/, '');
+  const allowlist = (e.REDIRECT_ALLOWLIST ?? appUrl)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => origin(s, 'REDIRECT_ALLOWLIST'));
+
+  const config: Config = {
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    appUrl,
+    redirectAllowlist: Object.freeze(allowlist),
+    databaseUrl: e.DATABASE_URL ?? null,
+    databaseSchema: e.DATABASE_SCHEMA ?? null,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL ?? null,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    jwtPrivateKeys: e.JWT_PRIVATE_KEY ? Object.freeze(splitPrivateKeys(e.JWT_PRIVATE_KEY)) : null,
+    secretKey: e.WARDEN_SECRET ?? null,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    twilio:
+      e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
+        ? {
+            accountSid: e.TWILIO_ACCOUNT_SID,
+            authToken: e.TWILIO_AUTH_TOKEN,
+            from: e.TWILIO_FROM,
+            apiBaseUrl: e.TWILIO_API_BASE_URL ?? null,
+          }
+        : null,
+    trustProxy: e.TRUST_PROXY,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    productName: e.PRODUCT_NAME,
+    magicLinkPath: e.MAGIC_LINK_PATH,
+    passwordResetPath: e.PASSWORD_RESET_PATH,
+    limits: Object.freeze(limits),
+  };
+  return Object.freeze(config);
+}
+
+/** One line per embedded default in use, telling what to set instead. */
+export function developmentWarnings(config: Config): string[] {
+  const lines: string[] = [];
+  if (!config.databaseUrl) lines.push(`DATABASE_URL not set: using embedded PostgreSQL (PGlite) in ${config.dataDir}/pglite`);
+  if (!config.redisUrl) lines.push('REDIS_URL not set: using the in-process key-value store (one instance only)');
+  if (!config.jwtPrivateKeys) lines.push(`JWT_PRIVATE_KEY not set: using a signing key generated into ${config.dataDir}/`);
+  if (!config.secretKey) lines.push(`WARDEN_SECRET not set: using a secret generated into ${config.dataDir}/`);
+  if (!config.smtpUrl) lines.push(`SMTP_URL not set: mails are printed to the log and kept in ${config.dataDir}/outbox`);
+  if (!config.twilio) lines.push(`TWILIO_* not set: texts are printed to the log and kept in ${config.dataDir}/outbox`);
+  return lines;
+}

@@ -1,0 +1,25 @@
+/** True for errors that mean "PostgreSQL cannot be reached" rather than a bug in a query. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const e = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code)) return true;
+  // 08xxx connection exceptions, 57P0x admin/crash shutdown, 53300 too many connections.
+  if (/^(08|57P0)/.test(code) || code === '53300') return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Cannot use a pool after calling end|read ECONNRESET|connect ECONNREFUSED/i.test(
+      message,
+    )
+  )
+    return true;
+  if (e.driverError && e.driverError !== error) return isDatabaseUnavailable(e.driverError);
+  if (e.cause && e.cause !== error) return isDatabaseUnavailable(e.cause);
+  return false;
+}
+
+/** PostgreSQL unique_violation (23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return !!e && (e.code === '23505' || e.driverError?.code === '23505');
+}

@@ -1,0 +1,42 @@
+import type { MailTransport } from './mail-transport';
+import {
+  accountExistsMail,
+  codeMail,
+  magicLinkMail,
+  passwordChangedMail,
+  passwordResetMail,
+  type CodePurpose,
+} from './templates/templates';
+
+const minutesUntil = (expiresAt: Date, now: Date) => Math.max(1, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
+
+/** What Warden mails. How it is delivered is the transport's business. */
+export class Mailer {
+  constructor(
+    private readonly transport: MailTransport,
+    private readonly options: { productName: string; appUrl: string; now: () => Date },
+  ) {}
+
+  sendCode(to: string, purpose: CodePurpose, code: string, expiresAt: Date): Promise<void> {
+    return this.transport.send({ to, ...codeMail(this.options.productName, purpose, code, minutesUntil(expiresAt, this.options.now())) });
+  }
+
+  sendAccountExistsNotice(to: string): Promise<void> {
+    return this.transport.send({ to, ...accountExistsMail(this.options.productName, this.options.appUrl) });
+  }
+
+  sendMagicLink(to: string, link: string, expiresAt: Date): Promise<void> {
+    return this.transport.send({ to, ...magicLinkMail(this.options.productName, link, minutesUntil(expiresAt, this.options.now())) });
+  }
+
+  sendPasswordReset(to: string, code: string, link: string, expiresAt: Date): Promise<void> {
+    return this.transport.send({
+      to,
+      ...passwordResetMail(this.options.productName, code, link, minutesUntil(expiresAt, this.options.now())),
+    });
+  }
+
+  sendPasswordChanged(to: string): Promise<void> {
+    return this.transport.send({ to, ...passwordChangedMail(this.options.productName) });
+  }
+}

@@ -1,0 +1,38 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { MailMessage, MailTransport } from './mail-transport';
+import { WardenError } from '../errors/warden-error';
+
+/** Sends through any SMTP server (SMTP_URL) with nodemailer, pooled. */
+export class SmtpTransport implements MailTransport {
+  private readonly transporter: Transporter;
+
+  constructor(smtpUrl: string, private readonly from: string) {
+    const url = new URL(smtpUrl);
+    this.transporter = nodemailer.createTransport({
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
+      secure: url.protocol === 'smtps:',
+      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+      pool: true,
+      maxConnections: 5,
+      connectionTimeout: 5000,
+      greetingTimeout: 5000,
+      socketTimeout: 10_000,
+      // Local catchers (Mailpit, tests) speak plain SMTP; real relays negotiate STARTTLS.
+      ignoreTLS: url.searchParams.get('tls') === 'off',
+      tls: { rejectUnauthorized: url.searchParams.get('tls') !== 'insecure' },
+    });
+  }
+
+  async send(message: MailMessage): Promise<void> {
+    try {
+      await this.transporter.sendMail({ from: this.from, ...message });
+    } catch (cause) {
+      throw WardenError.unavailable('smtp', cause);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transporter.close();
+  }
+}

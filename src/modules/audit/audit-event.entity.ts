@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** What happened, to whom, from where. Never holds a password, code or token. */
+@Entity({ name: 'audit_events' })
+@Index('audit_events_user_id_created_at_idx', ['userId', 'createdAt'])
+export class AuditEventEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  /** noun.past_verb, e.g. otp.sent, session.revoked */
+  @Column('text')
+  event: string;
+
+  @Column('text')
+  outcome: 'success' | 'failure';
+
+  @Column('uuid', { nullable: true })
+  userId: string | null;
+
+  @Column('text', { nullable: true })
+  ip: string | null;
+
+  @Column('text', { nullable: true })
+  userAgent: string | null;
+
+  @Column('jsonb', { default: () => "'{}'::jsonb" })
+  data: Record<string, unknown>;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,25 @@
+/** Audit event names: noun.past_verb. */
+export const AuditEvents = {
+  userSignedUp: 'user.signed_up',
+  signupDuplicateAttempted: 'signup.duplicate_attempted',
+  loginPasswordChecked: 'login.password_checked',
+  otpSent: 'otp.sent',
+  otpResent: 'otp.resent',
+  otpVerified: 'otp.verified',
+  otpFailed: 'otp.failed',
+  sessionCreated: 'session.created',
+  sessionRefreshed: 'session.refreshed',
+  sessionRevoked: 'session.revoked',
+  refreshReuseDetected: 'session.reuse_detected',
+  magicLinkSent: 'magic_link.sent',
+  magicLinkRequested: 'magic_link.requested',
+  magicLinkUsed: 'magic_link.used',
+  magicLinkFailed: 'magic_link.failed',
+  passwordResetRequested: 'password_reset.requested',
+  passwordResetSent: 'password_reset.sent',
+  passwordResetCompleted: 'password_reset.completed',
+  passwordResetFailed: 'password_reset.failed',
+  userCreatedFromPhone: 'user.created_from_phone',
+} as const;
+
+export type AuditEventName = (typeof AuditEvents)[keyof typeof AuditEvents];

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditEventEntity } from './audit-event.entity';
+import type { AuditEventName } from './audit-events';
+import type { RequestMeta } from '../../http/request-meta';
+
+export interface AuditRecord {
+  event: AuditEventName;
+  outcome?: 'success' | 'failure';
+  userId?: string | null;
+  meta?: RequestMeta | null;
+  /** Never a password, code or token. */
+  data?: Record<string, unknown>;
+}
+
+/** Writes audit rows with the caller's EntityManager, so a write and its audit row commit together. */
+export class AuditService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics?: { authEvents: { inc(labels: { event: string; outcome: string }): void } },
+  ) {}
+
+  async record(em: EntityManager, record: AuditRecord): Promise<void> {
+    this.metrics?.authEvents.inc({ event: record.event, outcome: record.outcome ?? 'success' });
+    await em.insert(AuditEventEntity, {
+      id: randomUUID(),
+      event: record.event,
+      outcome: record.outcome ?? 'success',
+      userId: record.userId ?? null,
+      ip: record.meta?.ip ?? null,
+      userAgent: record.meta?.userAgent ?? null,
+      data: (record.data ?? {}) as object,
+    });
+  }
+
+  /** For failures that have no other write to join (wrong code, wrong password). */
+  recordAlone(record: AuditRecord): Promise<void> {
+    return this.record(this.dataSource.manager, record);
+  }
+}

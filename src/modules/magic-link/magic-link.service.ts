@@ -1,0 +1,125 @@
+import type { DataSource } from 'typeorm';
+import { MagicLinkTokenEntity } from './magic-link-token.entity';
+import type { UsersService } from '../users/users.service';
+import { normalizeEmail } from '../users/identifiers';
+import type { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import type { AuditService } from '../audit/audit.service';
+import { AuditEvents } from '../audit/audit-events';
+import type { Mailer } from '../../mail/mailer';
+import type { SendTiming } from '../../mail/send-timing';
+import { constantTimeEqual, createSecretToken, keyedHash, parseSecretToken } from '../../crypto/secret-token';
+import { WardenError } from '../../errors/warden-error';
+import type { RequestMeta } from '../../http/request-meta';
+import type { Limits } from '../../config/limits';
+import { withTransaction } from '../../db/transaction';
+
+export interface MagicLinkServiceDeps {
+  dataSource: DataSource;
+  users: UsersService;
+  sessions: SessionsService;
+  audit: AuditService;
+  mailer: Mailer;
+  timing: SendTiming;
+  hmacKey: Buffer;
+  limits: Readonly<Limits>;
+  appUrl: string;
+  magicLinkPath: string;
+  redirectAllowlist: readonly string[];
+  now: () => Date;
+}
+
+const PURPOSE = 'magic-link';
+
+/** Single-use sign-in links. The link opens the frontend (APP_URL), which calls verifyMagicLink. */
+export class MagicLinkService {
+  constructor(private readonly deps: MagicLinkServiceDeps) {}
+
+  /** redirectTo must be on an origin in REDIRECT_ALLOWLIST. */
+  checkRedirect(redirectTo: string | null | undefined): string | null {
+    if (redirectTo === null || redirectTo === undefined || redirectTo === '') return null;
+    let url: URL;
+    try {
+      if (redirectTo.length > 2048) throw new Error('too long');
+      url = new URL(redirectTo);
+    } catch {
+      throw WardenError.badInput('redirectTo must be an absolute URL.', 'redirectTo');
+    }
+    if (!this.deps.redirectAllowlist.includes(url.origin)) {
+      throw WardenError.badInput('redirectTo is not on an allowed origin (REDIRECT_ALLOWLIST).', 'redirectTo');
+    }
+    return url.toString();
+  }
+
+  /** Built from APP_URL only, never from a request header. */
+  linkFor(token: string, redirectTo: string | null): string {
+    const url = new URL(this.deps.magicLinkPath, this.deps.appUrl + '/');
+    url.searchParams.set('token', token);
+    if (redirectTo) url.searchParams.set('redirectTo', redirectTo);
+    return url.toString();
+  }
+
+  /** Always resolves (ok: true) for a well-formed request; mails a link only when the account exists. */
+  async request(input: { email: string; redirectTo?: string | null }, meta: RequestMeta): Promise<void> {
+    const email = normalizeEmail(input.email);
+    const redirectTo = this.checkRedirect(input.redirectTo);
+    const user = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
+    if (!user) {
+      await this.deps.audit.recordAlone({ event: AuditEvents.magicLinkRequested, outcome: 'failure', meta, data: { reason: 'unknown_email' } });
+      await this.deps.timing.imitate();
+      return;
+    }
+    await withTransaction(this.deps.dataSource, async (em) => {
+      const now = this.deps.now();
+      // A newer link revokes the older unused ones.
+      await em
+        .createQueryBuilder()
+        .update(MagicLinkTokenEntity)
+        .set({ consumedAt: now })
+        .where('user_id = :userId', { userId: user.id })
+        .andWhere('consumed_at IS NULL')
+        .execute();
+      const token = createSecretToken();
+      const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
+      await em.insert(MagicLinkTokenEntity, {
+        id: token.id,
+        userId: user.id,
+        secretHash: keyedHash(this.deps.hmacKey, PURPOSE, token.secret),
+        redirectTo,
+        expiresAt,
+        consumedAt: null,
+      });
+      await this.deps.audit.record(em, { event: AuditEvents.magicLinkSent, userId: user.id, meta, data: { tokenId: token.id } });
+      await this.deps.timing.measure(() => this.deps.mailer.sendMagicLink(email, this.linkFor(token.token, redirectTo), expiresAt));
+    });
+  }
+
+  /** Consumes the link's token (exactly one of racing callers wins), marks the email verified, signs in. */
+  async verify(rawToken: string, meta: RequestMeta): Promise<IssuedSession> {
+    const parsed = parseSecretToken(rawToken);
+    if (!parsed) throw new WardenError('INVALID_TOKEN');
+    const result = await withTransaction(this.deps.dataSource, async (em) => {
+      const now = this.deps.now();
+      const row = await em.findOne(MagicLinkTokenEntity, { where: { id: parsed.id } });
+      if (!row || !constantTimeEqual(row.secretHash, keyedHash(this.deps.hmacKey, PURPOSE, parsed.secret))) return null;
+      const consumed = await em
+        .createQueryBuilder()
+        .update(MagicLinkTokenEntity)
+        .set({ consumedAt: now })
+        .where('id = :id', { id: row.id })
+        .andWhere('consumed_at IS NULL')
+        .andWhere('expires_at > :now', { now })
+        .execute();
+      if (consumed.affected !== 1) return null;
+      let user = await this.deps.users.findById(em, row.userId);
+      if (!user) return null;
+      user = await this.deps.users.markVerified(em, user, 'EMAIL');
+      await this.deps.audit.record(em, { event: AuditEvents.magicLinkUsed, userId: user.id, meta, data: { tokenId: row.id } });
+      return this.deps.sessions.createSession(em, user, meta, 'magic_link');
+    });
+    if (!result) {
+      await this.deps.audit.recordAlone({ event: AuditEvents.magicLinkFailed, outcome: 'failure', meta, data: { tokenId: parsed.id } });
+      throw new WardenError('INVALID_TOKEN');
+    }
+    return result;
+  }
+}

@@ -1,0 +1,50 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { UserEntity } from '../users/user.entity';
+
+export type OtpChannelValue = 'EMAIL' | 'SMS';
+export type OtpPurposeValue = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET';
+
+/** A one-time code sent to an email or phone. The code is stored only as an HMAC bound to the challenge id. */
+@Entity({ name: 'otp_challenges' })
+@Index('otp_challenges_user_id_idx', ['userId'])
+export class OtpChallengeEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  /** null for a decoy (unknown account) or for a phone that has no account yet. */
+  @Column('uuid', { nullable: true })
+  userId: string | null;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: true })
+  @JoinColumn({ name: 'user_id' })
+  user?: UserEntity | null;
+
+  @Column('text')
+  channel: OtpChannelValue;
+
+  @Column('text')
+  purpose: OtpPurposeValue;
+
+  /** Normalised email or E.164 phone the code went to. */
+  @Column('text')
+  destination: string;
+
+  /** HMAC of the current code; null for a decoy, which no code can satisfy. */
+  @Column('text', { nullable: true })
+  codeHash: string | null;
+
+  @Column('timestamptz')
+  expiresAt: Date;
+
+  @Column('timestamptz', { nullable: true })
+  consumedAt: Date | null;
+
+  @Column('integer', { default: 1 })
+  sendCount: number;
+
+  @Column('timestamptz')
+  lastSentAt: Date;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}

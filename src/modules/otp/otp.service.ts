@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { OtpChallengeEntity, type OtpChannelValue, type OtpPurposeValue } from './otp-challenge.entity';
+import { OtpChannel, OtpPurpose } from './otp.enums';
+import type { AuthChallengeType } from './auth-challenge.type';
+import type { UsersService } from '../users/users.service';
+import { maskEmail, maskPhone, normalizeEmail, normalizePhone } from '../users/identifiers';
+import type { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import type { AuditService } from '../audit/audit.service';
+import { AuditEvents } from '../audit/audit-events';
+import type { KvStore } from '../../store/kv-store';
+import type { Mailer } from '../../mail/mailer';
+import type { SmsSender } from '../../sms/sms-sender';
+import type { SendTiming } from '../../mail/send-timing';
+import { codeText } from '../../mail/templates/templates';
+import { generateOtpCode, hashOtpCode } from '../../crypto/otp-code';
+import { constantTimeEqual, isUuid } from '../../crypto/secret-token';
+import { WardenError } from '../../errors/warden-error';
+import type { RequestMeta } from '../../http/request-meta';
+import type { Limits } from '../../config/limits';
+import { withTransaction } from '../../db/transaction';
+
+export interface StartChallenge {
+  userId: string | null;
+  channel: OtpChannelValue;
+  purpose: OtpPurposeValue;
+  destination: string;
+  /** A decoy answers like a real challenge but no code can ever satisfy it (unknown accounts). */
+  decoy?: boolean;
+  ttlSeconds?: number;
+}
+
+export interface OtpServiceDeps {
+  dataSource: DataSource;
+  kv: KvStore;
+  users: UsersService;
+  sessions: SessionsService;
+  audit: AuditService;
+  mailer: Mailer;
+  sms: SmsSender;
+  timing: SendTiming;
+  hmacKey: Buffer;
+  limits: Readonly<Limits>;
+  productName: string;
+  now: () => Date;
+}
+
+/** Attempt counters outlive any challenge: a resend never resets a challenge's budget. */
+const ATTEMPTS_TTL_SECONDS = 24 * 3600;
+
+/** One-time codes: issue, deliver, resend, verify (attempt-limited, single use). */
+export class OtpService {
+  constructor(private readonly deps: OtpServiceDeps) {}
+
+  private attemptsKey(id: string): string {
+    return `otp:{${id}}:attempts`;
+  }
+
+  private cooldownKey(id: string): string {
+    return `otp:{${id}}:cooldown`;
+  }
+
+  /** Creates a challenge inside the caller's transaction and starts its resend cooldown. The code is returned for delivery. */
+  async start(em: EntityManager, params: StartChallenge): Promise<{ challenge: OtpChallengeEntity; code: string | null }> {
+    const now = this.deps.now();
+    const id = randomUUID();
+    const code = params.decoy ? null : generateOtpCode(this.deps.limits.otpLength);
+    const challenge = em.create(OtpChallengeEntity, {
+      id,
+      userId: params.userId,
+      channel: params.channel,
+      purpose: params.purpose,
+      destination: params.destination,
+      codeHash: code ? hashOtpCode(this.deps.hmacKey, id, code) : null,
+      expiresAt: new Date(now.getTime() + (params.ttlSeconds ?? this.deps.limits.otpTtlSeconds) * 1000),
+      consumedAt: null,
+      sendCount: 1,
+      lastSentAt: now,
+    });
+    await em.insert(OtpChallengeEntity, challenge);
+    await this.deps.kv.increment(this.cooldownKey(id), this.deps.limits.otpResendCooldownSeconds);
+    return { challenge, code };
+  }
+
+  /** Sends a SIGNUP or LOGIN code by the challenge's channel. */
+  async deliver(challenge: OtpChallengeEntity, code: string): Promise<void> {
+    if (challenge.channel === 'SMS') {
+      const minutes = Math.max(1, Math.round((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 60_000));
+      await this.deps.sms.send({ to: challenge.destination, body: codeText(this.deps.productName, code, minutes) });
+    } else {
+      await this.deps.mailer.sendCode(challenge.destination, challenge.purpose, code, challenge.expiresAt);
+    }
+  }
+
+  toChallengeType(challenge: OtpChallengeEntity): AuthChallengeType {
+    return {
+      challengeId: challenge.id,
+      channel: challenge.channel as OtpChannel,
+      purpose: challenge.purpose as OtpPurpose,
+      destination: challenge.channel === 'SMS' ? maskPhone(challenge.destination) : maskEmail(challenge.destination),
+      expiresAt: challenge.expiresAt,
+      resendAvailableAt: new Date(challenge.lastSentAt.getTime() + this.deps.limits.otpResendCooldownSeconds * 1000),
+    };
+  }
+
+  /** Passwordless: a LOGIN code by email (known accounts only; unknown ones get a decoy) or SMS (any valid phone). */
+  async requestOtp(input: { email?: string | null; phone?: string | null }, meta: RequestMeta): Promise<AuthChallengeType> {
+    const hasEmail = input.email !== null && input.email !== undefined && input.email !== '';
+    const hasPhone = input.phone !== null && input.phone !== undefined && input.phone !== '';
+    if (hasEmail === hasPhone) throw WardenError.badInput('Give exactly one of email or phone.');
+    if (hasPhone) {
+      const phone = normalizePhone(input.phone);
+      return withTransaction(this.deps.dataSource, async (em) => {
+        const user = await this.deps.users.findByPhone(em, phone);
+        const { challenge, code } = await this.start(em, { userId: user?.id ?? null, channel: 'SMS', purpose: 'LOGIN', destination: phone });
+        await this.deps.audit.record(em, { event: AuditEvents.otpSent, userId: user?.id, meta, data: { challengeId: challenge.id, channel: 'SMS', purpose: 'LOGIN' } });
+        await this.deliver(challenge, code!);
+        return this.toChallengeType(challenge);
+      });
+    }
+    const email = normalizeEmail(input.email);
+    return withTransaction(this.deps.dataSource, async (em) => {
+      const user = await this.deps.users.findByEmail(em, email);
+      const { challenge, code } = await this.start(em, { userId: user?.id ?? null, channel: 'EMAIL', purpose: 'LOGIN', destination: email, decoy: !user });
+      await this.deps.audit.record(em, {
+        event: AuditEvents.otpSent,
+        outcome: user ? 'success' : 'failure',
+        userId: user?.id,
+        meta,
+        data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'LOGIN', ...(user ? {} : { reason: 'unknown_email' }) },
+      });
+      if (code) await this.deps.timing.measure(() => this.deliver(challenge, code));
+      else await this.deps.timing.imitate();
+      return this.toChallengeType(challenge);
+    });
+  }
+
+  private async loadLive(em: EntityManager, challengeId: string, lock: boolean): Promise<OtpChallengeEntity> {
+    if (!isUuid(challengeId)) throw WardenError.badInput('challengeId is not valid.', 'challengeId');
+    const challenge = await em.findOne(OtpChallengeEntity, {
+      where: { id: challengeId },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    if (!challenge || challenge.consumedAt || challenge.expiresAt <= this.deps.now()) throw new WardenError('OTP_EXPIRED');
+    return challenge;
+  }
+
+  /** A fresh code for a live challenge once its cooldown is over. The attempt budget carries over. */
+  async resend(challengeId: string, meta: RequestMeta): Promise<AuthChallengeType> {
+    return withTransaction(this.deps.dataSource, async (em) => {
+      const challenge = await this.loadLive(em, challengeId, true);
+      if (challenge.sendCount >= this.deps.limits.otpMaxSends) {
+        throw WardenError.rateLimited((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 1000);
+      }
+      const cooldown = await this.deps.kv.increment(this.cooldownKey(challenge.id), this.deps.limits.otpResendCooldownSeconds);
+      if (cooldown.value > 1) throw WardenError.rateLimited(cooldown.ttlSeconds);
+      const now = this.deps.now();
+      const code = challenge.codeHash ? generateOtpCode(this.deps.limits.otpLength) : null;
+      const ttlSeconds = challenge.purpose === 'PASSWORD_RESET' ? this.deps.limits.passwordResetTtlSeconds : this.deps.limits.otpTtlSeconds;
+      challenge.codeHash = code ? hashOtpCode(this.deps.hmacKey, challenge.id, code) : null;
+      challenge.sendCount += 1;
+      challenge.lastSentAt = now;
+      if (challenge.purpose !== 'PASSWORD_RESET') challenge.expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
+      await em.update(
+        OtpChallengeEntity,
+        { id: challenge.id },
+        { codeHash: challenge.codeHash, sendCount: challenge.sendCount, lastSentAt: now, expiresAt: challenge.expiresAt },
+      );
+      await this.deps.audit.record(em, { event: AuditEvents.otpResent, userId: challenge.userId, meta, data: { challengeId: challenge.id, channel: challenge.channel } });
+      if (code) {
+        if (challenge.purpose === 'PASSWORD_RESET') {
+          await this.deps.mailer.sendCode(challenge.destination, 'PASSWORD_RESET', code, challenge.expiresAt);
+        } else {
+          await this.deliver(challenge, code);
+        }
+      }
+      return this.toChallengeType(challenge);
+    });
+  }
+
+  /**
+   * Counts the attempt first (so parallel guesses cannot exceed the budget), then compares in constant time.
+   * Returns the challenge when the code is right; throws INVALID_OTP / OTP_EXPIRED otherwise.
+   * Does not consume: the caller consumes inside its own transaction with consume().
+   */
+  async check(challengeId: string, code: string, purposes: readonly OtpPurposeValue[], meta: RequestMeta): Promise<OtpChallengeEntity> {
+    if (typeof code !== 'string' || !new RegExp(`^\\d{${this.deps.limits.otpLength}}$`).test(code.trim())) {
+      throw WardenError.badInput(`The code is ${this.deps.limits.otpLength} digits.`, 'code');
+    }
+    const challenge = await this.loadLive(this.deps.dataSource.manager, challengeId, false);
+    if (!purposes.includes(challenge.purpose)) {
+      throw WardenError.badInput(
+        challenge.purpose === 'PASSWORD_RESET' ? 'Use resetPassword with a password-reset code.' : 'This code is not for this operation.',
+        'challengeId',
+      );
+    }
+    const max = this.deps.limits.otpMaxAttempts;
+    const attempts = await this.deps.kv.increment(this.attemptsKey(challenge.id), ATTEMPTS_TTL_SECONDS);
+    if (attempts.value > max) throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Request a new one.' });
+    const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
+    const ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
+    if (!ok) {
+      await this.deps.audit.recordAlone({
+        event: AuditEvents.otpFailed,
+        outcome: 'failure',
+        userId: challenge.userId,
+        meta,
+        data: { challengeId: challenge.id, attempt: attempts.value },
+      });
+      throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft: Math.max(0, max - attempts.value) } });
+    }
+    return challenge;
+  }
+
+  /** Marks the challenge used. Exactly one of racing callers gets true. */
+  async consume(em: EntityManager, challengeId: string): Promise<boolean> {
+    const result = await em
+      .createQueryBuilder()
+      .update(OtpChallengeEntity)
+      .set({ consumedAt: this.deps.now() })
+      .where('id = :id', { id: challengeId })
+      .andWhere('consumed_at IS NULL')
+      .andWhere('expires_at > :now', { now: this.deps.now() })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** verifyOtp: a SIGNUP or LOGIN code signs in; SIGNUP (and any code) marks its email or phone verified. */
+  async verify(input: { challengeId: string; code: string }, meta: RequestMeta): Promise<IssuedSession> {
+    const challenge = await this.check(input.challengeId, input.code, ['SIGNUP', 'LOGIN'], meta);
+    return withTransaction(this.deps.dataSource, async (em) => {
+      if (!(await this.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
+      let user = challenge.userId ? await this.deps.users.findById(em, challenge.userId) : null;
+      if (!user && challenge.channel === 'SMS') {
+        const found = await this.deps.users.findOrCreateByVerifiedPhone(em, challenge.destination);
+        user = found.user;
+        if (found.created) await this.deps.audit.record(em, { event: AuditEvents.userCreatedFromPhone, userId: user.id, meta });
+      }
+      if (!user) throw new WardenError('OTP_EXPIRED');
+      user = await this.deps.users.markVerified(em, user, challenge.channel);
+      await this.deps.audit.record(em, {
+        event: AuditEvents.otpVerified,
+        userId: user.id,
+        meta,
+        data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose },
+      });
+      return this.deps.sessions.createSession(em, user, meta, `otp_${challenge.channel.toLowerCase()}`);
+    });
+  }
+}

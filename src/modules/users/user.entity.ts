@@ -1,0 +1,40 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { OrganizationEntity } from './organization.entity';
+
+@Entity({ name: 'users' })
+export class UserEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  /** Lower-cased, NFC-normalised. */
+  @Index('users_email_key', { unique: true })
+  @Column('text', { nullable: true })
+  email: string | null;
+
+  @Column('boolean', { default: false })
+  emailVerified: boolean;
+
+  /** E.164. */
+  @Index('users_phone_key', { unique: true })
+  @Column('text', { nullable: true })
+  phone: string | null;
+
+  @Column('boolean', { default: false })
+  phoneVerified: boolean;
+
+  @Column('text', { nullable: true })
+  name: string | null;
+
+  @Column('uuid', { nullable: true })
+  organizationId: string | null;
+
+  @ManyToOne(() => OrganizationEntity, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'organization_id' })
+  organization?: OrganizationEntity | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { UserEntity } from './user.entity';
+import { OrganizationEntity } from './organization.entity';
+import type { UserType } from './user.type';
+import type { OrganizationType } from './organization.type';
+
+export interface NewUser {
+  email?: string | null;
+  emailVerified?: boolean;
+  phone?: string | null;
+  phoneVerified?: boolean;
+  name?: string | null;
+  organization?: { name: string; industry: string | null; teamSize: string | null; logoUrl: string | null } | null;
+}
+
+/** Owns users and organizations. Inputs arrive already normalised by the calling service. */
+export class UsersService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  findByEmail(em: EntityManager, email: string): Promise<UserEntity | null> {
+    return em.findOne(UserEntity, { where: { email } });
+  }
+
+  findByPhone(em: EntityManager, phone: string): Promise<UserEntity | null> {
+    return em.findOne(UserEntity, { where: { phone } });
+  }
+
+  findById(em: EntityManager, id: string): Promise<UserEntity | null> {
+    return em.findOne(UserEntity, { where: { id } });
+  }
+
+  /** Batch loads for DataLoader: one query for many ids, in the order asked. */
+  async loadUsers(ids: readonly string[]): Promise<(UserEntity | null)[]> {
+    const rows = await this.dataSource.manager.find(UserEntity, { where: { id: In([...ids]) } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async loadOrganizations(ids: readonly string[]): Promise<(OrganizationEntity | null)[]> {
+    const rows = await this.dataSource.manager.find(OrganizationEntity, { where: { id: In([...ids]) } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Inserts the user (and organization). Throws the driver's unique violation when the email or phone is taken. */
+  async create(em: EntityManager, input: NewUser): Promise<UserEntity> {
+    let organizationId: string | null = null;
+    if (input.organization) {
+      organizationId = randomUUID();
+      await em.insert(OrganizationEntity, { id: organizationId, ...input.organization });
+    }
+    const user = em.create(UserEntity, {
+      id: randomUUID(),
+      email: input.email ?? null,
+      emailVerified: input.emailVerified ?? false,
+      phone: input.phone ?? null,
+      phoneVerified: input.phoneVerified ?? false,
+      name: input.name ?? null,
+      organizationId,
+    });
+    await em.insert(UserEntity, user);
+    return em.findOneOrFail(UserEntity, { where: { id: user.id } });
+  }
+
+  /**
+   * The user who owns this phone, created (phone verified, no password) if there is none yet.
+   * Safe under races: the insert skips on conflict and the winner's row is read back.
+   */
+  async findOrCreateByVerifiedPhone(em: EntityManager, phone: string): Promise<{ user: UserEntity; created: boolean }> {
+    const existing = await this.findByPhone(em, phone);
+    if (existing) return { user: existing, created: false };
+    const id = randomUUID();
+    await em.createQueryBuilder().insert().into(UserEntity).values({ id, phone, phoneVerified: true }).orIgnore().execute();
+    const user = await em.findOneOrFail(UserEntity, { where: { phone } });
+    return { user, created: user.id === id };
+  }
+
+  async markVerified(em: EntityManager, user: UserEntity, channel: 'EMAIL' | 'SMS'): Promise<UserEntity> {
+    if (channel === 'EMAIL' && !user.emailVerified) {
+      await em.update(UserEntity, { id: user.id }, { emailVerified: true });
+      user.emailVerified = true;
+    }
+    if (channel === 'SMS' && !user.phoneVerified) {
+      await em.update(UserEntity, { id: user.id }, { phoneVerified: true });
+      user.phoneVerified = true;
+    }
+    return user;
+  }
+
+  static toType(user: UserEntity): UserType {
+    return {
+      id: user.id,
+      email: user.email,
+      emailVerified: user.emailVerified,
+      phone: user.phone,
+      phoneVerified: user.phoneVerified,
+      name: user.name,
+      createdAt: user.createdAt,
+      organizationId: user.organizationId,
+    };
+  }
+
+  static toOrganizationType(org: OrganizationEntity): OrganizationType {
+    return { id: org.id, name: org.name, industry: org.industry, teamSize: org.teamSize, logoUrl: org.logoUrl };
+  }
+}

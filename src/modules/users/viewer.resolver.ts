@@ -1,0 +1,42 @@
+import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { UserType } from './user.type';
+import { OrganizationType } from './organization.type';
+import { UsersService } from './users.service';
+import { SessionType } from '../sessions/session.type';
+import { WardenError } from '../../errors/warden-error';
+
+@Resolver(() => UserType)
+export class ViewerResolver {
+  @Query(() => UserType, { nullable: true, description: 'The signed-in user; null when the request carries no credentials.' })
+  async viewer(@Ctx() ctx: Context): Promise<UserType | null> {
+    const viewer = await ctx.viewer();
+    if (!viewer) return null;
+    const user = await ctx.loaders.user.load(viewer.userId);
+    if (!user) throw new WardenError('UNAUTHENTICATED');
+    return UsersService.toType(user);
+  }
+
+  @FieldResolver(() => OrganizationType, { nullable: true })
+  async organization(@Root() user: UserType, @Ctx() ctx: Context): Promise<OrganizationType | null> {
+    if (!user.organizationId) return null;
+    const org = await ctx.loaders.organization.load(user.organizationId);
+    return org ? UsersService.toOrganizationType(org) : null;
+  }
+
+  @FieldResolver(() => [SessionType], { description: "Only resolvable on the viewer: the viewer's live sessions." })
+  async sessions(@Root() user: UserType, @Ctx() ctx: Context): Promise<SessionType[]> {
+    const self = ctx.signedIn?.userId === user.id ? ctx.signedIn : await ctx.viewer();
+    if (!self || self.userId !== user.id) throw new WardenError('FORBIDDEN', { message: 'Only the viewer can list their sessions.' });
+    const sessions = await ctx.loaders.liveSessions.load(user.id);
+    return sessions.map((s) => ({
+      id: s.id,
+      createdAt: s.createdAt,
+      lastUsedAt: s.lastUsedAt,
+      expiresAt: s.expiresAt,
+      userAgent: s.userAgent,
+      ip: s.ip,
+      current: s.id === self.sessionId,
+    }));
+  }
+}
