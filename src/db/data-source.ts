@@ -1,20 +1,14 @@
-import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { entities } from './entities';
 import { SnakeNamingStrategy } from './naming-strategy';
+import { migrations } from '../../migrations';
 
 export interface DataSourceOptions {
   url: string;
   schema: string | null;
   poolSize: number;
-  /** Loaded from /migrations (compiled or source, whichever is running). */
+  /** false: no migrations (schema generation scripts). */
   migrations?: boolean;
-}
-
-export function migrationsGlob(): string {
-  // dist/src/db → dist/migrations ; src/db → migrations
-  const ext = __filename.endsWith('.ts') ? 'ts' : 'js';
-  return path.join(__dirname, '..', '..', 'migrations', `*.${ext}`);
 }
 
 /** synchronize is off, always: the schema only changes through migrations. */
@@ -24,7 +18,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     url: options.url,
     schema: options.schema ?? undefined,
     entities,
-    migrations: options.migrations === false ? [] : [migrationsGlob()],
+    migrations: options.migrations === false ? [] : migrations,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'all',
     synchronize: false,

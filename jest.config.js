@@ -1,0 +1,44 @@
+// Two projects (STYLE.md "Tests in two layers"): unit tests beside the code, integration tests over HTTP
+// against real PostgreSQL/Redis (or the embedded defaults when DATABASE_URL/REDIS_URL are unset).
+// @swc/jest keeps decorator metadata (type-graphql and TypeORM need it).
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
+      // jose 6 ships ES modules only; swc turns them into CommonJS for jest.
+      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+      testMatch: ['<rootDir>/src/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.contract\\.test\\.ts$', '/node_modules/'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
+      // jose 6 ships ES modules only; swc turns them into CommonJS for jest.
+      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.contract.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/examples/'],
+      setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
+  testTimeout: 60_000,
+};

@@ -1,0 +1,4 @@
+import { InitialSchema1763923200000 } from './1763923200000-InitialSchema';
+
+/** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
+export const migrations = [InitialSchema1763923200000];

@@ -1,0 +1,108 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { loadConfig } from '../../src/config/config';
+import { createApp, type App, type AppOverrides } from '../../src/app';
+import { backends } from './backends';
+import { SmtpInbox } from './smtp-inbox';
+import { TwilioFake } from './twilio-fake';
+import { WardenClient } from './graphql-client';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  inbox: SmtpInbox;
+  twilio: TwilioFake;
+  env: Record<string, string>;
+  client(headers?: Record<string, string>): WardenClient;
+  close(): Promise<void>;
+}
+
+export const TWILIO_SID = 'AC' + 'a'.repeat(32);
+export const TWILIO_TOKEN = 'test-auth-token';
+export const TWILIO_FROM = '+15005550006';
+
+let counter = 0;
+
+/** A unique PostgreSQL schema and Redis key prefix per app, so test files never see each other's data. */
+export function isolationIds(): { schema: string; prefix: string } {
+  const id = `${process.env.JEST_WORKER_ID ?? '0'}_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  return { schema: `t_${id}`, prefix: `test:${id}:` };
+}
+
+export function testSigningKey(): string {
+  return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  overrides?: AppOverrides;
+  /** Reuse another app's schema, prefix, keys and secret (a second instance of the same deployment). */
+  shareWith?: TestApp;
+}
+
+/**
+ * Boots Warden on a free port with a real SMTP server and a Twilio fake beside it,
+ * against DATABASE_URL/REDIS_URL when set, else the embedded defaults.
+ */
+export async function startTestApp(options: StartOptions = {}): Promise<TestApp> {
+  const inbox = await SmtpInbox.start();
+  const twilio = await TwilioFake.start();
+  const ids = isolationIds();
+  const shared = options.shareWith?.env;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_URL: 'http://warden.test',
+    APP_URL: 'http://app.test',
+    REDIRECT_ALLOWLIST: 'http://app.test,https://admin.app.test',
+    BCRYPT_COST: '4',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    JWT_PRIVATE_KEY: shared?.JWT_PRIVATE_KEY ?? testSigningKey(),
+    WARDEN_SECRET: shared?.WARDEN_SECRET ?? randomBytes(32).toString('base64url'),
+    SMTP_URL: inbox.url,
+    MAIL_FROM: 'Warden Test <no-reply@warden.test>',
+    TWILIO_ACCOUNT_SID: TWILIO_SID,
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    TWILIO_FROM,
+    TWILIO_API_BASE_URL: twilio.baseUrl,
+    ...(backends.databaseUrl ? { DATABASE_URL: backends.databaseUrl, DATABASE_SCHEMA: shared?.DATABASE_SCHEMA ?? ids.schema } : {}),
+    ...(backends.redisUrl ? { REDIS_URL: backends.redisUrl, REDIS_KEY_PREFIX: shared?.REDIS_KEY_PREFIX ?? ids.prefix } : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  let app: App;
+  try {
+    app = await createApp(config, options.overrides);
+  } catch (error) {
+    await inbox.stop();
+    await twilio.stop();
+    throw error;
+  }
+  const url = await app.listen();
+  const ownsSchema = !options.shareWith && !!env.DATABASE_SCHEMA && !options.env?.DATABASE_SCHEMA;
+  return {
+    app,
+    url,
+    inbox,
+    twilio,
+    env,
+    client: (headers) => new WardenClient(url, headers),
+    async close() {
+      await app.close();
+      await inbox.stop();
+      await twilio.stop();
+      if (ownsSchema && backends.databaseUrl) await dropSchema(backends.databaseUrl, env.DATABASE_SCHEMA!);
+    },
+  };
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
