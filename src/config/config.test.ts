@@ -1,0 +1,68 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, developmentWarnings, loadConfig, splitPrivateKeys } from './config';
+
+const pem = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+describe('loadConfig', () => {
+  test('empty environment: development defaults, each announced', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ nodeEnv: 'development', port: 4000, publicUrl: 'http://localhost:4000', appUrl: 'http://localhost:3000' });
+    expect(config.redirectAllowlist).toEqual(['http://localhost:3000']);
+    expect(config.limits).toMatchObject({ otpTtlSeconds: 600, otpMaxAttempts: 5, bcryptCost: 12, refreshReuseIntervalSeconds: 10 });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(developmentWarnings(config)).toHaveLength(6);
+  });
+
+  test('PUBLIC_URL defaults to the port; trailing slashes are dropped', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl).toBe('https://auth.example.com');
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, /^PORT:/],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
+    [{ REDIS_URL: 'http://x' }, /^REDIS_URL:/],
+    [{ APP_URL: 'not a url' }, /^APP_URL:/],
+    [{ OTP_TTL_SECONDS: '-5' }, /^OTP_TTL_SECONDS:/],
+    [{ BCRYPT_COST: '30' }, /^BCRYPT_COST:/],
+    [{ TWILIO_ACCOUNT_SID: 'AC1' }, /^TWILIO_AUTH_TOKEN:/],
+    [{ WARDEN_SECRET: 'short' }, /^WARDEN_SECRET:/],
+    [{ NODE_ENV: 'staging' }, /^NODE_ENV:/],
+  ])('%j stops with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test('production refuses every embedded default, naming the first missing variable', () => {
+    const full = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/warden',
+      REDIS_URL: 'redis://cache:6379',
+      JWT_PRIVATE_KEY: pem(),
+      WARDEN_SECRET: 'x'.repeat(32),
+      SMTP_URL: 'smtp://mail:587',
+    };
+    expect(loadConfig(full).isProduction).toBe(true);
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL']) {
+      const env: Record<string, string | undefined> = { ...full, [name]: undefined };
+      expect(() => loadConfig(env)).toThrow(new RegExp(`^${name}: required when NODE_ENV=production`));
+    }
+  });
+
+  test('limits can be overridden by their variables', () => {
+    expect(loadConfig({ OTP_MAX_ATTEMPTS: '3', REFRESH_REUSE_INTERVAL: '2' }).limits).toMatchObject({ otpMaxAttempts: 3, refreshReuseIntervalSeconds: 2 });
+  });
+});
+
+describe('splitPrivateKeys', () => {
+  test('several PEM blocks (also with literal \\n), a JWK, an array and a JWK Set', () => {
+    const a = pem();
+    const b = pem();
+    expect(splitPrivateKeys(a + b)).toHaveLength(2);
+    expect(splitPrivateKeys(a.replace(/\n/g, '\\n'))).toHaveLength(1);
+    expect(splitPrivateKeys('{"kty":"OKP"}')).toEqual(['{"kty":"OKP"}']);
+    expect(splitPrivateKeys('[{"kty":"OKP"},{"kty":"EC"}]')).toHaveLength(2);
+    expect(splitPrivateKeys('{"keys":[{"kty":"OKP"}]}')).toEqual(['{"kty":"OKP"}']);
+    expect(() => splitPrivateKeys('hello')).toThrow(ConfigError);
+  });
+});

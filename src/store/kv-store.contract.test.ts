@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { KvStore } from './kv-store';
+import { MemoryKvStore } from './memory-kv-store';
+import { RedisKvStore } from './redis-kv-store';
+
+const redisUrl = process.env.REDIS_URL;
+
+const adapters: [string, () => Promise<KvStore>][] = [
+  ['MemoryKvStore', async () => new MemoryKvStore()],
+  [
+    redisUrl ? 'RedisKvStore' : 'RedisKvStore (requires REDIS_URL; not set)',
+    async () => {
+      const store = new RedisKvStore({ url: redisUrl!, keyPrefix: `contract:${randomUUID()}:` });
+      await store.connect();
+      return store;
+    },
+  ],
+];
+
+describe.each(adapters)('KvStore contract: %s', (name, make) => {
+  const run = name.includes('not set') ? describe.skip : describe;
+  run('behaviour', () => {
+    let store: KvStore;
+    beforeAll(async () => {
+      store = await make();
+    });
+    afterAll(() => store.close());
+
+    test('set, get, delete', async () => {
+      await store.set('a', '1', 60);
+      expect(await store.get('a')).toBe('1');
+      await store.delete('a');
+      expect(await store.get('a')).toBeNull();
+    });
+
+    test('values expire after ttlSeconds', async () => {
+      await store.set('short', 'x', 1);
+      expect(await store.get('short')).toBe('x');
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await store.get('short')).toBeNull();
+    });
+
+    test('getAndDelete: of 20 racing callers exactly one gets the value', async () => {
+      await store.set('once', 'v', 60);
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.getAndDelete('once')));
+      expect(results.filter((r) => r === 'v')).toHaveLength(1);
+    });
+
+    test('increment counts atomically, starts a window on first use and does not extend it', async () => {
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.increment('counter', 30)));
+      expect(results.map((r) => r.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(results.every((r) => r.ttlSeconds > 0 && r.ttlSeconds <= 30)).toBe(true);
+      const first = await store.increment('window', 1);
+      expect(first).toEqual({ value: 1, ttlSeconds: 1 });
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await store.increment('window', 1)).value).toBe(1);
+    });
+
+    test('ping answers', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+});
