@@ -23,7 +23,7 @@ describe('access tokens: signed JWTs verifiable from the JWKS; anything else is 
   };
 
   test('the token verifies against /.well-known/jwks.json with the kid in its header, issuer PUBLIC_URL, 15 minutes', async () => {
-    const jwks = await (await fetch(`${t.url}/.well-known/jwks.json`)).json();
+    const jwks = (await (await fetch(`${t.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     expect(jwks.keys[0].d).toBeUndefined();
@@ -55,7 +55,7 @@ describe('access tokens: signed JWTs verifiable from the JWKS; anything else is 
   });
 
   test('an HS256 token made with the public key as secret is refused', async () => {
-    const jwks = await (await fetch(`${t.url}/.well-known/jwks.json`)).json();
+    const jwks = (await (await fetch(`${t.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
     const claims = decodeJwt(token);
     const forged = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', kid: jwks.keys[0].kid, typ: 'at+jwt' })
@@ -84,7 +84,7 @@ describe('access tokens: signed JWTs verifiable from the JWKS; anything else is 
     const old = createPrivateKey(t.env.JWT_PRIVATE_KEY!).export({ type: 'pkcs8', format: 'pem' }).toString();
     const rotated = await startTestApp({ env: { JWT_PRIVATE_KEY: es + '\n' + old } });
     try {
-      const jwks = await (await fetch(`${rotated.url}/.well-known/jwks.json`)).json();
+      const jwks = (await (await fetch(`${rotated.url}/.well-known/jwks.json`)).json()) as { keys: { alg: string }[] };
       expect(jwks.keys.map((k: { alg: string }) => k.alg)).toEqual(['ES256', 'EdDSA']);
       const fresh = await signUpAndVerify(rotated, rotated.client());
       expect(decodeProtectedHeader(fresh.accessToken).alg).toBe('ES256');

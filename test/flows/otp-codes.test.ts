@@ -73,23 +73,24 @@ describe('one-time codes: single use, 5 tries, 10 minutes, resend cooldown', () 
   });
 
   test('resend after the cooldown sends a new code; the old one stops working; the attempt budget carries over', async () => {
-    const client = t.client();
-    const { challenge, code, email } = await freshChallenge();
-    await client.error(client.request(VerifyOtpDocument, { input: { challengeId: challenge.challengeId, code: wrong(code) } }));
-    // The cooldown lives in the key-value store's own clock, so wait it out with a short cooldown app.
-    const fast = await startTestApp({ env: { OTP_RESEND_COOLDOWN_SECONDS: '1' }, shareWith: t });
+    const fast = await startTestApp({ env: { OTP_RESEND_COOLDOWN_SECONDS: '1' } });
     try {
+      const client = fast.client();
+      const email = uniqueEmail('resend');
+      const { signup: challenge } = await client.request(SignupDocument, { input: { email, password: PASSWORD } });
+      const code = codeFrom(await fast.inbox.waitForMail(email, 1));
+      await client.error(client.request(VerifyOtpDocument, { input: { challengeId: challenge.challengeId, code: wrong(code) } }));
       await new Promise((r) => setTimeout(r, 1100));
-      const { resendOtp } = await fast.client().request(ResendOtpDocument, { challengeId: challenge.challengeId });
+      const { resendOtp } = await client.request(ResendOtpDocument, { challengeId: challenge.challengeId });
       expect(resendOtp.challengeId).toBe(challenge.challengeId);
-      // The second instance has its own SMTP inbox.
-      const mail = await fast.inbox.waitForMail(email, 1);
-      const newCode = codeFrom(mail);
+      const newCode = codeFrom(await fast.inbox.waitForMail(email, 2));
       if (newCode !== code) {
         const old = await client.error(client.request(VerifyOtpDocument, { input: { challengeId: challenge.challengeId, code } }));
         expect(old.code).toBe('INVALID_OTP');
         expect(old.extensions.attemptsLeft).toBe(3);
       }
+      const again = await client.error(client.request(ResendOtpDocument, { challengeId: challenge.challengeId }));
+      expect(again.code).toBe('RATE_LIMITED');
       const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: challenge.challengeId, code: newCode } });
       expect(verifyOtp.user.email).toBe(email);
     } finally {
