@@ -224,6 +224,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       ],
       plugins: [metrics.plugin()],
       metrics: () => metrics.render(),
+      metricsToken: config.metricsToken,
     });
     cleanups.push(() => fastify.close());
 

@@ -13,6 +13,12 @@ describe('loadConfig', () => {
     expect(developmentWarnings(config)).toHaveLength(6);
   });
 
+  test('METRICS_TOKEN: unset leaves /metrics open; a short one is refused', () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'a-long-enough-scrape-token' }).metricsToken).toBe('a-long-enough-scrape-token');
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/^METRICS_TOKEN:/);
+  });
+
   test('PUBLIC_URL defaults to the port; trailing slashes are dropped', () => {
     expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl).toBe('https://auth.example.com');

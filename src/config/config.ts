@@ -38,6 +38,8 @@ export interface Config {
   productName: string;
   magicLinkPath: string;
   passwordResetPath: string;
+  /** null: /metrics is open to whoever reaches the port. */
+  metricsToken: string | null;
   limits: Readonly<Limits>;
 }
 
@@ -86,6 +88,7 @@ const baseSchema = z.object({
   PRODUCT_NAME: z.string().min(1).max(60).default('Warden'),
   MAGIC_LINK_PATH: z.string().startsWith('/', 'MAGIC_LINK_PATH must start with /').default('/auth/magic-link'),
   PASSWORD_RESET_PATH: z.string().startsWith('/', 'PASSWORD_RESET_PATH must start with /').default('/auth/reset-password'),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
 });
 
 /** Splits JWT_PRIVATE_KEY into its keys: several PEM blocks, a JSON JWK, a JSON array of JWKs or a JWK Set. */
@@ -202,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     productName: e.PRODUCT_NAME,
     magicLinkPath: e.MAGIC_LINK_PATH,
     passwordResetPath: e.PASSWORD_RESET_PATH,
+    metricsToken: e.METRICS_TOKEN ?? null,
     limits: Object.freeze(limits),
   };
   return Object.freeze(config);

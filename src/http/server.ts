@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
@@ -27,6 +28,8 @@ export interface HttpServerDeps {
   readiness: readonly ReadinessCheck[];
   plugins?: ApolloServerPlugin<Context>[];
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** When set, /metrics answers only requests with Authorization: Bearer <metricsToken>. */
+  metricsToken?: string | null;
   bodyLimitBytes?: number;
 }
 
@@ -101,7 +104,15 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
 
   if (deps.metrics) {
     const metrics = deps.metrics;
-    fastify.get('/metrics', async (_request, reply) => {
+    const expected = deps.metricsToken ? createHash('sha256').update(`Bearer ${deps.metricsToken}`).digest() : null;
+    fastify.get('/metrics', async (request, reply) => {
+      if (expected) {
+        const given = createHash('sha256').update(request.headers.authorization ?? '').digest();
+        if (!timingSafeEqual(given, expected)) {
+          reply.code(401).header('www-authenticate', 'Bearer realm="metrics"');
+          return { error: 'METRICS_TOKEN required: send Authorization: Bearer <METRICS_TOKEN>' };
+        }
+      }
       const { contentType, body } = await metrics();
       reply.header('content-type', contentType);
       return body;

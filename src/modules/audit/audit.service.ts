@@ -3,6 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity';
 import type { AuditEventName } from './audit-events';
 import type { RequestMeta } from '../../http/request-meta';
+import type { AuditObservation } from '../../graphql/plugins/metrics-plugin';
+import { afterCommit } from '../../db/after-commit';
 
 export interface AuditRecord {
   event: AuditEventName;
@@ -17,11 +19,10 @@ export interface AuditRecord {
 export class AuditService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly metrics?: { authEvents: { inc(labels: { event: string; outcome: string }): void } },
+    private readonly metrics?: { observeAudit(record: AuditObservation): void },
   ) {}
 
   async record(em: EntityManager, record: AuditRecord): Promise<void> {
-    this.metrics?.authEvents.inc({ event: record.event, outcome: record.outcome ?? 'success' });
     await em.insert(AuditEventEntity, {
       id: randomUUID(),
       event: record.event,
@@ -31,6 +32,9 @@ export class AuditService {
       userAgent: record.meta?.userAgent ?? null,
       data: (record.data ?? {}) as object,
     });
+    const metrics = this.metrics;
+    // Metrics count what committed: a send that failed and rolled back its transaction is not a code sent.
+    if (metrics) afterCommit(em, () => metrics.observeAudit({ event: record.event, outcome: record.outcome ?? 'success', data: record.data }));
   }
 
   /** For failures that have no other write to join (wrong code, wrong password). */

@@ -166,7 +166,13 @@ export class OtpService {
         { id: challenge.id },
         { codeHash: challenge.codeHash, sendCount: challenge.sendCount, lastSentAt: now, expiresAt: challenge.expiresAt },
       );
-      await this.deps.audit.record(em, { event: AuditEvents.otpResent, userId: challenge.userId, meta, data: { challengeId: challenge.id, channel: challenge.channel } });
+      await this.deps.audit.record(em, {
+        event: AuditEvents.otpResent,
+        outcome: code ? 'success' : 'failure',
+        userId: challenge.userId,
+        meta,
+        data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose, ...(code ? {} : { reason: 'decoy' }) },
+      });
       if (code) {
         if (challenge.purpose === 'PASSWORD_RESET') {
           await this.deps.mailer.sendCode(challenge.destination, 'PASSWORD_RESET', code, challenge.expiresAt);
@@ -205,7 +211,7 @@ export class OtpService {
         outcome: 'failure',
         userId: challenge.userId,
         meta,
-        data: { challengeId: challenge.id, attempt: attempts.value },
+        data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose, attempt: attempts.value },
       });
       throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft: Math.max(0, max - attempts.value) } });
     }

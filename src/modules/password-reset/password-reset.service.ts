@@ -68,7 +68,7 @@ export class PasswordResetService {
         expiresAt: challenge.expiresAt,
         consumedAt: null,
       });
-      await this.deps.audit.record(em, { event: AuditEvents.passwordResetSent, userId: user.id, meta, data: { challengeId: challenge.id } });
+      await this.deps.audit.record(em, { event: AuditEvents.passwordResetSent, userId: user.id, meta, data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'PASSWORD_RESET' } });
       await this.deps.timing.measure(() => this.deps.mailer.sendPasswordReset(email, code!, this.linkFor(token.token), challenge.expiresAt));
       return this.deps.otp.toChallengeType(challenge);
     });

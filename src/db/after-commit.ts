@@ -1,0 +1,48 @@
+import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+
+const pending = new WeakMap<QueryRunner, (() => void)[]>();
+const installed = new WeakSet<DataSource>();
+
+/**
+ * Runs `fn` once the transaction that `em` belongs to has committed, or at once when `em` is not in a
+ * transaction. Dropped when the transaction rolls back. For side effects that must not count work that
+ * never happened (metrics); never for anything that must be durable. `fn` must not throw: an exception is
+ * swallowed, so that a committed write is never reported to its caller as failed.
+ */
+export function afterCommit(em: EntityManager, fn: () => void): void {
+  const runner = em.queryRunner;
+  if (!runner || !runner.isTransactionActive) {
+    runQuietly(fn);
+    return;
+  }
+  installAfterCommitHooks(runner.connection);
+  const list = pending.get(runner);
+  if (list) list.push(fn);
+  else pending.set(runner, [fn]);
+}
+
+/** A TypeORM subscriber that flushes the callbacks on the outermost COMMIT and drops them on any ROLLBACK. */
+function installAfterCommitHooks(dataSource: DataSource): void {
+  if (installed.has(dataSource)) return;
+  installed.add(dataSource);
+  const subscriber: EntitySubscriberInterface = {
+    afterTransactionCommit({ queryRunner }) {
+      if (queryRunner.isTransactionActive) return; // a savepoint was released; the outer transaction may still roll back
+      const list = pending.get(queryRunner);
+      pending.delete(queryRunner);
+      for (const fn of list ?? []) runQuietly(fn);
+    },
+    afterTransactionRollback({ queryRunner }) {
+      pending.delete(queryRunner);
+    },
+  };
+  dataSource.subscribers.push(subscriber);
+}
+
+function runQuietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // see afterCommit: a side effect after COMMIT must not turn a committed write into an error
+  }
+}
