@@ -1,0 +1,63 @@
+import { useAuth } from './auth';
+import { Link, useLocation } from './router';
+import { ViewerCard } from './pages/viewer';
+import { SignupPage } from './pages/signup';
+import { LoginPage } from './pages/login';
+import { VerifyPage } from './pages/verify';
+import { PasswordlessPage } from './pages/passwordless';
+import { MagicLinkPage } from './pages/magic-link';
+import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
+
+export function App() {
+  const url = useLocation();
+  const { state } = useAuth();
+
+  let page;
+  switch (url.pathname) {
+    case '/signup':
+      page = <SignupPage />;
+      break;
+    case '/login':
+      page = <LoginPage />;
+      break;
+    case '/verify':
+      page = <VerifyPage />;
+      break;
+    case '/passwordless':
+      page = <PasswordlessPage />;
+      break;
+    case '/forgot-password':
+      page = <ForgotPasswordPage />;
+      break;
+    case '/auth/magic-link':
+      page = <MagicLinkPage url={url} />;
+      break;
+    case '/auth/reset-password':
+      page = <ResetLinkPage url={url} />;
+      break;
+    default:
+      // Keyed on who is signed in, so the viewer is fetched again with the new (or no) access token.
+      page = state.status === 'restoring' ? <div className="card">Restoring your session…</div> : <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />;
+  }
+
+  return (
+    <main>
+      <header>
+        <strong>
+          <Link to="/">Warden example</Link>
+        </strong>
+        <nav>
+          {state.status !== 'signedIn' && (
+            <>
+              <Link to="/signup">Sign up</Link>
+              <Link to="/login">Log in</Link>
+              <Link to="/passwordless">Passwordless</Link>
+              <Link to="/forgot-password">Forgot password</Link>
+            </>
+          )}
+        </nav>
+      </header>
+      {page}
+    </main>
+  );
+}

@@ -1,0 +1,15 @@
+import { createRoot } from 'react-dom/client';
+import { ApolloProvider } from '@apollo/client/react';
+import { createApolloClient } from './apollo';
+import { AuthProvider } from './auth';
+import { App } from './App';
+
+const client = createApolloClient();
+
+createRoot(document.getElementById('root')!).render(
+  <ApolloProvider client={client}>
+    <AuthProvider>
+      <App />
+    </AuthProvider>
+  </ApolloProvider>,
+);

@@ -1,0 +1,30 @@
+import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+
+/** A tiny history router: enough for a handful of pages without another dependency. */
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (options.replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+export function useLocation(): URL {
+  const [href, setHref] = useState(window.location.href);
+  useEffect(() => {
+    const onChange = () => setHref(window.location.href);
+    window.addEventListener('popstate', onChange);
+    return () => window.removeEventListener('popstate', onChange);
+  }, []);
+  return new URL(href);
+}
+
+export function Link({ to, children }: { to: string; children: ReactNode }) {
+  const onClick = (event: MouseEvent<HTMLAnchorElement>) => {
+    event.preventDefault();
+    navigate(to);
+  };
+  return (
+    <a href={to} onClick={onClick}>
+      {children}
+    </a>
+  );
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vite';
+
+// The gateway's /graphql is proxied, so the app and the API share one origin: the warden_refresh cookie
+// (Path=/graphql, SameSite=Lax) travels with every GraphQL request and no CORS is involved.
+// WARDEN_URL: where the gateway listens (default http://localhost:4000).
+const wardenUrl = process.env.WARDEN_URL ?? 'http://localhost:4000';
+const proxy = { '/graphql': { target: wardenUrl, changeOrigin: false } };
+
+export default defineConfig({
+  // No @vitejs/plugin-react: esbuild compiles JSX with React's automatic runtime.
+  esbuild: { jsx: 'automatic' },
+  server: { port: 5173, strictPort: true, proxy },
+  preview: { port: 4173, strictPort: true, proxy },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
+});
