@@ -22,14 +22,19 @@ export async function buildExampleWeb(outDir: string): Promise<void> {
   if (!fs.existsSync(path.join(outDir, 'index.html'))) throw new Error(`vite build wrote no index.html into ${outDir}`);
 }
 
-/** Type-checks examples/web (its own tsconfig: DOM, JSX, bundler resolution). Resolves with tsc's output; rejects on errors. */
+/** Type-checks examples/web (its own tsconfig: DOM, JSX, bundler resolution); rejects with tsc's errors. */
 export async function typecheckExampleWeb(): Promise<void> {
   const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-  await run(process.execPath, [tsc, '-p', path.join(exampleWebDir, 'tsconfig.json'), '--noEmit', '--pretty', 'false'], {
-    cwd: exampleWebDir,
-    timeout: 240_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  try {
+    await run(process.execPath, [tsc, '-p', path.join(exampleWebDir, 'tsconfig.json'), '--noEmit', '--pretty', 'false'], {
+      cwd: exampleWebDir,
+      timeout: 240_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`examples/web does not type-check:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
 }
 
 /** Debian's Chromium (apt-get install chromium); never a browser downloaded by a test tool. */
@@ -45,3 +50,19 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * Runs graphql-codegen with codegen.ts exactly as `npm run codegen` does, but in memory (nothing written),
+ * in a child process: @graphql-codegen/cli loads ES modules that jest's module system cannot.
+ */
+export async function generateInMemory(): Promise<{ filename: string; content: string }[]> {
+  const script = `
+    const { loadCodegenConfig, generate } = require('@graphql-codegen/cli');
+    (async () => {
+      const { config } = await loadCodegenConfig({ configFilePath: 'codegen.ts' });
+      const outputs = await generate({ ...config, cwd: process.cwd(), silent: true }, false);
+      process.stdout.write(JSON.stringify(outputs.map((o) => ({ filename: o.filename, content: o.content }))));
+    })().catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); });`;
+  const { stdout } = await run(process.execPath, ['-e', script], { cwd: repoRoot, timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as { filename: string; content: string }[];
+}
