@@ -62,7 +62,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
       deps.isProduction
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({
-            embed: { endpointIsEditable: false },
+            embed: { endpointIsEditable: false, runTelemetry: false },
             includeCookies: true,
             document: sandboxDocument,
             headers: { Authorization: 'Bearer <accessToken from verifyOtp>' },

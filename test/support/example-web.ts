@@ -66,3 +66,22 @@ export async function generateInMemory(): Promise<{ filename: string; content: s
   const { stdout } = await run(process.execPath, ['-e', script], { cwd: repoRoot, timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout) as { filename: string; content: string }[];
 }
+
+/**
+ * describe() when Debian's Chromium is installed. Without it: under CI=true a failing test says what to
+ * install (the browser tests must run in CI); locally the suite is skipped, visibly.
+ */
+export function describeWithChromium(name: string, fn: () => void): void {
+  if (fs.existsSync(CHROMIUM_PATH)) {
+    describe(name, fn);
+    return;
+  }
+  if (process.env.CI) {
+    test(`${name}: Chromium is installed at ${CHROMIUM_PATH}`, () => {
+      throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium) before the browser tests`);
+    });
+    return;
+  }
+  process.stderr.write(`SKIPPED "${name}": it needs ${CHROMIUM_PATH} (apt-get install -y chromium)\n`);
+  describe.skip(name, fn);
+}
