@@ -5,7 +5,7 @@ import { createApp } from './app';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`warden: configuration error: ${error.message}\n`);

@@ -4,7 +4,7 @@ import { createDataSource } from './data-source';
 
 /** npm run migrate: applies pending migrations to DATABASE_URL (the embedded database migrates at start). */
 async function main() {
-  const config = loadConfig(process.env);
+  const config = loadConfig();
   if (!config.databaseUrl) {
     process.stdout.write('DATABASE_URL is not set: the embedded database is migrated when the gateway starts.\n');
     return;
