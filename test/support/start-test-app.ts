@@ -13,6 +13,8 @@ export interface TestApp {
   inbox: SmtpInbox;
   twilio: TwilioFake;
   env: Record<string, string>;
+  /** A table name qualified with this app's schema, for raw SQL in tests. */
+  table(name: string): string;
   client(headers?: Record<string, string>): WardenClient;
   close(): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     inbox,
     twilio,
     env,
+    table: (name) => (env.DATABASE_SCHEMA ? `"${env.DATABASE_SCHEMA}"."${name}"` : `"${name}"`),
     client: (headers) => new WardenClient(url, headers),
     async close() {
       await app.close();
