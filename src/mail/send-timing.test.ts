@@ -1,4 +1,5 @@
 import { SendTiming } from './send-timing';
+import { WardenError } from '../errors/warden-error';
 
 /** A SendTiming on a fake clock: sleeps are recorded, not waited. */
 function fakeTiming(random = 0.5) {
@@ -69,5 +70,30 @@ describe('SendTiming', () => {
     const result = await timing.pad('k', work(5));
     expect(result).toBe(5);
     expect(slept).toEqual([250]);
+  });
+});
+
+describe('SendTiming while SMTP refuses', () => {
+  const smtpDown = () => WardenError.unavailable('smtp', new Error('550'));
+
+  test('after a real send is refused, decoys fail the same way without doing their work; a real success clears it', async () => {
+    const { timing, work } = fakeTiming();
+    await expect(timing.measure('magic-link', () => Promise.reject(smtpDown()))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    let ran = false;
+    const decoy = timing.pad('password-reset', async () => {
+      ran = true;
+    });
+    await expect(decoy).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: { dependency: 'smtp' } });
+    expect(ran).toBe(false);
+
+    await timing.measure('magic-link', work(10));
+    await expect(timing.pad('password-reset', work(1))).resolves.toBe(1);
+  });
+
+  test('other failures (PostgreSQL down, bad input) do not make decoys fail', async () => {
+    const { timing, work } = fakeTiming();
+    await expect(timing.measure('k', () => Promise.reject(WardenError.unavailable('postgres', new Error('down'))))).rejects.toBeTruthy();
+    await expect(timing.measure('k', () => Promise.reject(WardenError.badInput('no')))).rejects.toBeTruthy();
+    await expect(timing.pad('k', work(1))).resolves.toBe(1);
   });
 });
