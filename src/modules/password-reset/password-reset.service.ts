@@ -158,7 +158,7 @@ export class PasswordResetService {
           .where(tokenId ? 'id = :tokenId' : 'challenge_id = :challengeId', { tokenId, challengeId })
           .andWhere('consumed_at IS NULL')
           .andWhere('expires_at > :now', { now })
-          .returning(['user_id', 'challenge_id'])
+          .returning(['userId', 'challengeId'])
           .execute();
         const raw = (consumed.raw as { user_id: string; challenge_id: string | null }[])[0];
         if (!raw) throw tokenId ? new WardenError('INVALID_TOKEN') : new WardenError('OTP_EXPIRED');
