@@ -17,6 +17,8 @@ export class TwilioFake {
   readonly texts: ReceivedText[] = [];
   /** Every request that reached the fake, failed or not. */
   requestCount = 0;
+  /** Every message the SDK tried to send, including those answered with an error. */
+  readonly attempts: ReceivedText[] = [];
   private failure: { status: number; code: number; message: string } | null = null;
 
   private constructor(private readonly server: http.Server, readonly port: number) {}
@@ -58,12 +60,7 @@ export class TwilioFake {
       res.end(JSON.stringify(payload));
     };
     if (req.method !== 'POST' || !match) return send(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
-    if (this.failure) {
-      const { status, code, message } = this.failure;
-      return send(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
-    }
     const auth = req.headers.authorization?.startsWith('Basic ') ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString('utf8') : null;
-    if (!auth || auth.split(':')[0] !== match[1]) return send(401, { code: 20003, message: 'Authenticate', status: 401 });
     const form = new URLSearchParams(body);
     const text: ReceivedText = {
       accountSid: match[1]!,
@@ -73,6 +70,12 @@ export class TwilioFake {
       body: form.get('Body') ?? '',
       basicAuth: auth,
     };
+    this.attempts.push(text);
+    if (this.failure) {
+      const { status, code, message } = this.failure;
+      return send(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+    }
+    if (!auth || auth.split(':')[0] !== match[1]) return send(401, { code: 20003, message: 'Authenticate', status: 401 });
     this.texts.push(text);
     const sid = 'SM' + randomBytes(16).toString('hex');
     send(201, {
