@@ -1,3 +1,6 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startTestApp, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, type TestApp } from '../support/start-test-app';
 import { codeFromText } from '../support/twilio-fake';
 import { spaced, uniquePhone } from '../support/phones';
@@ -135,5 +138,36 @@ describe('TWILIO_FROM set to a messaging service SID', () => {
     const [text] = t.twilio.textsTo(phone);
     expect(text).toMatchObject({ to: phone, from: null, messagingServiceSid: serviceSid, basicAuth: `${TWILIO_SID}:${TWILIO_TOKEN}` });
     expect(codeFromText(text!)).toMatch(/^\d{6}$/);
+  });
+});
+
+describe('no Twilio settings (development): texts go to the log and the outbox', () => {
+  let t: TestApp;
+  let dataDir: string;
+  const printed: string[] = [];
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'warden-outbox-'));
+    t = await startTestApp({
+      env: { NODE_ENV: 'development', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '', DATA_DIR: dataDir },
+      overrides: { outboxPrint: (line) => printed.push(line) },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('the code is printed and saved under DATA_DIR/outbox, nothing reaches Twilio, and the code verifies', async () => {
+    const phone = uniquePhone();
+    const client = t.client();
+    const { requestOtp } = await client.request(RequestOtpDocument, { input: { phone } });
+    expect(t.twilio.requestCount).toBe(0);
+    const line = printed.find((l) => l.includes(phone))!;
+    const code = /(\d{6}) is your Warden code/.exec(line)![1]!;
+    const files = await fs.readdir(path.join(dataDir, 'outbox'));
+    const saved = await Promise.all(files.map(async (f) => JSON.parse(await fs.readFile(path.join(dataDir, 'outbox', f), 'utf8'))));
+    expect(saved).toContainEqual(expect.objectContaining({ kind: 'sms', to: phone, body: expect.stringContaining(code) }));
+    const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code } });
+    expect(verifyOtp.user.phone).toBe(phone);
   });
 });
