@@ -90,6 +90,15 @@ describe('SendTiming while SMTP refuses', () => {
     await expect(timing.pad('password-reset', work(1))).resolves.toBe(1);
   });
 
+  test('imitateSend waits like a real send, and fails like one while SMTP refuses', async () => {
+    const { timing, slept, work } = fakeTiming();
+    await timing.measure('resend', work(120));
+    await timing.imitateSend('resend');
+    expect(slept).toEqual([120]);
+    await expect(timing.measure('resend', () => Promise.reject(smtpDown()))).rejects.toBeTruthy();
+    await expect(timing.imitateSend('resend')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+
   test('other failures (PostgreSQL down, bad input) do not make decoys fail', async () => {
     const { timing, work } = fakeTiming();
     await expect(timing.measure('k', () => Promise.reject(WardenError.unavailable('postgres', new Error('down'))))).rejects.toBeTruthy();

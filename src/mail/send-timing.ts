@@ -49,6 +49,12 @@ export class SendTiming {
     return this.sleep(Math.max(0, this.averageMs(kind) * (0.8 + this.random() * 0.4)));
   }
 
+  /** Stands in for a real send inside a decoy's operation: waits as long, and fails as it would while SMTP refuses. */
+  async imitateSend(kind: string): Promise<void> {
+    await this.imitate(kind);
+    if (this.mailRefusing) throw WardenError.unavailable('smtp', new Error('decoy: answering as real requests do while SMTP refuses mail'));
+  }
+
   /**
    * Runs a decoy's own work and answers no sooner than a real request of this kind would; while SMTP is
    * refusing real sends, does no work and fails as they do.

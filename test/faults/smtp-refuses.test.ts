@@ -3,6 +3,7 @@ import { codeFrom, linkFrom } from '../support/smtp-inbox';
 import { PASSWORD, logIn, signUpAndVerify, uniqueEmail } from '../support/flows';
 import {
   RefreshSessionDocument,
+  ResendOtpDocument,
   RequestMagicLinkDocument,
   RequestOtpDocument,
   RequestPasswordResetDocument,
@@ -19,7 +20,8 @@ import {
 describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing half-written', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    // A one-second resend cooldown so the resend case does not wait a minute.
+    t = await startTestApp({ env: { OTP_RESEND_COOLDOWN_SECONDS: '1' } });
   });
   afterAll(() => t.close());
   afterEach(() => t.inbox.accept());
@@ -52,6 +54,25 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
     await client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFrom(await t.inbox.waitForMail(known, 2)) } });
     const { requestOtp: decoyAgain } = await client.request(RequestOtpDocument, { input: { email: unknown } });
     expect(decoyAgain.purpose).toBe('LOGIN');
+  });
+
+  test('resendOtp: a real and an unknown-email challenge both fail while SMTP refuses; the real code sent before still works', async () => {
+    const known = uniqueEmail('resenddown');
+    await signUpAndVerify(t, t.client(), known);
+    const client = t.client();
+    const { requestOtp: real } = await client.request(RequestOtpDocument, { input: { email: known } });
+    const sentBefore = codeFrom(await t.inbox.waitForMail(known, 2));
+    const { requestOtp: decoy } = await client.request(RequestOtpDocument, { input: { email: uniqueEmail('nobody') } });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the one-second cooldown
+
+    t.inbox.refuse();
+    const onReal = await client.error(client.request(ResendOtpDocument, { challengeId: real.challengeId }));
+    const onDecoy = await client.error(client.request(ResendOtpDocument, { challengeId: decoy.challengeId }));
+    expect(onReal).toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: expect.objectContaining({ dependency: 'smtp' }) });
+    expect(onDecoy).toMatchObject({ code: onReal.code, message: onReal.message, extensions: onReal.extensions });
+
+    t.inbox.accept();
+    await client.request(VerifyOtpDocument, { input: { challengeId: real.challengeId, code: sentBefore } });
   });
 
   test('requestMagicLink: no new token is kept and the link sent before the outage still works', async () => {

@@ -50,6 +50,8 @@ const ATTEMPTS_TTL_SECONDS = 24 * 3600;
 
 /** SendTiming kind for emailed LOGIN codes (real sends and unknown-email decoys). */
 const TIMING_KIND = 'otp-email';
+/** SendTiming kind for resent email codes (the mail alone: the rest of a resend is the same for decoys). */
+const RESEND_TIMING_KIND = 'otp-email-resend';
 
 /** One-time codes: issue, deliver, resend, verify (attempt-limited, single use). */
 export class OtpService {
@@ -211,7 +213,10 @@ export class OtpService {
           { codeHash: challenge.codeHash, sendCount: challenge.sendCount, lastSentAt: now, expiresAt: challenge.expiresAt },
         );
         await this.deps.audit.record(em, { event: AuditEvents.otpResent, userId: challenge.userId, meta, data: { challengeId: challenge.id, channel: challenge.channel } });
-        if (code) await this.deliver(challenge, code);
+        if (code && challenge.channel === 'EMAIL') await this.deps.timing.measure(RESEND_TIMING_KIND, () => this.deliver(challenge, code));
+        else if (code) await this.deliver(challenge, code);
+        // A decoy (unknown email) resends nothing but takes as long, and fails alike while SMTP refuses.
+        else await this.deps.timing.imitateSend(RESEND_TIMING_KIND);
         return this.toChallengeType(challenge);
       });
     } catch (error) {
