@@ -19,6 +19,7 @@ import { SendTiming } from './mail/send-timing';
 import type { SmsSender } from './sms/sms-sender';
 import { TwilioSmsSender } from './sms/twilio-sms-sender';
 import { OutboxSmsSender } from './sms/outbox-sms-sender';
+import { DisabledSmsSender } from './sms/disabled-sms-sender';
 import { PasswordHasher } from './crypto/password-hasher';
 import { SigningKeys } from './crypto/signing-keys';
 import { loadOrCreateDevSecret, loadOrCreateDevSigningKey } from './crypto/dev-secrets';
@@ -143,8 +144,14 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       overrides.mailTransport ??
       (config.smtpUrl ? new SmtpTransport(config.smtpUrl, config.mailFrom) : new OutboxTransport(outboxDir, overrides.outboxPrint));
     if (mailTransport.close) cleanups.push(() => mailTransport.close!());
+    // No Twilio settings: development prints texts (outbox); production refuses them rather than log a code.
     const sms =
-      overrides.smsSender ?? (config.twilio ? new TwilioSmsSender(config.twilio) : new OutboxSmsSender(outboxDir, overrides.outboxPrint));
+      overrides.smsSender ??
+      (config.twilio
+        ? new TwilioSmsSender(config.twilio)
+        : config.isProduction
+          ? new DisabledSmsSender()
+          : new OutboxSmsSender(outboxDir, overrides.outboxPrint));
     const mailer = new Mailer(mailTransport, { productName: config.productName, appUrl: config.appUrl, now });
     const timing = new SendTiming();
 

@@ -19,6 +19,34 @@ export const redactPaths = [
   'variables.token',
 ];
 
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/**
+ * Fastify's request line without the query string: `GET /graphql?query=…&variables=…` carries whatever
+ * the client put in the variables (a magic-link token from a misbehaving client or a link prefetcher).
+ */
+export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
+  const url = typeof req.url === 'string' ? req.url : '';
+  const query = url.indexOf('?');
+  return {
+    method: req.method,
+    url: query < 0 ? url : url.slice(0, query),
+    ...(query < 0 ? {} : { query: '[redacted]' }),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'warden' } }, destination);
+  return pino(
+    { level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'warden' }, serializers: { req: serializeRequest } },
+    destination,
+  );
 }

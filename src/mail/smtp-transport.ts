@@ -2,6 +2,18 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailMessage, MailTransport } from './mail-transport';
 import { WardenError } from '../errors/warden-error';
 
+/** What of a nodemailer failure may be logged: the SMTP conversation's outcome, never the message. */
+export function describeSmtpFailure(cause: unknown): Error {
+  const e = (cause ?? {}) as { name?: unknown; message?: unknown; code?: unknown; responseCode?: unknown; command?: unknown };
+  const safe = new Error(typeof e.message === 'string' ? e.message : 'SMTP delivery failed');
+  safe.name = typeof e.name === 'string' ? e.name : 'SmtpError';
+  return Object.assign(safe, {
+    ...(typeof e.code === 'string' ? { smtpCode: e.code } : {}),
+    ...(typeof e.responseCode === 'number' ? { responseCode: e.responseCode } : {}),
+    ...(typeof e.command === 'string' ? { command: e.command } : {}),
+  });
+}
+
 /** Sends through any SMTP server (SMTP_URL) with nodemailer, pooled. */
 export class SmtpTransport implements MailTransport {
   private readonly transporter: Transporter;
@@ -28,7 +40,7 @@ export class SmtpTransport implements MailTransport {
     try {
       await this.transporter.sendMail({ from: this.from, ...message });
     } catch (cause) {
-      throw WardenError.unavailable('smtp', cause);
+      throw WardenError.unavailable('smtp', describeSmtpFailure(cause));
     }
   }
 

@@ -15,7 +15,11 @@ export interface ReceivedText {
 /** A local HTTP server that speaks Twilio's Messages API (POST /2010-04-01/Accounts/{Sid}/Messages.json). */
 export class TwilioFake {
   readonly texts: ReceivedText[] = [];
-  private failStatus: number | null = null;
+  /** Every request that reached the fake, failed or not. */
+  requestCount = 0;
+  /** Every message the SDK tried to send, including those answered with an error. */
+  readonly attempts: ReceivedText[] = [];
+  private failure: { status: number; code: number; message: string } | null = null;
 
   private constructor(private readonly server: http.Server, readonly port: number) {}
 
@@ -35,13 +39,13 @@ export class TwilioFake {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Answer every request with this status (Twilio-style error body) until succeed() is called. */
-  failWith(status: number): void {
-    this.failStatus = status;
+  /** Answer every request with this status (Twilio-style error body, optionally a given Twilio error code) until succeed() is called. */
+  failWith(status: number, code = 20500, message = 'Internal Server Error'): void {
+    this.failure = { status, code, message };
   }
 
   succeed(): void {
-    this.failStatus = null;
+    this.failure = null;
   }
 
   textsTo(phone: string): ReceivedText[] {
@@ -49,15 +53,14 @@ export class TwilioFake {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    this.requestCount += 1;
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.url ?? '');
     const send = (status: number, payload: object) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
     if (req.method !== 'POST' || !match) return send(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
-    if (this.failStatus) return send(this.failStatus, { code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: this.failStatus });
     const auth = req.headers.authorization?.startsWith('Basic ') ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString('utf8') : null;
-    if (!auth || auth.split(':')[0] !== match[1]) return send(401, { code: 20003, message: 'Authenticate', status: 401 });
     const form = new URLSearchParams(body);
     const text: ReceivedText = {
       accountSid: match[1]!,
@@ -67,6 +70,12 @@ export class TwilioFake {
       body: form.get('Body') ?? '',
       basicAuth: auth,
     };
+    this.attempts.push(text);
+    if (this.failure) {
+      const { status, code, message } = this.failure;
+      return send(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+    }
+    if (!auth || auth.split(':')[0] !== match[1]) return send(401, { code: 20003, message: 'Authenticate', status: 401 });
     this.texts.push(text);
     const sid = 'SM' + randomBytes(16).toString('hex');
     send(201, {

@@ -3,6 +3,7 @@ export const AuditEvents = {
   userSignedUp: 'user.signed_up',
   signupDuplicateAttempted: 'signup.duplicate_attempted',
   loginPasswordChecked: 'login.password_checked',
+  otpRequested: 'otp.requested',
   otpSent: 'otp.sent',
   otpResent: 'otp.resent',
   otpVerified: 'otp.verified',
@@ -20,6 +21,8 @@ export const AuditEvents = {
   passwordResetCompleted: 'password_reset.completed',
   passwordResetFailed: 'password_reset.failed',
   userCreatedFromPhone: 'user.created_from_phone',
+  /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
+  deliveryFailed: 'delivery.failed',
 } as const;
 
 export type AuditEventName = (typeof AuditEvents)[keyof typeof AuditEvents];

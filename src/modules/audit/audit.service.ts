@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity';
-import type { AuditEventName } from './audit-events';
+import { AuditEvents, type AuditEventName } from './audit-events';
 import type { RequestMeta } from '../../http/request-meta';
 import type { AuditObservation } from '../../graphql/plugins/metrics-plugin';
 import { afterCommit } from '../../db/after-commit';
+import { WardenError } from '../../errors/warden-error';
 
 export interface AuditRecord {
   event: AuditEventName;
@@ -13,6 +14,14 @@ export interface AuditRecord {
   meta?: RequestMeta | null;
   /** Never a password, code or token. */
   data?: Record<string, unknown>;
+}
+
+export interface DeliveryFailure {
+  /** Which flow was sending: otp, magic_link, password_reset, password_changed_notice… */
+  flow: string;
+  channel: 'EMAIL' | 'SMS';
+  userId?: string | null;
+  meta: RequestMeta;
 }
 
 /** Writes audit rows with the caller's EntityManager, so a write and its audit row commit together. */
@@ -40,5 +49,23 @@ export class AuditService {
   /** For failures that have no other write to join (wrong code, wrong password). */
   recordAlone(record: AuditRecord): Promise<void> {
     return this.record(this.dataSource.manager, record);
+  }
+
+  /**
+   * After SMTP or Twilio refused a send and the request's transaction rolled back (taking its own audit
+   * rows with it): one row saying so. Other errors are not delivery failures and are ignored. Best effort:
+   * the caller is already failing with `error`, which must not be masked by a second failure here.
+   */
+  async recordDeliveryFailure(error: unknown, failure: DeliveryFailure): Promise<void> {
+    if (!(error instanceof WardenError) || error.code !== 'SERVICE_UNAVAILABLE') return;
+    const dependency = error.extensions.dependency;
+    if (dependency !== 'smtp' && dependency !== 'twilio' && dependency !== 'sms') return;
+    await this.recordAlone({
+      event: AuditEvents.deliveryFailed,
+      outcome: 'failure',
+      userId: failure.userId,
+      meta: failure.meta,
+      data: { flow: failure.flow, channel: failure.channel, dependency },
+    }).catch(() => undefined);
   }
 }

@@ -30,6 +30,9 @@ export interface MagicLinkServiceDeps {
 
 const PURPOSE = 'magic-link';
 
+/** SendTiming kind: real requests and unknown-email decoys. */
+const TIMING_KIND = 'magic-link';
+
 /** Single-use sign-in links. The link opens the frontend (APP_URL), which calls verifyMagicLink. */
 export class MagicLinkService {
   constructor(private readonly deps: MagicLinkServiceDeps) {}
@@ -50,57 +53,80 @@ export class MagicLinkService {
     return url.toString();
   }
 
-  /** Built from APP_URL only, never from a request header. */
+  /** APP_URL + MAGIC_LINK_PATH + ?token=…, built from configuration only, never from a request header. */
   linkFor(token: string, redirectTo: string | null): string {
-    const url = new URL(this.deps.magicLinkPath, this.deps.appUrl + '/');
+    const url = new URL(this.deps.appUrl + this.deps.magicLinkPath);
     url.searchParams.set('token', token);
     if (redirectTo) url.searchParams.set('redirectTo', redirectTo);
     return url.toString();
   }
 
-  /** Always resolves (ok: true) for a well-formed request; mails a link only when the account exists. */
+  /**
+   * Always resolves (ok: true) for a well-formed request; mails a link only when the account exists.
+   * An unknown email does its own (smaller) work padded to about the time a real request takes.
+   */
   async request(input: { email: string; redirectTo?: string | null }, meta: RequestMeta): Promise<void> {
     const email = normalizeEmail(input.email);
     const redirectTo = this.checkRedirect(input.redirectTo);
     const user = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
     if (!user) {
-      await this.deps.audit.recordAlone({ event: AuditEvents.magicLinkRequested, outcome: 'failure', meta, data: { reason: 'unknown_email' } });
-      await this.deps.timing.imitate();
+      await this.deps.timing.pad(TIMING_KIND, () =>
+        this.deps.audit.recordAlone({ event: AuditEvents.magicLinkRequested, outcome: 'failure', meta, data: { reason: 'unknown_email' } }),
+      );
       return;
     }
-    await withTransaction(this.deps.dataSource, async (em) => {
-      const now = this.deps.now();
-      // A newer link revokes the older unused ones.
-      await em
-        .createQueryBuilder()
-        .update(MagicLinkTokenEntity)
-        .set({ consumedAt: now })
-        .where('user_id = :userId', { userId: user.id })
-        .andWhere('consumed_at IS NULL')
-        .execute();
-      const token = createSecretToken();
-      const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
-      await em.insert(MagicLinkTokenEntity, {
-        id: token.id,
-        userId: user.id,
-        secretHash: keyedHash(this.deps.hmacKey, PURPOSE, token.secret),
-        redirectTo,
-        expiresAt,
-        consumedAt: null,
-      });
-      await this.deps.audit.record(em, { event: AuditEvents.magicLinkSent, userId: user.id, meta, data: { tokenId: token.id } });
-      await this.deps.timing.measure(() => this.deps.mailer.sendMagicLink(email, this.linkFor(token.token, redirectTo), expiresAt));
-    });
+    try {
+      await this.deps.timing.measure(TIMING_KIND, () =>
+        withTransaction(this.deps.dataSource, async (em) => {
+          const now = this.deps.now();
+          // A newer link revokes the older unused ones (rolled back with the rest if the mail cannot be sent).
+          const revoked = await em
+            .createQueryBuilder()
+            .update(MagicLinkTokenEntity)
+            .set({ consumedAt: now })
+            .where('user_id = :userId', { userId: user.id })
+            .andWhere('consumed_at IS NULL')
+            .andWhere('expires_at > :now', { now })
+            .execute();
+          const token = createSecretToken();
+          const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
+          await em.insert(MagicLinkTokenEntity, {
+            id: token.id,
+            userId: user.id,
+            secretHash: keyedHash(this.deps.hmacKey, PURPOSE, token.secret),
+            redirectTo,
+            expiresAt,
+            consumedAt: null,
+          });
+          await this.deps.audit.record(em, {
+            event: AuditEvents.magicLinkSent,
+            userId: user.id,
+            meta,
+            data: { tokenId: token.id, olderLinksRevoked: revoked.affected ?? 0, redirectTo },
+          });
+          // Sent last, inside the transaction: if SMTP refuses, no token is kept.
+          await this.deps.mailer.sendMagicLink(email, this.linkFor(token.token, redirectTo), expiresAt);
+        }),
+      );
+    } catch (error) {
+      await this.deps.audit.recordDeliveryFailure(error, { flow: 'magic_link', channel: 'EMAIL', userId: user.id, meta });
+      throw error;
+    }
   }
 
   /** Consumes the link's token (exactly one of racing callers wins), marks the email verified, signs in. */
   async verify(rawToken: string, meta: RequestMeta): Promise<IssuedSession> {
     const parsed = parseSecretToken(rawToken);
-    if (!parsed) throw new WardenError('INVALID_TOKEN');
-    const result = await withTransaction(this.deps.dataSource, async (em) => {
+    if (!parsed) {
+      await this.deps.audit.recordAlone({ event: AuditEvents.magicLinkFailed, outcome: 'failure', meta, data: { reason: 'malformed' } });
+      throw new WardenError('INVALID_TOKEN');
+    }
+    const outcome = await withTransaction(this.deps.dataSource, async (em) => {
       const now = this.deps.now();
       const row = await em.findOne(MagicLinkTokenEntity, { where: { id: parsed.id } });
-      if (!row || !constantTimeEqual(row.secretHash, keyedHash(this.deps.hmacKey, PURPOSE, parsed.secret))) return null;
+      if (!row || !constantTimeEqual(row.secretHash, keyedHash(this.deps.hmacKey, PURPOSE, parsed.secret))) {
+        return { ok: false as const, reason: 'unknown', userId: null };
+      }
       const consumed = await em
         .createQueryBuilder()
         .update(MagicLinkTokenEntity)
@@ -109,17 +135,23 @@ export class MagicLinkService {
         .andWhere('consumed_at IS NULL')
         .andWhere('expires_at > :now', { now })
         .execute();
-      if (consumed.affected !== 1) return null;
+      if (consumed.affected !== 1) return { ok: false as const, reason: row.consumedAt ? 'used_or_revoked' : 'expired', userId: row.userId };
       let user = await this.deps.users.findById(em, row.userId);
-      if (!user) return null;
+      if (!user) return { ok: false as const, reason: 'unknown', userId: null };
       user = await this.deps.users.markVerified(em, user, 'EMAIL');
       await this.deps.audit.record(em, { event: AuditEvents.magicLinkUsed, userId: user.id, meta, data: { tokenId: row.id } });
-      return this.deps.sessions.createSession(em, user, meta, 'magic_link');
+      return { ok: true as const, issued: await this.deps.sessions.createSession(em, user, meta, 'magic_link') };
     });
-    if (!result) {
-      await this.deps.audit.recordAlone({ event: AuditEvents.magicLinkFailed, outcome: 'failure', meta, data: { tokenId: parsed.id } });
+    if (!outcome.ok) {
+      await this.deps.audit.recordAlone({
+        event: AuditEvents.magicLinkFailed,
+        outcome: 'failure',
+        userId: outcome.userId,
+        meta,
+        data: { tokenId: parsed.id, reason: outcome.reason },
+      });
       throw new WardenError('INVALID_TOKEN');
     }
-    return result;
+    return outcome.issued;
   }
 }

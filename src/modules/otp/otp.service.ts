@@ -48,6 +48,11 @@ export interface OtpServiceDeps {
 /** Attempt counters outlive any challenge: a resend never resets a challenge's budget. */
 const ATTEMPTS_TTL_SECONDS = 24 * 3600;
 
+/** SendTiming kind for emailed LOGIN codes (real sends and unknown-email decoys). */
+const TIMING_KIND = 'otp-email';
+/** SendTiming kind for resent email codes (the mail alone: the rest of a resend is the same for decoys). */
+const RESEND_TIMING_KIND = 'otp-email-resend';
+
 /** One-time codes: issue, deliver, resend, verify (attempt-limited, single use). */
 export class OtpService {
   constructor(private readonly deps: OtpServiceDeps) {}
@@ -103,36 +108,72 @@ export class OtpService {
     };
   }
 
-  /** Passwordless: a LOGIN code by email (known accounts only; unknown ones get a decoy) or SMS (any valid phone). */
+  /**
+   * Passwordless: a LOGIN code by SMS (any valid phone; an unknown one gets its account at verifyOtp) or by
+   * email (known accounts only). An unknown email gets a decoy challenge that no code can satisfy and no mail:
+   * same answer, about the same time. Nothing is mailed to an address that has no account, so this mutation
+   * cannot be used to send mail from us to strangers (signup tells a known owner; see PasswordService).
+   */
   async requestOtp(input: { email?: string | null; phone?: string | null }, meta: RequestMeta): Promise<AuthChallengeType> {
-    const hasEmail = input.email !== null && input.email !== undefined && input.email !== '';
-    const hasPhone = input.phone !== null && input.phone !== undefined && input.phone !== '';
+    const given = (v: unknown) => v !== null && v !== undefined && v !== '';
+    const hasEmail = given(input.email);
+    const hasPhone = given(input.phone);
     if (hasEmail === hasPhone) throw WardenError.badInput('Give exactly one of email or phone.');
-    if (hasPhone) {
-      const phone = normalizePhone(input.phone);
-      return withTransaction(this.deps.dataSource, async (em) => {
+    return hasPhone ? this.requestBySms(normalizePhone(input.phone), meta) : this.requestByEmail(normalizeEmail(input.email), meta);
+  }
+
+  private async requestBySms(phone: string, meta: RequestMeta): Promise<AuthChallengeType> {
+    let userId: string | null = null;
+    try {
+      return await withTransaction(this.deps.dataSource, async (em) => {
         const user = await this.deps.users.findByPhone(em, phone);
-        const { challenge, code } = await this.start(em, { userId: user?.id ?? null, channel: 'SMS', purpose: 'LOGIN', destination: phone });
-        await this.deps.audit.record(em, { event: AuditEvents.otpSent, userId: user?.id, meta, data: { challengeId: challenge.id, channel: 'SMS', purpose: 'LOGIN' } });
+        userId = user?.id ?? null;
+        const { challenge, code } = await this.start(em, { userId, channel: 'SMS', purpose: 'LOGIN', destination: phone });
+        await this.deps.audit.record(em, {
+          event: AuditEvents.otpSent,
+          userId,
+          meta,
+          data: { challengeId: challenge.id, channel: 'SMS', purpose: 'LOGIN', newAccount: user === null },
+        });
+        // Sent last, inside the transaction: if Twilio refuses, no challenge is kept.
         await this.deliver(challenge, code!);
         return this.toChallengeType(challenge);
       });
+    } catch (error) {
+      await this.deps.audit.recordDeliveryFailure(error, { flow: 'otp', channel: 'SMS', userId, meta });
+      throw error;
     }
-    const email = normalizeEmail(input.email);
-    return withTransaction(this.deps.dataSource, async (em) => {
-      const user = await this.deps.users.findByEmail(em, email);
-      const { challenge, code } = await this.start(em, { userId: user?.id ?? null, channel: 'EMAIL', purpose: 'LOGIN', destination: email, decoy: !user });
-      await this.deps.audit.record(em, {
-        event: AuditEvents.otpSent,
-        outcome: user ? 'success' : 'failure',
-        userId: user?.id,
-        meta,
-        data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'LOGIN', ...(user ? {} : { reason: 'unknown_email' }) },
-      });
-      if (code) await this.deps.timing.measure(() => this.deliver(challenge, code));
-      else await this.deps.timing.imitate();
-      return this.toChallengeType(challenge);
-    });
+  }
+
+  private async requestByEmail(email: string, meta: RequestMeta): Promise<AuthChallengeType> {
+    const user = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
+    if (!user) {
+      return this.deps.timing.pad(TIMING_KIND, () =>
+        withTransaction(this.deps.dataSource, async (em) => {
+          const { challenge } = await this.start(em, { userId: null, channel: 'EMAIL', purpose: 'LOGIN', destination: email, decoy: true });
+          await this.deps.audit.record(em, {
+            event: AuditEvents.otpRequested,
+            outcome: 'failure',
+            meta,
+            data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'LOGIN', reason: 'unknown_email' },
+          });
+          return this.toChallengeType(challenge);
+        }),
+      );
+    }
+    try {
+      return await this.deps.timing.measure(TIMING_KIND, () =>
+        withTransaction(this.deps.dataSource, async (em) => {
+          const { challenge, code } = await this.start(em, { userId: user.id, channel: 'EMAIL', purpose: 'LOGIN', destination: email });
+          await this.deps.audit.record(em, { event: AuditEvents.otpSent, userId: user.id, meta, data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'LOGIN' } });
+          await this.deliver(challenge, code!);
+          return this.toChallengeType(challenge);
+        }),
+      );
+    } catch (error) {
+      await this.deps.audit.recordDeliveryFailure(error, { flow: 'otp', channel: 'EMAIL', userId: user.id, meta });
+      throw error;
+    }
   }
 
   private async loadLive(em: EntityManager, challengeId: string, lock: boolean): Promise<OtpChallengeEntity> {
@@ -147,41 +188,52 @@ export class OtpService {
 
   /** A fresh code for a live challenge once its cooldown is over. The attempt budget carries over. */
   async resend(challengeId: string, meta: RequestMeta): Promise<AuthChallengeType> {
-    return withTransaction(this.deps.dataSource, async (em) => {
-      const challenge = await this.loadLive(em, challengeId, true);
-      if (challenge.sendCount >= this.deps.limits.otpMaxSends) {
-        throw WardenError.rateLimited((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 1000);
-      }
-      const cooldown = await this.deps.kv.increment(this.cooldownKey(challenge.id), this.deps.limits.otpResendCooldownSeconds);
-      if (cooldown.value > 1) throw WardenError.rateLimited(cooldown.ttlSeconds);
-      const now = this.deps.now();
-      const code = challenge.codeHash ? generateOtpCode(this.deps.limits.otpLength) : null;
-      const ttlSeconds = challenge.purpose === 'PASSWORD_RESET' ? this.deps.limits.passwordResetTtlSeconds : this.deps.limits.otpTtlSeconds;
-      challenge.codeHash = code ? hashOtpCode(this.deps.hmacKey, challenge.id, code) : null;
-      challenge.sendCount += 1;
-      challenge.lastSentAt = now;
-      if (challenge.purpose !== 'PASSWORD_RESET') challenge.expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
-      await em.update(
-        OtpChallengeEntity,
-        { id: challenge.id },
-        { codeHash: challenge.codeHash, sendCount: challenge.sendCount, lastSentAt: now, expiresAt: challenge.expiresAt },
-      );
-      await this.deps.audit.record(em, {
-        event: AuditEvents.otpResent,
-        outcome: code ? 'success' : 'failure',
-        userId: challenge.userId,
-        meta,
-        data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose, ...(code ? {} : { reason: 'decoy' }) },
-      });
-      if (code) {
-        if (challenge.purpose === 'PASSWORD_RESET') {
-          await this.deps.mailer.sendCode(challenge.destination, 'PASSWORD_RESET', code, challenge.expiresAt);
-        } else {
-          await this.deliver(challenge, code);
+    let cooldownTaken: string | null = null;
+    let failed: { userId: string | null; channel: OtpChannelValue } | null = null;
+    try {
+      return await withTransaction(this.deps.dataSource, async (em) => {
+        const challenge = await this.loadLive(em, challengeId, true);
+        failed = { userId: challenge.userId, channel: challenge.channel };
+        if (challenge.sendCount >= this.deps.limits.otpMaxSends) {
+          throw WardenError.rateLimited((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 1000);
         }
+        const cooldown = await this.deps.kv.increment(this.cooldownKey(challenge.id), this.deps.limits.otpResendCooldownSeconds);
+        if (cooldown.value > 1) throw WardenError.rateLimited(cooldown.ttlSeconds);
+        cooldownTaken = this.cooldownKey(challenge.id);
+        const now = this.deps.now();
+        const code = challenge.codeHash ? generateOtpCode(this.deps.limits.otpLength) : null;
+        challenge.codeHash = code ? hashOtpCode(this.deps.hmacKey, challenge.id, code) : null;
+        challenge.sendCount += 1;
+        challenge.lastSentAt = now;
+        // A reset code keeps its first deadline: it travels with a reset link that expires then.
+        if (challenge.purpose !== 'PASSWORD_RESET') challenge.expiresAt = new Date(now.getTime() + this.deps.limits.otpTtlSeconds * 1000);
+        await em.update(
+          OtpChallengeEntity,
+          { id: challenge.id },
+          { codeHash: challenge.codeHash, sendCount: challenge.sendCount, lastSentAt: now, expiresAt: challenge.expiresAt },
+        );
+        await this.deps.audit.record(em, {
+          event: AuditEvents.otpResent,
+          outcome: code ? 'success' : 'failure',
+          userId: challenge.userId,
+          meta,
+          data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose, ...(code ? {} : { reason: 'decoy' }) },
+        });
+        if (code && challenge.channel === 'EMAIL') await this.deps.timing.measure(RESEND_TIMING_KIND, () => this.deliver(challenge, code));
+        else if (code) await this.deliver(challenge, code);
+        // A decoy (unknown email) resends nothing but takes as long, and fails alike while SMTP refuses.
+        else await this.deps.timing.imitateSend(RESEND_TIMING_KIND);
+        return this.toChallengeType(challenge);
+      });
+    } catch (error) {
+      if (failed && cooldownTaken) {
+        const { userId, channel } = failed as { userId: string | null; channel: OtpChannelValue };
+        await this.deps.audit.recordDeliveryFailure(error, { flow: 'otp_resend', channel, userId, meta });
+        // The send did not happen and the update rolled back: let the user try again at once.
+        await this.deps.kv.delete(cooldownTaken).catch(() => undefined);
       }
-      return this.toChallengeType(challenge);
-    });
+      throw error;
+    }
   }
 
   /**
@@ -193,7 +245,15 @@ export class OtpService {
     if (typeof code !== 'string' || !new RegExp(`^\\d{${this.deps.limits.otpLength}}$`).test(code.trim())) {
       throw WardenError.badInput(`The code is ${this.deps.limits.otpLength} digits.`, 'code');
     }
-    const challenge = await this.loadLive(this.deps.dataSource.manager, challengeId, false);
+    let challenge: OtpChallengeEntity;
+    try {
+      challenge = await this.loadLive(this.deps.dataSource.manager, challengeId, false);
+    } catch (error) {
+      if (error instanceof WardenError && error.code === 'OTP_EXPIRED') {
+        await this.deps.audit.recordAlone({ event: AuditEvents.otpFailed, outcome: 'failure', meta, data: { challengeId, reason: 'expired_or_used' } });
+      }
+      throw error;
+    }
     if (!purposes.includes(challenge.purpose)) {
       throw WardenError.badInput(
         challenge.purpose === 'PASSWORD_RESET' ? 'Use resetPassword with a password-reset code.' : 'This code is not for this operation.',
@@ -202,7 +262,10 @@ export class OtpService {
     }
     const max = this.deps.limits.otpMaxAttempts;
     const attempts = await this.deps.kv.increment(this.attemptsKey(challenge.id), ATTEMPTS_TTL_SECONDS);
-    if (attempts.value > max) throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Request a new one.' });
+    if (attempts.value > max) {
+      await this.deps.audit.recordAlone({ event: AuditEvents.otpFailed, outcome: 'failure', userId: challenge.userId, meta, data: { challengeId: challenge.id, reason: 'locked' } });
+      throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Request a new one.' });
+    }
     const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
     const ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
     if (!ok) {
@@ -211,7 +274,7 @@ export class OtpService {
         outcome: 'failure',
         userId: challenge.userId,
         meta,
-        data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose, attempt: attempts.value },
+        data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose, reason: 'wrong_code', attempt: attempts.value },
       });
       throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft: Math.max(0, max - attempts.value) } });
     }

@@ -15,10 +15,10 @@ export function normalizeEmail(raw: unknown): string {
 
 /** E.164 only ("+" and country code), checked against real numbering plans; BAD_USER_INPUT otherwise. */
 export function normalizePhone(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length > 32) throw WardenError.badInput('Enter a phone number in E.164 form, e.g. +447700900123.', 'phone');
+  if (typeof raw !== 'string' || raw.length > 32) throw WardenError.badInput('Enter a phone number in E.164 form, e.g. +447911123456.', 'phone');
   const compact = raw.trim().replace(/[\s().-]/g, '');
   if (!/^\+[1-9]\d{6,14}$/.test(compact)) {
-    throw WardenError.badInput('Enter a phone number in E.164 form, e.g. +447700900123.', 'phone');
+    throw WardenError.badInput('Enter a phone number in E.164 form, e.g. +447911123456.', 'phone');
   }
   const parsed = parsePhoneNumberFromString(compact);
   if (!parsed || !parsed.isValid()) throw WardenError.badInput('That phone number is not valid.', 'phone');
