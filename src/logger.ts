@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
 
 /** Paths redacted from every log line: passwords, codes, tokens, cookies, Authorization. */
@@ -19,6 +20,39 @@ export const redactPaths = [
   'variables.token',
 ];
 
+/**
+ * The request being handled, for log lines written outside Fastify's request logger (services, error
+ * formatting, Apollo): the HTTP server enters it per request, and every line logged inside carries reqId.
+ */
+export const logContext = new AsyncLocalStorage<{ reqId: string }>();
+
+/**
+ * Fastify logs `req` on every request. Its default keeps the query string, and a GET /graphql carries
+ * the document and its variables there, so only the path is logged.
+ */
+function requestSerializer(req: { method?: string; url?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? req.url.split('?')[0] : undefined,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'warden' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      base: { service: 'warden' },
+      serializers: { req: requestSerializer },
+      mixin(_object, _level, logger) {
+        const store = logContext.getStore();
+        // Fastify's request logger already binds reqId; do not write it twice.
+        if (!store || 'reqId' in logger.bindings()) return {};
+        return { reqId: store.reqId };
+      },
+    },
+    destination,
+  );
 }

@@ -36,7 +36,7 @@ export class WardenClient {
     });
   }
 
-  private async fetchWithCookies(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  private async fetchWithCookies(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> {
     const headers = new Headers(init?.headers);
     for (const [k, v] of Object.entries(this.extraHeaders)) headers.set(k, v);
     if (this.accessToken) headers.set('authorization', `Bearer ${this.accessToken}`);

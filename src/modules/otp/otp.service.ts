@@ -19,6 +19,8 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../../http/request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
+import type { IdentifierLimits } from '../rate-limits/identifier-limits';
+import type { SmsPolicy } from '../rate-limits/sms-policy';
 
 export interface StartChallenge {
   userId: string | null;
@@ -39,6 +41,10 @@ export interface OtpServiceDeps {
   mailer: Mailer;
   sms: SmsSender;
   timing: SendTiming;
+  /** Sends and code checks per email or phone (RATE_LIMIT_SENDS_PER_HOUR, RATE_LIMIT_CODE_CHECKS_PER_HOUR). */
+  identifierLimits: IdentifierLimits;
+  /** Country allowlist and caps before any text. */
+  smsPolicy: SmsPolicy;
   hmacKey: Buffer;
   limits: Readonly<Limits>;
   productName: string;
@@ -62,6 +68,7 @@ export class OtpService {
 
   /** Creates a challenge inside the caller's transaction and starts its resend cooldown. The code is returned for delivery. */
   async start(em: EntityManager, params: StartChallenge): Promise<{ challenge: OtpChallengeEntity; code: string | null }> {
+    await this.deps.identifierLimits.countSend(params.destination);
     const now = this.deps.now();
     const id = randomUUID();
     const code = params.decoy ? null : generateOtpCode(this.deps.limits.otpLength);
@@ -85,6 +92,7 @@ export class OtpService {
   /** Sends a SIGNUP or LOGIN code by the challenge's channel. */
   async deliver(challenge: OtpChallengeEntity, code: string): Promise<void> {
     if (challenge.channel === 'SMS') {
+      await this.deps.smsPolicy.beforeSend(challenge.destination);
       const minutes = Math.max(1, Math.round((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 60_000));
       await this.deps.sms.send({ to: challenge.destination, body: codeText(this.deps.productName, code, minutes) });
     } else {
@@ -154,6 +162,7 @@ export class OtpService {
       }
       const cooldown = await this.deps.kv.increment(this.cooldownKey(challenge.id), this.deps.limits.otpResendCooldownSeconds);
       if (cooldown.value > 1) throw WardenError.rateLimited(cooldown.ttlSeconds);
+      await this.deps.identifierLimits.countSend(challenge.destination);
       const now = this.deps.now();
       const code = challenge.codeHash ? generateOtpCode(this.deps.limits.otpLength) : null;
       const ttlSeconds = challenge.purpose === 'PASSWORD_RESET' ? this.deps.limits.passwordResetTtlSeconds : this.deps.limits.otpTtlSeconds;
@@ -197,6 +206,7 @@ export class OtpService {
     const max = this.deps.limits.otpMaxAttempts;
     const attempts = await this.deps.kv.increment(this.attemptsKey(challenge.id), ATTEMPTS_TTL_SECONDS);
     if (attempts.value > max) throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Request a new one.' });
+    await this.deps.identifierLimits.countCheck(challenge.destination);
     const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
     const ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
     if (!ok) {

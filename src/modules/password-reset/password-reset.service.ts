@@ -16,6 +16,7 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../../http/request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
+import type { LoginLockout } from '../rate-limits/login-lockout';
 
 export interface PasswordResetServiceDeps {
   dataSource: DataSource;
@@ -26,6 +27,8 @@ export interface PasswordResetServiceDeps {
   audit: AuditService;
   mailer: Mailer;
   timing: SendTiming;
+  /** A completed reset lifts the email's password-login lockout. */
+  lockout: LoginLockout;
   hmacKey: Buffer;
   limits: Readonly<Limits>;
   appUrl: string;
@@ -136,6 +139,7 @@ export class PasswordResetService {
       const revoked = await this.deps.sessions.revokeAllInTransaction(em, user.id, 'password_reset', meta);
       await this.deps.audit.record(em, { event: AuditEvents.passwordResetCompleted, userId: user.id, meta, data: { method: tokenId ? 'link' : 'code', sessionsRevoked: revoked } });
       const issued = await this.deps.sessions.createSession(em, user, meta, 'password_reset');
+      await this.deps.lockout.clear(user.email!);
       await this.deps.mailer.sendPasswordChanged(user.email!);
       return issued;
     });

@@ -14,6 +14,7 @@ import type { RequestMeta } from '../../http/request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { isUniqueViolation } from '../../db/db-errors';
+import type { LoginLockout } from '../rate-limits/login-lockout';
 
 export interface SignupParams {
   email: string;
@@ -29,6 +30,8 @@ export interface PasswordServiceDeps {
   audit: AuditService;
   hasher: PasswordHasher;
   mailer: Mailer;
+  /** Locks password login per email after LOGIN_LOCKOUT_THRESHOLD failures. */
+  lockout: LoginLockout;
   limits: Readonly<Limits>;
 }
 
@@ -99,6 +102,7 @@ export class PasswordService {
     const email = normalizeEmail(params.email);
     if (typeof params.password !== 'string' || params.password.length === 0) throw WardenError.badInput('Enter your password.', 'password');
     if (params.password.length > this.deps.limits.passwordMaxLength * 4) throw WardenError.badInput('The password is far too long.', 'password');
+    const attempt = await this.deps.lockout.begin(email);
     const em = this.deps.dataSource.manager;
     const user = await this.deps.users.findByEmail(em, email);
     const credential = user ? await em.findOne(PasswordCredentialEntity, { where: { userId: user.id } }) : null;
@@ -113,8 +117,10 @@ export class PasswordService {
         meta,
         data: { reason: user ? (credential ? 'wrong_password' : 'no_password') : 'unknown_email' },
       });
+      await attempt.failed();
       throw new WardenError('INVALID_CREDENTIALS');
     }
+    await attempt.succeeded();
     return withTransaction(this.deps.dataSource, async (tx) => {
       await this.deps.audit.record(tx, { event: AuditEvents.loginPasswordChecked, userId: user.id, meta });
       const { challenge, code } = await this.deps.otp.start(tx, { userId: user.id, channel: 'EMAIL', purpose: 'LOGIN', destination: email });
