@@ -34,6 +34,8 @@ export interface HttpServerDeps {
   bodyLimitBytes?: number;
   /** Depth, aliases, cost, tokens, directives (graphql-armor). */
   graphqlLimits: GraphQLLimits;
+  /** How long close() waits for in-flight requests before it cuts their connections. */
+  drainTimeoutMs?: number;
   /** Operations one HTTP request may carry; 1 (the default) turns batching off. */
   maxOperationsPerRequest?: number;
 }
@@ -53,6 +55,19 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     reply.header('x-request-id', request.id);
   });
   fastify.addHook('preHandler', (request, _reply, done) => logContext.run({ reqId: String(request.id) }, done));
+  // Draining (SIGTERM → app.close()): new requests get 503 (return503OnClosing); a response finished
+  // during the drain closes its keep-alive socket, which would otherwise hold close() open for Fastify's
+  // 72 s keepAliveTimeout; whatever is still open after drainTimeoutMs is cut.
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    setTimeout(() => fastify.server.closeAllConnections(), deps.drainTimeoutMs ?? 10_000).unref();
+    done();
+  });
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
   // Fastify's own refusals (body too large, unsupported content type, bad JSON) in GraphQL's error shape.
   fastify.setErrorHandler((error: import('fastify').FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
