@@ -115,11 +115,13 @@ describe('GraphQL hardening: each limit refuses with a clear error before anythi
     expect(await query.json()).toEqual({ data: { viewer: null } });
   });
 
-  test('outside production introspection and field suggestions stay on (Sandbox, codegen)', async () => {
+  test('outside production introspection, field suggestions and the Sandbox page stay on', async () => {
     const res = await rawPost(t.url, JSON.stringify({ query: '{ __schema { queryType { name } } }' }));
     expect(res.json).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
     const typo = await rawPost(t.url, JSON.stringify({ query: '{ viewr { id } }' }));
     expect(errorsOf(typo.json)[0]!.message).toMatch(/Did you mean "viewer"\?/);
+    const sandbox = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await sandbox.text()).toMatch(/<html[\s\S]*sandbox/i);
   });
 });
 
