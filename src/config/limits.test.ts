@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, developmentWarnings, loadConfig } from './config';
 import { defaultLimits, limitEnvNames } from './limits';
 
@@ -33,4 +35,14 @@ describe('abuse limits in config', () => {
     expect(open.smsAllowedCountries).toBeNull();
     expect(developmentWarnings(open).some((line) => line.startsWith('SMS_ALLOWED_COUNTRIES not set'))).toBe(true);
   });
+});
+
+test('README "Limits and abuse resistance" lists every limit variable with its default', () => {
+  const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Limits and abuse resistance'));
+  const missing = (Object.keys(limitEnvNames) as (keyof typeof limitEnvNames)[])
+    .filter((key) => !section.includes(`| \`${limitEnvNames[key]}\` | \`${defaultLimits[key]}\``))
+    .map((key) => `${limitEnvNames[key]}=${defaultLimits[key]}`);
+  expect(missing).toEqual([]);
+  expect(section).toContain('| `SMS_ALLOWED_COUNTRIES` | every country |');
 });

@@ -85,6 +85,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     credentials: true,
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    exposedHeaders: ['x-request-id'],
   });
 
   const maxOperations = deps.maxOperationsPerRequest ?? 1;
