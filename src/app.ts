@@ -181,7 +181,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       productName: config.productName,
       now,
     });
-    const passwords = new PasswordService({ dataSource, users, otp, audit, hasher, mailer, lockout, limits: config.limits });
+    const passwords = new PasswordService({ dataSource, users, otp, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
     const magicLinks = new MagicLinkService({
       dataSource,
       users,

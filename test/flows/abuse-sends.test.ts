@@ -63,6 +63,21 @@ describe('sends are limited per email, whichever IP asks (RATE_LIMIT_SENDS_PER_H
     expect(t.inbox.mailsTo('mixed@example.com')).toHaveLength(5);
   });
 
+  test('with the budget spent, login answers RATE_LIMITED for a right and a wrong password alike (no password oracle)', async () => {
+    await signUpVerified(t, 'oracle@example.com', PASSWORD, ip(204)); // 1
+    for (let i = 1; i <= 4; i++) await t.client(ip(50 + i)).request(RequestOtpDocument, { input: { email: 'oracle@example.com' } }); // 2–5
+    const attacker = t.client(ip(60));
+    const right = await attacker.error(attacker.request(LoginDocument, { input: { email: 'oracle@example.com', password: PASSWORD } }));
+    const wrong = await attacker.error(attacker.request(LoginDocument, { input: { email: 'oracle@example.com', password: 'not the password at all' } }));
+    expect(right.code).toBe('RATE_LIMITED');
+    expect({ ...wrong, extensions: { ...wrong.extensions, retryAfter: 0 } }).toEqual({ ...right, extensions: { ...right.extensions, retryAfter: 0 } });
+    expect(Math.abs((wrong.extensions.retryAfter as number) - (right.extensions.retryAfter as number))).toBeLessThanOrEqual(2);
+    // Below the budget a wrong password is still plainly INVALID_CREDENTIALS.
+    await signUpVerified(t, 'fresh@example.com', PASSWORD, ip(205));
+    const plain = await attacker.error(attacker.request(LoginDocument, { input: { email: 'fresh@example.com', password: 'not the password at all' } }));
+    expect(plain.code).toBe('INVALID_CREDENTIALS');
+  });
+
   test('a resend does not reset the code’s attempt budget', async () => {
     await signUpVerified(t, 'resend@example.com', PASSWORD, ip(202));
     const client = t.client(ip(30));

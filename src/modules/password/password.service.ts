@@ -15,6 +15,7 @@ import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { LoginLockout } from '../rate-limits/login-lockout';
+import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 
 export interface SignupParams {
   email: string;
@@ -32,6 +33,8 @@ export interface PasswordServiceDeps {
   mailer: Mailer;
   /** Locks password login per email after LOGIN_LOCKOUT_THRESHOLD failures. */
   lockout: LoginLockout;
+  /** A wrong password answers like a right one when the email's sends budget is spent (no oracle). */
+  identifierLimits: IdentifierLimits;
   limits: Readonly<Limits>;
 }
 
@@ -118,6 +121,7 @@ export class PasswordService {
         data: { reason: user ? (credential ? 'wrong_password' : 'no_password') : 'unknown_email' },
       });
       await attempt.failed();
+      await this.deps.identifierLimits.refuseIfSendsExhausted(email);
       throw new WardenError('INVALID_CREDENTIALS');
     }
     await attempt.succeeded();

@@ -80,6 +80,19 @@ describe('RateLimiter (fixed window over KvStore.increment)', () => {
     expect(error.code).toBe('SERVICE_UNAVAILABLE');
   });
 
+  test('refuseIfExhausted counts nothing below the limit and refuses, with the true retryAfter, at it', async () => {
+    const c = clock();
+    const limiter = new RateLimiter(new MemoryKvStore(c.now), key);
+    const rule = { name: 'peek', limit: 2, windowSeconds: 60 };
+    await limiter.refuseIfExhausted(rule, 'a');
+    await limiter.refuseIfExhausted(rule, 'a');
+    expect((await limiter.consume(rule, 'a')).count).toBe(1);
+    await limiter.consume(rule, 'a');
+    c.advance(20);
+    const refused = await rejection(limiter.refuseIfExhausted(rule, 'a'));
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', extensions: { retryAfter: 40 } });
+  });
+
   test('a limit below 1 is a programming error', async () => {
     const limiter = new RateLimiter(new MemoryKvStore(), key);
     await expect(limiter.consume({ name: 'x', limit: 0, windowSeconds: 60 }, 'a')).rejects.toThrow(TypeError);

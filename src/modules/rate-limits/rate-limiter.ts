@@ -41,6 +41,15 @@ export class RateLimiter {
     return `rl:{${rule.name}:${keyedHash(this.hmacKey, 'rate-limit', subject).slice(0, 22)}}`;
   }
 
+  /**
+   * Throws RATE_LIMITED when the limit is already used up, without counting an event otherwise. (When
+   * it is used up, one more increment changes nothing but tells the exact retryAfter.)
+   */
+  async refuseIfExhausted(rule: LimitRule, subject: string): Promise<void> {
+    const count = Number((await this.kv.get(this.key(rule, subject))) ?? '0');
+    if (count >= rule.limit) await this.consume(rule, subject);
+  }
+
   /** Counts one event. Throws RATE_LIMITED (retryAfter = rest of the window) past the limit; store errors propagate. */
   async consume(rule: LimitRule, subject: string): Promise<LimitState> {
     if (!Number.isInteger(rule.limit) || rule.limit < 1) throw new TypeError(`rate limit ${rule.name}: limit must be ≥ 1`);
