@@ -32,6 +32,11 @@ import { OtpService } from './modules/otp/otp.service';
 import { PasswordService } from './modules/password/password.service';
 import { MagicLinkService } from './modules/magic-link/magic-link.service';
 import { PasswordResetService } from './modules/password-reset/password-reset.service';
+import { RateLimiter } from './modules/rate-limits/rate-limiter';
+import { FieldLimiter } from './modules/rate-limits/field-limits';
+import { IdentifierLimits } from './modules/rate-limits/identifier-limits';
+import { SmsPolicy } from './modules/rate-limits/sms-policy';
+import { LoginLockout } from './modules/rate-limits/login-lockout';
 import { ViewerResolver } from './modules/users/viewer.resolver';
 import { PasswordResolver } from './modules/password/password.resolver';
 import { OtpResolver } from './modules/otp/otp.resolver';
@@ -99,6 +104,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const logger = overrides.logger ?? createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? (() => new Date());
   if (!config.isProduction) for (const line of developmentWarnings(config)) logger.warn(line);
+  else if (!config.smsAllowedCountries) logger.warn('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
 
   const cleanups: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -156,6 +162,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const timing = new SendTiming();
 
     const metrics = new Metrics();
+    const rateLimiter = new RateLimiter(kv, hmacKey);
+    const fieldLimiter = new FieldLimiter(rateLimiter, config.limits);
+    const identifierLimits = new IdentifierLimits(rateLimiter, config.limits);
+    const smsPolicy = new SmsPolicy(rateLimiter, config.limits, config.smsAllowedCountries);
+    const lockout = new LoginLockout(kv, hmacKey, config.limits, () => now().getTime());
     const audit = new AuditService(dataSource, metrics);
     const users = new UsersService(dataSource);
     const accessTokens = new AccessTokens(signingKeys, { issuer: config.publicUrl, ttlSeconds: config.limits.accessTokenTtlSeconds, now });
@@ -170,12 +181,14 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       mailer,
       sms,
       timing,
+      identifierLimits,
+      smsPolicy,
       hmacKey,
       limits: config.limits,
       productName: config.productName,
       now,
     });
-    const passwords = new PasswordService({ dataSource, users, otp, audit, hasher, mailer, limits: config.limits });
+    const passwords = new PasswordService({ dataSource, users, otp, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
     const magicLinks = new MagicLinkService({
       dataSource,
       users,
@@ -183,6 +196,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       audit,
       mailer,
       timing,
+      identifierLimits,
       hmacKey,
       limits: config.limits,
       appUrl: config.appUrl,
@@ -199,6 +213,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       audit,
       mailer,
       timing,
+      lockout,
       hmacKey,
       limits: config.limits,
       appUrl: config.appUrl,
@@ -223,7 +238,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       isProduction: config.isProduction,
       exposeErrors: config.nodeEnv === 'development',
       corsOrigins: [...new Set([config.appUrl, ...config.redirectAllowlist])],
-      createContext: createContextFactory({ sessions, users, trustProxy: config.trustProxy, secureCookies: config.nodeEnv !== 'development' }),
+      createContext: createContextFactory({ sessions, users, trustProxy: config.trustProxy, secureCookies: config.nodeEnv !== 'development', fieldLimiter }),
+      bodyLimitBytes: config.limits.graphqlMaxBodyBytes,
+      graphqlLimits: config.limits,
+      maxOperationsPerRequest: config.limits.graphqlMaxOperationsPerRequest,
       jwks: () => signingKeys.jwks(),
       readiness: [
         { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },

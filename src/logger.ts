@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
 
 /** Paths redacted from every log line: passwords, codes, tokens, cookies, Authorization. */
@@ -19,26 +20,20 @@ export const redactPaths = [
   'variables.token',
 ];
 
-interface LoggedRequest {
-  method?: string;
-  url?: string;
-  host?: string;
-  ip?: string;
-  socket?: { remotePort?: number };
-}
+/**
+ * The request being handled, for log lines written outside Fastify's request logger (services, error
+ * formatting, Apollo): the HTTP server enters it per request, and every line logged inside carries reqId.
+ */
+export const logContext = new AsyncLocalStorage<{ reqId: string }>();
 
 /**
- * Fastify's request line without the query string: `GET /graphql?query=…&variables=…` carries whatever
- * the client put in the variables (a magic-link token from a misbehaving client or a link prefetcher).
+ * Fastify logs `req` on every request. Its default keeps the query string, and a GET /graphql carries
+ * the document and its variables there, so only the path is logged.
  */
-export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
-  const url = typeof req.url === 'string' ? req.url : '';
-  const query = url.indexOf('?');
+function requestSerializer(req: { method?: string; url?: string; ip?: string; socket?: { remotePort?: number } }) {
   return {
     method: req.method,
-    url: query < 0 ? url : url.slice(0, query),
-    ...(query < 0 ? {} : { query: '[redacted]' }),
-    host: req.host,
+    url: typeof req.url === 'string' ? req.url.split('?')[0] : undefined,
     remoteAddress: req.ip,
     remotePort: req.socket?.remotePort,
   };
@@ -46,7 +41,18 @@ export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
-    { level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'warden' }, serializers: { req: serializeRequest } },
+    {
+      level,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      base: { service: 'warden' },
+      serializers: { req: requestSerializer },
+      mixin(_object, _level, logger) {
+        const store = logContext.getStore();
+        // Fastify's request logger already binds reqId; do not write it twice.
+        if (!store || 'reqId' in logger.bindings()) return {};
+        return { reqId: store.reqId };
+      },
+    },
     destination,
   );
 }

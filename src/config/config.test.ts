@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     expect(config.redirectAllowlist).toEqual(['http://localhost:3000']);
     expect(config.limits).toMatchObject({ otpTtlSeconds: 600, otpMaxAttempts: 5, bcryptCost: 12, refreshReuseIntervalSeconds: 10 });
     expect(Object.isFrozen(config)).toBe(true);
-    expect(developmentWarnings(config)).toHaveLength(6);
+    expect(developmentWarnings(config)).toHaveLength(7);
   });
 
   test('METRICS_TOKEN: unset leaves /metrics open; a short one is refused', () => {

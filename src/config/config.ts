@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defaultLimits, limitEnvNames, type Limits } from './limits';
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { atLeastOneLimits, defaultLimits, limitEnvNames, type Limits } from './limits';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -33,6 +34,8 @@ export interface Config {
   mailFrom: string;
   twilio: TwilioConfig | null;
   trustProxy: number;
+  /** ISO 3166 alpha-2 codes that texts may go to; null: every country (SMS_ALLOWED_COUNTRIES unset). */
+  smsAllowedCountries: readonly string[] | null;
   dataDir: string;
   logLevel: string;
   productName: string;
@@ -83,6 +86,7 @@ const baseSchema = z.object({
   TWILIO_FROM: z.string().optional(),
   TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  SMS_ALLOWED_COUNTRIES: z.string().optional(),
   DATA_DIR: z.string().default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PRODUCT_NAME: z.string().min(1).max(60).default('Warden'),
@@ -111,6 +115,20 @@ export function splitPrivateKeys(raw: string): string[] {
   const pems = text.replace(/\\n/g, '\n').match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g);
   if (!pems) throw new ConfigError('JWT_PRIVATE_KEY: expected a PEM private key or a JWK');
   return pems;
+}
+
+/** SMS_ALLOWED_COUNTRIES: comma-separated ISO 3166 alpha-2 codes ("GB,IE,FR"); unset: every country. */
+export function parseCountries(raw: string | undefined): readonly string[] | null {
+  if (raw === undefined) return null;
+  const codes = raw
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  if (codes.length === 0) return null;
+  for (const code of codes) {
+    if (!isSupportedCountry(code)) throw new ConfigError(`SMS_ALLOWED_COUNTRIES: "${code}" is not an ISO 3166 alpha-2 country code with phone numbers`);
+  }
+  return Object.freeze([...new Set(codes)]);
 }
 
 function origin(value: string, name: string): string {
@@ -145,6 +163,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (limits.bcryptCost < 4 || limits.bcryptCost > 15) throw new ConfigError('BCRYPT_COST: must be between 4 and 15');
   if (limits.otpLength < 6 || limits.otpLength > 10) throw new ConfigError('OTP_LENGTH: must be between 6 and 10');
   if (limits.otpMaxAttempts < 1) throw new ConfigError('OTP_MAX_ATTEMPTS: must be at least 1');
+  for (const key of atLeastOneLimits) if (limits[key] < 1) throw new ConfigError(`${limitEnvNames[key]}: must be at least 1`);
+  if (limits.loginLockoutMaxSeconds < limits.loginLockoutSeconds) {
+    throw new ConfigError('LOGIN_LOCKOUT_MAX_SECONDS: must be at least LOGIN_LOCKOUT_SECONDS');
+  }
+  const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
@@ -200,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : null,
     trustProxy: e.TRUST_PROXY,
+    smsAllowedCountries,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     productName: e.PRODUCT_NAME,
@@ -220,5 +244,6 @@ export function developmentWarnings(config: Config): string[] {
   if (!config.secretKey) lines.push(`WARDEN_SECRET not set: using a secret generated into ${config.dataDir}/`);
   if (!config.smtpUrl) lines.push(`SMTP_URL not set: mails are printed to the log and kept in ${config.dataDir}/outbox`);
   if (!config.twilio) lines.push(`TWILIO_* not set: texts are printed to the log and kept in ${config.dataDir}/outbox`);
+  if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (set it before going live: SMS pumping)');
   return lines;
 }

@@ -21,7 +21,25 @@ export const defaultLimits = {
   /** PASSWORD_MAX_LENGTH */ passwordMaxLength: 128,
   /** MAX_STRING_LENGTH: any other free-text input (name, organization fields). */ maxStringLength: 200,
   /** RATE_LIMIT_IP_PER_MINUTE: auth mutations per client IP per operation per minute. */ rateLimitIpPerMinute: 30,
+  /** RATE_LIMIT_IP_SESSION_PER_MINUTE: session mutations (refreshSession, logout…) per client IP per operation per minute. */
+  rateLimitIpSessionPerMinute: 120,
   /** RATE_LIMIT_SENDS_PER_HOUR: codes or links sent to one email or phone per hour. */ rateLimitSendsPerHour: 5,
+  /** RATE_LIMIT_CODE_CHECKS_PER_HOUR: codes checked (verifyOtp, resetPassword by code) per email or phone per hour. */
+  rateLimitCodeChecksPerHour: 15,
+  /** LOGIN_LOCKOUT_THRESHOLD: failed passwords for one email that lock its password login. */ loginLockoutThreshold: 10,
+  /** LOGIN_LOCKOUT_SECONDS: the first lock; each repeat doubles it. */ loginLockoutSeconds: 15 * 60,
+  /** LOGIN_LOCKOUT_MAX_SECONDS: the longest lock. */ loginLockoutMaxSeconds: 60 * 60,
+  /** LOGIN_FAILURE_WINDOW_SECONDS: how long failures (and past locks, for doubling) are remembered. */
+  loginFailureWindowSeconds: 24 * 3600,
+  /** SMS_DAILY_CAP_PER_PHONE: texts to one phone number per 24 hours. */ smsDailyCapPerPhone: 10,
+  /** SMS_HOURLY_CAP_PER_COUNTRY_CODE: texts to one country calling code (+44, +1…) per hour. */ smsHourlyCapPerCountryCode: 100,
+  /** GRAPHQL_MAX_DEPTH: deepest selection nesting. */ graphqlMaxDepth: 6,
+  /** GRAPHQL_MAX_ALIASES: aliases per operation. */ graphqlMaxAliases: 10,
+  /** GRAPHQL_MAX_COST: graphql-armor cost (objects 2, scalars 1, ×1.5 per level). */ graphqlMaxCost: 1000,
+  /** GRAPHQL_MAX_TOKENS: lexer tokens per document. */ graphqlMaxTokens: 1000,
+  /** GRAPHQL_MAX_DIRECTIVES: directives per operation. */ graphqlMaxDirectives: 20,
+  /** GRAPHQL_MAX_OPERATIONS_PER_REQUEST: operations in one HTTP request; 1 turns batching off. */ graphqlMaxOperationsPerRequest: 1,
+  /** GRAPHQL_MAX_BODY_BYTES: largest request body. */ graphqlMaxBodyBytes: 64 * 1024,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof defaultLimits]: number };
@@ -45,5 +63,41 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   passwordMaxLength: 'PASSWORD_MAX_LENGTH',
   maxStringLength: 'MAX_STRING_LENGTH',
   rateLimitIpPerMinute: 'RATE_LIMIT_IP_PER_MINUTE',
+  rateLimitIpSessionPerMinute: 'RATE_LIMIT_IP_SESSION_PER_MINUTE',
   rateLimitSendsPerHour: 'RATE_LIMIT_SENDS_PER_HOUR',
+  rateLimitCodeChecksPerHour: 'RATE_LIMIT_CODE_CHECKS_PER_HOUR',
+  loginLockoutThreshold: 'LOGIN_LOCKOUT_THRESHOLD',
+  loginLockoutSeconds: 'LOGIN_LOCKOUT_SECONDS',
+  loginLockoutMaxSeconds: 'LOGIN_LOCKOUT_MAX_SECONDS',
+  loginFailureWindowSeconds: 'LOGIN_FAILURE_WINDOW_SECONDS',
+  smsDailyCapPerPhone: 'SMS_DAILY_CAP_PER_PHONE',
+  smsHourlyCapPerCountryCode: 'SMS_HOURLY_CAP_PER_COUNTRY_CODE',
+  graphqlMaxDepth: 'GRAPHQL_MAX_DEPTH',
+  graphqlMaxAliases: 'GRAPHQL_MAX_ALIASES',
+  graphqlMaxCost: 'GRAPHQL_MAX_COST',
+  graphqlMaxTokens: 'GRAPHQL_MAX_TOKENS',
+  graphqlMaxDirectives: 'GRAPHQL_MAX_DIRECTIVES',
+  graphqlMaxOperationsPerRequest: 'GRAPHQL_MAX_OPERATIONS_PER_REQUEST',
+  graphqlMaxBodyBytes: 'GRAPHQL_MAX_BODY_BYTES',
 };
+
+/** Limits that must be at least 1: a limit of 0 would refuse everything, and none can be switched off. */
+export const atLeastOneLimits: readonly (keyof Limits)[] = [
+  'rateLimitIpPerMinute',
+  'rateLimitIpSessionPerMinute',
+  'rateLimitSendsPerHour',
+  'rateLimitCodeChecksPerHour',
+  'loginLockoutThreshold',
+  'loginLockoutSeconds',
+  'loginLockoutMaxSeconds',
+  'loginFailureWindowSeconds',
+  'smsDailyCapPerPhone',
+  'smsHourlyCapPerCountryCode',
+  'graphqlMaxDepth',
+  'graphqlMaxAliases',
+  'graphqlMaxCost',
+  'graphqlMaxTokens',
+  'graphqlMaxDirectives',
+  'graphqlMaxOperationsPerRequest',
+  'graphqlMaxBodyBytes',
+];

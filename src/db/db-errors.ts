@@ -1,7 +1,10 @@
 /** True for errors that mean "PostgreSQL cannot be reached" rather than a bug in a query. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const e = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  const e = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; thrownValue?: unknown };
+  // graphql-js wraps a thrown value that is not an Error of its realm (a plain object, or a driver's
+  // Error from another VM context) as NonErrorThrown { thrownValue }: look at what was thrown.
+  if (e.thrownValue !== undefined && e.thrownValue !== error) return isDatabaseUnavailable(e.thrownValue);
   const code = typeof e.code === 'string' ? e.code : '';
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code)) return true;
   // 08xxx connection exceptions, 57P0x admin/crash shutdown, 53300 too many connections.

@@ -9,6 +9,7 @@ import type { UserEntity } from '../modules/users/user.entity';
 import type { OrganizationEntity } from '../modules/users/organization.entity';
 import type { SessionEntity } from '../modules/sessions/session.entity';
 import { WardenError } from '../errors/warden-error';
+import type { FieldLimiter } from '../modules/rate-limits/field-limits';
 
 export interface Loaders {
   user: DataLoader<string, UserEntity | null>;
@@ -25,6 +26,8 @@ export interface Context {
   signedIn: Viewer | null;
   refreshCookie: RefreshCookie;
   loaders: Loaders;
+  /** Per-IP limits that @RateLimit applies to each executed mutation field. */
+  fieldLimiter: FieldLimiter;
 }
 
 export interface ContextDeps {
@@ -32,6 +35,7 @@ export interface ContextDeps {
   users: UsersService;
   trustProxy: number;
   secureCookies: boolean;
+  fieldLimiter: FieldLimiter;
 }
 
 function bearerToken(header: string | undefined): string | null {
@@ -59,6 +63,7 @@ export function createContextFactory(deps: ContextDeps) {
       },
       signedIn: null,
       refreshCookie: refreshCookie(request, reply, deps.secureCookies),
+      fieldLimiter: deps.fieldLimiter,
       loaders: {
         user: new DataLoader((ids) => deps.users.loadUsers(ids)),
         organization: new DataLoader((ids) => deps.users.loadOrganizations(ids)),

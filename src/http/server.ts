@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
@@ -11,6 +11,9 @@ import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
 import { createFormatError } from '../errors/format-error';
 import { sandboxDocument } from '../graphql/sandbox-document';
+import { graphqlArmor, parseOptions, type GraphQLLimits } from '../graphql/plugins/armor-plugin';
+import { requestLogPlugin } from '../graphql/plugins/request-log-plugin';
+import { logContext } from '../logger';
 
 export interface ReadinessCheck {
   name: string;
@@ -31,6 +34,12 @@ export interface HttpServerDeps {
   /** When set, /metrics answers only requests with Authorization: Bearer <metricsToken>. */
   metricsToken?: string | null;
   bodyLimitBytes?: number;
+  /** Depth, aliases, cost, tokens, directives (graphql-armor). */
+  graphqlLimits: GraphQLLimits;
+  /** How long close() waits for in-flight requests before it cuts their connections. */
+  drainTimeoutMs?: number;
+  /** Operations one HTTP request may carry; 1 (the default) turns batching off. */
+  maxOperationsPerRequest?: number;
 }
 
 /** Fastify + Apollo Server 5: /graphql /healthz /readyz /metrics /.well-known/jwks.json */
@@ -39,7 +48,38 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     loggerInstance: deps.logger as unknown as import('fastify').FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     requestIdHeader: false,
+    genReqId: () => randomUUID(),
     return503OnClosing: true,
+  });
+  // Every log line written while a request is handled carries its id (services and Apollo included),
+  // and the client gets it back to quote in a report.
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('preHandler', (request, _reply, done) => logContext.run({ reqId: String(request.id) }, done));
+  // Draining (SIGTERM → app.close()): new requests get 503 (return503OnClosing); a response finished
+  // during the drain closes its keep-alive socket, which would otherwise hold close() open for Fastify's
+  // 72 s keepAliveTimeout; whatever is still open after drainTimeoutMs is cut.
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    setTimeout(() => fastify.server.closeAllConnections(), deps.drainTimeoutMs ?? 10_000).unref();
+    done();
+  });
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
+  // Fastify's own refusals (body too large, unsupported content type, bad JSON) in GraphQL's error shape.
+  fastify.setErrorHandler((error: import('fastify').FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      request.log.info({ reason: error.code, statusCode: status }, 'request refused');
+      const extensions = { code: 'BAD_REQUEST', ...(typeof error.code === 'string' ? { reason: error.code } : {}) };
+      return reply.code(status).send({ errors: [{ message: error.message, extensions }] });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
   });
   await fastify.register(cookie);
   await fastify.register(cors, {
@@ -47,15 +87,20 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     credentials: true,
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    exposedHeaders: ['x-request-id'],
   });
 
+  const maxOperations = deps.maxOperationsPerRequest ?? 1;
+  const armor = graphqlArmor(deps.graphqlLimits, { isProduction: deps.isProduction });
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
+    validationRules: armor.validationRules,
+    parseOptions: parseOptions(deps.graphqlLimits),
     formatError: createFormatError({ logger: deps.logger, exposeStack: deps.exposeErrors }),
     includeStacktraceInErrorResponses: deps.exposeErrors,
     introspection: !deps.isProduction,
     csrfPrevention: true,
-    allowBatchedHttpRequests: false,
+    allowBatchedHttpRequests: maxOperations > 1,
     logger: deps.logger,
     plugins: [
       fastifyApolloDrainPlugin(fastify),
@@ -67,10 +112,22 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
             document: sandboxDocument,
             headers: { Authorization: 'Bearer <accessToken from verifyOtp>' },
           }),
+      ...(armor.plugins as ApolloServerPlugin<Context>[]),
+      requestLogPlugin(deps.logger),
       ...(deps.plugins ?? []),
     ],
   });
   await apollo.start();
+
+  // A batch (JSON array) larger than GRAPHQL_MAX_OPERATIONS_PER_REQUEST is refused before any operation runs;
+  // with batching off Apollo refuses every array. Each operation of an allowed batch is limited on its own.
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (Array.isArray(request.body) && request.body.length > maxOperations) {
+      return reply.code(400).send({
+        errors: [{ message: `At most ${maxOperations} operation(s) per request.`, extensions: { code: 'BAD_REQUEST' } }],
+      });
+    }
+  });
 
   fastify.route({
     url: '/graphql',

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config/config';
 import path from 'node:path';
 import fs from 'node:fs';
 import { buildSchema } from 'graphql';
@@ -55,6 +56,7 @@ describe('GET /graphql in a browser: Apollo Sandbox in development only', () => 
       createContext: async () => ({}) as Context,
       jwks: () => ({ keys: [] }),
       readiness: [],
+      graphqlLimits: loadConfig({}).limits,
     });
     try {
       const url = await fastify.listen({ port: 0, host: '127.0.0.1' });

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config/config';
+import { defaultLimits } from '../../src/config/limits';
 import { createApp, type App, type AppOverrides } from '../../src/app';
 import { backends } from './backends';
 import { SmtpInbox } from './smtp-inbox';
@@ -26,6 +27,12 @@ export const TWILIO_FROM = '+15005550006';
 let counter = 0;
 
 /** A unique PostgreSQL schema and Redis key prefix per app, so test files never see each other's data. */
+/** The shipped per-IP limits, for the tests that exercise them (startTestApp lifts them for flow tests). */
+export const shippedIpLimits = {
+  RATE_LIMIT_IP_PER_MINUTE: String(defaultLimits.rateLimitIpPerMinute),
+  RATE_LIMIT_IP_SESSION_PER_MINUTE: String(defaultLimits.rateLimitIpSessionPerMinute),
+};
+
 export function isolationIds(): { schema: string; prefix: string } {
   const id = `${process.env.JEST_WORKER_ID ?? '0'}_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   return { schema: `t_${id}`, prefix: `test:${id}:` };
@@ -59,6 +66,9 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     APP_URL: 'http://app.test',
     REDIRECT_ALLOWLIST: 'http://app.test,https://admin.app.test',
     BCRYPT_COST: '4',
+    // Flow tests send many requests from 127.0.0.1; the abuse tests set the per-IP limits they exercise.
+    RATE_LIMIT_IP_PER_MINUTE: '100000',
+    RATE_LIMIT_IP_SESSION_PER_MINUTE: '100000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_PRIVATE_KEY: shared?.JWT_PRIVATE_KEY ?? testSigningKey(),
     WARDEN_SECRET: shared?.WARDEN_SECRET ?? randomBytes(32).toString('base64url'),

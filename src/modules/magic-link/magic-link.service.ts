@@ -12,6 +12,7 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../../http/request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
+import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 
 export interface MagicLinkServiceDeps {
   dataSource: DataSource;
@@ -20,6 +21,8 @@ export interface MagicLinkServiceDeps {
   audit: AuditService;
   mailer: Mailer;
   timing: SendTiming;
+  /** Links count with codes against RATE_LIMIT_SENDS_PER_HOUR per email. */
+  identifierLimits: IdentifierLimits;
   hmacKey: Buffer;
   limits: Readonly<Limits>;
   appUrl: string;
@@ -68,6 +71,7 @@ export class MagicLinkService {
   async request(input: { email: string; redirectTo?: string | null }, meta: RequestMeta): Promise<void> {
     const email = normalizeEmail(input.email);
     const redirectTo = this.checkRedirect(input.redirectTo);
+    await this.deps.identifierLimits.countSend(email);
     const user = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
     if (!user) {
       await this.deps.timing.pad(TIMING_KIND, () =>

@@ -11,6 +11,8 @@ import { AuditEvents } from '../audit/audit-events';
 import type { KvStore } from '../../store/kv-store';
 import type { Mailer } from '../../mail/mailer';
 import type { SmsSender } from '../../sms/sms-sender';
+import type { IdentifierLimits } from '../rate-limits/identifier-limits';
+import type { SmsPolicy } from '../rate-limits/sms-policy';
 import type { SendTiming } from '../../mail/send-timing';
 import { codeText } from '../../mail/templates/templates';
 import { generateOtpCode, hashOtpCode } from '../../crypto/otp-code';
@@ -39,6 +41,10 @@ export interface OtpServiceDeps {
   mailer: Mailer;
   sms: SmsSender;
   timing: SendTiming;
+  /** Sends and code checks per email or phone (RATE_LIMIT_SENDS_PER_HOUR, RATE_LIMIT_CODE_CHECKS_PER_HOUR). */
+  identifierLimits: IdentifierLimits;
+  /** Country allowlist and caps before any text. */
+  smsPolicy: SmsPolicy;
   hmacKey: Buffer;
   limits: Readonly<Limits>;
   productName: string;
@@ -67,6 +73,7 @@ export class OtpService {
 
   /** Creates a challenge inside the caller's transaction and starts its resend cooldown. The code is returned for delivery. */
   async start(em: EntityManager, params: StartChallenge): Promise<{ challenge: OtpChallengeEntity; code: string | null }> {
+    await this.deps.identifierLimits.countSend(params.destination);
     const now = this.deps.now();
     const id = randomUUID();
     const code = params.decoy ? null : generateOtpCode(this.deps.limits.otpLength);
@@ -90,6 +97,7 @@ export class OtpService {
   /** Sends a SIGNUP or LOGIN code by the challenge's channel. */
   async deliver(challenge: OtpChallengeEntity, code: string): Promise<void> {
     if (challenge.channel === 'SMS') {
+      await this.deps.smsPolicy.beforeSend(challenge.destination);
       const minutes = Math.max(1, Math.round((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 60_000));
       await this.deps.sms.send({ to: challenge.destination, body: codeText(this.deps.productName, code, minutes) });
     } else {
@@ -199,6 +207,7 @@ export class OtpService {
         }
         const cooldown = await this.deps.kv.increment(this.cooldownKey(challenge.id), this.deps.limits.otpResendCooldownSeconds);
         if (cooldown.value > 1) throw WardenError.rateLimited(cooldown.ttlSeconds);
+        await this.deps.identifierLimits.countSend(challenge.destination);
         cooldownTaken = this.cooldownKey(challenge.id);
         const now = this.deps.now();
         const code = challenge.codeHash ? generateOtpCode(this.deps.limits.otpLength) : null;
@@ -266,6 +275,7 @@ export class OtpService {
       await this.deps.audit.recordAlone({ event: AuditEvents.otpFailed, outcome: 'failure', userId: challenge.userId, meta, data: { challengeId: challenge.id, reason: 'locked' } });
       throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Request a new one.' });
     }
+    await this.deps.identifierLimits.countCheck(challenge.destination);
     const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
     const ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
     if (!ok) {

@@ -11,6 +11,7 @@ import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { Mailer } from '../../mail/mailer';
 import type { SendTiming } from '../../mail/send-timing';
+import type { LoginLockout } from '../rate-limits/login-lockout';
 import { constantTimeEqual, createSecretToken, keyedHash, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../../http/request-meta';
@@ -26,6 +27,8 @@ export interface PasswordResetServiceDeps {
   audit: AuditService;
   mailer: Mailer;
   timing: SendTiming;
+  /** A completed reset lifts the email's password-login lockout. */
+  lockout: LoginLockout;
   hmacKey: Buffer;
   limits: Readonly<Limits>;
   appUrl: string;
@@ -177,7 +180,9 @@ export class PasswordResetService {
           meta,
           data: { method: tokenId ? 'link' : 'code', sessionsRevoked: revoked, ...(tokenId ? { tokenId } : { challengeId }) },
         });
-        return this.deps.sessions.createSession(em, user, meta, 'password_reset');
+        const issued = await this.deps.sessions.createSession(em, user, meta, 'password_reset');
+        await this.deps.lockout.clear(user.email!);
+        return issued;
       });
     } catch (error) {
       if (error instanceof WardenError && (error.code === 'INVALID_TOKEN' || error.code === 'OTP_EXPIRED')) {

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { RateLimit } from '../../graphql/decorators/rate-limit';
 import type { Context } from '../../graphql/context';
 import { AuthChallengeType } from '../otp/auth-challenge.type';
 import { SignupInput } from './signup.input';
@@ -9,6 +10,7 @@ import type { PasswordService } from './password.service';
 export class PasswordResolver {
   constructor(private readonly passwords: PasswordService) {}
 
+  @RateLimit('password.signup')
   @Mutation(() => AuthChallengeType, {
     description:
       'Creates the account (email unverified) and emails a SIGNUP code. An email that is taken gets the same answer; its owner is told by email instead.',
@@ -17,6 +19,7 @@ export class PasswordResolver {
     return this.passwords.signup(input, ctx.meta);
   }
 
+  @RateLimit('password.login')
   @Mutation(() => AuthChallengeType, {
     description: 'Checks the password, then emails a LOGIN code. Wrong email and wrong password fail alike.',
   })

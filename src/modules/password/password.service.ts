@@ -14,6 +14,8 @@ import type { RequestMeta } from '../../http/request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { isUniqueViolation } from '../../db/db-errors';
+import type { LoginLockout } from '../rate-limits/login-lockout';
+import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 
 export interface SignupParams {
   email: string;
@@ -29,6 +31,10 @@ export interface PasswordServiceDeps {
   audit: AuditService;
   hasher: PasswordHasher;
   mailer: Mailer;
+  /** Locks password login per email after LOGIN_LOCKOUT_THRESHOLD failures. */
+  lockout: LoginLockout;
+  /** A wrong password answers like a right one when the email's sends budget is spent (no oracle). */
+  identifierLimits: IdentifierLimits;
   limits: Readonly<Limits>;
 }
 
@@ -99,6 +105,7 @@ export class PasswordService {
     const email = normalizeEmail(params.email);
     if (typeof params.password !== 'string' || params.password.length === 0) throw WardenError.badInput('Enter your password.', 'password');
     if (params.password.length > this.deps.limits.passwordMaxLength * 4) throw WardenError.badInput('The password is far too long.', 'password');
+    const attempt = await this.deps.lockout.begin(email);
     const em = this.deps.dataSource.manager;
     const user = await this.deps.users.findByEmail(em, email);
     const credential = user ? await em.findOne(PasswordCredentialEntity, { where: { userId: user.id } }) : null;
@@ -113,8 +120,11 @@ export class PasswordService {
         meta,
         data: { reason: user ? (credential ? 'wrong_password' : 'no_password') : 'unknown_email' },
       });
+      await attempt.failed();
+      await this.deps.identifierLimits.refuseIfSendsExhausted(email);
       throw new WardenError('INVALID_CREDENTIALS');
     }
+    await attempt.succeeded();
     return withTransaction(this.deps.dataSource, async (tx) => {
       await this.deps.audit.record(tx, { event: AuditEvents.loginPasswordChecked, userId: user.id, meta });
       const { challenge, code } = await this.deps.otp.start(tx, { userId: user.id, channel: 'EMAIL', purpose: 'LOGIN', destination: email });

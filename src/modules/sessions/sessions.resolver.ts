@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { RateLimit } from '../../graphql/decorators/rate-limit';
 import type { Context } from '../../graphql/context';
 import { AuthPayloadType } from './auth-payload.type';
 import { toAuthPayload } from './auth-payload';
@@ -8,6 +9,7 @@ import type { SessionsService } from './sessions.service';
 export class SessionsResolver {
   constructor(private readonly sessions: SessionsService) {}
 
+  @RateLimit('sessions.refresh')
   @Mutation(() => AuthPayloadType, {
     description:
       'Rotates the refresh token. A rotated token presented again within the reuse interval still gets a valid successor (racing tabs); later, it revokes the whole session.',
@@ -17,6 +19,7 @@ export class SessionsResolver {
     return toAuthPayload(ctx, issued);
   }
 
+  @RateLimit('sessions.logout')
   @Mutation(() => Boolean, { description: 'Ends the current session.' })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
     const ended = await this.sessions.logout(await ctx.viewer(), ctx.refreshCookie.read(), ctx.meta);
@@ -25,6 +28,7 @@ export class SessionsResolver {
   }
 
   @Authorized()
+  @RateLimit('sessions.logout-all')
   @Mutation(() => Int, { description: 'Ends every session of the viewer; returns how many.' })
   async logoutAll(@Ctx() ctx: Context): Promise<number> {
     const count = await this.sessions.logoutAll(await ctx.requireViewer(), ctx.meta);
@@ -33,6 +37,7 @@ export class SessionsResolver {
   }
 
   @Authorized()
+  @RateLimit('sessions.revoke')
   @Mutation(() => Boolean, { description: "Ends one of the viewer's sessions." })
   async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     return this.sessions.revokeSession(await ctx.requireViewer(), id, ctx.meta);
