@@ -4,6 +4,8 @@ import { codeFrom, linkFrom } from '../support/smtp-inbox';
 import { countRows, errorsOf, inParallel, signUpVerified, sleep, type WireError } from '../support/attack';
 import {
   RequestMagicLinkDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
   RequestOtpDocument,
   VerifyMagicLinkDocument,
   VerifyOtpDocument,
@@ -147,5 +149,18 @@ describe('account lockout: 10 wrong passwords lock password login; codes still s
     await sleep(2200);
     expect(await login(fast, 'fast@example.com', PASSWORD)).toBe('OK');
     expect(await lockFor()).toBe(1); // the success forgot the earlier locks
+  });
+
+  test('a completed password reset lifts the lock: the new password logs in at once', async () => {
+    await signUpVerified(t, 'reset-lock@example.com', PASSWORD, { 'x-forwarded-for': '203.0.113.9' });
+    for (let i = 0; i < 10; i++) await login(t, 'reset-lock@example.com', `wrong-password-${i}`, { 'x-forwarded-for': `198.51.100.${50 + i}` });
+    const locked = await login(t, 'reset-lock@example.com', PASSWORD, { 'x-forwarded-for': '203.0.113.9' });
+    expect(locked !== 'OK' && locked.extensions!.code).toBe('RATE_LIMITED');
+    const owner = t.client({ 'x-forwarded-for': '203.0.113.9' });
+    const before = t.inbox.mailsTo('reset-lock@example.com').length;
+    await owner.request(RequestPasswordResetDocument, { input: { email: 'reset-lock@example.com' } });
+    const token = linkFrom(await t.inbox.waitForMail('reset-lock@example.com', before + 1)).searchParams.get('token')!;
+    await owner.request(ResetPasswordDocument, { input: { token, newPassword: 'a brand new passphrase 42' } });
+    expect(await login(t, 'reset-lock@example.com', 'a brand new passphrase 42', { 'x-forwarded-for': '203.0.113.9' })).toBe('OK');
   });
 });
