@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { SigningKeys } from '../../crypto/signing-keys';
 import { WardenError } from '../../errors/warden-error';
 
@@ -8,12 +9,30 @@ export interface AccessTokenClaims {
   expiresAt: Date;
 }
 
-/** Short-lived signed JWTs (jose; EdDSA or ES256 with kid; issuer PUBLIC_URL). */
+export interface AccessTokensOptions {
+  issuer: string;
+  ttlSeconds: number;
+  now: () => Date;
+  /** Tokens remembered as verified, until each expires; 0: verify every time. */
+  cacheMaxEntries?: number;
+}
+
+/**
+ * Short-lived signed JWTs (jose; EdDSA or ES256 with kid; issuer PUBLIC_URL).
+ * A token that verified once is remembered (bounded LRU keyed by the exact token string) until its exp:
+ * the same bytes always verify the same way, so the signature check runs once per token, not per request.
+ * Revocation is not cached here: callers check the RevocationList on every request.
+ */
 export class AccessTokens {
+  private readonly verified: LRUCache<string, AccessTokenClaims> | null;
+
   constructor(
     private readonly keys: SigningKeys,
-    private readonly options: { issuer: string; ttlSeconds: number; now: () => Date },
-  ) {}
+    private readonly options: AccessTokensOptions,
+  ) {
+    const max = options.cacheMaxEntries ?? 10_000;
+    this.verified = max > 0 ? new LRUCache<string, AccessTokenClaims>({ max }) : null;
+  }
 
   async issue(userId: string, sessionId: string): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = this.options.now();
@@ -27,14 +46,23 @@ export class AccessTokens {
 
   /** UNAUTHENTICATED for anything but a valid, unexpired token of ours. */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const now = this.options.now();
+    const cached = this.verified?.get(token);
+    if (cached) {
+      if (cached.expiresAt > now) return cached;
+      this.verified!.delete(token);
+    }
+    let claims: AccessTokenClaims;
     try {
-      const payload = await this.keys.verify(token, { issuer: this.options.issuer, now: this.options.now() });
+      const payload = await this.keys.verify(token, { issuer: this.options.issuer, now });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
         throw new Error('missing claims');
       }
-      return { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
+      claims = Object.freeze({ userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) });
     } catch (cause) {
       throw new WardenError('UNAUTHENTICATED', { cause });
     }
+    this.verified?.set(token, claims);
+    return claims;
   }
 }

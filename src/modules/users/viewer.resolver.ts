@@ -1,17 +1,23 @@
-import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { UserType } from './user.type';
 import { OrganizationType } from './organization.type';
 import { UsersService } from './users.service';
 import { SessionType } from '../sessions/session.type';
 import { WardenError } from '../../errors/warden-error';
+import { requestedFields } from '../../graphql/selection';
+
+/** Fields of viewer answered from the access token alone: asking only these costs no database read. */
+const FROM_TOKEN = new Set(['id', '__typename', 'sessions']);
 
 @Resolver(() => UserType)
 export class ViewerResolver {
   @Query(() => UserType, { nullable: true, description: 'The signed-in user; null when the request carries no credentials.' })
-  async viewer(@Ctx() ctx: Context): Promise<UserType | null> {
+  async viewer(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<UserType | null> {
     const viewer = await ctx.viewer();
     if (!viewer) return null;
+    if ([...requestedFields(info)].every((name) => FROM_TOKEN.has(name))) return UsersService.idOnly(viewer.userId);
     const user = await ctx.loaders.user.load(viewer.userId);
     if (!user) throw new WardenError('UNAUTHENTICATED');
     return UsersService.toType(user);
