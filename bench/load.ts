@@ -12,6 +12,8 @@ export interface LoadResult {
   durationSeconds: number;
   /** Resident memory of the server right after the scenario, MiB. */
   rssMiB: number | null;
+  /** Server CPU time (all threads) per right answer, ms: throughput on a quiet machine with no load generator beside it. */
+  cpuMsPerRequest: number | null;
 }
 
 export interface Step {
@@ -44,7 +46,7 @@ export interface LoadOptions {
 const STEPS_PER_CONNECTION = 100_000;
 
 /** Drives one scenario over loopback with autocannon and summarises it. */
-export async function load(options: LoadOptions): Promise<Omit<LoadResult, 'rssMiB'>> {
+export async function load(options: LoadOptions): Promise<Omit<LoadResult, 'rssMiB' | 'cpuMsPerRequest'>> {
   let connection = 0;
   const requests = options.step
     ? new Array(STEPS_PER_CONNECTION).fill({

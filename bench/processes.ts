@@ -10,6 +10,8 @@ export interface Server {
   pid: number;
   /** Resident set size of the server process, in MiB. */
   rssMiB(): number;
+  /** CPU time the server process has used (user + system, all threads), ms; null where /proc is missing. */
+  cpuMs(): number | null;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,18 @@ export function rssMiB(pid: number): number {
     /* not Linux: ask ps */
   }
   return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024;
+}
+
+const TICKS_PER_SECOND = 100;
+
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
 }
 
 async function waitFor(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
@@ -75,6 +89,7 @@ function start(name: string, script: string, env: Record<string, string>, readyP
       url,
       pid: child.pid!,
       rssMiB: () => rssMiB(child.pid!),
+      cpuMs: () => cpuMs(child.pid!),
       stop: () =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve();
@@ -91,12 +106,12 @@ function start(name: string, script: string, env: Record<string, string>, readyP
 
 const distRoot = path.resolve(__dirname, '..');
 
-/** The built gateway (dist/src/main.js) in production mode. */
-export function startGateway(env: Record<string, string>, nodeArgs: string[] = []): Promise<Server> {
-  return start('warden', path.join(distRoot, 'src', 'main.js'), { NODE_ENV: 'production', ...env }, '/readyz', nodeArgs);
+/** The built gateway (dist/src/main.js, or another build's main.js to compare with) in production mode. */
+export function startGateway(env: Record<string, string>, nodeArgs: string[] = [], mainJs = path.join(distRoot, 'src', 'main.js')): Promise<Server> {
+  return start('warden', mainJs, { NODE_ENV: 'production', ...env }, '/readyz', nodeArgs);
 }
 
 /** Bare Apollo Server on Fastify answering { hello }. */
-export function startBareApollo(): Promise<Server> {
-  return start('bare-apollo', path.join(__dirname, 'bare-apollo-server.js'), { NODE_ENV: 'production' }, '/graphql?query=%7Bhello%7D', []);
+export function startBareApollo(nodeArgs: string[] = []): Promise<Server> {
+  return start('bare-apollo', path.join(__dirname, 'bare-apollo-server.js'), { NODE_ENV: 'production' }, '/graphql?query=%7Bhello%7D', nodeArgs);
 }

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { GraphQLSchema } from 'graphql';
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
 import { createFormatError } from '../errors/format-error';
 import { sandboxDocument } from '../graphql/sandbox-document';
+import { lazyChildLogger } from './lazy-child-logger';
 
 export interface ReadinessCheck {
   name: string;
@@ -37,6 +38,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     requestIdHeader: false,
     return503OnClosing: true,
+    childLoggerFactory: lazyChildLogger,
   });
   await fastify.register(cookie);
   await fastify.register(cors, {
@@ -56,6 +58,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     logger: deps.logger,
     plugins: [
       fastifyApolloDrainPlugin(fastify),
+      // Warden sets no cache hints, so Apollo's cache-control plugin would only cost a hook on every field.
+      // Answers carry tokens and personal data: never cacheable.
+      ApolloServerPluginCacheControlDisabled(),
+      { requestDidStart: async ({ response }) => void response.http.headers.set('cache-control', 'no-store') },
       deps.isProduction
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({

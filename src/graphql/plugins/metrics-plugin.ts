@@ -2,6 +2,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Context } from '../context';
 
+interface OperationMetrics {
+  ok: Counter.Internal;
+  error: Counter.Internal;
+  duration: Histogram.Internal<'operation'>;
+}
+
 /** Prometheus metrics: per-operation requests and latency, error codes, and auth outcomes. */
 export class Metrics {
   readonly registry = new Registry();
@@ -39,6 +45,25 @@ export class Metrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
+  /** Operation names come from clients: past this many distinct ones, the rest count as "other" (bounded memory). */
+  static readonly maxOperationNames = 200;
+  private readonly children = new Map<string, OperationMetrics>();
+
+  /** Label children per operation, made once (prom-client hashes label sets on every call otherwise). */
+  private forOperation(name: string): OperationMetrics {
+    let entry = this.children.get(name);
+    if (!entry) {
+      if (this.children.size >= Metrics.maxOperationNames) return this.forOperation('other');
+      entry = {
+        ok: this.requests.labels({ operation: name, outcome: 'ok' }),
+        error: this.requests.labels({ operation: name, outcome: 'error' }),
+        duration: this.duration.labels({ operation: name }),
+      };
+      this.children.set(name, entry);
+    }
+    return entry;
+  }
+
   plugin(): ApolloServerPlugin<Context> {
     const metrics = this;
     return {
@@ -50,12 +75,17 @@ export class Metrics {
             const errors = ctx.errors ?? [];
             const body = ctx.response.body;
             const resultErrors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
-            const codes = [...errors.map((e) => e.extensions?.code), ...resultErrors.map((e) => e.extensions?.code)].filter(
-              (c): c is string => typeof c === 'string',
-            );
-            for (const code of new Set(codes)) metrics.errors.inc({ code });
-            metrics.requests.inc({ operation, outcome: codes.length ? 'error' : 'ok' });
-            metrics.duration.observe({ operation }, Number(process.hrtime.bigint() - started) / 1e9);
+            const child = metrics.forOperation(operation);
+            if (errors.length === 0 && resultErrors.length === 0) {
+              child.ok.inc();
+            } else {
+              const codes = [...errors.map((e) => e.extensions?.code), ...resultErrors.map((e) => e.extensions?.code)].filter(
+                (c): c is string => typeof c === 'string',
+              );
+              for (const code of new Set(codes)) metrics.errors.inc({ code });
+              (codes.length ? child.error : child.ok).inc();
+            }
+            child.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
           },
         };
       },
