@@ -44,14 +44,20 @@ export class AccessTokens {
     return { token, expiresAt };
   }
 
+  /** The claims of a token that verified before and has not expired since; null when it must be verified. */
+  remembered(token: string): AccessTokenClaims | null {
+    const cached = this.verified?.get(token);
+    if (!cached) return null;
+    if (cached.expiresAt > this.options.now()) return cached;
+    this.verified!.delete(token);
+    return null;
+  }
+
   /** UNAUTHENTICATED for anything but a valid, unexpired token of ours. */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const remembered = this.remembered(token);
+    if (remembered) return remembered;
     const now = this.options.now();
-    const cached = this.verified?.get(token);
-    if (cached) {
-      if (cached.expiresAt > now) return cached;
-      this.verified!.delete(token);
-    }
     let claims: AccessTokenClaims;
     try {
       const payload = await this.keys.verify(token, { issuer: this.options.issuer, now });

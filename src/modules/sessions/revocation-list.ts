@@ -69,9 +69,14 @@ export class RevocationList {
     await this.pubsub.publish(CHANNEL, JSON.stringify(sessionIds), this.retainSeconds);
   }
 
+  /** Answered from the local copy when it is current; null when the store must be asked. */
+  isRevokedLocally(sessionId: string): boolean | null {
+    if (!this.subscription?.isCurrent()) return null;
+    return (this.local.get(sessionId) ?? 0) > Date.now();
+  }
+
   async isRevoked(sessionId: string): Promise<boolean> {
-    if (this.subscription?.isCurrent()) return (this.local.get(sessionId) ?? 0) > Date.now();
-    return (await this.kv.get(this.key(sessionId))) !== null;
+    return this.isRevokedLocally(sessionId) ?? (await this.kv.get(this.key(sessionId))) !== null;
   }
 
   /** Whether checks are answered locally right now (for /metrics and tests). */

@@ -143,6 +143,19 @@ export class SessionsService {
     return { userId: claims.userId, sessionId: claims.sessionId };
   }
 
+  /**
+   * The same check when it needs no I/O (the token verified before, and the revocation list is current):
+   * the Viewer, or UNAUTHENTICATED if revoked. undefined: call authenticate().
+   */
+  authenticateFromMemory(accessToken: string): Viewer | undefined {
+    const claims = this.deps.accessTokens.remembered(accessToken);
+    if (!claims) return undefined;
+    const revoked = this.deps.revocations.isRevokedLocally(claims.sessionId);
+    if (revoked === null) return undefined;
+    if (revoked) throw new WardenError('UNAUTHENTICATED');
+    return { userId: claims.userId, sessionId: claims.sessionId };
+  }
+
   /** Marks sessions revoked: first in the revocation list (so access tokens die at once), then in PostgreSQL. */
   private async revokeInTransaction(em: EntityManager, sessionIds: string[], reason: string): Promise<void> {
     if (sessionIds.length === 0) return;
