@@ -41,6 +41,8 @@ export class AccessTokens {
       { sid: sessionId, jti: randomUUID() },
       { issuer: this.options.issuer, subject: userId, issuedAt, expiresAt },
     );
+    // We just signed it: its first use need not verify it.
+    this.verified?.set(token, Object.freeze({ userId, sessionId, expiresAt }));
     return { token, expiresAt };
   }
 
