@@ -22,8 +22,11 @@ export const defaultLimits = {
   passwordHashNiceness: 0,
   /** VERIFIED_TOKEN_CACHE_MAX_ENTRIES: access tokens remembered as verified (until they expire); 0 turns the cache off. */
   verifiedTokenCacheMaxEntries: 10_000,
-  /** REVOCATION_MAX_LAG_MS: how stale the local revocation list may be before each request asks the store instead. */
-  revocationMaxLagMs: 1000,
+  /**
+   * REVOCATION_MAX_LAG_MS: how far behind the local copy of the revocation list may be (pub/sub heartbeat)
+   * before each request asks the store instead. Bounds how long a revocation takes to reach every instance.
+   */
+  revocationMaxLagMs: 750,
   /** PASSWORD_MIN_LENGTH */ passwordMinLength: 8,
   /** PASSWORD_MAX_LENGTH */ passwordMaxLength: 128,
   /** MAX_STRING_LENGTH: any other free-text input (name, organization fields). */ maxStringLength: 200,
