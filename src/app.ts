@@ -101,6 +101,7 @@ async function migrate(dataSource: DataSource, serialize: boolean): Promise<void
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? (() => new Date());
+  const nowMs = overrides.now ? () => now().getTime() : Date.now;
   if (!config.isProduction) for (const line of developmentWarnings(config)) logger.warn(line);
 
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -175,6 +176,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       issuer: config.publicUrl,
       ttlSeconds: config.limits.accessTokenTtlSeconds,
       now,
+      nowMs,
       cacheMaxEntries: config.limits.verifiedTokenCacheMaxEntries,
     });
     const revocations = new RevocationList(kv, pubsub, config.limits.accessTokenTtlSeconds);

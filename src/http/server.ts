@@ -58,10 +58,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     logger: deps.logger,
     plugins: [
       fastifyApolloDrainPlugin(fastify),
-      // Warden sets no cache hints, so Apollo's cache-control plugin would only cost a hook on every field.
-      // Answers carry tokens and personal data: never cacheable.
+      // Warden sets no cache hints, so Apollo's cache-control plugin would only cost a hook on every field
+      // (the route below marks every answer no-store instead).
       ApolloServerPluginCacheControlDisabled(),
-      { requestDidStart: async ({ response }) => void response.http.headers.set('cache-control', 'no-store') },
       deps.isProduction
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({
@@ -75,10 +74,15 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
   });
   await apollo.start();
 
+  const graphqlHandler = fastifyApolloHandler(apollo, { context: deps.createContext });
   fastify.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    handler: fastifyApolloHandler(apollo, { context: deps.createContext }),
+    handler(request, reply) {
+      // Answers carry tokens and personal data: never cacheable.
+      reply.header('cache-control', 'no-store');
+      return graphqlHandler.call(this, request as Parameters<typeof graphqlHandler>[0], reply as Parameters<typeof graphqlHandler>[1]);
+    },
   });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));

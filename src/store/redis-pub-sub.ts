@@ -135,13 +135,17 @@ class RedisSubscription implements Subscription {
     this.heartbeat.unref();
   }
 
+  /** Called on every request that checks a token: no more than a clock read and two comparisons. */
   isCurrent(): boolean {
-    const current = !this.closed && this.replayed && Date.now() - this.confirmedAtMs <= this.options.maxLagMs;
-    if (current !== this.wasCurrent) {
-      this.wasCurrent = current;
-      this.options.onStateChange(current, current ? 'subscribed and replayed' : this.replayed ? 'heartbeat late' : this.lastLoss);
-    }
-    return current;
+    return this.replayed && Date.now() - this.confirmedAtMs <= this.options.maxLagMs;
+  }
+
+  /** Reports changes of isCurrent() (from the heartbeat and connection events, not from the hot path). */
+  private report(): void {
+    const current = this.isCurrent();
+    if (current === this.wasCurrent) return;
+    this.wasCurrent = current;
+    this.options.onStateChange(current, current ? 'subscribed and replayed' : this.replayed ? 'heartbeat late' : this.lastLoss);
   }
 
   ready(): Promise<void> {
@@ -183,7 +187,7 @@ class RedisSubscription implements Subscription {
         this.replayed = true;
         this.confirmedAtMs = sentAtMs;
         this.attempt = 0;
-        this.isCurrent();
+        this.report();
         this.resolveReady();
       } catch {
         this.lost(connection, 'subscribe failed');
@@ -193,15 +197,13 @@ class RedisSubscription implements Subscription {
 
   private beat(): void {
     const connection = this.connection;
-    if (!connection || !this.replayed) {
-      this.isCurrent();
-      return;
-    }
+    this.report();
+    if (!connection || !this.replayed) return;
     const sentAtMs = Date.now();
     connection.ping().then(
       () => {
         if (this.connection === connection && sentAtMs > this.confirmedAtMs) this.confirmedAtMs = sentAtMs;
-        this.isCurrent();
+        this.report();
       },
       // No answer within maxLagMs on an open socket (a silent partition): start over on a fresh connection.
       () => this.lost(connection, 'heartbeat unanswered'),
@@ -213,7 +215,7 @@ class RedisSubscription implements Subscription {
     this.connection = null;
     this.replayed = false;
     this.lastLoss = reason;
-    this.isCurrent();
+    this.report();
     connection.removeAllListeners('message');
     connection.disconnect();
     if (this.closed) return;
@@ -226,6 +228,7 @@ class RedisSubscription implements Subscription {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.replayed = false;
     clearInterval(this.heartbeat);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const connection = this.connection;

@@ -9,10 +9,16 @@ export interface AccessTokenClaims {
   expiresAt: Date;
 }
 
+interface Remembered extends AccessTokenClaims {
+  expiresAtMs: number;
+}
+
 export interface AccessTokensOptions {
   issuer: string;
   ttlSeconds: number;
   now: () => Date;
+  /** The same clock in epoch ms, for the hot path (no Date per request). Default: now().getTime(). */
+  nowMs?: () => number;
   /** Tokens remembered as verified, until each expires; 0: verify every time. */
   cacheMaxEntries?: number;
 }
@@ -24,14 +30,16 @@ export interface AccessTokensOptions {
  * Revocation is not cached here: callers check the RevocationList on every request.
  */
 export class AccessTokens {
-  private readonly verified: LRUCache<string, AccessTokenClaims> | null;
+  private readonly verified: LRUCache<string, Remembered> | null;
+  private readonly nowMs: () => number;
 
   constructor(
     private readonly keys: SigningKeys,
     private readonly options: AccessTokensOptions,
   ) {
     const max = options.cacheMaxEntries ?? 10_000;
-    this.verified = max > 0 ? new LRUCache<string, AccessTokenClaims>({ max }) : null;
+    this.verified = max > 0 ? new LRUCache<string, Remembered>({ max }) : null;
+    this.nowMs = options.nowMs ?? (() => options.now().getTime());
   }
 
   async issue(userId: string, sessionId: string): Promise<{ token: string; expiresAt: Date }> {
@@ -42,7 +50,7 @@ export class AccessTokens {
       { issuer: this.options.issuer, subject: userId, issuedAt, expiresAt },
     );
     // We just signed it: its first use need not verify it.
-    this.verified?.set(token, Object.freeze({ userId, sessionId, expiresAt }));
+    this.remember(token, { userId, sessionId, expiresAt });
     return { token, expiresAt };
   }
 
@@ -50,9 +58,13 @@ export class AccessTokens {
   remembered(token: string): AccessTokenClaims | null {
     const cached = this.verified?.get(token);
     if (!cached) return null;
-    if (cached.expiresAt > this.options.now()) return cached;
+    if (cached.expiresAtMs > this.nowMs()) return cached;
     this.verified!.delete(token);
     return null;
+  }
+
+  private remember(token: string, claims: AccessTokenClaims): void {
+    this.verified?.set(token, Object.freeze({ ...claims, expiresAtMs: claims.expiresAt.getTime() }));
   }
 
   /** UNAUTHENTICATED for anything but a valid, unexpired token of ours. */
@@ -66,11 +78,11 @@ export class AccessTokens {
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
         throw new Error('missing claims');
       }
-      claims = Object.freeze({ userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) });
+      claims = { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
     } catch (cause) {
       throw new WardenError('UNAUTHENTICATED', { cause });
     }
-    this.verified?.set(token, claims);
+    this.remember(token, claims);
     return claims;
   }
 }
