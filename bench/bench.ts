@@ -193,6 +193,14 @@ async function main(): Promise<void> {
         verify: ok('"verifyOtp"'),
       });
     }
+    if (process.env.BENCH_TRACE_HASHES) {
+      const timer = setInterval(() => {
+        void fetch(`${g.url}/metrics`)
+          .then((r) => r.text())
+          .then((t) => log(`  hashes in flight: ${/^warden_password_hashes_in_flight (\d+)/m.exec(t)?.[1]}`));
+      }, 1000);
+      timer.unref();
+    }
     if (wanted('login')) {
       baselines.push(await bcryptBaseline(CONFIGURED_COST, seconds(8)));
       log(`  raw bcryptjs cost ${CONFIGURED_COST}: ${baselines.at(-1)!.hashesPerSecond.toFixed(2)} hashes/s on ${baselines.at(-1)!.threads} threads`);
