@@ -11,6 +11,10 @@ import { EmbeddedPostgres } from './db/embedded-postgres';
 import type { KvStore } from './store/kv-store';
 import { MemoryKvStore } from './store/memory-kv-store';
 import { RedisKvStore } from './store/redis-kv-store';
+import type { PubSub } from './store/pub-sub';
+import { MemoryPubSub } from './store/memory-pub-sub';
+import { RedisPubSub } from './store/redis-pub-sub';
+import { registerRuntimeGauges } from './http/runtime-gauges';
 import type { MailTransport } from './mail/mail-transport';
 import { SmtpTransport } from './mail/smtp-transport';
 import { OutboxTransport } from './mail/outbox-transport';
@@ -103,6 +107,7 @@ async function migrate(dataSource: DataSource, serialize: boolean): Promise<void
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? (() => new Date());
+  const nowMs = overrides.now ? () => now().getTime() : Date.now;
   if (!config.isProduction) for (const line of developmentWarnings(config)) logger.warn(line);
   else if (!config.smsAllowedCountries) logger.warn('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
 
@@ -127,21 +132,37 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     cleanups.push(() => dataSource.destroy());
     await migrate(dataSource, poolSize > 1);
 
-    // Key-value store: Redis, or in-process.
+    // Key-value store and pub/sub: Redis (or Redis Cluster), or in-process.
     let kv: KvStore;
-    if (config.redisUrl) {
-      const redis = new RedisKvStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+    let pubsub: PubSub;
+    if (config.redisUrl || config.redisClusterNodes) {
+      const redis = new RedisKvStore({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.redisKeyPrefix });
+      cleanups.push(() => redis.close());
       await redis.connect();
       kv = redis;
+      pubsub = new RedisPubSub({
+        commands: redis.client,
+        target: redis.target,
+        maxLagMs: config.limits.revocationMaxLagMs,
+        onStateChange: ({ channel, current, reason }) =>
+          logger[current ? 'info' : 'warn']({ channel, reason }, current ? 'pub/sub current: revocations checked locally' : 'pub/sub not current: revocations checked in Redis'),
+      });
     } else {
       kv = new MemoryKvStore();
+      cleanups.push(() => kv.close());
+      pubsub = new MemoryPubSub();
     }
-    cleanups.push(() => kv.close());
+    cleanups.push(() => pubsub.close());
 
     const hmacKey = Buffer.from(config.secretKey ?? loadOrCreateDevSecret(config.dataDir), 'utf8');
     const signingKeys = await SigningKeys.load(config.jwtPrivateKeys ?? [loadOrCreateDevSigningKey(config.dataDir)]);
 
-    const hasher = new PasswordHasher({ cost: config.limits.bcryptCost, maxQueue: config.limits.passwordHashMaxQueue });
+    const hasher = new PasswordHasher({
+      cost: config.limits.bcryptCost,
+      maxQueue: config.limits.passwordHashMaxQueue,
+      threads: config.limits.passwordHashThreads,
+      niceness: config.limits.passwordHashNiceness,
+    });
     cleanups.push(() => hasher.close());
     void hasher.warmUp().catch((err) => logger.error({ err }, 'password hasher warm-up failed'));
 
@@ -169,8 +190,20 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const lockout = new LoginLockout(kv, hmacKey, config.limits, () => now().getTime());
     const audit = new AuditService(dataSource, metrics);
     const users = new UsersService(dataSource);
-    const accessTokens = new AccessTokens(signingKeys, { issuer: config.publicUrl, ttlSeconds: config.limits.accessTokenTtlSeconds, now });
-    const revocations = new RevocationList(kv, config.limits.accessTokenTtlSeconds);
+    const accessTokens = new AccessTokens(signingKeys, {
+      issuer: config.publicUrl,
+      ttlSeconds: config.limits.accessTokenTtlSeconds,
+      now,
+      nowMs,
+      cacheMaxEntries: config.limits.verifiedTokenCacheMaxEntries,
+    });
+    const revocations = new RevocationList(kv, pubsub, config.limits.accessTokenTtlSeconds);
+    revocations.start();
+    cleanups.push(() => revocations.close());
+    registerRuntimeGauges(metrics.registry, {
+      passwordHashesInFlight: () => hasher.inFlight,
+      revocationsLocal: () => (revocations.isLocal ? 1 : 0),
+    });
     const sessions = new SessionsService({ dataSource, accessTokens, revocations, audit, hmacKey, limits: config.limits, now });
     const otp = new OtpService({
       dataSource,

@@ -23,8 +23,10 @@ export interface Config {
   databaseUrl: string | null;
   databaseSchema: string | null;
   databasePoolSize: number;
-  /** null: in-process key-value store. */
+  /** null: in-process key-value store (unless redisClusterNodes is set). */
   redisUrl: string | null;
+  /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster; REDIS_URL then only lends credentials and TLS. */
+  redisClusterNodes: readonly { host: string; port: number }[] | null;
   redisKeyPrefix: string;
   /** PEM or JWK strings; the first signs. null: generated into dataDir (development only). */
   jwtPrivateKeys: readonly string[] | null;
@@ -76,6 +78,10 @@ const baseSchema = z.object({
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'DATABASE_SCHEMA must be a plain identifier').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*[^\s,:]+:\d+\s*(,\s*[^\s,:]+:\d+\s*)*$/, 'REDIS_CLUSTER_NODES must be host:port,host:port…')
+    .optional(),
   REDIS_KEY_PREFIX: z.string().default('warden:'),
   JWT_PRIVATE_KEY: z.string().optional(),
   WARDEN_SECRET: z.string().min(32, 'WARDEN_SECRET must be at least 32 characters').optional(),
@@ -168,6 +174,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('LOGIN_LOCKOUT_MAX_SECONDS: must be at least LOGIN_LOCKOUT_SECONDS');
   }
   const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
+  if (limits.passwordHashNiceness > 19) throw new ConfigError('PASSWORD_HASH_NICENESS: must be between 0 and 19');
+  if (limits.revocationMaxLagMs < 100) throw new ConfigError('REVOCATION_MAX_LAG_MS: must be at least 100');
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
@@ -179,7 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (isProduction) {
     const required: [string, unknown][] = [
       ['DATABASE_URL', e.DATABASE_URL],
-      ['REDIS_URL', e.REDIS_URL],
+      ['REDIS_URL', e.REDIS_URL ?? e.REDIS_CLUSTER_NODES],
       ['JWT_PRIVATE_KEY', e.JWT_PRIVATE_KEY],
       ['WARDEN_SECRET', e.WARDEN_SECRET],
       ['SMTP_URL', e.SMTP_URL],
@@ -188,6 +196,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (!value) throw new ConfigError(`${name}: required when NODE_ENV=production (no embedded default in production)`);
     }
   }
+
+  const redisClusterNodes = e.REDIS_CLUSTER_NODES
+    ? e.REDIS_CLUSTER_NODES.split(',').map((entry) => {
+        const at = entry.trim().lastIndexOf(':');
+        return { host: entry.trim().slice(0, at), port: Number(entry.trim().slice(at + 1)) };
+      })
+    : null;
+  // A brace in the prefix would become every key's hash tag and pin all keys to one cluster slot.
+  if (redisClusterNodes && /[{}]/.test(e.REDIS_KEY_PREFIX)) throw new ConfigError('REDIS_KEY_PREFIX: must not contain { or } with REDIS_CLUSTER_NODES');
 
   const appUrl = e.APP_URL.replace(/\/$/, '');
   const allowlist = (e.REDIRECT_ALLOWLIST ?? appUrl)
@@ -208,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseSchema: e.DATABASE_SCHEMA ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL ?? null,
+    redisClusterNodes: redisClusterNodes ? Object.freeze(redisClusterNodes) : null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwtPrivateKeys: e.JWT_PRIVATE_KEY ? Object.freeze(splitPrivateKeys(e.JWT_PRIVATE_KEY)) : null,
     secretKey: e.WARDEN_SECRET ?? null,
@@ -239,7 +257,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function developmentWarnings(config: Config): string[] {
   const lines: string[] = [];
   if (!config.databaseUrl) lines.push(`DATABASE_URL not set: using embedded PostgreSQL (PGlite) in ${config.dataDir}/pglite`);
-  if (!config.redisUrl) lines.push('REDIS_URL not set: using the in-process key-value store (one instance only)');
+  if (!config.redisUrl && !config.redisClusterNodes) lines.push('REDIS_URL not set: using the in-process key-value store (one instance only)');
   if (!config.jwtPrivateKeys) lines.push(`JWT_PRIVATE_KEY not set: using a signing key generated into ${config.dataDir}/`);
   if (!config.secretKey) lines.push(`WARDEN_SECRET not set: using a secret generated into ${config.dataDir}/`);
   if (!config.smtpUrl) lines.push(`SMTP_URL not set: mails are printed to the log and kept in ${config.dataDir}/outbox`);

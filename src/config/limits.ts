@@ -17,6 +17,16 @@ export const defaultLimits = {
   /** PASSWORD_RESET_TTL_SECONDS: lifetime of a reset link and code. */ passwordResetTtlSeconds: 30 * 60,
   /** BCRYPT_COST */ bcryptCost: 12,
   /** PASSWORD_HASH_MAX_QUEUE: hashes waiting for a worker before new ones are refused. */ passwordHashMaxQueue: 64,
+  /** PASSWORD_HASH_THREADS: worker threads that hash passwords; 0 = one per core. */ passwordHashThreads: 0,
+  /** PASSWORD_HASH_NICENESS: Linux nice value of those threads (0–19), so the event loop is served first. */
+  passwordHashNiceness: 0,
+  /** VERIFIED_TOKEN_CACHE_MAX_ENTRIES: access tokens remembered as verified (until they expire); 0 turns the cache off. */
+  verifiedTokenCacheMaxEntries: 10_000,
+  /**
+   * REVOCATION_MAX_LAG_MS: how far behind the local copy of the revocation list may be (pub/sub heartbeat)
+   * before each request asks the store instead. Bounds how long a revocation takes to reach every instance.
+   */
+  revocationMaxLagMs: 750,
   /** PASSWORD_MIN_LENGTH */ passwordMinLength: 8,
   /** PASSWORD_MAX_LENGTH */ passwordMaxLength: 128,
   /** MAX_STRING_LENGTH: any other free-text input (name, organization fields). */ maxStringLength: 200,
@@ -59,6 +69,10 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   passwordResetTtlSeconds: 'PASSWORD_RESET_TTL_SECONDS',
   bcryptCost: 'BCRYPT_COST',
   passwordHashMaxQueue: 'PASSWORD_HASH_MAX_QUEUE',
+  passwordHashThreads: 'PASSWORD_HASH_THREADS',
+  passwordHashNiceness: 'PASSWORD_HASH_NICENESS',
+  verifiedTokenCacheMaxEntries: 'VERIFIED_TOKEN_CACHE_MAX_ENTRIES',
+  revocationMaxLagMs: 'REVOCATION_MAX_LAG_MS',
   passwordMinLength: 'PASSWORD_MIN_LENGTH',
   passwordMaxLength: 'PASSWORD_MAX_LENGTH',
   maxStringLength: 'MAX_STRING_LENGTH',

@@ -3,13 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestMeta } from '../http/request-meta';
 import { requestMeta } from '../http/request-meta';
 import { refreshCookie, type RefreshCookie } from '../http/refresh-cookie';
+import type { FieldLimiter } from '../modules/rate-limits/field-limits';
 import type { SessionsService, Viewer } from '../modules/sessions/sessions.service';
 import type { UsersService } from '../modules/users/users.service';
 import type { UserEntity } from '../modules/users/user.entity';
 import type { OrganizationEntity } from '../modules/users/organization.entity';
 import type { SessionEntity } from '../modules/sessions/session.entity';
 import { WardenError } from '../errors/warden-error';
-import type { FieldLimiter } from '../modules/rate-limits/field-limits';
 
 export interface Loaders {
   user: DataLoader<string, UserEntity | null>;
@@ -21,13 +21,15 @@ export interface Context {
   meta: RequestMeta;
   /** The bearer's session; null without Authorization. UNAUTHENTICATED for a bad, expired or revoked token. */
   viewer(): Promise<Viewer | null>;
+  /** The same without waiting, when it is known without I/O; undefined: await viewer(). */
+  viewerNow(): Viewer | null | undefined;
   requireViewer(): Promise<Viewer>;
   /** A session this request just created (sign-in), so its AuthPayload.user can show its sessions. */
   signedIn: Viewer | null;
   refreshCookie: RefreshCookie;
-  loaders: Loaders;
   /** Per-IP limits that @RateLimit applies to each executed mutation field. */
   fieldLimiter: FieldLimiter;
+  loaders: Loaders;
 }
 
 export interface ContextDeps {
@@ -45,34 +47,85 @@ function bearerToken(header: string | undefined): string | null {
   return match[1]!;
 }
 
+/** The DataLoaders, each made on first use: most requests (viewer { id }, refreshSession) never need them. */
+class RequestLoaders implements Loaders {
+  private userLoader: Loaders['user'] | null = null;
+  private organizationLoader: Loaders['organization'] | null = null;
+  private liveSessionsLoader: Loaders['liveSessions'] | null = null;
+
+  constructor(private readonly deps: ContextDeps) {}
+
+  get user(): Loaders['user'] {
+    return (this.userLoader ??= new DataLoader((ids) => this.deps.users.loadUsers(ids)));
+  }
+
+  get organization(): Loaders['organization'] {
+    return (this.organizationLoader ??= new DataLoader((ids) => this.deps.users.loadOrganizations(ids)));
+  }
+
+  get liveSessions(): Loaders['liveSessions'] {
+    return (this.liveSessionsLoader ??= new DataLoader(async (ids) => {
+      const byUser = await this.deps.sessions.listLive(ids);
+      return ids.map((id) => byUser.get(id) ?? []);
+    }));
+  }
+}
+
+/**
+ * One per request. A class with its methods on the prototype, and everything computed on first use:
+ * Apollo copies the context's own properties for each operation, so they must be plain and few.
+ */
+class RequestContext implements Context {
+  signedIn: Viewer | null = null;
+  readonly loaders: Loaders;
+  private viewerPromise: Promise<Viewer | null> | null = null;
+  private viewerKnown: Viewer | null | undefined = undefined;
+  private metaValue: RequestMeta | null = null;
+  private cookie: RefreshCookie | null = null;
+
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+    private readonly deps: ContextDeps,
+  ) {
+    this.loaders = new RequestLoaders(deps);
+  }
+
+  get meta(): RequestMeta {
+    return (this.metaValue ??= requestMeta(this.request, this.deps.trustProxy));
+  }
+
+  get fieldLimiter(): FieldLimiter {
+    return this.deps.fieldLimiter;
+  }
+
+  get refreshCookie(): RefreshCookie {
+    return (this.cookie ??= refreshCookie(this.request, this.reply, this.deps.secureCookies));
+  }
+
+  viewer(): Promise<Viewer | null> {
+    return (this.viewerPromise ??= this.authenticate());
+  }
+
+  viewerNow(): Viewer | null | undefined {
+    if (this.viewerKnown !== undefined) return this.viewerKnown;
+    const token = bearerToken(this.request.headers.authorization);
+    this.viewerKnown = token ? this.deps.sessions.authenticateFromMemory(token) : null;
+    return this.viewerKnown;
+  }
+
+  private async authenticate(): Promise<Viewer | null> {
+    const token = bearerToken(this.request.headers.authorization);
+    return token ? this.deps.sessions.authenticate(token) : null;
+  }
+
+  async requireViewer(): Promise<Viewer> {
+    const v = await this.viewer();
+    if (!v) throw new WardenError('UNAUTHENTICATED', { message: 'Sign in first: send Authorization: Bearer <accessToken>.' });
+    return v;
+  }
+}
+
 export function createContextFactory(deps: ContextDeps) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<Context> => {
-    let viewerPromise: Promise<Viewer | null> | null = null;
-    const viewer = () =>
-      (viewerPromise ??= (async () => {
-        const token = bearerToken(request.headers.authorization);
-        return token ? deps.sessions.authenticate(token) : null;
-      })());
-    const context: Context = {
-      meta: requestMeta(request, deps.trustProxy),
-      viewer,
-      requireViewer: async () => {
-        const v = await viewer();
-        if (!v) throw new WardenError('UNAUTHENTICATED', { message: 'Sign in first: send Authorization: Bearer <accessToken>.' });
-        return v;
-      },
-      signedIn: null,
-      refreshCookie: refreshCookie(request, reply, deps.secureCookies),
-      fieldLimiter: deps.fieldLimiter,
-      loaders: {
-        user: new DataLoader((ids) => deps.users.loadUsers(ids)),
-        organization: new DataLoader((ids) => deps.users.loadOrganizations(ids)),
-        liveSessions: new DataLoader(async (ids) => {
-          const byUser = await deps.sessions.listLive(ids);
-          return ids.map((id) => byUser.get(id) ?? []);
-        }),
-      },
-    };
-    return context;
-  };
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<Context> => new RequestContext(request, reply, deps);
 }

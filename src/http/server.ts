@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { GraphQLSchema } from 'graphql';
@@ -14,6 +14,7 @@ import { sandboxDocument } from '../graphql/sandbox-document';
 import { graphqlArmor, parseOptions, type GraphQLLimits } from '../graphql/plugins/armor-plugin';
 import { requestLogPlugin } from '../graphql/plugins/request-log-plugin';
 import { logContext } from '../logger';
+import { lazyChildLogger } from './lazy-child-logger';
 
 export interface ReadinessCheck {
   name: string;
@@ -50,6 +51,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    childLoggerFactory: lazyChildLogger,
   });
   // Every log line written while a request is handled carries its id (services and Apollo included),
   // and the client gets it back to quote in a report.
@@ -104,6 +106,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     logger: deps.logger,
     plugins: [
       fastifyApolloDrainPlugin(fastify),
+      // Warden sets no cache hints, so Apollo's cache-control plugin would only cost a hook on every field
+      // (the route below marks every answer no-store instead).
+      ApolloServerPluginCacheControlDisabled(),
       deps.isProduction
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({
@@ -129,10 +134,15 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     }
   });
 
+  const graphqlHandler = fastifyApolloHandler(apollo, { context: deps.createContext });
   fastify.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    handler: fastifyApolloHandler(apollo, { context: deps.createContext }),
+    handler(request, reply) {
+      // Answers carry tokens and personal data: never cacheable.
+      reply.header('cache-control', 'no-store');
+      return graphqlHandler.call(this, request as Parameters<typeof graphqlHandler>[0], reply as Parameters<typeof graphqlHandler>[1]);
+    },
   });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));

@@ -1,7 +1,10 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { KvStore } from './kv-store';
+import { createCommandClient, type RedisTarget } from './redis-connection';
 import { WardenError } from '../errors/warden-error';
 
+/** One key per script (KEYS[1]), so on Redis Cluster it always runs on the key's own slot. */
 const INCREMENT_SCRIPT = `
 local v = redis.call('INCR', KEYS[1])
 if v == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -10,31 +13,32 @@ if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) 
 return {v, ttl}
 `;
 
-type RedisWithScripts = Redis & {
+type WithScripts = {
   wardenIncrement(key: string, ttlSeconds: number): Promise<[number, number]>;
 };
 
-export interface RedisKvStoreOptions {
-  url: string;
+export type RedisClient = (Redis | Cluster) & WithScripts;
+
+export interface RedisKvStoreOptions extends Partial<RedisTarget> {
+  url?: string | null;
   keyPrefix: string;
   /** How long one command may wait before the store counts as down. */
   commandTimeoutMs?: number;
 }
 
-/** KvStore on Redis. Fails fast (no offline queue): when Redis is down every call throws SERVICE_UNAVAILABLE. */
+/**
+ * KvStore on Redis, or on a Redis Cluster (ioredis' Cluster client) when cluster nodes are given.
+ * Every command touches one key. Fails fast (no offline queue): when Redis is down every call throws
+ * SERVICE_UNAVAILABLE.
+ */
 export class RedisKvStore implements KvStore {
-  readonly client: RedisWithScripts;
+  readonly client: RedisClient;
+  readonly target: RedisTarget;
 
   constructor(options: RedisKvStoreOptions) {
-    this.client = new Redis(options.url, {
-      keyPrefix: options.keyPrefix,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      connectTimeout: 2000,
-      lazyConnect: true,
-      retryStrategy: (times) => Math.min(50 * times, 1000),
-    }) as RedisWithScripts;
+    this.target = { url: options.url ?? null, clusterNodes: options.clusterNodes ?? null, keyPrefix: options.keyPrefix };
+    if (!this.target.url && !this.target.clusterNodes?.length) throw new TypeError('RedisKvStore needs a URL or cluster nodes');
+    this.client = createCommandClient(this.target, options.commandTimeoutMs ?? 2000) as RedisClient;
     this.client.on('error', () => {
       /* reported per command as SERVICE_UNAVAILABLE; ioredis reconnects on its own */
     });

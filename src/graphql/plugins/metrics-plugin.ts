@@ -79,6 +79,21 @@ export class Metrics {
   });
 
   private readonly operationLabels = new Set<string>();
+  /** Label children per operation, made once (prom-client hashes label sets on every call otherwise). */
+  private readonly children = new Map<string, { ok: Counter.Internal; error: Counter.Internal; duration: Histogram.Internal<'operation'> }>();
+
+  forOperation(operation: string) {
+    let entry = this.children.get(operation);
+    if (!entry) {
+      entry = {
+        ok: this.requests.labels({ operation, outcome: 'ok' }),
+        error: this.requests.labels({ operation, outcome: 'error' }),
+        duration: this.duration.labels({ operation }),
+      };
+      this.children.set(operation, entry);
+    }
+    return entry;
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -146,8 +161,9 @@ export class Metrics {
             );
             for (const code of new Set(codes)) metrics.errors.inc({ operation, code });
             if (codes.includes('RATE_LIMITED')) metrics.rateLimitHits.inc({ operation });
-            metrics.requests.inc({ operation, outcome: codes.length ? 'error' : 'ok' });
-            metrics.duration.observe({ operation }, Number(process.hrtime.bigint() - started) / 1e9);
+            const child = metrics.forOperation(operation);
+            (codes.length ? child.error : child.ok).inc();
+            child.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
           },
         };
       },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { SigningKeys } from '../../crypto/signing-keys';
 import { WardenError } from '../../errors/warden-error';
 
@@ -8,12 +9,38 @@ export interface AccessTokenClaims {
   expiresAt: Date;
 }
 
-/** Short-lived signed JWTs (jose; EdDSA or ES256 with kid; issuer PUBLIC_URL). */
+interface Remembered extends AccessTokenClaims {
+  expiresAtMs: number;
+}
+
+export interface AccessTokensOptions {
+  issuer: string;
+  ttlSeconds: number;
+  now: () => Date;
+  /** The same clock in epoch ms, for the hot path (no Date per request). Default: now().getTime(). */
+  nowMs?: () => number;
+  /** Tokens remembered as verified, until each expires; 0: verify every time. */
+  cacheMaxEntries?: number;
+}
+
+/**
+ * Short-lived signed JWTs (jose; EdDSA or ES256 with kid; issuer PUBLIC_URL).
+ * A token that verified once is remembered (bounded LRU keyed by the exact token string) until its exp:
+ * the same bytes always verify the same way, so the signature check runs once per token, not per request.
+ * Revocation is not cached here: callers check the RevocationList on every request.
+ */
 export class AccessTokens {
+  private readonly verified: LRUCache<string, Remembered> | null;
+  private readonly nowMs: () => number;
+
   constructor(
     private readonly keys: SigningKeys,
-    private readonly options: { issuer: string; ttlSeconds: number; now: () => Date },
-  ) {}
+    private readonly options: AccessTokensOptions,
+  ) {
+    const max = options.cacheMaxEntries ?? 10_000;
+    this.verified = max > 0 ? new LRUCache<string, Remembered>({ max }) : null;
+    this.nowMs = options.nowMs ?? (() => options.now().getTime());
+  }
 
   async issue(userId: string, sessionId: string): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = this.options.now();
@@ -22,19 +49,40 @@ export class AccessTokens {
       { sid: sessionId, jti: randomUUID() },
       { issuer: this.options.issuer, subject: userId, issuedAt, expiresAt },
     );
+    // We just signed it: its first use need not verify it.
+    this.remember(token, { userId, sessionId, expiresAt });
     return { token, expiresAt };
+  }
+
+  /** The claims of a token that verified before and has not expired since; null when it must be verified. */
+  remembered(token: string): AccessTokenClaims | null {
+    const cached = this.verified?.get(token);
+    if (!cached) return null;
+    if (cached.expiresAtMs > this.nowMs()) return cached;
+    this.verified!.delete(token);
+    return null;
+  }
+
+  private remember(token: string, claims: AccessTokenClaims): void {
+    this.verified?.set(token, Object.freeze({ ...claims, expiresAtMs: claims.expiresAt.getTime() }));
   }
 
   /** UNAUTHENTICATED for anything but a valid, unexpired token of ours. */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const remembered = this.remembered(token);
+    if (remembered) return remembered;
+    const now = this.options.now();
+    let claims: AccessTokenClaims;
     try {
-      const payload = await this.keys.verify(token, { issuer: this.options.issuer, now: this.options.now() });
+      const payload = await this.keys.verify(token, { issuer: this.options.issuer, now });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
         throw new Error('missing claims');
       }
-      return { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
+      claims = { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
     } catch (cause) {
       throw new WardenError('UNAUTHENTICATED', { cause });
     }
+    this.remember(token, claims);
+    return claims;
   }
 }

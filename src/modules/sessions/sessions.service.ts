@@ -98,19 +98,22 @@ export class SessionsService {
     const parsed = parseSecretToken(rawToken);
     if (!parsed) throw new WardenError('INVALID_TOKEN');
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
-      const token = await em.findOne(RefreshTokenEntity, { where: { id: parsed.id } });
-      if (!token || !constantTimeEqual(token.secretHash, this.hash(parsed.secret))) return { kind: 'invalid' as const };
-      // Lock the session row: concurrent refreshes of one session run one after the other.
-      const session = await em
-        .createQueryBuilder(SessionEntity, 's')
-        .setLock('pessimistic_write')
-        .where('s.id = :id', { id: token.sessionId })
+      // One round trip: the token with its session and user, token and session rows locked. Concurrent
+      // refreshes of one session run one after the other, and each sees the rotation the one before made.
+      const token = await em
+        .createQueryBuilder(RefreshTokenEntity, 't')
+        .innerJoinAndSelect('t.session', 's')
+        .innerJoinAndSelect('s.user', 'u')
+        .setLock('pessimistic_write', undefined, ['t', 's'])
+        .where('t.id = :id', { id: parsed.id })
         .getOne();
+      if (!token || !constantTimeEqual(token.secretHash, this.hash(parsed.secret))) return { kind: 'invalid' as const };
+      const session = token.session!;
+      const user = session.user!;
       const now = this.deps.now();
-      if (!session || session.revokedAt || this.refreshExpiresAt(session) <= now) return { kind: 'invalid' as const };
-      const fresh = await em.findOneOrFail(RefreshTokenEntity, { where: { id: token.id } });
-      if (fresh.rotatedAt) {
-        const sinceRotationMs = now.getTime() - fresh.rotatedAt.getTime();
+      if (session.revokedAt || this.refreshExpiresAt(session) <= now) return { kind: 'invalid' as const };
+      if (token.rotatedAt) {
+        const sinceRotationMs = now.getTime() - token.rotatedAt.getTime();
         if (sinceRotationMs > this.deps.limits.refreshReuseIntervalSeconds * 1000) {
           await this.revokeInTransaction(em, [session.id], 'refresh_token_reused');
           await this.deps.audit.record(em, {
@@ -123,12 +126,10 @@ export class SessionsService {
           return { kind: 'reused' as const };
         }
       } else {
-        await em.update(RefreshTokenEntity, { id: fresh.id }, { rotatedAt: now });
+        await em.update(RefreshTokenEntity, { id: token.id }, { rotatedAt: now });
       }
       session.lastUsedAt = now;
       await em.update(SessionEntity, { id: session.id }, { lastUsedAt: now });
-      const user = await em.findOne(UserEntity, { where: { id: session.userId } });
-      if (!user) return { kind: 'invalid' as const };
       await this.deps.audit.record(em, { event: AuditEvents.sessionRefreshed, userId: user.id, meta, data: { sessionId: session.id } });
       return { kind: 'ok' as const, issued: await this.issue(em, session, user) };
     });
@@ -140,6 +141,19 @@ export class SessionsService {
   async authenticate(accessToken: string): Promise<Viewer> {
     const claims = await this.deps.accessTokens.verify(accessToken);
     if (await this.deps.revocations.isRevoked(claims.sessionId)) throw new WardenError('UNAUTHENTICATED');
+    return { userId: claims.userId, sessionId: claims.sessionId };
+  }
+
+  /**
+   * The same check when it needs no I/O (the token verified before, and the revocation list is current):
+   * the Viewer, or UNAUTHENTICATED if revoked. undefined: call authenticate().
+   */
+  authenticateFromMemory(accessToken: string): Viewer | undefined {
+    const claims = this.deps.accessTokens.remembered(accessToken);
+    if (!claims) return undefined;
+    const revoked = this.deps.revocations.isRevokedLocally(claims.sessionId);
+    if (revoked === null) return undefined;
+    if (revoked) throw new WardenError('UNAUTHENTICATED');
     return { userId: claims.userId, sessionId: claims.sessionId };
   }
 

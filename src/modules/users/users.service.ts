@@ -101,6 +101,11 @@ export class UsersService {
     };
   }
 
+  /** A User known only by id (from a verified access token); only id and sessions may be read from it. */
+  static idOnly(id: string): UserType {
+    return { id, organizationId: null } as UserType;
+  }
+
   static toOrganizationType(org: OrganizationEntity): OrganizationType {
     return { id: org.id, name: org.name, industry: org.industry, teamSize: org.teamSize, logoUrl: org.logoUrl };
   }

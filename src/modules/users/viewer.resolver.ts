@@ -1,17 +1,31 @@
-import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { UserType } from './user.type';
 import { OrganizationType } from './organization.type';
 import { UsersService } from './users.service';
 import { SessionType } from '../sessions/session.type';
 import { WardenError } from '../../errors/warden-error';
+import { requestedFields } from '../../graphql/selection';
+
+/** Fields of viewer answered from the access token alone: asking only these costs no database read. */
+const FROM_TOKEN = new Set(['id', '__typename', 'sessions']);
 
 @Resolver(() => UserType)
 export class ViewerResolver {
   @Query(() => UserType, { nullable: true, description: 'The signed-in user; null when the request carries no credentials.' })
-  async viewer(@Ctx() ctx: Context): Promise<UserType | null> {
+  viewer(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): UserType | null | Promise<UserType | null> {
+    // The hot path: a token seen before, only id (and sessions) asked: answered without I/O or a promise.
+    const onlyFromToken = requestedFields(info).every((name) => FROM_TOKEN.has(name));
+    const known = onlyFromToken ? ctx.viewerNow() : undefined;
+    if (known !== undefined) return known && UsersService.idOnly(known.userId);
+    return this.loadViewer(ctx, onlyFromToken);
+  }
+
+  private async loadViewer(ctx: Context, onlyFromToken: boolean): Promise<UserType | null> {
     const viewer = await ctx.viewer();
     if (!viewer) return null;
+    if (onlyFromToken) return UsersService.idOnly(viewer.userId);
     const user = await ctx.loaders.user.load(viewer.userId);
     if (!user) throw new WardenError('UNAUTHENTICATED');
     return UsersService.toType(user);

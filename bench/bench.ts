@@ -1,0 +1,394 @@
+/**
+ * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,refresh,verifyOtp,login,storm,rss]
+ *                [-- --gateway=<other build>/dist/src/main.js]
+ *
+ * Builds (npm script), then starts the gateway in production mode against DATABASE_URL / REDIS_URL in a
+ * schema and key prefix of its own, seeds users, and drives it over loopback with autocannon. Baselines in
+ * the same run: a bare Apollo Server on the same Fastify integration answering { hello }, and raw bcryptjs
+ * throughput on every core. Prints one table and the target ratios; writes bench/results.json.
+ */
+import 'reflect-metadata';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { SmtpSink } from './smtp-sink';
+import { startBareApollo, startGateway, type Server } from './processes';
+import { load, type LoadOptions, type LoadResult } from './load';
+import { bcryptBaseline, type HashBaseline } from './bcrypt-baseline';
+import { BENCH_PASSWORD, requestCodes, seedUsers, signIn, type Challenge } from './seed';
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const profile = args.includes('--profile');
+/** --gateway=<path>/dist/src/main.js: bench another build (e.g. the foundation, for before/after figures). */
+const otherGateway = args.find((a) => a.startsWith('--gateway='))?.slice('--gateway='.length);
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (name: string) => !only || only.includes(name);
+
+/** The issue's figure for every throughput scenario; the smoke run only checks that each scenario works. */
+const CONNECTIONS = smoke ? 8 : 50;
+const CONFIGURED_COST = Number(process.env.BENCH_BCRYPT_COST ?? 12);
+/** --scale=N stretches every scenario (for profiling). */
+const scale = Number(args.find((a) => a.startsWith('--scale='))?.slice('--scale='.length) ?? 1);
+/** Seconds per scenario: full run, smoke run. */
+const seconds = (full: number) => (smoke ? 1 : full * scale);
+const STORM_VIEWER_RATE = 200;
+const STORM_VIEWER_CONNECTIONS = 10;
+
+const QUERIES = {
+  hello: JSON.stringify({ query: '{ hello }' }),
+  viewer: JSON.stringify({ query: 'query ViewerId { viewer { id } }', operationName: 'ViewerId' }),
+  viewerProfile: JSON.stringify({
+    query: 'query ViewerProfile { viewer { id email name emailVerified organization { name } } }',
+    operationName: 'ViewerProfile',
+  }),
+  refresh: 'mutation Refresh($t: String) { refreshSession(refreshToken: $t) { accessToken refreshToken user { id email } } }',
+  login: 'mutation Login($input: LoginInput!) { login(input: $input) { challengeId expiresAt } }',
+  verify: 'mutation Verify($input: VerifyOtpInput!) { verifyOtp(input: $input) { accessToken refreshToken user { id email } } }',
+};
+
+const ok = (marker: string) => (body: string) => body.includes(marker) && !body.includes('"errors"');
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+interface Targets {
+  [name: string]: { value: number; target: string; met: boolean; detail: string };
+}
+
+async function main(): Promise<void> {
+  const startedMs = Date.now();
+  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const schema = `bench_${runId}`;
+  const prefix = `bench:${runId}:`;
+  log(`PostgreSQL ${databaseUrl.replace(/\/\/[^@]*@/, '//…@')} schema ${schema}; Redis ${redisUrl} prefix ${prefix}${smoke ? '; SMOKE run' : ''}`);
+
+  const sink = await SmtpSink.start();
+  const servers: Server[] = [];
+  const results: LoadResult[] = [];
+  const baselines: HashBaseline[] = [];
+  const rss: { after: string; rssMiB: number }[] = [];
+  const loadBefore = os.loadavg();
+  let gateway: Server | null = null;
+  try {
+    const profileDir = path.resolve(__dirname, '..', '..', 'bench', 'profiles');
+    if (profile) mkdirSync(profileDir, { recursive: true });
+    gateway = await startGateway(
+      {
+        DATABASE_URL: databaseUrl,
+        DATABASE_SCHEMA: schema,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+        JWT_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        WARDEN_SECRET: randomBytes(32).toString('base64url'),
+        SMTP_URL: sink.url,
+        PUBLIC_URL: 'http://warden.bench',
+        APP_URL: 'http://app.bench',
+        LOG_LEVEL: 'error',
+        BCRYPT_COST: String(CONFIGURED_COST),
+        // The bench hammers a few accounts from one IP: limits would (rightly) stop it.
+        RATE_LIMIT_IP_PER_MINUTE: '1000000000',
+        RATE_LIMIT_SENDS_PER_HOUR: '1000000000',
+      },
+      profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      otherGateway ? path.resolve(otherGateway) : undefined,
+    );
+    if (otherGateway) log(`gateway under test: ${otherGateway}`);
+    servers.push(gateway);
+    const bare = await startBareApollo(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    servers.push(bare);
+    const g = gateway;
+    const measure = async (options: LoadOptions, server: Server = g, keep = true): Promise<LoadResult> => {
+      log(`${options.name}: ${options.amount ? `${options.amount} requests` : `${options.durationSeconds} s`}, ${options.connections} connections${options.overallRate ? ` at ${options.overallRate} req/s` : ''}`);
+      const cpuBefore = server.cpuMs();
+      const outcome = await load(options);
+      const cpuAfter = server.cpuMs();
+      const cpuMsPerRequest = cpuBefore !== null && cpuAfter !== null && outcome.ok > 0 ? (cpuAfter - cpuBefore) / outcome.ok : null;
+      const result = { ...outcome, rssMiB: server.rssMiB(), cpuMsPerRequest };
+      log(`  → ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, server CPU ${fmt(cpuMsPerRequest, 3)} ms/request`);
+      if (keep) results.push(result);
+      return result;
+    };
+
+    /** Waits until the gateway has no password hash running or queued (logins left over from a scenario). */
+    const drain = async () => {
+      const deadline = Date.now() + 180_000;
+      while (Date.now() < deadline) {
+        const metrics = await (await fetch(`${g.url}/metrics`)).text();
+        const inFlight = Number(/^warden_password_hashes_in_flight (\d+)/m.exec(metrics)?.[1] ?? 0);
+        if (inFlight === 0) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the gateway did not finish its queued logins within 180 s');
+    };
+    /** Logins for about `targetSeconds` at the raw hash rate, as a fixed amount: no backlog is left when the run ends. */
+    const loginAmount = (hashesPerSecond: number, targetSeconds: number) => Math.max(CONNECTIONS, Math.round(hashesPerSecond * targetSeconds));
+
+    // Seed: bulk users by SQL, sessions and codes through the real flows.
+    const sessionsNeeded = CONNECTIONS * 4;
+    const verifyAmount = smoke ? 100 : 1500;
+    const users12 = await seedUsers(databaseUrl, schema, `c${CONFIGURED_COST}`, 300, CONFIGURED_COST);
+    const users10 = await seedUsers(databaseUrl, schema, 'c10', 300, 10);
+    const sessionUsers = await seedUsers(databaseUrl, schema, 'session', sessionsNeeded, 4);
+    const otpUsers = await seedUsers(databaseUrl, schema, 'otp', verifyAmount, 4);
+    log(`seeded ${users12.length + users10.length + sessionUsers.length + otpUsers.length} users`);
+    const sessions = await signIn(g.url, sink, sessionUsers);
+    const challenges: Challenge[] = wanted('verifyOtp') ? await requestCodes(g.url, sink, otpUsers, 16) : [];
+    log(`seeded ${sessions.length} sessions and ${challenges.length} challenges in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
+
+    /** Raw hash rate measured in this run (a guess before it is). */
+    const rawRate = (cost: number) => baselines.find((b) => b.cost === cost)?.hashesPerSecond ?? (os.availableParallelism() * 2 ** (12 - cost)) / 0.35;
+    const bearer = (i: number) => ({ authorization: `Bearer ${sessions[i % 20]!.accessToken}` });
+    const refreshPool = sessions.slice(20).map((s) => s.refreshToken);
+    const loginStep = (emails: readonly string[]) => {
+      let next = 0;
+      return {
+        body: () => JSON.stringify({ query: QUERIES.login, variables: { input: { email: emails[next++ % emails.length], password: BENCH_PASSWORD } } }),
+      };
+    };
+    const refreshStep = {
+      body(ctx: Record<string, unknown>) {
+        ctx.token ??= refreshPool.pop() ?? null;
+        return JSON.stringify({ query: QUERIES.refresh, variables: { t: ctx.token } });
+      },
+      onResponse(_status: number, body: string, ctx: Record<string, unknown>) {
+        const token = /"refreshToken":"([^"]+)"/.exec(body)?.[1];
+        if (token) ctx.token = token;
+      },
+    };
+
+    // Warm up both servers (JIT, connection pools, caches) before anything is measured.
+    await load({ name: 'warm-up', url: bare.url, connections: 10, durationSeconds: seconds(2), body: QUERIES.hello, verify: ok('"hello"') });
+    await load({ name: 'warm-up', url: g.url, connections: 10, durationSeconds: seconds(2), body: QUERIES.viewer, headersFor: bearer, verify: ok('"viewer":{"id"') });
+
+    if (wanted('hello') || wanted('viewer')) {
+      // The machine is shared and its load drifts: the baseline and viewer alternate in short rounds so both
+      // see the same conditions; each figure is over all its rounds (p50/p99: the median round).
+      const rounds = smoke ? 1 : 4;
+      const perRound = seconds(8) / rounds;
+      const hello: LoadResult[] = [];
+      const viewer: LoadResult[] = [];
+      for (let round = 0; round < rounds; round++) {
+        hello.push(await measure({ name: 'baseline: bare Apollo { hello }', url: bare.url, connections: CONNECTIONS, durationSeconds: perRound, body: QUERIES.hello, verify: ok('"hello"') }, bare, false));
+        viewer.push(await measure({ name: 'viewer { id }', url: g.url, connections: CONNECTIONS, durationSeconds: perRound, body: QUERIES.viewer, headersFor: bearer, verify: ok('"viewer":{"id"') }, g, false));
+      }
+      results.push(combine(hello), combine(viewer));
+    }
+    if (wanted('viewerProfile')) await measure({ name: 'viewer { id email name organization } (PostgreSQL read)', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(5), body: QUERIES.viewerProfile, headersFor: bearer, verify: ok('"organization":{"name"') });
+    if (wanted('refresh')) await measure({ name: 'refreshSession', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(8), step: refreshStep, verify: ok('"refreshSession"') });
+    if (wanted('verifyOtp') && challenges.length) {
+      let next = 0;
+      await measure({
+        name: 'verifyOtp',
+        url: g.url,
+        connections: CONNECTIONS,
+        amount: challenges.length,
+        step: { body: () => { const c = challenges[Math.min(next++, challenges.length - 1)]!; return JSON.stringify({ query: QUERIES.verify, variables: { input: { challengeId: c.challengeId, code: c.code } } }); } },
+        verify: ok('"verifyOtp"'),
+      });
+    }
+    if (process.env.BENCH_TRACE_HASHES) {
+      const timer = setInterval(() => {
+        void fetch(`${g.url}/metrics`)
+          .then((r) => r.text())
+          .then((t) => log(`  hashes in flight: ${/^warden_password_hashes_in_flight (\d+)/m.exec(t)?.[1]}`));
+      }, 1000);
+      timer.unref();
+    }
+    if (wanted('login')) {
+      baselines.push(await bcryptBaseline(CONFIGURED_COST, seconds(8)));
+      log(`  raw bcryptjs cost ${CONFIGURED_COST}: ${baselines.at(-1)!.hashesPerSecond.toFixed(2)} hashes/s on ${baselines.at(-1)!.threads} threads`);
+      await measure({ name: `login (bcrypt cost ${CONFIGURED_COST})`, url: g.url, connections: CONNECTIONS, amount: loginAmount(baselines.at(-1)!.hashesPerSecond, seconds(12)), timeoutSeconds: 120, step: loginStep(users12), verify: ok('"challengeId"') });
+      await drain();
+      sink.clear();
+      if (CONFIGURED_COST !== 10) {
+        baselines.push(await bcryptBaseline(10, seconds(6)));
+        log(`  raw bcryptjs cost 10: ${baselines.at(-1)!.hashesPerSecond.toFixed(2)} hashes/s`);
+        await measure({ name: 'login (bcrypt cost 10)', url: g.url, connections: CONNECTIONS, amount: loginAmount(baselines.at(-1)!.hashesPerSecond, seconds(8)), timeoutSeconds: 120, step: loginStep(users10), verify: ok('"challengeId"') });
+        await drain();
+        sink.clear();
+      }
+    }
+    if (wanted('storm')) {
+      const viewerAtRate = (name: string) => ({
+        name,
+        url: g.url,
+        connections: STORM_VIEWER_CONNECTIONS,
+        overallRate: STORM_VIEWER_RATE,
+        durationSeconds: seconds(8),
+        body: QUERIES.viewer,
+        headersFor: bearer,
+        verify: ok('"viewer":{"id"'),
+      });
+      await measure(viewerAtRate(`viewer at ${STORM_VIEWER_RATE} req/s, idle`));
+      log(`storm: login (cost ${CONFIGURED_COST}, ${CONNECTIONS} connections) and viewer at ${STORM_VIEWER_RATE} req/s together`);
+      // The login side is a fixed amount (about 12 s of hashing at the raw rate); viewer runs until it is done.
+      const storm = load({ name: `login during the storm (cost ${CONFIGURED_COST})`, url: g.url, connections: CONNECTIONS, amount: loginAmount(rawRate(CONFIGURED_COST), seconds(12)), timeoutSeconds: 120, step: loginStep(users12), verify: ok('"challengeId"') });
+      await new Promise((r) => setTimeout(r, smoke ? 200 : 1500)); // let the hash pool fill first
+      const viewerDuring = await load({ ...viewerAtRate(`viewer at ${STORM_VIEWER_RATE} req/s during a login storm`), durationSeconds: 600, stopWhen: storm });
+      const loginDuring = await storm;
+      await drain();
+      results.push({ ...viewerDuring, rssMiB: g.rssMiB(), cpuMsPerRequest: null }, { ...loginDuring, rssMiB: g.rssMiB(), cpuMsPerRequest: null });
+      log(`  → viewer p99 ${viewerDuring.p99Ms} ms (failed ${viewerDuring.failed}); login ${loginDuring.requestsPerSecond.toFixed(2)}/s (failed ${loginDuring.failed})`);
+      sink.clear();
+    }
+    if (wanted('rss')) {
+      // Three back-to-back rounds of the hot mix; memory after each must level off.
+      for (let round = 1; round <= 3; round++) {
+        await load({ name: 'rss viewer', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(4), body: QUERIES.viewerProfile, headersFor: bearer, verify: ok('"viewer"') });
+        await load({ name: 'rss refresh', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(4), step: refreshStep, verify: ok('"refreshSession"') });
+        await load({ name: 'rss login', url: g.url, connections: CONNECTIONS, amount: loginAmount(rawRate(10), seconds(4)), timeoutSeconds: 120, step: loginStep(users10), verify: ok('"challengeId"') });
+        await drain();
+        sink.clear();
+        await new Promise((r) => setTimeout(r, 500));
+        rss.push({ after: `round ${round}`, rssMiB: g.rssMiB() });
+        log(`  RSS after round ${round}: ${rss.at(-1)!.rssMiB.toFixed(1)} MiB`);
+      }
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+    await sink.stop();
+    await cleanUp(databaseUrl, schema, redisUrl, prefix).catch((error) => log(`clean-up failed: ${String(error)}`));
+  }
+
+  const report = summarise(results, baselines, rss, { loadBefore, loadAfter: os.loadavg(), elapsedSeconds: (Date.now() - startedMs) / 1000 });
+  process.stdout.write(report.text);
+  const file = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
+  writeFileSync(file, JSON.stringify(report.json, null, 2) + '\n');
+  log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+
+/** One figure from several rounds of a scenario. */
+function combine(rounds: LoadResult[]): LoadResult {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const ok = rounds.reduce((a, r) => a + r.ok, 0);
+  const durationSeconds = rounds.reduce((a, r) => a + r.durationSeconds, 0);
+  const cpu = rounds.every((r) => r.cpuMsPerRequest !== null) ? rounds.reduce((a, r) => a + r.cpuMsPerRequest! * r.ok, 0) / ok : null;
+  return {
+    name: rounds[0]!.name,
+    requestsPerSecond: ok / durationSeconds,
+    p50Ms: median(rounds.map((r) => r.p50Ms)),
+    p99Ms: median(rounds.map((r) => r.p99Ms)),
+    ok,
+    failed: rounds.reduce((a, r) => a + r.failed, 0),
+    durationSeconds,
+    rssMiB: rounds.at(-1)!.rssMiB,
+    cpuMsPerRequest: cpu,
+  };
+}
+
+async function cleanUp(databaseUrl: string, schema: string, redisUrl: string, prefix: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = nextCursor;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
+
+function summarise(
+  results: LoadResult[],
+  baselines: HashBaseline[],
+  rss: { after: string; rssMiB: number }[],
+  env: { loadBefore: number[]; loadAfter: number[]; elapsedSeconds: number },
+) {
+  const find = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
+  const hello = find('baseline: bare Apollo');
+  const viewer = find('viewer { id }');
+  const idle = find(`viewer at ${STORM_VIEWER_RATE} req/s, idle`);
+  const storm = find(`viewer at ${STORM_VIEWER_RATE} req/s during`);
+  const targets: Targets = {};
+  if (hello && viewer) {
+    const ratio = viewer.requestsPerSecond / hello.requestsPerSecond;
+    targets.viewerThroughput = { value: ratio, target: '≥ 0.70 × bare { hello }', met: ratio >= 0.7, detail: `${fmt(viewer.requestsPerSecond, 0)} / ${fmt(hello.requestsPerSecond, 0)} req/s` };
+    const p99 = viewer.p99Ms / hello.p99Ms;
+    targets.viewerP99 = { value: p99, target: '≤ 1.25 × bare p99', met: p99 <= 1.25, detail: `${viewer.p99Ms} / ${hello.p99Ms} ms` };
+  }
+  for (const b of baselines) {
+    const login = find(`login (bcrypt cost ${b.cost})`);
+    if (!login) continue;
+    const ratio = login.requestsPerSecond / b.hashesPerSecond;
+    targets[`loginCost${b.cost}`] = { value: ratio, target: '≥ 0.85 × raw bcryptjs', met: ratio >= 0.85, detail: `${fmt(login.requestsPerSecond, 2)} logins/s / ${fmt(b.hashesPerSecond, 2)} hashes/s` };
+    if (b.cost === 10) {
+      targets.loginCost10VsBetterAuth = { value: login.requestsPerSecond, target: '> 19 logins/s (better-auth: 18.7)', met: login.requestsPerSecond > 19, detail: `${fmt(login.requestsPerSecond, 2)} logins/s` };
+    }
+  }
+  if (idle && storm) {
+    const ratio = storm.p99Ms / idle.p99Ms;
+    targets.viewerP99UnderLoginStorm = { value: ratio, target: '≤ 3 × idle p99', met: ratio <= 3 && storm.failed === 0, detail: `${storm.p99Ms} / ${idle.p99Ms} ms, ${storm.failed} failed` };
+  }
+  if (rss.length === 3) {
+    const drift = rss[2]!.rssMiB / rss[0]!.rssMiB - 1;
+    targets.rssDrift = { value: drift, target: 'round 3 within 10 % of round 1', met: Math.abs(drift) <= 0.1, detail: rss.map((r) => `${fmt(r.rssMiB)} MiB`).join(' → ') };
+  }
+
+  const cpu = os.cpus();
+  const machine = {
+    cpus: cpu.length,
+    availableParallelism: os.availableParallelism(),
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageBefore: env.loadBefore.map((n) => Number(n.toFixed(2))),
+    loadAverageAfter: env.loadAfter.map((n) => Number(n.toFixed(2))),
+  };
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(`Warden bench${smoke ? ' (smoke: numbers mean nothing)' : ''}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
+  lines.push(`load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${CONNECTIONS} connections over loopback; ${fmt(env.elapsedSeconds, 0)} s`);
+  lines.push('');
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'RSS MiB', 'CPU ms/req'];
+  const rows = results.map((r) => [
+    r.name,
+    fmt(r.requestsPerSecond, r.requestsPerSecond < 100 ? 2 : 0),
+    String(r.p50Ms),
+    String(r.p99Ms),
+    String(r.failed),
+    fmt(r.rssMiB),
+    fmt(r.cpuMsPerRequest, r.cpuMsPerRequest !== null && r.cpuMsPerRequest < 10 ? 3 : 0),
+  ]);
+  for (const b of baselines) rows.push([`baseline: raw bcryptjs cost ${b.cost}, ${b.threads} threads`, fmt(b.hashesPerSecond, 2), '', '', '', '', fmt((b.threads * 1000) / b.hashesPerSecond, 0)]);
+  for (const r of rss) rows.push([`RSS after mixed ${r.after}`, '', '', '', '', fmt(r.rssMiB), '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+  lines.push(line(header));
+  lines.push('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  for (const row of rows) lines.push(line(row));
+  lines.push('');
+  lines.push('Targets (ratios from this run):');
+  for (const [name, t] of Object.entries(targets)) {
+    lines.push(`  ${t.met ? 'met    ' : 'MISSED '} ${name.padEnd(26)} ${fmt(t.value, name === 'rssDrift' ? 3 : 2).padStart(7)}  (${t.target}; ${t.detail})`);
+  }
+  lines.push('');
+  return {
+    text: lines.join('\n') + '\n',
+    json: { date: new Date().toISOString(), smoke, machine, connections: CONNECTIONS, configuredBcryptCost: CONFIGURED_COST, results, baselines, rss, targets },
+  };
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { AccessTokens } from './access-tokens';
+import { SigningKeys } from '../../crypto/signing-keys';
+
+const pem = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+describe('AccessTokens: verified tokens are remembered until they expire', () => {
+  let nowMs = Date.UTC(2030, 0, 1);
+  const now = () => new Date(nowMs);
+
+  test('a token verifies once; later checks are answered from memory until exp, then refused', async () => {
+    const keys = await SigningKeys.load([pem()]);
+    const tokens = new AccessTokens(keys, { issuer: 'http://warden.test', ttlSeconds: 60, now, cacheMaxEntries: 100 });
+    const other = new AccessTokens(keys, { issuer: 'http://warden.test', ttlSeconds: 60, now, cacheMaxEntries: 100 });
+    const { token } = await tokens.issue('user-1', 'session-1');
+    // Another instance has never seen it: it verifies, then remembers.
+    expect(other.remembered(token)).toBeNull();
+    await expect(other.verify(token)).resolves.toMatchObject({ userId: 'user-1', sessionId: 'session-1' });
+    expect(other.remembered(token)).toMatchObject({ userId: 'user-1', sessionId: 'session-1' });
+    // The issuing instance remembers what it signed.
+    expect(tokens.remembered(token)).toMatchObject({ sessionId: 'session-1' });
+
+    nowMs += 61_000;
+    expect(other.remembered(token)).toBeNull();
+    await expect(other.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    nowMs -= 61_000;
+  });
+
+  test('only the exact bytes hit the cache: a tampered copy of a remembered token is verified, and refused', async () => {
+    const keys = await SigningKeys.load([pem()]);
+    const tokens = new AccessTokens(keys, { issuer: 'http://warden.test', ttlSeconds: 60, now, cacheMaxEntries: 100 });
+    const { token } = await tokens.issue('user-1', 'session-1');
+    await tokens.verify(token);
+    const [h, p, s] = token.split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...payload, sub: 'user-2' })).toString('base64url')}.${s}`;
+    expect(tokens.remembered(forged)).toBeNull();
+    await expect(tokens.verify(forged)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  test('the cache is bounded, and can be turned off', async () => {
+    const keys = await SigningKeys.load([pem()]);
+    const small = new AccessTokens(keys, { issuer: 'i', ttlSeconds: 60, now, cacheMaxEntries: 2 });
+    const issued = [];
+    for (let i = 0; i < 3; i++) issued.push((await small.issue(`u${i}`, `s${i}`)).token);
+    expect(small.remembered(issued[0]!)).toBeNull();
+    expect(small.remembered(issued[2]!)).not.toBeNull();
+    const off = new AccessTokens(keys, { issuer: 'i', ttlSeconds: 60, now, cacheMaxEntries: 0 });
+    const { token } = await off.issue('u', 's');
+    expect(off.remembered(token)).toBeNull();
+    await expect(off.verify(token)).resolves.toMatchObject({ userId: 'u' });
+  });
+});
