@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,refresh,verifyOtp,login,storm,rss]
- *                [-- --gateway=<other build>/dist/src/main.js]
+ *                [-- --gateway=<other build>/dist/src/main.js] [-- --env=NAME=value] [-- --scale=N]
  *
  * Builds (npm script), then starts the gateway in production mode against DATABASE_URL / REDIS_URL in a
  * schema and key prefix of its own, seeds users, and drives it over loopback with autocannon. Baselines in
@@ -25,6 +25,13 @@ const smoke = args.includes('--smoke');
 const profile = args.includes('--profile');
 /** --gateway=<path>/dist/src/main.js: bench another build (e.g. the foundation, for before/after figures). */
 const otherGateway = args.find((a) => a.startsWith('--gateway='))?.slice('--gateway='.length);
+/** --env=NAME=value (repeatable): extra gateway configuration, e.g. --env=PASSWORD_HASH_NICENESS=10. */
+const extraEnv = Object.fromEntries(
+  args.filter((a) => a.startsWith('--env=')).map((a) => {
+    const [name, ...value] = a.slice('--env='.length).split('=');
+    return [name!, value.join('=')];
+  }),
+);
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
         // The bench hammers a few accounts from one IP: limits would (rightly) stop it.
         RATE_LIMIT_IP_PER_MINUTE: '1000000000',
         RATE_LIMIT_SENDS_PER_HOUR: '1000000000',
+        ...extraEnv,
       },
       profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       otherGateway ? path.resolve(otherGateway) : undefined,
