@@ -270,6 +270,12 @@ async function main(): Promise<void> {
   const file = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
   writeFileSync(file, JSON.stringify(report.json, null, 2) + '\n');
   log(`wrote ${path.relative(process.cwd(), file)}`);
+  // Numbers never fail the run; wrong answers do (a scenario that stopped working is a broken bench).
+  const broken = results.filter((r) => r.ok === 0 || r.failed > 0);
+  if (broken.length) {
+    log(`FAIL: wrong answers, errors or timeouts in: ${broken.map((r) => `${r.name} (${r.failed} failed, ${r.ok} ok)`).join('; ')}`);
+    process.exitCode = 1;
+  }
 }
 
 /** One figure from several rounds of a scenario. */
