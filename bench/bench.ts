@@ -63,6 +63,13 @@ function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
+interface RssSample {
+  after: string;
+  rssMiB: number;
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+}
+
 interface Targets {
   [name: string]: { value: number; target: string; met: boolean; detail: string };
 }
@@ -80,7 +87,7 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   const results: LoadResult[] = [];
   const baselines: HashBaseline[] = [];
-  const rss: { after: string; rssMiB: number }[] = [];
+  const rss: RssSample[] = [];
   const loadBefore = os.loadavg();
   let gateway: Server | null = null;
   try {
@@ -255,8 +262,10 @@ async function main(): Promise<void> {
         await drain();
         sink.clear();
         await new Promise((r) => setTimeout(r, 500));
-        rss.push({ after: `round ${round}`, rssMiB: g.rssMiB() });
-        log(`  RSS after round ${round}: ${rss.at(-1)!.rssMiB.toFixed(1)} MiB`);
+        const metrics = await (await fetch(`${g.url}/metrics`)).text();
+        const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / 2 ** 20;
+        rss.push({ after: `round ${round}`, rssMiB: g.rssMiB(), heapUsedMiB: gauge('nodejs_heap_size_used_bytes'), heapTotalMiB: gauge('nodejs_heap_size_total_bytes') });
+        log(`  after round ${round}: RSS ${fmt(rss.at(-1)!.rssMiB)} MiB, V8 heap ${fmt(rss.at(-1)!.heapUsedMiB)} used of ${fmt(rss.at(-1)!.heapTotalMiB)} MiB`);
       }
     }
   } finally {
@@ -324,7 +333,7 @@ const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === u
 function summarise(
   results: LoadResult[],
   baselines: HashBaseline[],
-  rss: { after: string; rssMiB: number }[],
+  rss: RssSample[],
   env: { loadBefore: number[]; loadAfter: number[]; elapsedSeconds: number },
 ) {
   const find = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
