@@ -88,6 +88,9 @@ async function ensureSchema(url: string, schema: string): Promise<void> {
 
 /** Runs pending migrations; across instances, one at a time (advisory lock). */
 async function migrate(dataSource: DataSource, serialize: boolean): Promise<void> {
+  // Nothing pending (the usual start): no advisory lock, so instances behind PgBouncer in transaction
+  // mode start cleanly once `npm run migrate` has run against PostgreSQL directly.
+  if (!(await dataSource.showMigrations())) return;
   if (!serialize) {
     await dataSource.runMigrations({ transaction: 'all' });
     return;

@@ -18,8 +18,11 @@ export const defaultLimits = {
   /** BCRYPT_COST */ bcryptCost: 12,
   /** PASSWORD_HASH_MAX_QUEUE: hashes waiting for a worker before new ones are refused. */ passwordHashMaxQueue: 64,
   /** PASSWORD_HASH_THREADS: worker threads that hash passwords; 0 = one per core. */ passwordHashThreads: 0,
-  /** PASSWORD_HASH_NICENESS: Linux nice value of those threads (0–19), so the event loop is served first. */
-  passwordHashNiceness: 0,
+  /**
+   * PASSWORD_HASH_NICENESS: Linux nice value of those threads (0–19; 0 leaves them alone), so that under a
+   * login storm the event loop (every other request) is served before the next slice of hashing.
+   */
+  passwordHashNiceness: 10,
   /** VERIFIED_TOKEN_CACHE_MAX_ENTRIES: access tokens remembered as verified (until they expire); 0 turns the cache off. */
   verifiedTokenCacheMaxEntries: 10_000,
   /**

@@ -45,7 +45,7 @@ describe('scaling configuration', () => {
   test('hot-path limits have defaults and env overrides', () => {
     expect(loadConfig({}).limits).toMatchObject({
       passwordHashThreads: 0,
-      passwordHashNiceness: 0,
+      passwordHashNiceness: 10,
       verifiedTokenCacheMaxEntries: 10_000,
       revocationMaxLagMs: 750,
     });

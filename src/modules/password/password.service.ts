@@ -107,8 +107,10 @@ export class PasswordService {
     if (params.password.length > this.deps.limits.passwordMaxLength * 4) throw WardenError.badInput('The password is far too long.', 'password');
     const attempt = await this.deps.lockout.begin(email);
     const em = this.deps.dataSource.manager;
-    const user = await this.deps.users.findByEmail(em, email);
-    const credential = user ? await em.findOne(PasswordCredentialEntity, { where: { userId: user.id } }) : null;
+    // The password with its account in one round trip (a login storm pays for every query); only when
+    // there is none, a second look tells an unknown email from an account without a password.
+    const credential = await em.findOne(PasswordCredentialEntity, { where: { user: { email } }, relations: { user: true } });
+    const user = credential?.user ?? (await this.deps.users.findByEmail(em, email));
     const ok = credential
       ? await this.deps.hasher.verify(params.password, credential.passwordHash)
       : await this.deps.hasher.verifyDummy(params.password);
@@ -126,9 +128,11 @@ export class PasswordService {
     }
     await attempt.succeeded();
     return withTransaction(this.deps.dataSource, async (tx) => {
-      await this.deps.audit.record(tx, { event: AuditEvents.loginPasswordChecked, userId: user.id, meta });
       const { challenge, code } = await this.deps.otp.start(tx, { userId: user.id, channel: 'EMAIL', purpose: 'LOGIN', destination: email });
-      await this.deps.audit.record(tx, { event: AuditEvents.otpSent, userId: user.id, meta, data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'LOGIN' } });
+      await this.deps.audit.recordMany(tx, [
+        { event: AuditEvents.loginPasswordChecked, userId: user.id, meta },
+        { event: AuditEvents.otpSent, userId: user.id, meta, data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'LOGIN' } },
+      ]);
       await this.deps.otp.deliver(challenge, code!);
       return this.deps.otp.toChallengeType(challenge);
     });
