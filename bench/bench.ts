@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     }
     if (wanted('rss')) {
       // Three back-to-back rounds of the hot mix; memory after each must level off.
-      for (let round = 1; round <= 3; round++) {
+      for (let round = 1; round <= Number(process.env.BENCH_RSS_ROUNDS ?? 3); round++) {
         await load({ name: 'rss viewer', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(4), body: QUERIES.viewerProfile, headersFor: bearer, verify: ok('"viewer"') });
         await load({ name: 'rss refresh', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(4), step: refreshStep, verify: ok('"refreshSession"') });
         await load({ name: 'rss login', url: g.url, connections: CONNECTIONS, amount: loginAmount(rawRate(10), seconds(4)), timeoutSeconds: 120, step: loginStep(users10), verify: ok('"challengeId"') });
