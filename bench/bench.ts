@@ -108,7 +108,10 @@ async function main(): Promise<void> {
         BCRYPT_COST: String(CONFIGURED_COST),
         // The bench hammers a few accounts from one IP: limits would (rightly) stop it.
         RATE_LIMIT_IP_PER_MINUTE: '1000000000',
+        RATE_LIMIT_IP_SESSION_PER_MINUTE: '1000000000',
         RATE_LIMIT_SENDS_PER_HOUR: '1000000000',
+        RATE_LIMIT_CODE_CHECKS_PER_HOUR: '1000000000',
+        LOGIN_LOCKOUT_THRESHOLD: '1000000000',
         ...extraEnv,
       },
       profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
