@@ -1,6 +1,6 @@
 /**
  * Every default number Warden uses, with its unit in its name.
- * Each one can be overridden by the environment variable named beside it (see README "Limits").
+ * Each one can be overridden by the environment variable named beside it (see docs/abuse-resistance.md).
  */
 export const defaultLimits = {
   /** OTP_LENGTH */ otpLength: 6,
