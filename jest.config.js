@@ -15,24 +15,25 @@ const swc = [
   },
 ];
 
+// ES-module-only packages that swc turns into CommonJS for jest (Node itself loads them with require(esm)).
+const esm = '(jose|openid-client|oauth4webapi|oidc-provider|@scure/base|@noble/hashes)';
+
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
-      // jose 6 ships ES modules only; swc turns them into CommonJS for jest.
-      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+      transform: { '^.+\\.ts$': swc, [`/node_modules/${esm}/.+\\.js$`]: swc },
+      transformIgnorePatterns: [`/node_modules/(?!${esm}/)`],
       testMatch: ['<rootDir>/src/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.contract\\.test\\.ts$', '/node_modules/'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
-      // jose 6 ships ES modules only; swc turns them into CommonJS for jest.
-      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+      transform: { '^.+\\.ts$': swc, [`/node_modules/${esm}/.+\\.js$`]: swc },
+      transformIgnorePatterns: [`/node_modules/(?!${esm}/)`],
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.contract.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/examples/'],
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],
