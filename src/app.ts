@@ -195,6 +195,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const users = new UsersService(dataSource);
     const accessTokens = new AccessTokens(signingKeys, {
       issuer: config.publicUrl,
+      audience: config.accessTokenAudience,
       ttlSeconds: config.limits.accessTokenTtlSeconds,
       now,
       nowMs,

@@ -17,6 +17,8 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string;
+  /** ACCESS_TOKEN_AUDIENCE: the aud claim of access tokens (checked on verification); default publicUrl. */
+  accessTokenAudience: string;
   appUrl: string;
   redirectAllowlist: readonly string[];
   /** null: embedded PostgreSQL (PGlite) in dataDir. */
@@ -69,6 +71,7 @@ const baseSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: url('PUBLIC_URL').optional(),
+  ACCESS_TOKEN_AUDIENCE: z.string().min(1).max(200).optional(),
   APP_URL: url('APP_URL').default('http://localhost:3000'),
   REDIRECT_ALLOWLIST: z.string().optional(),
   DATABASE_URL: z
@@ -175,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
   if (limits.passwordHashNiceness > 19) throw new ConfigError('PASSWORD_HASH_NICENESS: must be between 0 and 19');
+  if (limits.reauthMaxAgeSeconds < 5) throw new ConfigError('REAUTH_MAX_AGE_SECONDS: must be at least 5');
   if (limits.revocationMaxLagMs < 100) throw new ConfigError('REVOCATION_MAX_LAG_MS: must be at least 100');
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
@@ -213,12 +217,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     .filter(Boolean)
     .map((s) => origin(s, 'REDIRECT_ALLOWLIST'));
 
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   const config: Config = {
     nodeEnv: e.NODE_ENV,
     isProduction,
     port: e.PORT,
     host: e.HOST,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    publicUrl,
+    accessTokenAudience: e.ACCESS_TOKEN_AUDIENCE ?? publicUrl,
     appUrl,
     redirectAllowlist: Object.freeze(allowlist),
     databaseUrl: e.DATABASE_URL ?? null,

@@ -20,9 +20,12 @@ export class SessionsResolver {
   }
 
   @RateLimit('sessions.logout')
-  @Mutation(() => Boolean, { description: 'Ends the current session.' })
+  @Mutation(() => Boolean, {
+    description:
+      "Ends the bearer's session and the warden_refresh cookie's session, and clears the cookie. An expired or revoked bearer token does not stop it.",
+  })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
-    const ended = await this.sessions.logout(await ctx.viewer(), ctx.refreshCookie.read(), ctx.meta);
+    const ended = await this.sessions.logout(await ctx.viewerOrNull(), ctx.refreshCookie.read(), ctx.meta);
     ctx.refreshCookie.clear();
     return ended;
   }
