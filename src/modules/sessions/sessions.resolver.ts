@@ -12,7 +12,7 @@ export class SessionsResolver {
   @RateLimit('sessions.refresh')
   @Mutation(() => AuthPayloadType, {
     description:
-      'Rotates the refresh token. A rotated token presented again within the reuse interval still gets a valid successor (racing tabs); later, it revokes the whole session.',
+      'Rotates the refresh token. A rotated token presented again within the reuse interval (racing tabs) gets the next token of the same chain, which replaces the successor already issued; later, it revokes the whole session.',
   })
   async refreshSession(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: Context) {
     const issued = await this.sessions.refresh(refreshToken ?? ctx.refreshCookie.read(), ctx.meta);
