@@ -19,6 +19,8 @@ export interface Config {
   publicUrl: string;
   /** ACCESS_TOKEN_AUDIENCE: the aud claim of access tokens (checked on verification); default publicUrl. */
   accessTokenAudience: string;
+  /** REAUTH_MAX_AGE_SECONDS (contract): how recent "recent authentication" is; 5 to 86400, default 900. */
+  reauthMaxAgeSeconds: number;
   appUrl: string;
   redirectAllowlist: readonly string[];
   /** null: embedded PostgreSQL (PGlite) in dataDir. */
@@ -72,6 +74,7 @@ const baseSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: url('PUBLIC_URL').optional(),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).max(200).optional(),
+  REAUTH_MAX_AGE_SECONDS: z.coerce.number().int('REAUTH_MAX_AGE_SECONDS must be a whole number').min(5, 'REAUTH_MAX_AGE_SECONDS must be at least 5').max(86_400, 'REAUTH_MAX_AGE_SECONDS must be at most 86400').default(900),
   APP_URL: url('APP_URL').default('http://localhost:3000'),
   REDIRECT_ALLOWLIST: z.string().optional(),
   DATABASE_URL: z
@@ -178,7 +181,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
   if (limits.passwordHashNiceness > 19) throw new ConfigError('PASSWORD_HASH_NICENESS: must be between 0 and 19');
-  if (limits.reauthMaxAgeSeconds < 5) throw new ConfigError('REAUTH_MAX_AGE_SECONDS: must be at least 5');
   if (limits.revocationMaxLagMs < 100) throw new ConfigError('REVOCATION_MAX_LAG_MS: must be at least 100');
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
@@ -225,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     publicUrl,
     accessTokenAudience: e.ACCESS_TOKEN_AUDIENCE ?? publicUrl,
+    reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     appUrl,
     redirectAllowlist: Object.freeze(allowlist),
     databaseUrl: e.DATABASE_URL ?? null,

@@ -13,8 +13,6 @@ export const defaultLimits = {
   /** REFRESH_IDLE_TTL_SECONDS: a session unused this long ends. */ refreshIdleTtlSeconds: 7 * 24 * 3600,
   /** REFRESH_REUSE_INTERVAL (contract name): seconds a rotated refresh token is still honoured. */
   refreshReuseIntervalSeconds: 10,
-  /** REAUTH_MAX_AGE_SECONDS (contract name): how recent "recent authentication" is (at least 5). */
-  reauthMaxAgeSeconds: 900,
   /** MAGIC_LINK_TTL_SECONDS */ magicLinkTtlSeconds: 15 * 60,
   /** PASSWORD_RESET_TTL_SECONDS: lifetime of a reset link and code. */ passwordResetTtlSeconds: 30 * 60,
   /** BCRYPT_COST */ bcryptCost: 12,
@@ -70,7 +68,6 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   refreshTokenTtlSeconds: 'REFRESH_TOKEN_TTL_SECONDS',
   refreshIdleTtlSeconds: 'REFRESH_IDLE_TTL_SECONDS',
   refreshReuseIntervalSeconds: 'REFRESH_REUSE_INTERVAL',
-  reauthMaxAgeSeconds: 'REAUTH_MAX_AGE_SECONDS',
   magicLinkTtlSeconds: 'MAGIC_LINK_TTL_SECONDS',
   passwordResetTtlSeconds: 'PASSWORD_RESET_TTL_SECONDS',
   bcryptCost: 'BCRYPT_COST',

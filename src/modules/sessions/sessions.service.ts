@@ -43,6 +43,8 @@ export interface SignInRequest {
   user: UserEntity;
   /** How they proved it (RFC 8176 values): ["pwd","otp"], ["sms"], ["email"]… aal is derived from it. */
   amr: AuthMethod[];
+  /** The sign-in path, for the audit row and the warden_logins_total label: otp_email, otp_sms, magic_link, password_reset… */
+  method: string;
   meta: RequestMeta;
 }
 
@@ -68,6 +70,8 @@ export interface SessionsServiceDeps {
   hmacKey: Buffer;
   limits: Readonly<Limits>;
   now: () => Date;
+  /** REAUTH_MAX_AGE_SECONDS: how recent "recent authentication" is. Default 900. */
+  reauthMaxAgeSeconds?: number;
   /** Default: allowEverySignIn. */
   signInGate?: SignInGate;
 }
@@ -150,7 +154,7 @@ export class SessionsService {
       event: AuditEvents.sessionCreated,
       userId: user.id,
       meta,
-      data: { sessionId: session.id, amr, aal: session.aal },
+      data: { sessionId: session.id, method: request.method, amr, aal: session.aal },
     });
     return this.issue(em, session, user, true);
   }
@@ -183,7 +187,7 @@ export class SessionsService {
 
   /** REAUTHENTICATION_REQUIRED (extensions.maxAgeSeconds) unless the session authenticated within REAUTH_MAX_AGE_SECONDS. */
   async requireRecentAuthentication(viewer: Viewer): Promise<void> {
-    const maxAgeSeconds = this.deps.limits.reauthMaxAgeSeconds;
+    const maxAgeSeconds = this.deps.reauthMaxAgeSeconds ?? 900;
     const session = await this.deps.dataSource.manager.findOne(SessionEntity, { where: { id: viewer.sessionId }, select: { id: true, lastAuthenticatedAt: true } });
     if (!session) throw new WardenError('UNAUTHENTICATED');
     if (this.deps.now().getTime() - session.lastAuthenticatedAt.getTime() > maxAgeSeconds * 1000) {
