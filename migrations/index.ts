@@ -1,4 +1,5 @@
 import { InitialSchema1763923200000 } from './1763923200000-InitialSchema';
+import { SessionAssurance1764979200000 } from './1764979200000-SessionAssurance';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
-export const migrations = [InitialSchema1763923200000];
+export const migrations = [InitialSchema1763923200000, SessionAssurance1764979200000];

@@ -195,6 +195,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const users = new UsersService(dataSource);
     const accessTokens = new AccessTokens(signingKeys, {
       issuer: config.publicUrl,
+      audience: config.accessTokenAudience,
       ttlSeconds: config.limits.accessTokenTtlSeconds,
       now,
       nowMs,
@@ -207,7 +208,16 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       passwordHashesInFlight: () => hasher.inFlight,
       revocationsLocal: () => (revocations.isLocal ? 1 : 0),
     });
-    const sessions = new SessionsService({ dataSource, accessTokens, revocations, audit, hmacKey, limits: config.limits, now });
+    const sessions = new SessionsService({
+      dataSource,
+      accessTokens,
+      revocations,
+      audit,
+      hmacKey,
+      limits: config.limits,
+      reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
+      now,
+    });
     const otp = new OtpService({
       dataSource,
       kv,

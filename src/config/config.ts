@@ -17,6 +17,10 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string;
+  /** ACCESS_TOKEN_AUDIENCE: the aud claim of access tokens (checked on verification); default publicUrl. */
+  accessTokenAudience: string;
+  /** REAUTH_MAX_AGE_SECONDS (contract): how recent "recent authentication" is; 5 to 86400, default 900. */
+  reauthMaxAgeSeconds: number;
   appUrl: string;
   redirectAllowlist: readonly string[];
   /** null: embedded PostgreSQL (PGlite) in dataDir. */
@@ -69,6 +73,8 @@ const baseSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: url('PUBLIC_URL').optional(),
+  ACCESS_TOKEN_AUDIENCE: z.string().min(1).max(200).optional(),
+  REAUTH_MAX_AGE_SECONDS: z.coerce.number().int('REAUTH_MAX_AGE_SECONDS must be a whole number').min(5, 'REAUTH_MAX_AGE_SECONDS must be at least 5').max(86_400, 'REAUTH_MAX_AGE_SECONDS must be at most 86400').default(900),
   APP_URL: url('APP_URL').default('http://localhost:3000'),
   REDIRECT_ALLOWLIST: z.string().optional(),
   DATABASE_URL: z
@@ -213,12 +219,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     .filter(Boolean)
     .map((s) => origin(s, 'REDIRECT_ALLOWLIST'));
 
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   const config: Config = {
     nodeEnv: e.NODE_ENV,
     isProduction,
     port: e.PORT,
     host: e.HOST,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    publicUrl,
+    accessTokenAudience: e.ACCESS_TOKEN_AUDIENCE ?? publicUrl,
+    reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     appUrl,
     redirectAllowlist: Object.freeze(allowlist),
     databaseUrl: e.DATABASE_URL ?? null,

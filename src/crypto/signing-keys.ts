@@ -48,19 +48,20 @@ export class SigningKeys {
     return { keys: this.keys.map((k) => k.publicJwk) };
   }
 
-  async sign(claims: JWTPayload, options: { issuer: string; subject: string; expiresAt: Date; issuedAt: Date }): Promise<string> {
+  async sign(claims: JWTPayload, options: { issuer: string; audience: string; subject: string; expiresAt: Date; issuedAt: Date }): Promise<string> {
     const key = this.current;
     return new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(options.issuer)
+      .setAudience(options.audience)
       .setSubject(options.subject)
       .setIssuedAt(Math.floor(options.issuedAt.getTime() / 1000))
       .setExpirationTime(Math.floor(options.expiresAt.getTime() / 1000))
       .sign(key.privateKey);
   }
 
-  /** Throws on any invalid token (bad signature, unknown kid, alg none, expired, wrong issuer). */
-  async verify(token: string, options: { issuer: string; now: Date }): Promise<JWTPayload> {
+  /** Throws on any invalid token (bad signature, unknown kid, alg none, expired, wrong issuer or audience). */
+  async verify(token: string, options: { issuer: string; audience: string; now: Date }): Promise<JWTPayload> {
     const { payload } = await jwtVerify(
       token,
       (header) => {
@@ -68,7 +69,7 @@ export class SigningKeys {
         if (!key || key.alg !== header.alg) throw new Error('unknown signing key');
         return key.publicKey;
       },
-      { issuer: options.issuer, algorithms: this.algorithms, currentDate: options.now, typ: 'at+jwt' },
+      { issuer: options.issuer, audience: options.audience, algorithms: this.algorithms, currentDate: options.now, typ: 'at+jwt' },
     );
     return payload;
   }

@@ -24,6 +24,12 @@ export interface Context {
   /** The same without waiting, when it is known without I/O; undefined: await viewer(). */
   viewerNow(): Viewer | null | undefined;
   requireViewer(): Promise<Viewer>;
+  /** The bearer's session, or null when there is none or its token is bad, expired or revoked (logout). */
+  viewerOrNull(): Promise<Viewer | null>;
+  /** REAUTHENTICATION_REQUIRED unless the bearer's session authenticated recently (@RecentAuth()). */
+  requireRecentAuthentication(): Promise<void>;
+  /** A sign-in just created exceptSessionId: ends the session of the warden_refresh cookie received, if another. */
+  endCookieSession(exceptSessionId: string): Promise<void>;
   /** A session this request just created (sign-in), so its AuthPayload.user can show its sessions. */
   signedIn: Viewer | null;
   refreshCookie: RefreshCookie;
@@ -117,6 +123,24 @@ class RequestContext implements Context {
   private async authenticate(): Promise<Viewer | null> {
     const token = bearerToken(this.request.headers.authorization);
     return token ? this.deps.sessions.authenticate(token) : null;
+  }
+
+  async viewerOrNull(): Promise<Viewer | null> {
+    try {
+      return await this.viewer();
+    } catch (error) {
+      if (error instanceof WardenError && error.code === 'UNAUTHENTICATED') return null;
+      throw error;
+    }
+  }
+
+  async requireRecentAuthentication(): Promise<void> {
+    await this.deps.sessions.requireRecentAuthentication(await this.requireViewer());
+  }
+
+  async endCookieSession(exceptSessionId: string): Promise<void> {
+    const token = this.refreshCookie.read();
+    if (token) await this.deps.sessions.endSupersededSession(token, exceptSessionId, this.meta);
   }
 
   async requireViewer(): Promise<Viewer> {

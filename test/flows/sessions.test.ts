@@ -60,7 +60,7 @@ describe('sessions: refresh rotation, reuse interval and detection, logout, revo
     expect(setCookie).toMatch(/Secure/i); // NODE_ENV=test is not development
   });
 
-  test('two tabs refreshing with the same token within the reuse interval both get valid successors', async () => {
+  test('two tabs refreshing with the same token within the reuse interval both get valid tokens of the same session', async () => {
     const client = t.client();
     const first = await signUpAndVerify(t, client);
     const [a, b] = await Promise.all([
@@ -68,6 +68,9 @@ describe('sessions: refresh rotation, reuse interval and detection, logout, revo
       t.client().request(RefreshSessionDocument, { refreshToken: first.refreshToken }),
     ]);
     expect(a.refreshSession.refreshToken).not.toBe(b.refreshSession.refreshToken);
+    const sid = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sid;
+    expect(sid(a.refreshSession.accessToken)).toBe(sid(first.accessToken));
+    expect(sid(b.refreshSession.accessToken)).toBe(sid(first.accessToken));
     // Both successors stay usable.
     await t.client().request(RefreshSessionDocument, { refreshToken: a.refreshSession.refreshToken });
     await t.client().request(RefreshSessionDocument, { refreshToken: b.refreshSession.refreshToken });

@@ -10,6 +10,7 @@ export const AuditEvents = {
   otpFailed: 'otp.failed',
   sessionCreated: 'session.created',
   sessionRefreshed: 'session.refreshed',
+  sessionReauthenticated: 'session.reauthenticated',
   sessionRevoked: 'session.revoked',
   refreshReuseDetected: 'session.reuse_detected',
   magicLinkSent: 'magic_link.sent',

@@ -144,7 +144,7 @@ export class MagicLinkService {
       if (!user) return { ok: false as const, reason: 'unknown', userId: null };
       user = await this.deps.users.markVerified(em, user, 'EMAIL');
       await this.deps.audit.record(em, { event: AuditEvents.magicLinkUsed, userId: user.id, meta, data: { tokenId: row.id } });
-      return { ok: true as const, issued: await this.deps.sessions.createSession(em, user, meta, 'magic_link') };
+      return { ok: true as const, issued: await this.deps.sessions.signIn(em, { user, meta, method: 'magic_link', amr: ['email'] }) };
     });
     if (!outcome.ok) {
       await this.deps.audit.recordAlone({

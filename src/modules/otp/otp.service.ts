@@ -323,7 +323,7 @@ export class OtpService {
         meta,
         data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose },
       });
-      return this.deps.sessions.createSession(em, user, meta, `otp_${challenge.channel.toLowerCase()}`);
+      return this.deps.sessions.signIn(em, { user, meta, method: `otp_${challenge.channel.toLowerCase()}`, amr: challenge.channel === 'SMS' ? ['otp', 'sms'] : ['otp', 'email'] });
     });
   }
 }

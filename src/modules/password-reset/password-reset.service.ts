@@ -180,7 +180,7 @@ export class PasswordResetService {
           meta,
           data: { method: tokenId ? 'link' : 'code', sessionsRevoked: revoked, ...(tokenId ? { tokenId } : { challengeId }) },
         });
-        const issued = await this.deps.sessions.createSession(em, user, meta, 'password_reset');
+        const issued = await this.deps.sessions.signIn(em, { user, meta, method: 'password_reset', amr: ['email'] });
         await this.deps.lockout.clear(user.email!);
         return issued;
       });

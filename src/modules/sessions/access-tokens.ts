@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { SigningKeys } from '../../crypto/signing-keys';
 import { WardenError } from '../../errors/warden-error';
+import { authMethods, type AuthMethod, type SessionAssurance } from './assurance';
 
 export interface AccessTokenClaims {
   userId: string;
   sessionId: string;
   expiresAt: Date;
+  /** auth_time, amr, aal: how the session's user last authenticated. */
+  assurance: SessionAssurance;
 }
 
 interface Remembered extends AccessTokenClaims {
@@ -15,6 +18,8 @@ interface Remembered extends AccessTokenClaims {
 
 export interface AccessTokensOptions {
   issuer: string;
+  /** The aud claim (ACCESS_TOKEN_AUDIENCE); tokens with another audience are refused. */
+  audience: string;
   ttlSeconds: number;
   now: () => Date;
   /** The same clock in epoch ms, for the hot path (no Date per request). Default: now().getTime(). */
@@ -24,7 +29,8 @@ export interface AccessTokensOptions {
 }
 
 /**
- * Short-lived signed JWTs (jose; EdDSA or ES256 with kid; issuer PUBLIC_URL).
+ * Short-lived signed JWTs (jose; EdDSA or ES256 with kid; issuer PUBLIC_URL, audience ACCESS_TOKEN_AUDIENCE;
+ * auth_time, amr and aal copied from the session, see docs/sessions.md).
  * A token that verified once is remembered (bounded LRU keyed by the exact token string) until its exp:
  * the same bytes always verify the same way, so the signature check runs once per token, not per request.
  * Revocation is not cached here: callers check the RevocationList on every request.
@@ -42,15 +48,21 @@ export class AccessTokens {
     this.nowMs = options.nowMs ?? (() => options.now().getTime());
   }
 
-  async issue(userId: string, sessionId: string): Promise<{ token: string; expiresAt: Date }> {
+  async issue(userId: string, sessionId: string, assurance: SessionAssurance): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = this.options.now();
     const expiresAt = new Date(Math.floor(issuedAt.getTime() / 1000) * 1000 + this.options.ttlSeconds * 1000);
     const token = await this.keys.sign(
-      { sid: sessionId, jti: randomUUID() },
-      { issuer: this.options.issuer, subject: userId, issuedAt, expiresAt },
+      {
+        sid: sessionId,
+        jti: randomUUID(),
+        auth_time: Math.floor(assurance.authTime.getTime() / 1000),
+        amr: [...assurance.amr],
+        aal: assurance.aal,
+      },
+      { issuer: this.options.issuer, audience: this.options.audience, subject: userId, issuedAt, expiresAt },
     );
     // We just signed it: its first use need not verify it.
-    this.remember(token, { userId, sessionId, expiresAt });
+    this.remember(token, { userId, sessionId, expiresAt, assurance });
     return { token, expiresAt };
   }
 
@@ -74,11 +86,19 @@ export class AccessTokens {
     const now = this.options.now();
     let claims: AccessTokenClaims;
     try {
-      const payload = await this.keys.verify(token, { issuer: this.options.issuer, now });
+      const payload = await this.keys.verify(token, { issuer: this.options.issuer, audience: this.options.audience, now });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
         throw new Error('missing claims');
       }
-      claims = { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
+      const { auth_time: authTime, amr, aal } = payload;
+      if (typeof authTime !== 'number' || (aal !== 'aal1' && aal !== 'aal2')) throw new Error('missing assurance claims');
+      if (!Array.isArray(amr) || !amr.every((m) => (authMethods as readonly unknown[]).includes(m))) throw new Error('bad amr claim');
+      claims = {
+        userId: payload.sub,
+        sessionId: payload.sid,
+        expiresAt: new Date(payload.exp * 1000),
+        assurance: { authTime: new Date(authTime * 1000), amr: amr as AuthMethod[], aal },
+      };
     } catch (cause) {
       throw new WardenError('UNAUTHENTICATED', { cause });
     }

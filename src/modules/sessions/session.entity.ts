@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
+import type { AuthMethod, AuthenticatorAssuranceLevel } from './assurance';
 
 /** A signed-in session: one refresh-token family. */
 @Entity({ name: 'sessions' })
@@ -30,6 +31,18 @@ export class SessionEntity {
 
   @Column('text', { nullable: true })
   revokedReason: string | null;
+
+  /** aal1 or aal2: what the session's authentication methods add up to. */
+  @Column('text', { default: 'aal1' })
+  aal: AuthenticatorAssuranceLevel;
+
+  /** How the user authenticated (RFC 8176 values), e.g. ["pwd","otp"]. */
+  @Column('text', { array: true, default: () => "'{}'" })
+  amr: AuthMethod[];
+
+  /** Sign-in or the last re-authentication: the auth_time claim, and what @RecentAuth() checks. */
+  @Column('timestamptz')
+  lastAuthenticatedAt: Date;
 
   @Column('text', { nullable: true })
   userAgent: string | null;

@@ -14,6 +14,12 @@ export class SessionType {
   @Field(() => Date)
   expiresAt: Date;
 
+  @Field(() => String, { description: 'aal1 (one factor) or aal2 (two factors, or a user-verifying passkey).' })
+  authenticatorAssuranceLevel: string;
+
+  @Field(() => Date, { description: 'When the user last proved who they are on this session (sign-in or re-authentication).' })
+  lastAuthenticatedAt: Date;
+
   @Field(() => String, { nullable: true })
   userAgent: string | null;
 

@@ -12,7 +12,7 @@ export class SessionsResolver {
   @RateLimit('sessions.refresh')
   @Mutation(() => AuthPayloadType, {
     description:
-      'Rotates the refresh token. A rotated token presented again within the reuse interval still gets a valid successor (racing tabs); later, it revokes the whole session.',
+      'Rotates the refresh token. A rotated token presented again within the reuse interval (racing tabs) gets the next token of the same chain, which replaces the successor already issued; later, it revokes the whole session.',
   })
   async refreshSession(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null, @Ctx() ctx: Context) {
     const issued = await this.sessions.refresh(refreshToken ?? ctx.refreshCookie.read(), ctx.meta);
@@ -20,9 +20,12 @@ export class SessionsResolver {
   }
 
   @RateLimit('sessions.logout')
-  @Mutation(() => Boolean, { description: 'Ends the current session.' })
+  @Mutation(() => Boolean, {
+    description:
+      "Ends the bearer's session and the warden_refresh cookie's session, and clears the cookie. An expired or revoked bearer token does not stop it.",
+  })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
-    const ended = await this.sessions.logout(await ctx.viewer(), ctx.refreshCookie.read(), ctx.meta);
+    const ended = await this.sessions.logout(await ctx.viewerOrNull(), ctx.refreshCookie.read(), ctx.meta);
     ctx.refreshCookie.clear();
     return ended;
   }

@@ -12,13 +12,24 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../../http/request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
+import { assuranceLevel, mergeAmr, type AuthMethod, type SessionAssurance } from './assurance';
 
 export interface Viewer {
   userId: string;
   sessionId: string;
 }
 
-export interface IssuedSession {
+/** A new session's tokens, or a sign-in the SignInGate refused (thrown by toAuthPayload, after commit). */
+export type IssuedSession = SessionTokens | RefusedSignIn;
+
+export interface RefusedSignIn {
+  /** e.g. MFA_REQUIRED with extensions.challengeId. */
+  refused: WardenError;
+}
+
+export interface SessionTokens {
+  /** True when this pair comes from a new sign-in (then a live warden_refresh cookie of another session is ended). */
+  signIn: boolean;
   sessionId: string;
   accessToken: string;
   accessTokenExpiresAt: Date;
@@ -26,6 +37,30 @@ export interface IssuedSession {
   refreshTokenExpiresAt: Date;
   user: UserEntity;
 }
+
+/** What signIn() is told about the user who just proved who they are. */
+export interface SignInRequest {
+  user: UserEntity;
+  /** How they proved it (RFC 8176 values): ["pwd","otp"], ["sms"], ["email"]… aal is derived from it. */
+  amr: AuthMethod[];
+  /** The sign-in path, for the audit row and the warden_logins_total label: otp_email, otp_sms, magic_link, password_reset… */
+  method: string;
+  meta: RequestMeta;
+}
+
+/**
+ * The one hook between a passed first factor and a new session. The default allows every sign-in; the
+ * second-factor module (issue #11) replaces it: for a user with a factor enrolled and an amr without one, it
+ * opens an MFA challenge in the same transaction (no network call) and answers
+ * `{ allow: false, error: new WardenError('MFA_REQUIRED', { extensions: { challengeId } }) }`.
+ * The refusal is returned, not thrown, so the transaction still commits (the first factor stays spent and
+ * the MFA challenge is stored); toAuthPayload throws it after commit.
+ */
+export interface SignInGate {
+  check(em: EntityManager, request: SignInRequest): Promise<{ allow: true } | { allow: false; error: WardenError }>;
+}
+
+export const allowEverySignIn: SignInGate = { check: async () => ({ allow: true }) };
 
 export interface SessionsServiceDeps {
   dataSource: DataSource;
@@ -35,13 +70,30 @@ export interface SessionsServiceDeps {
   hmacKey: Buffer;
   limits: Readonly<Limits>;
   now: () => Date;
+  /** REAUTH_MAX_AGE_SECONDS: how recent "recent authentication" is. Default 900. */
+  reauthMaxAgeSeconds?: number;
+  /** Default: allowEverySignIn. */
+  signInGate?: SignInGate;
 }
 
 const REFRESH_PURPOSE = 'refresh';
 
 /** Sessions: creation at sign-in, refresh-token rotation with reuse detection, revocation, listing. */
 export class SessionsService {
-  constructor(private readonly deps: SessionsServiceDeps) {}
+  private signInGate: SignInGate;
+
+  constructor(private readonly deps: SessionsServiceDeps) {
+    this.signInGate = deps.signInGate ?? allowEverySignIn;
+  }
+
+  /** Installs the second-factor gate (issue #11); one gate, replaced, never chained. */
+  setSignInGate(gate: SignInGate): void {
+    this.signInGate = gate;
+  }
+
+  private static assurance(session: SessionEntity): SessionAssurance {
+    return { amr: session.amr, aal: session.aal, authTime: session.lastAuthenticatedAt };
+  }
 
   private hash(secret: string): string {
     return keyedHash(this.deps.hmacKey, REFRESH_PURPOSE, secret);
@@ -53,10 +105,11 @@ export class SessionsService {
     return token.token;
   }
 
-  private async issue(em: EntityManager, session: SessionEntity, user: UserEntity): Promise<IssuedSession> {
+  private async issue(em: EntityManager, session: SessionEntity, user: UserEntity, signIn: boolean): Promise<SessionTokens> {
     const refreshToken = await this.newRefreshToken(em, session.id);
-    const access = await this.deps.accessTokens.issue(session.userId, session.id);
+    const access = await this.deps.accessTokens.issue(session.userId, session.id, SessionsService.assurance(session));
     return {
+      signIn,
       sessionId: session.id,
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt,
@@ -72,12 +125,23 @@ export class SessionsService {
     return new Date(Math.min(idleEnd, session.expiresAt.getTime()));
   }
 
-  /** Starts a session for a user who just proved who they are. Runs inside the caller's transaction. */
-  async createSession(em: EntityManager, user: UserEntity, meta: RequestMeta, method: string): Promise<IssuedSession> {
+  /**
+   * THE way every sign-in path (verifyOtp, verifyMagicLink, resetPassword, and later passkeys and providers)
+   * starts a session, inside the caller's transaction: asks the SignInGate, then stores the session with its
+   * amr, aal and authentication time and issues the first token pair.
+   */
+  async signIn(em: EntityManager, request: SignInRequest): Promise<IssuedSession> {
+    const { user, meta } = request;
+    const amr = [...new Set(request.amr)];
+    const decision = await this.signInGate.check(em, { ...request, amr });
+    if (!decision.allow) return { refused: decision.error };
     const now = this.deps.now();
     const session = em.create(SessionEntity, {
       id: randomUUID(),
       userId: user.id,
+      aal: assuranceLevel(amr),
+      amr,
+      lastAuthenticatedAt: now,
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + this.deps.limits.refreshTokenTtlSeconds * 1000),
       revokedAt: null,
@@ -86,15 +150,71 @@ export class SessionsService {
       ip: meta.ip,
     });
     await em.insert(SessionEntity, session);
-    await this.deps.audit.record(em, { event: AuditEvents.sessionCreated, userId: user.id, meta, data: { sessionId: session.id, method } });
-    return this.issue(em, session, user);
+    await this.deps.audit.record(em, {
+      event: AuditEvents.sessionCreated,
+      userId: user.id,
+      meta,
+      data: { sessionId: session.id, method: request.method, amr, aal: session.aal },
+    });
+    return this.issue(em, session, user, true);
   }
 
   /**
-   * Exchanges a refresh token for a new pair. A token already rotated is honoured again within the
-   * reuse interval (racing tabs); later, it is treated as stolen and the whole session is revoked.
+   * The user proved who they are again on an existing session (requestReauthentication, then verifyOtp):
+   * last_authenticated_at becomes now, amr gains the methods just used, aal is derived again (it can rise,
+   * never fall). Issues a fresh pair with the new claims; the session's live refresh token is rotated out,
+   * so the session keeps one live token. Runs inside the caller's transaction.
    */
-  async refresh(rawToken: string | null | undefined, meta: RequestMeta): Promise<IssuedSession> {
+  async reauthenticate(em: EntityManager, sessionId: string, amr: AuthMethod[], meta: RequestMeta): Promise<SessionTokens> {
+    const session = await em.findOne(SessionEntity, { where: { id: sessionId }, relations: { user: true }, lock: { mode: 'pessimistic_write', tables: ['sessions'] } });
+    const now = this.deps.now();
+    if (!session || session.revokedAt || session.expiresAt <= now) throw new WardenError('UNAUTHENTICATED');
+    session.amr = mergeAmr(session.amr, amr);
+    const derived = assuranceLevel(session.amr);
+    session.aal = session.aal === 'aal2' ? 'aal2' : derived;
+    session.lastAuthenticatedAt = now;
+    session.lastUsedAt = now;
+    await em.update(SessionEntity, { id: session.id }, { amr: session.amr, aal: session.aal, lastAuthenticatedAt: now, lastUsedAt: now });
+    await this.rotateLiveTokens(em, session.id, now);
+    await this.deps.audit.record(em, {
+      event: AuditEvents.sessionReauthenticated,
+      userId: session.userId,
+      meta,
+      data: { sessionId: session.id, amr: session.amr, aal: session.aal },
+    });
+    return this.issue(em, session, session.user!, false);
+  }
+
+  /** REAUTHENTICATION_REQUIRED (extensions.maxAgeSeconds) unless the session authenticated within REAUTH_MAX_AGE_SECONDS. */
+  async requireRecentAuthentication(viewer: Viewer): Promise<void> {
+    const maxAgeSeconds = this.deps.reauthMaxAgeSeconds ?? 900;
+    const session = await this.deps.dataSource.manager.findOne(SessionEntity, { where: { id: viewer.sessionId }, select: { id: true, lastAuthenticatedAt: true } });
+    if (!session) throw new WardenError('UNAUTHENTICATED');
+    if (this.deps.now().getTime() - session.lastAuthenticatedAt.getTime() > maxAgeSeconds * 1000) {
+      throw new WardenError('REAUTHENTICATION_REQUIRED', { extensions: { maxAgeSeconds } });
+    }
+  }
+
+  /** Marks every unrotated refresh token of a session rotated: the session's one live token is the next one issued. */
+  private async rotateLiveTokens(em: EntityManager, sessionId: string, now: Date): Promise<void> {
+    await em
+      .createQueryBuilder()
+      .update(RefreshTokenEntity)
+      .set({ rotatedAt: now })
+      .where('session_id = :sessionId', { sessionId })
+      .andWhere('rotated_at IS NULL')
+      .execute();
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. A session has one live (unrotated) refresh token at a time.
+   * A token already rotated is honoured again within the reuse interval (racing tabs): the answer continues
+   * the same chain, the session's live successor is rotated in turn and replaced by the token answered, so
+   * there is never a second live token. Whoever holds the now-rotated successor gets the same grace, and
+   * presents it after the interval only as reuse: every copy of a chain is seen by reuse detection. Later than
+   * the interval, a rotated token is treated as stolen and the whole session is revoked.
+   */
+  async refresh(rawToken: string | null | undefined, meta: RequestMeta): Promise<SessionTokens> {
     const parsed = parseSecretToken(rawToken);
     if (!parsed) throw new WardenError('INVALID_TOKEN');
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
@@ -125,13 +245,16 @@ export class SessionsService {
           });
           return { kind: 'reused' as const };
         }
+        // Within the interval: the successor already minted (and anything after it) is rotated out and the
+        // answer takes its place at the head of the same chain (the successor's secret is kept only hashed).
+        await this.rotateLiveTokens(em, session.id, now);
       } else {
         await em.update(RefreshTokenEntity, { id: token.id }, { rotatedAt: now });
       }
       session.lastUsedAt = now;
       await em.update(SessionEntity, { id: session.id }, { lastUsedAt: now });
       await this.deps.audit.record(em, { event: AuditEvents.sessionRefreshed, userId: user.id, meta, data: { sessionId: session.id } });
-      return { kind: 'ok' as const, issued: await this.issue(em, session, user) };
+      return { kind: 'ok' as const, issued: await this.issue(em, session, user, false) };
     });
     if (outcome.kind !== 'ok') throw new WardenError('INVALID_TOKEN');
     return outcome.issued;
@@ -195,21 +318,48 @@ export class SessionsService {
     return true;
   }
 
-  /** logout: the bearer's session, else the session of the refresh token (cookie) presented. */
-  async logout(viewer: Viewer | null, refreshToken: string | null, meta: RequestMeta): Promise<boolean> {
-    let sessionId = viewer?.sessionId ?? null;
-    if (!sessionId) {
-      const parsed = parseSecretToken(refreshToken);
-      if (!parsed) return false;
-      const token = await this.deps.dataSource.manager.findOne(RefreshTokenEntity, { where: { id: parsed.id } });
-      if (!token || !constantTimeEqual(token.secretHash, this.hash(parsed.secret))) return false;
-      sessionId = token.sessionId;
-    }
-    const id = sessionId;
+  /** The session a refresh token (rotated or not) belongs to; null for anything else. */
+  private async sessionIdOfRefreshToken(refreshToken: string | null): Promise<string | null> {
+    const parsed = parseSecretToken(refreshToken);
+    if (!parsed) return null;
+    const token = await this.deps.dataSource.manager.findOne(RefreshTokenEntity, { where: { id: parsed.id } });
+    if (!token || !constantTimeEqual(token.secretHash, this.hash(parsed.secret))) return null;
+    return token.sessionId;
+  }
+
+  private async endSessions(ids: readonly string[], reason: string, meta: RequestMeta): Promise<boolean> {
+    if (ids.length === 0) return false;
     return withTransaction(this.deps.dataSource, async (em) => {
-      const session = await em.findOne(SessionEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      return session ? this.revokeOneInTransaction(em, session, 'logout', meta) : false;
+      let ended = false;
+      for (const id of ids) {
+        const session = await em.findOne(SessionEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+        if (session && (await this.revokeOneInTransaction(em, session, reason, meta))) ended = true;
+      }
+      return ended;
     });
+  }
+
+  /**
+   * logout: the bearer's session (null when the bearer is missing, expired or revoked) and the session of the
+   * refresh token presented (the cookie, which the caller clears): a browser loses that cookie, so its
+   * session ends too. True when a session ended.
+   */
+  async logout(viewer: Viewer | null, refreshToken: string | null, meta: RequestMeta): Promise<boolean> {
+    const ids = new Set<string>();
+    if (viewer) ids.add(viewer.sessionId);
+    const cookieSession = await this.sessionIdOfRefreshToken(refreshToken);
+    if (cookieSession) ids.add(cookieSession);
+    return this.endSessions([...ids], 'logout', meta);
+  }
+
+  /**
+   * A new sign-in received the refresh token of an older session (the browser's warden_refresh cookie, about
+   * to be overwritten): that session ends (ASVS 7.2.4), unless it is the new one.
+   */
+  async endSupersededSession(refreshToken: string | null, newSessionId: string, meta: RequestMeta): Promise<boolean> {
+    const sessionId = await this.sessionIdOfRefreshToken(refreshToken);
+    if (!sessionId || sessionId === newSessionId) return false;
+    return this.endSessions([sessionId], 'superseded_by_sign_in', meta);
   }
 
   logoutAll(viewer: Viewer, meta: RequestMeta): Promise<number> {

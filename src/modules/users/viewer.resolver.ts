@@ -48,6 +48,8 @@ export class ViewerResolver {
       createdAt: s.createdAt,
       lastUsedAt: s.lastUsedAt,
       expiresAt: s.expiresAt,
+      authenticatorAssuranceLevel: s.aal,
+      lastAuthenticatedAt: s.lastAuthenticatedAt,
       userAgent: s.userAgent,
       ip: s.ip,
       current: s.id === self.sessionId,

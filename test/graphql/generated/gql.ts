@@ -23,7 +23,7 @@ type Documents = {
     "mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}": typeof types.RefreshSessionDocument,
     "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}": typeof types.SignupDocument,
     "mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}": typeof types.VerifyOtpDocument,
-    "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}": typeof types.ViewerDocument,
+    "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}": typeof types.ViewerDocument,
 };
 const documents: Documents = {
     "fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}": types.UserFieldsFragmentDoc,
@@ -35,7 +35,7 @@ const documents: Documents = {
     "mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}": types.RefreshSessionDocument,
     "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}": types.SignupDocument,
     "mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}": types.VerifyOtpDocument,
-    "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}": types.ViewerDocument,
+    "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}": types.ViewerDocument,
 };
 
 /**
@@ -91,7 +91,7 @@ export function graphql(source: "mutation VerifyOtp($input: VerifyOtpInput!) {\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}"): (typeof documents)["query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}"];
+export function graphql(source: "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}"): (typeof documents)["query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
