@@ -50,7 +50,8 @@ import { PasswordResetResolver } from './modules/password-reset/password-reset.r
 import { buildWardenSchema } from './graphql/schema';
 import { instanceContainer } from './graphql/container';
 import { createContextFactory } from './graphql/context';
-import { Metrics } from './graphql/plugins/metrics-plugin';
+import { Metrics } from './metrics/metrics';
+import { metricsPlugin } from './graphql/plugins/metrics-plugin';
 import { createHttpServer } from './http/server';
 import path from 'node:path';
 
@@ -283,7 +284,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
         { name: 'store', check: () => kv.ping() },
       ],
-      plugins: [metrics.plugin()],
+      plugins: [metricsPlugin(metrics)],
       metrics: () => metrics.render(),
       metricsToken: config.metricsToken,
     });
