@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 
 /** A class, as TypeORM entity lists and type-graphql resolver lists take them. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM and type-graphql take bare class lists
 export type ClassType = Function;
 
 /** Looks up an instance the composition root built, by its class (the same container the resolvers use). */
