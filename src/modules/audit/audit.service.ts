@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditEvents, type AuditEventName } from './audit-events';
-import type { RequestMeta } from '../../http/request-meta';
+import type { RequestMeta } from '../request-meta';
 import type { AuditObserver } from './audit-observer';
 import { afterCommit } from '../../db/after-commit';
 import { WardenError } from '../../errors/warden-error';
