@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const address = await fastify.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
   process.stdout.write(`listening ${address}\n`);
   process.on('SIGTERM', () => {
-    fastify.close().then(() => process.exit(0));
+    void fastify.close().then(() => process.exit(0));
   });
 }
 

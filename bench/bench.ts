@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const baselines: HashBaseline[] = [];
   const rss: RssSample[] = [];
   const loadBefore = os.loadavg();
-  let gateway: Server | null = null;
+  let gateway: Server;
   try {
     const profileDir = path.resolve(__dirname, '..', '..', 'bench', 'profiles');
     if (profile) mkdirSync(profileDir, { recursive: true });

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Paths redacted from every log line: passwords, codes, tokens, cookies, Authorization. */
 export const redactPaths = [
@@ -39,7 +40,18 @@ function requestSerializer(req: { method?: string; url?: string; ip?: string; so
   };
 }
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export interface LoggerOptions {
+  /** One readable, coloured line per event (pino-pretty): development on a terminal only. Default: JSON. */
+  pretty?: boolean;
+}
+
+/** Redaction and serializers apply before either output, so pretty lines hide the same fields as JSON. */
+export function createLogger(level: string, destination?: pino.DestinationStream, options: LoggerOptions = {}): Logger {
+  const output =
+    destination ??
+    (options.pretty
+      ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true })
+      : undefined);
   return pino(
     {
       level,
@@ -53,6 +65,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         return { reqId: store.reqId };
       },
     },
-    destination,
+    output,
   );
 }

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { entities } from './entities';
+import { moduleEntities } from '../modules';
 import { SnakeNamingStrategy } from './naming-strategy';
 import { migrations } from '../../migrations';
 
@@ -17,7 +17,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     type: 'postgres',
     url: options.url,
     schema: options.schema ?? undefined,
-    entities,
+    entities: [...moduleEntities],
     migrations: options.migrations === false ? [] : migrations,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'all',

@@ -3,21 +3,11 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { authChecker } from './auth-checker';
-import { ViewerResolver } from '../modules/users/viewer.resolver';
-import { PasswordResolver } from '../modules/password/password.resolver';
-import { OtpResolver } from '../modules/otp/otp.resolver';
-import { SessionsResolver } from '../modules/sessions/sessions.resolver';
-import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
-import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
+import { moduleResolvers } from '../modules';
+import type { ClassType } from '../modules/module';
 
-export const resolverClasses = [
-  ViewerResolver,
-  PasswordResolver,
-  OtpResolver,
-  SessionsResolver,
-  MagicLinkResolver,
-  PasswordResetResolver,
-] as const;
+/** Every capability's resolvers, from the one module list (src/modules/index.ts). */
+export const resolverClasses = moduleResolvers as [ClassType, ...ClassType[]];
 
 /** Builds the executable schema. Without a container (schema printing) resolvers are never called. */
 export function buildWardenSchema(container?: ContainerType): Promise<GraphQLSchema> {

@@ -8,7 +8,7 @@ const schema = buildSchema(`
 
 function fieldsAsked(document: string): string[] {
   let seen: string[] = [];
-  execute({
+  void execute({
     schema,
     document: parse(document),
     rootValue: {

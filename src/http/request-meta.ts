@@ -1,11 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import type { RequestMeta } from '../modules/request-meta';
 
-export interface RequestMeta {
-  requestId: string;
-  /** The client IP: the socket's, or from X-Forwarded-For only as far as TRUST_PROXY hops allow. */
-  ip: string | null;
-  userAgent: string | null;
-}
+export type { RequestMeta };
 
 /**
  * X-Forwarded-For lists client, proxy1, proxy2…; each trusted hop appends the address it saw.

@@ -28,7 +28,8 @@ export interface HttpServerDeps {
   exposeErrors: boolean;
   corsOrigins: readonly string[];
   createContext: (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => Promise<Context>;
-  jwks: () => object;
+  /** Routes the capability modules add (src/modules/index.ts), registered after the built-in ones. */
+  routes?: readonly ((fastify: FastifyInstance) => void | Promise<void>)[];
   readiness: readonly ReadinessCheck[];
   plugins?: ApolloServerPlugin<Context>[];
   metrics?: () => Promise<{ contentType: string; body: string }>;
@@ -43,7 +44,7 @@ export interface HttpServerDeps {
   maxOperationsPerRequest?: number;
 }
 
-/** Fastify + Apollo Server 5: /graphql /healthz /readyz /metrics /.well-known/jwks.json */
+/** Fastify + Apollo Server 5: /graphql /healthz /readyz /metrics, and the modules' routes (e.g. /.well-known/jwks.json) */
 export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify: FastifyInstance; apollo: ApolloServer<Context> }> {
   const fastify = Fastify({
     loggerInstance: deps.logger as unknown as import('fastify').FastifyBaseLogger,
@@ -164,10 +165,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     return { status: failed.length ? 'unavailable' : 'ok', checks, ...(failed.length ? { failed } : {}) };
   });
 
-  fastify.get('/.well-known/jwks.json', async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return deps.jwks();
-  });
+  for (const register of deps.routes ?? []) await register(fastify);
 
   if (deps.metrics) {
     const metrics = deps.metrics;

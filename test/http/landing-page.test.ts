@@ -54,7 +54,6 @@ describe('GET /graphql in a browser: Apollo Sandbox in development only', () => 
       exposeErrors: false,
       corsOrigins: [],
       createContext: async () => ({}) as Context,
-      jwks: () => ({ keys: [] }),
       readiness: [],
       graphqlLimits: loadConfig({}).limits,
     });

@@ -33,7 +33,7 @@ export async function typecheckExampleWeb(): Promise<void> {
     });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`examples/web does not type-check:\n${stdout ?? ''}${stderr ?? ''}`);
+    throw new Error(`examples/web does not type-check:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
   }
 }
 

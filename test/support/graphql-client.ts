@@ -101,7 +101,7 @@ export async function rawPost(baseUrl: string, body: string, headers: Record<str
     body,
   });
   const text = await response.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditEvents, type AuditEventName } from './audit-events';
-import type { RequestMeta } from '../../http/request-meta';
-import type { AuditObservation } from '../../graphql/plugins/metrics-plugin';
+import type { RequestMeta } from '../request-meta';
+import type { AuditObserver } from './audit-observer';
 import { afterCommit } from '../../db/after-commit';
 import { WardenError } from '../../errors/warden-error';
 
@@ -28,7 +28,7 @@ export interface DeliveryFailure {
 export class AuditService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly metrics?: { observeAudit(record: AuditObservation): void },
+    private readonly metrics?: AuditObserver,
   ) {}
 
   async record(em: EntityManager, record: AuditRecord): Promise<void> {

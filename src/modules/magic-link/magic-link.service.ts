@@ -9,7 +9,7 @@ import type { Mailer } from '../../mail/mailer';
 import type { SendTiming } from '../../mail/send-timing';
 import { constantTimeEqual, createSecretToken, keyedHash, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
-import type { RequestMeta } from '../../http/request-meta';
+import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';

@@ -18,7 +18,7 @@ import { codeText } from '../../mail/templates/templates';
 import { generateOtpCode, hashOtpCode } from '../../crypto/otp-code';
 import { constantTimeEqual, isUuid } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
-import type { RequestMeta } from '../../http/request-meta';
+import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 

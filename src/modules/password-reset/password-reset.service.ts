@@ -14,7 +14,7 @@ import type { SendTiming } from '../../mail/send-timing';
 import type { LoginLockout } from '../rate-limits/login-lockout';
 import { constantTimeEqual, createSecretToken, keyedHash, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
-import type { RequestMeta } from '../../http/request-meta';
+import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 

@@ -10,7 +10,7 @@ import { AuditEvents } from '../audit/audit-events';
 import type { PasswordHasher } from '../../crypto/password-hasher';
 import type { Mailer } from '../../mail/mailer';
 import { WardenError } from '../../errors/warden-error';
-import type { RequestMeta } from '../../http/request-meta';
+import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { isUniqueViolation } from '../../db/db-errors';

@@ -1,5 +1,5 @@
 import type { Limits } from '../../config/limits';
-import type { RequestMeta } from '../../http/request-meta';
+import type { RequestMeta } from '../request-meta';
 import { ipBucket, type LimitRule, type RateLimiter } from './rate-limiter';
 
 /** Every mutation field that is limited per client IP, by the name its @RateLimit decorator gives. */

@@ -9,7 +9,7 @@ import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import { constantTimeEqual, createSecretToken, isUuid, keyedHash, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
-import type { RequestMeta } from '../../http/request-meta';
+import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { assuranceLevel, mergeAmr, type AuthMethod, type SessionAssurance } from './assurance';

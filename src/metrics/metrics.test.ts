@@ -1,4 +1,4 @@
-import { MAX_OPERATION_LABELS, Metrics } from './metrics-plugin';
+import { MAX_OPERATION_LABELS, Metrics } from './metrics';
 
 const value = async (metrics: Metrics, name: string, labels: Record<string, string> = {}) => {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);

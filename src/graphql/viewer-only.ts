@@ -1,6 +1,6 @@
-import type { Context } from '../../graphql/context';
-import type { Viewer } from '../sessions/sessions.service';
-import { WardenError } from '../../errors/warden-error';
+import type { Context } from './context';
+import type { Viewer } from '../modules/sessions/sessions.service';
+import { WardenError } from '../errors/warden-error';
 
 /**
  * Fields "only resolvable on the viewer" (contract): the signed-in session when the request's bearer (or the

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config';
+import { buildWardenSchema } from '../graphql/schema';
+import { instanceContainer } from '../graphql/container';
+import { createContextFactory } from '../graphql/context';
+import { metricsPlugin } from '../graphql/plugins/metrics-plugin';
+import { createHttpServer } from '../http/server';
+import { moduleResolvers, moduleRoutes } from '../modules';
+import type { ServiceLookup } from '../modules/module';
+import type { Infrastructure } from './infrastructure';
+import type { Services } from './services';
+
+/** The transport: the schema from the module list, the context, Fastify with every module's routes. */
+export async function createHttp(config: Readonly<Config>, logger: Logger, infra: Infrastructure, services: Services): Promise<FastifyInstance> {
+  const { dataSource, kv } = infra;
+  const { metrics, sessions, users, fieldLimiter } = services;
+  const schema = await buildWardenSchema(instanceContainer(services.instances));
+  const byClass = new Map<unknown, object>(services.instances.map((instance) => [instance.constructor, instance]));
+  // A module listed without its resolver built in src/app/services.ts fails at start, not on the first request.
+  const unbuilt = moduleResolvers.filter((type) => !byClass.has(type)).map((type) => type.name);
+  if (unbuilt.length) throw new TypeError(`resolvers listed in src/modules but not built in src/app/services.ts: ${unbuilt.join(', ')}`);
+  const lookup: ServiceLookup = {
+    get(type) {
+      const instance = byClass.get(type);
+      if (!instance) throw new TypeError('a module route asked for a service the composition root did not build');
+      return instance as typeof type.prototype;
+    },
+  };
+
+  const { fastify } = await createHttpServer({
+    schema,
+    logger,
+    isProduction: config.isProduction,
+    exposeErrors: config.nodeEnv === 'development',
+    corsOrigins: [...new Set([config.appUrl, ...config.redirectAllowlist])],
+    createContext: createContextFactory({ sessions, users, trustProxy: config.trustProxy, secureCookies: config.nodeEnv !== 'development', fieldLimiter }),
+    bodyLimitBytes: config.limits.graphqlMaxBodyBytes,
+    graphqlLimits: config.limits,
+    maxOperationsPerRequest: config.limits.graphqlMaxOperationsPerRequest,
+    routes: moduleRoutes.map((register) => (instance: FastifyInstance) => register(instance, lookup)),
+    readiness: [
+      { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
+      { name: 'store', check: () => kv.ping() },
+    ],
+    plugins: [metricsPlugin(metrics)],
+    metrics: () => metrics.render(),
+    metricsToken: config.metricsToken,
+  });
+  return fastify;
+}

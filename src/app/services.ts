@@ -1,0 +1,171 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config';
+import { Mailer } from '../mail/mailer';
+import { SendTiming } from '../mail/send-timing';
+import { PasswordHasher } from '../crypto/password-hasher';
+import { Metrics } from '../metrics/metrics';
+import { registerRuntimeGauges } from '../metrics/runtime-gauges';
+import { AuditService } from '../modules/audit/audit.service';
+import { UsersService } from '../modules/users/users.service';
+import { AccessTokens } from '../modules/sessions/access-tokens';
+import { RevocationList } from '../modules/sessions/revocation-list';
+import { SessionsService } from '../modules/sessions/sessions.service';
+import { OtpService } from '../modules/otp/otp.service';
+import { PasswordService } from '../modules/password/password.service';
+import { MagicLinkService } from '../modules/magic-link/magic-link.service';
+import { PasswordResetService } from '../modules/password-reset/password-reset.service';
+import { RateLimiter } from '../modules/rate-limits/rate-limiter';
+import { FieldLimiter } from '../modules/rate-limits/field-limits';
+import { IdentifierLimits } from '../modules/rate-limits/identifier-limits';
+import { SmsPolicy } from '../modules/rate-limits/sms-policy';
+import { LoginLockout } from '../modules/rate-limits/login-lockout';
+import { ViewerResolver } from '../modules/users/viewer.resolver';
+import { PasswordResolver } from '../modules/password/password.resolver';
+import { OtpResolver } from '../modules/otp/otp.resolver';
+import { SessionsResolver } from '../modules/sessions/sessions.resolver';
+import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
+import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
+import type { AddCleanup, Infrastructure } from './infrastructure';
+
+/** The domain services, built once per app from the infrastructure. */
+export interface Services {
+  metrics: Metrics;
+  hasher: PasswordHasher;
+  fieldLimiter: FieldLimiter;
+  audit: AuditService;
+  users: UsersService;
+  sessions: SessionsService;
+  otp: OtpService;
+  passwords: PasswordService;
+  magicLinks: MagicLinkService;
+  resets: PasswordResetService;
+  /** Everything the container hands out by class: services, adapters and the resolver instances. */
+  instances: object[];
+}
+
+export function createServices(
+  config: Readonly<Config>,
+  infra: Infrastructure,
+  clock: { now: () => Date; nowMs: () => number },
+  logger: Logger,
+  addCleanup: AddCleanup,
+): Services {
+  const { dataSource, kv, pubsub, mailTransport, sms, hmacKey, signingKeys } = infra;
+  const { now, nowMs } = clock;
+
+  const hasher = new PasswordHasher({
+    cost: config.limits.bcryptCost,
+    maxQueue: config.limits.passwordHashMaxQueue,
+    threads: config.limits.passwordHashThreads,
+    niceness: config.limits.passwordHashNiceness,
+  });
+  addCleanup(() => hasher.close());
+  void hasher.warmUp().catch((err) => logger.error({ err }, 'password hasher warm-up failed'));
+
+  const mailer = new Mailer(mailTransport, { productName: config.productName, appUrl: config.appUrl, now });
+  const timing = new SendTiming();
+
+  const metrics = new Metrics();
+  const rateLimiter = new RateLimiter(kv, hmacKey);
+  const fieldLimiter = new FieldLimiter(rateLimiter, config.limits);
+  const identifierLimits = new IdentifierLimits(rateLimiter, config.limits);
+  const smsPolicy = new SmsPolicy(rateLimiter, config.limits, config.smsAllowedCountries);
+  const lockout = new LoginLockout(kv, hmacKey, config.limits, () => now().getTime());
+  const audit = new AuditService(dataSource, metrics);
+  const users = new UsersService(dataSource);
+  const accessTokens = new AccessTokens(signingKeys, {
+    issuer: config.publicUrl,
+    audience: config.accessTokenAudience,
+    ttlSeconds: config.limits.accessTokenTtlSeconds,
+    now,
+    nowMs,
+    cacheMaxEntries: config.limits.verifiedTokenCacheMaxEntries,
+  });
+  const revocations = new RevocationList(kv, pubsub, config.limits.accessTokenTtlSeconds);
+  revocations.start();
+  addCleanup(() => revocations.close());
+  registerRuntimeGauges(metrics.registry, {
+    passwordHashesInFlight: () => hasher.inFlight,
+    revocationsLocal: () => (revocations.isLocal ? 1 : 0),
+  });
+  const sessions = new SessionsService({
+    dataSource,
+    accessTokens,
+    revocations,
+    audit,
+    hmacKey,
+    limits: config.limits,
+    reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
+    now,
+  });
+  const otp = new OtpService({
+    dataSource,
+    kv,
+    users,
+    sessions,
+    audit,
+    mailer,
+    sms,
+    timing,
+    identifierLimits,
+    smsPolicy,
+    hmacKey,
+    limits: config.limits,
+    productName: config.productName,
+    now,
+  });
+  const passwords = new PasswordService({ dataSource, users, otp, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
+  const magicLinks = new MagicLinkService({
+    dataSource,
+    users,
+    sessions,
+    audit,
+    mailer,
+    timing,
+    identifierLimits,
+    hmacKey,
+    limits: config.limits,
+    appUrl: config.appUrl,
+    magicLinkPath: config.magicLinkPath,
+    redirectAllowlist: config.redirectAllowlist,
+    now,
+  });
+  const resets = new PasswordResetService({
+    dataSource,
+    users,
+    otp,
+    passwords,
+    sessions,
+    audit,
+    mailer,
+    timing,
+    lockout,
+    hmacKey,
+    limits: config.limits,
+    appUrl: config.appUrl,
+    passwordResetPath: config.passwordResetPath,
+    now,
+  });
+
+  const instances: object[] = [
+    signingKeys,
+    metrics,
+    audit,
+    users,
+    accessTokens,
+    revocations,
+    sessions,
+    otp,
+    passwords,
+    magicLinks,
+    resets,
+    new ViewerResolver(),
+    new PasswordResolver(passwords),
+    new OtpResolver(otp),
+    new SessionsResolver(sessions),
+    new MagicLinkResolver(magicLinks),
+    new PasswordResetResolver(resets),
+  ];
+
+  return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };
+}

@@ -1,0 +1,9 @@
+import type { WardenModule } from '../module';
+import { AuditEventEntity } from './audit-event.entity';
+
+/** The audit trail, and the observers (metrics) told about each committed row. */
+export const auditModule: WardenModule = {
+  name: 'audit',
+  entities: [AuditEventEntity],
+  resolvers: [],
+};

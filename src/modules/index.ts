@@ -1,0 +1,30 @@
+import type { WardenModule } from './module';
+import { usersModule } from './users';
+import { passwordModule } from './password';
+import { sessionsModule } from './sessions';
+import { otpModule } from './otp';
+import { magicLinkModule } from './magic-link';
+import { passwordResetModule } from './password-reset';
+import { auditModule } from './audit';
+import { rateLimitsModule } from './rate-limits';
+
+/**
+ * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
+ * maintenance runner are all built from this list: adding a capability is a folder and one line here
+ * (plus its migration, and its service built in src/app/services.ts).
+ */
+export const wardenModules: readonly WardenModule[] = [
+  usersModule,
+  passwordModule,
+  sessionsModule,
+  otpModule,
+  magicLinkModule,
+  passwordResetModule,
+  auditModule,
+  rateLimitsModule,
+];
+
+export const moduleEntities = wardenModules.flatMap((m) => m.entities);
+export const moduleResolvers = wardenModules.flatMap((m) => m.resolvers);
+export const moduleRoutes = wardenModules.flatMap((m) => m.routes ?? []);
+export const moduleJobs = wardenModules.flatMap((m) => m.jobs ?? []);

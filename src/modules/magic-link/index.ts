@@ -1,0 +1,10 @@
+import type { WardenModule } from '../module';
+import { MagicLinkTokenEntity } from './magic-link-token.entity';
+import { MagicLinkResolver } from './magic-link.resolver';
+
+/** Sign-in links sent by email. */
+export const magicLinkModule: WardenModule = {
+  name: 'magic-link',
+  entities: [MagicLinkTokenEntity],
+  resolvers: [MagicLinkResolver],
+};

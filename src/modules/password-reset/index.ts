@@ -1,0 +1,10 @@
+import type { WardenModule } from '../module';
+import { PasswordResetTokenEntity } from './password-reset-token.entity';
+import { PasswordResetResolver } from './password-reset.resolver';
+
+/** Password reset by code or link. */
+export const passwordResetModule: WardenModule = {
+  name: 'password-reset',
+  entities: [PasswordResetTokenEntity],
+  resolvers: [PasswordResetResolver],
+};

@@ -1,0 +1,7 @@
+/** Who asked: what the domain records about a request (audit rows, rate-limit keys). Built by src/http/request-meta.ts. */
+export interface RequestMeta {
+  requestId: string;
+  /** The client IP: the socket's, or from X-Forwarded-For only as far as TRUST_PROXY hops allow. */
+  ip: string | null;
+  userAgent: string | null;
+}
