@@ -52,6 +52,8 @@ import { instanceContainer } from './graphql/container';
 import { createContextFactory } from './graphql/context';
 import { Metrics } from './graphql/plugins/metrics-plugin';
 import { createHttpServer } from './http/server';
+import { MaintenanceRunner } from './maintenance/maintenance-runner';
+import { maintenanceJobs } from './maintenance/jobs';
 import path from 'node:path';
 
 /** What tests (and embedders) may replace. Everything else comes from Config. */
@@ -72,6 +74,8 @@ export interface App {
   kv: KvStore;
   logger: Logger;
   metrics: Metrics;
+  /** Retention sweeps; tests call maintenance.runOnce(). */
+  maintenance: MaintenanceRunner;
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -289,6 +293,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     });
     cleanups.push(() => fastify.close());
 
+    const maintenance = new MaintenanceRunner({ dataSource, jobs: maintenanceJobs, config, now, logger, registry: metrics.registry });
+    maintenance.start();
+    cleanups.push(() => maintenance.close());
+
     return {
       config,
       fastify,
@@ -296,6 +304,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       kv,
       logger,
       metrics,
+      maintenance,
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
         const address = fastify.server.address();
