@@ -216,6 +216,9 @@ describe('retention: each table is swept after its period, fresher rows stay', (
       expect(await exists(t, 'otp_challenges', id, 'user_id')).toBe(false);
     }
     expect(await exists(t, 'organizations', loneUser!.organization_id as string)).toBe(false);
+    const expired = await sql(t, `SELECT user_id FROM ${t.table('audit_events')} WHERE event = 'user.expired'`);
+    expect(expired.map((r) => r.user_id)).toEqual(expect.arrayContaining([loneUser!.id, sharingUser!.id]));
+    expect(expired.map((r) => r.user_id)).not.toContain(phoneUser!.id);
     expect(await exists(t, 'organizations', sharingUser!.organization_id as string)).toBe(true);
     expect(await exists(t, 'users', verified.user.id)).toBe(true);
     expect(await exists(t, 'users', phoneUser!.id as string)).toBe(true);
