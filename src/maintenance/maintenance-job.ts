@@ -11,6 +11,8 @@ export interface MaintenanceContext {
   /** Rows one job may delete in this run; the rest waits for the next run. */
   maxRows: number;
   config: Readonly<Config>;
+  /** True once the gateway is closing: finish the current batch and return. */
+  stopping(): boolean;
 }
 
 /** A retention sweep, declared by the module that owns the table (STYLE rule 12). */

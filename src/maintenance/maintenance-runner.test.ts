@@ -87,4 +87,26 @@ describe('MaintenanceRunner', () => {
     expect((await runner.runOnce()).status).toBe('ran');
     await runner.close();
   });
+
+  test('close() during a run: the job is told to stop, later jobs do not start, close waits for the run', async () => {
+    const state = { lockHeld: false, queries: [] as string[], released: 0 };
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let stoppingSeen: boolean | null = null;
+    const later = { name: 'b.later', run: jest.fn(async () => 0) };
+    const jobs: MaintenanceJob[] = [
+      { name: 'a.slow', run: async (ctx) => { await gate; stoppingSeen = ctx.stopping(); return 0; } },
+      later,
+    ];
+    const runner = new MaintenanceRunner({ dataSource: fakeDataSource(state), jobs, config: loadConfig({}), now: () => new Date(), logger });
+    const run = runner.runOnce();
+    await new Promise((resolve) => setImmediate(resolve));
+    const closing = runner.close();
+    release();
+    await closing;
+    expect(stoppingSeen).toBe(true);
+    expect(later.run).not.toHaveBeenCalled();
+    expect((await run).status).toBe('ran');
+    expect(state.released).toBe(1);
+  });
 });

@@ -115,7 +115,7 @@ export class MaintenanceRunner {
     for (const job of this.deps.jobs) {
       if (this.closed) break;
       try {
-        const rows = await job.run({ em, now, batchSize: maintenance.batchSize, maxRows: maintenance.maxRowsPerRun, config: this.deps.config });
+        const rows = await job.run({ em, now, batchSize: maintenance.batchSize, maxRows: maintenance.maxRowsPerRun, config: this.deps.config, stopping: () => this.closed });
         deleted[job.name] = rows;
         if (rows > 0) this.deletedTotal?.inc({ job: job.name }, rows);
       } catch (err) {
@@ -128,7 +128,7 @@ export class MaintenanceRunner {
     return { status: 'ran', deleted, failed };
   }
 
-  /** Stops scheduling and waits for a run in progress (it stops after its current job). */
+  /** Stops scheduling and waits for a run in progress (it stops after its current batch). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

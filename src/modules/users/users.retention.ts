@@ -26,7 +26,7 @@ export const usersRetentionJobs: MaintenanceJob[] = [
       const cutoff = new Date(ctx.now.getTime() - ctx.config.maintenance.unverifiedAccountTtlDays * DAY_MS);
       const idleCutoff = new Date(ctx.now.getTime() - ctx.config.limits.refreshIdleTtlSeconds * 1000);
       let total = 0;
-      while (total < ctx.maxRows) {
+      while (total < ctx.maxRows && !ctx.stopping()) {
         const limit = Math.min(ctx.batchSize, ctx.maxRows - total);
         const deleted = await ctx.em.transaction(async (em) => {
           const rows: { id: string; organization_id: string | null }[] = await em.query(
