@@ -12,6 +12,8 @@ import type { Metrics } from './metrics/metrics';
 import { createInfrastructure } from './app/infrastructure';
 import { createServices } from './app/services';
 import { createHttp } from './app/http';
+import { MaintenanceRunner } from './maintenance/maintenance-runner';
+import { moduleJobs } from './modules';
 
 /** What tests (and embedders) may replace. Everything else comes from Config. */
 export interface AppOverrides {
@@ -31,6 +33,8 @@ export interface App {
   kv: KvStore;
   logger: Logger;
   metrics: Metrics;
+  /** Retention sweeps; tests call maintenance.runOnce(). */
+  maintenance: MaintenanceRunner;
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -58,6 +62,17 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const fastify = await createHttp(config, logger, infra, services);
     addCleanup(() => fastify.close());
 
+    const maintenance = new MaintenanceRunner({
+      dataSource: infra.dataSource,
+      jobs: moduleJobs,
+      config,
+      now,
+      logger,
+      registry: services.metrics.registry,
+    });
+    maintenance.start();
+    addCleanup(() => maintenance.close());
+
     return {
       config,
       fastify,
@@ -65,6 +80,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       kv: infra.kv,
       logger,
       metrics: services.metrics,
+      maintenance,
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
         const address = fastify.server.address();

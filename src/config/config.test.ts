@@ -72,3 +72,41 @@ describe('splitPrivateKeys', () => {
     expect(() => splitPrivateKeys('hello')).toThrow(ConfigError);
   });
 });
+
+describe('maintenance (retention) settings', () => {
+  test('defaults: on, hourly, batches of 1000; codes 24 h, rotated refresh tokens 7 days, sessions 30 days, audit 180 days, unverified accounts 7 days', () => {
+    expect(loadConfig({}).maintenance).toEqual({
+      enabled: true,
+      intervalSeconds: 3600,
+      batchSize: 1000,
+      maxRowsPerRun: 100_000,
+      codeRetentionHours: 24,
+      rotatedRefreshTokenRetentionSeconds: 7 * 86_400,
+      sessionRetentionDays: 30,
+      auditRetentionDays: 180,
+      unverifiedAccountTtlDays: 7,
+    });
+    expect(Object.isFrozen(loadConfig({}).maintenance)).toBe(true);
+  });
+
+  test('MAINTENANCE_ENABLED=false turns the runner off; anything but true/false is refused', () => {
+    expect(loadConfig({ MAINTENANCE_ENABLED: 'false' }).maintenance.enabled).toBe(false);
+    expect(() => loadConfig({ MAINTENANCE_ENABLED: 'no' })).toThrow(/^MAINTENANCE_ENABLED:/);
+  });
+
+  test.each([
+    ['MAINTENANCE_INTERVAL_SECONDS', '59', '86401', '60', 'intervalSeconds'],
+    ['MAINTENANCE_BATCH_SIZE', '9', '10001', '10', 'batchSize'],
+    ['MAINTENANCE_MAX_ROWS_PER_RUN', '99', '10000001', '100', 'maxRowsPerRun'],
+    ['CODE_RETENTION_HOURS', '0', '721', '1', 'codeRetentionHours'],
+    ['REFRESH_ROTATED_RETENTION_SECONDS', '59', '7776001', '60', 'rotatedRefreshTokenRetentionSeconds'],
+    ['SESSION_RETENTION_DAYS', '0', '3651', '1', 'sessionRetentionDays'],
+    ['AUDIT_RETENTION_DAYS', '6', '3651', '7', 'auditRetentionDays'],
+    ['UNVERIFIED_ACCOUNT_TTL_DAYS', '0', '366', '1', 'unverifiedAccountTtlDays'],
+  ] as const)('%s: %s and %s are refused, the floor %s is taken', (name, below, above, floor, key) => {
+    expect(() => loadConfig({ [name]: below })).toThrow(new RegExp(`^${name}:`));
+    expect(() => loadConfig({ [name]: above })).toThrow(new RegExp(`^${name}:`));
+    expect(() => loadConfig({ [name]: '1.5' })).toThrow(new RegExp(`^${name}:`));
+    expect(loadConfig({ [name]: floor }).maintenance[key]).toBe(Number(floor));
+  });
+});

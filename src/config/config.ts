@@ -50,6 +50,29 @@ export interface Config {
   /** null: /metrics is open to whoever reaches the port. */
   metricsToken: string | null;
   limits: Readonly<Limits>;
+  maintenance: Readonly<MaintenanceConfig>;
+}
+
+/** Retention sweeps (docs/retention.md). Every period has a floor so a typo cannot wipe live data. */
+export interface MaintenanceConfig {
+  /** MAINTENANCE_ENABLED: false leaves every table to grow (run the sweeps elsewhere). */
+  enabled: boolean;
+  /** MAINTENANCE_INTERVAL_SECONDS: pause between two runs (±10% jitter). */
+  intervalSeconds: number;
+  /** MAINTENANCE_BATCH_SIZE: rows deleted per statement (per transaction for accounts). */
+  batchSize: number;
+  /** MAINTENANCE_MAX_ROWS_PER_RUN: rows one job deletes per run at most; the rest waits for the next run. */
+  maxRowsPerRun: number;
+  /** CODE_RETENTION_HOURS: expired or used codes, sign-in links and reset tokens are kept this long after. */
+  codeRetentionHours: number;
+  /** REFRESH_ROTATED_RETENTION_SECONDS: rotated refresh tokens are kept this long (never less than REFRESH_REUSE_INTERVAL). */
+  rotatedRefreshTokenRetentionSeconds: number;
+  /** SESSION_RETENTION_DAYS: revoked or expired sessions (and their refresh tokens) are kept this long after they end. */
+  sessionRetentionDays: number;
+  /** AUDIT_RETENTION_DAYS */
+  auditRetentionDays: number;
+  /** UNVERIFIED_ACCOUNT_TTL_DAYS: accounts with no verified email or phone are deleted this long after signup. */
+  unverifiedAccountTtlDays: number;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +128,15 @@ const baseSchema = z.object({
   MAGIC_LINK_PATH: z.string().startsWith('/', 'MAGIC_LINK_PATH must start with /').default('/auth/magic-link'),
   PASSWORD_RESET_PATH: z.string().startsWith('/', 'PASSWORD_RESET_PATH must start with /').default('/auth/reset-password'),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  MAINTENANCE_ENABLED: z.enum(['true', 'false'], { message: 'MAINTENANCE_ENABLED must be true or false' }).default('true'),
+  MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  MAINTENANCE_BATCH_SIZE: z.coerce.number().int().min(10).max(10_000).default(1000),
+  MAINTENANCE_MAX_ROWS_PER_RUN: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+  CODE_RETENTION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  REFRESH_ROTATED_RETENTION_SECONDS: z.coerce.number().int().min(60).max(90 * 86_400).default(7 * 86_400),
+  SESSION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(180),
+  UNVERIFIED_ACCOUNT_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 });
 
 /** Splits JWT_PRIVATE_KEY into its keys: several PEM blocks, a JSON JWK, a JSON array of JWKs or a JWK Set. */
@@ -258,6 +290,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     passwordResetPath: e.PASSWORD_RESET_PATH,
     metricsToken: e.METRICS_TOKEN ?? null,
     limits: Object.freeze(limits),
+    maintenance: Object.freeze({
+      enabled: e.MAINTENANCE_ENABLED === 'true',
+      intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS,
+      batchSize: e.MAINTENANCE_BATCH_SIZE,
+      maxRowsPerRun: e.MAINTENANCE_MAX_ROWS_PER_RUN,
+      codeRetentionHours: e.CODE_RETENTION_HOURS,
+      rotatedRefreshTokenRetentionSeconds: e.REFRESH_ROTATED_RETENTION_SECONDS,
+      sessionRetentionDays: e.SESSION_RETENTION_DAYS,
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+      unverifiedAccountTtlDays: e.UNVERIFIED_ACCOUNT_TTL_DAYS,
+    }),
   };
   return Object.freeze(config);
 }

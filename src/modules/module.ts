@@ -11,16 +11,8 @@ export interface ServiceLookup {
 /** An HTTP route a capability adds next to /graphql (e.g. a provider callback). */
 export type RouteRegistration = (fastify: FastifyInstance, services: ServiceLookup) => void | Promise<void>;
 
-/** What a maintenance job is given on each run; filled in by the maintenance runner. */
-export interface MaintenanceContext {
-  now: Date;
-}
-
-/** One sweep of the maintenance runner: deletes in bounded batches and answers how many rows it removed. */
-export interface MaintenanceJob {
-  name: string;
-  run(ctx: MaintenanceContext): Promise<number>;
-}
+export type { MaintenanceContext, MaintenanceJob } from '../maintenance/maintenance-job';
+import type { MaintenanceJob } from '../maintenance/maintenance-job';
 
 /**
  * A capability, as plain data: what it adds to the schema, the data source, the HTTP server and the

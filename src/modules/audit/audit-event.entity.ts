@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 /** What happened, to whom, from where. Never holds a password, code or token. */
 @Entity({ name: 'audit_events' })
 @Index('audit_events_user_id_created_at_idx', ['userId', 'createdAt'])
+@Index('audit_events_created_at_idx', ['createdAt'])
 export class AuditEventEntity {
   @PrimaryColumn('uuid')
   id: string;

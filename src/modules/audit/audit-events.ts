@@ -22,6 +22,8 @@ export const AuditEvents = {
   passwordResetCompleted: 'password_reset.completed',
   passwordResetFailed: 'password_reset.failed',
   userCreatedFromPhone: 'user.created_from_phone',
+  /** An account with nothing verified was deleted UNVERIFIED_ACCOUNT_TTL_DAYS after signup (retention sweep). */
+  userExpired: 'user.expired',
   /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
   deliveryFailed: 'delivery.failed',
 } as const;

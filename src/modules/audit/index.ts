@@ -1,3 +1,4 @@
+import { auditRetentionJobs } from './audit.retention';
 import type { WardenModule } from '../module';
 import { AuditEventEntity } from './audit-event.entity';
 
@@ -6,4 +7,5 @@ export const auditModule: WardenModule = {
   name: 'audit',
   entities: [AuditEventEntity],
   resolvers: [],
+  jobs: auditRetentionJobs,
 };

@@ -1,3 +1,4 @@
+import { magicLinkRetentionJobs } from './magic-link.retention';
 import type { WardenModule } from '../module';
 import { MagicLinkTokenEntity } from './magic-link-token.entity';
 import { MagicLinkResolver } from './magic-link.resolver';
@@ -7,4 +8,5 @@ export const magicLinkModule: WardenModule = {
   name: 'magic-link',
   entities: [MagicLinkTokenEntity],
   resolvers: [MagicLinkResolver],
+  jobs: magicLinkRetentionJobs,
 };

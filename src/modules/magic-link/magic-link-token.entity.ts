@@ -4,6 +4,8 @@ import { UserEntity } from '../users/user.entity';
 /** A single-use sign-in link token, presented as "<id>.<secret>"; only an HMAC of the secret is kept. */
 @Entity({ name: 'magic_link_tokens' })
 @Index('magic_link_tokens_user_id_idx', ['userId'])
+@Index('magic_link_tokens_expires_at_idx', ['expiresAt'])
+@Index('magic_link_tokens_consumed_at_idx', ['consumedAt'], { where: '"consumed_at" IS NOT NULL' })
 export class MagicLinkTokenEntity {
   @PrimaryColumn('uuid')
   id: string;

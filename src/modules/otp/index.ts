@@ -1,3 +1,4 @@
+import { otpRetentionJobs } from './otp.retention';
 import type { WardenModule } from '../module';
 import { OtpChallengeEntity } from './otp-challenge.entity';
 import { OtpResolver } from './otp.resolver';
@@ -7,4 +8,5 @@ export const otpModule: WardenModule = {
   name: 'otp',
   entities: [OtpChallengeEntity],
   resolvers: [OtpResolver],
+  jobs: otpRetentionJobs,
 };

@@ -7,6 +7,8 @@ export type OtpPurposeValue = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET';
 /** A one-time code sent to an email or phone. The code is stored only as an HMAC bound to the challenge id. */
 @Entity({ name: 'otp_challenges' })
 @Index('otp_challenges_user_id_idx', ['userId'])
+@Index('otp_challenges_expires_at_idx', ['expiresAt'])
+@Index('otp_challenges_consumed_at_idx', ['consumedAt'], { where: '"consumed_at" IS NOT NULL' })
 export class OtpChallengeEntity {
   @PrimaryColumn('uuid')
   id: string;

@@ -1,3 +1,4 @@
+import { passwordResetRetentionJobs } from './password-reset.retention';
 import type { WardenModule } from '../module';
 import { PasswordResetTokenEntity } from './password-reset-token.entity';
 import { PasswordResetResolver } from './password-reset.resolver';
@@ -7,4 +8,5 @@ export const passwordResetModule: WardenModule = {
   name: 'password-reset',
   entities: [PasswordResetTokenEntity],
   resolvers: [PasswordResetResolver],
+  jobs: passwordResetRetentionJobs,
 };

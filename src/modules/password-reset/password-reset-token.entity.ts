@@ -4,6 +4,8 @@ import { UserEntity } from '../users/user.entity';
 /** A single-use reset-link token, paired with the PASSWORD_RESET code challenge sent in the same mail. */
 @Entity({ name: 'password_reset_tokens' })
 @Index('password_reset_tokens_user_id_idx', ['userId'])
+@Index('password_reset_tokens_expires_at_idx', ['expiresAt'])
+@Index('password_reset_tokens_consumed_at_idx', ['consumedAt'], { where: '"consumed_at" IS NOT NULL' })
 export class PasswordResetTokenEntity {
   @PrimaryColumn('uuid')
   id: string;

@@ -1,3 +1,4 @@
+import { sessionsRetentionJobs } from './sessions.retention';
 import { SigningKeys } from '../../crypto/signing-keys';
 import type { WardenModule } from '../module';
 import { RefreshTokenEntity } from './refresh-token.entity';
@@ -18,4 +19,5 @@ export const sessionsModule: WardenModule = {
       });
     },
   ],
+  jobs: sessionsRetentionJobs,
 };

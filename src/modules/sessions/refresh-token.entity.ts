@@ -4,6 +4,7 @@ import { SessionEntity } from './session.entity';
 /** One refresh token of a session's family. Presented as "<id>.<secret>"; only an HMAC of the secret is kept. */
 @Entity({ name: 'refresh_tokens' })
 @Index('refresh_tokens_session_id_idx', ['sessionId'])
+@Index('refresh_tokens_rotated_at_idx', ['rotatedAt'], { where: '"rotated_at" IS NOT NULL' })
 export class RefreshTokenEntity {
   @PrimaryColumn('uuid')
   id: string;

@@ -5,6 +5,9 @@ import type { AuthMethod, AuthenticatorAssuranceLevel } from './assurance';
 /** A signed-in session: one refresh-token family. */
 @Entity({ name: 'sessions' })
 @Index('sessions_user_id_idx', ['userId'])
+@Index('sessions_expires_at_idx', ['expiresAt'])
+@Index('sessions_last_used_at_idx', ['lastUsedAt'])
+@Index('sessions_revoked_at_idx', ['revokedAt'], { where: '"revoked_at" IS NOT NULL' })
 export class SessionEntity {
   @PrimaryColumn('uuid')
   id: string;

@@ -1,3 +1,4 @@
+import { usersRetentionJobs } from './users.retention';
 import type { WardenModule } from '../module';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
@@ -8,4 +9,5 @@ export const usersModule: WardenModule = {
   name: 'users',
   entities: [OrganizationEntity, UserEntity],
   resolvers: [ViewerResolver],
+  jobs: usersRetentionJobs,
 };

@@ -2,6 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { OrganizationEntity } from './organization.entity';
 
 @Entity({ name: 'users' })
+@Index('users_unverified_created_at_idx', ['createdAt'], { where: '"email_verified" = false AND "phone_verified" = false' })
 export class UserEntity {
   @PrimaryColumn('uuid')
   id: string;

@@ -1,0 +1,64 @@
+import type { MaintenanceJob } from '../../maintenance/maintenance-job';
+import { tableOf } from '../../maintenance/batch-delete';
+import { SessionEntity } from '../sessions/session.entity';
+import { AuditEventEntity } from '../audit/audit-event.entity';
+import { AuditEvents } from '../audit/audit-events';
+import { OrganizationEntity } from './organization.entity';
+import { UserEntity } from './user.entity';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Accounts that never proved any way in (no verified email, no verified phone) UNVERIFIED_ACCOUNT_TTL_DAYS
+ * after signup, and that hold no live session. Their credentials, sessions, refresh tokens, codes and links
+ * go with them (ON DELETE CASCADE); so does their organization once it has no member left.
+ * One transaction per batch, with a `user.expired` audit event per account; rows are re-checked under lock,
+ * so an account verified meanwhile stays.
+ */
+export const usersRetentionJobs: MaintenanceJob[] = [
+  {
+    name: 'users.unverified',
+    async run(ctx) {
+      const users = tableOf(ctx.em, UserEntity);
+      const sessions = tableOf(ctx.em, SessionEntity);
+      const organizations = tableOf(ctx.em, OrganizationEntity);
+      const auditEvents = tableOf(ctx.em, AuditEventEntity);
+      const cutoff = new Date(ctx.now.getTime() - ctx.config.maintenance.unverifiedAccountTtlDays * DAY_MS);
+      const idleCutoff = new Date(ctx.now.getTime() - ctx.config.limits.refreshIdleTtlSeconds * 1000);
+      let total = 0;
+      while (total < ctx.maxRows && !ctx.stopping()) {
+        const limit = Math.min(ctx.batchSize, ctx.maxRows - total);
+        const deleted = await ctx.em.transaction(async (em) => {
+          const rows: { id: string; organization_id: string | null }[] = await em.query(
+            `DELETE FROM ${users} u WHERE u.id IN (
+               SELECT c.id FROM ${users} c
+               WHERE c.email_verified = false AND c.phone_verified = false AND c.created_at < $1
+                 AND NOT EXISTS (SELECT 1 FROM ${sessions} s WHERE s.user_id = c.id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)
+               ORDER BY c.created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+             AND u.email_verified = false AND u.phone_verified = false
+             RETURNING u.id, u.organization_id`,
+            [cutoff, ctx.now, idleCutoff, limit],
+          ).then((result: unknown) => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as { id: string; organization_id: string | null }[]) : []));
+          const orgIds = [...new Set(rows.map((r) => r.organization_id).filter((id): id is string => !!id))];
+          if (orgIds.length > 0) {
+            await em.query(
+              `DELETE FROM ${organizations} o WHERE o.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${users} u WHERE u.organization_id = o.id)`,
+              [orgIds],
+            );
+          }
+          if (rows.length > 0) {
+            await em.query(
+              `INSERT INTO ${auditEvents} (id, event, outcome, user_id, data, created_at)
+               SELECT gen_random_uuid(), $1, 'success', id, '{"reason":"unverified"}'::jsonb, $3 FROM unnest($2::uuid[]) AS id`,
+              [AuditEvents.userExpired, rows.map((r) => r.id), ctx.now],
+            );
+          }
+          return rows.length;
+        });
+        total += deleted;
+        if (deleted < limit) break;
+      }
+      return total;
+    },
+  },
+];
