@@ -59,6 +59,8 @@ export interface AppOverrides {
   now?: () => Date;
   mailTransport?: MailTransport;
   smsSender?: SmsSender;
+  /** A PasswordHasher built from Config otherwise (tests count its calls). */
+  passwordHasher?: PasswordHasher;
   logger?: Logger;
   logDestination?: DestinationStream;
   /** Print function for the development outboxes (defaults to stdout). */
@@ -130,7 +132,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       poolSize = 1;
     }
     if (config.databaseSchema) await ensureSchema(databaseUrl, config.databaseSchema);
-    const dataSource = createDataSource({ url: databaseUrl, schema: config.databaseSchema, poolSize });
+    const dataSource = createDataSource({
+      url: databaseUrl,
+      schema: config.databaseSchema,
+      poolSize,
+      statementTimeoutMs: config.limits.databaseStatementTimeoutMs,
+      idleInTransactionTimeoutMs: config.limits.databaseIdleInTransactionTimeoutMs,
+    });
     await dataSource.initialize();
     cleanups.push(() => dataSource.destroy());
     await migrate(dataSource, poolSize > 1);
@@ -160,7 +168,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const hmacKey = Buffer.from(config.secretKey ?? loadOrCreateDevSecret(config.dataDir), 'utf8');
     const signingKeys = await SigningKeys.load(config.jwtPrivateKeys ?? [loadOrCreateDevSigningKey(config.dataDir)]);
 
-    const hasher = new PasswordHasher({
+    const hasher = overrides.passwordHasher ?? new PasswordHasher({
       cost: config.limits.bcryptCost,
       maxQueue: config.limits.passwordHashMaxQueue,
       threads: config.limits.passwordHashThreads,
@@ -172,7 +180,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const outboxDir = path.resolve(config.dataDir, 'outbox');
     const mailTransport: MailTransport =
       overrides.mailTransport ??
-      (config.smtpUrl ? new SmtpTransport(config.smtpUrl, config.mailFrom) : new OutboxTransport(outboxDir, overrides.outboxPrint));
+      (config.smtpUrl ? new SmtpTransport(config.smtpUrl, config.mailFrom, config.limits.mailSendTimeoutMs) : new OutboxTransport(outboxDir, overrides.outboxPrint));
     if (mailTransport.close) cleanups.push(() => mailTransport.close!());
     // No Twilio settings: development prints texts (outbox); production refuses them rather than log a code.
     const sms =

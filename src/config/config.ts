@@ -176,6 +176,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
   if (limits.passwordHashNiceness > 19) throw new ConfigError('PASSWORD_HASH_NICENESS: must be between 0 and 19');
   if (limits.revocationMaxLagMs < 100) throw new ConfigError('REVOCATION_MAX_LAG_MS: must be at least 100');
+  if (limits.magicLinkTtlSeconds < 60 || limits.magicLinkTtlSeconds > 600) throw new ConfigError('MAGIC_LINK_TTL_SECONDS: must be between 60 and 600');
+  const ranges: [keyof Limits, number, number][] = [
+    ['databaseStatementTimeoutMs', 1000, 600_000],
+    ['databaseIdleInTransactionTimeoutMs', 1000, 600_000],
+    ['mailSendTimeoutMs', 500, 120_000],
+  ];
+  for (const [key, min, max] of ranges) {
+    if (limits[key] < min || limits[key] > max) throw new ConfigError(`${limitEnvNames[key]}: must be between ${min} and ${max}`);
+  }
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
