@@ -157,11 +157,10 @@ export class PasswordResetService {
   }
 
   /**
-   * Checks the code or link first (a wrong one costs no password hash), hashes the new password, mails the
-   * "password changed" notice, then in one transaction: consumes the code and link, sets the password, voids
-   * every other outstanding code and link, revokes every session, signs in. The notice goes out before that
-   * transaction (never inside one), so a refused notice (SMTP down) changes nothing and the code or link stays
-   * usable; if the transaction then fails (the code was used meanwhile) the owner got a notice for nothing.
+   * Checks the code or link first (a wrong one costs no password hash), hashes the new password, then in one
+   * transaction: consumes the code and link, sets the password, voids every other outstanding code and link,
+   * revokes every session, signs in. After COMMIT, the "password changed" notice: if it cannot be sent the reset
+   * still stands (it went to the mailbox that just proved itself) and a delivery.failed audit row says so.
    */
   async reset(
     input: { challengeId?: string | null; code?: string | null; token?: string | null; newPassword: string },
@@ -195,12 +194,7 @@ export class PasswordResetService {
     let userId: string | null = null;
     try {
       const passwordHash = await this.deps.passwords.hashNewPassword(newPassword, 'newPassword');
-      const owner = await this.ownerOf(tokenId, challengeId);
-      if (!owner?.email) throw tokenId ? new WardenError('INVALID_TOKEN') : new WardenError('OTP_EXPIRED');
-      userId = owner.id;
-      await this.deps.mailer.sendPasswordChanged(owner.email);
-      userId = null;
-      return await withTransaction(this.deps.dataSource, async (em) => {
+      const issued = await withTransaction(this.deps.dataSource, async (em) => {
         const now = this.deps.now();
         // The code and the link came in one mail: whichever is used consumes both.
         const consumed = await em
@@ -230,8 +224,15 @@ export class PasswordResetService {
         });
         const issued = await this.deps.sessions.createSession(em, user, meta, 'password_reset');
         await this.deps.lockout.clear(user.email!);
-        return issued;
+        userId = user.id;
+        return { issued, email: user.email! };
       });
+      try {
+        await this.deps.mailer.sendPasswordChanged(issued.email);
+      } catch (error) {
+        await this.deps.audit.recordDeliveryFailure(error, { flow: 'password_changed_notice', channel: 'EMAIL', userId, meta });
+      }
+      return issued.issued;
     } catch (error) {
       if (error instanceof WardenError && (error.code === 'INVALID_TOKEN' || error.code === 'OTP_EXPIRED')) {
         await this.deps.audit.recordAlone({
@@ -241,19 +242,8 @@ export class PasswordResetService {
           data: { method: tokenId ? 'link' : 'code', reason: 'expired_or_used', ...(tokenId ? { tokenId } : { challengeId }) },
         });
       }
-      if (userId) await this.deps.audit.recordDeliveryFailure(error, { flow: 'password_changed_notice', channel: 'EMAIL', userId, meta });
       throw error;
     }
   }
 
-  /** The account a live reset code or link belongs to (read only; the transaction consumes it). */
-  private async ownerOf(tokenId: string | null, challengeId: string | null) {
-    const row = await this.deps.dataSource.manager
-      .createQueryBuilder(PasswordResetTokenEntity, 'r')
-      .where(tokenId ? 'r.id = :tokenId' : 'r.challenge_id = :challengeId', { tokenId, challengeId })
-      .andWhere('r.consumed_at IS NULL')
-      .andWhere('r.expires_at > :now', { now: this.deps.now() })
-      .getOne();
-    return row ? this.deps.users.findById(this.deps.dataSource.manager, row.userId) : null;
-  }
 }
