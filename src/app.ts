@@ -100,10 +100,13 @@ async function migrate(dataSource: DataSource, serialize: boolean): Promise<void
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    // Waiting for another instance's migrations may take longer than DATABASE_STATEMENT_TIMEOUT_MS.
+    await runner.query('SET statement_timeout = 0');
     await runner.query('SELECT pg_advisory_lock(727100001)');
     await dataSource.runMigrations({ transaction: 'all' });
   } finally {
     await runner.query('SELECT pg_advisory_unlock(727100001)').catch(() => undefined);
+    await runner.query('RESET statement_timeout').catch(() => undefined);
     await runner.release();
   }
 }
@@ -136,8 +139,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       url: databaseUrl,
       schema: config.databaseSchema,
       poolSize,
-      statementTimeoutMs: config.limits.databaseStatementTimeoutMs,
-      idleInTransactionTimeoutMs: config.limits.databaseIdleInTransactionTimeoutMs,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      idleInTransactionTimeoutMs: config.databaseIdleInTransactionTimeoutMs,
     });
     await dataSource.initialize();
     cleanups.push(() => dataSource.destroy());
@@ -180,7 +183,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const outboxDir = path.resolve(config.dataDir, 'outbox');
     const mailTransport: MailTransport =
       overrides.mailTransport ??
-      (config.smtpUrl ? new SmtpTransport(config.smtpUrl, config.mailFrom, config.limits.mailSendTimeoutMs) : new OutboxTransport(outboxDir, overrides.outboxPrint));
+      (config.smtpUrl ? new SmtpTransport(config.smtpUrl, config.mailFrom, config.mailSendTimeoutMs) : new OutboxTransport(outboxDir, overrides.outboxPrint));
     if (mailTransport.close) cleanups.push(() => mailTransport.close!());
     // No Twilio settings: development prints texts (outbox); production refuses them rather than log a code.
     const sms =

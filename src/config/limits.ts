@@ -16,15 +16,6 @@ export const defaultLimits = {
   /** MAGIC_LINK_TTL_SECONDS: at most 600 (ASVS 6.5.5: sign-in links live 10 minutes at most). */ magicLinkTtlSeconds: 10 * 60,
   /** PASSWORD_RESET_TTL_SECONDS: lifetime of a reset link and code. */ passwordResetTtlSeconds: 30 * 60,
   /** BCRYPT_COST: hashes made at another cost are re-hashed at this one on the next successful login. */ bcryptCost: 12,
-  /** DATABASE_STATEMENT_TIMEOUT_MS: PostgreSQL statement_timeout on every pooled connection (1000–600000). */
-  databaseStatementTimeoutMs: 15_000,
-  /**
-   * DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: PostgreSQL idle_in_transaction_session_timeout (1000–600000): a
-   * transaction left open and idle this long is ended by the server, so it cannot hold a connection or locks.
-   */
-  databaseIdleInTransactionTimeoutMs: 10_000,
-  /** MAIL_SEND_TIMEOUT_MS: longest wait for the SMTP server on one mail (connect, greeting, each reply; 500–120000). */
-  mailSendTimeoutMs: 10_000,
   /** PASSWORD_HASH_MAX_QUEUE: hashes waiting for a worker before new ones are refused. */ passwordHashMaxQueue: 64,
   /** PASSWORD_HASH_THREADS: worker threads that hash passwords; 0 = one per core. */ passwordHashThreads: 0,
   /**
@@ -78,9 +69,6 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   refreshIdleTtlSeconds: 'REFRESH_IDLE_TTL_SECONDS',
   refreshReuseIntervalSeconds: 'REFRESH_REUSE_INTERVAL',
   magicLinkTtlSeconds: 'MAGIC_LINK_TTL_SECONDS',
-  databaseStatementTimeoutMs: 'DATABASE_STATEMENT_TIMEOUT_MS',
-  databaseIdleInTransactionTimeoutMs: 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
-  mailSendTimeoutMs: 'MAIL_SEND_TIMEOUT_MS',
   passwordResetTtlSeconds: 'PASSWORD_RESET_TTL_SECONDS',
   bcryptCost: 'BCRYPT_COST',
   passwordHashMaxQueue: 'PASSWORD_HASH_MAX_QUEUE',

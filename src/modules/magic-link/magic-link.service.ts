@@ -98,14 +98,16 @@ export class MagicLinkService {
               expiresAt,
               consumedAt: null,
             });
-            await this.deps.audit.record(em, { event: AuditEvents.magicLinkSent, userId: user.id, meta, data: { tokenId: token.id, redirectTo } });
             return { token, expiresAt };
           },
           send: ({ token, expiresAt }) => this.deps.mailer.sendMagicLink(email, this.linkFor(token.token, redirectTo), expiresAt),
           // Not delivered: the link is spent at once, and the links sent before stay as they were.
           spend: (em, { token }) => this.spendLink(em, token.id),
           // Delivered: it replaces every older unused link (see voidOtherLinks).
-          afterSent: (_em, { token }) => this.voidOtherLinks(user.id, token.id),
+          afterSent: async (em, { token }) => {
+            await this.deps.audit.record(em, { event: AuditEvents.magicLinkSent, userId: user.id, meta, data: { tokenId: token.id, redirectTo } });
+            await this.voidOtherLinks(user.id, token.id);
+          },
         }),
       );
     } catch (error) {

@@ -83,7 +83,7 @@ export interface IssueSpec<X> {
   userId: string | null | ((em: EntityManager) => Promise<string | null>);
   /** More rows in the same transaction (e.g. the reset link that travels with a reset code). */
   write?: (em: EntityManager, challenge: OtpChallengeEntity) => Promise<X>;
-  /** Audit rows written in the same transaction. */
+  /** Audit rows, written once the message was handed over (a failed send leaves delivery.failed instead). */
   audit: (challenge: OtpChallengeEntity, extra: X) => AuditRecord[];
   /** The message, sent after COMMIT. Default: the code by the challenge's channel (deliver()). */
   send?: (challenge: OtpChallengeEntity, code: string, extra: X) => Promise<void>;
@@ -94,7 +94,7 @@ export interface IssueSpec<X> {
 }
 
 /**
- * The one-time code primitive every flow builds on: issue (start + audit + commit + deliver, spent again if
+ * The one-time code primitive every flow builds on: issue (start + commit + deliver + audit, spent again if
  * the delivery fails), check (attempt-limited, constant time), consume (single use), resend, and verify with
  * a handler per purpose (registerPurpose): new purposes plug in without touching this class.
  */
@@ -115,20 +115,25 @@ export class ChallengesService {
    * is rethrown: nothing usable is left behind, and no transaction was open while the provider answered.
    */
   async issue<X = undefined>(spec: IssueSpec<X>): Promise<{ challenge: OtpChallengeEntity; extra: X }> {
+    // Country allowlist and caps before anything is written: a refused number leaves no row at all.
+    if (spec.channel === 'SMS') await this.deps.smsPolicy.beforeSend(spec.destination);
     const { challenge, code, extra } = await commitThenSend(this.deps.dataSource, {
       write: async (em) => {
         const userId = typeof spec.userId === 'function' ? await spec.userId(em) : spec.userId;
         const started = await this.start(em, { userId, channel: spec.channel, purpose: spec.purpose, destination: spec.destination, ttlSeconds: spec.ttlSeconds });
         const extra = (spec.write ? await spec.write(em, started.challenge) : undefined) as X;
-        await this.deps.audit.recordMany(em, spec.audit(started.challenge, extra));
         return { ...started, extra };
       },
-      send: ({ challenge, code, extra }) => (spec.send ? spec.send(challenge, code!, extra) : this.deliver(challenge, code!)),
+      send: ({ challenge, code, extra }) => (spec.send ? spec.send(challenge, code!, extra) : this.deliver(challenge, code!, true)),
       spend: async (em, { challenge, extra }) => {
         await this.spend(em, challenge.id);
         if (spec.spend) await spec.spend(em, challenge, extra);
       },
-      afterSent: spec.afterSent ? (em, { challenge, extra }) => spec.afterSent!(em, challenge, extra) : undefined,
+      // "Sent" is audited (and counted in metrics) only once it is true.
+      afterSent: async (em, { challenge, extra }) => {
+        await this.deps.audit.recordMany(em, spec.audit(challenge, extra));
+        if (spec.afterSent) await spec.afterSent(em, challenge, extra);
+      },
     });
     return { challenge, extra };
   }
@@ -199,10 +204,10 @@ export class ChallengesService {
   }
 
   /** Sends a code by the challenge's channel. Never inside a transaction. */
-  async deliver(challenge: OtpChallengeEntity, code: string): Promise<void> {
+  async deliver(challenge: OtpChallengeEntity, code: string, smsPolicyPassed = false): Promise<void> {
     assertNoOpenTransaction('ChallengesService.deliver');
     if (challenge.channel === 'SMS') {
-      await this.deps.smsPolicy.beforeSend(challenge.destination);
+      if (!smsPolicyPassed) await this.deps.smsPolicy.beforeSend(challenge.destination);
       const minutes = Math.max(1, Math.round((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 60_000));
       await this.deps.sms.send({ to: challenge.destination, body: codeText(this.deps.productName, code, minutes) });
     } else {
