@@ -116,6 +116,7 @@ export class ChallengesService {
    */
   async issue<X = undefined>(spec: IssueSpec<X>): Promise<{ challenge: OtpChallengeEntity; extra: X }> {
     // Country allowlist and caps before anything is written: a refused number leaves no row at all.
+    await this.deps.identifierLimits.countSend(spec.destination);
     if (spec.channel === 'SMS') await this.deps.smsPolicy.beforeSend(spec.destination);
     const { challenge, code, extra } = await commitThenSend(this.deps.dataSource, {
       write: async (em) => {
@@ -124,7 +125,10 @@ export class ChallengesService {
         const extra = (spec.write ? await spec.write(em, started.challenge) : undefined) as X;
         return { ...started, extra };
       },
-      send: ({ challenge, code, extra }) => (spec.send ? spec.send(challenge, code!, extra) : this.deliver(challenge, code!, true)),
+      send: async ({ challenge, code, extra }) => {
+        await this.startCooldown(challenge.id);
+        await (spec.send ? spec.send(challenge, code!, extra) : this.deliver(challenge, code!, true));
+      },
       spend: async (em, { challenge, extra }) => {
         await this.spend(em, challenge.id);
         if (spec.spend) await spec.spend(em, challenge, extra);
@@ -140,11 +144,14 @@ export class ChallengesService {
 
   /** A decoy challenge (no code can satisfy it, nothing is sent) with its audit rows, in one transaction. */
   async issueDecoy(spec: Omit<StartChallenge, 'decoy'> & { audit: (challenge: OtpChallengeEntity) => AuditRecord[] }): Promise<OtpChallengeEntity> {
-    return withTransaction(this.deps.dataSource, async (em) => {
+    await this.deps.identifierLimits.countSend(spec.destination);
+    const challenge = await withTransaction(this.deps.dataSource, async (em) => {
       const { challenge } = await this.start(em, { ...spec, decoy: true });
       await this.deps.audit.recordMany(em, spec.audit(challenge));
       return challenge;
     });
+    await this.startCooldown(challenge.id);
+    return challenge;
   }
 
   /**
@@ -180,9 +187,12 @@ export class ChallengesService {
     return `otp:{${id}}:cooldown`;
   }
 
-  /** Creates a challenge inside the caller's transaction and starts its resend cooldown. The code is returned for delivery. */
-  async start(em: EntityManager, params: StartChallenge): Promise<{ challenge: OtpChallengeEntity; code: string | null }> {
-    await this.deps.identifierLimits.countSend(params.destination);
+  /**
+   * Inserts a challenge inside the caller's transaction (database only). The code is returned for delivery.
+   * issue() and issueDecoy() count the send before and start the resend cooldown after: no Redis round trip
+   * while the transaction is open.
+   */
+  private async start(em: EntityManager, params: StartChallenge): Promise<{ challenge: OtpChallengeEntity; code: string | null }> {
     const now = this.deps.now();
     const id = randomUUID();
     const code = params.decoy ? null : generateOtpCode(this.deps.limits.otpLength);
@@ -199,8 +209,11 @@ export class ChallengesService {
       lastSentAt: now,
     });
     await em.insert(OtpChallengeEntity, challenge);
-    await this.deps.kv.increment(this.cooldownKey(id), this.deps.limits.otpResendCooldownSeconds);
     return { challenge, code };
+  }
+
+  private async startCooldown(challengeId: string): Promise<void> {
+    await this.deps.kv.increment(this.cooldownKey(challengeId), this.deps.limits.otpResendCooldownSeconds);
   }
 
   /** Sends a code by the challenge's channel. Never inside a transaction. */

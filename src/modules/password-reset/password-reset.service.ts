@@ -189,6 +189,10 @@ export class PasswordResetService {
         throw new WardenError('INVALID_TOKEN');
       }
       tokenId = parsed.id;
+      if (row.consumedAt || row.expiresAt <= this.deps.now()) {
+        await this.deps.audit.recordAlone({ event: AuditEvents.passwordResetFailed, outcome: 'failure', meta, data: { method: 'link', reason: 'expired_or_used', tokenId } });
+        throw new WardenError('INVALID_TOKEN');
+      }
     }
 
     let userId: string | null = null;
@@ -223,10 +227,10 @@ export class PasswordResetService {
           data: { method: tokenId ? 'link' : 'code', sessionsRevoked: revoked, ...(tokenId ? { tokenId } : { challengeId }) },
         });
         const issued = await this.deps.sessions.createSession(em, user, meta, 'password_reset');
-        await this.deps.lockout.clear(user.email!);
         userId = user.id;
         return { issued, email: user.email! };
       });
+      await this.deps.lockout.clear(issued.email);
       try {
         await this.deps.mailer.sendPasswordChanged(issued.email);
       } catch (error) {
@@ -245,5 +249,4 @@ export class PasswordResetService {
       throw error;
     }
   }
-
 }
