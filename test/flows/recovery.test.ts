@@ -103,6 +103,11 @@ describe('recovery: a reset voids every way in; one live link; no hash for a bad
 
     await client.request(ResetPasswordDocument, { input: { challengeId: requestPasswordReset.challengeId, code, newPassword: NEW_PASSWORD } });
     expect(hasher.hashes).toBe(before + 1);
+
+    // The link from the same mail is now used: refused, still without a hash.
+    const usedLink = tokenOf(await t.inbox.waitForMail(email, 2));
+    expect((await client.error(client.request(ResetPasswordDocument, { input: { token: usedLink, newPassword: NEW_PASSWORD } }))).code).toBe('INVALID_TOKEN');
+    expect(hasher.hashes).toBe(before + 1);
   });
 
   test('a password hashed at an older bcrypt cost is re-hashed at BCRYPT_COST on the next successful login', async () => {

@@ -13,6 +13,7 @@ import type { RequestMeta } from '../../http/request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { commitThenSend } from '../../db/commit-then-send';
+import { realOrDecoy } from '../otp/real-or-decoy';
 import { UserEntity } from '../users/user.entity';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 
@@ -75,24 +76,21 @@ export class MagicLinkService {
     const redirectTo = this.checkRedirect(input.redirectTo);
     await this.deps.identifierLimits.countSend(email);
     const user = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
-    if (!user) {
-      await this.deps.timing.pad(TIMING_KIND, () =>
-        this.deps.audit.recordAlone({ event: AuditEvents.magicLinkRequested, outcome: 'failure', meta, data: { reason: 'unknown_email' } }),
-      );
-      return;
-    }
-    try {
-      await this.deps.timing.measure(TIMING_KIND, () =>
+    await realOrDecoy<unknown>(
+      this.deps,
+      TIMING_KIND,
+      user ? { userId: user.id, flow: 'magic_link', channel: 'EMAIL', meta } : null,
+      () =>
         commitThenSend(this.deps.dataSource, {
           write: async (em) => {
             // Requests for one account take turns (the user row's lock), so "newest" is well defined.
-            await em.findOne(UserEntity, { where: { id: user.id }, lock: { mode: 'pessimistic_write' } });
+            await em.findOne(UserEntity, { where: { id: user!.id }, lock: { mode: 'pessimistic_write' } });
             const now = this.deps.now();
             const token = createSecretToken();
             const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
             await em.insert(MagicLinkTokenEntity, {
               id: token.id,
-              userId: user.id,
+              userId: user!.id,
               secretHash: keyedHash(this.deps.hmacKey, PURPOSE, token.secret),
               redirectTo,
               expiresAt,
@@ -103,17 +101,14 @@ export class MagicLinkService {
           send: ({ token, expiresAt }) => this.deps.mailer.sendMagicLink(email, this.linkFor(token.token, redirectTo), expiresAt),
           // Not delivered: the link is spent at once, and the links sent before stay as they were.
           spend: (em, { token }) => this.spendLink(em, token.id),
-          // Delivered: it replaces every older unused link (see voidOtherLinks).
+          // Delivered: audited, and it replaces every older unused link (see voidOtherLinks).
           afterSent: async (em, { token }) => {
-            await this.deps.audit.record(em, { event: AuditEvents.magicLinkSent, userId: user.id, meta, data: { tokenId: token.id, redirectTo } });
-            await this.voidOtherLinks(user.id, token.id);
+            await this.deps.audit.record(em, { event: AuditEvents.magicLinkSent, userId: user!.id, meta, data: { tokenId: token.id, redirectTo } });
+            await this.voidOtherLinks(user!.id, token.id);
           },
         }),
-      );
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: 'magic_link', channel: 'EMAIL', userId: user.id, meta });
-      throw error;
-    }
+      () => this.deps.audit.recordAlone({ event: AuditEvents.magicLinkRequested, outcome: 'failure', meta, data: { reason: 'unknown_email' } }),
+    );
   }
 
   private async spendLink(em: EntityManager, tokenId: string): Promise<void> {

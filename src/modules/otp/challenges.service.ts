@@ -22,6 +22,7 @@ import type { RequestMeta } from '../../http/request-meta';
 import type { Limits } from '../../config/limits';
 import { assertNoOpenTransaction, withTransaction } from '../../db/transaction';
 import { commitThenSend } from '../../db/commit-then-send';
+import { realOrDecoy, type KnownAccount } from './real-or-decoy';
 
 export interface StartChallenge {
   userId: string | null;
@@ -154,24 +155,9 @@ export class ChallengesService {
     return challenge;
   }
 
-  /**
-   * The enumeration-safe skeleton, written once: a known account runs `real` (timed, under `kind`); an unknown
-   * one runs `decoy`, answered no sooner than a real request would and failing alike while SMTP refuses.
-   * A failed real delivery is audited (delivery.failed) before it is rethrown.
-   */
-  async realOrDecoy<T>(
-    kind: string,
-    known: { userId: string; flow: string; channel: OtpChannelValue; meta: RequestMeta } | null,
-    real: () => Promise<T>,
-    decoy: () => Promise<T>,
-  ): Promise<T> {
-    if (!known) return this.deps.timing.pad(kind, decoy);
-    try {
-      return await this.deps.timing.measure(kind, real);
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: known.flow, channel: known.channel, userId: known.userId, meta: known.meta });
-      throw error;
-    }
+  /** See realOrDecoy (real-or-decoy.ts): the enumeration-safe skeleton shared by every flow. */
+  realOrDecoy<T>(kind: string, known: KnownAccount | null, real: () => Promise<T>, decoy: () => Promise<T>): Promise<T> {
+    return realOrDecoy(this.deps, kind, known, real, decoy);
   }
 
   /** Marks a challenge used whatever its state (its delivery failed, or something replaced it). */
