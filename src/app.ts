@@ -139,8 +139,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       url: databaseUrl,
       schema: config.databaseSchema,
       poolSize,
-      statementTimeoutMs: config.databaseStatementTimeoutMs,
-      idleInTransactionTimeoutMs: config.databaseIdleInTransactionTimeoutMs,
+      // PostgreSQL only: embedded PGlite (development, one connection) is left with its own settings.
+      ...(config.databaseUrl
+        ? { statementTimeoutMs: config.databaseStatementTimeoutMs, idleInTransactionTimeoutMs: config.databaseIdleInTransactionTimeoutMs }
+        : {}),
     });
     await dataSource.initialize();
     cleanups.push(() => dataSource.destroy());
