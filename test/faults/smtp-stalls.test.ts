@@ -14,7 +14,7 @@ describe('SMTP stalling: no connection is held while mail waits, and nothing usa
   let smtp!: StallingSmtp;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { DATABASE_POOL_SIZE: '3', MAIL_SEND_TIMEOUT_MS: '1500' },
+      env: { DATABASE_POOL_SIZE: '3', MAIL_SEND_TIMEOUT_MS: '1500', DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '4000' },
       smtpFront: async (inbox) => {
         smtp = await StallingSmtp.start(inbox, 20_000);
         return smtp.url;
@@ -24,6 +24,11 @@ describe('SMTP stalling: no connection is held while mail waits, and nothing usa
   afterAll(async () => {
     await t.close();
     await smtp.stop();
+  });
+
+  test('the pool sets statement_timeout and idle_in_transaction_session_timeout from the configuration', async () => {
+    expect(await t.app.dataSource.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '5s' }]);
+    expect(await t.app.dataSource.query('SHOW idle_in_transaction_session_timeout')).toEqual([{ idle_in_transaction_session_timeout: '4s' }]);
   });
 
   test('20 logins wait on a stalled relay while refreshSession and viewer answer; the logins fail SERVICE_UNAVAILABLE with their challenges spent', async () => {
