@@ -8,6 +8,7 @@ import { createLogger } from './logger';
 import type { KvStore } from './store/kv-store';
 import type { MailTransport } from './mail/mail-transport';
 import type { SmsSender } from './sms/sms-sender';
+import type { PasswordHasher } from './crypto/password-hasher';
 import type { Metrics } from './metrics/metrics';
 import { createInfrastructure } from './app/infrastructure';
 import { createServices } from './app/services';
@@ -20,6 +21,8 @@ export interface AppOverrides {
   now?: () => Date;
   mailTransport?: MailTransport;
   smsSender?: SmsSender;
+  /** A PasswordHasher built from Config otherwise (tests count its calls). */
+  passwordHasher?: PasswordHasher;
   logger?: Logger;
   logDestination?: DestinationStream;
   /** Print function for the development outboxes (defaults to stdout). */
@@ -58,7 +61,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
 
   try {
     const infra = await createInfrastructure(config, logger, overrides, addCleanup);
-    const services = createServices(config, infra, { now, nowMs }, logger, addCleanup);
+    const services = createServices(config, infra, { now, nowMs }, logger, addCleanup, overrides);
     const fastify = await createHttp(config, logger, infra, services);
     addCleanup(() => fastify.close());
 

@@ -62,10 +62,13 @@ async function migrate(dataSource: DataSource, serialize: boolean): Promise<void
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    // Waiting for another instance's migrations may take longer than DATABASE_STATEMENT_TIMEOUT_MS.
+    await runner.query('SET statement_timeout = 0');
     await runner.query('SELECT pg_advisory_lock(727100001)');
     await dataSource.runMigrations({ transaction: 'all' });
   } finally {
     await runner.query('SELECT pg_advisory_unlock(727100001)').catch(() => undefined);
+    await runner.query('RESET statement_timeout').catch(() => undefined);
     await runner.release();
   }
 }
@@ -88,7 +91,15 @@ export async function createInfrastructure(
     poolSize = 1;
   }
   if (config.databaseSchema) await ensureSchema(databaseUrl, config.databaseSchema);
-  const dataSource = createDataSource({ url: databaseUrl, schema: config.databaseSchema, poolSize });
+  const dataSource = createDataSource({
+    url: databaseUrl,
+    schema: config.databaseSchema,
+    poolSize,
+    // PostgreSQL only: embedded PGlite (development, one connection) is left with its own settings.
+    ...(config.databaseUrl
+      ? { statementTimeoutMs: config.databaseStatementTimeoutMs, idleInTransactionTimeoutMs: config.databaseIdleInTransactionTimeoutMs }
+      : {}),
+  });
   await dataSource.initialize();
   addCleanup(() => dataSource.destroy());
   await migrate(dataSource, poolSize > 1);
@@ -122,7 +133,7 @@ export async function createInfrastructure(
   const outboxDir = path.resolve(config.dataDir, 'outbox');
   const mailTransport: MailTransport =
     overrides.mailTransport ??
-    (config.smtpUrl ? new SmtpTransport(config.smtpUrl, config.mailFrom) : new OutboxTransport(outboxDir, overrides.outboxPrint));
+    (config.smtpUrl ? new SmtpTransport(config.smtpUrl, config.mailFrom, config.mailSendTimeoutMs) : new OutboxTransport(outboxDir, overrides.outboxPrint));
   if (mailTransport.close) {
     const close = mailTransport.close.bind(mailTransport);
     addCleanup(() => close());

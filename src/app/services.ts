@@ -49,11 +49,12 @@ export function createServices(
   clock: { now: () => Date; nowMs: () => number },
   logger: Logger,
   addCleanup: AddCleanup,
+  overrides: { passwordHasher?: PasswordHasher } = {},
 ): Services {
   const { dataSource, kv, pubsub, mailTransport, sms, hmacKey, signingKeys } = infra;
   const { now, nowMs } = clock;
 
-  const hasher = new PasswordHasher({
+  const hasher = overrides.passwordHasher ?? new PasswordHasher({
     cost: config.limits.bcryptCost,
     maxQueue: config.limits.passwordHashMaxQueue,
     threads: config.limits.passwordHashThreads,

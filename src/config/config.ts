@@ -27,6 +27,12 @@ export interface Config {
   databaseUrl: string | null;
   databaseSchema: string | null;
   databasePoolSize: number;
+  /** DATABASE_STATEMENT_TIMEOUT_MS */
+  databaseStatementTimeoutMs: number;
+  /** DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS */
+  databaseIdleInTransactionTimeoutMs: number;
+  /** MAIL_SEND_TIMEOUT_MS */
+  mailSendTimeoutMs: number;
   /** null: in-process key-value store (unless redisClusterNodes is set). */
   redisUrl: string | null;
   /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster; REDIS_URL then only lends credentials and TLS. */
@@ -106,6 +112,10 @@ const baseSchema = z.object({
     .optional(),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'DATABASE_SCHEMA must be a plain identifier').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** PostgreSQL statement_timeout on every pooled connection. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** PostgreSQL idle_in_transaction_session_timeout: the server ends a transaction left idle this long. */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
   REDIS_CLUSTER_NODES: z
     .string()
@@ -116,6 +126,8 @@ const baseSchema = z.object({
   WARDEN_SECRET: z.string().min(32, 'WARDEN_SECRET must be at least 32 characters').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').optional(),
   MAIL_FROM: z.string().default('Warden <no-reply@localhost>'),
+  /** Longest wait on the SMTP server for one mail (connect, greeting, each reply). */
+  MAIL_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_FROM: z.string().optional(),
@@ -214,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
   if (limits.passwordHashNiceness > 19) throw new ConfigError('PASSWORD_HASH_NICENESS: must be between 0 and 19');
   if (limits.revocationMaxLagMs < 100) throw new ConfigError('REVOCATION_MAX_LAG_MS: must be at least 100');
+  if (limits.magicLinkTtlSeconds < 60 || limits.magicLinkTtlSeconds > 600) throw new ConfigError('MAGIC_LINK_TTL_SECONDS: must be between 60 and 600');
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
@@ -265,6 +278,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL ?? null,
     databaseSchema: e.DATABASE_SCHEMA ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    mailSendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
     redisUrl: e.REDIS_URL ?? null,
     redisClusterNodes: redisClusterNodes ? Object.freeze(redisClusterNodes) : null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

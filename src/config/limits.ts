@@ -13,9 +13,9 @@ export const defaultLimits = {
   /** REFRESH_IDLE_TTL_SECONDS: a session unused this long ends. */ refreshIdleTtlSeconds: 7 * 24 * 3600,
   /** REFRESH_REUSE_INTERVAL (contract name): seconds a rotated refresh token is still honoured. */
   refreshReuseIntervalSeconds: 10,
-  /** MAGIC_LINK_TTL_SECONDS */ magicLinkTtlSeconds: 15 * 60,
+  /** MAGIC_LINK_TTL_SECONDS: at most 600 (ASVS 6.5.5: sign-in links live 10 minutes at most). */ magicLinkTtlSeconds: 10 * 60,
   /** PASSWORD_RESET_TTL_SECONDS: lifetime of a reset link and code. */ passwordResetTtlSeconds: 30 * 60,
-  /** BCRYPT_COST */ bcryptCost: 12,
+  /** BCRYPT_COST: hashes made at another cost are re-hashed at this one on the next successful login. */ bcryptCost: 12,
   /** PASSWORD_HASH_MAX_QUEUE: hashes waiting for a worker before new ones are refused. */ passwordHashMaxQueue: 64,
   /** PASSWORD_HASH_THREADS: worker threads that hash passwords; 0 = one per core. */ passwordHashThreads: 0,
   /**

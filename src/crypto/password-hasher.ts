@@ -68,6 +68,12 @@ export class PasswordHasher {
     return this.run<string>({ op: 'hash', input: PasswordHasher.prehash(password), cost: this.options.cost });
   }
 
+  /** True when a stored hash was made at another cost than this hasher's (BCRYPT_COST): re-hash it on the next login. */
+  needsRehash(hash: string): boolean {
+    const cost = /^\$2[abxy]?\$(\d{2})\$/.exec(hash)?.[1];
+    return cost !== undefined && Number(cost) !== this.options.cost;
+  }
+
   verify(password: string, hash: string): Promise<boolean> {
     return this.run<boolean>({ op: 'verify', input: PasswordHasher.prehash(password), hash });
   }

@@ -8,6 +8,8 @@ const installed = new WeakSet<DataSource>();
  * transaction. Dropped when the transaction rolls back. For side effects that must not count work that
  * never happened (metrics); never for anything that must be durable. `fn` must not throw: an exception is
  * swallowed, so that a committed write is never reported to its caller as failed.
+ * Not for mail or SMS: a flow that sends about what it wrote uses commitThenSend (commit-then-send.ts), which
+ * also spends the row when the send fails.
  */
 export function afterCommit(em: EntityManager, fn: () => void): void {
   const runner = em.queryRunner;

@@ -1,6 +1,23 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
+
+/** Set while a withTransaction callback runs (and in everything it awaits). */
+const openTransaction = new AsyncLocalStorage<true>();
 
 /** Runs fn in one transaction. Helpers called inside take this `em` and never open their own. */
 export function withTransaction<T>(dataSource: DataSource, fn: (em: EntityManager) => Promise<T>): Promise<T> {
-  return dataSource.transaction(fn);
+  return openTransaction.run(true, () => dataSource.transaction(fn));
+}
+
+/** True while running inside a withTransaction callback. */
+export function inTransaction(): boolean {
+  return openTransaction.getStore() === true;
+}
+
+/**
+ * Network calls to mail or SMS providers call this first: a send inside an open transaction would hold a
+ * pooled connection (and row locks) for as long as the provider takes. See commitThenSend.
+ */
+export function assertNoOpenTransaction(what: string): void {
+  if (inTransaction()) throw new Error(`${what} called inside a database transaction: write, commit, then send (commitThenSend)`);
 }

@@ -1,4 +1,5 @@
-import type { MailTransport } from './mail-transport';
+import type { MailMessage, MailTransport } from './mail-transport';
+import { assertNoOpenTransaction } from '../db/transaction';
 import {
   accountExistsMail,
   codeMail,
@@ -17,26 +18,32 @@ export class Mailer {
     private readonly options: { productName: string; appUrl: string; now: () => Date },
   ) {}
 
+  /** Every mail goes through here: never while a database transaction is open (see commitThenSend). */
+  private send(message: MailMessage): Promise<void> {
+    assertNoOpenTransaction('Mailer');
+    return this.transport.send(message);
+  }
+
   sendCode(to: string, purpose: CodePurpose, code: string, expiresAt: Date): Promise<void> {
-    return this.transport.send({ to, ...codeMail(this.options.productName, purpose, code, minutesUntil(expiresAt, this.options.now())) });
+    return this.send({ to, ...codeMail(this.options.productName, purpose, code, minutesUntil(expiresAt, this.options.now())) });
   }
 
   sendAccountExistsNotice(to: string): Promise<void> {
-    return this.transport.send({ to, ...accountExistsMail(this.options.productName, this.options.appUrl) });
+    return this.send({ to, ...accountExistsMail(this.options.productName, this.options.appUrl) });
   }
 
   sendMagicLink(to: string, link: string, expiresAt: Date): Promise<void> {
-    return this.transport.send({ to, ...magicLinkMail(this.options.productName, link, minutesUntil(expiresAt, this.options.now())) });
+    return this.send({ to, ...magicLinkMail(this.options.productName, link, minutesUntil(expiresAt, this.options.now())) });
   }
 
   sendPasswordReset(to: string, code: string, link: string, expiresAt: Date): Promise<void> {
-    return this.transport.send({
+    return this.send({
       to,
       ...passwordResetMail(this.options.productName, code, link, minutesUntil(expiresAt, this.options.now())),
     });
   }
 
   sendPasswordChanged(to: string): Promise<void> {
-    return this.transport.send({ to, ...passwordChangedMail(this.options.productName) });
+    return this.send({ to, ...passwordChangedMail(this.options.productName) });
   }
 }

@@ -18,7 +18,7 @@ export function describeSmtpFailure(cause: unknown): Error {
 export class SmtpTransport implements MailTransport {
   private readonly transporter: Transporter;
 
-  constructor(smtpUrl: string, private readonly from: string) {
+  constructor(smtpUrl: string, private readonly from: string, timeoutMs = 10_000) {
     const url = new URL(smtpUrl);
     this.transporter = nodemailer.createTransport({
       host: url.hostname,
@@ -27,9 +27,10 @@ export class SmtpTransport implements MailTransport {
       auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
       pool: true,
       maxConnections: 5,
-      connectionTimeout: 5000,
-      greetingTimeout: 5000,
-      socketTimeout: 10_000,
+      // MAIL_SEND_TIMEOUT_MS bounds each wait on the server: a stalled relay fails the send, never hangs it.
+      connectionTimeout: Math.min(5000, timeoutMs),
+      greetingTimeout: Math.min(5000, timeoutMs),
+      socketTimeout: timeoutMs,
       // Local catchers (Mailpit, tests) speak plain SMTP; real relays negotiate STARTTLS.
       ignoreTLS: url.searchParams.get('tls') === 'off',
       tls: { rejectUnauthorized: url.searchParams.get('tls') !== 'insecure' },

@@ -2,6 +2,7 @@ import { startTestApp, type TestApp } from '../support/start-test-app';
 import { codeFrom, linkFrom } from '../support/smtp-inbox';
 import { PASSWORD, logIn, signUpAndVerify, uniqueEmail } from '../support/flows';
 import {
+  LoginDocument,
   RefreshSessionDocument,
   ResendOtpDocument,
   RequestMagicLinkDocument,
@@ -28,7 +29,7 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
 
   const rows = (sql: string, params: unknown[]) => t.app.dataSource.query(sql, params);
   const challengesTo = async (email: string, purpose: string) =>
-    (await rows(`SELECT id FROM ${t.table('otp_challenges')} WHERE destination = $1 AND purpose = $2`, [email, purpose])).length;
+    (await rows(`SELECT id FROM ${t.table('otp_challenges')} WHERE destination = $1 AND purpose = $2 AND consumed_at IS NULL`, [email, purpose])).length;
   const deliveryFailures = async (flow: string) =>
     (await rows(`SELECT id FROM ${t.table('audit_events')} WHERE event = 'delivery.failed' AND data->>'flow' = $1 AND data->>'dependency' = 'smtp'`, [flow])).length;
 
@@ -75,13 +76,13 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
     await client.request(VerifyOtpDocument, { input: { challengeId: real.challengeId, code: sentBefore } });
   });
 
-  test('requestMagicLink: no new token is kept and the link sent before the outage still works', async () => {
+  test('requestMagicLink: no new usable token is kept and the link sent before the outage still works', async () => {
     const email = uniqueEmail('magicdown');
     await signUpAndVerify(t, t.client(), email);
     const client = t.client();
     await client.request(RequestMagicLinkDocument, { input: { email } });
     const earlier = linkFrom(await t.inbox.waitForMail(email, 2)).searchParams.get('token')!;
-    const tokens = async () => (await rows(`SELECT m.id FROM ${t.table('magic_link_tokens')} m JOIN ${t.table('users')} u ON u.id = m.user_id WHERE u.email = $1`, [email])).length;
+    const tokens = async () => (await rows(`SELECT m.id FROM ${t.table('magic_link_tokens')} m JOIN ${t.table('users')} u ON u.id = m.user_id WHERE u.email = $1 AND m.consumed_at IS NULL`, [email])).length;
     expect(await tokens()).toBe(1);
 
     t.inbox.refuse(421, 'Service not available');
@@ -91,18 +92,18 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
     expect(t.inbox.mailsTo(email)).toHaveLength(2);
 
     t.inbox.accept();
-    // "A newer link revokes older ones" was rolled back with the rest.
+    // The new link was spent when its mail failed; only a delivered link voids the older ones.
     const { verifyMagicLink } = await client.request(VerifyMagicLinkDocument, { token: earlier });
     expect(verifyMagicLink.user.email).toBe(email);
   });
 
-  test('requestPasswordReset: no new code or link is kept and the earlier reset code still works', async () => {
+  test('requestPasswordReset: no new usable code or link is kept and the earlier reset code still works', async () => {
     const email = uniqueEmail('resetdown');
     await signUpAndVerify(t, t.client(), email);
     const client = t.client();
     const { requestPasswordReset: earlier } = await client.request(RequestPasswordResetDocument, { input: { email } });
     const earlierCode = codeFrom(await t.inbox.waitForMail(email, 2));
-    const resetTokens = async () => (await rows(`SELECT r.id FROM ${t.table('password_reset_tokens')} r JOIN ${t.table('users')} u ON u.id = r.user_id WHERE u.email = $1`, [email])).length;
+    const resetTokens = async () => (await rows(`SELECT r.id FROM ${t.table('password_reset_tokens')} r JOIN ${t.table('users')} u ON u.id = r.user_id WHERE u.email = $1 AND r.consumed_at IS NULL`, [email])).length;
 
     t.inbox.refuse();
     expect((await client.error(client.request(RequestPasswordResetDocument, { input: { email } }))).code).toBe('SERVICE_UNAVAILABLE');
@@ -115,7 +116,7 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
     await client.request(ResetPasswordDocument, { input: { challengeId: earlier.challengeId, code: earlierCode, newPassword: 'a brand new passphrase 42' } });
   });
 
-  test('resetPassword when the "password changed" notice cannot be sent: nothing changes, and the same code works once SMTP is back', async () => {
+  test('resetPassword when the "password changed" notice cannot be sent: the reset stands (sent after COMMIT), and the failure is audited', async () => {
     const email = uniqueEmail('noticedown');
     const device = t.client();
     const session = await signUpAndVerify(t, device, email);
@@ -125,22 +126,19 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
     const failuresBefore = await deliveryFailures('password_changed_notice');
 
     t.inbox.refuse();
-    const err = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: requestPasswordReset.challengeId, code, newPassword: 'a brand new passphrase 42' } }));
-    expect(err.code).toBe('SERVICE_UNAVAILABLE');
-    expect(await deliveryFailures('password_changed_notice')).toBe(failuresBefore + 1);
-    t.inbox.accept();
-
-    // The old session lives on: its access token and its refresh token both still work.
-    expect((await device.query(ViewerDocument)).viewer?.id).toBe(session.user.id);
-    const { refreshSession } = await t.client().request(RefreshSessionDocument, { refreshToken: session.refreshToken });
-    expect(refreshSession.user.id).toBe(session.user.id);
-    // The old password still works.
-    await logIn(t, t.client(), email, PASSWORD);
-    // The code was not spent.
     const { resetPassword } = await client.request(ResetPasswordDocument, {
       input: { challengeId: requestPasswordReset.challengeId, code, newPassword: 'a brand new passphrase 42' },
     });
     expect(resetPassword.user.id).toBe(session.user.id);
+    expect(await deliveryFailures('password_changed_notice')).toBe(failuresBefore + 1);
+    t.inbox.accept();
+
+    // The old session is gone, the old password no longer works, the new one does; the code is spent.
     expect((await device.error(device.query(ViewerDocument))).code).toBe('UNAUTHENTICATED');
+    expect((await client.error(client.request(RefreshSessionDocument, { refreshToken: session.refreshToken }))).code).toBe('INVALID_TOKEN');
+    expect((await client.error(client.request(LoginDocument, { input: { email, password: PASSWORD } }))).code).toBe('INVALID_CREDENTIALS');
+    await logIn(t, t.client(), email, 'a brand new passphrase 42');
+    const again = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: requestPasswordReset.challengeId, code, newPassword: 'another passphrase 43' } }));
+    expect(again.code).toBe('OTP_EXPIRED');
   });
 });

@@ -15,7 +15,8 @@ describe('Twilio answering 500: SERVICE_UNAVAILABLE, no usable code, nothing hal
   afterEach(() => t.twilio.succeed());
 
   const count = async (sql: string, params: unknown[]) => Number((await t.app.dataSource.query(sql, params))[0].n);
-  const challengesTo = (phone: string) => count(`SELECT count(*) AS n FROM ${t.table('otp_challenges')} WHERE destination = $1`, [phone]);
+  // Usable challenges: a challenge whose text could not be sent is kept, spent (commit, then send).
+  const challengesTo = (phone: string) => count(`SELECT count(*) AS n FROM ${t.table('otp_challenges')} WHERE destination = $1 AND consumed_at IS NULL`, [phone]);
   const usersWithPhone = (phone: string) => count(`SELECT count(*) AS n FROM ${t.table('users')} WHERE phone = $1`, [phone]);
   const deliveryFailures = () =>
     count(`SELECT count(*) AS n FROM ${t.table('audit_events')} WHERE event = 'delivery.failed' AND outcome = 'failure' AND data = $1::jsonb`, [
@@ -44,7 +45,7 @@ describe('Twilio answering 500: SERVICE_UNAVAILABLE, no usable code, nothing hal
     const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFromText(t.twilio.textsTo(phone)[0]!) } });
     expect(verifyOtp.user).toMatchObject({ phone, phoneVerified: true });
     expect(await usersWithPhone(phone)).toBe(1);
-    expect(await challengesTo(phone)).toBe(1);
+    expect(await challengesTo(phone)).toBe(0); // the one that was texted is used; the failed one was spent
   });
 
   test('an existing phone account: no new challenge, the account untouched', async () => {
@@ -56,7 +57,7 @@ describe('Twilio answering 500: SERVICE_UNAVAILABLE, no usable code, nothing hal
 
     t.twilio.failWith(503);
     expect((await client.error(client.request(RequestOtpDocument, { input: { phone } }))).code).toBe('SERVICE_UNAVAILABLE');
-    expect(await challengesTo(phone)).toBe(1);
+    expect(await challengesTo(phone)).toBe(0); // the first was used; the one Twilio refused is spent
     const [after] = await t.app.dataSource.query(`SELECT * FROM ${t.table('users')} WHERE id = $1`, [verifyOtp.user.id]);
     expect(after).toEqual(before);
   });
@@ -130,7 +131,7 @@ describe('Twilio unreachable (connection refused)', () => {
     const client = t.client();
     const err = await client.error(client.request(RequestOtpDocument, { input: { phone } }));
     expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: expect.objectContaining({ dependency: 'twilio' }) });
-    expect(Number((await t.app.dataSource.query(`SELECT count(*) AS n FROM ${t.table('otp_challenges')}`))[0].n)).toBe(0);
+    expect(Number((await t.app.dataSource.query(`SELECT count(*) AS n FROM ${t.table('otp_challenges')} WHERE consumed_at IS NULL`))[0].n)).toBe(0);
 
     const log = lines.join('');
     expect(log).toMatch(/ECONNREFUSED/); // the cause is logged…

@@ -45,6 +45,8 @@ export function testSigningKey(): string {
 export interface StartOptions {
   env?: Record<string, string>;
   overrides?: AppOverrides;
+  /** Puts something in front of the test SMTP server (e.g. StallingSmtp); returns the SMTP_URL the app uses. */
+  smtpFront?: (inbox: SmtpInbox) => Promise<string>;
   /** Reuse another app's schema, prefix, keys and secret (a second instance of the same deployment). */
   shareWith?: TestApp;
 }
@@ -72,7 +74,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_PRIVATE_KEY: shared?.JWT_PRIVATE_KEY ?? testSigningKey(),
     WARDEN_SECRET: shared?.WARDEN_SECRET ?? randomBytes(32).toString('base64url'),
-    SMTP_URL: inbox.url,
+    SMTP_URL: options.smtpFront ? await options.smtpFront(inbox) : inbox.url,
     MAIL_FROM: 'Warden Test <no-reply@warden.test>',
     TWILIO_ACCOUNT_SID: TWILIO_SID,
     TWILIO_AUTH_TOKEN: TWILIO_TOKEN,

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { MagicLinkTokenEntity } from './magic-link-token.entity';
 import type { UsersService } from '../users/users.service';
 import { normalizeEmail } from '../users/identifiers';
@@ -12,6 +12,9 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
+import { commitThenSend } from '../../db/commit-then-send';
+import { realOrDecoy } from '../otp/real-or-decoy';
+import { UserEntity } from '../users/user.entity';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 
 export interface MagicLinkServiceDeps {
@@ -73,49 +76,64 @@ export class MagicLinkService {
     const redirectTo = this.checkRedirect(input.redirectTo);
     await this.deps.identifierLimits.countSend(email);
     const user = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
-    if (!user) {
-      await this.deps.timing.pad(TIMING_KIND, () =>
-        this.deps.audit.recordAlone({ event: AuditEvents.magicLinkRequested, outcome: 'failure', meta, data: { reason: 'unknown_email' } }),
-      );
-      return;
-    }
-    try {
-      await this.deps.timing.measure(TIMING_KIND, () =>
-        withTransaction(this.deps.dataSource, async (em) => {
-          const now = this.deps.now();
-          // A newer link revokes the older unused ones (rolled back with the rest if the mail cannot be sent).
-          const revoked = await em
-            .createQueryBuilder()
-            .update(MagicLinkTokenEntity)
-            .set({ consumedAt: now })
-            .where('user_id = :userId', { userId: user.id })
-            .andWhere('consumed_at IS NULL')
-            .andWhere('expires_at > :now', { now })
-            .execute();
-          const token = createSecretToken();
-          const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
-          await em.insert(MagicLinkTokenEntity, {
-            id: token.id,
-            userId: user.id,
-            secretHash: keyedHash(this.deps.hmacKey, PURPOSE, token.secret),
-            redirectTo,
-            expiresAt,
-            consumedAt: null,
-          });
-          await this.deps.audit.record(em, {
-            event: AuditEvents.magicLinkSent,
-            userId: user.id,
-            meta,
-            data: { tokenId: token.id, olderLinksRevoked: revoked.affected ?? 0, redirectTo },
-          });
-          // Sent last, inside the transaction: if SMTP refuses, no token is kept.
-          await this.deps.mailer.sendMagicLink(email, this.linkFor(token.token, redirectTo), expiresAt);
+    await realOrDecoy<unknown>(
+      this.deps,
+      TIMING_KIND,
+      user ? { userId: user.id, flow: 'magic_link', channel: 'EMAIL', meta } : null,
+      () =>
+        commitThenSend(this.deps.dataSource, {
+          write: async (em) => {
+            // Requests for one account take turns (the user row's lock), so "newest" is well defined.
+            await em.findOne(UserEntity, { where: { id: user!.id }, lock: { mode: 'pessimistic_write' } });
+            const now = this.deps.now();
+            const token = createSecretToken();
+            const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
+            await em.insert(MagicLinkTokenEntity, {
+              id: token.id,
+              userId: user!.id,
+              secretHash: keyedHash(this.deps.hmacKey, PURPOSE, token.secret),
+              redirectTo,
+              expiresAt,
+              consumedAt: null,
+            });
+            return { token, expiresAt };
+          },
+          send: ({ token, expiresAt }) => this.deps.mailer.sendMagicLink(email, this.linkFor(token.token, redirectTo), expiresAt),
+          // Not delivered: the link is spent at once, and the links sent before stay as they were.
+          spend: (em, { token }) => this.spendLink(em, token.id),
+          // Delivered: audited, and it replaces every older unused link (see voidOtherLinks).
+          afterSent: async (em, { token }) => {
+            await this.deps.audit.record(em, { event: AuditEvents.magicLinkSent, userId: user!.id, meta, data: { tokenId: token.id, redirectTo } });
+            await this.voidOtherLinks(user!.id, token.id);
+          },
         }),
-      );
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: 'magic_link', channel: 'EMAIL', userId: user.id, meta });
-      throw error;
-    }
+      () => this.deps.audit.recordAlone({ event: AuditEvents.magicLinkRequested, outcome: 'failure', meta, data: { reason: 'unknown_email' } }),
+    );
+  }
+
+  private async spendLink(em: EntityManager, tokenId: string): Promise<void> {
+    await em.createQueryBuilder().update(MagicLinkTokenEntity).set({ consumedAt: this.deps.now() }).where('id = :id', { id: tokenId }).andWhere('consumed_at IS NULL').execute();
+  }
+
+  /**
+   * After a link was mailed: if it is still live, every other live link of the account is voided. Runs under the
+   * user row's lock, so of concurrent requests exactly one link stays live (the last delivered one to get here;
+   * a link already voided by a later one voids nothing).
+   */
+  private voidOtherLinks(userId: string, tokenId: string): Promise<void> {
+    return withTransaction(this.deps.dataSource, async (em) => {
+      await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+      const mine = await em.findOne(MagicLinkTokenEntity, { where: { id: tokenId } });
+      if (!mine || mine.consumedAt) return;
+      await em
+        .createQueryBuilder()
+        .update(MagicLinkTokenEntity)
+        .set({ consumedAt: this.deps.now() })
+        .where('user_id = :userId', { userId })
+        .andWhere('id <> :tokenId', { tokenId })
+        .andWhere('consumed_at IS NULL')
+        .execute();
+    });
   }
 
   /** Consumes the link's token (exactly one of racing callers wins), marks the email verified, signs in. */

@@ -17,6 +17,8 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
+import { UserEntity } from '../users/user.entity';
+import { MagicLinkTokenEntity } from '../magic-link/magic-link-token.entity';
 
 export interface PasswordResetServiceDeps {
   dataSource: DataSource;
@@ -60,65 +62,105 @@ export class PasswordResetService {
     const email = normalizeEmail(input.email);
     const ttlSeconds = this.deps.limits.passwordResetTtlSeconds;
     const user = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
-    if (!user) {
-      return this.deps.timing.pad(TIMING_KIND, () =>
-        withTransaction(this.deps.dataSource, async (em) => {
-          const { challenge } = await this.deps.otp.start(em, { userId: null, channel: 'EMAIL', purpose: 'PASSWORD_RESET', destination: email, decoy: true, ttlSeconds });
-          await this.deps.audit.record(em, {
-            event: AuditEvents.passwordResetRequested,
-            outcome: 'failure',
-            meta,
-            data: { challengeId: challenge.id, reason: 'unknown_email' },
-          });
-          return this.deps.otp.toChallengeType(challenge);
+    const challenges = this.deps.otp.challenges;
+    const challenge = await challenges.realOrDecoy(
+      TIMING_KIND,
+      user ? { userId: user.id, flow: 'password_reset', channel: 'EMAIL', meta } : null,
+      async () =>
+        (
+          await challenges.issue({
+            channel: 'EMAIL',
+            purpose: 'PASSWORD_RESET',
+            destination: email,
+            ttlSeconds,
+            userId: async (em) => {
+              // Requests for one account take turns (the user row's lock), so "newest" is well defined.
+              await em.findOne(UserEntity, { where: { id: user!.id }, lock: { mode: 'pessimistic_write' } });
+              return user!.id;
+            },
+            write: async (em, challenge) => {
+              const token = createSecretToken();
+              await em.insert(PasswordResetTokenEntity, {
+                id: token.id,
+                userId: user!.id,
+                challengeId: challenge.id,
+                secretHash: keyedHash(this.deps.hmacKey, PURPOSE, token.secret),
+                expiresAt: challenge.expiresAt,
+                consumedAt: null,
+              });
+              return token;
+            },
+            audit: (c, token) => [
+              { event: AuditEvents.passwordResetSent, userId: user!.id, meta, data: { challengeId: c.id, tokenId: token.id, channel: 'EMAIL', purpose: 'PASSWORD_RESET' } },
+            ],
+            send: (c, code, token) => this.deps.mailer.sendPasswordReset(email, code, this.linkFor(token.token), c.expiresAt),
+            // Not delivered: the link goes with the code; what was sent before stays as it was.
+            spend: async (em, _c, token) => {
+              await em.createQueryBuilder().update(PasswordResetTokenEntity).set({ consumedAt: this.deps.now() }).where('id = :id', { id: token.id }).andWhere('consumed_at IS NULL').execute();
+            },
+            // Delivered: it replaces every older unused reset code and link.
+            afterSent: (_em, c, token) => this.voidOtherResets(user!.id, c.id, token.id),
+          })
+        ).challenge,
+      () =>
+        challenges.issueDecoy({
+          userId: null,
+          channel: 'EMAIL',
+          purpose: 'PASSWORD_RESET',
+          destination: email,
+          ttlSeconds,
+          audit: (c) => [{ event: AuditEvents.passwordResetRequested, outcome: 'failure', meta, data: { challengeId: c.id, reason: 'unknown_email' } }],
         }),
-      );
-    }
-    try {
-      return await this.deps.timing.measure(TIMING_KIND, () =>
-        withTransaction(this.deps.dataSource, async (em) => {
-          await this.invalidateOutstanding(em, user.id);
-          const { challenge, code } = await this.deps.otp.start(em, { userId: user.id, channel: 'EMAIL', purpose: 'PASSWORD_RESET', destination: email, ttlSeconds });
-          const token = createSecretToken();
-          await em.insert(PasswordResetTokenEntity, {
-            id: token.id,
-            userId: user.id,
-            challengeId: challenge.id,
-            secretHash: keyedHash(this.deps.hmacKey, PURPOSE, token.secret),
-            expiresAt: challenge.expiresAt,
-            consumedAt: null,
-          });
-          await this.deps.audit.record(em, { event: AuditEvents.passwordResetSent, userId: user.id, meta, data: { challengeId: challenge.id, tokenId: token.id, channel: 'EMAIL', purpose: 'PASSWORD_RESET' } });
-          // Sent last, inside the transaction: if SMTP refuses, no code or link is kept.
-          await this.deps.mailer.sendPasswordReset(email, code!, this.linkFor(token.token), challenge.expiresAt);
-          return this.deps.otp.toChallengeType(challenge);
-        }),
-      );
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: 'password_reset', channel: 'EMAIL', userId: user.id, meta });
-      throw error;
-    }
-  }
-
-  /** A newer reset request voids older unused codes and links. */
-  private async invalidateOutstanding(em: EntityManager, userId: string): Promise<void> {
-    const now = this.deps.now();
-    await em.createQueryBuilder().update(PasswordResetTokenEntity).set({ consumedAt: now }).where('user_id = :userId', { userId }).andWhere('consumed_at IS NULL').execute();
-    await em
-      .createQueryBuilder()
-      .update(OtpChallengeEntity)
-      .set({ consumedAt: now })
-      .where('user_id = :userId', { userId })
-      .andWhere("purpose = 'PASSWORD_RESET'")
-      .andWhere('consumed_at IS NULL')
-      .execute();
+    );
+    return challenges.toChallengeType(challenge);
   }
 
   /**
-   * Sets the new password, mails the "password changed" notice, revokes every session, signs in: all in one
-   * transaction, so a refused notice (SMTP down) changes nothing and the code or link stays usable. The notice
-   * goes out before sessions are revoked because revocation also writes to the key-value store, which a
-   * rollback cannot undo.
+   * After a reset mail went out: if its link is still live, every other unused reset code and link of the account
+   * is voided. Under the user row's lock, so of concurrent requests exactly one code and link stay live.
+   */
+  private voidOtherResets(userId: string, challengeId: string, tokenId: string): Promise<void> {
+    return withTransaction(this.deps.dataSource, async (em) => {
+      await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+      const mine = await em.findOne(PasswordResetTokenEntity, { where: { id: tokenId } });
+      if (!mine || mine.consumedAt) return;
+      const now = this.deps.now();
+      await em
+        .createQueryBuilder()
+        .update(PasswordResetTokenEntity)
+        .set({ consumedAt: now })
+        .where('user_id = :userId', { userId })
+        .andWhere('id <> :tokenId', { tokenId })
+        .andWhere('consumed_at IS NULL')
+        .execute();
+      await em
+        .createQueryBuilder()
+        .update(OtpChallengeEntity)
+        .set({ consumedAt: now })
+        .where('user_id = :userId', { userId })
+        .andWhere("purpose = 'PASSWORD_RESET'")
+        .andWhere('id <> :challengeId', { challengeId })
+        .andWhere('consumed_at IS NULL')
+        .execute();
+    });
+  }
+
+  /**
+   * A completed reset voids every other way into the account that was outstanding: codes of any purpose
+   * (LOGIN, SIGNUP, passwordless, other resets), magic links, reset links. Sessions are revoked separately.
+   */
+  private async voidAllWaysIn(em: EntityManager, userId: string): Promise<void> {
+    const now = this.deps.now();
+    for (const entity of [PasswordResetTokenEntity, MagicLinkTokenEntity, OtpChallengeEntity]) {
+      await em.createQueryBuilder().update(entity).set({ consumedAt: now }).where('user_id = :userId', { userId }).andWhere('consumed_at IS NULL').execute();
+    }
+  }
+
+  /**
+   * Checks the code or link first (a wrong one costs no password hash), hashes the new password, then in one
+   * transaction: consumes the code and link, sets the password, voids every other outstanding code and link,
+   * revokes every session, signs in. After COMMIT, the "password changed" notice: if it cannot be sent the reset
+   * still stands (it went to the mailbox that just proved itself) and a delivery.failed audit row says so.
    */
   async reset(
     input: { challengeId?: string | null; code?: string | null; token?: string | null; newPassword: string },
@@ -128,12 +170,12 @@ export class PasswordResetService {
     const byToken = !!input.token;
     if (byCode === byToken) throw WardenError.badInput('Give either challengeId and code, or token.');
     if (byCode && !(input.challengeId && input.code)) throw WardenError.badInput('challengeId and code go together.');
-    const passwordHash = await this.deps.passwords.hashNewPassword(input.newPassword, 'newPassword');
+    const newPassword = this.deps.passwords.checkNewPassword(input.newPassword, 'newPassword');
 
     let challengeId: string | null = null;
     let tokenId: string | null = null;
     if (byCode) {
-      challengeId = (await this.deps.otp.check(input.challengeId!, input.code!, ['PASSWORD_RESET'], meta)).id;
+      challengeId = (await this.deps.otp.challenges.check(input.challengeId!, input.code!, ['PASSWORD_RESET'], meta)).id;
     } else {
       const parsed = parseSecretToken(input.token);
       const row = parsed ? await this.deps.dataSource.manager.findOne(PasswordResetTokenEntity, { where: { id: parsed.id } }) : null;
@@ -147,11 +189,16 @@ export class PasswordResetService {
         throw new WardenError('INVALID_TOKEN');
       }
       tokenId = parsed.id;
+      if (row.consumedAt || row.expiresAt <= this.deps.now()) {
+        await this.deps.audit.recordAlone({ event: AuditEvents.passwordResetFailed, outcome: 'failure', meta, data: { method: 'link', reason: 'expired_or_used', tokenId } });
+        throw new WardenError('INVALID_TOKEN');
+      }
     }
 
     let userId: string | null = null;
     try {
-      return await withTransaction(this.deps.dataSource, async (em) => {
+      const passwordHash = await this.deps.passwords.hashNewPassword(newPassword, 'newPassword');
+      const issued = await withTransaction(this.deps.dataSource, async (em) => {
         const now = this.deps.now();
         // The code and the link came in one mail: whichever is used consumes both.
         const consumed = await em
@@ -166,13 +213,12 @@ export class PasswordResetService {
         const raw = (consumed.raw as { user_id: string; challenge_id: string | null }[])[0];
         if (!raw) throw tokenId ? new WardenError('INVALID_TOKEN') : new WardenError('OTP_EXPIRED');
         const linkedChallenge = challengeId ?? raw.challenge_id;
-        if (linkedChallenge && !(await this.deps.otp.consume(em, linkedChallenge)) && challengeId) throw new WardenError('OTP_EXPIRED');
+        if (linkedChallenge && !(await this.deps.otp.challenges.consume(em, linkedChallenge)) && challengeId) throw new WardenError('OTP_EXPIRED');
         let user = await this.deps.users.findById(em, raw.user_id);
         if (!user?.email) throw tokenId ? new WardenError('INVALID_TOKEN') : new WardenError('OTP_EXPIRED');
-        userId = user.id;
         await this.deps.passwords.setPassword(em, user.id, passwordHash);
         user = await this.deps.users.markVerified(em, user, 'EMAIL');
-        await this.deps.mailer.sendPasswordChanged(user.email!);
+        await this.voidAllWaysIn(em, user.id);
         const revoked = await this.deps.sessions.revokeAllInTransaction(em, user.id, 'password_reset', meta);
         await this.deps.audit.record(em, {
           event: AuditEvents.passwordResetCompleted,
@@ -181,9 +227,16 @@ export class PasswordResetService {
           data: { method: tokenId ? 'link' : 'code', sessionsRevoked: revoked, ...(tokenId ? { tokenId } : { challengeId }) },
         });
         const issued = await this.deps.sessions.signIn(em, { user, meta, method: 'password_reset', amr: ['email'] });
-        await this.deps.lockout.clear(user.email!);
-        return issued;
+        userId = user.id;
+        return { issued, email: user.email! };
       });
+      await this.deps.lockout.clear(issued.email);
+      try {
+        await this.deps.mailer.sendPasswordChanged(issued.email);
+      } catch (error) {
+        await this.deps.audit.recordDeliveryFailure(error, { flow: 'password_changed_notice', channel: 'EMAIL', userId, meta });
+      }
+      return issued.issued;
     } catch (error) {
       if (error instanceof WardenError && (error.code === 'INVALID_TOKEN' || error.code === 'OTP_EXPIRED')) {
         await this.deps.audit.recordAlone({
@@ -193,7 +246,6 @@ export class PasswordResetService {
           data: { method: tokenId ? 'link' : 'code', reason: 'expired_or_used', ...(tokenId ? { tokenId } : { challengeId }) },
         });
       }
-      await this.deps.audit.recordDeliveryFailure(error, { flow: 'password_changed_notice', channel: 'EMAIL', userId, meta });
       throw error;
     }
   }

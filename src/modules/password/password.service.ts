@@ -12,7 +12,9 @@ import type { Mailer } from '../../mail/mailer';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
-import { withTransaction } from '../../db/transaction';
+import { commitThenSend } from '../../db/commit-then-send';
+import { UserEntity } from '../users/user.entity';
+import { OrganizationEntity } from '../users/organization.entity';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { LoginLockout } from '../rate-limits/login-lockout';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
@@ -51,6 +53,11 @@ export class PasswordService {
     await em.upsert(PasswordCredentialEntity, { userId, passwordHash }, ['userId']);
   }
 
+  /** The policy alone (no hash): call it before anything that costs more. */
+  checkNewPassword(password: unknown, field = 'password'): string {
+    return checkPasswordPolicy(password, this.policy(), field);
+  }
+
   hashNewPassword(password: unknown, field = 'password'): Promise<string> {
     return this.deps.hasher.hash(checkPasswordPolicy(password, this.policy(), field));
   }
@@ -73,24 +80,50 @@ export class PasswordService {
       : null;
     const passwordHash = await this.hashNewPassword(params.password);
 
-    const attempt = () =>
-      withTransaction(this.deps.dataSource, async (em) => {
-        const existing = await this.deps.users.findByEmail(em, email);
-        if (existing) {
-          const { challenge } = await this.deps.otp.start(em, { userId: null, channel: 'EMAIL', purpose: 'SIGNUP', destination: email, decoy: true });
-          await this.deps.audit.record(em, { event: AuditEvents.signupDuplicateAttempted, outcome: 'failure', userId: existing.id, meta });
-          await this.deps.mailer.sendAccountExistsNotice(email);
-          return this.deps.otp.toChallengeType(challenge);
-        }
-        const user = await this.deps.users.create(em, { email, name, organization });
-        await this.setPassword(em, user.id, passwordHash);
-        const { challenge, code } = await this.deps.otp.start(em, { userId: user.id, channel: 'EMAIL', purpose: 'SIGNUP', destination: email });
-        await this.deps.audit.record(em, { event: AuditEvents.userSignedUp, userId: user.id, meta, data: { organization: organization !== null } });
-        await this.deps.audit.record(em, { event: AuditEvents.otpSent, userId: user.id, meta, data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'SIGNUP' } });
-        // Sent last, inside the transaction: if the mail cannot be handed over, nothing is kept.
-        await this.deps.otp.deliver(challenge, code!);
-        return this.deps.otp.toChallengeType(challenge);
+    // Written and committed first, mailed after (commitThenSend): no transaction is open while SMTP answers.
+    const attempt = async (): Promise<AuthChallengeType> => {
+      const existing = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
+      if (existing) {
+        const { challenge } = await commitThenSend(this.deps.dataSource, {
+          write: async () => ({
+            challenge: await this.deps.otp.challenges.issueDecoy({
+              userId: null,
+              channel: 'EMAIL',
+              purpose: 'SIGNUP',
+              destination: email,
+              audit: () => [{ event: AuditEvents.signupDuplicateAttempted, outcome: 'failure', userId: existing.id, meta }],
+            }),
+          }),
+          send: () => this.deps.mailer.sendAccountExistsNotice(email),
+          spend: async () => undefined, // a decoy is never usable
+        });
+        return this.deps.otp.challenges.toChallengeType(challenge);
+      }
+      let created: { id: string; organizationId: string | null } | null = null;
+      const { challenge } = await this.deps.otp.challenges.issue({
+        channel: 'EMAIL',
+        purpose: 'SIGNUP',
+        destination: email,
+        userId: async (em) => {
+          const user = await this.deps.users.create(em, { email, name, organization });
+          await this.setPassword(em, user.id, passwordHash);
+          created = { id: user.id, organizationId: user.organizationId };
+          return user.id;
+        },
+        audit: (c) => [
+          { event: AuditEvents.userSignedUp, userId: created!.id, meta, data: { organization: organization !== null } },
+          { event: AuditEvents.otpSent, userId: created!.id, meta, data: { challengeId: c.id, channel: 'EMAIL', purpose: 'SIGNUP' } },
+        ],
+        // The SIGNUP code could not be mailed: the new account goes again (its challenge and password with it),
+        // so the same signup can simply be retried.
+        spend: async (em) => {
+          const { id, organizationId } = created!;
+          await em.delete(UserEntity, { id, emailVerified: false });
+          if (organizationId) await em.delete(OrganizationEntity, { id: organizationId });
+        },
       });
+      return this.deps.otp.challenges.toChallengeType(challenge);
+    };
     try {
       return await attempt();
     } catch (error) {
@@ -127,14 +160,30 @@ export class PasswordService {
       throw new WardenError('INVALID_CREDENTIALS');
     }
     await attempt.succeeded();
-    return withTransaction(this.deps.dataSource, async (tx) => {
-      const { challenge, code } = await this.deps.otp.start(tx, { userId: user.id, channel: 'EMAIL', purpose: 'LOGIN', destination: email });
-      await this.deps.audit.recordMany(tx, [
+    if (credential && this.deps.hasher.needsRehash(credential.passwordHash)) await this.rehash(credential.userId, credential.passwordHash, params.password);
+    const { challenge } = await this.deps.otp.challenges.issue({
+      channel: 'EMAIL',
+      purpose: 'LOGIN',
+      destination: email,
+      userId: user.id,
+      audit: (c) => [
         { event: AuditEvents.loginPasswordChecked, userId: user.id, meta },
-        { event: AuditEvents.otpSent, userId: user.id, meta, data: { challengeId: challenge.id, channel: 'EMAIL', purpose: 'LOGIN' } },
-      ]);
-      await this.deps.otp.deliver(challenge, code!);
-      return this.deps.otp.toChallengeType(challenge);
+        { event: AuditEvents.otpSent, userId: user.id, meta, data: { challengeId: c.id, channel: 'EMAIL', purpose: 'LOGIN' } },
+      ],
     });
+    return this.deps.otp.challenges.toChallengeType(challenge);
+  }
+
+  /**
+   * A password hashed at another bcrypt cost than BCRYPT_COST is hashed again at BCRYPT_COST after a right
+   * password. Only replaces the hash it checked (a reset in between wins). Best effort: a busy hasher skips it.
+   */
+  private async rehash(userId: string, oldHash: string, password: string): Promise<void> {
+    try {
+      const passwordHash = await this.deps.hasher.hash(password);
+      await this.deps.dataSource.manager.update(PasswordCredentialEntity, { userId, passwordHash: oldHash }, { passwordHash });
+    } catch {
+      // the next login tries again
+    }
   }
 }
