@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { inputGuard } from './input-guard';
 import { ViewerResolver } from '../modules/users/viewer.resolver';
 import { PasswordResolver } from '../modules/password/password.resolver';
 import { OtpResolver } from '../modules/otp/otp.resolver';
@@ -26,6 +27,7 @@ export function buildWardenSchema(container?: ContainerType): Promise<GraphQLSch
     container: container ?? { get: () => ({}) },
     authChecker,
     authMode: 'error',
+    globalMiddlewares: [inputGuard],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
     emitSchemaFile: false,
