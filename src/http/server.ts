@@ -15,6 +15,7 @@ import { graphqlArmor, parseOptions, type GraphQLLimits } from '../graphql/plugi
 import { requestLogPlugin } from '../graphql/plugins/request-log-plugin';
 import { logContext } from '../logger';
 import { lazyChildLogger } from './lazy-child-logger';
+import { registerSecurityHeaders } from './security-headers';
 
 export interface ReadinessCheck {
   name: string;
@@ -83,6 +84,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
   });
+  await registerSecurityHeaders(fastify, { isProduction: deps.isProduction });
   await fastify.register(cookie);
   await fastify.register(cors, {
     origin: [...deps.corsOrigins],
