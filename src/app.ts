@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { DestinationStream, Logger } from 'pino';
 import { Client } from 'pg';
 import type { Config } from './config/config';
-import { developmentWarnings } from './config/config';
+import { startupWarnings } from './config/config';
 import { createLogger } from './logger';
 import { createDataSource } from './db/data-source';
 import { EmbeddedPostgres } from './db/embedded-postgres';
@@ -111,8 +111,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const logger = overrides.logger ?? createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? (() => new Date());
   const nowMs = overrides.now ? () => now().getTime() : Date.now;
-  if (!config.isProduction) for (const line of developmentWarnings(config)) logger.warn(line);
-  else if (!config.smsAllowedCountries) logger.warn('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
+  for (const line of startupWarnings(config)) logger.warn(line);
 
   const cleanups: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -286,6 +285,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       plugins: [metrics.plugin()],
       metrics: () => metrics.render(),
       metricsToken: config.metricsToken,
+      metricsPort: config.metricsPort,
+      metricsHost: config.host,
     });
     cleanups.push(() => fastify.close());
 
