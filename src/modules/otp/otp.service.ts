@@ -307,7 +307,7 @@ export class OtpService {
   /** verifyOtp: a SIGNUP or LOGIN code signs in; SIGNUP (and any code) marks its email or phone verified. */
   async verify(input: { challengeId: string; code: string }, meta: RequestMeta): Promise<IssuedSession> {
     const challenge = await this.check(input.challengeId, input.code, ['SIGNUP', 'LOGIN'], meta);
-    return withTransaction(this.deps.dataSource, async (em) => {
+    const issued = await withTransaction(this.deps.dataSource, async (em) => {
       if (!(await this.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
       let user = challenge.userId ? await this.deps.users.findById(em, challenge.userId) : null;
       if (!user && challenge.channel === 'SMS') {
@@ -325,5 +325,8 @@ export class OtpService {
       });
       return this.deps.sessions.createSession(em, user, meta, `otp_${challenge.channel.toLowerCase()}`);
     });
+    // After commit: the number answered a code we texted, so its texts draw on the verified budget.
+    if (challenge.channel === 'SMS') await this.deps.smsPolicy.recordVerified(challenge.destination);
+    return issued;
   }
 }
