@@ -18,6 +18,9 @@ import { SmtpSink } from './smtp-sink';
 import { startBareApollo, startGateway, type Server } from './processes';
 import { load, type LoadOptions, type LoadResult } from './load';
 import { bcryptBaseline, type HashBaseline } from './bcrypt-baseline';
+
+const BENCH_METRICS_TOKEN = randomBytes(24).toString('base64url');
+const metricsAuth = { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } };
 import { BENCH_PASSWORD, requestCodes, seedUsers, signIn, type Challenge } from './seed';
 
 const args = process.argv.slice(2);
@@ -104,6 +107,8 @@ async function main(): Promise<void> {
         SMTP_URL: sink.url,
         PUBLIC_URL: 'http://warden.bench',
         APP_URL: 'http://app.bench',
+        // Production serves /metrics only with a token (or on METRICS_PORT).
+        METRICS_TOKEN: BENCH_METRICS_TOKEN,
         LOG_LEVEL: 'error',
         BCRYPT_COST: String(CONFIGURED_COST),
         // The bench hammers a few accounts from one IP: limits would (rightly) stop it.
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
     const drain = async () => {
       const deadline = Date.now() + 180_000;
       while (Date.now() < deadline) {
-        const metrics = await (await fetch(`${g.url}/metrics`)).text();
+        const metrics = await (await fetch(`${g.url}/metrics`, metricsAuth)).text();
         const inFlight = Number(/^warden_password_hashes_in_flight (\d+)/m.exec(metrics)?.[1] ?? 0);
         if (inFlight === 0) return;
         await new Promise((r) => setTimeout(r, 100));
@@ -213,7 +218,7 @@ async function main(): Promise<void> {
     }
     if (process.env.BENCH_TRACE_HASHES) {
       const timer = setInterval(() => {
-        void fetch(`${g.url}/metrics`)
+        void fetch(`${g.url}/metrics`, metricsAuth)
           .then((r) => r.text())
           .then((t) => log(`  hashes in flight: ${/^warden_password_hashes_in_flight (\d+)/m.exec(t)?.[1]}`));
       }, 1000);
@@ -265,7 +270,7 @@ async function main(): Promise<void> {
         await drain();
         sink.clear();
         await new Promise((r) => setTimeout(r, 500));
-        const metrics = await (await fetch(`${g.url}/metrics`)).text();
+        const metrics = await (await fetch(`${g.url}/metrics`, metricsAuth)).text();
         const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / 2 ** 20;
         rss.push({ after: `round ${round}`, rssMiB: g.rssMiB(), heapUsedMiB: gauge('nodejs_heap_size_used_bytes'), heapTotalMiB: gauge('nodejs_heap_size_total_bytes') });
         log(`  after round ${round}: RSS ${fmt(rss.at(-1)!.rssMiB)} MiB, V8 heap ${fmt(rss.at(-1)!.heapUsedMiB)} used of ${fmt(rss.at(-1)!.heapTotalMiB)} MiB`);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/config';
-import { developmentWarnings } from './config/config';
+import { startupWarnings } from './config/config';
 import { createLogger } from './logger';
 import type { KvStore } from './store/kv-store';
 import type { MailTransport } from './mail/mail-transport';
@@ -50,8 +50,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const logger = overrides.logger ?? createLogger(config.logLevel, overrides.logDestination, { pretty: prettyLogs(config, overrides) });
   const now = overrides.now ?? (() => new Date());
   const nowMs = overrides.now ? () => now().getTime() : Date.now;
-  if (!config.isProduction) for (const line of developmentWarnings(config)) logger.warn(line);
-  else if (!config.smsAllowedCountries) logger.warn('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
+  for (const line of startupWarnings(config)) logger.warn(line);
 
   const cleanups: (() => Promise<unknown>)[] = [];
   const addCleanup = (cleanup: () => Promise<unknown>) => void cleanups.push(cleanup);

@@ -46,6 +46,8 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
     plugins: [metricsPlugin(metrics)],
     metrics: () => metrics.render(),
     metricsToken: config.metricsToken,
+    metricsPort: config.metricsPort,
+    metricsHost: config.host,
   });
   return fastify;
 }

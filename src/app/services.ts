@@ -18,6 +18,7 @@ import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { FieldLimiter } from '../modules/rate-limits/field-limits';
 import { IdentifierLimits } from '../modules/rate-limits/identifier-limits';
 import { SmsPolicy } from '../modules/rate-limits/sms-policy';
+import { VerifiedPhones } from '../modules/rate-limits/verified-phones';
 import { LoginLockout } from '../modules/rate-limits/login-lockout';
 import { ViewerResolver } from '../modules/users/viewer.resolver';
 import { PasswordResolver } from '../modules/password/password.resolver';
@@ -70,7 +71,7 @@ export function createServices(
   const rateLimiter = new RateLimiter(kv, hmacKey);
   const fieldLimiter = new FieldLimiter(rateLimiter, config.limits);
   const identifierLimits = new IdentifierLimits(rateLimiter, config.limits);
-  const smsPolicy = new SmsPolicy(rateLimiter, config.limits, config.smsAllowedCountries);
+  const smsPolicy = new SmsPolicy(rateLimiter, config.limits, config.smsAllowedCountries, new VerifiedPhones(kv, hmacKey));
   const lockout = new LoginLockout(kv, hmacKey, config.limits, () => now().getTime());
   const audit = new AuditService(dataSource, metrics);
   const users = new UsersService(dataSource);

@@ -47,6 +47,8 @@ describe('loadConfig', () => {
       JWT_PRIVATE_KEY: pem(),
       WARDEN_SECRET: 'x'.repeat(32),
       SMTP_URL: 'smtp://mail:587',
+      PUBLIC_URL: 'https://auth.example.com',
+      APP_URL: 'https://app.example.com',
     };
     expect(loadConfig(full).isProduction).toBe(true);
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL']) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import { atLeastOneLimits, defaultLimits, limitEnvNames, type Limits } from './limits';
+import { defaultLimits, limitEnvNames, type Limits } from './limits';
+import { crossLimitRules, limitSchema } from './limit-bounds';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -53,8 +54,12 @@ export interface Config {
   productName: string;
   magicLinkPath: string;
   passwordResetPath: string;
-  /** null: /metrics is open to whoever reaches the port. */
+  /** null: /metrics is open to whoever reaches the port (outside production: in production it is then not served). */
   metricsToken: string | null;
+  /** METRICS_PORT: /metrics on its own port (same HOST) instead of the API port. */
+  metricsPort: number | null;
+  /** ALLOW_LOOPBACK_URLS=true: production accepts localhost PUBLIC_URL/APP_URL (a warning at start). */
+  allowLoopbackUrls: boolean;
   limits: Readonly<Limits>;
   maintenance: Readonly<MaintenanceConfig>;
 }
@@ -149,7 +154,24 @@ const baseSchema = z.object({
   SESSION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(180),
   UNVERIFIED_ACCOUNT_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ALLOW_LOOPBACK_URLS: z.enum(['true', 'false'], 'ALLOW_LOOPBACK_URLS must be true or false').default('false'),
 });
+
+/** localhost, *.localhost, 127.0.0.0/8, ::1 (and IPv4-mapped 127/8): URLs only this machine can open. */
+export function isLoopbackUrl(value: string): boolean {
+  let host: string;
+  try {
+    host = new URL(value).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
+  const v6 = host.replace(/^\[|\]$/g, '');
+  if (v6 === '::1' || v6 === '0:0:0:0:0:0:0:1') return true;
+  return /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(v6);
+}
 
 /** Splits JWT_PRIVATE_KEY into its keys: several PEM blocks, a JSON JWK, a JSON array of JWKs or a JWK Set. */
 export function splitPrivateKeys(raw: string): string[] {
@@ -209,24 +231,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const limits = { ...defaultLimits } as Limits;
   for (const key of Object.keys(limitEnvNames) as (keyof Limits)[]) {
-    const name = limitEnvNames[key];
-    const raw = optional(env[name]);
+    const raw = optional(env[limitEnvNames[key]]);
     if (raw === undefined) continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}: must be a whole number ≥ 0, got "${raw}"`);
-    limits[key] = n;
+    const result = limitSchema(key).safeParse(raw);
+    if (!result.success) throw new ConfigError(result.error.issues[0]!.message);
+    limits[key] = result.data;
   }
-  if (limits.bcryptCost < 4 || limits.bcryptCost > 15) throw new ConfigError('BCRYPT_COST: must be between 4 and 15');
-  if (limits.otpLength < 6 || limits.otpLength > 10) throw new ConfigError('OTP_LENGTH: must be between 6 and 10');
-  if (limits.otpMaxAttempts < 1) throw new ConfigError('OTP_MAX_ATTEMPTS: must be at least 1');
-  for (const key of atLeastOneLimits) if (limits[key] < 1) throw new ConfigError(`${limitEnvNames[key]}: must be at least 1`);
-  if (limits.loginLockoutMaxSeconds < limits.loginLockoutSeconds) {
-    throw new ConfigError('LOGIN_LOCKOUT_MAX_SECONDS: must be at least LOGIN_LOCKOUT_SECONDS');
+  for (const rule of crossLimitRules) {
+    const refusal = rule(limits);
+    if (refusal) throw new ConfigError(refusal);
   }
   const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
-  if (limits.passwordHashNiceness > 19) throw new ConfigError('PASSWORD_HASH_NICENESS: must be between 0 and 19');
-  if (limits.revocationMaxLagMs < 100) throw new ConfigError('REVOCATION_MAX_LAG_MS: must be at least 100');
-  if (limits.magicLinkTtlSeconds < 60 || limits.magicLinkTtlSeconds > 600) throw new ConfigError('MAGIC_LINK_TTL_SECONDS: must be between 60 and 600');
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
@@ -245,6 +260,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ];
     for (const [name, value] of required) {
       if (!value) throw new ConfigError(`${name}: required when NODE_ENV=production (no embedded default in production)`);
+    }
+    // Reset and magic links are built from these: a loopback address would send users' links nowhere.
+    for (const [name, value] of [
+      ['PUBLIC_URL', e.PUBLIC_URL],
+      ['APP_URL', cleaned.APP_URL],
+    ] as const) {
+      if (!value) throw new ConfigError(`${name}: required when NODE_ENV=production (links in mails are built from it)`);
+      if (isLoopbackUrl(value) && e.ALLOW_LOOPBACK_URLS !== 'true') {
+        throw new ConfigError(`${name}: "${value}" names localhost or a loopback address; set the public URL (or ALLOW_LOOPBACK_URLS=true for a test run on one machine)`);
+      }
     }
   }
 
@@ -305,6 +330,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     magicLinkPath: e.MAGIC_LINK_PATH,
     passwordResetPath: e.PASSWORD_RESET_PATH,
     metricsToken: e.METRICS_TOKEN ?? null,
+    metricsPort: e.METRICS_PORT ?? null,
+    allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS === 'true',
     limits: Object.freeze(limits),
     maintenance: Object.freeze({
       enabled: e.MAINTENANCE_ENABLED === 'true',
@@ -319,6 +346,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
   };
   return Object.freeze(config);
+}
+
+/** Warnings logged at start: the development defaults in use, or production settings that weaken it. */
+export function startupWarnings(config: Config): string[] {
+  if (!config.isProduction) return developmentWarnings(config);
+  const lines: string[] = [];
+  if (config.allowLoopbackUrls && (isLoopbackUrl(config.publicUrl) || isLoopbackUrl(config.appUrl))) {
+    lines.push(`ALLOW_LOOPBACK_URLS=true: PUBLIC_URL (${config.publicUrl}) or APP_URL (${config.appUrl}) names a loopback address; links in mails only open on this machine`);
+  }
+  if (!config.metricsToken && !config.metricsPort) lines.push('METRICS_TOKEN and METRICS_PORT not set: /metrics is not served (404)');
+  if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
+  return lines;
 }
 
 /** One line per embedded default in use, telling what to set instead. */

@@ -26,3 +26,17 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
   return !!e && (e.code === '23505' || e.driverError?.code === '23505');
 }
+
+/**
+ * PostgreSQL data exception (SQLSTATE class 22: invalid byte sequence, string too long, value out of
+ * range…): the input could not be stored. A backstop behind the input guard, answered BAD_USER_INPUT.
+ */
+export function isDataException(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const e = error as { code?: unknown; driverError?: unknown; cause?: unknown; thrownValue?: unknown };
+  if (e.thrownValue !== undefined && e.thrownValue !== error) return isDataException(e.thrownValue);
+  if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) return true;
+  if (e.driverError && e.driverError !== error) return isDataException(e.driverError);
+  if (e.cause && e.cause !== error) return isDataException(e.cause);
+  return false;
+}

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
-import { createFormatError } from './format-error';
+import { createFormatError, toWardenError } from './format-error';
 import { WardenError } from './warden-error';
 
 const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn(), debug: jest.fn() };
@@ -41,5 +41,16 @@ describe('formatError', () => {
   test("Apollo's parse and validation codes pass through without stack traces", () => {
     const out = format({ message: 'Cannot query field', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: ['a'] } }, new GraphQLError('v'));
     expect(out.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+  });
+});
+
+describe('SQLSTATE class 22 backstop', () => {
+  test.each(['22021', '22P02', '22001', '22003'])('a PostgreSQL data exception %s answers BAD_USER_INPUT, never a 500', (code) => {
+    const driverError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code });
+    const thrown = Object.assign(new Error('QueryFailedError'), { driverError });
+    expect(toWardenError(thrown)).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+  test('other SQLSTATEs are not mapped', () => {
+    expect(toWardenError(Object.assign(new Error('x'), { code: '23502' }))).toBeNull();
   });
 });

@@ -4,7 +4,7 @@ import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { WardenError } from './warden-error';
 import { defaultMessages } from './error-codes';
-import { isDatabaseUnavailable } from '../db/db-errors';
+import { isDataException, isDatabaseUnavailable } from '../db/db-errors';
 
 export interface ErrorLogger {
   info(obj: object, msg: string): void;
@@ -31,6 +31,7 @@ export function toWardenError(thrown: unknown): WardenError | null {
   if (error instanceof AuthenticationError) return new WardenError('UNAUTHENTICATED');
   if (error instanceof AuthorizationError) return new WardenError('FORBIDDEN');
   if (isDatabaseUnavailable(error)) return WardenError.unavailable('postgres', error);
+  if (isDataException(error)) return new WardenError('BAD_USER_INPUT', { message: 'That input cannot be stored.', cause: error });
   return null;
 }
 

@@ -5,6 +5,7 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { moduleResolvers } from '../modules';
 import type { ClassType } from '../modules/module';
+import { inputGuard } from './input-guard';
 
 /** Every capability's resolvers, from the one module list (src/modules/index.ts). */
 export const resolverClasses = moduleResolvers as [ClassType, ...ClassType[]];
@@ -16,6 +17,7 @@ export function buildWardenSchema(container?: ContainerType): Promise<GraphQLSch
     container: container ?? { get: () => ({}) },
     authChecker,
     authMode: 'error',
+    globalMiddlewares: [inputGuard],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
     emitSchemaFile: false,

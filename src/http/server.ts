@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
@@ -15,6 +15,8 @@ import { graphqlArmor, parseOptions, type GraphQLLimits } from '../graphql/plugi
 import { requestLogPlugin } from '../graphql/plugins/request-log-plugin';
 import { logContext } from '../logger';
 import { lazyChildLogger } from './lazy-child-logger';
+import { registerSecurityHeaders } from './security-headers';
+import { registerMetricsRoute } from './metrics-route';
 
 export interface ReadinessCheck {
   name: string;
@@ -35,6 +37,9 @@ export interface HttpServerDeps {
   metrics?: () => Promise<{ contentType: string; body: string }>;
   /** When set, /metrics answers only requests with Authorization: Bearer <metricsToken>. */
   metricsToken?: string | null;
+  /** When set, /metrics is served on this port (on metricsHost) and not on the API port. */
+  metricsPort?: number | null;
+  metricsHost?: string;
   bodyLimitBytes?: number;
   /** Depth, aliases, cost, tokens, directives (graphql-armor). */
   graphqlLimits: GraphQLLimits;
@@ -84,6 +89,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
   });
+  await registerSecurityHeaders(fastify, { isProduction: deps.isProduction });
   await fastify.register(cookie);
   await fastify.register(cors, {
     origin: [...deps.corsOrigins],
@@ -167,22 +173,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
 
   for (const register of deps.routes ?? []) await register(fastify);
 
-  if (deps.metrics) {
-    const metrics = deps.metrics;
-    const expected = deps.metricsToken ? createHash('sha256').update(`Bearer ${deps.metricsToken}`).digest() : null;
-    fastify.get('/metrics', async (request, reply) => {
-      if (expected) {
-        const given = createHash('sha256').update(request.headers.authorization ?? '').digest();
-        if (!timingSafeEqual(given, expected)) {
-          reply.code(401).header('www-authenticate', 'Bearer realm="metrics"');
-          return { error: 'METRICS_TOKEN required: send Authorization: Bearer <METRICS_TOKEN>' };
-        }
-      }
-      const { contentType, body } = await metrics();
-      reply.header('content-type', contentType);
-      return body;
-    });
-  }
+  registerMetricsRoute(fastify, deps);
 
   return { fastify, apollo };
 }

@@ -143,7 +143,7 @@ describe('magic links: requestMagicLink → mailed link to the frontend → veri
     const before = t.inbox.mailsTo(email).length;
     const client = t.client();
     const err = await client.error(client.request(RequestMagicLinkDocument, { input: { email, redirectTo } }));
-    expect(err).toMatchObject({ code: 'BAD_USER_INPUT', extensions: expect.objectContaining({ field: 'redirectTo' }) });
+    expect(err).toMatchObject({ code: 'BAD_USER_INPUT', extensions: expect.objectContaining({ field: expect.stringMatching(/^(input\.)?redirectTo$/) }) });
     expect(await tokenRows(email)).toHaveLength(0);
     expect(t.inbox.mailsTo(email)).toHaveLength(before);
   });

@@ -70,6 +70,8 @@ export interface VerifiedContext {
  */
 export interface PurposeHandler {
   onVerified(em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext): Promise<IssuedSession>;
+  /** After the commit (mail, SMS, cache invalidation may run here); its failure does not undo the sign-in. */
+  afterCommit?(challenge: OtpChallengeEntity, issued: IssuedSession, ctx: VerifiedContext): Promise<void>;
 }
 
 /** A challenge to issue: who, where, why, plus the flow's own rows and audit events, written in one transaction. */
@@ -366,9 +368,13 @@ export class ChallengesService {
   async verify(input: { challengeId: string; code: string }, meta: RequestMeta): Promise<IssuedSession> {
     const challenge = await this.check(input.challengeId, input.code, [...this.purposes.keys()], meta);
     const handler = this.purposes.get(challenge.purpose)!;
-    return withTransaction(this.deps.dataSource, async (em) => {
+    const issued = await withTransaction(this.deps.dataSource, async (em) => {
       if (!(await this.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
       return handler.onVerified(em, challenge, { meta });
     });
+    // After commit: the number answered a code we texted, so its texts draw on the verified budget.
+    if (challenge.channel === 'SMS') await this.deps.smsPolicy.recordVerified(challenge.destination);
+    if (handler.afterCommit) await handler.afterCommit(challenge, issued, { meta });
+    return issued;
   }
 }

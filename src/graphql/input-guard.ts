@@ -1,0 +1,77 @@
+import type { MiddlewareFn } from 'type-graphql';
+import { WardenError } from '../errors/warden-error';
+
+/** Longest string any argument may carry, in UTF-16 code units, unless `maxLengthByField` says otherwise. */
+export const DEFAULT_MAX_STRING_LENGTH = 1024;
+
+/**
+ * Per-field maxima, by the argument's (or input field's) own name wherever it appears. They are
+ * outer bounds on the raw input; services still apply their own, narrower rules (PASSWORD_MAX_LENGTH,
+ * MAX_STRING_LENGTH, 254 for a normalised email…).
+ */
+export const maxLengthByField: Readonly<Record<string, number>> = Object.freeze({
+  email: 320,
+  phone: 32,
+  password: 1024,
+  newPassword: 1024,
+  code: 32,
+  challengeId: 64,
+  id: 64,
+  token: 256,
+  refreshToken: 256,
+  redirectTo: 2048,
+  logoUrl: 2048,
+});
+
+/**
+ * Fields that may contain control characters (tab, newline…). None today: a field that needs them
+ * must be listed here and documented in docs/input-and-config.md.
+ */
+export const controlCharactersAllowed: ReadonlySet<string> = new Set<string>();
+
+// C0 (U+0000–U+001F, NUL included), DEL and C1 (U+0080–U+009F).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const NUL = /\u0000/;
+// In a /u pattern a lone surrogate is its own code point; a well-formed pair is not a match.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** The reason a string is refused, or null when it is acceptable for the field named `leaf`. */
+export function refusal(value: string, leaf: string): string | null {
+  const max = maxLengthByField[leaf] ?? DEFAULT_MAX_STRING_LENGTH;
+  if (value.length > max) return `is too long (at most ${max} characters)`;
+  if (NUL.test(value)) return 'must not contain a NUL character';
+  if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (no lone surrogates)';
+  if (!controlCharactersAllowed.has(leaf) && CONTROL.test(value)) return 'must not contain control characters';
+  return null;
+}
+
+/** Throws BAD_USER_INPUT with extensions.field = the argument path (e.g. "input.email") for the first bad string. */
+export function checkArgs(args: unknown, path: string[] = []): void {
+  if (typeof args === 'string') {
+    const leaf = path.filter((p) => !/^\d+$/.test(p)).at(-1) ?? '';
+    const reason = refusal(args, leaf);
+    if (reason) {
+      const field = path.join('.');
+      throw WardenError.badInput(`${field} ${reason}.`, field);
+    }
+    return;
+  }
+  if (Array.isArray(args)) {
+    args.forEach((item, i) => checkArgs(item, [...path, String(i)]));
+    return;
+  }
+  if (args && typeof args === 'object' && !(args instanceof Date)) {
+    for (const [key, value] of Object.entries(args)) checkArgs(value, [...path, key]);
+  }
+}
+
+/**
+ * Global type-graphql middleware: every executed field's coerced arguments (inline or from
+ * variables, nested input objects included) are checked before its resolver, its other
+ * middlewares (rate limits) or any hash or query run.
+ */
+export const inputGuard: MiddlewareFn = ({ args }, next) => {
+  checkArgs(args);
+  return next();
+};
