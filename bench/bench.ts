@@ -30,12 +30,17 @@ const profile = args.includes('--profile');
 const otherGateway = args.find((a) => a.startsWith('--gateway='))?.slice('--gateway='.length);
 /** --env=NAME=value (repeatable): extra gateway configuration, e.g. --env=PASSWORD_HASH_NICENESS=10. */
 const extraEnv = Object.fromEntries(
-  args.filter((a) => a.startsWith('--env=')).map((a) => {
-    const [name, ...value] = a.slice('--env='.length).split('=');
-    return [name!, value.join('=')];
-  }),
+  args
+    .filter((a) => a.startsWith('--env='))
+    .map((a) => {
+      const [name, ...value] = a.slice('--env='.length).split('=');
+      return [name!, value.join('=')];
+    }),
 );
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
 /** The issue's figure for every throughput scenario; the smoke run only checks that each scenario works. */
@@ -128,13 +133,17 @@ async function main(): Promise<void> {
     servers.push(bare);
     const g = gateway;
     const measure = async (options: LoadOptions, server: Server = g, keep = true): Promise<LoadResult> => {
-      log(`${options.name}: ${options.amount ? `${options.amount} requests` : `${options.durationSeconds} s`}, ${options.connections} connections${options.overallRate ? ` at ${options.overallRate} req/s` : ''}`);
+      log(
+        `${options.name}: ${options.amount ? `${options.amount} requests` : `${options.durationSeconds} s`}, ${options.connections} connections${options.overallRate ? ` at ${options.overallRate} req/s` : ''}`,
+      );
       const cpuBefore = server.cpuMs();
       const outcome = await load(options);
       const cpuAfter = server.cpuMs();
       const cpuMsPerRequest = cpuBefore !== null && cpuAfter !== null && outcome.ok > 0 ? (cpuAfter - cpuBefore) / outcome.ok : null;
       const result = { ...outcome, rssMiB: server.rssMiB(), cpuMsPerRequest };
-      log(`  → ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, server CPU ${fmt(cpuMsPerRequest, 3)} ms/request`);
+      log(
+        `  → ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, server CPU ${fmt(cpuMsPerRequest, 3)} ms/request`,
+      );
       if (keep) results.push(result);
       return result;
     };
@@ -188,7 +197,15 @@ async function main(): Promise<void> {
 
     // Warm up both servers (JIT, connection pools, caches) before anything is measured.
     await load({ name: 'warm-up', url: bare.url, connections: 10, durationSeconds: seconds(2), body: QUERIES.hello, verify: ok('"hello"') });
-    await load({ name: 'warm-up', url: g.url, connections: 10, durationSeconds: seconds(2), body: QUERIES.viewer, headersFor: bearer, verify: ok('"viewer":{"id"') });
+    await load({
+      name: 'warm-up',
+      url: g.url,
+      connections: 10,
+      durationSeconds: seconds(2),
+      body: QUERIES.viewer,
+      headersFor: bearer,
+      verify: ok('"viewer":{"id"'),
+    });
 
     if (wanted('hello') || wanted('viewer')) {
       // The machine is shared and its load drifts: the baseline and viewer alternate in short rounds so both
@@ -198,13 +215,57 @@ async function main(): Promise<void> {
       const hello: LoadResult[] = [];
       const viewer: LoadResult[] = [];
       for (let round = 0; round < rounds; round++) {
-        hello.push(await measure({ name: 'baseline: bare Apollo { hello }', url: bare.url, connections: CONNECTIONS, durationSeconds: perRound, body: QUERIES.hello, verify: ok('"hello"') }, bare, false));
-        viewer.push(await measure({ name: 'viewer { id }', url: g.url, connections: CONNECTIONS, durationSeconds: perRound, body: QUERIES.viewer, headersFor: bearer, verify: ok('"viewer":{"id"') }, g, false));
+        hello.push(
+          await measure(
+            {
+              name: 'baseline: bare Apollo { hello }',
+              url: bare.url,
+              connections: CONNECTIONS,
+              durationSeconds: perRound,
+              body: QUERIES.hello,
+              verify: ok('"hello"'),
+            },
+            bare,
+            false,
+          ),
+        );
+        viewer.push(
+          await measure(
+            {
+              name: 'viewer { id }',
+              url: g.url,
+              connections: CONNECTIONS,
+              durationSeconds: perRound,
+              body: QUERIES.viewer,
+              headersFor: bearer,
+              verify: ok('"viewer":{"id"'),
+            },
+            g,
+            false,
+          ),
+        );
       }
       results.push(combine(hello), combine(viewer));
     }
-    if (wanted('viewerProfile')) await measure({ name: 'viewer { id email name organization } (PostgreSQL read)', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(5), body: QUERIES.viewerProfile, headersFor: bearer, verify: ok('"organization":{"name"') });
-    if (wanted('refresh')) await measure({ name: 'refreshSession', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(8), step: refreshStep, verify: ok('"refreshSession"') });
+    if (wanted('viewerProfile'))
+      await measure({
+        name: 'viewer { id email name organization } (PostgreSQL read)',
+        url: g.url,
+        connections: CONNECTIONS,
+        durationSeconds: seconds(5),
+        body: QUERIES.viewerProfile,
+        headersFor: bearer,
+        verify: ok('"organization":{"name"'),
+      });
+    if (wanted('refresh'))
+      await measure({
+        name: 'refreshSession',
+        url: g.url,
+        connections: CONNECTIONS,
+        durationSeconds: seconds(8),
+        step: refreshStep,
+        verify: ok('"refreshSession"'),
+      });
     if (wanted('verifyOtp') && challenges.length) {
       let next = 0;
       await measure({
@@ -212,7 +273,12 @@ async function main(): Promise<void> {
         url: g.url,
         connections: CONNECTIONS,
         amount: challenges.length,
-        step: { body: () => { const c = challenges[Math.min(next++, challenges.length - 1)]!; return JSON.stringify({ query: QUERIES.verify, variables: { input: { challengeId: c.challengeId, code: c.code } } }); } },
+        step: {
+          body: () => {
+            const c = challenges[Math.min(next++, challenges.length - 1)]!;
+            return JSON.stringify({ query: QUERIES.verify, variables: { input: { challengeId: c.challengeId, code: c.code } } });
+          },
+        },
         verify: ok('"verifyOtp"'),
       });
     }
@@ -227,13 +293,29 @@ async function main(): Promise<void> {
     if (wanted('login')) {
       baselines.push(await bcryptBaseline(CONFIGURED_COST, seconds(8)));
       log(`  raw bcryptjs cost ${CONFIGURED_COST}: ${baselines.at(-1)!.hashesPerSecond.toFixed(2)} hashes/s on ${baselines.at(-1)!.threads} threads`);
-      await measure({ name: `login (bcrypt cost ${CONFIGURED_COST})`, url: g.url, connections: CONNECTIONS, amount: loginAmount(baselines.at(-1)!.hashesPerSecond, seconds(12)), timeoutSeconds: 120, step: loginStep(users12), verify: ok('"challengeId"') });
+      await measure({
+        name: `login (bcrypt cost ${CONFIGURED_COST})`,
+        url: g.url,
+        connections: CONNECTIONS,
+        amount: loginAmount(baselines.at(-1)!.hashesPerSecond, seconds(12)),
+        timeoutSeconds: 120,
+        step: loginStep(users12),
+        verify: ok('"challengeId"'),
+      });
       await drain();
       sink.clear();
       if (CONFIGURED_COST !== 10) {
         baselines.push(await bcryptBaseline(10, seconds(6)));
         log(`  raw bcryptjs cost 10: ${baselines.at(-1)!.hashesPerSecond.toFixed(2)} hashes/s`);
-        await measure({ name: 'login (bcrypt cost 10)', url: g.url, connections: CONNECTIONS, amount: loginAmount(baselines.at(-1)!.hashesPerSecond, seconds(8)), timeoutSeconds: 120, step: loginStep(users10), verify: ok('"challengeId"') });
+        await measure({
+          name: 'login (bcrypt cost 10)',
+          url: g.url,
+          connections: CONNECTIONS,
+          amount: loginAmount(baselines.at(-1)!.hashesPerSecond, seconds(8)),
+          timeoutSeconds: 120,
+          step: loginStep(users10),
+          verify: ok('"challengeId"'),
+        });
         await drain();
         sink.clear();
       }
@@ -252,27 +334,65 @@ async function main(): Promise<void> {
       await measure(viewerAtRate(`viewer at ${STORM_VIEWER_RATE} req/s, idle`));
       log(`storm: login (cost ${CONFIGURED_COST}, ${CONNECTIONS} connections) and viewer at ${STORM_VIEWER_RATE} req/s together`);
       // The login side is a fixed amount (about 12 s of hashing at the raw rate); viewer runs until it is done.
-      const storm = load({ name: `login during the storm (cost ${CONFIGURED_COST})`, url: g.url, connections: CONNECTIONS, amount: loginAmount(rawRate(CONFIGURED_COST), seconds(12)), timeoutSeconds: 120, step: loginStep(users12), verify: ok('"challengeId"') });
+      const storm = load({
+        name: `login during the storm (cost ${CONFIGURED_COST})`,
+        url: g.url,
+        connections: CONNECTIONS,
+        amount: loginAmount(rawRate(CONFIGURED_COST), seconds(12)),
+        timeoutSeconds: 120,
+        step: loginStep(users12),
+        verify: ok('"challengeId"'),
+      });
       await new Promise((r) => setTimeout(r, smoke ? 200 : 1500)); // let the hash pool fill first
       const viewerDuring = await load({ ...viewerAtRate(`viewer at ${STORM_VIEWER_RATE} req/s during a login storm`), durationSeconds: 600, stopWhen: storm });
       const loginDuring = await storm;
       await drain();
       results.push({ ...viewerDuring, rssMiB: g.rssMiB(), cpuMsPerRequest: null }, { ...loginDuring, rssMiB: g.rssMiB(), cpuMsPerRequest: null });
-      log(`  → viewer p99 ${viewerDuring.p99Ms} ms (failed ${viewerDuring.failed}); login ${loginDuring.requestsPerSecond.toFixed(2)}/s (failed ${loginDuring.failed})`);
+      log(
+        `  → viewer p99 ${viewerDuring.p99Ms} ms (failed ${viewerDuring.failed}); login ${loginDuring.requestsPerSecond.toFixed(2)}/s (failed ${loginDuring.failed})`,
+      );
       sink.clear();
     }
     if (wanted('rss')) {
       // Three back-to-back rounds of the hot mix; memory after each must level off.
       for (let round = 1; round <= Number(process.env.BENCH_RSS_ROUNDS ?? 3); round++) {
-        await load({ name: 'rss viewer', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(4), body: QUERIES.viewerProfile, headersFor: bearer, verify: ok('"viewer"') });
-        await load({ name: 'rss refresh', url: g.url, connections: CONNECTIONS, durationSeconds: seconds(4), step: refreshStep, verify: ok('"refreshSession"') });
-        await load({ name: 'rss login', url: g.url, connections: CONNECTIONS, amount: loginAmount(rawRate(10), seconds(4)), timeoutSeconds: 120, step: loginStep(users10), verify: ok('"challengeId"') });
+        await load({
+          name: 'rss viewer',
+          url: g.url,
+          connections: CONNECTIONS,
+          durationSeconds: seconds(4),
+          body: QUERIES.viewerProfile,
+          headersFor: bearer,
+          verify: ok('"viewer"'),
+        });
+        await load({
+          name: 'rss refresh',
+          url: g.url,
+          connections: CONNECTIONS,
+          durationSeconds: seconds(4),
+          step: refreshStep,
+          verify: ok('"refreshSession"'),
+        });
+        await load({
+          name: 'rss login',
+          url: g.url,
+          connections: CONNECTIONS,
+          amount: loginAmount(rawRate(10), seconds(4)),
+          timeoutSeconds: 120,
+          step: loginStep(users10),
+          verify: ok('"challengeId"'),
+        });
         await drain();
         sink.clear();
         await new Promise((r) => setTimeout(r, 500));
         const metrics = await (await fetch(`${g.url}/metrics`, metricsAuth)).text();
         const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / 2 ** 20;
-        rss.push({ after: `round ${round}`, rssMiB: g.rssMiB(), heapUsedMiB: gauge('nodejs_heap_size_used_bytes'), heapTotalMiB: gauge('nodejs_heap_size_total_bytes') });
+        rss.push({
+          after: `round ${round}`,
+          rssMiB: g.rssMiB(),
+          heapUsedMiB: gauge('nodejs_heap_size_used_bytes'),
+          heapTotalMiB: gauge('nodejs_heap_size_total_bytes'),
+        });
         log(`  after round ${round}: RSS ${fmt(rss.at(-1)!.rssMiB)} MiB, V8 heap ${fmt(rss.at(-1)!.heapUsedMiB)} used of ${fmt(rss.at(-1)!.heapTotalMiB)} MiB`);
       }
     }
@@ -352,7 +472,12 @@ function summarise(
   const targets: Targets = {};
   if (hello && viewer) {
     const ratio = viewer.requestsPerSecond / hello.requestsPerSecond;
-    targets.viewerThroughput = { value: ratio, target: '≥ 0.70 × bare { hello }', met: ratio >= 0.7, detail: `${fmt(viewer.requestsPerSecond, 0)} / ${fmt(hello.requestsPerSecond, 0)} req/s` };
+    targets.viewerThroughput = {
+      value: ratio,
+      target: '≥ 0.70 × bare { hello }',
+      met: ratio >= 0.7,
+      detail: `${fmt(viewer.requestsPerSecond, 0)} / ${fmt(hello.requestsPerSecond, 0)} req/s`,
+    };
     const p99 = viewer.p99Ms / hello.p99Ms;
     targets.viewerP99 = { value: p99, target: '≤ 1.25 × bare p99', met: p99 <= 1.25, detail: `${viewer.p99Ms} / ${hello.p99Ms} ms` };
   }
@@ -360,19 +485,39 @@ function summarise(
     const login = find(`login (bcrypt cost ${b.cost})`);
     if (!login) continue;
     const ratio = login.requestsPerSecond / b.hashesPerSecond;
-    targets[`loginCost${b.cost}`] = { value: ratio, target: '≥ 0.85 × raw bcryptjs', met: ratio >= 0.85, detail: `${fmt(login.requestsPerSecond, 2)} logins/s / ${fmt(b.hashesPerSecond, 2)} hashes/s` };
+    targets[`loginCost${b.cost}`] = {
+      value: ratio,
+      target: '≥ 0.85 × raw bcryptjs',
+      met: ratio >= 0.85,
+      detail: `${fmt(login.requestsPerSecond, 2)} logins/s / ${fmt(b.hashesPerSecond, 2)} hashes/s`,
+    };
     if (b.cost === 10) {
-      targets.loginCost10VsBetterAuth = { value: login.requestsPerSecond, target: '> 19 logins/s (better-auth: 18.7)', met: login.requestsPerSecond > 19, detail: `${fmt(login.requestsPerSecond, 2)} logins/s` };
+      targets.loginCost10VsBetterAuth = {
+        value: login.requestsPerSecond,
+        target: '> 19 logins/s (better-auth: 18.7)',
+        met: login.requestsPerSecond > 19,
+        detail: `${fmt(login.requestsPerSecond, 2)} logins/s`,
+      };
     }
   }
   if (idle && storm) {
     const ratio = storm.p99Ms / idle.p99Ms;
-    targets.viewerP99UnderLoginStorm = { value: ratio, target: '≤ 3 × idle p99', met: ratio <= 3 && storm.failed === 0, detail: `${storm.p99Ms} / ${idle.p99Ms} ms, ${storm.failed} failed` };
+    targets.viewerP99UnderLoginStorm = {
+      value: ratio,
+      target: '≤ 3 × idle p99',
+      met: ratio <= 3 && storm.failed === 0,
+      detail: `${storm.p99Ms} / ${idle.p99Ms} ms, ${storm.failed} failed`,
+    };
   }
   if (rss.length === 3) {
     // Growth is what a leak looks like; memory handed back after a busy round 1 is not.
     const drift = rss[2]!.rssMiB / rss[0]!.rssMiB - 1;
-    targets.rssDrift = { value: drift, target: 'round 3 at most 10 % above round 1', met: drift <= 0.1, detail: rss.map((r) => `${fmt(r.rssMiB)} MiB`).join(' → ') };
+    targets.rssDrift = {
+      value: drift,
+      target: 'round 3 at most 10 % above round 1',
+      met: drift <= 0.1,
+      detail: rss.map((r) => `${fmt(r.rssMiB)} MiB`).join(' → '),
+    };
   }
 
   const cpu = os.cpus();
@@ -388,8 +533,12 @@ function summarise(
   };
   const lines: string[] = [];
   lines.push('');
-  lines.push(`Warden bench${smoke ? ' (smoke: numbers mean nothing)' : ''}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
-  lines.push(`load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${CONNECTIONS} connections over loopback; ${fmt(env.elapsedSeconds, 0)} s`);
+  lines.push(
+    `Warden bench${smoke ? ' (smoke: numbers mean nothing)' : ''}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`,
+  );
+  lines.push(
+    `load average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')}; ${CONNECTIONS} connections over loopback; ${fmt(env.elapsedSeconds, 0)} s`,
+  );
   lines.push('');
   const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'RSS MiB', 'CPU ms/req'];
   const rows = results.map((r) => [
@@ -401,7 +550,16 @@ function summarise(
     fmt(r.rssMiB),
     fmt(r.cpuMsPerRequest, r.cpuMsPerRequest !== null && r.cpuMsPerRequest < 10 ? 3 : 0),
   ]);
-  for (const b of baselines) rows.push([`baseline: raw bcryptjs cost ${b.cost}, ${b.threads} threads`, fmt(b.hashesPerSecond, 2), '', '', '', '', fmt((b.threads * 1000) / b.hashesPerSecond, 0)]);
+  for (const b of baselines)
+    rows.push([
+      `baseline: raw bcryptjs cost ${b.cost}, ${b.threads} threads`,
+      fmt(b.hashesPerSecond, 2),
+      '',
+      '',
+      '',
+      '',
+      fmt((b.threads * 1000) / b.hashesPerSecond, 0),
+    ]);
   for (const r of rss) rows.push([`RSS after mixed ${r.after}`, '', '', '', '', fmt(r.rssMiB), '']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';

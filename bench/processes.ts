@@ -34,7 +34,13 @@ export function rssMiB(pid: number): number {
   } catch {
     /* not Linux: ask ps */
   }
-  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024;
+  return (
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) / 1024
+  );
 }
 
 const TICKS_PER_SECOND = 100;

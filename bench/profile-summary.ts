@@ -26,7 +26,13 @@ function packageOf(url: string): string {
   }
   if (url.startsWith('node:')) return 'node core';
   const dist = url.indexOf('/dist/');
-  return dist >= 0 ? `warden ${url.slice(dist + 6).split('/').slice(0, 2).join('/')}` : url;
+  return dist >= 0
+    ? `warden ${url
+        .slice(dist + 6)
+        .split('/')
+        .slice(0, 2)
+        .join('/')}`
+    : url;
 }
 
 export function summarise(file: string, top = 25): string {

@@ -44,10 +44,9 @@ export async function seedUsers(databaseUrl: string, schema: string, group: stri
   try {
     await client.query(`SET search_path TO "${schema}"`);
     await client.query('BEGIN');
-    const org = await client.query(
-      `INSERT INTO organizations (id, name, industry) VALUES (gen_random_uuid(), $1, 'Benchmarks') RETURNING id`,
-      [`Bench ${group}`],
-    );
+    const org = await client.query(`INSERT INTO organizations (id, name, industry) VALUES (gen_random_uuid(), $1, 'Benchmarks') RETURNING id`, [
+      `Bench ${group}`,
+    ]);
     await client.query(
       `INSERT INTO users (id, email, email_verified, name, organization_id)
        SELECT gen_random_uuid(), 'bench.' || $1 || '.' || g || '@bench.test', true, 'Bench user ' || g, $3
@@ -75,11 +74,9 @@ export interface Challenge {
 /** requestOtp through the gateway, then the code from the SMTP sink: a challenge ready for verifyOtp. */
 export async function requestCodes(url: string, sink: SmtpSink, emails: readonly string[], concurrency = 8): Promise<Challenge[]> {
   return inParallel(emails, concurrency, async (email) => {
-    const data = await gql<{ requestOtp: { challengeId: string } }>(
-      url,
-      'mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { challengeId } }',
-      { input: { email } },
-    );
+    const data = await gql<{ requestOtp: { challengeId: string } }>(url, 'mutation ($input: RequestOtpInput!) { requestOtp(input: $input) { challengeId } }', {
+      input: { email },
+    });
     return { email, challengeId: data.requestOtp.challengeId, code: await sink.takeCode(email) };
   });
 }
@@ -93,11 +90,9 @@ export interface SignedIn {
 export async function signIn(url: string, sink: SmtpSink, emails: readonly string[]): Promise<SignedIn[]> {
   const challenges = await requestCodes(url, sink, emails);
   return inParallel(challenges, 8, async (c) => {
-    const data = await gql<{ verifyOtp: SignedIn }>(
-      url,
-      'mutation ($input: VerifyOtpInput!) { verifyOtp(input: $input) { accessToken refreshToken } }',
-      { input: { challengeId: c.challengeId, code: c.code } },
-    );
+    const data = await gql<{ verifyOtp: SignedIn }>(url, 'mutation ($input: VerifyOtpInput!) { verifyOtp(input: $input) { accessToken refreshToken } }', {
+      input: { challengeId: c.challengeId, code: c.code },
+    });
     return data.verifyOtp;
   });
 }

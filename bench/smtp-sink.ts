@@ -11,7 +11,10 @@ export class SmtpSink {
   private readonly codes = new Map<string, string>();
   private readonly waiters = new Map<string, () => void>();
 
-  private constructor(private readonly server: SMTPServer, readonly port: number) {}
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<SmtpSink> {
     let sink!: SmtpSink;

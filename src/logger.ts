@@ -49,9 +49,7 @@ export interface LoggerOptions {
 export function createLogger(level: string, destination?: pino.DestinationStream, options: LoggerOptions = {}): Logger {
   const output =
     destination ??
-    (options.pretty
-      ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true })
-      : undefined);
+    (options.pretty ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true }) : undefined);
   return pino(
     {
       level,

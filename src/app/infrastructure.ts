@@ -117,7 +117,10 @@ export async function createInfrastructure(
       target: redis.target,
       maxLagMs: config.limits.revocationMaxLagMs,
       onStateChange: ({ channel, current, reason }) =>
-        logger[current ? 'info' : 'warn']({ channel, reason }, current ? 'pub/sub current: revocations checked locally' : 'pub/sub not current: revocations checked in Redis'),
+        logger[current ? 'info' : 'warn'](
+          { channel, reason },
+          current ? 'pub/sub current: revocations checked locally' : 'pub/sub not current: revocations checked in Redis',
+        ),
     });
   } else {
     const memory = new MemoryKvStore();

@@ -55,12 +55,14 @@ export function createServices(
   const { dataSource, kv, pubsub, mailTransport, sms, hmacKey, signingKeys } = infra;
   const { now, nowMs } = clock;
 
-  const hasher = overrides.passwordHasher ?? new PasswordHasher({
-    cost: config.limits.bcryptCost,
-    maxQueue: config.limits.passwordHashMaxQueue,
-    threads: config.limits.passwordHashThreads,
-    niceness: config.limits.passwordHashNiceness,
-  });
+  const hasher =
+    overrides.passwordHasher ??
+    new PasswordHasher({
+      cost: config.limits.bcryptCost,
+      maxQueue: config.limits.passwordHashMaxQueue,
+      threads: config.limits.passwordHashThreads,
+      niceness: config.limits.passwordHashNiceness,
+    });
   addCleanup(() => hasher.close());
   void hasher.warmUp().catch((err) => logger.error({ err }, 'password hasher warm-up failed'));
 

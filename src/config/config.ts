@@ -108,20 +108,31 @@ const baseSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: url('PUBLIC_URL').optional(),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).max(200).optional(),
-  REAUTH_MAX_AGE_SECONDS: z.coerce.number().int('REAUTH_MAX_AGE_SECONDS must be a whole number').min(5, 'REAUTH_MAX_AGE_SECONDS must be at least 5').max(86_400, 'REAUTH_MAX_AGE_SECONDS must be at most 86400').default(900),
+  REAUTH_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int('REAUTH_MAX_AGE_SECONDS must be a whole number')
+    .min(5, 'REAUTH_MAX_AGE_SECONDS must be at least 5')
+    .max(86_400, 'REAUTH_MAX_AGE_SECONDS must be at most 86400')
+    .default(900),
   APP_URL: url('APP_URL').default('http://localhost:3000'),
   REDIRECT_ALLOWLIST: z.string().optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
     .optional(),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'DATABASE_SCHEMA must be a plain identifier').optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'DATABASE_SCHEMA must be a plain identifier')
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** PostgreSQL statement_timeout on every pooled connection. */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** PostgreSQL idle_in_transaction_session_timeout: the server ends a transaction left idle this long. */
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
+    .optional(),
   REDIS_CLUSTER_NODES: z
     .string()
     .regex(/^\s*[^\s,:]+:\d+\s*(,\s*[^\s,:]+:\d+\s*)*$/, 'REDIS_CLUSTER_NODES must be host:port,host:port…')
@@ -129,7 +140,10 @@ const baseSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('warden:'),
   JWT_PRIVATE_KEY: z.string().optional(),
   WARDEN_SECRET: z.string().min(32, 'WARDEN_SECRET must be at least 32 characters').optional(),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
+    .optional(),
   MAIL_FROM: z.string().default('Warden <no-reply@localhost>'),
   /** Longest wait on the SMTP server for one mail (connect, greeting, each reply). */
   MAIL_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
@@ -150,7 +164,12 @@ const baseSchema = z.object({
   MAINTENANCE_BATCH_SIZE: z.coerce.number().int().min(10).max(10_000).default(1000),
   MAINTENANCE_MAX_ROWS_PER_RUN: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   CODE_RETENTION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
-  REFRESH_ROTATED_RETENTION_SECONDS: z.coerce.number().int().min(60).max(90 * 86_400).default(7 * 86_400),
+  REFRESH_ROTATED_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 86_400)
+    .default(7 * 86_400),
   SESSION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(180),
   UNVERIFIED_ACCOUNT_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
@@ -268,7 +287,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ] as const) {
       if (!value) throw new ConfigError(`${name}: required when NODE_ENV=production (links in mails are built from it)`);
       if (isLoopbackUrl(value) && e.ALLOW_LOOPBACK_URLS !== 'true') {
-        throw new ConfigError(`${name}: "${value}" names localhost or a loopback address; set the public URL (or ALLOW_LOOPBACK_URLS=true for a test run on one machine)`);
+        throw new ConfigError(
+          `${name}: "${value}" names localhost or a loopback address; set the public URL (or ALLOW_LOOPBACK_URLS=true for a test run on one machine)`,
+        );
       }
     }
   }
@@ -353,7 +374,9 @@ export function startupWarnings(config: Config): string[] {
   if (!config.isProduction) return developmentWarnings(config);
   const lines: string[] = [];
   if (config.allowLoopbackUrls && (isLoopbackUrl(config.publicUrl) || isLoopbackUrl(config.appUrl))) {
-    lines.push(`ALLOW_LOOPBACK_URLS=true: PUBLIC_URL (${config.publicUrl}) or APP_URL (${config.appUrl}) names a loopback address; links in mails only open on this machine`);
+    lines.push(
+      `ALLOW_LOOPBACK_URLS=true: PUBLIC_URL (${config.publicUrl}) or APP_URL (${config.appUrl}) names a loopback address; links in mails only open on this machine`,
+    );
   }
   if (!config.metricsToken && !config.metricsPort) lines.push('METRICS_TOKEN and METRICS_PORT not set: /metrics is not served (404)');
   if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');

@@ -56,13 +56,7 @@ export function limitSchema(key: keyof Limits): z.ZodType<number> {
     .string()
     .regex(/^\d+$/, `${name}: must be a whole number between ${min} and ${max}`)
     .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min, `${name}: must be at least ${min}`)
-        .max(max, `${name}: must be at most ${max}`),
-    );
+    .pipe(z.number().int().min(min, `${name}: must be at least ${min}`).max(max, `${name}: must be at most ${max}`));
 }
 
 /**

@@ -44,8 +44,10 @@ describe('production configuration cannot point at localhost', () => {
   });
 
   test('isLoopbackUrl: only this machine', () => {
-    for (const url of ['http://localhost', 'http://a.b.localhost:1', 'http://127.0.0.1', 'http://[::1]', 'http://[::ffff:127.0.0.1]']) expect(isLoopbackUrl(url)).toBe(true);
-    for (const url of ['https://auth.example.com', 'http://10.0.0.1', 'http://[::2]', 'http://localhost.example.com', 'http://128.0.0.1']) expect(isLoopbackUrl(url)).toBe(false);
+    for (const url of ['http://localhost', 'http://a.b.localhost:1', 'http://127.0.0.1', 'http://[::1]', 'http://[::ffff:127.0.0.1]'])
+      expect(isLoopbackUrl(url)).toBe(true);
+    for (const url of ['https://auth.example.com', 'http://10.0.0.1', 'http://[::2]', 'http://localhost.example.com', 'http://128.0.0.1'])
+      expect(isLoopbackUrl(url)).toBe(false);
   });
 
   test('production without METRICS_TOKEN or METRICS_PORT warns that /metrics is not served', () => {

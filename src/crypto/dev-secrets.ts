@@ -13,9 +13,7 @@ function loadOrCreate(dataDir: string, name: string, create: () => string): stri
 
 /** Development only: an Ed25519 signing key generated once into dataDir and reused across restarts. */
 export function loadOrCreateDevSigningKey(dataDir: string): string {
-  return loadOrCreate(dataDir, 'jwt-private-key.pem', () =>
-    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  );
+  return loadOrCreate(dataDir, 'jwt-private-key.pem', () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
 }
 
 /** Development only: the HMAC secret for codes and tokens at rest. */

@@ -17,9 +17,7 @@ function algFor(key: KeyObject): 'EdDSA' | 'ES256' {
 
 async function toSigningKey(material: string): Promise<SigningKey> {
   const text = material.trim();
-  const privateKey = text.startsWith('{')
-    ? createPrivateKey({ key: JSON.parse(text), format: 'jwk' })
-    : createPrivateKey({ key: text, format: 'pem' });
+  const privateKey = text.startsWith('{') ? createPrivateKey({ key: JSON.parse(text), format: 'jwk' }) : createPrivateKey({ key: text, format: 'pem' });
   const alg = algFor(privateKey);
   const publicKey = createPublicKey(privateKey);
   const jwk = await exportJWK(publicKey);

@@ -32,6 +32,7 @@ export const controlCharactersAllowed: ReadonlySet<string> = new Set<string>();
 // C0 (U+0000–U+001F, NUL included), DEL and C1 (U+0080–U+009F).
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
 const NUL = /\u0000/;
 // In a /u pattern a lone surrogate is its own code point; a well-formed pair is not a match.
 const LONE_SURROGATE = /\p{Surrogate}/u;

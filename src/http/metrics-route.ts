@@ -24,7 +24,9 @@ export function registerMetricsRoute(fastify: FastifyInstance, deps: MetricsRout
   const route = (server: FastifyInstance): void => {
     server.get('/metrics', async (request, reply) => {
       if (expected) {
-        const given = createHash('sha256').update(request.headers.authorization ?? '').digest();
+        const given = createHash('sha256')
+          .update(request.headers.authorization ?? '')
+          .digest();
         if (!timingSafeEqual(given, expected)) {
           reply.code(401).header('www-authenticate', 'Bearer realm="metrics"');
           return { error: 'METRICS_TOKEN required: send Authorization: Bearer <METRICS_TOKEN>' };

@@ -18,7 +18,11 @@ export function describeSmtpFailure(cause: unknown): Error {
 export class SmtpTransport implements MailTransport {
   private readonly transporter: Transporter;
 
-  constructor(smtpUrl: string, private readonly from: string, timeoutMs = 10_000) {
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+    timeoutMs = 10_000,
+  ) {
     const url = new URL(smtpUrl);
     this.transporter = nodemailer.createTransport({
       host: url.hostname,

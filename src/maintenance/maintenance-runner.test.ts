@@ -36,7 +36,12 @@ describe('MaintenanceRunner', () => {
     const seen: unknown[] = [];
     const jobs: MaintenanceJob[] = [
       { name: 'a.one', run: async (ctx) => (seen.push([ctx.now, ctx.batchSize, ctx.maxRows]), 3) },
-      { name: 'b.two', run: async () => { throw new Error('boom'); } },
+      {
+        name: 'b.two',
+        run: async () => {
+          throw new Error('boom');
+        },
+      },
       { name: 'c.three', run: async () => 0 },
     ];
     const config = loadConfig({ MAINTENANCE_BATCH_SIZE: '50', MAINTENANCE_MAX_ROWS_PER_RUN: '500' });
@@ -95,7 +100,14 @@ describe('MaintenanceRunner', () => {
     let stoppingSeen: boolean | null = null;
     const later = { name: 'b.later', run: jest.fn(async () => 0) };
     const jobs: MaintenanceJob[] = [
-      { name: 'a.slow', run: async (ctx) => { await gate; stoppingSeen = ctx.stopping(); return 0; } },
+      {
+        name: 'a.slow',
+        run: async (ctx) => {
+          await gate;
+          stoppingSeen = ctx.stopping();
+          return 0;
+        },
+      },
       later,
     ];
     const runner = new MaintenanceRunner({ dataSource: fakeDataSource(state), jobs, config: loadConfig({}), now: () => new Date(), logger });

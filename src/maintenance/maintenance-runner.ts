@@ -23,7 +23,10 @@ export interface MaintenanceRunnerDeps {
 
 /** Advisory-lock key for one deployment: instances sharing a schema share it, other schemas don't. */
 export function maintenanceLockKey(schema: string | null): bigint {
-  return createHash('sha256').update(`warden:maintenance:${schema ?? ''}`).digest().readBigInt64BE(0);
+  return createHash('sha256')
+    .update(`warden:maintenance:${schema ?? ''}`)
+    .digest()
+    .readBigInt64BE(0);
 }
 
 /**
@@ -115,7 +118,14 @@ export class MaintenanceRunner {
     for (const job of this.deps.jobs) {
       if (this.closed) break;
       try {
-        const rows = await job.run({ em, now, batchSize: maintenance.batchSize, maxRows: maintenance.maxRowsPerRun, config: this.deps.config, stopping: () => this.closed });
+        const rows = await job.run({
+          em,
+          now,
+          batchSize: maintenance.batchSize,
+          maxRows: maintenance.maxRowsPerRun,
+          config: this.deps.config,
+          stopping: () => this.closed,
+        });
         deleted[job.name] = rows;
         if (rows > 0) this.deletedTotal?.inc({ job: job.name }, rows);
       } catch (err) {

@@ -3,9 +3,7 @@ import { MAX_OPERATION_LABELS, Metrics } from './metrics';
 const value = async (metrics: Metrics, name: string, labels: Record<string, string> = {}) => {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
   const wanted = Object.entries(labels);
-  const sample = metric?.values.find(
-    (v) => Object.keys(v.labels).length === wanted.length && wanted.every(([k, val]) => v.labels[k] === val),
-  );
+  const sample = metric?.values.find((v) => Object.keys(v.labels).length === wanted.length && wanted.every(([k, val]) => v.labels[k] === val));
   return sample?.value ?? 0;
 };
 

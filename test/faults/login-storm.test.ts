@@ -13,7 +13,13 @@ describe('a login storm: bounded hash queue, event loop stays free', () => {
   beforeAll(async () => {
     // One email is hammered: lift the lockout and the send budget, which would otherwise answer first.
     t = await startTestApp({
-      env: { BCRYPT_COST: '10', PASSWORD_HASH_THREADS: '1', PASSWORD_HASH_MAX_QUEUE: '2', LOGIN_LOCKOUT_THRESHOLD: '100000', RATE_LIMIT_SENDS_PER_HOUR: '100000' },
+      env: {
+        BCRYPT_COST: '10',
+        PASSWORD_HASH_THREADS: '1',
+        PASSWORD_HASH_MAX_QUEUE: '2',
+        LOGIN_LOCKOUT_THRESHOLD: '100000',
+        RATE_LIMIT_SENDS_PER_HOUR: '100000',
+      },
     });
     email = uniqueEmail('storm');
     accessToken = (await signUpAndVerify(t, t.client(), email)).accessToken;

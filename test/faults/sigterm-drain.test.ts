@@ -41,7 +41,12 @@ describe('SIGTERM (app.close(), what main.ts calls): in-flight requests finish, 
   });
 
   test('a signup waiting on its mail completes with its challenge while the server drains', async () => {
-    const inFlight = rawPost(t.url, JSON.stringify({ query: 'mutation { signup(input: { email: "drain@example.com", password: "correct horse battery staple" }) { challengeId destination } }' }));
+    const inFlight = rawPost(
+      t.url,
+      JSON.stringify({
+        query: 'mutation { signup(input: { email: "drain@example.com", password: "correct horse battery staple" }) { challengeId destination } }',
+      }),
+    );
     const deadline = Date.now() + 10_000;
     while (!gated.sending) {
       if (Date.now() > deadline) throw new Error('the signup never reached the mail transport');

@@ -31,7 +31,8 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
   const challengesTo = async (email: string, purpose: string) =>
     (await rows(`SELECT id FROM ${t.table('otp_challenges')} WHERE destination = $1 AND purpose = $2 AND consumed_at IS NULL`, [email, purpose])).length;
   const deliveryFailures = async (flow: string) =>
-    (await rows(`SELECT id FROM ${t.table('audit_events')} WHERE event = 'delivery.failed' AND data->>'flow' = $1 AND data->>'dependency' = 'smtp'`, [flow])).length;
+    (await rows(`SELECT id FROM ${t.table('audit_events')} WHERE event = 'delivery.failed' AND data->>'flow' = $1 AND data->>'dependency' = 'smtp'`, [flow]))
+      .length;
 
   test('requestOtp(email): known and unknown addresses both fail while SMTP refuses, and both recover with it', async () => {
     const known = uniqueEmail('otpdown');
@@ -82,7 +83,13 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
     const client = t.client();
     await client.request(RequestMagicLinkDocument, { input: { email } });
     const earlier = linkFrom(await t.inbox.waitForMail(email, 2)).searchParams.get('token')!;
-    const tokens = async () => (await rows(`SELECT m.id FROM ${t.table('magic_link_tokens')} m JOIN ${t.table('users')} u ON u.id = m.user_id WHERE u.email = $1 AND m.consumed_at IS NULL`, [email])).length;
+    const tokens = async () =>
+      (
+        await rows(
+          `SELECT m.id FROM ${t.table('magic_link_tokens')} m JOIN ${t.table('users')} u ON u.id = m.user_id WHERE u.email = $1 AND m.consumed_at IS NULL`,
+          [email],
+        )
+      ).length;
     expect(await tokens()).toBe(1);
 
     t.inbox.refuse(421, 'Service not available');
@@ -103,7 +110,13 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
     const client = t.client();
     const { requestPasswordReset: earlier } = await client.request(RequestPasswordResetDocument, { input: { email } });
     const earlierCode = codeFrom(await t.inbox.waitForMail(email, 2));
-    const resetTokens = async () => (await rows(`SELECT r.id FROM ${t.table('password_reset_tokens')} r JOIN ${t.table('users')} u ON u.id = r.user_id WHERE u.email = $1 AND r.consumed_at IS NULL`, [email])).length;
+    const resetTokens = async () =>
+      (
+        await rows(
+          `SELECT r.id FROM ${t.table('password_reset_tokens')} r JOIN ${t.table('users')} u ON u.id = r.user_id WHERE u.email = $1 AND r.consumed_at IS NULL`,
+          [email],
+        )
+      ).length;
 
     t.inbox.refuse();
     expect((await client.error(client.request(RequestPasswordResetDocument, { input: { email } }))).code).toBe('SERVICE_UNAVAILABLE');
@@ -138,7 +151,9 @@ describe('SMTP refusing: SERVICE_UNAVAILABLE, no usable code or link, nothing ha
     expect((await client.error(client.request(RefreshSessionDocument, { refreshToken: session.refreshToken }))).code).toBe('INVALID_TOKEN');
     expect((await client.error(client.request(LoginDocument, { input: { email, password: PASSWORD } }))).code).toBe('INVALID_CREDENTIALS');
     await logIn(t, t.client(), email, 'a brand new passphrase 42');
-    const again = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: requestPasswordReset.challengeId, code, newPassword: 'another passphrase 43' } }));
+    const again = await client.error(
+      client.request(ResetPasswordDocument, { input: { challengeId: requestPasswordReset.challengeId, code, newPassword: 'another passphrase 43' } }),
+    );
     expect(again.code).toBe('OTP_EXPIRED');
   });
 });

@@ -16,7 +16,8 @@ describe('Twilio answering 500: SERVICE_UNAVAILABLE, no usable code, nothing hal
 
   const count = async (sql: string, params: unknown[]) => Number((await t.app.dataSource.query(sql, params))[0].n);
   // Usable challenges: a challenge whose text could not be sent is kept, spent (commit, then send).
-  const challengesTo = (phone: string) => count(`SELECT count(*) AS n FROM ${t.table('otp_challenges')} WHERE destination = $1 AND consumed_at IS NULL`, [phone]);
+  const challengesTo = (phone: string) =>
+    count(`SELECT count(*) AS n FROM ${t.table('otp_challenges')} WHERE destination = $1 AND consumed_at IS NULL`, [phone]);
   const usersWithPhone = (phone: string) => count(`SELECT count(*) AS n FROM ${t.table('users')} WHERE phone = $1`, [phone]);
   const deliveryFailures = () =>
     count(`SELECT count(*) AS n FROM ${t.table('audit_events')} WHERE event = 'delivery.failed' AND outcome = 'failure' AND data = $1::jsonb`, [
@@ -42,7 +43,9 @@ describe('Twilio answering 500: SERVICE_UNAVAILABLE, no usable code, nothing hal
     // Once Twilio is back, the same phone signs up normally: nothing left over got in the way.
     t.twilio.succeed();
     const { requestOtp } = await client.request(RequestOtpDocument, { input: { phone } });
-    const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFromText(t.twilio.textsTo(phone)[0]!) } });
+    const { verifyOtp } = await client.request(VerifyOtpDocument, {
+      input: { challengeId: requestOtp.challengeId, code: codeFromText(t.twilio.textsTo(phone)[0]!) },
+    });
     expect(verifyOtp.user).toMatchObject({ phone, phoneVerified: true });
     expect(await usersWithPhone(phone)).toBe(1);
     expect(await challengesTo(phone)).toBe(0); // the one that was texted is used; the failed one was spent
@@ -52,7 +55,9 @@ describe('Twilio answering 500: SERVICE_UNAVAILABLE, no usable code, nothing hal
     const phone = uniquePhone();
     const client = t.client();
     const first = await client.request(RequestOtpDocument, { input: { phone } });
-    const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: first.requestOtp.challengeId, code: codeFromText(t.twilio.textsTo(phone)[0]!) } });
+    const { verifyOtp } = await client.request(VerifyOtpDocument, {
+      input: { challengeId: first.requestOtp.challengeId, code: codeFromText(t.twilio.textsTo(phone)[0]!) },
+    });
     const [before] = await t.app.dataSource.query(`SELECT * FROM ${t.table('users')} WHERE id = $1`, [verifyOtp.user.id]);
 
     t.twilio.failWith(503);
@@ -69,7 +74,8 @@ describe('Twilio answering 500: SERVICE_UNAVAILABLE, no usable code, nothing hal
     const earlier = codeFromText(t.twilio.textsTo(phone)[0]!);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // the one-second cooldown
 
-    const row = () => t.app.dataSource.query(`SELECT code_hash, send_count, expires_at FROM ${t.table('otp_challenges')} WHERE id = $1`, [requestOtp.challengeId]);
+    const row = () =>
+      t.app.dataSource.query(`SELECT code_hash, send_count, expires_at FROM ${t.table('otp_challenges')} WHERE id = $1`, [requestOtp.challengeId]);
     const [before] = await row();
     t.twilio.failWith(500);
     expect((await client.error(client.request(ResendOtpDocument, { challengeId: requestOtp.challengeId }))).code).toBe('SERVICE_UNAVAILABLE');

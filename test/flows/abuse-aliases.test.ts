@@ -39,7 +39,10 @@ describe('aliases cannot multiply tries: every executed field is counted', () =>
     // …and 11, small enough to parse, stop at the alias limit (10).
     const eleven = await rawPost(t.url, JSON.stringify({ query: aliased(11, (i) => verifyField(challengeId, wrong(i))) }));
     expect(eleven.status).toBe(400);
-    expect(errorsOf(eleven.json)[0]).toMatchObject({ message: expect.stringMatching(/Aliases limit of 10 exceeded, found 11/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(errorsOf(eleven.json)[0]).toMatchObject({
+      message: expect.stringMatching(/Aliases limit of 10 exceeded, found 11/),
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
     const first = await client.error(client.request(VerifyOtpDocument, { input: { challengeId, code: wrong(0) } }));
     expect(first).toMatchObject({ code: 'INVALID_OTP', extensions: { attemptsLeft: 4 } });
     const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId, code } });
@@ -61,7 +64,13 @@ describe('aliases cannot multiply tries: every executed field is counted', () =>
     expect(successes).toBe(0);
     expect(seen.filter((c) => c === 'INVALID_OTP')).toHaveLength(5);
     expect(new Set(seen)).toEqual(new Set(['INVALID_OTP', 'OTP_EXPIRED']));
-    expect(await countRows(open, `SELECT count(*) AS n FROM {audit_events} WHERE event = 'otp.failed' AND data->>'reason' = 'wrong_code' AND data->>'challengeId' = $1`, [challengeId])).toBe(5);
+    expect(
+      await countRows(
+        open,
+        `SELECT count(*) AS n FROM {audit_events} WHERE event = 'otp.failed' AND data->>'reason' = 'wrong_code' AND data->>'challengeId' = $1`,
+        [challengeId],
+      ),
+    ).toBe(5);
     // Locked: even the right code, alone, no longer works.
     const locked = await client.error(client.request(VerifyOtpDocument, { input: { challengeId, code } }));
     expect(locked.code).toBe('OTP_EXPIRED');

@@ -30,7 +30,10 @@ describe('GraphQL hardening: each limit refuses with a clear error before anythi
     const doc = aliased(11, (i) => `requestOtp(input: { email: "alias${i}@example.com" }) { challengeId }`);
     const res = await rawPost(t.url, JSON.stringify({ query: doc }));
     expect(res.status).toBe(400);
-    expect(errorsOf(res.json)[0]).toMatchObject({ message: expect.stringMatching(/Aliases limit of 10 exceeded, found 11/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(errorsOf(res.json)[0]).toMatchObject({
+      message: expect.stringMatching(/Aliases limit of 10 exceeded, found 11/),
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
     expect(res.json.data).toBeUndefined();
     expect(await countRows(t, `SELECT count(*) AS n FROM {otp_challenges} WHERE destination LIKE 'alias%'`)).toBe(0);
     // The same limit at 2 on the tight instance: 3 viewer aliases are refused, 2 pass.
@@ -74,7 +77,10 @@ describe('GraphQL hardening: each limit refuses with a clear error before anythi
   test('size: a body over GRAPHQL_MAX_BODY_BYTES (64 KiB) → 413 with a GraphQL-shaped error', async () => {
     const res = await rawPost(t.url, JSON.stringify({ query: '{ viewer { id } }', variables: { pad: 'x'.repeat(65 * 1024) } }));
     expect(res.status).toBe(413);
-    expect(errorsOf(res.json)[0]).toMatchObject({ message: 'Request body is too large', extensions: { code: 'BAD_REQUEST', reason: 'FST_ERR_CTP_BODY_TOO_LARGE' } });
+    expect(errorsOf(res.json)[0]).toMatchObject({
+      message: 'Request body is too large',
+      extensions: { code: 'BAD_REQUEST', reason: 'FST_ERR_CTP_BODY_TOO_LARGE' },
+    });
   });
 
   test('batching is off: an array of operations is refused whole (400) and none of them runs', async () => {
@@ -138,7 +144,10 @@ describe('GraphQL hardening: batching allowed up to GRAPHQL_MAX_OPERATIONS_PER_R
     const { requestOtp } = await client.request(RequestOtpDocument, { input: { email: 'batcher@example.com' } });
     const code = codeFrom(await t.inbox.waitForMail('batcher@example.com', 2));
     const wrong = code === '000000' ? '111111' : '000000';
-    const op = { query: 'mutation V($input: VerifyOtpInput!) { verifyOtp(input: $input) { accessToken } }', variables: { input: { challengeId: requestOtp.challengeId, code: wrong } } };
+    const op = {
+      query: 'mutation V($input: VerifyOtpInput!) { verifyOtp(input: $input) { accessToken } }',
+      variables: { input: { challengeId: requestOtp.challengeId, code: wrong } },
+    };
 
     const three = await rawPost(t.url, JSON.stringify([op, op, op]));
     expect(three.status).toBe(200);

@@ -128,14 +128,18 @@ describe('account lockout: 10 wrong passwords lock password login; codes still s
     const codes = results.map((r) => (r === 'OK' ? 'OK' : r.extensions!.code));
     expect(codes.filter((c) => c === 'INVALID_CREDENTIALS')).toHaveLength(10);
     expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(15);
-    const checks = await countRows(t, `SELECT count(*) AS n FROM {audit_events} a JOIN {users} u ON u.id = a.user_id WHERE a.event = 'login.password_checked' AND u.email = 'burst@example.com' AND a.outcome = 'failure'`);
+    const checks = await countRows(
+      t,
+      `SELECT count(*) AS n FROM {audit_events} a JOIN {users} u ON u.id = a.user_id WHERE a.event = 'login.password_checked' AND u.email = 'burst@example.com' AND a.outcome = 'failure'`,
+    );
     expect(checks).toBe(10);
   });
 
   test('locks end on their own and double on repeat; a right password resets (LOGIN_LOCKOUT_SECONDS=1, max 2)', async () => {
     await signUpVerified(fast, 'fast@example.com', PASSWORD);
     const lockFor = async () => {
-      for (let i = 0; i < 2; i++) expect(await login(fast, 'fast@example.com', 'wrong-password')).toMatchObject({ extensions: { code: 'INVALID_CREDENTIALS' } });
+      for (let i = 0; i < 2; i++)
+        expect(await login(fast, 'fast@example.com', 'wrong-password')).toMatchObject({ extensions: { code: 'INVALID_CREDENTIALS' } });
       const r = await login(fast, 'fast@example.com', PASSWORD);
       if (r === 'OK') throw new Error('not locked');
       expect(r.extensions!.code).toBe('RATE_LIMITED');

@@ -60,7 +60,9 @@ describe('logs: structured, a request id on every line, and never a password, co
 
     const wrongPassword = 'Not-the-right-password-77';
     secrets.add(wrongPassword);
-    expect((await client.error(client.request(LoginDocument, { input: { email: 'logs@example.com', password: wrongPassword } }))).code).toBe('INVALID_CREDENTIALS');
+    expect((await client.error(client.request(LoginDocument, { input: { email: 'logs@example.com', password: wrongPassword } }))).code).toBe(
+      'INVALID_CREDENTIALS',
+    );
     const { login } = await client.request(LoginDocument, { input: { email: 'logs@example.com', password } });
     const loginCode = codeFrom(await t.inbox.waitForMail('logs@example.com', 2));
     const wrongCode = loginCode === '987654' ? '876543' : '987654';
@@ -98,7 +100,9 @@ describe('logs: structured, a request id on every line, and never a password, co
 
     // Outages log their causes (error level) — still without what was being sent.
     t.inbox.refuse(421, 'Service not available');
-    expect((await client.error(client.request(LoginDocument, { input: { email: 'logs@example.com', password: newPassword } }))).code).toBe('SERVICE_UNAVAILABLE');
+    expect((await client.error(client.request(LoginDocument, { input: { email: 'logs@example.com', password: newPassword } }))).code).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
     t.inbox.accept();
     t.twilio.failWith(500);
     expect((await client.error(client.request(RequestOtpDocument, { input: { phone: '+447400123457' } }))).code).toBe('SERVICE_UNAVAILABLE');
@@ -122,7 +126,12 @@ describe('logs: structured, a request id on every line, and never a password, co
     expect(text).not.toMatch(/warden_refresh=/);
     // The outages were logged, at error level, with their code.
     const errors = capture.lines.map((l) => JSON.parse(l)).filter((l) => l.level >= 50);
-    expect(errors.filter((l) => l.code === 'SERVICE_UNAVAILABLE').map((l) => l.dependency).sort()).toEqual(['smtp', 'twilio']);
+    expect(
+      errors
+        .filter((l) => l.code === 'SERVICE_UNAVAILABLE')
+        .map((l) => l.dependency)
+        .sort(),
+    ).toEqual(['smtp', 'twilio']);
   });
 
   test('every line is JSON, and every line written while serving a request carries its reqId', () => {
@@ -138,10 +147,15 @@ describe('logs: structured, a request id on every line, and never a password, co
   });
 
   test('the reqId of a request’s log lines is the x-request-id the client got back', async () => {
-    const res = await rawPost(t.url, JSON.stringify({ query: 'mutation { login(input: { email: "nobody@example.com", password: "wrong-password-1" }) { challengeId } }' }));
+    const res = await rawPost(
+      t.url,
+      JSON.stringify({ query: 'mutation { login(input: { email: "nobody@example.com", password: "wrong-password-1" }) { challengeId } }' }),
+    );
     const requestId = res.headers.get('x-request-id');
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const mine = capture.lines.map((l) => JSON.parse(l)).filter((l) => l.reqId === requestId);
-    expect(mine.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'Email or password is incorrect.', 'graphql operation', 'request completed']));
+    expect(mine.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['incoming request', 'Email or password is incorrect.', 'graphql operation', 'request completed']),
+    );
   });
 });

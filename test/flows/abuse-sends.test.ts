@@ -26,7 +26,12 @@ describe('sends are limited per email, whichever IP asks (RATE_LIMIT_SENDS_PER_H
     const answers: string[] = [];
     for (let i = 1; i <= 5; i++) {
       const client = t.client(ip(i));
-      answers.push(await client.request(RequestOtpDocument, { input: { email: 'six@example.com' } }).then(() => 'OK', (e) => e.info.code));
+      answers.push(
+        await client.request(RequestOtpDocument, { input: { email: 'six@example.com' } }).then(
+          () => 'OK',
+          (e) => e.info.code,
+        ),
+      );
     }
     expect(answers).toEqual(['OK', 'OK', 'OK', 'OK', 'RATE_LIMITED']);
     const sixth = t.client(ip(6));
@@ -43,7 +48,12 @@ describe('sends are limited per email, whichever IP asks (RATE_LIMIT_SENDS_PER_H
     const answers: string[] = [];
     for (let i = 1; i <= 6; i++) {
       const client = t.client(ip(10 + i));
-      answers.push(await client.request(RequestOtpDocument, { input: { email: 'nobody@example.com' } }).then(() => 'OK', (e) => e.info.code));
+      answers.push(
+        await client.request(RequestOtpDocument, { input: { email: 'nobody@example.com' } }).then(
+          () => 'OK',
+          (e) => e.info.code,
+        ),
+      );
     }
     expect(answers).toEqual(['OK', 'OK', 'OK', 'OK', 'OK', 'RATE_LIMITED']);
     expect(t.inbox.mailsTo('nobody@example.com')).toHaveLength(0);
@@ -91,7 +101,9 @@ describe('sends are limited per email, whichever IP asks (RATE_LIMIT_SENDS_PER_H
     await sleep(1100); // OTP_RESEND_COOLDOWN_SECONDS=1
     await client.request(ResendOtpDocument, { challengeId: requestOtp.challengeId });
     const fresh = codeFrom(await t.inbox.waitForMail('resend@example.com', 3));
-    const last = await client.error(client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: fresh === wrong ? first : wrong } }));
+    const last = await client.error(
+      client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: fresh === wrong ? first : wrong } }),
+    );
     expect(last.extensions.attemptsLeft).toBe(0);
     const locked = await client.error(client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: fresh } }));
     expect(locked.code).toBe('OTP_EXPIRED');

@@ -7,7 +7,13 @@ describe('SMS pumping: country allowlist, daily cap per phone, hourly cap per co
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { ...shippedIpLimits, SMS_ALLOWED_COUNTRIES: 'GB,US', SMS_DAILY_CAP_PER_PHONE: '2', SMS_HOURLY_CAP_PER_COUNTRY_CODE: '3', RATE_LIMIT_SENDS_PER_HOUR: '10' },
+      env: {
+        ...shippedIpLimits,
+        SMS_ALLOWED_COUNTRIES: 'GB,US',
+        SMS_DAILY_CAP_PER_PHONE: '2',
+        SMS_HOURLY_CAP_PER_COUNTRY_CODE: '3',
+        RATE_LIMIT_SENDS_PER_HOUR: '10',
+      },
     });
   });
   afterAll(() => t?.close());

@@ -2,7 +2,14 @@ import { startTestApp, type TestApp } from '../support/start-test-app';
 import { codeFrom } from '../support/smtp-inbox';
 import { realRedis, realRedisAvailable, signUpVerified } from '../support/attack';
 import { backends } from '../support/backends';
-import { LoginDocument, LogoutDocument, RequestMagicLinkDocument, RequestOtpDocument, VerifyOtpDocument, ViewerBasicDocument } from '../graphql/generated/graphql';
+import {
+  LoginDocument,
+  LogoutDocument,
+  RequestMagicLinkDocument,
+  RequestOtpDocument,
+  VerifyOtpDocument,
+  ViewerBasicDocument,
+} from '../graphql/generated/graphql';
 
 const PASSWORD = 'correct horse battery staple';
 const redisSource = backends.redisUrl ? 'REDIS_URL' : 'a private redis-server (REDIS_URL unset)';
@@ -26,7 +33,11 @@ describeShared(`two gateway instances on one PostgreSQL and one Redis (${realRed
 
   // Each test acts from IPs of its own (TRUST_PROXY=1), so their per-IP counts do not mix.
   const from = (t: TestApp, ip: string) => t.client({ 'x-forwarded-for': ip });
-  const outcome = (p: Promise<unknown>) => p.then(() => 'OK', (e) => e.info.code as string);
+  const outcome = (p: Promise<unknown>) =>
+    p.then(
+      () => 'OK',
+      (e) => e.info.code as string,
+    );
 
   test('per-IP limits are shared: 4 per minute across both instances, the 5th refused on either', async () => {
     const seen: string[] = [];
@@ -45,7 +56,9 @@ describeShared(`two gateway instances on one PostgreSQL and one Redis (${realRed
     const left: unknown[] = [];
     for (let i = 0; i < 5; i++) {
       const client = from(i % 2 === 0 ? a : b, `198.51.100.${10 + i}`);
-      left.push((await client.error(client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: wrong } }))).extensions.attemptsLeft);
+      left.push(
+        (await client.error(client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: wrong } }))).extensions.attemptsLeft,
+      );
     }
     expect(left).toEqual([4, 3, 2, 1, 0]);
     const onB = from(b, '198.51.100.20');
@@ -56,7 +69,9 @@ describeShared(`two gateway instances on one PostgreSQL and one Redis (${realRed
     await signUpVerified(a, 'lock@example.com', PASSWORD, { 'x-forwarded-for': '198.51.100.30' });
     for (let i = 0; i < 10; i++) {
       const client = from(i < 5 ? a : b, `198.51.100.${31 + i}`);
-      expect(await outcome(client.request(LoginDocument, { input: { email: 'lock@example.com', password: `wrong-password-${i}` } }))).toBe('INVALID_CREDENTIALS');
+      expect(await outcome(client.request(LoginDocument, { input: { email: 'lock@example.com', password: `wrong-password-${i}` } }))).toBe(
+        'INVALID_CREDENTIALS',
+      );
     }
     for (const t of [a, b]) {
       expect(await outcome(from(t, '198.51.100.50').request(LoginDocument, { input: { email: 'lock@example.com', password: PASSWORD } }))).toBe('RATE_LIMITED');

@@ -40,9 +40,7 @@ describe('bad input gets its contract code, never a 500 and never half-written d
   test('requestOtp needs exactly one of email and phone', async () => {
     const client = t.client();
     expect((await client.error(client.request(RequestOtpDocument, { input: {} }))).code).toBe('BAD_USER_INPUT');
-    expect((await client.error(client.request(RequestOtpDocument, { input: { email: uniqueEmail(), phone: '+447700900123' } }))).code).toBe(
-      'BAD_USER_INPUT',
-    );
+    expect((await client.error(client.request(RequestOtpDocument, { input: { email: uniqueEmail(), phone: '+447700900123' } }))).code).toBe('BAD_USER_INPUT');
   });
 
   test('a missing required argument and an unknown field keep Apollo codes (GRAPHQL_VALIDATION_FAILED)', async () => {
@@ -79,7 +77,11 @@ describe('bad input gets its contract code, never a 500 and never half-written d
     });
     expect(form.status).toBeGreaterThanOrEqual(400);
     expect(form.status).toBeLessThan(500);
-    const textPlain = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: 'mutation { logout }' }) });
+    const textPlain = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: 'mutation { logout }' }),
+    });
     expect(textPlain.status).toBeGreaterThanOrEqual(400);
     expect(textPlain.status).toBeLessThan(500);
     const simpleGet = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ viewer { id } }')}`);

@@ -29,7 +29,9 @@ describe('passwordless sign-in by email code: requestOtp(email) → mailed code 
     await t.client().request(SignupDocument, { input: { email, password: PASSWORD } });
     await t.inbox.waitForMail(email, 1);
     const { requestOtp } = await t.client().request(RequestOtpDocument, { input: { email } });
-    const { verifyOtp } = await t.client().request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFrom(await t.inbox.waitForMail(email, 2)) } });
+    const { verifyOtp } = await t
+      .client()
+      .request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFrom(await t.inbox.waitForMail(email, 2)) } });
     expect(verifyOtp.user).toMatchObject({ email, emailVerified: true });
   });
 
@@ -59,9 +61,10 @@ describe('passwordless sign-in by email code: requestOtp(email) → mailed code 
     expect([resendDecoy.code, resendReal.code]).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
 
     expect(t.inbox.mailsTo(unknown)).toHaveLength(0);
-    const audit = await t.app.dataSource.query(`SELECT outcome, data FROM ${t.table('audit_events')} WHERE event = 'otp.requested' AND data->>'challengeId' = $1`, [
-      decoy.challengeId,
-    ]);
+    const audit = await t.app.dataSource.query(
+      `SELECT outcome, data FROM ${t.table('audit_events')} WHERE event = 'otp.requested' AND data->>'challengeId' = $1`,
+      [decoy.challengeId],
+    );
     expect(audit).toEqual([{ outcome: 'failure', data: { challengeId: decoy.challengeId, channel: 'EMAIL', purpose: 'LOGIN', reason: 'unknown_email' } }]);
   });
 

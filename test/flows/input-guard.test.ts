@@ -1,14 +1,5 @@
 import fc from 'fast-check';
-import {
-  getNamedType,
-  getNullableType,
-  isInputObjectType,
-  isLeafType,
-  isNonNullType,
-  isScalarType,
-  type GraphQLInputType,
-  type GraphQLSchema,
-} from 'graphql';
+import { getNamedType, getNullableType, isInputObjectType, isLeafType, isNonNullType, isScalarType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import { buildWardenSchema } from '../../src/graphql/schema';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { rawPost } from '../support/graphql-client';
@@ -86,7 +77,9 @@ describe('no input reaches PostgreSQL unchecked: every string argument of every 
     schema = await buildWardenSchema();
     const session = await signUpAndVerify(t, t.client());
     headers = { authorization: `Bearer ${session.accessToken}` };
-    const rows = (await t.app.dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)) as {
+    const rows = (await t.app.dataSource.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+    )) as {
       table_name: string;
     }[];
     tables = rows.map((r) => r.table_name).filter((name) => !/migration/i.test(name));
@@ -122,7 +115,9 @@ describe('no input reaches PostgreSQL unchecked: every string argument of every 
   test('the contract has mutations with string arguments to cover', () => {
     const { paths } = stringPaths(schema);
     expect(new Set(paths.map((p) => p.mutation)).size).toBeGreaterThanOrEqual(10);
-    expect(paths.map((p) => `${p.mutation}:${p.path.join('.')}`)).toEqual(expect.arrayContaining(['signup:input.email', 'signup:input.organization.name', 'login:input.password', 'refreshSession:refreshToken']));
+    expect(paths.map((p) => `${p.mutation}:${p.path.join('.')}`)).toEqual(
+      expect.arrayContaining(['signup:input.email', 'signup:input.organization.name', 'login:input.password', 'refreshSession:refreshToken']),
+    );
   });
 
   test('explicit cases on every string argument: BAD_USER_INPUT naming the argument path, nothing written', async () => {
@@ -156,19 +151,21 @@ describe('no input reaches PostgreSQL unchecked: every string argument of every 
     const byMutation = new Map<string, StringPath[]>();
     for (const p of paths) byMutation.set(p.mutation, [...(byMutation.get(p.mutation) ?? []), p]);
     for (const [mutation, targets] of byMutation) {
-      await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...targets), strings, async (target, value) => {
-          const before = await rowCounts();
-          const res = await call(target, value);
-          const errors = (res.json?.errors ?? []) as { extensions?: { code?: string } }[];
-          expect(res.status).toBeLessThan(500);
-          expect(errors.map((e) => e.extensions?.code)).not.toContain('INTERNAL_SERVER_ERROR');
-          if (errors.some((e) => e.extensions?.code === 'BAD_USER_INPUT')) expect(await rowCounts()).toEqual(before);
-        }),
-        { numRuns: 30, seed: 20261129, endOnFailure: true, interruptAfterTimeLimit: 60_000 },
-      ).catch((error: unknown) => {
-        throw new Error(`${mutation}: ${String(error)}`);
-      });
+      await fc
+        .assert(
+          fc.asyncProperty(fc.constantFrom(...targets), strings, async (target, value) => {
+            const before = await rowCounts();
+            const res = await call(target, value);
+            const errors = (res.json?.errors ?? []) as { extensions?: { code?: string } }[];
+            expect(res.status).toBeLessThan(500);
+            expect(errors.map((e) => e.extensions?.code)).not.toContain('INTERNAL_SERVER_ERROR');
+            if (errors.some((e) => e.extensions?.code === 'BAD_USER_INPUT')) expect(await rowCounts()).toEqual(before);
+          }),
+          { numRuns: 30, seed: 20261129, endOnFailure: true, interruptAfterTimeLimit: 60_000 },
+        )
+        .catch((error: unknown) => {
+          throw new Error(`${mutation}: ${String(error)}`);
+        });
     }
   });
 });

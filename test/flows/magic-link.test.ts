@@ -26,10 +26,7 @@ describe('magic links: requestMagicLink → mailed link to the frontend → veri
 
   const tokenOf = (link: URL) => link.searchParams.get('token')!;
   const tokenRows = async (email: string) =>
-    t.app.dataSource.query(
-      `SELECT m.* FROM ${t.table('magic_link_tokens')} m JOIN ${t.table('users')} u ON u.id = m.user_id WHERE u.email = $1`,
-      [email],
-    );
+    t.app.dataSource.query(`SELECT m.* FROM ${t.table('magic_link_tokens')} m JOIN ${t.table('users')} u ON u.id = m.user_id WHERE u.email = $1`, [email]);
 
   test('a known email gets a link on APP_URL; the frontend passes its token to verifyMagicLink and is signed in', async () => {
     const email = uniqueEmail('magic');
@@ -103,7 +100,10 @@ describe('magic links: requestMagicLink → mailed link to the frontend → veri
     const email = uniqueEmail('host');
     await signUpAndVerify(t, t.client(), email);
 
-    const forwarded = await mailedLink(t.client({ 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', forwarded: 'host=evil.example;proto=https' }), email);
+    const forwarded = await mailedLink(
+      t.client({ 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', forwarded: 'host=evil.example;proto=https' }),
+      email,
+    );
     expect(forwarded.toString().startsWith('http://app.test/auth/magic-link?token=')).toBe(true);
 
     const before = t.inbox.mailsTo(email).length;
@@ -127,17 +127,19 @@ describe('magic links: requestMagicLink → mailed link to the frontend → veri
     await t.client().request(VerifyMagicLinkDocument, { token: tokenOf(link) });
   });
 
-  test.each([
-    ['https://evil.example/', 'another site'],
-    ['https://app.test/', 'the allowlisted origin is http://app.test: the scheme is part of the origin'],
-    ['http://app.test.evil.example/', 'a look-alike host'],
-    ['http://app.test@evil.example/', 'userinfo hiding the real host'],
-    ['http://app.test:8080/', 'another port'],
-    ['javascript:alert(document.cookie)', 'a script URL'],
-    ['//evil.example/', 'scheme-relative'],
-    ['/relative/path', 'relative'],
-    [`http://app.test/${'a'.repeat(3000)}`, 'oversized (3000 characters of path)'],
-  ].map(([url, why]) => [why, url] as const))('redirectTo refused (%s) is BAD_USER_INPUT and nothing is sent', async (_why, redirectTo) => {
+  test.each(
+    [
+      ['https://evil.example/', 'another site'],
+      ['https://app.test/', 'the allowlisted origin is http://app.test: the scheme is part of the origin'],
+      ['http://app.test.evil.example/', 'a look-alike host'],
+      ['http://app.test@evil.example/', 'userinfo hiding the real host'],
+      ['http://app.test:8080/', 'another port'],
+      ['javascript:alert(document.cookie)', 'a script URL'],
+      ['//evil.example/', 'scheme-relative'],
+      ['/relative/path', 'relative'],
+      [`http://app.test/${'a'.repeat(3000)}`, 'oversized (3000 characters of path)'],
+    ].map(([url, why]) => [why, url] as const),
+  )('redirectTo refused (%s) is BAD_USER_INPUT and nothing is sent', async (_why, redirectTo) => {
     const email = uniqueEmail('badredirect');
     await signUpAndVerify(t, t.client(), email);
     const before = t.inbox.mailsTo(email).length;

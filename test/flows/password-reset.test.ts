@@ -86,7 +86,9 @@ describe('password reset: requestPasswordReset → mailed code and link → rese
 
     const viaLink = await client.error(client.request(ResetPasswordDocument, { input: { token, newPassword: 'yet another passphrase 7' } }));
     expect(viaLink.code).toBe('INVALID_TOKEN');
-    const again = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: challenge.challengeId, code, newPassword: 'yet another passphrase 7' } }));
+    const again = await client.error(
+      client.request(ResetPasswordDocument, { input: { challengeId: challenge.challengeId, code, newPassword: 'yet another passphrase 7' } }),
+    );
     expect(again.code).toBe('OTP_EXPIRED');
   });
 
@@ -98,7 +100,9 @@ describe('password reset: requestPasswordReset → mailed code and link → rese
     expect(resetPassword.user.id).toBe(sessions[0]!.user.id);
     await expectResetTookEffect(email, sessions, resetPassword);
 
-    const viaCode = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: challenge.challengeId, code, newPassword: 'yet another passphrase 7' } }));
+    const viaCode = await client.error(
+      client.request(ResetPasswordDocument, { input: { challengeId: challenge.challengeId, code, newPassword: 'yet another passphrase 7' } }),
+    );
     expect(viaCode.code).toBe('OTP_EXPIRED');
     const again = await client.error(client.request(ResetPasswordDocument, { input: { token, newPassword: 'yet another passphrase 7' } }));
     expect(again.code).toBe('INVALID_TOKEN');
@@ -110,8 +114,12 @@ describe('password reset: requestPasswordReset → mailed code and link → rese
     const older = await requestReset(email);
     const newer = await requestReset(email);
     const client = t.client();
-    expect((await client.error(client.request(ResetPasswordDocument, { input: { token: older.token, newPassword: NEW_PASSWORD } }))).code).toBe('INVALID_TOKEN');
-    const code = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: older.challenge.challengeId, code: older.code, newPassword: NEW_PASSWORD } }));
+    expect((await client.error(client.request(ResetPasswordDocument, { input: { token: older.token, newPassword: NEW_PASSWORD } }))).code).toBe(
+      'INVALID_TOKEN',
+    );
+    const code = await client.error(
+      client.request(ResetPasswordDocument, { input: { challengeId: older.challenge.challengeId, code: older.code, newPassword: NEW_PASSWORD } }),
+    );
     expect(code.code).toBe('OTP_EXPIRED');
     await client.request(ResetPasswordDocument, { input: { challengeId: newer.challenge.challengeId, code: newer.code, newPassword: NEW_PASSWORD } });
   });
@@ -128,7 +136,9 @@ describe('password reset: requestPasswordReset → mailed code and link → rese
       const second = await requestReset(email);
       clock.advance(30 * 60 + 1);
       expect((await client.error(client.request(ResetPasswordDocument, { input: { token: second.token, newPassword: PASSWORD } }))).code).toBe('INVALID_TOKEN');
-      const byCode = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: second.challenge.challengeId, code: second.code, newPassword: PASSWORD } }));
+      const byCode = await client.error(
+        client.request(ResetPasswordDocument, { input: { challengeId: second.challenge.challengeId, code: second.code, newPassword: PASSWORD } }),
+      );
       expect(byCode.code).toBe('OTP_EXPIRED');
     } finally {
       clock.offsetMs = 0;
@@ -143,12 +153,16 @@ describe('password reset: requestPasswordReset → mailed code and link → rese
     const client = t.client();
     const left: unknown[] = [];
     for (let i = 0; i < 5; i++) {
-      const err = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: challenge.challengeId, code: wrong, newPassword: NEW_PASSWORD } }));
+      const err = await client.error(
+        client.request(ResetPasswordDocument, { input: { challengeId: challenge.challengeId, code: wrong, newPassword: NEW_PASSWORD } }),
+      );
       expect(err.code).toBe('INVALID_OTP');
       left.push(err.extensions.attemptsLeft);
     }
     expect(left).toEqual([4, 3, 2, 1, 0]);
-    expect((await client.error(client.request(ResetPasswordDocument, { input: { challengeId: challenge.challengeId, code, newPassword: NEW_PASSWORD } }))).code).toBe('OTP_EXPIRED');
+    expect(
+      (await client.error(client.request(ResetPasswordDocument, { input: { challengeId: challenge.challengeId, code, newPassword: NEW_PASSWORD } }))).code,
+    ).toBe('OTP_EXPIRED');
     await client.request(ResetPasswordDocument, { input: { token, newPassword: NEW_PASSWORD } });
   });
 
@@ -177,7 +191,9 @@ describe('password reset: requestPasswordReset → mailed code and link → rese
     expect(Object.keys(decoy).sort()).toEqual(Object.keys(real.challenge).sort());
     expect(decoy).toMatchObject({ channel: 'EMAIL', purpose: 'PASSWORD_RESET', destination: 'u***@e***.com' });
     expect(Math.abs(new Date(decoy.expiresAt).getTime() - new Date(real.challenge.expiresAt).getTime())).toBeLessThan(60_000);
-    const err = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: decoy.challengeId, code: real.code, newPassword: NEW_PASSWORD } }));
+    const err = await client.error(
+      client.request(ResetPasswordDocument, { input: { challengeId: decoy.challengeId, code: real.code, newPassword: NEW_PASSWORD } }),
+    );
     expect(err).toMatchObject({ code: 'INVALID_OTP', extensions: expect.objectContaining({ attemptsLeft: 4 }) });
     expect(t.inbox.mailsTo(unknown)).toHaveLength(0);
   });
@@ -225,7 +241,9 @@ describe('password reset: requestPasswordReset → mailed code and link → rese
     test('a LOGIN challenge cannot reset a password, and a reset code cannot sign in through verifyOtp', async () => {
       const { requestOtp } = await client.request(RequestOtpDocument, { input: { email } });
       const loginCode = codeFrom(await t.inbox.waitForMail(email, t.inbox.mailsTo(email).length));
-      const viaReset = await client.error(client.request(ResetPasswordDocument, { input: { challengeId: requestOtp.challengeId, code: loginCode, newPassword: NEW_PASSWORD } }));
+      const viaReset = await client.error(
+        client.request(ResetPasswordDocument, { input: { challengeId: requestOtp.challengeId, code: loginCode, newPassword: NEW_PASSWORD } }),
+      );
       expect(viaReset.code).toBe('BAD_USER_INPUT');
       const viaVerify = await client.error(client.request(VerifyOtpDocument, { input: { challengeId: reset.challenge.challengeId, code: reset.code } }));
       expect(viaVerify.code).toBe('BAD_USER_INPUT');

@@ -47,7 +47,9 @@ suite(`two instances on a 3-master Redis Cluster${title}`, () => {
     const email = uniqueEmail('cluster');
     const { signup } = await onA.request(SignupDocument, { input: { email, password: PASSWORD } });
     const onB = b.client();
-    const { verifyOtp } = await onB.request(VerifyOtpDocument, { input: { challengeId: signup.challengeId, code: codeFrom(await a.inbox.waitForMail(email)) } });
+    const { verifyOtp } = await onB.request(VerifyOtpDocument, {
+      input: { challengeId: signup.challengeId, code: codeFrom(await a.inbox.waitForMail(email)) },
+    });
     expect(verifyOtp.user).toMatchObject({ email, emailVerified: true });
     for (const client of [onA, onB]) {
       client.accessToken = verifyOtp.accessToken;
@@ -90,7 +92,9 @@ suite(`two instances on a 3-master Redis Cluster${title}`, () => {
     const { login } = await b.client().request(LoginDocument, { input: { email, password: PASSWORD } });
     const code = codeFrom(await b.inbox.waitForMail(email, 1)); // each instance has its own SMTP inbox
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).client().request(VerifyOtpDocument, { input: { challengeId: login.challengeId, code: wrong(code) } })),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? a : b).client().request(VerifyOtpDocument, { input: { challengeId: login.challengeId, code: wrong(code) } }),
+      ),
     );
     const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { info: { code: string } }).info.code : 'OK'));
     expect(codes.filter((c) => c === 'INVALID_OTP')).toHaveLength(5);

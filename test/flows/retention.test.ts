@@ -3,13 +3,7 @@ import { Client } from 'pg';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { backends } from '../support/backends';
 import { PASSWORD, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
-import {
-  LogoutDocument,
-  RefreshSessionDocument,
-  RequestMagicLinkDocument,
-  RequestPasswordResetDocument,
-  SignupDocument,
-} from '../graphql/generated/graphql';
+import { LogoutDocument, RefreshSessionDocument, RequestMagicLinkDocument, RequestPasswordResetDocument, SignupDocument } from '../graphql/generated/graphql';
 import { maintenanceLockKey } from '../../src/maintenance/maintenance-runner';
 
 // Embedded PGlite (no DATABASE_URL) serves every connection as one session, where advisory locks are
@@ -206,7 +200,11 @@ describe('retention: each table is swept after its period, fresher rows stay', (
     const past = new Date(clock.now().getTime() - (7 * DAY + HOUR) * 1000);
     await sql(t, `UPDATE ${users} SET created_at = $1 WHERE id = ANY($2::uuid[])`, [past, [loneUser!.id, sharingUser!.id, phoneUser!.id, verified.user.id]]);
     const young = randomUUID();
-    await sql(t, `INSERT INTO ${users} (id, email, created_at) VALUES ($1, $2, $3)`, [young, uniqueEmail('young'), new Date(clock.now().getTime() - 6 * DAY * 1000)]);
+    await sql(t, `INSERT INTO ${users} (id, email, created_at) VALUES ($1, $2, $3)`, [
+      young,
+      uniqueEmail('young'),
+      new Date(clock.now().getTime() - 6 * DAY * 1000),
+    ]);
 
     const deleted = await run(t);
     expect(deleted['users.unverified']).toBeGreaterThanOrEqual(2);
@@ -249,7 +247,6 @@ describe('maintenance runner: bounded batches, one run at a time per gateway', (
     const [first, second] = await Promise.all([a.app.maintenance.runOnce(), a.app.maintenance.runOnce()]);
     expect([first.status, second.status].sort()).toEqual(['ran', 'skipped']);
   });
-
 });
 
 describeRealPostgres('maintenance runner: two gateways sharing a schema never sweep at once (advisory lock)', () => {
@@ -267,7 +264,7 @@ describeRealPostgres('maintenance runner: two gateways sharing a schema never sw
   const insertOldAuditRows = (count: number) => insertOldAuditRowsInto(a, count);
   const oldAuditRows = () => countOldAuditRows(a);
 
-  test('while another connection holds the schema\'s maintenance lock, runOnce does nothing', async () => {
+  test("while another connection holds the schema's maintenance lock, runOnce does nothing", async () => {
     await insertOldAuditRows(5);
     const holder = new Client({ connectionString: backends.databaseUrl! });
     await holder.connect();
@@ -284,7 +281,7 @@ describeRealPostgres('maintenance runner: two gateways sharing a schema never sw
     expect((await run(b))['audit_events.expired']).toBe(5);
   });
 
-  test('another schema\'s lock does not block this one', async () => {
+  test("another schema's lock does not block this one", async () => {
     const holder = new Client({ connectionString: backends.databaseUrl! });
     await holder.connect();
     try {

@@ -51,7 +51,9 @@ describe('codes, tokens and passwords never reach the audit table or the log', (
     const { requestOtp } = await client.request(RequestOtpDocument, { input: { email } });
     const emailCode = codeFrom(await t.inbox.waitForMail(email, 2));
     keep(emailCode);
-    await client.error(client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: String((Number(emailCode) + 1) % 1e6).padStart(6, '0') } }));
+    await client.error(
+      client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: String((Number(emailCode) + 1) % 1e6).padStart(6, '0') } }),
+    );
     keep((await client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: emailCode } })).verifyOtp.refreshToken);
 
     // SMS code for a new phone.
@@ -69,9 +71,12 @@ describe('codes, tokens and passwords never reach the audit table or the log', (
     const used = await client.request(VerifyMagicLinkDocument, { token: magic });
     keep(used.verifyMagicLink.accessToken, used.verifyMagicLink.refreshToken);
     await client.error(client.request(VerifyMagicLinkDocument, { token: magic }));
-    await fetch(`${t.url}/graphql?query=${encodeURIComponent(print(VerifyMagicLinkDocument))}&variables=${encodeURIComponent(JSON.stringify({ token: magic }))}`, {
-      headers: { 'apollo-require-preflight': 'true', ...ua },
-    });
+    await fetch(
+      `${t.url}/graphql?query=${encodeURIComponent(print(VerifyMagicLinkDocument))}&variables=${encodeURIComponent(JSON.stringify({ token: magic }))}`,
+      {
+        headers: { 'apollo-require-preflight': 'true', ...ua },
+      },
+    );
 
     // Refresh.
     keep((await client.request(RefreshSessionDocument, { refreshToken: used.verifyMagicLink.refreshToken })).refreshSession.refreshToken);
@@ -129,7 +134,8 @@ describe('codes, tokens and passwords never reach the audit table or the log', (
     ]) {
       expect(audit.map((a) => a.event)).toContain(event);
     }
-    for (const row of audit.filter((a) => a.user_agent !== null)) expect(row).toMatchObject({ ip: '127.0.0.1', user_agent: expect.stringMatching(/secrets-test|node/) });
+    for (const row of audit.filter((a) => a.user_agent !== null))
+      expect(row).toMatchObject({ ip: '127.0.0.1', user_agent: expect.stringMatching(/secrets-test|node/) });
     const text = JSON.stringify(audit);
     for (const secret of secrets) expect({ secret, found: appearsIn(text, secret) }).toEqual({ secret, found: false });
   });

@@ -63,7 +63,9 @@ describe('sessions (issue 9): logout with a bad bearer, one chain within the reu
     // Same session (chain), and the second answer took the place of the first: one live token per session.
     expect(claimsOf(a.accessToken).sid).toBe(sid);
     expect(claimsOf(b.accessToken).sid).toBe(sid);
-    const live = await t.app.dataSource.query(`SELECT count(*)::int AS n FROM ${t.table('refresh_tokens')} WHERE session_id = $1 AND rotated_at IS NULL`, [sid]);
+    const live = await t.app.dataSource.query(`SELECT count(*)::int AS n FROM ${t.table('refresh_tokens')} WHERE session_id = $1 AND rotated_at IS NULL`, [
+      sid,
+    ]);
     expect(live[0].n).toBe(1);
     clock.advance(11);
     try {

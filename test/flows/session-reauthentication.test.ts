@@ -22,7 +22,12 @@ describe('re-authentication: REAUTH_MAX_AGE_SECONDS and reauthenticate()', () =>
   beforeAll(async () => {
     t = await startTestApp({ overrides: { now: clock.now }, env: { REAUTH_MAX_AGE_SECONDS: '300' } });
     const keys = await SigningKeys.load([t.env.JWT_PRIVATE_KEY!]);
-    const accessTokens = new AccessTokens(keys, { issuer: t.app.config.publicUrl, audience: t.app.config.accessTokenAudience, ttlSeconds: 900, now: clock.now });
+    const accessTokens = new AccessTokens(keys, {
+      issuer: t.app.config.publicUrl,
+      audience: t.app.config.accessTokenAudience,
+      ttlSeconds: 900,
+      now: clock.now,
+    });
     sessions = new SessionsService({
       dataSource: t.app.dataSource,
       accessTokens,

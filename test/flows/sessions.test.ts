@@ -168,8 +168,6 @@ describe('sessions: refresh rotation, reuse interval and detection, logout, revo
   test('logoutAll and revokeSession need a signed-in viewer', async () => {
     const anonymous = t.client();
     expect((await anonymous.error(anonymous.request(LogoutAllDocument))).code).toBe('UNAUTHENTICATED');
-    expect((await anonymous.error(anonymous.request(RevokeSessionDocument, { id: '00000000-0000-4000-8000-000000000000' }))).code).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect((await anonymous.error(anonymous.request(RevokeSessionDocument, { id: '00000000-0000-4000-8000-000000000000' }))).code).toBe('UNAUTHENTICATED');
   });
 });

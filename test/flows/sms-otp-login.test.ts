@@ -51,20 +51,26 @@ describe('passwordless sign-in by SMS: requestOtp(phone) → texted code → ver
     const phone = uniquePhone();
     const first = t.client();
     const { requestOtp: one } = await first.request(RequestOtpDocument, { input: { phone } });
-    const { verifyOtp: signedUp } = await first.request(VerifyOtpDocument, { input: { challengeId: one.challengeId, code: codeFromText(t.twilio.textsTo(phone)[0]!) } });
+    const { verifyOtp: signedUp } = await first.request(VerifyOtpDocument, {
+      input: { challengeId: one.challengeId, code: codeFromText(t.twilio.textsTo(phone)[0]!) },
+    });
 
     const second = t.client();
     const { requestOtp: two } = await second.request(RequestOtpDocument, { input: { phone } });
     const [challenge] = await t.app.dataSource.query(`SELECT user_id FROM ${t.table('otp_challenges')} WHERE id = $1`, [two.challengeId]);
     expect(challenge.user_id).toBe(signedUp.user.id);
-    const { verifyOtp: loggedIn } = await second.request(VerifyOtpDocument, { input: { challengeId: two.challengeId, code: codeFromText(t.twilio.textsTo(phone)[1]!) } });
+    const { verifyOtp: loggedIn } = await second.request(VerifyOtpDocument, {
+      input: { challengeId: two.challengeId, code: codeFromText(t.twilio.textsTo(phone)[1]!) },
+    });
 
     expect(loggedIn.user.id).toBe(signedUp.user.id);
     expect(await usersWithPhone(phone)).toBe(1);
     second.accessToken = loggedIn.accessToken;
     const { viewer } = await second.query(ViewerDocument);
     expect(viewer!.sessions).toHaveLength(2);
-    const creations = await count(`SELECT count(*) AS n FROM ${t.table('audit_events')} WHERE user_id = $1 AND event = 'user.created_from_phone'`, [signedUp.user.id]);
+    const creations = await count(`SELECT count(*) AS n FROM ${t.table('audit_events')} WHERE user_id = $1 AND event = 'user.created_from_phone'`, [
+      signedUp.user.id,
+    ]);
     expect(creations).toBe(1);
   });
 

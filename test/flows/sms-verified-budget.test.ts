@@ -12,7 +12,14 @@ describe('SMS caps cannot be turned against a verified number', () => {
   const owner = uniquePhone();
   beforeAll(async () => {
     t = await startTestApp({
-      env: { ...shippedIpLimits, TRUST_PROXY: '1', SMS_ALLOWED_COUNTRIES: 'FR', SMS_DAILY_CAP_PER_PHONE: '3', SMS_HOURLY_CAP_PER_COUNTRY_CODE: '20', RATE_LIMIT_SENDS_PER_HOUR: '100' },
+      env: {
+        ...shippedIpLimits,
+        TRUST_PROXY: '1',
+        SMS_ALLOWED_COUNTRIES: 'FR',
+        SMS_DAILY_CAP_PER_PHONE: '3',
+        SMS_HOURLY_CAP_PER_COUNTRY_CODE: '20',
+        RATE_LIMIT_SENDS_PER_HOUR: '100',
+      },
     });
   });
   afterAll(() => t?.close());

@@ -29,7 +29,10 @@ describe('GET /graphql in a browser: Apollo Sandbox in development only', () => 
     expect(page).toContain('new window.EmbeddedSandbox(');
     const config = /var embeddedSandboxConfig = (\{.*\});/.exec(page);
     expect(config).not.toBeNull();
-    const sandbox = JSON.parse(config![1]!) as { initialState: { document: string; headers: Record<string, string>; includeCookies: boolean }; runTelemetry: boolean };
+    const sandbox = JSON.parse(config![1]!) as {
+      initialState: { document: string; headers: Record<string, string>; includeCookies: boolean };
+      runTelemetry: boolean;
+    };
     expect(sandbox.initialState.document).toBe(sandboxDocument);
     expect(sandbox.initialState.document).toMatch(/mutation Signup[\s\S]+mutation VerifyOtp[\s\S]+query Viewer/);
     expect(sandbox.initialState.headers).toEqual({ Authorization: expect.stringMatching(/^Bearer /) });
@@ -76,7 +79,7 @@ describeWithChromium('Apollo Sandbox in headless Chromium', () => {
   });
   afterAll(() => dev.close());
 
-  test('renders the landing page and saves a screenshot (offline, Apollo\'s CDN is unreachable: the fallback shows)', async () => {
+  test("renders the landing page and saves a screenshot (offline, Apollo's CDN is unreachable: the fallback shows)", async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
     try {
       // bypassCSP: the landing page's CSP (nonce-only scripts) would refuse the test's own wait predicate.

@@ -8,7 +8,11 @@ const routes: { name: string; init?: RequestInit; path: string }[] = [
     path: '/graphql',
     init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { id } }' }) },
   },
-  { name: 'GET /graphql (query)', path: `/graphql?query=${encodeURIComponent('{ viewer { id } }')}`, init: { headers: { 'apollo-require-preflight': 'true' } } },
+  {
+    name: 'GET /graphql (query)',
+    path: `/graphql?query=${encodeURIComponent('{ viewer { id } }')}`,
+    init: { headers: { 'apollo-require-preflight': 'true' } },
+  },
   { name: 'GET /graphql (Sandbox page)', path: '/graphql', init: { headers: { accept: 'text/html' } } },
   { name: 'GET /healthz', path: '/healthz' },
   { name: 'GET /readyz', path: '/readyz' },

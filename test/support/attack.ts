@@ -57,7 +57,10 @@ export function table(t: TestApp, name: string): string {
 
 /** `SELECT count(*) AS n FROM {otp_challenges} WHERE …`: {name} becomes the app's qualified table. */
 export async function countRows(t: TestApp, sql: string, params: unknown[] = []): Promise<number> {
-  const rows = (await t.app.dataSource.query(sql.replace(/\{(\w+)\}/g, (_, name: string) => table(t, name)), params)) as { n: string | number }[];
+  const rows = (await t.app.dataSource.query(
+    sql.replace(/\{(\w+)\}/g, (_, name: string) => table(t, name)),
+    params,
+  )) as { n: string | number }[];
   return Number(rows[0]!.n);
 }
 

@@ -8,7 +8,10 @@ export interface GraphQLErrorInfo {
 }
 
 export class GraphQLRequestError extends Error {
-  constructor(readonly info: GraphQLErrorInfo, readonly all: GraphQLErrorInfo[]) {
+  constructor(
+    readonly info: GraphQLErrorInfo,
+    readonly all: GraphQLErrorInfo[],
+  ) {
     super(`${info.code}: ${info.message}`);
   }
 }

@@ -29,9 +29,7 @@ export class MetricsScrape {
   /** The sample with exactly these labels; 0 when the series does not exist (yet). */
   value(name: string, labels: Record<string, string> = {}): number {
     const wanted = Object.entries(labels);
-    const found = this.samples.find(
-      (s) => s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v),
-    );
+    const found = this.samples.find((s) => s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v));
     return found?.value ?? 0;
   }
 

@@ -56,7 +56,8 @@ export async function startPrivateRedis(options: { cluster?: boolean; masters?: 
     for (let i = 0; i < count; i++) {
       const port = await freePort();
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-      if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000');
+      if (options.cluster)
+        args.push('--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000');
       const child = spawn('redis-server', args, { stdio: 'ignore', detached: false });
       ports.push(port);
       pids.push(child.pid!);
@@ -77,7 +78,7 @@ export async function startPrivateRedis(options: { cluster?: boolean; masters?: 
   return {
     ports,
     dir,
-    keyCounts: (pattern) => ports.map((p) => (cli(p, '--scan', '--pattern', pattern).split('\n').filter(Boolean).length)),
+    keyCounts: (pattern) => ports.map((p) => cli(p, '--scan', '--pattern', pattern).split('\n').filter(Boolean).length),
     async stop() {
       for (const pid of pids) {
         try {

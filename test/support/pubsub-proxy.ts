@@ -19,7 +19,10 @@ export class TcpProxy {
   private readonly pairs = new Set<Pair>();
   private mode: Mode = 'open';
 
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
     let proxy!: TcpProxy;

@@ -16,7 +16,10 @@ export class SmtpInbox {
   private refusing: { code: number; message: string } | null = null;
   private waiters: (() => void)[] = [];
 
-  private constructor(private readonly server: SMTPServer, readonly port: number) {}
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<SmtpInbox> {
     let inbox!: SmtpInbox;

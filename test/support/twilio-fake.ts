@@ -21,7 +21,10 @@ export class TwilioFake {
   readonly attempts: ReceivedText[] = [];
   private failure: { status: number; code: number; message: string } | null = null;
 
-  private constructor(private readonly server: http.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: http.Server,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<TwilioFake> {
     let fake!: TwilioFake;

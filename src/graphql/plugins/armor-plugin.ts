@@ -12,7 +12,10 @@ export type GraphQLLimits = Pick<Limits, 'graphqlMaxDepth' | 'graphqlMaxAliases'
  * production). The token limit is graphql-js's own parser option (see `parseOptions`): armor's
  * max-tokens plugin throws from a pipeline hook, which Apollo answers with a 500.
  */
-export function graphqlArmor(limits: GraphQLLimits, options: { isProduction: boolean }): {
+export function graphqlArmor(
+  limits: GraphQLLimits,
+  options: { isProduction: boolean },
+): {
   plugins: ApolloServerPlugin[];
   validationRules: ValidationRule[];
 } {

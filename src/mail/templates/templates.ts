@@ -7,8 +7,7 @@ export interface RenderedMail {
 
 export type CodePurpose = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET';
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function layout(product: string, title: string, bodyHtml: string): string {
   return `<!doctype html><html><body style="font-family:system-ui,sans-serif;max-width:480px;margin:24px auto;color:#111">
@@ -16,8 +15,7 @@ function layout(product: string, title: string, bodyHtml: string): string {
 <p style="color:#666;font-size:12px;margin-top:24px">If you did not ask for this, you can ignore this message.</p></body></html>`;
 }
 
-const codeBlock = (code: string) =>
-  `<p style="font-size:32px;letter-spacing:6px;font-weight:bold;font-family:monospace;margin:16px 0">${escapeHtml(code)}</p>`;
+const codeBlock = (code: string) => `<p style="font-size:32px;letter-spacing:6px;font-weight:bold;font-family:monospace;margin:16px 0">${escapeHtml(code)}</p>`;
 const button = (url: string, label: string) =>
   `<p><a href="${escapeHtml(url)}" style="display:inline-block;padding:10px 18px;background:#111;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(label)}</a></p><p style="font-size:12px;color:#666">Or paste this link into your browser:<br>${escapeHtml(url)}</p>`;
 

@@ -112,7 +112,13 @@ export class MagicLinkService {
   }
 
   private async spendLink(em: EntityManager, tokenId: string): Promise<void> {
-    await em.createQueryBuilder().update(MagicLinkTokenEntity).set({ consumedAt: this.deps.now() }).where('id = :id', { id: tokenId }).andWhere('consumed_at IS NULL').execute();
+    await em
+      .createQueryBuilder()
+      .update(MagicLinkTokenEntity)
+      .set({ consumedAt: this.deps.now() })
+      .where('id = :id', { id: tokenId })
+      .andWhere('consumed_at IS NULL')
+      .execute();
   }
 
   /**

@@ -122,7 +122,13 @@ export class ChallengesService {
     const { challenge, extra } = await commitThenSend(this.deps.dataSource, {
       write: async (em) => {
         const userId = typeof spec.userId === 'function' ? await spec.userId(em) : spec.userId;
-        const started = await this.start(em, { userId, channel: spec.channel, purpose: spec.purpose, destination: spec.destination, ttlSeconds: spec.ttlSeconds });
+        const started = await this.start(em, {
+          userId,
+          channel: spec.channel,
+          purpose: spec.purpose,
+          destination: spec.destination,
+          ttlSeconds: spec.ttlSeconds,
+        });
         const extra = (spec.write ? await spec.write(em, started.challenge) : undefined) as X;
         return { ...started, extra };
       },
@@ -162,7 +168,13 @@ export class ChallengesService {
 
   /** Marks a challenge used whatever its state (its delivery failed, or something replaced it). */
   async spend(em: EntityManager, challengeId: string): Promise<void> {
-    await em.createQueryBuilder().update(OtpChallengeEntity).set({ consumedAt: this.deps.now() }).where('id = :id', { id: challengeId }).andWhere('consumed_at IS NULL').execute();
+    await em
+      .createQueryBuilder()
+      .update(OtpChallengeEntity)
+      .set({ consumedAt: this.deps.now() })
+      .where('id = :id', { id: challengeId })
+      .andWhere('consumed_at IS NULL')
+      .execute();
   }
 
   private attemptsKey(id: string): string {
@@ -329,7 +341,13 @@ export class ChallengesService {
     const max = this.deps.limits.otpMaxAttempts;
     const attempts = await this.deps.kv.increment(this.attemptsKey(challenge.id), ATTEMPTS_TTL_SECONDS);
     if (attempts.value > max) {
-      await this.deps.audit.recordAlone({ event: AuditEvents.otpFailed, outcome: 'failure', userId: challenge.userId, meta, data: { challengeId: challenge.id, reason: 'locked' } });
+      await this.deps.audit.recordAlone({
+        event: AuditEvents.otpFailed,
+        outcome: 'failure',
+        userId: challenge.userId,
+        meta,
+        data: { challengeId: challenge.id, reason: 'locked' },
+      });
       throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Request a new one.' });
     }
     await this.deps.identifierLimits.countCheck(challenge.destination);

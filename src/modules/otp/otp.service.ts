@@ -83,7 +83,12 @@ export class OtpService {
           purpose: 'LOGIN',
           destination: email,
           audit: (c) => [
-            { event: AuditEvents.otpRequested, outcome: 'failure', meta, data: { challengeId: c.id, channel: 'EMAIL', purpose: 'LOGIN', reason: 'unknown_email' } },
+            {
+              event: AuditEvents.otpRequested,
+              outcome: 'failure',
+              meta,
+              data: { challengeId: c.id, channel: 'EMAIL', purpose: 'LOGIN', reason: 'unknown_email' },
+            },
           ],
         }),
     );

@@ -91,12 +91,23 @@ export class PasswordResetService {
               return token;
             },
             audit: (c, token) => [
-              { event: AuditEvents.passwordResetSent, userId: user!.id, meta, data: { challengeId: c.id, tokenId: token.id, channel: 'EMAIL', purpose: 'PASSWORD_RESET' } },
+              {
+                event: AuditEvents.passwordResetSent,
+                userId: user!.id,
+                meta,
+                data: { challengeId: c.id, tokenId: token.id, channel: 'EMAIL', purpose: 'PASSWORD_RESET' },
+              },
             ],
             send: (c, code, token) => this.deps.mailer.sendPasswordReset(email, code, this.linkFor(token.token), c.expiresAt),
             // Not delivered: the link goes with the code; what was sent before stays as it was.
             spend: async (em, _c, token) => {
-              await em.createQueryBuilder().update(PasswordResetTokenEntity).set({ consumedAt: this.deps.now() }).where('id = :id', { id: token.id }).andWhere('consumed_at IS NULL').execute();
+              await em
+                .createQueryBuilder()
+                .update(PasswordResetTokenEntity)
+                .set({ consumedAt: this.deps.now() })
+                .where('id = :id', { id: token.id })
+                .andWhere('consumed_at IS NULL')
+                .execute();
             },
             // Delivered: it replaces every older unused reset code and link.
             afterSent: (_em, c, token) => this.voidOtherResets(user!.id, c.id, token.id),
@@ -190,7 +201,12 @@ export class PasswordResetService {
       }
       tokenId = parsed.id;
       if (row.consumedAt || row.expiresAt <= this.deps.now()) {
-        await this.deps.audit.recordAlone({ event: AuditEvents.passwordResetFailed, outcome: 'failure', meta, data: { method: 'link', reason: 'expired_or_used', tokenId } });
+        await this.deps.audit.recordAlone({
+          event: AuditEvents.passwordResetFailed,
+          outcome: 'failure',
+          meta,
+          data: { method: 'link', reason: 'expired_or_used', tokenId },
+        });
         throw new WardenError('INVALID_TOKEN');
       }
     }

@@ -144,9 +144,7 @@ export class PasswordService {
     // there is none, a second look tells an unknown email from an account without a password.
     const credential = await em.findOne(PasswordCredentialEntity, { where: { user: { email } }, relations: { user: true } });
     const user = credential?.user ?? (await this.deps.users.findByEmail(em, email));
-    const ok = credential
-      ? await this.deps.hasher.verify(params.password, credential.passwordHash)
-      : await this.deps.hasher.verifyDummy(params.password);
+    const ok = credential ? await this.deps.hasher.verify(params.password, credential.passwordHash) : await this.deps.hasher.verifyDummy(params.password);
     if (!ok || !user) {
       await this.deps.audit.recordAlone({
         event: AuditEvents.loginPasswordChecked,

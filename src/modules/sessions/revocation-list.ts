@@ -46,7 +46,11 @@ export class RevocationList {
       } catch {
         return;
       }
-      if (Array.isArray(ids)) this.remember(ids.filter((id): id is string => typeof id === 'string'), publishedAtMs);
+      if (Array.isArray(ids))
+        this.remember(
+          ids.filter((id): id is string => typeof id === 'string'),
+          publishedAtMs,
+        );
     });
     return this.subscription;
   }

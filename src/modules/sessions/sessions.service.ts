@@ -166,7 +166,11 @@ export class SessionsService {
    * so the session keeps one live token. Runs inside the caller's transaction.
    */
   async reauthenticate(em: EntityManager, sessionId: string, amr: AuthMethod[], meta: RequestMeta): Promise<SessionTokens> {
-    const session = await em.findOne(SessionEntity, { where: { id: sessionId }, relations: { user: true }, lock: { mode: 'pessimistic_write', tables: ['sessions'] } });
+    const session = await em.findOne(SessionEntity, {
+      where: { id: sessionId },
+      relations: { user: true },
+      lock: { mode: 'pessimistic_write', tables: ['sessions'] },
+    });
     const now = this.deps.now();
     if (!session || session.revokedAt || session.expiresAt <= now) throw new WardenError('UNAUTHENTICATED');
     session.amr = mergeAmr(session.amr, amr);
@@ -188,7 +192,10 @@ export class SessionsService {
   /** REAUTHENTICATION_REQUIRED (extensions.maxAgeSeconds) unless the session authenticated within REAUTH_MAX_AGE_SECONDS. */
   async requireRecentAuthentication(viewer: Viewer): Promise<void> {
     const maxAgeSeconds = this.deps.reauthMaxAgeSeconds ?? 900;
-    const session = await this.deps.dataSource.manager.findOne(SessionEntity, { where: { id: viewer.sessionId }, select: { id: true, lastAuthenticatedAt: true } });
+    const session = await this.deps.dataSource.manager.findOne(SessionEntity, {
+      where: { id: viewer.sessionId },
+      select: { id: true, lastAuthenticatedAt: true },
+    });
     if (!session) throw new WardenError('UNAUTHENTICATED');
     if (this.deps.now().getTime() - session.lastAuthenticatedAt.getTime() > maxAgeSeconds * 1000) {
       throw new WardenError('REAUTHENTICATION_REQUIRED', { extensions: { maxAgeSeconds } });

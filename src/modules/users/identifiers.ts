@@ -6,7 +6,12 @@ import { WardenError } from '../../errors/warden-error';
 export function normalizeEmail(raw: unknown): string {
   if (typeof raw !== 'string') throw WardenError.badInput('Enter a valid email address.', 'email');
   const email = raw.trim().normalize('NFC').toLowerCase();
-  if (email.length === 0 || email.length > 254 || !isEmail(email, { allow_utf8_local_part: true, require_tld: true, allow_ip_domain: false, allow_display_name: false }) || email.split('@')[0]!.length > 64) {
+  if (
+    email.length === 0 ||
+    email.length > 254 ||
+    !isEmail(email, { allow_utf8_local_part: true, require_tld: true, allow_ip_domain: false, allow_display_name: false }) ||
+    email.split('@')[0]!.length > 64
+  ) {
     throw WardenError.badInput('Enter a valid email address.', 'email');
   }
   return email;

@@ -43,8 +43,7 @@ export function coreSignInMethodSources(): SignInMethodSource[] {
   return [
     {
       kind: 'password',
-      count: async (em, userId) =>
-        Number((await em.query('SELECT count(*)::int AS n FROM password_credentials WHERE user_id = $1', [userId]))[0]?.n ?? 0),
+      count: async (em, userId) => Number((await em.query('SELECT count(*)::int AS n FROM password_credentials WHERE user_id = $1', [userId]))[0]?.n ?? 0),
     },
     {
       kind: 'email',

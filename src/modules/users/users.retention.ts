@@ -29,16 +29,20 @@ export const usersRetentionJobs: MaintenanceJob[] = [
       while (total < ctx.maxRows && !ctx.stopping()) {
         const limit = Math.min(ctx.batchSize, ctx.maxRows - total);
         const deleted = await ctx.em.transaction(async (em) => {
-          const rows: { id: string; organization_id: string | null }[] = await em.query(
-            `DELETE FROM ${users} u WHERE u.id IN (
+          const rows: { id: string; organization_id: string | null }[] = await em
+            .query(
+              `DELETE FROM ${users} u WHERE u.id IN (
                SELECT c.id FROM ${users} c
                WHERE c.email_verified = false AND c.phone_verified = false AND c.created_at < $1
                  AND NOT EXISTS (SELECT 1 FROM ${sessions} s WHERE s.user_id = c.id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)
                ORDER BY c.created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
              AND u.email_verified = false AND u.phone_verified = false
              RETURNING u.id, u.organization_id`,
-            [cutoff, ctx.now, idleCutoff, limit],
-          ).then((result: unknown) => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as { id: string; organization_id: string | null }[]) : []));
+              [cutoff, ctx.now, idleCutoff, limit],
+            )
+            .then((result: unknown) =>
+              Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as { id: string; organization_id: string | null }[]) : [],
+            );
           const orgIds = [...new Set(rows.map((r) => r.organization_id).filter((id): id is string => !!id))];
           if (orgIds.length > 0) {
             await em.query(
