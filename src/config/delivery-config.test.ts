@@ -15,6 +15,7 @@ describe('delivery configuration', () => {
   test('magic links: 10 minutes by default and at most (ASVS 6.5.5)', () => {
     expect(loadConfig({}).limits.magicLinkTtlSeconds).toBe(600);
     expect(loadConfig({ MAGIC_LINK_TTL_SECONDS: '300' }).limits.magicLinkTtlSeconds).toBe(300);
-    expect(() => loadConfig({ MAGIC_LINK_TTL_SECONDS: '601' })).toThrow(new ConfigError('MAGIC_LINK_TTL_SECONDS: must be between 60 and 600'));
+    expect(() => loadConfig({ MAGIC_LINK_TTL_SECONDS: '601' })).toThrow(new ConfigError('MAGIC_LINK_TTL_SECONDS: must be at most 600'));
+    expect(() => loadConfig({ MAGIC_LINK_TTL_SECONDS: '59' })).toThrow(/MAGIC_LINK_TTL_SECONDS: must be at least 60/);
   });
 });

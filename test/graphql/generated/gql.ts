@@ -14,33 +14,28 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-  'fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}': typeof types.UserFieldsFragmentDoc;
-  'mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}': typeof types.LoginDocument;
-  'mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}': typeof types.RequestMagicLinkDocument;
-  'mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}': typeof types.RequestPasswordResetDocument;
-  'mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}': typeof types.RequestOtpDocument;
-  'mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}': typeof types.ResendOtpDocument;
-  'mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}': typeof types.RefreshSessionDocument;
-  'mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}': typeof types.SignupDocument;
-  'mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}': typeof types.VerifyOtpDocument;
-  'query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}': typeof types.ViewerDocument;
+    "fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}": typeof types.UserFieldsFragmentDoc,
+    "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}": typeof types.LoginDocument,
+    "mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}": typeof types.RequestMagicLinkDocument,
+    "mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}": typeof types.RequestPasswordResetDocument,
+    "mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}": typeof types.RequestOtpDocument,
+    "mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}": typeof types.ResendOtpDocument,
+    "mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}": typeof types.RefreshSessionDocument,
+    "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}": typeof types.SignupDocument,
+    "mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}": typeof types.VerifyOtpDocument,
+    "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}": typeof types.ViewerDocument,
 };
 const documents: Documents = {
-  'fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}':
-    types.UserFieldsFragmentDoc,
-  'mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}': types.LoginDocument,
-  'mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}':
-    types.RequestMagicLinkDocument,
-  'mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}':
-    types.RequestPasswordResetDocument,
-  'mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}': types.RequestOtpDocument,
-  'mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}': types.ResendOtpDocument,
-  'mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}':
-    types.RefreshSessionDocument,
-  'mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}': types.SignupDocument,
-  'mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}': types.VerifyOtpDocument,
-  'query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}':
-    types.ViewerDocument,
+    "fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}": types.UserFieldsFragmentDoc,
+    "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}": types.LoginDocument,
+    "mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}": types.RequestMagicLinkDocument,
+    "mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}": types.RequestPasswordResetDocument,
+    "mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}": types.RequestOtpDocument,
+    "mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}": types.ResendOtpDocument,
+    "mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}": types.RefreshSessionDocument,
+    "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}": types.SignupDocument,
+    "mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}": types.VerifyOtpDocument,
+    "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}": types.ViewerDocument,
 };
 
 /**
@@ -60,66 +55,46 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}',
-): (typeof documents)['fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}'];
+export function graphql(source: "fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}"): (typeof documents)["fragment UserFields on User {\n  id\n  email\n  emailVerified\n  phone\n  phoneVerified\n  name\n  createdAt\n  organization {\n    id\n    name\n    industry\n    teamSize\n    logoUrl\n  }\n}\n\nfragment ChallengeFields on AuthChallenge {\n  challengeId\n  channel\n  purpose\n  destination\n  expiresAt\n  resendAvailableAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...UserFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}',
-): (typeof documents)['mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}'];
+export function graphql(source: "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}"): (typeof documents)["mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}',
-): (typeof documents)['mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}'];
+export function graphql(source: "mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}"): (typeof documents)["mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}',
-): (typeof documents)['mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}'];
+export function graphql(source: "mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}"): (typeof documents)["mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}',
-): (typeof documents)['mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}'];
+export function graphql(source: "mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}"): (typeof documents)["mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}',
-): (typeof documents)['mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}'];
+export function graphql(source: "mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}"): (typeof documents)["mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}',
-): (typeof documents)['mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}'];
+export function graphql(source: "mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}"): (typeof documents)["mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}',
-): (typeof documents)['mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}'];
+export function graphql(source: "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}"): (typeof documents)["mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...ChallengeFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}',
-): (typeof documents)['mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}'];
+export function graphql(source: "mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}"): (typeof documents)["mutation VerifyOtp($input: VerifyOtpInput!) {\n  verifyOtp(input: $input) {\n    ...AuthPayloadFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: 'query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}',
-): (typeof documents)['query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}'];
+export function graphql(source: "query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}"): (typeof documents)["query Viewer {\n  viewer {\n    ...UserFields\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ip\n      current\n    }\n  }\n}\n\nquery ViewerBasic {\n  viewer {\n    id\n    email\n  }\n}\n\nquery ViewerSessionAssurance {\n  viewer {\n    id\n    sessions {\n      id\n      current\n      authenticatorAssuranceLevel\n      lastAuthenticatedAt\n    }\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
 }
 
-export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<infer TType, any> ? TType : never;
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;
