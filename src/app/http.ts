@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import { buildWardenSchema } from '../graphql/schema';
+import { buildWardenSubgraphSchema } from '../graphql/federation';
+import { routerOnlyPlugin } from '../graphql/plugins/router-only-plugin';
 import { instanceContainer } from '../graphql/container';
 import { createContextFactory } from '../graphql/context';
 import { metricsPlugin } from '../graphql/plugins/metrics-plugin';
@@ -15,7 +17,9 @@ import type { Services } from './services';
 export async function createHttp(config: Readonly<Config>, logger: Logger, infra: Infrastructure, services: Services): Promise<FastifyInstance> {
   const { dataSource, kv } = infra;
   const { metrics, sessions, users, fieldLimiter } = services;
-  const schema = await buildWardenSchema(instanceContainer(services.instances));
+  const container = instanceContainer(services.instances);
+  // FEDERATION_ENABLED: an Apollo Federation 2 subgraph (docs/federation.md); the same fields plus _service/_entities.
+  const schema = config.federationEnabled ? await buildWardenSubgraphSchema(container) : await buildWardenSchema(container);
   const byClass = new Map<unknown, object>(services.instances.map((instance) => [instance.constructor, instance]));
   // A module listed without its resolver built in src/app/services.ts fails at start, not on the first request.
   const unbuilt = moduleResolvers.filter((type) => !byClass.has(type)).map((type) => type.name);
@@ -43,7 +47,7 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
       { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
       { name: 'store', check: () => kv.ping() },
     ],
-    plugins: [metricsPlugin(metrics)],
+    plugins: [metricsPlugin(metrics), ...(config.federationEnabled && config.federationRouterSecret ? [routerOnlyPlugin(config.federationRouterSecret)] : [])],
     metrics: () => metrics.render(),
     metricsToken: config.metricsToken,
     metricsPort: config.metricsPort,

@@ -60,6 +60,10 @@ export interface Config {
   metricsPort: number | null;
   /** ALLOW_LOOPBACK_URLS=true: production accepts localhost PUBLIC_URL/APP_URL (a warning at start). */
   allowLoopbackUrls: boolean;
+  /** FEDERATION_ENABLED (docs/federation.md): serve /graphql as an Apollo Federation 2 subgraph. */
+  federationEnabled: boolean;
+  /** FEDERATION_ROUTER_SECRET: when set, `_service` and `_entities` answer only requests whose x-router-secret header carries it. */
+  federationRouterSecret: string | null;
   limits: Readonly<Limits>;
   maintenance: Readonly<MaintenanceConfig>;
 }
@@ -175,6 +179,8 @@ const baseSchema = z.object({
   UNVERIFIED_ACCOUNT_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   ALLOW_LOOPBACK_URLS: z.enum(['true', 'false'], 'ALLOW_LOOPBACK_URLS must be true or false').default('false'),
+  FEDERATION_ENABLED: z.enum(['true', 'false'], 'FEDERATION_ENABLED must be true or false').default('false'),
+  FEDERATION_ROUTER_SECRET: z.string().min(16, 'FEDERATION_ROUTER_SECRET must be at least 16 characters').max(512).optional(),
 });
 
 /** localhost, *.localhost, 127.0.0.0/8, ::1 (and IPv4-mapped 127/8): URLs only this machine can open. */
@@ -353,6 +359,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN ?? null,
     metricsPort: e.METRICS_PORT ?? null,
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS === 'true',
+    federationEnabled: e.FEDERATION_ENABLED === 'true',
+    federationRouterSecret: e.FEDERATION_ROUTER_SECRET ?? null,
     limits: Object.freeze(limits),
     maintenance: Object.freeze({
       enabled: e.MAINTENANCE_ENABLED === 'true',
@@ -380,6 +388,9 @@ export function startupWarnings(config: Config): string[] {
   }
   if (!config.metricsToken && !config.metricsPort) lines.push('METRICS_TOKEN and METRICS_PORT not set: /metrics is not served (404)');
   if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
+  if (config.federationEnabled && !config.federationRouterSecret) {
+    lines.push('FEDERATION_ENABLED without FEDERATION_ROUTER_SECRET: anyone who reaches /graphql can call _entities and _service; set it');
+  }
   return lines;
 }
 

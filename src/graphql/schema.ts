@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema, type ContainerType } from 'type-graphql';
+import { buildSchema, type BuildSchemaOptions, type ContainerType } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { moduleResolvers } from '../modules';
 import type { ClassType } from '../modules/module';
@@ -10,9 +10,9 @@ import { inputGuard } from './input-guard';
 /** Every capability's resolvers, from the one module list (src/modules/index.ts). */
 export const resolverClasses = moduleResolvers as [ClassType, ...ClassType[]];
 
-/** Builds the executable schema. Without a container (schema printing) resolvers are never called. */
-export function buildWardenSchema(container?: ContainerType): Promise<GraphQLSchema> {
-  return buildSchema({
+/** The type-graphql options of Warden's schema (the plain one here, the subgraph in federation.ts). */
+export function wardenSchemaOptions(container?: ContainerType): BuildSchemaOptions {
+  return {
     resolvers: resolverClasses,
     container: container ?? { get: () => ({}) },
     authChecker,
@@ -21,7 +21,12 @@ export function buildWardenSchema(container?: ContainerType): Promise<GraphQLSch
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
     emitSchemaFile: false,
-  });
+  };
+}
+
+/** Builds the executable schema. Without a container (schema printing) resolvers are never called. */
+export function buildWardenSchema(container?: ContainerType): Promise<GraphQLSchema> {
+  return buildSchema(wardenSchemaOptions(container));
 }
 
 export const SCHEMA_HEADER = '# Emitted from the type-graphql classes by `npm run schema`. Do not edit by hand.\n\n';

@@ -3,9 +3,13 @@ import type { Viewer } from '../modules/sessions/sessions.service';
 import { WardenError } from '../errors/warden-error';
 
 /**
- * Fields "only resolvable on the viewer" (contract): the signed-in session when the request's bearer (or the
- * sign-in this request just made) belongs to `userId`, else null. A nullable field answers null on null; a
- * non-null field calls requireSelf and answers FORBIDDEN.
+ * THE rule for fields "only resolvable on the viewer" (contract), on `viewer`, on AuthPayload.user and on a
+ * User entity the federation router resolves through `_entities` (docs/federation.md): the signed-in session
+ * when the request's bearer (or the sign-in this request just made) belongs to `userId`, else null.
+ * - a nullable field (email, phone) answers null: `return (await selfOrNull(ctx, user.id)) ? value : null`;
+ * - a non-null field (sessions, identities, hasPassword, mfaFactors, …) calls requireSelf and answers
+ *   FORBIDDEN on that field: an empty list or `false` would be a plausible lie about someone else's account.
+ * A bad, expired or revoked bearer token answers UNAUTHENTICATED.
  */
 export async function selfOrNull(ctx: Context, userId: string): Promise<Viewer | null> {
   const self = ctx.signedIn?.userId === userId ? ctx.signedIn : await ctx.viewer();

@@ -1,5 +1,7 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
+/** A federation entity (FEDERATION_ENABLED, docs/federation.md): other subgraphs extend it by id. */
+@Directive('@key(fields: "id")')
 @ObjectType('Organization')
 export class OrganizationType {
   @Field(() => ID)

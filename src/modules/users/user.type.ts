@@ -1,6 +1,7 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /** organization and sessions are resolved by viewer.resolver.ts. */
+@Directive('@key(fields: "id")')
 @ObjectType('User')
 export class UserType {
   @Field(() => ID)

@@ -7,6 +7,7 @@ import { UsersService } from './users.service';
 import { SessionType } from '../sessions/session.type';
 import { WardenError } from '../../errors/warden-error';
 import { requestedFields } from '../../graphql/selection';
+import { requireSelf } from '../../graphql/viewer-only';
 
 /** Fields of viewer answered from the access token alone: asking only these costs no database read. */
 const FROM_TOKEN = new Set(['id', '__typename', 'sessions']);
@@ -40,8 +41,7 @@ export class ViewerResolver {
 
   @FieldResolver(() => [SessionType], { description: "Only resolvable on the viewer: the viewer's live sessions." })
   async sessions(@Root() user: UserType, @Ctx() ctx: Context): Promise<SessionType[]> {
-    const self = ctx.signedIn?.userId === user.id ? ctx.signedIn : await ctx.viewer();
-    if (!self || self.userId !== user.id) throw new WardenError('FORBIDDEN', { message: 'Only the viewer can list their sessions.' });
+    const self = await requireSelf(ctx, user.id);
     const sessions = await ctx.loaders.liveSessions.load(user.id);
     return sessions.map((s) => ({
       id: s.id,
