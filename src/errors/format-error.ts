@@ -1,5 +1,5 @@
-import type { GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError as unwrapApollo } from '@apollo/server/errors';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { WardenError } from './warden-error';
@@ -23,6 +23,12 @@ const apolloPassThrough = new Set<string>([
   ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
   ApolloServerErrorCode.BAD_REQUEST,
 ]);
+
+/** A resolver's error, or a WardenError a plugin threw before execution (Apollo wraps those without a path). */
+function unwrapResolverError(thrown: unknown): unknown {
+  const error = unwrapApollo(thrown);
+  return error instanceof GraphQLError && error.originalError instanceof WardenError ? error.originalError : error;
+}
 
 /** Maps anything thrown to a contract code in one place; masks what is not expected. */
 export function toWardenError(thrown: unknown): WardenError | null {

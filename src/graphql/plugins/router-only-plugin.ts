@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context';
 import { WardenError } from '../../errors/warden-error';
 
@@ -42,7 +42,8 @@ export function routerOnlyPlugin(secret: string): ApolloServerPlugin<Context> {
           for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
           if (!asksRouterFields(operation.selectionSet, fragments)) return;
           if (sameSecret(request.http?.headers.get(ROUTER_SECRET_HEADER) ?? undefined, expected)) return;
-          throw new WardenError('FORBIDDEN', { message: '_entities and _service answer the router only.' });
+          const refusal = new WardenError('FORBIDDEN', { message: '_entities and _service answer the router only.' });
+          throw new GraphQLError(refusal.message, { originalError: refusal, extensions: { http: { status: 403 } } });
         },
       };
     },

@@ -1,0 +1,108 @@
+// The "orders" subgraph of the example supergraph: in-memory orders, Apollo Server 5 + @apollo/subgraph.
+// It trusts Warden's sign-in without sharing its database: it verifies the forwarded access token itself,
+// with jose against Warden's JWKS (signature, issuer, audience, expiry). See docs/federation.md.
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import { GraphQLError } from 'graphql';
+import gql from 'graphql-tag';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+
+export const ordersTypeDefs = gql`
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+
+  type Order {
+    id: ID!
+    total: Int!
+  }
+
+  "Warden's User, extended with the orders of that user."
+  type User @key(fields: "id") {
+    id: ID!
+    "Only the user's own (the forwarded token's sub): FORBIDDEN for anybody else, as Warden's viewer-only fields."
+    orders: [Order!]!
+  }
+
+  type Mutation {
+    "Places an order for the signed-in user."
+    placeOrder(total: Int!): Order!
+  }
+`;
+
+export interface OrdersOptions {
+  /** Warden's /.well-known/jwks.json. */
+  jwksUrl: string;
+  /** Warden's PUBLIC_URL: the iss claim. */
+  issuer: string;
+  /** Warden's ACCESS_TOKEN_AUDIENCE (default PUBLIC_URL): the aud claim. */
+  audience: string;
+  port?: number;
+  host?: string;
+  /** The clock the expiry is checked against (tests move it forward). */
+  now?: () => Date;
+}
+
+interface OrdersContext {
+  /** The verified token's sub (Warden's user id); null without a token. */
+  userId: string | null;
+}
+
+interface Order {
+  id: string;
+  total: number;
+}
+
+const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+export async function startOrdersSubgraph(options: OrdersOptions) {
+  const orders = new Map<string, Order[]>();
+  const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+
+  /** What a service downstream of Warden must check in a token: signature (JWKS), alg, typ, iss, aud, exp, sub. */
+  async function verify(authorization: string | undefined): Promise<OrdersContext> {
+    if (!authorization) return { userId: null };
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw unauthenticated('Authorization must be "Bearer <accessToken>".');
+    try {
+      const { payload } = await jwtVerify(match[1]!, jwks, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ['EdDSA', 'ES256'],
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'exp', 'sid'],
+        currentDate: options.now?.(),
+      });
+      return { userId: payload.sub! };
+    } catch {
+      throw unauthenticated('The access token is invalid or expired.');
+    }
+  }
+
+  const resolvers = {
+    User: {
+      __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+      orders(user: { id: string }, _args: unknown, ctx: OrdersContext): Order[] {
+        if (ctx.userId !== user.id) throw new GraphQLError('Only the user can see their orders.', { extensions: { code: 'FORBIDDEN' } });
+        return orders.get(user.id) ?? [];
+      },
+    },
+    Mutation: {
+      placeOrder(_root: unknown, args: { total: number }, ctx: OrdersContext): Order {
+        if (!ctx.userId) throw unauthenticated('Sign in first.');
+        const order = { id: randomUUID(), total: args.total };
+        orders.set(ctx.userId, [...(orders.get(ctx.userId) ?? []), order]);
+        return order;
+      },
+    },
+  };
+
+  const schema = buildSubgraphSchema([{ typeDefs: ordersTypeDefs, resolvers }]);
+  const server = new ApolloServer<OrdersContext>({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  const { url } = await startStandaloneServer(server, {
+    listen: { port: options.port ?? 4002, host: options.host ?? '127.0.0.1' },
+    context: ({ req }) => verify(req.headers.authorization),
+  });
+  return { url, sdl: printSubgraphSchema(schema), stop: () => server.stop() };
+}
