@@ -191,6 +191,26 @@ describe('Warden in an Apollo Federation 2 supergraph (examples/supergraph)', ()
     }
   });
 
+  test('the orders subgraph checks audience and issuer: a Warden token meant for another service is refused', async () => {
+    const ada = await customer(7);
+    const jwksUrl = `${t.url}/.well-known/jwks.json`;
+    const { publicUrl: issuer, accessTokenAudience: audience } = t.app.config;
+    for (const other of [
+      { issuer, audience: 'https://billing.example.com' },
+      { issuer: 'https://someone-else.example.com', audience },
+    ]) {
+      const strict = await startOrdersSubgraph({ jwksUrl, ...other, port: 0 });
+      try {
+        const refused = await post(strict.url, 'mutation { placeOrder(total: 1) { id } }', {}, bearer(ada.token));
+        expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
+      } finally {
+        await strict.stop();
+      }
+    }
+    // The same token with the right issuer and audience is accepted (the refusals above are about the claims).
+    expect((await post(orders.url, 'mutation { placeOrder(total: 1) { id } }', {}, bearer(ada.token))).errors).toBeUndefined();
+  });
+
   test("a revoked session's token is refused by Warden at once, and by the orders subgraph at its expiry", async () => {
     const carol = await customer(99);
     carol.client.accessToken = carol.token;
