@@ -34,19 +34,26 @@ export interface GatewayOptions {
   routerSecret?: string;
   port?: number;
   host?: string;
+  /** The name Warden's subgraph has in the supergraph (default warden): only it sees the client's cookies. */
+  wardenSubgraph?: string;
   /** The gateway's log level (refused tokens are logged at warn). */
   logging?: 'debug' | 'info' | 'warn' | 'error' | false;
 }
 
 export async function startGateway(options: GatewayOptions) {
+  const warden = options.wardenSubgraph ?? 'warden';
   const gateway = createGatewayRuntime({
     supergraph: options.supergraph,
     logging: options.logging ?? 'warn',
     propagateHeaders: {
-      fromClientToSubgraphs: ({ request }) => ({
+      fromClientToSubgraphs: ({ request, subgraphName }) => ({
         authorization: request.headers.get('authorization') ?? undefined,
         ...(options.routerSecret ? { 'x-router-secret': options.routerSecret } : {}),
+        // The warden_refresh cookie (browser clients' refresh token) goes to Warden only, never to other subgraphs.
+        ...(subgraphName === warden ? { cookie: request.headers.get('cookie') ?? undefined } : {}),
       }),
+      // …and Warden's Set-Cookie (sign-in, refresh, logout) comes back to the browser.
+      fromSubgraphsToClient: ({ response, subgraphName }) => (subgraphName === warden ? { 'set-cookie': response.headers.getSetCookie() } : {}),
     },
     plugins: () => [
       // Hive's JWT plugin verifies with jsonwebtoken, which cannot verify Ed25519: Warden signs with a P-256

@@ -2,6 +2,7 @@
 // It trusts Warden's sign-in without sharing its database: it verifies the forwarded access token itself,
 // with jose against Warden's JWKS (signature, issuer, audience, expiry). See docs/federation.md.
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -42,6 +43,8 @@ export interface OrdersOptions {
   host?: string;
   /** The clock the expiry is checked against (tests move it forward). */
   now?: () => Date;
+  /** Sees each request's headers (tests check what the gateway forwards). */
+  onRequest?: (headers: IncomingHttpHeaders) => void;
 }
 
 interface OrdersContext {
@@ -102,7 +105,10 @@ export async function startOrdersSubgraph(options: OrdersOptions) {
   const server = new ApolloServer<OrdersContext>({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
   const { url } = await startStandaloneServer(server, {
     listen: { port: options.port ?? 4002, host: options.host ?? '127.0.0.1' },
-    context: ({ req }) => verify(req.headers.authorization),
+    context: ({ req }) => {
+      options.onRequest?.(req.headers);
+      return verify(req.headers.authorization);
+    },
   });
   return { url, sdl: printSubgraphSchema(schema), stop: () => server.stop() };
 }

@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { Context } from '../graphql/context';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import { buildWardenSchema } from '../graphql/schema';
@@ -12,6 +15,12 @@ import { moduleResolvers, moduleRoutes } from '../modules';
 import type { ServiceLookup } from '../modules/module';
 import type { Infrastructure } from './infrastructure';
 import type { Services } from './services';
+
+/** FEDERATION_ENABLED: _entities/_service for the router only (FEDERATION_ROUTER_SECRET); no inline (ftv1) traces. */
+function federationPlugins(config: Readonly<Config>): ApolloServerPlugin<Context>[] {
+  if (!config.federationEnabled) return [];
+  return [ApolloServerPluginInlineTraceDisabled(), ...(config.federationRouterSecret ? [routerOnlyPlugin(config.federationRouterSecret)] : [])];
+}
 
 /** The transport: the schema from the module list, the context, Fastify with every module's routes. */
 export async function createHttp(config: Readonly<Config>, logger: Logger, infra: Infrastructure, services: Services): Promise<FastifyInstance> {
@@ -47,7 +56,7 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
       { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
       { name: 'store', check: () => kv.ping() },
     ],
-    plugins: [metricsPlugin(metrics), ...(config.federationEnabled && config.federationRouterSecret ? [routerOnlyPlugin(config.federationRouterSecret)] : [])],
+    plugins: [metricsPlugin(metrics), ...federationPlugins(config)],
     metrics: () => metrics.render(),
     metricsToken: config.metricsToken,
     metricsPort: config.metricsPort,

@@ -1,9 +1,10 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { WardenClient } from '../support/graphql-client';
 import { signUpAndVerify, uniqueEmail, TestClock } from '../support/flows';
-import { LogoutDocument } from '../graphql/generated/graphql';
+import { LogoutDocument, RefreshSessionDocument } from '../graphql/generated/graphql';
 import { UsersService } from '../../src/modules/users/users.service';
 import { composeSupergraph, startGateway } from '../../examples/supergraph/gateway';
 import { startOrdersSubgraph } from '../../examples/supergraph/orders-subgraph';
@@ -15,7 +16,7 @@ import { startOrdersSubgraph } from '../../examples/supergraph/orders-subgraph';
 const ROUTER_SECRET = randomBytes(24).toString('base64url');
 const es256Key = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-type Gql = { status: number; data: any; errors: { message: string; extensions?: { code?: string } }[] | undefined };
+type Gql = { status: number; data: any; errors: { message: string; extensions?: { code?: string } }[] | undefined; extensions?: object };
 
 async function post(url: string, query: string, variables: object = {}, headers: Record<string, string> = {}): Promise<Gql> {
   const response = await fetch(url, {
@@ -23,8 +24,8 @@ async function post(url: string, query: string, variables: object = {}, headers:
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  const json = (await response.json()) as { data?: unknown; errors?: Gql['errors'] };
-  return { status: response.status, data: json.data, errors: json.errors };
+  const json = (await response.json()) as { data?: unknown; errors?: Gql['errors']; extensions?: object };
+  return { status: response.status, data: json.data, errors: json.errors, extensions: json.extensions };
 }
 
 const codes = (r: Gql) => (r.errors ?? []).map((e) => e.extensions?.code);
@@ -41,6 +42,7 @@ describe('Warden in an Apollo Federation 2 supergraph (examples/supergraph)', ()
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let wardenSdl: string;
   const clock = new TestClock();
+  const seenByOrders: IncomingHttpHeaders[] = [];
   let warden: string;
   let gatewayBase: string;
 
@@ -51,7 +53,7 @@ describe('Warden in an Apollo Federation 2 supergraph (examples/supergraph)', ()
     const { publicUrl: issuer, accessTokenAudience: audience } = t.app.config;
     const service = await post(warden, '{ _service { sdl } }', {}, { 'x-router-secret': ROUTER_SECRET });
     wardenSdl = service.data._service.sdl;
-    orders = await startOrdersSubgraph({ jwksUrl, issuer, audience, port: 0, now: clock.now });
+    orders = await startOrdersSubgraph({ jwksUrl, issuer, audience, port: 0, now: clock.now, onRequest: (headers) => seenByOrders.push(headers) });
     const supergraph = composeSupergraph([
       { name: 'warden', url: warden, sdl: wardenSdl },
       { name: 'orders', url: orders.url, sdl: orders.sdl },
@@ -104,6 +106,23 @@ describe('Warden in an Apollo Federation 2 supergraph (examples/supergraph)', ()
     const forged = await post(gateway.url, '{ viewer { email } }', {}, bearer(ada.token.slice(0, -4) + 'AAAA'));
     expect(forged.status).toBeGreaterThanOrEqual(400);
     expect(forged.data?.viewer ?? null).toBeNull();
+  });
+
+  test("browser clients: Warden's refresh cookie passes through the gateway, and only to Warden", async () => {
+    const dana = await customer(3);
+    expect(dana.client.cookies.get('warden_refresh')).toBeTruthy();
+    const { refreshSession } = await dana.client.request(RefreshSessionDocument, {});
+    expect(refreshSession.user.id).toBe(dana.userId);
+    expect(refreshSession.accessToken).not.toBe(dana.token);
+    // The orders subgraph never receives the cookie.
+    seenByOrders.length = 0;
+    const cookie = `warden_refresh=${dana.client.cookies.get('warden_refresh')}`;
+    const both = await post(gateway.url, '{ viewer { email orders { id } } }', {}, { ...bearer(refreshSession.accessToken), cookie });
+    expect(both.data.viewer.orders).toEqual([{ id: dana.orderId }]);
+    const seen = seenByOrders.map((headers) => headers.cookie);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((c) => c === undefined)).toBe(true);
+    expect(seenByOrders.every((headers) => headers['x-router-secret'] === ROUTER_SECRET)).toBe(true);
   });
 
   test("another user's orders and email stay out of reach", async () => {
@@ -162,6 +181,11 @@ describe('Warden in an Apollo Federation 2 supergraph (examples/supergraph)', ()
       refs,
     );
     expect(codes(viaFragment)).toEqual(['FORBIDDEN']);
+    // With the secret it answers, without Apollo's inline (ftv1) trace even when asked for one.
+    const routed = await post(warden, ENTITIES, refs, { 'x-router-secret': ROUTER_SECRET, 'apollo-federation-include-trace': 'ftv1' });
+    expect(routed.status).toBe(200);
+    expect(routed.data._entities).toEqual([{ id: ada.userId, email: null, phone: null, name: null }]);
+    expect(routed.extensions).toBeUndefined();
     // Everything else stays open to clients.
     expect((await post(warden, '{ viewer { email } }', {}, bearer(ada.token))).data).toEqual({ viewer: { email: ada.email } });
   });
