@@ -86,6 +86,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     // One connection per app, as `npm start` uses with embedded PGlite.
     ...(process.env.WARDEN_TEST_EMBEDDED_PG ? { DATABASE_POOL_SIZE: '1' } : {}),
     ...(backends.redisUrl ? { REDIS_URL: backends.redisUrl, REDIS_KEY_PREFIX: shared?.REDIS_KEY_PREFIX ?? ids.prefix } : {}),
+    // WARDEN_TEST_FEDERATION=1 runs every flow against the federation subgraph schema (docs/federation.md).
+    ...(process.env.WARDEN_TEST_FEDERATION ? { FEDERATION_ENABLED: 'true' } : {}),
     ...options.env,
   };
   const config = loadConfig(env);
