@@ -7,6 +7,7 @@ import { Metrics } from '../metrics/metrics';
 import { registerRuntimeGauges } from '../metrics/runtime-gauges';
 import { AuditService } from '../modules/audit/audit.service';
 import { UsersService } from '../modules/users/users.service';
+import { ProfileCache } from '../modules/users/profile-cache';
 import { AccessTokens } from '../modules/sessions/access-tokens';
 import { RevocationList } from '../modules/sessions/revocation-list';
 import { SessionsService } from '../modules/sessions/sessions.service';
@@ -76,7 +77,6 @@ export function createServices(
   const smsPolicy = new SmsPolicy(rateLimiter, config.limits, config.smsAllowedCountries, new VerifiedPhones(kv, hmacKey));
   const lockout = new LoginLockout(kv, hmacKey, config.limits, () => now().getTime());
   const audit = new AuditService(dataSource, metrics);
-  const users = new UsersService(dataSource);
   const accessTokens = new AccessTokens(signingKeys, {
     issuer: config.publicUrl,
     audience: config.accessTokenAudience,
@@ -88,6 +88,13 @@ export function createServices(
   const revocations = new RevocationList(kv, pubsub, config.limits.accessTokenTtlSeconds);
   revocations.start();
   addCleanup(() => revocations.close());
+  // Profiles (viewer's email, name, organization) in memory, invalidated through the revocation channel.
+  const profiles = new ProfileCache(revocations, {
+    maxEntries: config.limits.profileCacheMaxEntries,
+    ttlSeconds: config.limits.profileCacheTtlSeconds,
+    onPublishError: (err) => logger.error({ err }, 'profile change not published: other instances keep it until PROFILE_CACHE_TTL_SECONDS'),
+  });
+  const users = new UsersService(dataSource, profiles);
   registerRuntimeGauges(metrics.registry, {
     passwordHashesInFlight: () => hasher.inFlight,
     revocationsLocal: () => (revocations.isLocal ? 1 : 0),
@@ -163,7 +170,7 @@ export function createServices(
     passwords,
     magicLinks,
     resets,
-    new ViewerResolver(),
+    new ViewerResolver(users),
     new PasswordResolver(passwords),
     new OtpResolver(otp),
     new SessionsResolver(sessions),

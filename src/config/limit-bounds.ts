@@ -26,6 +26,8 @@ export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number
   passwordHashNiceness: [0, 19],
   verifiedTokenCacheMaxEntries: [0, 10_000_000],
   revocationMaxLagMs: [100, 60_000],
+  profileCacheMaxEntries: [0, 10_000_000],
+  profileCacheTtlSeconds: [1, 86_400],
   passwordMinLength: [1, 256],
   passwordMaxLength: [8, 256],
   maxStringLength: [1, 1000],

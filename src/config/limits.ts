@@ -30,6 +30,10 @@ export const defaultLimits = {
    * before each request asks the store instead. Bounds how long a revocation takes to reach every instance.
    */
   revocationMaxLagMs: 750,
+  /** PROFILE_CACHE_MAX_ENTRIES: users and organizations kept in memory for viewer's profile fields; 0 turns the cache off. */
+  profileCacheMaxEntries: 10_000,
+  /** PROFILE_CACHE_TTL_SECONDS: the longest a cached profile is used (a bound even if an invalidation were lost). */
+  profileCacheTtlSeconds: 300,
   /** PASSWORD_MIN_LENGTH */ passwordMinLength: 8,
   /** PASSWORD_MAX_LENGTH */ passwordMaxLength: 128,
   /** MAX_STRING_LENGTH: any other free-text input (name, organization fields). */ maxStringLength: 200,
@@ -76,6 +80,8 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   passwordHashNiceness: 'PASSWORD_HASH_NICENESS',
   verifiedTokenCacheMaxEntries: 'VERIFIED_TOKEN_CACHE_MAX_ENTRIES',
   revocationMaxLagMs: 'REVOCATION_MAX_LAG_MS',
+  profileCacheMaxEntries: 'PROFILE_CACHE_MAX_ENTRIES',
+  profileCacheTtlSeconds: 'PROFILE_CACHE_TTL_SECONDS',
   passwordMinLength: 'PASSWORD_MIN_LENGTH',
   passwordMaxLength: 'PASSWORD_MAX_LENGTH',
   maxStringLength: 'MAX_STRING_LENGTH',

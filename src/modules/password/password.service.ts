@@ -120,6 +120,7 @@ export class PasswordService {
           const { id, organizationId } = created!;
           await em.delete(UserEntity, { id, emailVerified: false });
           if (organizationId) await em.delete(OrganizationEntity, { id: organizationId });
+          this.deps.users.usersChanged(em, [id], organizationId ? [organizationId] : []);
         },
       });
       return this.deps.otp.challenges.toChallengeType(challenge);
