@@ -32,7 +32,7 @@ interface Entry<T> {
 
 const KIND = 'profiles.changed';
 /** Invalidations are retained briefly only: a subscriber that was cut off drops everything anyway (generation). */
-const RETAIN_SECONDS = 5;
+const RETAIN_SECONDS = 1;
 /** How many recent invalidations are remembered for fills in flight; beyond that, fills in flight are not cached. */
 const RECENT_MAX = 4096;
 

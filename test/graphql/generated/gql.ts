@@ -18,6 +18,7 @@ type Documents = {
     "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}": typeof types.LoginDocument,
     "mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}": typeof types.RequestMagicLinkDocument,
     "mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}": typeof types.RequestPasswordResetDocument,
+    "query ViewerProfile {\n  viewer {\n    id\n    email\n    name\n    organization {\n      name\n    }\n  }\n}": typeof types.ViewerProfileDocument,
     "mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}": typeof types.RequestOtpDocument,
     "mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}": typeof types.ResendOtpDocument,
     "mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}": typeof types.RefreshSessionDocument,
@@ -30,6 +31,7 @@ const documents: Documents = {
     "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...ChallengeFields\n  }\n}": types.LoginDocument,
     "mutation RequestMagicLink($input: RequestMagicLinkInput!) {\n  requestMagicLink(input: $input) {\n    ok\n  }\n}\n\nmutation VerifyMagicLink($token: String!) {\n  verifyMagicLink(token: $token) {\n    ...AuthPayloadFields\n  }\n}": types.RequestMagicLinkDocument,
     "mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}": types.RequestPasswordResetDocument,
+    "query ViewerProfile {\n  viewer {\n    id\n    email\n    name\n    organization {\n      name\n    }\n  }\n}": types.ViewerProfileDocument,
     "mutation RequestOtp($input: RequestOtpInput!) {\n  requestOtp(input: $input) {\n    ...ChallengeFields\n  }\n}": types.RequestOtpDocument,
     "mutation ResendOtp($challengeId: ID!) {\n  resendOtp(challengeId: $challengeId) {\n    ...ChallengeFields\n  }\n}": types.ResendOtpDocument,
     "mutation RefreshSession($refreshToken: String) {\n  refreshSession(refreshToken: $refreshToken) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation Logout {\n  logout\n}\n\nmutation LogoutAll {\n  logoutAll\n}\n\nmutation RevokeSession($id: ID!) {\n  revokeSession(id: $id)\n}": types.RefreshSessionDocument,
@@ -68,6 +70,10 @@ export function graphql(source: "mutation RequestMagicLink($input: RequestMagicL
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}"): (typeof documents)["mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n  requestPasswordReset(input: $input) {\n    ...ChallengeFields\n  }\n}\n\nmutation ResetPassword($input: ResetPasswordInput!) {\n  resetPassword(input: $input) {\n    ...AuthPayloadFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ViewerProfile {\n  viewer {\n    id\n    email\n    name\n    organization {\n      name\n    }\n  }\n}"): (typeof documents)["query ViewerProfile {\n  viewer {\n    id\n    email\n    name\n    organization {\n      name\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
