@@ -13,6 +13,28 @@ import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { assuranceLevel, mergeAmr, type AuthMethod, type SessionAssurance } from './assurance';
+import { RawStatements } from '../../db/raw-statements';
+import { AuditEventEntity } from '../audit/audit-event.entity';
+
+/** What the one-statement refresh returns: the session after the update, its user, and whether the token rotated. */
+interface RefreshRow {
+  session_id: string;
+  user_id: string;
+  amr: AuthMethod[];
+  aal: SessionEntity['aal'];
+  last_authenticated_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+  rotated: boolean;
+  email: string | null;
+  email_verified: boolean;
+  phone: string | null;
+  phone_verified: boolean;
+  name: string | null;
+  organization_id: string | null;
+  user_created_at: Date;
+  user_updated_at: Date;
+}
 
 export interface Viewer {
   userId: string;
@@ -81,6 +103,7 @@ const REFRESH_PURPOSE = 'refresh';
 /** Sessions: creation at sign-in, refresh-token rotation with reuse detection, revocation, listing. */
 export class SessionsService {
   private signInGate: SignInGate;
+  private rawStatements: RawStatements | null = null;
 
   constructor(private readonly deps: SessionsServiceDeps) {
     this.signInGate = deps.signInGate ?? allowEverySignIn;
@@ -224,6 +247,10 @@ export class SessionsService {
   async refresh(rawToken: string | null | undefined, meta: RequestMeta): Promise<SessionTokens> {
     const parsed = parseSecretToken(rawToken);
     if (!parsed) throw new WardenError('INVALID_TOKEN');
+    const rotated = await this.rotateLiveToken(parsed, meta);
+    if (rotated) return rotated;
+    // Anything else (unknown or wrong token, a rotated one: grace or reuse, an ended session) takes the
+    // general path below, which locks, decides and answers exactly as before.
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
       // One round trip: the token with its session and user, token and session rows locked. Concurrent
       // refreshes of one session run one after the other, and each sees the rotation the one before made.
@@ -265,6 +292,93 @@ export class SessionsService {
     });
     if (outcome.kind !== 'ok') throw new WardenError('INVALID_TOKEN');
     return outcome.issued;
+  }
+
+  private get raw(): RawStatements {
+    return (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+  }
+
+  /**
+   * The common refresh (a live, unrotated token of a live session) in ONE autocommitted statement, a named
+   * prepared statement with CTEs: lock and touch the session, rotate the token (only if still unrotated),
+   * insert its successor and the audit row, return the session and its user. The session row is locked
+   * before the token row, as in the general path's grace branch, so the two cannot deadlock each other.
+   * null when it did not apply (nothing was rotated, no successor inserted): the caller takes the general
+   * path. The token is found by id and its keyed hash (HMAC-SHA256 with the server's key) compared in SQL:
+   * an attacker cannot choose hash bytes, so the comparison's timing says nothing usable.
+   */
+  private async rotateLiveToken(parsed: { id: string; secret: string }, meta: RequestMeta): Promise<SessionTokens | null> {
+    const now = this.deps.now();
+    const idleCutoff = new Date(now.getTime() - this.deps.limits.refreshIdleTtlSeconds * 1000);
+    const next = createSecretToken();
+    const rows = await this.raw.run<RefreshRow>(
+      'warden_refresh_rotate_v1',
+      () => {
+        const sessions = this.raw.table(SessionEntity);
+        const tokens = this.raw.table(RefreshTokenEntity);
+        const users = this.raw.table(UserEntity);
+        const audit = this.raw.table(AuditEventEntity);
+        return `WITH s AS (
+            UPDATE ${sessions} s SET last_used_at = $3
+            FROM ${tokens} t
+            WHERE t.id = $1 AND t.secret_hash = $2 AND t.rotated_at IS NULL AND s.id = t.session_id
+              AND s.revoked_at IS NULL AND s.expires_at > $3 AND s.last_used_at > $4
+            RETURNING s.id, s.user_id, s.amr, s.aal, s.last_authenticated_at, s.last_used_at, s.expires_at
+          ), r AS (
+            UPDATE ${tokens} t SET rotated_at = $3 FROM s WHERE t.id = $1 AND t.rotated_at IS NULL RETURNING t.id
+          ), n AS (
+            INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT $5, s.id, $6, NULL FROM s, r
+          ), a AS (
+            INSERT INTO ${audit} (id, event, outcome, user_id, ip, user_agent, data)
+            SELECT $7, $10, 'success', s.user_id, $8, $9, jsonb_build_object('sessionId', s.id) FROM s, r
+          )
+          SELECT s.id AS session_id, s.user_id, s.amr, s.aal, s.last_authenticated_at, s.last_used_at, s.expires_at,
+                 EXISTS (SELECT 1 FROM r) AS rotated, u.email, u.email_verified, u.phone, u.phone_verified, u.name,
+                 u.organization_id, u.created_at AS user_created_at, u.updated_at AS user_updated_at
+          FROM s JOIN ${users} u ON u.id = s.user_id`;
+      },
+      [
+        parsed.id,
+        this.hash(parsed.secret),
+        now,
+        idleCutoff,
+        next.id,
+        this.hash(next.secret),
+        randomUUID(),
+        meta.ip,
+        meta.userAgent,
+        AuditEvents.sessionRefreshed,
+      ],
+    );
+    const row = rows[0];
+    if (!row?.rotated) return null;
+    this.deps.audit.observeCommitted([{ event: AuditEvents.sessionRefreshed, userId: row.user_id, meta, data: { sessionId: row.session_id } }]);
+    const access = await this.deps.accessTokens.issue(row.user_id, row.session_id, {
+      amr: row.amr,
+      aal: row.aal,
+      authTime: row.last_authenticated_at,
+    });
+    const user = {
+      id: row.user_id,
+      email: row.email,
+      emailVerified: row.email_verified,
+      phone: row.phone,
+      phoneVerified: row.phone_verified,
+      name: row.name,
+      organizationId: row.organization_id,
+      createdAt: row.user_created_at,
+      updatedAt: row.user_updated_at,
+    } as UserEntity;
+    const idleEnd = row.last_used_at.getTime() + this.deps.limits.refreshIdleTtlSeconds * 1000;
+    return {
+      signIn: false,
+      sessionId: row.session_id,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: next.token,
+      refreshTokenExpiresAt: new Date(Math.min(idleEnd, row.expires_at.getTime())),
+      user,
+    };
   }
 
   /** Validates a bearer token: signature, expiry, and that its session was not revoked since. */
