@@ -1,5 +1,5 @@
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { Pool, QueryResultRow } from 'pg';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 
 /**
  * Hot paths (refreshSession, sign-in) run one hand-written statement on the pg pool TypeORM already owns:
@@ -23,14 +23,27 @@ export class RawStatements {
       .join('.');
   }
 
-  /** Runs the statement `name`, whose text is built once by `build` (table names are fixed per app). */
-  async run<R extends QueryResultRow>(name: string, build: () => string, values: unknown[]): Promise<R[]> {
+  private text(name: string, build: () => string): string {
     let text = this.texts.get(name);
     if (text === undefined) {
       text = build();
       this.texts.set(name, text);
     }
-    const result = await this.pool.query<R>({ name, text, values });
+    return text;
+  }
+
+  /** Runs the statement `name` on the pool (autocommit), its text built once by `build` (table names are fixed per app). */
+  async run<R extends QueryResultRow>(name: string, build: () => string, values: unknown[]): Promise<R[]> {
+    const result = await this.pool.query<R>({ name, text: this.text(name, build), values });
+    return result.rows;
+  }
+
+  /** The same inside the caller's transaction: on the connection that `em` holds (or the pool when it holds none). */
+  async runIn<R extends QueryResultRow>(em: EntityManager, name: string, build: () => string, values: unknown[]): Promise<R[]> {
+    const runner = em.queryRunner as (EntityManager['queryRunner'] & { databaseConnection?: PoolClient }) | undefined;
+    const client = runner?.isTransactionActive ? runner.databaseConnection : undefined;
+    if (!client) return this.run<R>(name, build, values);
+    const result = await client.query<R>({ name, text: this.text(name, build), values });
     return result.rows;
   }
 }

@@ -18,6 +18,7 @@ import { codeText } from '../../mail/templates/templates';
 import { generateOtpCode, hashOtpCode } from '../../crypto/otp-code';
 import { constantTimeEqual, isUuid } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
+import { RawStatements } from '../../db/raw-statements';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { assertNoOpenTransaction, withTransaction } from '../../db/transaction';
@@ -100,6 +101,7 @@ export interface IssueSpec<X> {
  * a handler per purpose (registerPurpose): new purposes plug in without touching this class.
  */
 export class ChallengesService {
+  private rawStatements: RawStatements | null = null;
   private readonly purposes = new Map<OtpPurposeValue, PurposeHandler>();
 
   constructor(private readonly deps: ChallengesServiceDeps) {}
@@ -368,15 +370,15 @@ export class ChallengesService {
 
   /** Marks the challenge used. Exactly one of racing callers gets true. */
   async consume(em: EntityManager, challengeId: string): Promise<boolean> {
-    const result = await em
-      .createQueryBuilder()
-      .update(OtpChallengeEntity)
-      .set({ consumedAt: this.deps.now() })
-      .where('id = :id', { id: challengeId })
-      .andWhere('consumed_at IS NULL')
-      .andWhere('expires_at > :now', { now: this.deps.now() })
-      .execute();
-    return result.affected === 1;
+    // A named prepared statement on the transaction's connection: no query building on verifyOtp's path.
+    const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+    const rows = await raw.runIn(
+      em,
+      'warden_otp_consume_v1',
+      () => `UPDATE ${raw.table(OtpChallengeEntity)} SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING id`,
+      [challengeId, this.deps.now()],
+    );
+    return rows.length === 1;
   }
 
   /**

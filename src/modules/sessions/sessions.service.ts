@@ -14,6 +14,7 @@ import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { assuranceLevel, mergeAmr, type AuthMethod, type SessionAssurance } from './assurance';
 import { RawStatements } from '../../db/raw-statements';
+import { afterCommit } from '../../db/after-commit';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 
 /** What the one-statement refresh returns: the session after the update, its user, and whether the token rotated. */
@@ -172,14 +173,52 @@ export class SessionsService {
       userAgent: meta.userAgent,
       ip: meta.ip,
     });
-    await em.insert(SessionEntity, session);
-    await this.deps.audit.record(em, {
-      event: AuditEvents.sessionCreated,
-      userId: user.id,
-      meta,
-      data: { sessionId: session.id, method: request.method, amr, aal: session.aal },
-    });
-    return this.issue(em, session, user, true);
+    // One round trip for the session, its audit row and its first refresh token (a named prepared statement
+    // with CTEs, in the caller's transaction); the audit observer is told after COMMIT, as audit.record does.
+    const audit = { event: AuditEvents.sessionCreated, userId: user.id, meta, data: { sessionId: session.id, method: request.method, amr, aal: session.aal } };
+    const refresh = createSecretToken();
+    await this.raw.runIn(
+      em,
+      'warden_sign_in_v1',
+      () => {
+        const sessions = this.raw.table(SessionEntity);
+        const tokens = this.raw.table(RefreshTokenEntity);
+        const auditEvents = this.raw.table(AuditEventEntity);
+        return `WITH s AS (
+            INSERT INTO ${sessions} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
+            VALUES ($1, $2, $3, $4::text[], $5, $5, $6, $7, $8) RETURNING id
+          ), a AS (
+            INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data) VALUES ($9, $10, 'success', $2, $8, $7, $11::jsonb)
+          )
+          INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT $12, s.id, $13, NULL FROM s`;
+      },
+      [
+        session.id,
+        user.id,
+        session.aal,
+        amr,
+        now,
+        session.expiresAt,
+        meta.userAgent,
+        meta.ip,
+        randomUUID(),
+        audit.event,
+        JSON.stringify(audit.data),
+        refresh.id,
+        this.hash(refresh.secret),
+      ],
+    );
+    afterCommit(em, () => this.deps.audit.observeCommitted([audit]));
+    const access = await this.deps.accessTokens.issue(session.userId, session.id, SessionsService.assurance(session));
+    return {
+      signIn: true,
+      sessionId: session.id,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: refresh.token,
+      refreshTokenExpiresAt: this.refreshExpiresAt(session),
+      user,
+    };
   }
 
   /**
