@@ -1,6 +1,11 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 
-@ObjectType('Organization')
+/**
+ * simpleResolvers: the plain property fields are read by graphql-js directly, without type-graphql's
+ * middleware chain (the global input guard only checks arguments, and these fields take none). Field
+ * resolvers (@FieldResolver, in any module) still run every middleware and auth check.
+ */
+@ObjectType('Organization', { simpleResolvers: true })
 export class OrganizationType {
   @Field(() => ID)
   id: string;

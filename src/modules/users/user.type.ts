@@ -1,7 +1,12 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 
 /** organization and sessions are resolved by viewer.resolver.ts. */
-@ObjectType('User')
+/**
+ * simpleResolvers: the plain property fields are read by graphql-js directly, without type-graphql's
+ * middleware chain (the global input guard only checks arguments, and these fields take none). Field
+ * resolvers (@FieldResolver, in any module) still run every middleware and auth check.
+ */
+@ObjectType('User', { simpleResolvers: true })
 export class UserType {
   @Field(() => ID)
   id: string;
