@@ -98,23 +98,3 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   graphqlMaxBodyBytes: 'GRAPHQL_MAX_BODY_BYTES',
 };
 
-/** Limits that must be at least 1: a limit of 0 would refuse everything, and none can be switched off. */
-export const atLeastOneLimits: readonly (keyof Limits)[] = [
-  'rateLimitIpPerMinute',
-  'rateLimitIpSessionPerMinute',
-  'rateLimitSendsPerHour',
-  'rateLimitCodeChecksPerHour',
-  'loginLockoutThreshold',
-  'loginLockoutSeconds',
-  'loginLockoutMaxSeconds',
-  'loginFailureWindowSeconds',
-  'smsDailyCapPerPhone',
-  'smsHourlyCapPerCountryCode',
-  'graphqlMaxDepth',
-  'graphqlMaxAliases',
-  'graphqlMaxCost',
-  'graphqlMaxTokens',
-  'graphqlMaxDirectives',
-  'graphqlMaxOperationsPerRequest',
-  'graphqlMaxBodyBytes',
-];
