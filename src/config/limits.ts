@@ -97,4 +97,3 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   graphqlMaxOperationsPerRequest: 'GRAPHQL_MAX_OPERATIONS_PER_REQUEST',
   graphqlMaxBodyBytes: 'GRAPHQL_MAX_BODY_BYTES',
 };
-

@@ -12,7 +12,6 @@ import type { Mailer } from '../../mail/mailer';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
-import { commitThenSend } from '../../db/commit-then-send';
 import { UserEntity } from '../users/user.entity';
 import { OrganizationEntity } from '../users/organization.entity';
 import { isUniqueViolation } from '../../db/db-errors';
@@ -80,23 +79,20 @@ export class PasswordService {
       : null;
     const passwordHash = await this.hashNewPassword(params.password);
 
-    // Written and committed first, mailed after (commitThenSend): no transaction is open while SMTP answers.
+    // Written and committed first, mailed after: no transaction is open while SMTP answers.
     const attempt = async (): Promise<AuthChallengeType> => {
       const existing = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
       if (existing) {
-        const { challenge } = await commitThenSend(this.deps.dataSource, {
-          write: async () => ({
-            challenge: await this.deps.otp.challenges.issueDecoy({
-              userId: null,
-              channel: 'EMAIL',
-              purpose: 'SIGNUP',
-              destination: email,
-              audit: () => [{ event: AuditEvents.signupDuplicateAttempted, outcome: 'failure', userId: existing.id, meta }],
-            }),
-          }),
-          send: () => this.deps.mailer.sendAccountExistsNotice(email),
-          spend: async () => undefined, // a decoy is never usable
+        // issueDecoy commits its own short transaction (the decoy is never usable, so nothing needs spending);
+        // the notice goes out after it, with no transaction open.
+        const challenge = await this.deps.otp.challenges.issueDecoy({
+          userId: null,
+          channel: 'EMAIL',
+          purpose: 'SIGNUP',
+          destination: email,
+          audit: () => [{ event: AuditEvents.signupDuplicateAttempted, outcome: 'failure', userId: existing.id, meta }],
         });
+        await this.deps.mailer.sendAccountExistsNotice(email);
         return this.deps.otp.challenges.toChallengeType(challenge);
       }
       let created: { id: string; organizationId: string | null } | null = null;
