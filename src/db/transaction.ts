@@ -4,8 +4,13 @@ import type { DataSource, EntityManager } from 'typeorm';
 /** Set while a withTransaction callback runs (and in everything it awaits). */
 const openTransaction = new AsyncLocalStorage<true>();
 
-/** Runs fn in one transaction. Helpers called inside take this `em` and never open their own. */
+/**
+ * Runs fn in one transaction. Helpers called inside take this `em` and never open their own: a second
+ * transaction opened inside the first would wait for a second pooled connection while holding the first
+ * (with a pool of one, forever), so it is refused at once.
+ */
 export function withTransaction<T>(dataSource: DataSource, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  if (inTransaction()) return Promise.reject(new Error('withTransaction called inside another transaction: pass its `em` down instead'));
   return openTransaction.run(true, () => dataSource.transaction(fn));
 }
 
