@@ -1,6 +1,14 @@
 import type { MailMessage, MailTransport } from './mail-transport';
 import { assertNoOpenTransaction } from '../db/transaction';
-import { accountExistsMail, codeMail, magicLinkMail, passwordChangedMail, passwordResetMail, securityNoticeMail, type CodePurpose } from './templates/templates';
+import {
+  accountExistsMail,
+  codeMail,
+  magicLinkMail,
+  passwordChangedMail,
+  passwordResetMail,
+  securityNoticeMail,
+  type CodePurpose,
+} from './templates/templates';
 
 const minutesUntil = (expiresAt: Date, now: Date) => Math.max(1, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
 

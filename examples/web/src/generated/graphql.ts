@@ -18,11 +18,14 @@ export type OrganizationInput = {
 
 export type OtpChannel =
   | 'EMAIL'
-  | 'SMS';
+  | 'SMS'
+  | 'TOTP';
 
 export type OtpPurpose =
   | 'LOGIN'
+  | 'MFA'
   | 'PASSWORD_RESET'
+  | 'REAUTHENTICATION'
   | 'SIGNUP';
 
 export type RequestMagicLinkInput = {
