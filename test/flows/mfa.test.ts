@@ -14,6 +14,7 @@ import {
   RequestOtpDocument,
   RequestPasswordResetDocument,
   RequestReauthenticationDocument,
+  ResendOtpDocument,
   ResetPasswordDocument,
   StartTotpEnrollmentDocument,
   VerifyMagicLinkDocument,
@@ -147,6 +148,10 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
       code: 'INVALID_OTP',
       extensions: { attemptsLeft: 4 },
     });
+    // Nothing is sent for an authenticator code, so there is nothing to resend.
+    expect((await client.error(client.request(ResendOtpDocument, { challengeId }))).code).toBe('BAD_USER_INPUT');
+    // A recovery code is typed into verifyRecoveryCode; an 8-digit or letter code is malformed.
+    expect((await client.error(client.request(VerifyOtpDocument, { input: { challengeId, code: '12345678' } }))).code).toBe('BAD_USER_INPUT');
     const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId, code: right } });
     const claims = claimsOf(verifyOtp.accessToken);
     expect(claims.amr).toEqual(['pwd', 'otp', 'totp', 'mfa']);

@@ -25,6 +25,7 @@ export const RECOVERY_CODE_COUNT = 10;
 /** Confirmed authenticator apps per account. */
 const MAX_TOTP_FACTORS = 5;
 const RECOVERY_HASH_PURPOSE = 'recovery-code';
+const MAX_FACTOR_NAME_LENGTH = 100;
 
 export interface MfaServiceDeps {
   dataSource: DataSource;
@@ -265,7 +266,10 @@ export class MfaService {
   ): Promise<RecoveryCodesResult> {
     if (!isUuid(input.factorId)) throw WardenError.badInput('factorId is not valid.', 'factorId');
     if (typeof input.code !== 'string' || !/^\d{6}$/.test(input.code.trim())) throw WardenError.badInput('The code is 6 digits.', 'code');
-    const name = input.name == null ? null : input.name.trim().slice(0, 100) || null;
+    if (input.name != null && input.name.trim().length > MAX_FACTOR_NAME_LENGTH) {
+      throw WardenError.badInput(`The name is at most ${MAX_FACTOR_NAME_LENGTH} characters.`, 'name');
+    }
+    const name = input.name == null ? null : input.name.trim() || null;
     const em = this.deps.dataSource.manager;
     const factor = await em.findOne(MfaFactorEntity, { where: { id: input.factorId, userId: viewer.userId, confirmedAt: IsNull() } });
     const now = this.deps.now();

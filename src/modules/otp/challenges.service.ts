@@ -316,6 +316,7 @@ export class ChallengesService {
     try {
       const { challenge, code, previous } = await withTransaction(this.deps.dataSource, async (em) => {
         const challenge = await this.loadLive(em, challengeId, true);
+        if (challenge.channel === 'TOTP') throw WardenError.badInput('Nothing is sent for an authenticator code.', 'challengeId');
         failed = { userId: challenge.userId, channel: challenge.channel };
         if (challenge.sendCount >= this.deps.limits.otpMaxSends) {
           throw WardenError.rateLimited((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 1000);
