@@ -51,7 +51,7 @@ describeWithChromium('example web app: two-step verification in headless Chromiu
     await page.getByRole('button', { name: 'Log in' }).click();
   }
 
-  test('enroll with the QR code secret, sign out, sign in with password + authenticator code, then with a recovery code', async () => {
+  test('enroll with the QR code secret, sign out, sign in with password + authenticator code, then with a recovery code, then passwordless + authenticator', async () => {
     const email = uniqueEmail('browser-mfa');
     await signUpAndVerify(t, t.client(), email);
     const page = await (await browser.newContext({ viewport: { width: 820, height: 900 } })).newPage();
@@ -113,5 +113,23 @@ describeWithChromium('example web app: two-step verification in headless Chromiu
     await page.getByRole('link', { name: 'Security' }).click();
     expect(await page.getByTestId('mfa-on').textContent()).toContain('Recovery codes left: 9');
     await shot(page, 'mfa-05-after-recovery');
+
+    // Passwordless: the emailed code is the first factor; the app then asks for the authenticator code.
+    await page.getByRole('link', { name: 'Warden example' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await page.getByTestId('viewer-empty').waitFor();
+    await page.getByRole('link', { name: 'Passwordless' }).click();
+    const beforeCode = t.inbox.mailsTo(email).length;
+    await page.locator('form').first().getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
+    await page.getByLabel('Code').fill(codeFrom(await t.inbox.waitForMail(email, beforeCode + 1)));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Enter your authenticator code' }).waitFor();
+    clock.advance(30);
+    await page.getByLabel('Authenticator code').fill(codeAt(secret, clock.now()));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByTestId('viewer').waitFor();
+    expect(await page.getByTestId('viewer-email').textContent()).toBe(email);
   });
 });
