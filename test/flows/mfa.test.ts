@@ -353,6 +353,11 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
     });
     expect(verifyRecoveryCode.user.id).toBe(u.userId);
     expect((await client.query(ViewerMfaDocument)).viewer!.recoveryCodesRemaining).toBe(9);
+    expect(t.inbox.mailsTo(u.email).some((m) => /new recovery codes were made/i.test(m.subject))).toBe(true);
+    const events = await t.app.dataSource.query(`SELECT event FROM ${t.table('audit_events')} WHERE user_id = $1`, [u.userId]);
+    expect(events.map((e: { event: string }) => e.event)).toEqual(
+      expect.arrayContaining(['mfa.factor_enrolled', 'mfa.challenged', 'mfa.recovery_code_used', 'mfa.recovery_codes_regenerated']),
+    );
     expect((await anon.error(anon.request(VerifyRecoveryCodeDocument, { input: { challengeId: c2, recoveryCode: 'not a code' } }))).code).toBe(
       'BAD_USER_INPUT',
     );
