@@ -26,6 +26,8 @@ import { OtpResolver } from '../modules/otp/otp.resolver';
 import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
+import { MfaService } from '../modules/mfa/mfa.service';
+import { MfaResolver, MfaUserFieldsResolver } from '../modules/mfa/mfa.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -118,7 +120,7 @@ export function createServices(
     productName: config.productName,
     now,
   });
-  const passwords = new PasswordService({ dataSource, users, otp, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
+  const passwords = new PasswordService({ dataSource, users, otp, sessions, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
   const magicLinks = new MagicLinkService({
     dataSource,
     users,
@@ -151,6 +153,21 @@ export function createServices(
     now,
   });
 
+  const mfa = new MfaService({
+    dataSource,
+    kv,
+    challenges: otp.challenges,
+    sessions,
+    users,
+    audit,
+    mailer,
+    hmacKey,
+    limits: config.limits,
+    productName: config.productName,
+    reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
+    now,
+  });
+
   const instances: object[] = [
     signingKeys,
     metrics,
@@ -169,6 +186,9 @@ export function createServices(
     new SessionsResolver(sessions),
     new MagicLinkResolver(magicLinks),
     new PasswordResetResolver(resets),
+    mfa,
+    new MfaResolver(mfa),
+    new MfaUserFieldsResolver(mfa),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

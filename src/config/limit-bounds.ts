@@ -10,6 +10,9 @@ const D = 24 * H;
  */
 export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number]>> = {
   otpLength: [6, 10],
+  mfaMaxFailures: [1, 100],
+  mfaFailureWindowSeconds: [60, D],
+  mfaEnrollmentTtlSeconds: [60, D],
   otpTtlSeconds: [60, H],
   otpMaxAttempts: [1, 20],
   otpResendCooldownSeconds: [0, H],

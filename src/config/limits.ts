@@ -46,6 +46,10 @@ export const defaultLimits = {
   loginFailureWindowSeconds: 24 * 3600,
   /** SMS_DAILY_CAP_PER_PHONE: texts to one phone number per 24 hours. */ smsDailyCapPerPhone: 10,
   /** SMS_HOURLY_CAP_PER_COUNTRY_CODE: texts to one country calling code (+44, +1…) per hour. */ smsHourlyCapPerCountryCode: 100,
+  /** MFA_MAX_FAILURES: wrong second-factor codes (authenticator or recovery) per user per MFA_FAILURE_WINDOW_SECONDS. */
+  mfaMaxFailures: 10,
+  /** MFA_FAILURE_WINDOW_SECONDS: the window of MFA_MAX_FAILURES. */ mfaFailureWindowSeconds: 15 * 60,
+  /** MFA_ENROLLMENT_TTL_SECONDS: how long a started authenticator enrollment waits for its first code. */ mfaEnrollmentTtlSeconds: 15 * 60,
   /** GRAPHQL_MAX_DEPTH: deepest selection nesting. */ graphqlMaxDepth: 6,
   /** GRAPHQL_MAX_ALIASES: aliases per operation. */ graphqlMaxAliases: 10,
   /** GRAPHQL_MAX_COST: graphql-armor cost (objects 2, scalars 1, ×1.5 per level). */ graphqlMaxCost: 1000,
@@ -60,6 +64,9 @@ export type Limits = { -readonly [K in keyof typeof defaultLimits]: number };
 /** Environment variable name for each limit. */
 export const limitEnvNames: Record<keyof Limits, string> = {
   otpLength: 'OTP_LENGTH',
+  mfaMaxFailures: 'MFA_MAX_FAILURES',
+  mfaFailureWindowSeconds: 'MFA_FAILURE_WINDOW_SECONDS',
+  mfaEnrollmentTtlSeconds: 'MFA_ENROLLMENT_TTL_SECONDS',
   otpTtlSeconds: 'OTP_TTL_SECONDS',
   otpMaxAttempts: 'OTP_MAX_ATTEMPTS',
   otpResendCooldownSeconds: 'OTP_RESEND_COOLDOWN_SECONDS',

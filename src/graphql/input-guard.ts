@@ -16,6 +16,8 @@ export const maxLengthByField: Readonly<Record<string, number>> = Object.freeze(
   newPassword: 1024,
   code: 32,
   challengeId: 64,
+  factorId: 64,
+  recoveryCode: 64,
   id: 64,
   token: 256,
   refreshToken: 256,

@@ -1,6 +1,14 @@
 import type { MailMessage, MailTransport } from './mail-transport';
 import { assertNoOpenTransaction } from '../db/transaction';
-import { accountExistsMail, codeMail, magicLinkMail, passwordChangedMail, passwordResetMail, type CodePurpose } from './templates/templates';
+import {
+  accountExistsMail,
+  codeMail,
+  magicLinkMail,
+  passwordChangedMail,
+  passwordResetMail,
+  securityNoticeMail,
+  type CodePurpose,
+} from './templates/templates';
 
 const minutesUntil = (expiresAt: Date, now: Date) => Math.max(1, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
 
@@ -34,6 +42,11 @@ export class Mailer {
       to,
       ...passwordResetMail(this.options.productName, code, link, minutesUntil(expiresAt, this.options.now())),
     });
+  }
+
+  /** A notice about the account's sign-in security (second factors, recovery codes). */
+  sendSecurityNotice(to: string, title: string, body: string): Promise<void> {
+    return this.send({ to, ...securityNoticeMail(this.options.productName, title, body) });
   }
 
   sendPasswordChanged(to: string): Promise<void> {

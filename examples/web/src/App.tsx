@@ -7,6 +7,8 @@ import { VerifyPage } from './pages/verify';
 import { PasswordlessPage } from './pages/passwordless';
 import { MagicLinkPage } from './pages/magic-link';
 import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
+import { SecurityPage } from './pages/security';
+import { MfaChallengePage } from './pages/mfa-challenge';
 
 export function App() {
   const url = useLocation();
@@ -23,6 +25,12 @@ export function App() {
     case '/verify':
       page = <VerifyPage />;
       break;
+    case '/mfa':
+      page = <MfaChallengePage />;
+      break;
+    case '/security':
+      page = <SecurityPage />;
+      break;
     case '/passwordless':
       page = <PasswordlessPage />;
       break;
@@ -37,7 +45,12 @@ export function App() {
       break;
     default:
       // Keyed on who is signed in, so the viewer is fetched again with the new (or no) access token.
-      page = state.status === 'restoring' ? <div className="card">Restoring your session…</div> : <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />;
+      page =
+        state.status === 'restoring' ? (
+          <div className="card">Restoring your session…</div>
+        ) : (
+          <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />
+        );
   }
 
   return (
@@ -47,6 +60,7 @@ export function App() {
           <Link to="/">Warden example</Link>
         </strong>
         <nav>
+          {state.status === 'signedIn' && <Link to="/security">Security</Link>}
           {state.status !== 'signedIn' && (
             <>
               <Link to="/signup">Sign up</Link>

@@ -5,7 +5,7 @@ export interface RenderedMail {
   html: string;
 }
 
-export type CodePurpose = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET';
+export type CodePurpose = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET' | 'REAUTHENTICATION';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -23,6 +23,7 @@ const purposeTitles: Record<CodePurpose, string> = {
   SIGNUP: 'Confirm your email',
   LOGIN: 'Your sign-in code',
   PASSWORD_RESET: 'Reset your password',
+  REAUTHENTICATION: 'Confirm it is you',
 };
 
 export function codeMail(product: string, purpose: CodePurpose, code: string, minutes: number): RenderedMail {
@@ -78,4 +79,14 @@ export function passwordChangedMail(product: string): RenderedMail {
 
 export function codeText(product: string, code: string, minutes: number): string {
   return `${code} is your ${product} code. It expires in ${minutes} minutes. Never share it.`;
+}
+
+/** A change to how the account signs in (second factor added or removed, recovery code used…). */
+export function securityNoticeMail(product: string, title: string, body: string): RenderedMail {
+  const text = `${title}\n\n${body}\n\nIf this was not you, sign in and review your account's security now.`;
+  return {
+    subject: `${product}: ${title.charAt(0).toLowerCase()}${title.slice(1)}`,
+    text,
+    html: layout(product, title, `<p>${escapeHtml(body)}</p><p>If this was not you, sign in and review your account's security now.</p>`),
+  };
 }

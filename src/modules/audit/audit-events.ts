@@ -24,6 +24,16 @@ export const AuditEvents = {
   userCreatedFromPhone: 'user.created_from_phone',
   /** An account with nothing verified was deleted UNVERIFIED_ACCOUNT_TTL_DAYS after signup (retention sweep). */
   userExpired: 'user.expired',
+  mfaEnrollmentStarted: 'mfa.enrollment_started',
+  mfaFactorEnrolled: 'mfa.factor_enrolled',
+  mfaFactorRemoved: 'mfa.factor_removed',
+  /** A first factor passed for a user with a second factor: an MFA challenge was opened. */
+  mfaChallenged: 'mfa.challenged',
+  mfaVerified: 'mfa.verified',
+  mfaFailed: 'mfa.failed',
+  recoveryCodeUsed: 'mfa.recovery_code_used',
+  recoveryCodesRegenerated: 'mfa.recovery_codes_regenerated',
+  reauthenticationRequested: 'session.reauthentication_requested',
   /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
   deliveryFailed: 'delivery.failed',
 } as const;

@@ -12,6 +12,9 @@ import type { Mailer } from '../../mail/mailer';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
+import { withTransaction } from '../../db/transaction';
+import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
+import type { SessionsService } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
 import { OrganizationEntity } from '../users/organization.entity';
 import { isUniqueViolation } from '../../db/db-errors';
@@ -29,6 +32,8 @@ export interface PasswordServiceDeps {
   dataSource: DataSource;
   users: UsersService;
   otp: OtpService;
+  /** The sign-in gate: a user with a second factor gets an MFA challenge after the password. */
+  sessions: SessionsService;
   audit: AuditService;
   hasher: PasswordHasher;
   mailer: Mailer;
@@ -155,11 +160,27 @@ export class PasswordService {
     }
     await attempt.succeeded();
     if (credential && this.deps.hasher.needsRehash(credential.passwordHash)) await this.rehash(credential.userId, credential.passwordHash, params.password);
+    // A second factor enrolled: the gate opens an MFA challenge (channel TOTP) instead of mailing a code.
+    const gate = await withTransaction(this.deps.dataSource, async (em) => {
+      const decision = await this.deps.sessions.checkSignInGate(em, { user, amr: ['pwd'], method: 'password', meta });
+      if (decision.allow) return null;
+      await this.deps.audit.record(em, { event: AuditEvents.loginPasswordChecked, userId: user.id, meta });
+      return decision.error;
+    });
+    if (gate) {
+      const challengeId = gate.extensions?.challengeId;
+      if (typeof challengeId !== 'string') throw gate;
+      return this.deps.otp.challenges.toChallengeType(await this.deps.otp.challenges.loadLiveChallenge(challengeId));
+    }
     const { challenge } = await this.deps.otp.challenges.issue({
       channel: 'EMAIL',
       purpose: 'LOGIN',
       destination: email,
       userId: user.id,
+      // The code finishes a sign-in whose password was checked: the session's amr is ['pwd','otp','email'].
+      write: async (em, c) => {
+        await em.update(OtpChallengeEntity, { id: c.id }, { firstFactorAmr: ['pwd'] });
+      },
       audit: (c) => [
         { event: AuditEvents.loginPasswordChecked, userId: user.id, meta },
         { event: AuditEvents.otpSent, userId: user.id, meta, data: { challengeId: c.id, channel: 'EMAIL', purpose: 'LOGIN' } },

@@ -130,6 +130,14 @@ export class SessionsService {
    * starts a session, inside the caller's transaction: asks the SignInGate, then stores the session with its
    * amr, aal and authentication time and issues the first token pair.
    */
+  /**
+   * Asks the SignInGate about a first factor without creating a session (password login: a user with a second
+   * factor gets the gate's MFA challenge instead of an emailed code). Inside the caller's transaction.
+   */
+  checkSignInGate(em: EntityManager, request: SignInRequest): ReturnType<SignInGate['check']> {
+    return this.signInGate.check(em, { ...request, amr: [...new Set(request.amr)] });
+  }
+
   async signIn(em: EntityManager, request: SignInRequest): Promise<IssuedSession> {
     const { user, meta } = request;
     const amr = [...new Set(request.amr)];
@@ -300,16 +308,17 @@ export class SessionsService {
       .execute();
   }
 
-  /** Ends every live session of a user inside the caller's transaction; returns how many. */
-  async revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta): Promise<number> {
-    const live = await em
+  /** Ends every live session of a user (but exceptSessionId) inside the caller's transaction; returns how many. */
+  async revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta, exceptSessionId?: string): Promise<number> {
+    const query = em
       .createQueryBuilder(SessionEntity, 's')
       .setLock('pessimistic_write')
       .select(['s.id'])
       .where('s.user_id = :userId', { userId })
       .andWhere('s.revoked_at IS NULL')
-      .andWhere('s.expires_at > :now', { now: this.deps.now() })
-      .getMany();
+      .andWhere('s.expires_at > :now', { now: this.deps.now() });
+    if (exceptSessionId) query.andWhere('s.id <> :exceptSessionId', { exceptSessionId });
+    const live = await query.getMany();
     const ids = live.map((s) => s.id);
     await this.revokeInTransaction(em, ids, reason);
     if (ids.length > 0) {

@@ -5,7 +5,7 @@ import { useAuth } from '../auth';
 import { Link, navigate } from '../router';
 import { ActionForm, Field } from '../ui';
 
-/** Email + password; Warden then emails a LOGIN code. */
+/** Email + password; Warden then emails a LOGIN code (or, with MFA on, asks for the authenticator code). */
 export function LoginPage() {
   const { setChallenge } = useAuth();
   const [login] = useMutation(LoginDocument);
@@ -16,7 +16,8 @@ export function LoginPage() {
     const { data } = await login({ variables: { input: { email, password } } });
     if (!data) return;
     setChallenge(data.login);
-    navigate('/verify');
+    // With an authenticator app enrolled, Warden asks for its code instead of mailing one.
+    navigate(data.login.channel === 'TOTP' ? '/mfa' : '/verify');
   };
 
   return (
