@@ -26,6 +26,10 @@ import { OtpResolver } from '../modules/otp/otp.resolver';
 import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
+import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in-methods';
+import { OAuthService, identitySignInMethodSource } from '../modules/oauth/oauth.service';
+import { ProviderClients } from '../modules/oauth/provider-clients';
+import { IdentityFieldsResolver, OAuthResolver } from '../modules/oauth/oauth.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -151,6 +155,28 @@ export function createServices(
     now,
   });
 
+  // Ways into an account (LAST_SIGN_IN_METHOD): the core's, then each capability's own source.
+  const signInMethods = new SignInMethods();
+  for (const source of coreSignInMethodSources()) signInMethods.register(source);
+  signInMethods.register(identitySignInMethodSource);
+  const oauth = new OAuthService({
+    dataSource,
+    kv,
+    clients: new ProviderClients(config.oauthProviders, { publicUrl: config.publicUrl, isProduction: config.isProduction }),
+    users,
+    sessions,
+    audit,
+    signInMethods,
+    fieldLimiter,
+    hmacKey,
+    limits: config.limits,
+    publicUrl: config.publicUrl,
+    redirectAllowlist: config.redirectAllowlist,
+    secureCookies: config.nodeEnv !== 'development',
+    trustProxy: config.trustProxy,
+    now,
+  });
+
   const instances: object[] = [
     signingKeys,
     metrics,
@@ -169,6 +195,10 @@ export function createServices(
     new SessionsResolver(sessions),
     new MagicLinkResolver(magicLinks),
     new PasswordResetResolver(resets),
+    signInMethods,
+    oauth,
+    new OAuthResolver(oauth),
+    new IdentityFieldsResolver(oauth),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

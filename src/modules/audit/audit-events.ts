@@ -24,6 +24,10 @@ export const AuditEvents = {
   userCreatedFromPhone: 'user.created_from_phone',
   /** An account with nothing verified was deleted UNVERIFIED_ACCOUNT_TTL_DAYS after signup (retention sweep). */
   userExpired: 'user.expired',
+  oauthCompleted: 'oauth.completed',
+  oauthFailed: 'oauth.failed',
+  identityLinked: 'identity.linked',
+  identityUnlinked: 'identity.unlinked',
   /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
   deliveryFailed: 'delivery.failed',
 } as const;
