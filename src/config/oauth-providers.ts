@@ -58,10 +58,7 @@ function pair(env: Record<string, string | undefined>, prefix: string): { client
  * google (OAUTH_GOOGLE_*), github (OAUTH_GITHUB_*) and any OAUTH_OIDC_<ID>_{ISSUER,CLIENT_ID,CLIENT_SECRET,NAME};
  * a provider without its client id and secret is off (not listed).
  */
-export function parseOAuthProviders(
-  env: Record<string, string | undefined>,
-  opts: OAuthParseOptions,
-): readonly OAuthProviderConfig[] {
+export function parseOAuthProviders(env: Record<string, string | undefined>, opts: OAuthParseOptions): readonly OAuthProviderConfig[] {
   const providers: OAuthProviderConfig[] = [];
   const google = pair(env, 'OAUTH_GOOGLE');
   if (google) {

@@ -99,7 +99,9 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
   }
 
   async function start(client: WardenClient, provider: string, extra: { redirectTo?: string; codeChallenge?: string } = {}) {
-    const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider, redirectTo: extra.redirectTo ?? CALLBACK, codeChallenge: extra.codeChallenge } });
+    const { startOAuth } = await client.request(StartOAuthDocument, {
+      input: { provider, redirectTo: extra.redirectTo ?? CALLBACK, codeChallenge: extra.codeChallenge },
+    });
     return startOAuth;
   }
 
@@ -249,7 +251,11 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
   test('wrong state and replayed state are refused (INVALID_STATE), nothing is created', async () => {
     const account = opAccount(op);
     let callback: URL | null = null;
-    const { client, landing, browser: b } = await signInAt('google', {
+    const {
+      client,
+      landing,
+      browser: b,
+    } = await signInAt('google', {
       intercept: (url) => {
         if (url.pathname === '/oauth/callback/google') callback = new URL(url);
       },
@@ -264,7 +270,10 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     forged.searchParams.set('state', randomBytes(32).toString('base64url'));
     expect(await b.navigate(forged)).toMatchObject({ kind: 'page', status: 400 });
     expect(await usersWithEmail(account.email)).toBe(1);
-    const failures = await count(`SELECT count(*)::int AS n FROM ${t.table('audit_events')} WHERE event = 'oauth.failed' AND data->>'reason' = 'INVALID_STATE'`, []);
+    const failures = await count(
+      `SELECT count(*)::int AS n FROM ${t.table('audit_events')} WHERE event = 'oauth.failed' AND data->>'reason' = 'INVALID_STATE'`,
+      [],
+    );
     expect(failures).toBeGreaterThanOrEqual(2);
   });
 
@@ -396,7 +405,9 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     gh.deny = true;
     expect(errorOf((await signInAt('github')).landing)).toEqual({ error: 'OAUTH_FAILED', reason: 'ACCESS_DENIED' });
     expect(await usersWithEmail(account.email)).toBe(0);
-    const failed = await t.app.dataSource.query(`SELECT data FROM ${t.table('audit_events')} WHERE event = 'oauth.failed' AND data->>'reason' = 'PROVIDER_ERROR'`);
+    const failed = await t.app.dataSource.query(
+      `SELECT data FROM ${t.table('audit_events')} WHERE event = 'oauth.failed' AND data->>'reason' = 'PROVIDER_ERROR'`,
+    );
     expect(failed.length).toBeGreaterThan(0);
   });
 

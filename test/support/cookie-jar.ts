@@ -46,12 +46,7 @@ function pathMatches(reqPath: string, cookiePath: string): boolean {
 }
 
 /** GET `start` and follow 3xx with the jar until `stop(url)` is true; returns that URL without requesting it. */
-export async function followRedirects(
-  start: string | URL,
-  jar: CookieJar,
-  stop: (u: URL) => boolean,
-  maxHops = 15,
-): Promise<{ url: URL; hops: string[] }> {
+export async function followRedirects(start: string | URL, jar: CookieJar, stop: (u: URL) => boolean, maxHops = 15): Promise<{ url: URL; hops: string[] }> {
   let url = new URL(start);
   const hops: string[] = [];
   for (let i = 0; i < maxHops; i++) {

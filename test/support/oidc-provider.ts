@@ -14,7 +14,12 @@ import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK } f
 type SignKey = Parameters<SignJWT['sign']>[0];
 export type OpAccount = { email: string; email_verified: boolean; name?: string };
 export type Tamper = null | 'wrong-nonce' | 'expired' | 'other-key' | 'wrong-aud' | 'wrong-iss' | 'alg-none' | 'token-500';
-export type OpClient = { client_id: string; client_secret: string; redirect_uris: string[]; token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' };
+export type OpClient = {
+  client_id: string;
+  client_secret: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
+};
 
 export type FakeOp = {
   issuer: string;
@@ -83,23 +88,30 @@ export async function startOidcOp(opts: {
     loginAs: Object.keys(opts.accounts ?? {})[0] ?? '',
     deny: false,
     tamper: null,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 
   // "User logs in and consents", without a UI (GET) or through a one-button page (ui: true, POST).
   const finish = async (ctx: KoaContextWithOIDC, accountId: string) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res); // needs the _interaction cookie
     if (op.deny) {
-      return provider.interactionFinished(ctx.req, ctx.res,
-        { error: 'access_denied', error_description: 'user cancelled' }, { mergeWithLastSubmission: false });
+      return provider.interactionFinished(
+        ctx.req,
+        ctx.res,
+        { error: 'access_denied', error_description: 'user cancelled' },
+        { mergeWithLastSubmission: false },
+      );
     }
     const clientId = String(details.params.client_id);
     const grant = details.grantId ? (await provider.Grant.find(details.grantId))! : new provider.Grant({ accountId, clientId });
     grant.addOIDCScope(String(details.params.scope));
     const grantId = await grant.save();
     // writes a 303 to /auth/:uid (resume), which needs the _interaction_resume cookie
-    return provider.interactionFinished(ctx.req, ctx.res,
-      { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    return provider.interactionFinished(ctx.req, ctx.res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
   };
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
     const m = ctx.path.match(/^\/interaction\/([\w-]+)(\/login)?$/);
@@ -107,8 +119,9 @@ export async function startOidcOp(opts: {
     if (ctx.method === 'GET' && !m[2] && !opts.ui) return finish(ctx, op.loginAs);
     if (ctx.method === 'GET' && !m[2]) {
       const details = await provider.interactionDetails(ctx.req, ctx.res);
-      const options = [...accounts].map(([id, a]) =>
-        `<option value="${id}"${id === op.loginAs ? ' selected' : ''}>${a.email}${a.email_verified ? '' : ' (unverified)'}</option>`).join('');
+      const options = [...accounts]
+        .map(([id, a]) => `<option value="${id}"${id === op.loginAs ? ' selected' : ''}>${a.email}${a.email_verified ? '' : ' (unverified)'}</option>`)
+        .join('');
       ctx.type = 'html';
       ctx.body = `<!doctype html><title>Fake provider sign-in</title><h1>Sign in to ${details.params.client_id}</h1>
         <form method="post" action="/interaction/${details.uid}/login"><select name="account">${options}</select>
@@ -127,7 +140,9 @@ export async function startOidcOp(opts: {
   // ID-token tampering on the real token endpoint response (only the RP's validation is under test).
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
     if (op.tamper === 'token-500' && ctx.method === 'POST' && ctx.path === '/token') {
-      ctx.status = 500; ctx.body = 'boom'; return;
+      ctx.status = 500;
+      ctx.body = 'boom';
+      return;
     }
     await next();
     if (!op.tamper || ctx.method !== 'POST' || ctx.path !== '/token' || ctx.status !== 200) return;
@@ -138,11 +153,23 @@ export async function startOidcOp(opts: {
     let key: SignKey = await importJWK(opJwk, 'RS256');
     let kid = 'op-1';
     switch (op.tamper) {
-      case 'wrong-nonce': claims.nonce = 'not-the-nonce'; break;
-      case 'expired': claims.iat = now - 7200; claims.exp = now - 3600; break;
-      case 'wrong-aud': claims.aud = 'someone-else'; break;
-      case 'wrong-iss': claims.iss = 'http://127.0.0.1:1'; break;
-      case 'other-key': key = other.privateKey; kid = 'op-1'; break; // same kid, different key
+      case 'wrong-nonce':
+        claims.nonce = 'not-the-nonce';
+        break;
+      case 'expired':
+        claims.iat = now - 7200;
+        claims.exp = now - 3600;
+        break;
+      case 'wrong-aud':
+        claims.aud = 'someone-else';
+        break;
+      case 'wrong-iss':
+        claims.iss = 'http://127.0.0.1:1';
+        break;
+      case 'other-key':
+        key = other.privateKey;
+        kid = 'op-1';
+        break; // same kid, different key
       case 'alg-none': {
         const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
         body.id_token = `${enc({ alg: 'none', typ: 'JWT' })}.${enc(claims)}.`;

@@ -82,7 +82,9 @@ function oauthFailed(reason: OAuthFailureReason): WardenError {
 }
 
 /** Outcome of resolving a provider account to a Warden user inside the callback's transaction. */
-type Resolution = { ok: true; userId: string; identityId: string; created: boolean; linked: boolean } | { ok: false; error: 'EMAIL_NOT_VERIFIED' | 'IDENTITY_ALREADY_LINKED' | 'INVALID_STATE' };
+type Resolution =
+  | { ok: true; userId: string; identityId: string; created: boolean; linked: boolean }
+  | { ok: false; error: 'EMAIL_NOT_VERIFIED' | 'IDENTITY_ALREADY_LINKED' | 'INVALID_STATE' };
 
 /**
  * Provider sign-in (issue #10). startOAuth keeps PKCE verifier, state and nonce server-side; the browser passes
@@ -321,7 +323,12 @@ export class OAuthService {
     }
     await em.insert(IdentityEntity, { id: identityId, userId: user.id, provider, subject: profile.subject, email, emailVerified, lastSignInAt: now });
     if (!created) {
-      await this.deps.audit.record(em, { event: AuditEvents.identityLinked, userId: user.id, meta, data: { provider, identityId, via: 'verified_email', takeover } });
+      await this.deps.audit.record(em, {
+        event: AuditEvents.identityLinked,
+        userId: user.id,
+        meta,
+        data: { provider, identityId, via: 'verified_email', takeover },
+      });
     }
     await this.deps.audit.record(em, { event: AuditEvents.oauthCompleted, userId: user.id, meta, data: { provider, identityId, created } });
     return { ok: true, userId: user.id, identityId, created, linked: !created };

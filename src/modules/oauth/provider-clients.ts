@@ -35,7 +35,12 @@ const isLoopbackHost = (u: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(
 function describe(error: unknown): string {
   const e = error as { name?: string; code?: string; error?: string; cause?: unknown };
   const cause = e.cause instanceof Error ? e.cause.message : undefined;
-  return [e.name, e.code, e.error, cause].filter((part) => typeof part === 'string' && part).join(' ').slice(0, 300) || 'unknown error';
+  return (
+    [e.name, e.code, e.error, cause]
+      .filter((part) => typeof part === 'string' && part)
+      .join(' ')
+      .slice(0, 300) || 'unknown error'
+  );
 }
 
 const GITHUB_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
