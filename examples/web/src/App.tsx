@@ -7,6 +7,7 @@ import { VerifyPage } from './pages/verify';
 import { PasswordlessPage } from './pages/passwordless';
 import { MagicLinkPage } from './pages/magic-link';
 import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
+import { OAUTH_RETURN_PATH, OAuthReturnPage } from './pages/oauth';
 
 export function App() {
   const url = useLocation();
@@ -35,9 +36,17 @@ export function App() {
     case '/auth/reset-password':
       page = <ResetLinkPage url={url} />;
       break;
+    case OAUTH_RETURN_PATH:
+      page = <OAuthReturnPage url={url} />;
+      break;
     default:
       // Keyed on who is signed in, so the viewer is fetched again with the new (or no) access token.
-      page = state.status === 'restoring' ? <div className="card">Restoring your session…</div> : <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />;
+      page =
+        state.status === 'restoring' ? (
+          <div className="card">Restoring your session…</div>
+        ) : (
+          <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />
+        );
   }
 
   return (
