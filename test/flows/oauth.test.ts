@@ -338,6 +338,42 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     expect((await complete(third.client, codeOf(third.landing), verifier)).accessToken).toBeTruthy();
   });
 
+  test.each(['google', 'github'])('%s: a code issued for another PKCE challenge fails the token exchange (PROVIDER_ERROR)', async (provider) => {
+    const email = provider === 'google' ? opAccount(op).email : ghAccount().email;
+    const otherChallenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+    const { landing } = await signInAt(provider, {
+      intercept: (url) => {
+        if (!url.searchParams.has('code_challenge') || url.origin === PUBLIC_URL) return;
+        const changed = new URL(url);
+        changed.searchParams.set('code_challenge', otherChallenge); // as if the code came from an attacker's flow
+        return changed;
+      },
+    });
+    expect(errorOf(landing)).toEqual({ error: 'OAUTH_FAILED', reason: 'PROVIDER_ERROR' });
+    expect(await usersWithEmail(email)).toBe(0);
+  });
+
+  test('two callbacks racing for the same new provider account create one user and one identity', async () => {
+    const account = opAccount(op);
+    const stopAtCallback = async () => {
+      let callback: URL | null = null;
+      const run = await signInAt('google', {
+        intercept: (url) => {
+          if (url.pathname !== '/oauth/callback/google') return;
+          callback = new URL(url);
+          return 'stop';
+        },
+      });
+      return { browser: run.browser, client: run.client, callback: callback! };
+    };
+    const [a, b] = [await stopAtCallback(), await stopAtCallback()];
+    const [la, lb] = await Promise.all([a.browser.navigate(a.callback), b.browser.navigate(b.callback)]);
+    const [pa, pb] = [await complete(a.client, codeOf(la)), await complete(b.client, codeOf(lb))];
+    expect(pa.user.id).toBe(pb.user.id);
+    expect(await usersWithEmail(account.email)).toBe(1);
+    expect(await identitiesOfSubject('google', account.sub)).toBe(1);
+  });
+
   test('a Warden code raced by two completeOAuth gives exactly one session; a replay is refused', async () => {
     opAccount(op);
     const { landing } = await signInAt('google');

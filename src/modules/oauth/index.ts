@@ -28,6 +28,20 @@ function answer(reply: FastifyReply, result: RouteAnswer, oauth: OAuthService): 
     .send(`<!doctype html><meta charset="utf-8"><title>Sign-in failed</title><p>${text}</p><p><code>OAUTH_FAILED ${result.reason}</code></p>`);
 }
 
+/** PostgreSQL or the key-value store failed: a small 503 page (the error itself goes to the log by Fastify's hook). */
+async function orUnavailable(reply: FastifyReply, request: FastifyRequest, run: () => Promise<FastifyReply>): Promise<FastifyReply> {
+  try {
+    return await run();
+  } catch (error) {
+    request.log.error({ err: error }, 'provider route failed');
+    return reply
+      .code(503)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send('<!doctype html><meta charset="utf-8"><title>Sign-in unavailable</title><p>Sign-in is temporarily unavailable. Try again shortly.</p>');
+  }
+}
+
 /** Sign-in with Google, GitHub or any OpenID provider, and linked identities (docs/oauth.md). */
 export const oauthModule: WardenModule = {
   name: 'oauth',
@@ -36,15 +50,19 @@ export const oauthModule: WardenModule = {
   routes: [
     (fastify, services) => {
       const oauth = services.get(OAuthService);
-      fastify.get(START_PATH, async (request, reply) => {
-        const state = new URLSearchParams(rawQuery(request)).get('state') ?? undefined;
-        const meta = requestMeta(request, oauth.settings.trustProxy);
-        return answer(reply, await oauth.begin(state, request.cookies?.[BROWSER_COOKIE], meta), oauth);
-      });
-      fastify.get<{ Params: { provider: string } }>(`${CALLBACK_PATH}/:provider`, async (request, reply) => {
-        const meta = requestMeta(request, oauth.settings.trustProxy);
-        return answer(reply, await oauth.callback(request.params.provider, rawQuery(request), request.cookies?.[BROWSER_COOKIE], meta), oauth);
-      });
+      fastify.get(START_PATH, (request, reply) =>
+        orUnavailable(reply, request, async () => {
+          const state = new URLSearchParams(rawQuery(request)).get('state') ?? undefined;
+          const meta = requestMeta(request, oauth.settings.trustProxy);
+          return answer(reply, await oauth.begin(state, request.cookies?.[BROWSER_COOKIE], meta), oauth);
+        }),
+      );
+      fastify.get<{ Params: { provider: string } }>(`${CALLBACK_PATH}/:provider`, (request, reply) =>
+        orUnavailable(reply, request, async () => {
+          const meta = requestMeta(request, oauth.settings.trustProxy);
+          return answer(reply, await oauth.callback(request.params.provider, rawQuery(request), request.cookies?.[BROWSER_COOKIE], meta), oauth);
+        }),
+      );
     },
   ],
 };

@@ -6,6 +6,7 @@ import type { OAuthProviderConfig } from '../../config/oauth-providers';
 import { constantTimeEqual, keyedHash } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import { withTransaction } from '../../db/transaction';
+import { isUniqueViolation } from '../../db/db-errors';
 import type { RequestMeta } from '../request-meta';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
@@ -243,7 +244,7 @@ export class OAuthService {
       throw error;
     }
 
-    const resolution = await withTransaction(this.deps.dataSource, (em) => this.resolve(em, provider.id, profile, flow, meta));
+    const resolution = await this.resolveWithRetry(provider.id, profile, flow, meta);
     if (!resolution.ok) {
       if (resolution.error === 'IDENTITY_ALREADY_LINKED') {
         await this.recordFailure('IDENTITY_ALREADY_LINKED', provider.id, meta, flow.linkUserId, 'identity of another user');
@@ -264,6 +265,19 @@ export class OAuthService {
     const url = new URL(flow.redirectTo);
     url.searchParams.set('code', code);
     return { redirect: url.href };
+  }
+
+  /**
+   * Two callbacks racing for the same new provider account (or the same new email) meet at a unique index; the
+   * loser's transaction rolls back and runs once more, when it finds the winner's rows and signs in to them.
+   */
+  private async resolveWithRetry(provider: string, profile: ProviderProfile, flow: StoredFlow, meta: RequestMeta): Promise<Resolution> {
+    try {
+      return await withTransaction(this.deps.dataSource, (em) => this.resolve(em, provider, profile, flow, meta));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return withTransaction(this.deps.dataSource, (em) => this.resolve(em, provider, profile, flow, meta));
+    }
   }
 
   /** The linking rules (docs/oauth.md), inside the callback's one transaction. */
