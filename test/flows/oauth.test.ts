@@ -63,6 +63,10 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
         OAUTH_GITHUB_CLIENT_SECRET: 'gh-secret',
         OAUTH_GITHUB_URL: gh.url,
         OAUTH_GITHUB_API_URL: gh.url,
+        // A provider that is down (nothing listens on port 1).
+        OAUTH_OIDC_DOWN_ISSUER: 'http://127.0.0.1:1',
+        OAUTH_OIDC_DOWN_CLIENT_ID: 'warden',
+        OAUTH_OIDC_DOWN_CLIENT_SECRET: 'down-secret',
       },
     });
   });
@@ -145,7 +149,16 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
       { id: 'google', kind: 'OIDC', name: 'Google' },
       { id: 'github', kind: 'GITHUB', name: 'GitHub' },
       { id: 'acme', kind: 'OIDC', name: 'Acme ID' },
+      { id: 'down', kind: 'OIDC', name: 'Down' },
     ]);
+  });
+
+  test('a provider that cannot be reached: startOAuth answers OAUTH_FAILED PROVIDER_ERROR and the gateway keeps working', async () => {
+    const client = t.client();
+    const error = await client.error(start(client, 'down'));
+    expect(error).toMatchObject({ code: 'OAUTH_FAILED', extensions: expect.objectContaining({ reason: 'PROVIDER_ERROR' }) });
+    opAccount(op);
+    expect(codeOf((await signInAt('google')).landing)).toBeTruthy();
   });
 
   test('Google: sign-up creates a verified, passwordless account; a second sign-in lands on the same user', async () => {

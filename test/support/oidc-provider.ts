@@ -8,7 +8,26 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+
+/**
+ * oidc-provider prints two harmless warnings (its runtime check wants Node 22 LTS, it runs on Node >= 20.12; and
+ * the in-memory adapter is development-only, which a test provider is). They are kept out of the test output;
+ * every other warning passes through.
+ */
+async function quietly<T>(run: () => T | Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && /^oidc-provider WARNING: (Unsupported runtime|a quick start development-only in-memory adapter)/.test(args[0])) return;
+    warn(...args);
+  };
+  try {
+    return await run();
+  } finally {
+    console.warn = warn;
+  }
+}
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
 type SignKey = Parameters<SignJWT['sign']>[0];
@@ -77,7 +96,8 @@ export async function startOidcOp(opts: {
       ctx.body = out;
     },
   };
-  const provider = new Provider(issuer, config);
+  const { default: ProviderClass } = await quietly(() => import('oidc-provider'));
+  const provider = await quietly(() => new ProviderClass(issuer, config));
   // plain http on loopback: no `provider.proxy = true` needed; cookies get `secure` only when ctx.secure.
   // Behind a TLS-terminating proxy you would set provider.proxy = true so ctx.secure reflects X-Forwarded-Proto.
 
