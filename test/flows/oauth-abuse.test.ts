@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../support/start-test-app';
 import { startOidcOp, type FakeOp } from '../support/oidc-provider';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-fake';
 import { OAuthBrowser } from '../support/oauth-browser';
+import { GraphQLRequestError } from '../support/graphql-client';
 import { uniqueEmail } from '../support/flows';
 import { CompleteOAuthDocument, StartOAuthDocument } from '../graphql/generated/graphql';
 
@@ -113,5 +114,31 @@ describe('provider sign-in: secrets stay out of logs; per-IP limit on the callba
     expect(statuses.slice(0, -1).every((s) => s === 400)).toBe(true);
     expect(statuses.length).toBeLessThanOrEqual(LIMIT + 1);
     expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
+
+  test('startOAuth and completeOAuth are limited per client IP (RATE_LIMITED with retryAfter)', async () => {
+    const client = t.client();
+    const codes: string[] = [];
+    for (let i = 0; i < LIMIT + 1; i++) {
+      const error = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK } }).then(
+        () => null,
+        (e: unknown) => (e instanceof GraphQLRequestError ? e.info : Promise.reject(e)),
+      );
+      if (error) {
+        codes.push(error.code);
+        expect(error.extensions.retryAfter).toBeGreaterThan(0);
+        break;
+      }
+      codes.push('ok');
+    }
+    expect(codes.at(-1)).toBe('RATE_LIMITED');
+    const answers: string[] = [];
+    for (let i = 0; i < LIMIT + 1; i++) {
+      const error = await client.error(client.request(CompleteOAuthDocument, { input: { code: 'A'.repeat(32) } }));
+      answers.push(error.code);
+      if (error.code === 'RATE_LIMITED') break;
+    }
+    expect(answers.at(-1)).toBe('RATE_LIMITED');
+    expect(answers.slice(0, -1).every((c) => c === 'OAUTH_FAILED')).toBe(true);
   });
 });

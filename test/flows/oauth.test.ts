@@ -326,6 +326,19 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     // The flow was spent: the attacker's own browser cannot use it afterwards either.
   });
 
+  test('authorizationUrl binds the flow to the first browser that opens it; a second browser is refused', async () => {
+    opAccount(op);
+    const client = t.client();
+    const { authorizationUrl } = await start(client, 'google');
+    const first = browser();
+    const reachedProvider = await first.navigate(authorizationUrl, (url) => (url.origin === op.issuer ? 'stop' : undefined));
+    expect(reachedProvider.url.origin).toBe(op.issuer);
+    expect(first.jar.names().some((n) => n.startsWith('warden_oauth_browser@'))).toBe(true);
+    expect(await browser().navigate(authorizationUrl)).toMatchObject({ kind: 'page', status: 400 });
+    // The first browser may open it again (a reload) and finish.
+    expect(codeOf(await first.navigate(authorizationUrl))).toBeTruthy();
+  });
+
   test('a callback on another provider’s route is INVALID_STATE', async () => {
     opAccount(op);
     const { landing } = await signInAt('google', {
