@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import type { OAuthProviderConfig } from '../../config/oauth-providers';
+import { assertNoOpenTransaction } from '../../db/transaction';
 
 /** What Warden keeps of a provider account after a successful callback. */
 export interface ProviderProfile {
@@ -123,6 +124,7 @@ export class ProviderClients {
 
   /** The provider's authorization URL for this flow. PROVIDER_ERROR when discovery fails. */
   async authorizationUrl(provider: OAuthProviderConfig, flow: FlowSecrets): Promise<string> {
+    assertNoOpenTransaction('ProviderClients.authorizationUrl (discovery)');
     try {
       const config = await this.configuration(provider);
       const params: Record<string, string> = {
@@ -144,6 +146,7 @@ export class ProviderClients {
    * string (it carries RFC 9207 `iss`). Runs with no database transaction open.
    */
   async finish(provider: OAuthProviderConfig, query: string, flow: FlowSecrets): Promise<ProviderProfile> {
+    assertNoOpenTransaction('ProviderClients.finish (token exchange)');
     const currentUrl = new URL(`${this.redirectUri(provider)}?${query}`);
     let config: client.Configuration;
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
