@@ -28,6 +28,10 @@ import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
 import { MfaService } from '../modules/mfa/mfa.service';
 import { MfaResolver, MfaUserFieldsResolver } from '../modules/mfa/mfa.resolver';
+import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in-methods';
+import { OAuthService, identitySignInMethodSource } from '../modules/oauth/oauth.service';
+import { ProviderClients } from '../modules/oauth/provider-clients';
+import { IdentityFieldsResolver, OAuthResolver } from '../modules/oauth/oauth.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -168,6 +172,28 @@ export function createServices(
     now,
   });
 
+  // Ways into an account (LAST_SIGN_IN_METHOD): the core's, then each capability's own source.
+  const signInMethods = new SignInMethods();
+  for (const source of coreSignInMethodSources()) signInMethods.register(source);
+  signInMethods.register(identitySignInMethodSource);
+  const oauth = new OAuthService({
+    dataSource,
+    kv,
+    clients: new ProviderClients(config.oauthProviders, { publicUrl: config.publicUrl, isProduction: config.isProduction }),
+    users,
+    sessions,
+    audit,
+    signInMethods,
+    fieldLimiter,
+    hmacKey,
+    limits: config.limits,
+    publicUrl: config.publicUrl,
+    redirectAllowlist: config.redirectAllowlist,
+    secureCookies: config.nodeEnv !== 'development',
+    trustProxy: config.trustProxy,
+    now,
+  });
+
   const instances: object[] = [
     signingKeys,
     metrics,
@@ -189,6 +215,10 @@ export function createServices(
     mfa,
     new MfaResolver(mfa),
     new MfaUserFieldsResolver(mfa),
+    signInMethods,
+    oauth,
+    new OAuthResolver(oauth),
+    new IdentityFieldsResolver(oauth),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

@@ -22,6 +22,7 @@ export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number
   refreshIdleTtlSeconds: [H, 400 * D],
   refreshReuseIntervalSeconds: [0, 300],
   magicLinkTtlSeconds: [60, 600], // ASVS 6.5.5: out-of-band sign-in secrets live at most 10 minutes
+  oauthFlowTtlSeconds: [60, H],
   passwordResetTtlSeconds: [60, D],
   bcryptCost: [4, 15],
   passwordHashMaxQueue: [1, 100_000],

@@ -14,6 +14,7 @@ export const defaultLimits = {
   /** REFRESH_REUSE_INTERVAL (contract name): seconds a rotated refresh token is still honoured. */
   refreshReuseIntervalSeconds: 10,
   /** MAGIC_LINK_TTL_SECONDS: at most 600 (ASVS 6.5.5: sign-in links live 10 minutes at most). */ magicLinkTtlSeconds: 10 * 60,
+  /** OAUTH_FLOW_TTL_SECONDS: how long a provider sign-in started with startOAuth may take to come back. */ oauthFlowTtlSeconds: 10 * 60,
   /** PASSWORD_RESET_TTL_SECONDS: lifetime of a reset link and code. */ passwordResetTtlSeconds: 30 * 60,
   /** BCRYPT_COST: hashes made at another cost are re-hashed at this one on the next successful login. */ bcryptCost: 12,
   /** PASSWORD_HASH_MAX_QUEUE: hashes waiting for a worker before new ones are refused. */ passwordHashMaxQueue: 64,
@@ -76,6 +77,7 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   refreshIdleTtlSeconds: 'REFRESH_IDLE_TTL_SECONDS',
   refreshReuseIntervalSeconds: 'REFRESH_REUSE_INTERVAL',
   magicLinkTtlSeconds: 'MAGIC_LINK_TTL_SECONDS',
+  oauthFlowTtlSeconds: 'OAUTH_FLOW_TTL_SECONDS',
   passwordResetTtlSeconds: 'PASSWORD_RESET_TTL_SECONDS',
   bcryptCost: 'BCRYPT_COST',
   passwordHashMaxQueue: 'PASSWORD_HASH_MAX_QUEUE',

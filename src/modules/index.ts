@@ -8,6 +8,7 @@ import { passwordResetModule } from './password-reset';
 import { auditModule } from './audit';
 import { rateLimitsModule } from './rate-limits';
 import { mfaModule } from './mfa';
+import { oauthModule } from './oauth';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -24,6 +25,7 @@ export const wardenModules: readonly WardenModule[] = [
   auditModule,
   rateLimitsModule,
   mfaModule,
+  oauthModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

@@ -9,6 +9,7 @@ import { MagicLinkPage } from './pages/magic-link';
 import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
 import { SecurityPage } from './pages/security';
 import { MfaChallengePage } from './pages/mfa-challenge';
+import { OAUTH_RETURN_PATH, OAuthReturnPage } from './pages/oauth';
 
 export function App() {
   const url = useLocation();
@@ -42,6 +43,9 @@ export function App() {
       break;
     case '/auth/reset-password':
       page = <ResetLinkPage url={url} />;
+      break;
+    case OAUTH_RETURN_PATH:
+      page = <OAuthReturnPage url={url} />;
       break;
     default:
       // Keyed on who is signed in, so the viewer is fetched again with the new (or no) access token.

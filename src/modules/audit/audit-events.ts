@@ -34,6 +34,10 @@ export const AuditEvents = {
   recoveryCodeUsed: 'mfa.recovery_code_used',
   recoveryCodesRegenerated: 'mfa.recovery_codes_regenerated',
   reauthenticationRequested: 'session.reauthentication_requested',
+  oauthCompleted: 'oauth.completed',
+  oauthFailed: 'oauth.failed',
+  identityLinked: 'identity.linked',
+  identityUnlinked: 'identity.unlinked',
   /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
   deliveryFailed: 'delivery.failed',
 } as const;

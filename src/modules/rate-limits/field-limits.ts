@@ -20,6 +20,11 @@ export const fieldLimitNames = [
   'sessions.logout',
   'sessions.logout-all',
   'sessions.revoke',
+  'oauth.start',
+  'oauth.complete',
+  'oauth.link',
+  'oauth.unlink',
+  'oauth.callback',
 ] as const;
 
 export type FieldLimitName = (typeof fieldLimitNames)[number];

@@ -4,6 +4,7 @@ import { LoginDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
 import { Link, navigate } from '../router';
 import { ActionForm, Field } from '../ui';
+import { OAuthButtons } from './oauth';
 
 /** Email + password; Warden then emails a LOGIN code (or, with MFA on, asks for the authenticator code). */
 export function LoginPage() {
@@ -26,9 +27,12 @@ export function LoginPage() {
       submit="Log in"
       action={action}
       footer={
-        <p className="muted">
-          <Link to="/passwordless">Sign in without a password</Link> · <Link to="/forgot-password">Forgot your password?</Link>
-        </p>
+        <>
+          <OAuthButtons />
+          <p className="muted">
+            <Link to="/passwordless">Sign in without a password</Link> · <Link to="/forgot-password">Forgot your password?</Link>
+          </p>
+        </>
       }
     >
       <Field label="Email" name="email" type="email" autoComplete="email" value={email} onChange={setEmail} />
