@@ -26,6 +26,9 @@ import { OtpResolver } from '../modules/otp/otp.resolver';
 import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
+import { AccountService } from '../modules/account/account.service';
+import { AccountResolver } from '../modules/account/account.resolver';
+import { AccountUserResolver } from '../modules/account/account-user.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -151,6 +154,24 @@ export function createServices(
     now,
   });
 
+  const account = new AccountService({
+    dataSource,
+    kv,
+    users,
+    sessions,
+    challenges: otp.challenges,
+    passwords,
+    hasher,
+    audit,
+    mailer,
+    hmacKey,
+    limits: config.limits,
+    appUrl: config.appUrl,
+    productName: config.productName,
+    now,
+    onBackgroundError: (err) => logger.warn({ err }, 'new-device notice failed'),
+  });
+
   const instances: object[] = [
     signingKeys,
     metrics,
@@ -169,6 +190,9 @@ export function createServices(
     new SessionsResolver(sessions),
     new MagicLinkResolver(magicLinks),
     new PasswordResetResolver(resets),
+    account,
+    new AccountResolver(account),
+    new AccountUserResolver(account),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

@@ -1,5 +1,6 @@
 import type { MailMessage, MailTransport } from './mail-transport';
 import { assertNoOpenTransaction } from '../db/transaction';
+import type { RenderedMail } from './templates/templates';
 import { accountExistsMail, codeMail, magicLinkMail, passwordChangedMail, passwordResetMail, type CodePurpose } from './templates/templates';
 
 const minutesUntil = (expiresAt: Date, now: Date) => Math.max(1, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
@@ -38,5 +39,10 @@ export class Mailer {
 
   sendPasswordChanged(to: string): Promise<void> {
     return this.send({ to, ...passwordChangedMail(this.options.productName) });
+  }
+
+  /** A message a capability module renders itself (e.g. src/modules/account/account-mail.ts). */
+  sendRendered(to: string, mail: RenderedMail): Promise<void> {
+    return this.send({ to, ...mail });
   }
 }

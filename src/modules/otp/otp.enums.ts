@@ -9,6 +9,9 @@ export enum OtpPurpose {
   SIGNUP = 'SIGNUP',
   LOGIN = 'LOGIN',
   PASSWORD_RESET = 'PASSWORD_RESET',
+  EMAIL_CHANGE = 'EMAIL_CHANGE',
+  PHONE_CHANGE = 'PHONE_CHANGE',
+  ACCOUNT_RECOVERY = 'ACCOUNT_RECOVERY',
 }
 
 registerEnumType(OtpChannel, { name: 'OtpChannel' });

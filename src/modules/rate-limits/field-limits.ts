@@ -17,6 +17,12 @@ export const fieldLimitNames = [
   'sessions.logout',
   'sessions.logout-all',
   'sessions.revoke',
+  'account.update',
+  'account.password',
+  'account.request-change',
+  'account.undo-email-change',
+  'account.recovery',
+  'account.verify-recovery',
 ] as const;
 
 export type FieldLimitName = (typeof fieldLimitNames)[number];

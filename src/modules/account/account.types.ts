@@ -1,0 +1,37 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+
+@ObjectType('AccountDeletion')
+export class AccountDeletionType {
+  @Field(() => Date, { description: 'Sign-in stops now; the account is erased at this time unless recovered.' })
+  scheduledAt: Date;
+}
+
+@ObjectType('SecurityEvent')
+export class SecurityEventType {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => String, { description: 'The audit event, noun.past_verb: session.created, password.changed, otp.failed…' })
+  type: string;
+
+  @Field(() => Date)
+  createdAt: Date;
+
+  @Field(() => String, { nullable: true })
+  ip: string | null;
+
+  @Field(() => String, { nullable: true })
+  userAgent: string | null;
+}
+
+@ObjectType('SecurityEventConnection')
+export class SecurityEventConnectionType {
+  @Field(() => [SecurityEventType])
+  nodes: SecurityEventType[];
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+
+  @Field(() => Boolean)
+  hasNextPage: boolean;
+}
