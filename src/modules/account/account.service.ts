@@ -21,7 +21,7 @@ import type { KvStore } from '../../store/kv-store';
 import type { Mailer } from '../../mail/mailer';
 import type { RenderedMail } from '../../mail/templates/templates';
 import { WardenError } from '../../errors/warden-error';
-import { withTransaction } from '../../db/transaction';
+import { outsideTransaction, withTransaction } from '../../db/transaction';
 import { tableOf } from '../../maintenance/batch-delete';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { Limits } from '../../config/limits';
@@ -90,9 +90,12 @@ export class AccountService {
     deps.challenges.registerPurpose('EMAIL_CHANGE', { onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)) });
     deps.challenges.registerPurpose('PHONE_CHANGE', { onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)) });
     deps.challenges.registerPurpose('ACCOUNT_RECOVERY', { onVerified: (em, c, ctx) => this.finishRecovery(em, c, ctxMeta(ctx)) });
-    deps.sessions.addSignInListener((signedIn) => {
-      void this.noticeDevice(signedIn).catch((error) => deps.onBackgroundError?.(error));
-    });
+    // Called during COMMIT: the notice runs after it, outside the transaction's context.
+    deps.sessions.addSignInListener((signedIn) =>
+      outsideTransaction(() => {
+        void this.noticeDevice(signedIn).catch((error) => deps.onBackgroundError?.(error));
+      }),
+    );
     this.registerExportSection('profile', async (em, userId) => {
       const u = await em.findOneOrFail(UserEntity, { where: { id: userId } });
       return { id: u.id, email: u.email, emailVerified: u.emailVerified, phone: u.phone, phoneVerified: u.phoneVerified, name: u.name, createdAt: u.createdAt };
@@ -132,7 +135,10 @@ export class AccountService {
       })),
     );
     this.registerExportSection('knownDevices', async (em, userId) =>
-      (await em.find(KnownDeviceEntity, { where: { userId }, order: { firstSeenAt: 'ASC' } })).map((d) => ({ firstSeenAt: d.firstSeenAt, lastSeenAt: d.lastSeenAt })),
+      (await em.find(KnownDeviceEntity, { where: { userId }, order: { firstSeenAt: 'ASC' } })).map((d) => ({
+        firstSeenAt: d.firstSeenAt,
+        lastSeenAt: d.lastSeenAt,
+      })),
     );
     this.registerExportSection('securityEvents', async (em, userId) =>
       (await em.find(AuditEventEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((e) => ({
@@ -170,6 +176,7 @@ export class AccountService {
     try {
       await this.deps.mailer.sendRendered(to, mail);
     } catch (error) {
+      if (!(error instanceof WardenError) || error.code !== 'SERVICE_UNAVAILABLE') throw error;
       await this.deps.audit.recordDeliveryFailure(error, { flow, channel: 'EMAIL', userId, meta });
     }
   }
@@ -197,11 +204,14 @@ export class AccountService {
 
   /** Checks the current password; ends every other session, voids codes and links, mails a notice. */
   async changePassword(viewer: Viewer, input: { currentPassword: string; newPassword: string }, meta: RequestMeta): Promise<IssuedSession> {
-    if (typeof input.currentPassword !== 'string' || input.currentPassword.length === 0) throw WardenError.badInput('Enter your current password.', 'currentPassword');
+    if (typeof input.currentPassword !== 'string' || input.currentPassword.length === 0)
+      throw WardenError.badInput('Enter your current password.', 'currentPassword');
     this.deps.passwords.checkNewPassword(input.newPassword, 'newPassword');
     const em0 = this.deps.dataSource.manager;
     const credential = await em0.findOne(PasswordCredentialEntity, { where: { userId: viewer.userId } });
-    const ok = credential ? await this.deps.hasher.verify(input.currentPassword, credential.passwordHash) : await this.deps.hasher.verifyDummy(input.currentPassword);
+    const ok = credential
+      ? await this.deps.hasher.verify(input.currentPassword, credential.passwordHash)
+      : await this.deps.hasher.verifyDummy(input.currentPassword);
     if (!ok) {
       await this.deps.audit.recordAlone({
         event: AuditEvents.passwordChanged,
@@ -302,7 +312,10 @@ export class AccountService {
         channel: 'EMAIL',
         purpose: 'EMAIL_CHANGE',
         destination: newEmail,
-        audit: (c) => [requested(c.id, true), { event: AuditEvents.signupDuplicateAttempted, outcome: 'failure', userId: owner.id, meta, data: { flow: 'email_change' } }],
+        audit: (c) => [
+          requested(c.id, true),
+          { event: AuditEvents.signupDuplicateAttempted, outcome: 'failure', userId: owner.id, meta, data: { flow: 'email_change' } },
+        ],
       });
       await withTransaction(this.deps.dataSource, (em) => changeRow(em, challenge.id));
       if (oldNotice) await this.notify(user.email, oldNotice, 'email_change_notice', user.id, meta);
@@ -412,11 +425,21 @@ export class AccountService {
         meta,
         data: { changeId: change.id, reason: 'address_taken' },
       });
-      return { refused: WardenError.badInput(isEmail ? 'That email address is no longer available.' : 'That phone number is no longer available.', isEmail ? 'newEmail' : 'phone') };
+      return {
+        refused: WardenError.badInput(
+          isEmail ? 'That email address is no longer available.' : 'That phone number is no longer available.',
+          isEmail ? 'newEmail' : 'phone',
+        ),
+      };
     }
     Object.assign(user, patch);
     await em.update(ContactChangeEntity, { id: change.id }, { confirmedAt: this.deps.now() });
-    await this.deps.audit.record(em, { event: isEmail ? AuditEvents.emailChanged : AuditEvents.phoneChanged, userId: user.id, meta, data: { changeId: change.id } });
+    await this.deps.audit.record(em, {
+      event: isEmail ? AuditEvents.emailChanged : AuditEvents.phoneChanged,
+      userId: user.id,
+      meta,
+      data: { changeId: change.id },
+    });
     return this.deps.sessions.signIn(em, {
       user,
       meta,
@@ -566,7 +589,11 @@ export class AccountService {
   }
 
   /** The account's audit events, newest first; `after` is the endCursor of the page before. */
-  async securityEvents(userId: string, first: number, after: string | null | undefined): Promise<{ nodes: SecurityEventRow[]; endCursor: string | null; hasNextPage: boolean }> {
+  async securityEvents(
+    userId: string,
+    first: number,
+    after: string | null | undefined,
+  ): Promise<{ nodes: SecurityEventRow[]; endCursor: string | null; hasNextPage: boolean }> {
     if (!Number.isInteger(first) || first < 1 || first > 100) throw WardenError.badInput('first is 1 to 100.', 'first');
     let afterId: string | null = null;
     if (after !== null && after !== undefined) {
@@ -622,4 +649,3 @@ export class AccountService {
     return true;
   }
 }
-

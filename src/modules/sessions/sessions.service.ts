@@ -147,7 +147,12 @@ export class SessionsService {
     // A deleted account (deleteAccount, pending erasure) signs in by no path. Read under a share lock, so a
     // deletion committing meanwhile is seen (it locks the row FOR UPDATE before ending every session).
     if (await this.isDeleted(em, user.id)) {
-      return { refused: new WardenError('FORBIDDEN', { message: 'This account was deleted. Recover it with requestAccountRecovery.', extensions: { reason: 'ACCOUNT_DELETED' } }) };
+      return {
+        refused: new WardenError('FORBIDDEN', {
+          message: 'This account was deleted. Recover it with requestAccountRecovery.',
+          extensions: { reason: 'ACCOUNT_DELETED' },
+        }),
+      };
     }
     const decision = await this.signInGate.check(em, { ...request, amr });
     if (!decision.allow) return { refused: decision.error };

@@ -21,8 +21,11 @@ export type OtpChannel =
   | 'SMS';
 
 export type OtpPurpose =
+  | 'ACCOUNT_RECOVERY'
+  | 'EMAIL_CHANGE'
   | 'LOGIN'
   | 'PASSWORD_RESET'
+  | 'PHONE_CHANGE'
   | 'SIGNUP';
 
 export type RequestMagicLinkInput = {
