@@ -7,6 +7,9 @@ import { VerifyPage } from './pages/verify';
 import { PasswordlessPage } from './pages/passwordless';
 import { MagicLinkPage } from './pages/magic-link';
 import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
+import { SettingsPage } from './pages/settings';
+import { SecurityPage } from './pages/security';
+import { RecoverAccountPage, UndoEmailChangePage } from './pages/account-recovery';
 
 export function App() {
   const url = useLocation();
@@ -35,9 +38,26 @@ export function App() {
     case '/auth/reset-password':
       page = <ResetLinkPage url={url} />;
       break;
+    case '/settings':
+      page = <SettingsPage />;
+      break;
+    case '/settings/security':
+      page = <SecurityPage />;
+      break;
+    case '/account/recover':
+      page = <RecoverAccountPage url={url} />;
+      break;
+    case '/account/undo-email':
+      page = <UndoEmailChangePage url={url} />;
+      break;
     default:
       // Keyed on who is signed in, so the viewer is fetched again with the new (or no) access token.
-      page = state.status === 'restoring' ? <div className="card">Restoring your session…</div> : <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />;
+      page =
+        state.status === 'restoring' ? (
+          <div className="card">Restoring your session…</div>
+        ) : (
+          <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />
+        );
   }
 
   return (
@@ -55,6 +75,7 @@ export function App() {
               <Link to="/forgot-password">Forgot password</Link>
             </>
           )}
+          {state.status === 'signedIn' && <Link to="/settings">Settings</Link>}
         </nav>
       </header>
       {page}
