@@ -74,7 +74,7 @@ describeWithChromium('example web app: account settings in headless Chromium', (
     await shot(page, '02-email-code');
     await page.getByRole('button', { name: 'Confirm email' }).click();
     await page.getByText('Email changed.').waitFor();
-    await page.waitForFunction((expected) => document.querySelector('[data-testid="settings-email"]')?.textContent === expected, newEmail);
+    await page.getByTestId('settings-email').filter({ hasText: newEmail }).waitFor();
     // The previous address was told, with an undo link.
     expect((await t.inbox.waitForMail(email, 2)).subject).toMatch(/being changed/);
     await shot(page, '03-email-changed');

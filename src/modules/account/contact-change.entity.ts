@@ -13,14 +13,14 @@ export type ContactKind = 'EMAIL' | 'PHONE';
 @Index('contact_changes_challenge_id_idx', ['challengeId'])
 @Index('contact_changes_created_at_idx', ['createdAt'])
 export class ContactChangeEntity {
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'PK_contact_changes' })
   id: string;
 
   @Column('uuid')
   userId: string;
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_contact_changes_user' })
   user?: UserEntity;
 
   /** The session that asked: it gets the fresh tokens when the change is confirmed. */

@@ -8,14 +8,14 @@ import { UserEntity } from '../users/user.entity';
 @Entity({ name: 'known_devices' })
 @Index('known_devices_last_seen_at_idx', ['lastSeenAt'])
 export class KnownDeviceEntity {
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'PK_known_devices' })
   userId: string;
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_known_devices_user' })
   user?: UserEntity;
 
-  @PrimaryColumn('text')
+  @PrimaryColumn('text', { primaryKeyConstraintName: 'PK_known_devices' })
   fingerprint: string;
 
   @Column('timestamptz')
