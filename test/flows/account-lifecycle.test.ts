@@ -191,6 +191,29 @@ describe('account lifecycle', () => {
       expect((await client.query(ViewerBasicDocument)).viewer?.email).toBe(email);
     });
 
+    test('SMTP refusing: SERVICE_UNAVAILABLE, and neither the code nor the undo link was left usable', async () => {
+      const { client, payload } = await newAccount();
+      const newEmail = uniqueEmail('refused');
+      t.inbox.refuse();
+      try {
+        expect((await client.error(client.request(RequestEmailChangeDocument, { input: { newEmail } }))).code).toBe('SERVICE_UNAVAILABLE');
+      } finally {
+        t.inbox.accept();
+      }
+      expect(await count('otp_challenges', `user_id = $1 AND purpose = 'EMAIL_CHANGE' AND consumed_at IS NULL`, [payload.user.id])).toBe(0);
+      expect(await count('contact_changes', 'user_id = $1 AND undone_at IS NULL', [payload.user.id])).toBe(0);
+      expect((await client.query(ViewerBasicDocument)).viewer?.email).toBe(payload.user.email);
+    });
+
+    test('recoverAccount takes only ACCOUNT_RECOVERY codes', async () => {
+      const { client } = await newAccount();
+      const newEmail = uniqueEmail('wrong-purpose');
+      const { requestEmailChange } = await client.request(RequestEmailChangeDocument, { input: { newEmail } });
+      const code = codeFrom(await t.inbox.waitForMail(newEmail, 1));
+      const err = await client.error(t.client(DEVICE).request(RecoverAccountDocument, { input: { challengeId: requestEmailChange.challengeId, code } }));
+      expect(err.code).toBe('BAD_USER_INPUT');
+    });
+
     test('two pending changes to one address: only one wins', async () => {
       const a = await newAccount();
       const b = await newAccount();
