@@ -364,7 +364,13 @@ describe('account lifecycle', () => {
     const undoToken = linkFrom(await mailWith(email, /being changed/)).searchParams.get('token')!;
     const { exportAccountData } = await client.request(ExportAccountDataDocument);
     const text = JSON.stringify(exportAccountData);
-    expect(exportAccountData).toMatchObject({ profile: { id: payload.user.id, email, name: 'Export Me' }, password: { set: true } });
+    expect(exportAccountData).toMatchObject({
+      profile: { id: payload.user.id, email, name: 'Export Me' },
+      password: { set: true },
+      identities: [],
+      mfaFactors: [],
+      passkeys: [],
+    });
     expect((exportAccountData as { sessions: unknown[] }).sessions.length).toBeGreaterThan(0);
     expect((exportAccountData as { securityEvents: { type: string }[] }).securityEvents.map((e) => e.type)).toContain('user.profile_updated');
 
@@ -393,7 +399,7 @@ describe('account lifecycle', () => {
     await client.request(UpdateProfileDocument, { input: { name: 'One' } });
     await client.request(UpdateProfileDocument, { input: { name: 'Two' } });
     await t.client(DEVICE).error(t.client(DEVICE).request(LoginDocument, { input: { email, password: 'not the password' } }));
-    const all: { id: string; type: string; createdAt: string }[] = [];
+    const all: { id: string; type: string; outcome: string; method?: string | null; createdAt: string }[] = [];
     let after: string | null = null;
     let pages = 0;
     for (;;) {
@@ -411,6 +417,8 @@ describe('account lifecycle', () => {
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(all.map((e) => e.type)).toEqual(expect.arrayContaining(['user.profile_updated', 'session.created', 'login.password_checked', 'user.signed_up']));
     expect(all.filter((e) => e.type === 'user.profile_updated')).toHaveLength(2);
+    expect(all.find((e) => e.type === 'session.created')).toMatchObject({ outcome: 'success', method: 'otp_email' });
+    expect(all.find((e) => e.type === 'login.password_checked')).toMatchObject({ outcome: 'failure' });
     expect((await client.error(client.query(ViewerSecurityEventsDocument, { first: 2, after: 'garbage' }))).code).toBe('BAD_USER_INPUT');
     expect((await client.error(client.query(ViewerSecurityEventsDocument, { first: 500 }))).code).toBe('BAD_USER_INPUT');
   });

@@ -71,6 +71,8 @@ export type ExportSection = (em: EntityManager, userId: string) => Promise<unkno
 export interface SecurityEventRow {
   id: string;
   type: string;
+  outcome: string;
+  method: string | null;
   createdAt: Date;
   ip: string | null;
   userAgent: string | null;
@@ -84,6 +86,7 @@ export interface SecurityEventRow {
  */
 export class AccountService {
   private readonly exportSections = new Map<string, ExportSection>();
+  private readonly placeholderSections = new Set<string>();
 
   constructor(private readonly deps: AccountServiceDeps) {
     const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
@@ -140,6 +143,10 @@ export class AccountService {
         lastSeenAt: d.lastSeenAt,
       })),
     );
+    for (const name of ['identities', 'mfaFactors', 'passkeys']) {
+      this.exportSections.set(name, async () => []);
+      this.placeholderSections.add(name);
+    }
     this.registerExportSection('securityEvents', async (em, userId) =>
       (await em.find(AuditEventEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((e) => ({
         id: e.id,
@@ -152,9 +159,12 @@ export class AccountService {
     );
   }
 
-  /** Adds a section to exportAccountData (e.g. identities, mfaFactors, passkeys): never secrets. */
+  /**
+   * Adds a section to exportAccountData: never secrets. `identities`, `mfaFactors` and `passkeys` answer []
+   * until the module that owns them registers its own (once).
+   */
   registerExportSection(name: string, section: ExportSection): void {
-    if (this.exportSections.has(name)) throw new Error(`export section ${name} registered twice`);
+    if (this.exportSections.has(name) && !this.placeholderSections.delete(name)) throw new Error(`export section ${name} registered twice`);
     this.exportSections.set(name, section);
   }
 
@@ -614,7 +624,15 @@ export class AccountService {
       );
     }
     const rows = await qb.getMany();
-    const nodes = rows.slice(0, first).map((e) => ({ id: e.id, type: e.event, createdAt: e.createdAt, ip: e.ip, userAgent: e.userAgent }));
+    const nodes = rows.slice(0, first).map((e) => ({
+      id: e.id,
+      type: e.event,
+      outcome: e.outcome,
+      method: typeof e.data?.method === 'string' ? e.data.method : null,
+      createdAt: e.createdAt,
+      ip: e.ip,
+      userAgent: e.userAgent,
+    }));
     const last = nodes.at(-1);
     return { nodes, endCursor: last ? Buffer.from(last.id, 'utf8').toString('base64url') : null, hasNextPage: rows.length > first };
   }

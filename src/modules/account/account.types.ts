@@ -14,6 +14,12 @@ export class SecurityEventType {
   @Field(() => String, { description: 'The audit event, noun.past_verb: session.created, password.changed, otp.failed…' })
   type: string;
 
+  @Field(() => String, { description: 'success or failure (a wrong password, a wrong code…).' })
+  outcome: string;
+
+  @Field(() => String, { nullable: true, description: 'For a sign-in (session.created): how, e.g. otp_email, magic_link, password_reset.' })
+  method: string | null;
+
   @Field(() => Date)
   createdAt: Date;
 
