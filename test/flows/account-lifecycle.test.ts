@@ -14,6 +14,7 @@ import {
   RequestEmailChangeDocument,
   RequestMagicLinkDocument,
   RequestOtpDocument,
+  RequestPasswordResetDocument,
   RequestPhoneChangeDocument,
   SetPasswordDocument,
   SignupDocument,
@@ -279,6 +280,12 @@ describe('account lifecycle', () => {
       const link = linkFrom(await t.inbox.waitForMail(email, n + 1));
       expect((await anyone.error(anyone.request(VerifyMagicLinkDocument, { token: link.searchParams.get('token')! }))).code).toBe('FORBIDDEN');
       expect(await count('sessions', 'user_id = $1 AND revoked_at IS NULL', [payload.user.id])).toBe(0);
+      // A password reset answers like for an unknown email, and mails nothing.
+      n = t.inbox.mailsTo(email).length;
+      const { requestPasswordReset } = await anyone.request(RequestPasswordResetDocument, { input: { email } });
+      expect(requestPasswordReset).toMatchObject({ channel: 'EMAIL', purpose: 'PASSWORD_RESET' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(t.inbox.mailsTo(email)).toHaveLength(n);
 
       // Signup still answers "taken" (same shape as a new address) and tells the owner.
       n = t.inbox.mailsTo(email).length;
