@@ -353,6 +353,19 @@ describe('account lifecycle', () => {
       }
     });
 
+    test('verifyOtp finishes an ACCOUNT_RECOVERY challenge too, with an AuthPayload', async () => {
+      const { client, email } = await newAccount();
+      await client.request(DeleteAccountDocument);
+      await mailWith(email, /your account was deleted/);
+      const before = t.inbox.mailsTo(email).length;
+      const anyone = t.client(DEVICE);
+      const { requestAccountRecovery } = await anyone.request(RequestAccountRecoveryDocument, { input: { email } });
+      const code = codeFrom(await t.inbox.waitForMail(email, before + 1));
+      const { verifyOtp } = await anyone.request(VerifyOtpDocument, { input: { challengeId: requestAccountRecovery.challengeId, code } });
+      anyone.accessToken = verifyOtp.accessToken;
+      expect((await anyone.query(ViewerBasicDocument)).viewer?.email).toBe(email);
+    });
+
     test('deleteAccount needs recent authentication', async () => {
       const { client } = await newAccount();
       await withStaleAuthentication(async () => {
