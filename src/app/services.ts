@@ -32,6 +32,9 @@ import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in
 import { OAuthService, identitySignInMethodSource } from '../modules/oauth/oauth.service';
 import { ProviderClients } from '../modules/oauth/provider-clients';
 import { IdentityFieldsResolver, OAuthResolver } from '../modules/oauth/oauth.resolver';
+import { AccountService } from '../modules/account/account.service';
+import { AccountResolver } from '../modules/account/account.resolver';
+import { AccountUserResolver } from '../modules/account/account-user.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -194,6 +197,24 @@ export function createServices(
     now,
   });
 
+  const account = new AccountService({
+    dataSource,
+    kv,
+    users,
+    sessions,
+    challenges: otp.challenges,
+    passwords,
+    hasher,
+    audit,
+    mailer,
+    hmacKey,
+    limits: config.limits,
+    appUrl: config.appUrl,
+    productName: config.productName,
+    now,
+    onBackgroundError: (err) => logger.warn({ err }, 'new-device notice failed'),
+  });
+
   const instances: object[] = [
     signingKeys,
     metrics,
@@ -219,6 +240,9 @@ export function createServices(
     oauth,
     new OAuthResolver(oauth),
     new IdentityFieldsResolver(oauth),
+    account,
+    new AccountResolver(account),
+    new AccountUserResolver(account),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

@@ -32,6 +32,8 @@ export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number
   revocationMaxLagMs: [100, 60_000],
   passwordMinLength: [1, 256],
   passwordMaxLength: [8, 256],
+  emailChangeUndoTtlSeconds: [H, 30 * D],
+  accountDeletionGraceDays: [1, 365],
   maxStringLength: [1, 1000],
   rateLimitIpPerMinute: [1, 1_000_000_000],
   rateLimitIpSessionPerMinute: [1, 1_000_000_000],

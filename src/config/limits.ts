@@ -58,6 +58,8 @@ export const defaultLimits = {
   /** GRAPHQL_MAX_DIRECTIVES: directives per operation. */ graphqlMaxDirectives: 20,
   /** GRAPHQL_MAX_OPERATIONS_PER_REQUEST: operations in one HTTP request; 1 turns batching off. */ graphqlMaxOperationsPerRequest: 1,
   /** GRAPHQL_MAX_BODY_BYTES: largest request body. */ graphqlMaxBodyBytes: 64 * 1024,
+  /** EMAIL_CHANGE_UNDO_TTL_SECONDS: how long the undo link mailed to the old address works. */ emailChangeUndoTtlSeconds: 3 * 24 * 3600,
+  /** ACCOUNT_DELETION_GRACE_DAYS (contract): days a deleted account can be recovered before it is erased. */ accountDeletionGraceDays: 30,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof defaultLimits]: number };
@@ -87,6 +89,8 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   revocationMaxLagMs: 'REVOCATION_MAX_LAG_MS',
   passwordMinLength: 'PASSWORD_MIN_LENGTH',
   passwordMaxLength: 'PASSWORD_MAX_LENGTH',
+  emailChangeUndoTtlSeconds: 'EMAIL_CHANGE_UNDO_TTL_SECONDS',
+  accountDeletionGraceDays: 'ACCOUNT_DELETION_GRACE_DAYS',
   maxStringLength: 'MAX_STRING_LENGTH',
   rateLimitIpPerMinute: 'RATE_LIMIT_IP_PER_MINUTE',
   rateLimitIpSessionPerMinute: 'RATE_LIMIT_IP_SESSION_PER_MINUTE',

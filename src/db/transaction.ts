@@ -14,6 +14,14 @@ export function withTransaction<T>(dataSource: DataSource, fn: (em: EntityManage
   return openTransaction.run(true, () => dataSource.transaction(fn));
 }
 
+/**
+ * Runs fn outside the withTransaction context it was called from: for work started by a hook that fires
+ * during COMMIT (see SessionsService.addSignInListener), which is no longer inside the transaction.
+ */
+export function outsideTransaction<T>(fn: () => T): T {
+  return openTransaction.exit(fn);
+}
+
 /** True while running inside a withTransaction callback. */
 export function inTransaction(): boolean {
   return openTransaction.getStore() === true;

@@ -14,6 +14,8 @@ export const maxLengthByField: Readonly<Record<string, number>> = Object.freeze(
   phone: 32,
   password: 1024,
   newPassword: 1024,
+  currentPassword: 1024,
+  newEmail: 320,
   code: 32,
   challengeId: 64,
   factorId: 64,

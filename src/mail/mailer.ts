@@ -8,6 +8,7 @@ import {
   passwordResetMail,
   securityNoticeMail,
   type CodePurpose,
+  type RenderedMail,
 } from './templates/templates';
 
 const minutesUntil = (expiresAt: Date, now: Date) => Math.max(1, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
@@ -51,5 +52,10 @@ export class Mailer {
 
   sendPasswordChanged(to: string): Promise<void> {
     return this.send({ to, ...passwordChangedMail(this.options.productName) });
+  }
+
+  /** A message a capability module renders itself (e.g. src/modules/account/account-mail.ts). */
+  sendRendered(to: string, mail: RenderedMail): Promise<void> {
+    return this.send({ to, ...mail });
   }
 }

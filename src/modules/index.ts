@@ -9,6 +9,7 @@ import { auditModule } from './audit';
 import { rateLimitsModule } from './rate-limits';
 import { mfaModule } from './mfa';
 import { oauthModule } from './oauth';
+import { accountModule } from './account';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -26,6 +27,7 @@ export const wardenModules: readonly WardenModule[] = [
   rateLimitsModule,
   mfaModule,
   oauthModule,
+  accountModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

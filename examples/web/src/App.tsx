@@ -10,6 +10,9 @@ import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
 import { SecurityPage } from './pages/security';
 import { MfaChallengePage } from './pages/mfa-challenge';
 import { OAUTH_RETURN_PATH, OAuthReturnPage } from './pages/oauth';
+import { SettingsPage } from './pages/settings';
+import { SecurityActivityPage } from './pages/security-activity';
+import { RecoverAccountPage, UndoEmailChangePage } from './pages/account-recovery';
 
 export function App() {
   const url = useLocation();
@@ -46,6 +49,17 @@ export function App() {
       break;
     case OAUTH_RETURN_PATH:
       page = <OAuthReturnPage url={url} />;
+    case '/settings':
+      page = <SettingsPage />;
+      break;
+    case '/settings/security':
+      page = <SecurityActivityPage />;
+      break;
+    case '/account/recover':
+      page = <RecoverAccountPage url={url} />;
+      break;
+    case '/account/undo-email':
+      page = <UndoEmailChangePage url={url} />;
       break;
     default:
       // Keyed on who is signed in, so the viewer is fetched again with the new (or no) access token.
@@ -73,6 +87,7 @@ export function App() {
               <Link to="/forgot-password">Forgot password</Link>
             </>
           )}
+          {state.status === 'signedIn' && <Link to="/settings">Settings</Link>}
         </nav>
       </header>
       {page}

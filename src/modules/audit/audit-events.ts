@@ -38,6 +38,19 @@ export const AuditEvents = {
   oauthFailed: 'oauth.failed',
   identityLinked: 'identity.linked',
   identityUnlinked: 'identity.unlinked',
+  // Account lifecycle (src/modules/account)
+  profileUpdated: 'user.profile_updated',
+  passwordChanged: 'password.changed',
+  passwordSet: 'password.set',
+  emailChangeRequested: 'email_change.requested',
+  emailChanged: 'email.changed',
+  emailChangeUndone: 'email_change.undone',
+  phoneChangeRequested: 'phone_change.requested',
+  phoneChanged: 'phone.changed',
+  accountDeleted: 'account.deleted',
+  accountRecoveryRequested: 'account_recovery.requested',
+  accountRecovered: 'account.recovered',
+  accountExported: 'account.exported',
   /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
   deliveryFailed: 'delivery.failed',
 } as const;

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { UserEntity } from '../users/user.entity';
 
 export type OtpChannelValue = 'EMAIL' | 'SMS' | 'TOTP';
-export type OtpPurposeValue = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET' | 'MFA' | 'REAUTHENTICATION';
+export type OtpPurposeValue = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET' | 'MFA' | 'REAUTHENTICATION' | 'EMAIL_CHANGE' | 'PHONE_CHANGE' | 'ACCOUNT_RECOVERY';
 
 /** A one-time code sent to an email or phone. The code is stored only as an HMAC bound to the challenge id. */
 @Entity({ name: 'otp_challenges' })

@@ -15,6 +15,9 @@ export enum OtpPurpose {
   MFA = 'MFA',
   /** Proving who you are again on a signed-in session. */
   REAUTHENTICATION = 'REAUTHENTICATION',
+  EMAIL_CHANGE = 'EMAIL_CHANGE',
+  PHONE_CHANGE = 'PHONE_CHANGE',
+  ACCOUNT_RECOVERY = 'ACCOUNT_RECOVERY',
 }
 
 registerEnumType(OtpChannel, { name: 'OtpChannel' });

@@ -25,6 +25,12 @@ export const fieldLimitNames = [
   'oauth.link',
   'oauth.unlink',
   'oauth.callback',
+  'account.update',
+  'account.password',
+  'account.request-change',
+  'account.undo-email-change',
+  'account.recovery',
+  'account.verify-recovery',
 ] as const;
 
 export type FieldLimitName = (typeof fieldLimitNames)[number];
