@@ -7,6 +7,9 @@ import { magicLinkModule } from './magic-link';
 import { passwordResetModule } from './password-reset';
 import { auditModule } from './audit';
 import { rateLimitsModule } from './rate-limits';
+import { mfaModule } from './mfa';
+import { oauthModule } from './oauth';
+import { accountModule } from './account';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -22,6 +25,9 @@ export const wardenModules: readonly WardenModule[] = [
   passwordResetModule,
   auditModule,
   rateLimitsModule,
+  mfaModule,
+  oauthModule,
+  accountModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

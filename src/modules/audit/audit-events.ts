@@ -24,6 +24,33 @@ export const AuditEvents = {
   userCreatedFromPhone: 'user.created_from_phone',
   /** An account with nothing verified was deleted UNVERIFIED_ACCOUNT_TTL_DAYS after signup (retention sweep). */
   userExpired: 'user.expired',
+  mfaEnrollmentStarted: 'mfa.enrollment_started',
+  mfaFactorEnrolled: 'mfa.factor_enrolled',
+  mfaFactorRemoved: 'mfa.factor_removed',
+  /** A first factor passed for a user with a second factor: an MFA challenge was opened. */
+  mfaChallenged: 'mfa.challenged',
+  mfaVerified: 'mfa.verified',
+  mfaFailed: 'mfa.failed',
+  recoveryCodeUsed: 'mfa.recovery_code_used',
+  recoveryCodesRegenerated: 'mfa.recovery_codes_regenerated',
+  reauthenticationRequested: 'session.reauthentication_requested',
+  oauthCompleted: 'oauth.completed',
+  oauthFailed: 'oauth.failed',
+  identityLinked: 'identity.linked',
+  identityUnlinked: 'identity.unlinked',
+  // Account lifecycle (src/modules/account)
+  profileUpdated: 'user.profile_updated',
+  passwordChanged: 'password.changed',
+  passwordSet: 'password.set',
+  emailChangeRequested: 'email_change.requested',
+  emailChanged: 'email.changed',
+  emailChangeUndone: 'email_change.undone',
+  phoneChangeRequested: 'phone_change.requested',
+  phoneChanged: 'phone.changed',
+  accountDeleted: 'account.deleted',
+  accountRecoveryRequested: 'account_recovery.requested',
+  accountRecovered: 'account.recovered',
+  accountExported: 'account.exported',
   /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
   deliveryFailed: 'delivery.failed',
 } as const;
