@@ -26,6 +26,9 @@ import { OtpResolver } from '../modules/otp/otp.resolver';
 import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
+import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in-methods';
+import { PasskeysService } from '../modules/passkeys/passkeys.service';
+import { PasskeysResolver } from '../modules/passkeys/passkeys.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -151,6 +154,26 @@ export function createServices(
     now,
   });
 
+  const signInMethods = new SignInMethods();
+  for (const source of coreSignInMethodSources()) signInMethods.register(source);
+  const passkeys = new PasskeysService({
+    dataSource,
+    kv,
+    users,
+    sessions,
+    audit,
+    mailer,
+    signInMethods,
+    timing: new SendTiming(),
+    hmacKey,
+    rpId: config.webauthn.rpId,
+    origins: config.webauthn.origins,
+    productName: config.productName,
+    maxStringLength: config.limits.maxStringLength,
+    now,
+  });
+  signInMethods.register(passkeys.signInMethodSource());
+
   const instances: object[] = [
     signingKeys,
     metrics,
@@ -169,6 +192,9 @@ export function createServices(
     new SessionsResolver(sessions),
     new MagicLinkResolver(magicLinks),
     new PasswordResetResolver(resets),
+    signInMethods,
+    passkeys,
+    new PasskeysResolver(passkeys),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

@@ -1,6 +1,14 @@
 import type { MailMessage, MailTransport } from './mail-transport';
 import { assertNoOpenTransaction } from '../db/transaction';
-import { accountExistsMail, codeMail, magicLinkMail, passwordChangedMail, passwordResetMail, type CodePurpose } from './templates/templates';
+import {
+  accountExistsMail,
+  codeMail,
+  magicLinkMail,
+  passkeyChangedMail,
+  passwordChangedMail,
+  passwordResetMail,
+  type CodePurpose,
+} from './templates/templates';
 
 const minutesUntil = (expiresAt: Date, now: Date) => Math.max(1, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
 
@@ -38,5 +46,9 @@ export class Mailer {
 
   sendPasswordChanged(to: string): Promise<void> {
     return this.send({ to, ...passwordChangedMail(this.options.productName) });
+  }
+
+  sendPasskeyChanged(to: string, change: 'added' | 'removed', passkeyName: string | null): Promise<void> {
+    return this.send({ to, ...passkeyChangedMail(this.options.productName, change, passkeyName) });
   }
 }

@@ -7,6 +7,7 @@ import { magicLinkModule } from './magic-link';
 import { passwordResetModule } from './password-reset';
 import { auditModule } from './audit';
 import { rateLimitsModule } from './rate-limits';
+import { passkeysModule } from './passkeys';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -22,6 +23,7 @@ export const wardenModules: readonly WardenModule[] = [
   passwordResetModule,
   auditModule,
   rateLimitsModule,
+  passkeysModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

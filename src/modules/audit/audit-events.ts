@@ -24,6 +24,14 @@ export const AuditEvents = {
   userCreatedFromPhone: 'user.created_from_phone',
   /** An account with nothing verified was deleted UNVERIFIED_ACCOUNT_TTL_DAYS after signup (retention sweep). */
   userExpired: 'user.expired',
+  passkeyRegistered: 'passkey.registered',
+  passkeyRegistrationFailed: 'passkey.registration_failed',
+  passkeyUsed: 'passkey.used',
+  passkeyFailed: 'passkey.failed',
+  /** An assertion's signature counter went backwards: the passkey was flagged (a cloned authenticator) and no longer signs in. */
+  passkeyFlagged: 'passkey.flagged',
+  passkeyRenamed: 'passkey.renamed',
+  passkeyRemoved: 'passkey.removed',
   /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
   deliveryFailed: 'delivery.failed',
 } as const;

@@ -17,6 +17,11 @@ export const fieldLimitNames = [
   'sessions.logout',
   'sessions.logout-all',
   'sessions.revoke',
+  'passkeys.registration-start',
+  'passkeys.registration-finish',
+  'passkeys.authentication-start',
+  'passkeys.authentication-finish',
+  'passkeys.manage',
 ] as const;
 
 export type FieldLimitName = (typeof fieldLimitNames)[number];
