@@ -7,6 +7,7 @@ import { VerifyPage } from './pages/verify';
 import { PasswordlessPage } from './pages/passwordless';
 import { MagicLinkPage } from './pages/magic-link';
 import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
+import { PasskeySignInPage } from './pages/passkeys';
 
 export function App() {
   const url = useLocation();
@@ -25,6 +26,9 @@ export function App() {
       break;
     case '/passwordless':
       page = <PasswordlessPage />;
+      break;
+    case '/passkey':
+      page = <PasskeySignInPage />;
       break;
     case '/forgot-password':
       page = <ForgotPasswordPage />;
@@ -52,6 +56,7 @@ export function App() {
               <Link to="/signup">Sign up</Link>
               <Link to="/login">Log in</Link>
               <Link to="/passwordless">Passwordless</Link>
+              <Link to="/passkey">Passkey</Link>
               <Link to="/forgot-password">Forgot password</Link>
             </>
           )}
