@@ -73,7 +73,7 @@ export class SoftAuthenticator {
   private authData(rpId: string, flags: number, signCount: number, attested?: { id: Buffer; cose: Buffer }): Buffer {
     const counter = Buffer.alloc(4);
     counter.writeUInt32BE(signCount >>> 0, 0);
-    const parts = [sha256(rpId), Buffer.from([flags]), counter];
+    const parts: Buffer[] = [sha256(rpId), Buffer.from([flags]), counter];
     if (attested) {
       const len = Buffer.alloc(2);
       len.writeUInt16BE(attested.id.length, 0);
