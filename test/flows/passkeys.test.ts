@@ -174,7 +174,7 @@ describe('passkeys', () => {
     });
     expect(shape(decoy1.options).keys).toEqual(shape(real.options).keys);
     expect({ ...shape(decoy1.options), credentialShape: undefined }).toEqual({ ...shape(real.options), credentialShape: undefined });
-    expect(decoy1.options.allowCredentials.length).toBeGreaterThanOrEqual(1);
+    expect(decoy1.options.allowCredentials!.length).toBeGreaterThanOrEqual(1);
     for (const c of shape(decoy1.options).credentialShape) expect(c).toEqual(shape(real.options).credentialShape[0]);
     // Asking twice does not tell a decoy apart: the offered ids stay the same, only the challenge changes.
     expect(decoy2.options.allowCredentials).toEqual(decoy1.options.allowCredentials);

@@ -107,7 +107,7 @@ export type VerifyMagicLinkMutation = { verifyMagicLink: { accessToken: string, 
 export type StartPasskeyRegistrationMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StartPasskeyRegistrationMutation = { startPasskeyRegistration: { challengeId: string, options: unknown, expiresAt: string } };
+export type StartPasskeyRegistrationMutation = { startPasskeyRegistration: { challengeId: string, options: import('@simplewebauthn/server').PublicKeyCredentialCreationOptionsJSON, expiresAt: string } };
 
 export type FinishPasskeyRegistrationMutationVariables = Exact<{
   input: FinishPasskeyRegistrationInput;
@@ -121,7 +121,7 @@ export type StartPasskeyAuthenticationMutationVariables = Exact<{
 }>;
 
 
-export type StartPasskeyAuthenticationMutation = { startPasskeyAuthentication: { challengeId: string, options: unknown, expiresAt: string } };
+export type StartPasskeyAuthenticationMutation = { startPasskeyAuthentication: { challengeId: string, options: import('@simplewebauthn/server').PublicKeyCredentialRequestOptionsJSON, expiresAt: string } };
 
 export type FinishPasskeyAuthenticationMutationVariables = Exact<{
   input: FinishPasskeyAuthenticationInput;

@@ -123,7 +123,7 @@ export type VerifyOtpMutation = { verifyOtp: { accessToken: string, accessTokenE
 export type StartPasskeyRegistrationMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StartPasskeyRegistrationMutation = { startPasskeyRegistration: { challengeId: string, options: unknown, expiresAt: string } };
+export type StartPasskeyRegistrationMutation = { startPasskeyRegistration: { challengeId: string, options: import('@simplewebauthn/browser').PublicKeyCredentialCreationOptionsJSON, expiresAt: string } };
 
 export type FinishPasskeyRegistrationMutationVariables = Exact<{
   input: FinishPasskeyRegistrationInput;
@@ -137,7 +137,7 @@ export type StartPasskeyAuthenticationMutationVariables = Exact<{
 }>;
 
 
-export type StartPasskeyAuthenticationMutation = { startPasskeyAuthentication: { challengeId: string, options: unknown, expiresAt: string } };
+export type StartPasskeyAuthenticationMutation = { startPasskeyAuthentication: { challengeId: string, options: import('@simplewebauthn/browser').PublicKeyCredentialRequestOptionsJSON, expiresAt: string } };
 
 export type FinishPasskeyAuthenticationMutationVariables = Exact<{
   input: FinishPasskeyAuthenticationInput;

@@ -5,8 +5,6 @@ import {
   startAuthentication,
   startRegistration,
   WebAuthnAbortService,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
 import {
   FinishPasskeyAuthenticationDocument,
@@ -38,7 +36,7 @@ export function PasskeySignInPage() {
     const { data } = await client.mutate({ mutation: StartPasskeyAuthenticationDocument, variables: { input: {} } });
     if (!data) return;
     const { challengeId, options } = data.startPasskeyAuthentication;
-    const response = await startAuthentication({ optionsJSON: options as PublicKeyCredentialRequestOptionsJSON, useBrowserAutofill });
+    const response = await startAuthentication({ optionsJSON: options, useBrowserAutofill });
     const finished = await client.mutate({ mutation: FinishPasskeyAuthenticationDocument, variables: { input: { challengeId, response } } });
     if (!finished.data) return;
     signIn(finished.data.finishPasskeyAuthentication);
@@ -114,7 +112,7 @@ export function PasskeysSection() {
       const { data: started } = await startRegistrationMutation();
       if (!started) return;
       const { challengeId, options } = started.startPasskeyRegistration;
-      const response = await startRegistration({ optionsJSON: options as PublicKeyCredentialCreationOptionsJSON });
+      const response = await startRegistration({ optionsJSON: options });
       await finishRegistration({ variables: { input: { challengeId, response, name: name.trim() || null } } });
       setName('');
     });
