@@ -286,7 +286,7 @@ describe('passkeys', () => {
     expect(start.options.timeout).toBe(300_000);
   });
 
-  test('rename, and User.passkeys only on the viewer', async () => {
+  test('rename: only the owner can, other users get BAD_USER_INPUT', async () => {
     const { client, passkey } = await userWithPasskey('rename');
     const { renamePasskey } = await client.request(RenamePasskeyDocument, { id: passkey.id, name: 'Phone' });
     expect(renamePasskey).toEqual({ id: passkey.id, name: 'Phone' });

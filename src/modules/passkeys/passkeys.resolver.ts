@@ -53,13 +53,13 @@ export class PasskeysResolver {
     return toAuthPayload(ctx, await this.service.finishAuthentication(input, ctx.meta));
   }
 
-  @RateLimit('passkeys.manage')
+  @RateLimit('passkeys.rename')
   @Mutation(() => PasskeyType)
   async renamePasskey(@Arg('id', () => ID) id: string, @Arg('name', () => String) name: string, @Ctx() ctx: Context): Promise<PasskeyType> {
     return this.service.rename(await ctx.requireViewer(), id, name, ctx.meta);
   }
 
-  @RateLimit('passkeys.manage')
+  @RateLimit('passkeys.remove')
   @RecentAuth()
   @Mutation(() => Boolean, { description: 'Recent authentication; refuses the last way to sign in.' })
   async removePasskey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {

@@ -21,7 +21,8 @@ export const fieldLimitNames = [
   'passkeys.registration-finish',
   'passkeys.authentication-start',
   'passkeys.authentication-finish',
-  'passkeys.manage',
+  'passkeys.rename',
+  'passkeys.remove',
 ] as const;
 
 export type FieldLimitName = (typeof fieldLimitNames)[number];
