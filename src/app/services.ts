@@ -26,9 +26,17 @@ import { OtpResolver } from '../modules/otp/otp.resolver';
 import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
-import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in-methods';
 import { PasskeysService } from '../modules/passkeys/passkeys.service';
 import { PasskeysResolver } from '../modules/passkeys/passkeys.resolver';
+import { MfaService } from '../modules/mfa/mfa.service';
+import { MfaResolver, MfaUserFieldsResolver } from '../modules/mfa/mfa.resolver';
+import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in-methods';
+import { OAuthService, identitySignInMethodSource } from '../modules/oauth/oauth.service';
+import { ProviderClients } from '../modules/oauth/provider-clients';
+import { IdentityFieldsResolver, OAuthResolver } from '../modules/oauth/oauth.resolver';
+import { AccountService } from '../modules/account/account.service';
+import { AccountResolver } from '../modules/account/account.resolver';
+import { AccountUserResolver } from '../modules/account/account-user.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -121,7 +129,7 @@ export function createServices(
     productName: config.productName,
     now,
   });
-  const passwords = new PasswordService({ dataSource, users, otp, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
+  const passwords = new PasswordService({ dataSource, users, otp, sessions, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
   const magicLinks = new MagicLinkService({
     dataSource,
     users,
@@ -154,8 +162,61 @@ export function createServices(
     now,
   });
 
+  const mfa = new MfaService({
+    dataSource,
+    kv,
+    challenges: otp.challenges,
+    sessions,
+    users,
+    audit,
+    mailer,
+    hmacKey,
+    limits: config.limits,
+    productName: config.productName,
+    reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
+    now,
+  });
+
+  // Ways into an account (LAST_SIGN_IN_METHOD): the core's, then each capability's own source.
   const signInMethods = new SignInMethods();
   for (const source of coreSignInMethodSources()) signInMethods.register(source);
+  signInMethods.register(identitySignInMethodSource);
+  const oauth = new OAuthService({
+    dataSource,
+    kv,
+    clients: new ProviderClients(config.oauthProviders, { publicUrl: config.publicUrl, isProduction: config.isProduction }),
+    users,
+    sessions,
+    audit,
+    signInMethods,
+    fieldLimiter,
+    hmacKey,
+    limits: config.limits,
+    publicUrl: config.publicUrl,
+    redirectAllowlist: config.redirectAllowlist,
+    secureCookies: config.nodeEnv !== 'development',
+    trustProxy: config.trustProxy,
+    now,
+  });
+
+  const account = new AccountService({
+    dataSource,
+    kv,
+    users,
+    sessions,
+    challenges: otp.challenges,
+    passwords,
+    hasher,
+    audit,
+    mailer,
+    hmacKey,
+    limits: config.limits,
+    appUrl: config.appUrl,
+    productName: config.productName,
+    now,
+    onBackgroundError: (err) => logger.warn({ err }, 'new-device notice failed'),
+  });
+
   const passkeys = new PasskeysService({
     dataSource,
     kv,
@@ -192,7 +253,16 @@ export function createServices(
     new SessionsResolver(sessions),
     new MagicLinkResolver(magicLinks),
     new PasswordResetResolver(resets),
+    mfa,
+    new MfaResolver(mfa),
+    new MfaUserFieldsResolver(mfa),
     signInMethods,
+    oauth,
+    new OAuthResolver(oauth),
+    new IdentityFieldsResolver(oauth),
+    account,
+    new AccountResolver(account),
+    new AccountUserResolver(account),
     passkeys,
     new PasskeysResolver(passkeys),
   ];

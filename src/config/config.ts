@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { defaultLimits, limitEnvNames, type Limits } from './limits';
 import { crossLimitRules, limitSchema } from './limit-bounds';
+import { OAuthConfigError, parseOAuthProviders, type OAuthProviderConfig } from './oauth-providers';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -62,6 +63,8 @@ export interface Config {
   metricsPort: number | null;
   /** ALLOW_LOOPBACK_URLS=true: production accepts localhost PUBLIC_URL/APP_URL (a warning at start). */
   allowLoopbackUrls: boolean;
+  /** OAUTH_GOOGLE_*, OAUTH_GITHUB_*, OAUTH_OIDC_<ID>_* (docs/oauth.md); empty: no provider sign-in. */
+  oauthProviders: readonly OAuthProviderConfig[];
   limits: Readonly<Limits>;
   maintenance: Readonly<MaintenanceConfig>;
 }
@@ -249,6 +252,15 @@ function origin(value: string, name: string): string {
   }
 }
 
+function oauthProviders(env: Record<string, string | undefined>, isProduction: boolean, allowLoopbackUrls: boolean): readonly OAuthProviderConfig[] {
+  try {
+    return parseOAuthProviders(env, { isProduction, allowLoopbackUrls, isLoopbackUrl });
+  } catch (error) {
+    if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /** Reads and validates configuration once. The only reader of process.env in Warden. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const cleaned: Record<string, string | undefined> = {};
@@ -380,6 +392,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN ?? null,
     metricsPort: e.METRICS_PORT ?? null,
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS === 'true',
+    oauthProviders: oauthProviders(env, isProduction, e.ALLOW_LOOPBACK_URLS === 'true'),
     limits: Object.freeze(limits),
     maintenance: Object.freeze({
       enabled: e.MAINTENANCE_ENABLED === 'true',

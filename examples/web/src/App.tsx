@@ -8,6 +8,12 @@ import { PasswordlessPage } from './pages/passwordless';
 import { MagicLinkPage } from './pages/magic-link';
 import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
 import { PasskeySignInPage } from './pages/passkeys';
+import { SecurityPage } from './pages/security';
+import { MfaChallengePage } from './pages/mfa-challenge';
+import { OAUTH_RETURN_PATH, OAuthReturnPage } from './pages/oauth';
+import { SettingsPage } from './pages/settings';
+import { SecurityActivityPage } from './pages/security-activity';
+import { RecoverAccountPage, UndoEmailChangePage } from './pages/account-recovery';
 
 export function App() {
   const url = useLocation();
@@ -24,6 +30,12 @@ export function App() {
     case '/verify':
       page = <VerifyPage />;
       break;
+    case '/mfa':
+      page = <MfaChallengePage />;
+      break;
+    case '/security':
+      page = <SecurityPage />;
+      break;
     case '/passwordless':
       page = <PasswordlessPage />;
       break;
@@ -39,9 +51,28 @@ export function App() {
     case '/auth/reset-password':
       page = <ResetLinkPage url={url} />;
       break;
+    case OAUTH_RETURN_PATH:
+      page = <OAuthReturnPage url={url} />;
+    case '/settings':
+      page = <SettingsPage />;
+      break;
+    case '/settings/security':
+      page = <SecurityActivityPage />;
+      break;
+    case '/account/recover':
+      page = <RecoverAccountPage url={url} />;
+      break;
+    case '/account/undo-email':
+      page = <UndoEmailChangePage url={url} />;
+      break;
     default:
       // Keyed on who is signed in, so the viewer is fetched again with the new (or no) access token.
-      page = state.status === 'restoring' ? <div className="card">Restoring your session…</div> : <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />;
+      page =
+        state.status === 'restoring' ? (
+          <div className="card">Restoring your session…</div>
+        ) : (
+          <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />
+        );
   }
 
   return (
@@ -51,6 +82,7 @@ export function App() {
           <Link to="/">Warden example</Link>
         </strong>
         <nav>
+          {state.status === 'signedIn' && <Link to="/security">Security</Link>}
           {state.status !== 'signedIn' && (
             <>
               <Link to="/signup">Sign up</Link>
@@ -60,6 +92,7 @@ export function App() {
               <Link to="/forgot-password">Forgot password</Link>
             </>
           )}
+          {state.status === 'signedIn' && <Link to="/settings">Settings</Link>}
         </nav>
       </header>
       {page}

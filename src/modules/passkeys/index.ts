@@ -1,7 +1,6 @@
 import type { WardenModule } from '../module';
 import { PasskeyEntity } from './passkey.entity';
 import { PasskeysResolver } from './passkeys.resolver';
-import './mfa-factor-type.type';
 
 /** Passkeys (WebAuthn): registration, sign-in by email or usernameless, management. Challenges expire in the key-value store (no sweep). */
 export const passkeysModule: WardenModule = {

@@ -13,6 +13,9 @@ export const fieldLimitNames = [
   'magic-link.verify',
   'password-reset.request',
   'password-reset.reset',
+  'mfa.enroll',
+  'mfa.verify-recovery-code',
+  'mfa.reauthenticate',
   'sessions.refresh',
   'sessions.logout',
   'sessions.logout-all',
@@ -23,6 +26,17 @@ export const fieldLimitNames = [
   'passkeys.authentication-finish',
   'passkeys.rename',
   'passkeys.remove',
+  'oauth.start',
+  'oauth.complete',
+  'oauth.link',
+  'oauth.unlink',
+  'oauth.callback',
+  'account.update',
+  'account.password',
+  'account.request-change',
+  'account.undo-email-change',
+  'account.recovery',
+  'account.verify-recovery',
 ] as const;
 
 export type FieldLimitName = (typeof fieldLimitNames)[number];

@@ -12,6 +12,7 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
+import { afterCommit } from '../../db/after-commit';
 import { assuranceLevel, mergeAmr, type AuthMethod, type SessionAssurance } from './assurance';
 
 export interface Viewer {
@@ -60,6 +61,15 @@ export interface SignInGate {
   check(em: EntityManager, request: SignInRequest): Promise<{ allow: true } | { allow: false; error: WardenError }>;
 }
 
+/** A session that a sign-in created and committed (see addSignInListener). */
+export interface SignedIn {
+  userId: string;
+  sessionId: string;
+  method: string;
+  meta: RequestMeta;
+  at: Date;
+}
+
 export const allowEverySignIn: SignInGate = { check: async () => ({ allow: true }) };
 
 export interface SessionsServiceDeps {
@@ -81,6 +91,7 @@ const REFRESH_PURPOSE = 'refresh';
 /** Sessions: creation at sign-in, refresh-token rotation with reuse detection, revocation, listing. */
 export class SessionsService {
   private signInGate: SignInGate;
+  private readonly signInListeners: ((signedIn: SignedIn) => void)[] = [];
 
   constructor(private readonly deps: SessionsServiceDeps) {
     this.signInGate = deps.signInGate ?? allowEverySignIn;
@@ -130,9 +141,27 @@ export class SessionsService {
    * starts a session, inside the caller's transaction: asks the SignInGate, then stores the session with its
    * amr, aal and authentication time and issues the first token pair.
    */
+  /**
+   * Asks the SignInGate about a first factor without creating a session (password login: a user with a second
+   * factor gets the gate's MFA challenge instead of an emailed code). Inside the caller's transaction.
+   */
+  checkSignInGate(em: EntityManager, request: SignInRequest): ReturnType<SignInGate['check']> {
+    return this.signInGate.check(em, { ...request, amr: [...new Set(request.amr)] });
+  }
+
   async signIn(em: EntityManager, request: SignInRequest): Promise<IssuedSession> {
     const { user, meta } = request;
     const amr = [...new Set(request.amr)];
+    // A deleted account (deleteAccount, pending erasure) signs in by no path. Read under a share lock, so a
+    // deletion committing meanwhile is seen (it locks the row FOR UPDATE before ending every session).
+    if (await this.isDeleted(em, user.id)) {
+      return {
+        refused: new WardenError('FORBIDDEN', {
+          message: 'This account was deleted. Recover it with requestAccountRecovery.',
+          extensions: { reason: 'ACCOUNT_DELETED' },
+        }),
+      };
+    }
     const decision = await this.signInGate.check(em, { ...request, amr });
     if (!decision.allow) return { refused: decision.error };
     const now = this.deps.now();
@@ -156,7 +185,33 @@ export class SessionsService {
       meta,
       data: { sessionId: session.id, method: request.method, amr, aal: session.aal },
     });
+    const listeners = this.signInListeners;
+    if (listeners.length > 0) {
+      const signedIn: SignedIn = { userId: user.id, sessionId: session.id, method: request.method, meta, at: now };
+      afterCommit(em, () => {
+        for (const listener of listeners) listener(signedIn);
+      });
+    }
     return this.issue(em, session, user, true);
+  }
+
+  private async isDeleted(em: EntityManager, userId: string): Promise<boolean> {
+    const row = await em
+      .createQueryBuilder(UserEntity, 'u')
+      .select(['u.id', 'u.deletedAt'])
+      .where('u.id = :id', { id: userId })
+      .setLock('pessimistic_read')
+      .getOne();
+    return !row || row.deletedAt !== null;
+  }
+
+  /**
+   * Called after the COMMIT of every new session (never inside the transaction; a rolled-back sign-in is not
+   * reported). For side effects such as the new-device notice (account module); a listener must not throw and
+   * runs its own I/O in the background.
+   */
+  addSignInListener(listener: (signedIn: SignedIn) => void): void {
+    this.signInListeners.push(listener);
   }
 
   /**
@@ -238,7 +293,7 @@ export class SessionsService {
       const session = token.session!;
       const user = session.user!;
       const now = this.deps.now();
-      if (session.revokedAt || this.refreshExpiresAt(session) <= now) return { kind: 'invalid' as const };
+      if (session.revokedAt || user.deletedAt || this.refreshExpiresAt(session) <= now) return { kind: 'invalid' as const };
       if (token.rotatedAt) {
         const sinceRotationMs = now.getTime() - token.rotatedAt.getTime();
         if (sinceRotationMs > this.deps.limits.refreshReuseIntervalSeconds * 1000) {
@@ -300,16 +355,17 @@ export class SessionsService {
       .execute();
   }
 
-  /** Ends every live session of a user inside the caller's transaction; returns how many. */
-  async revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta): Promise<number> {
-    const live = await em
+  /** Ends every live session of a user (but exceptSessionId) inside the caller's transaction; returns how many. */
+  async revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta, exceptSessionId?: string): Promise<number> {
+    const query = em
       .createQueryBuilder(SessionEntity, 's')
       .setLock('pessimistic_write')
       .select(['s.id'])
       .where('s.user_id = :userId', { userId })
       .andWhere('s.revoked_at IS NULL')
-      .andWhere('s.expires_at > :now', { now: this.deps.now() })
-      .getMany();
+      .andWhere('s.expires_at > :now', { now: this.deps.now() });
+    if (exceptSessionId) query.andWhere('s.id <> :exceptSessionId', { exceptSessionId });
+    const live = await query.getMany();
     const ids = live.map((s) => s.id);
     await this.revokeInTransaction(em, ids, reason);
     if (ids.length > 0) {
