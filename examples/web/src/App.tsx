@@ -53,6 +53,7 @@ export function App() {
       break;
     case OAUTH_RETURN_PATH:
       page = <OAuthReturnPage url={url} />;
+      break;
     case '/settings':
       page = <SettingsPage />;
       break;
