@@ -4,6 +4,7 @@ import { RetentionIndexes1795910400000 } from './1795910400000-RetentionIndexes'
 import { OAuthIdentities1796100000000 } from './1796100000000-OAuthIdentities';
 import { Mfa1796200000000 } from './1796200000000-Mfa';
 import { AccountLifecycle1796300000000 } from './1796300000000-AccountLifecycle';
+import { Passkeys1796400000000 } from './1796400000000-Passkeys';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   OAuthIdentities1796100000000,
   Mfa1796200000000,
   AccountLifecycle1796300000000,
+  Passkeys1796400000000,
 ];

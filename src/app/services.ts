@@ -27,6 +27,8 @@ import { OtpResolver } from '../modules/otp/otp.resolver';
 import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
+import { PasskeysService } from '../modules/passkeys/passkeys.service';
+import { PasskeysResolver } from '../modules/passkeys/passkeys.resolver';
 import { MfaService } from '../modules/mfa/mfa.service';
 import { MfaResolver, MfaUserFieldsResolver } from '../modules/mfa/mfa.resolver';
 import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in-methods';
@@ -222,6 +224,24 @@ export function createServices(
     onBackgroundError: (err) => logger.warn({ err }, 'new-device notice failed'),
   });
 
+  const passkeys = new PasskeysService({
+    dataSource,
+    kv,
+    users,
+    sessions,
+    audit,
+    mailer,
+    signInMethods,
+    timing: new SendTiming(),
+    hmacKey,
+    rpId: config.webauthn.rpId,
+    origins: config.webauthn.origins,
+    productName: config.productName,
+    maxStringLength: config.limits.maxStringLength,
+    now,
+  });
+  signInMethods.register(passkeys.signInMethodSource());
+
   const instances: object[] = [
     signingKeys,
     metrics,
@@ -250,6 +270,8 @@ export function createServices(
     account,
     new AccountResolver(account),
     new AccountUserResolver(account),
+    passkeys,
+    new PasskeysResolver(passkeys),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

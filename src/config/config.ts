@@ -25,6 +25,8 @@ export interface Config {
   reauthMaxAgeSeconds: number;
   appUrl: string;
   redirectAllowlist: readonly string[];
+  /** Passkeys: WEBAUTHN_RP_ID (default the host of APP_URL) and WEBAUTHN_ORIGINS (default the origin of APP_URL). */
+  webauthn: Readonly<WebAuthnConfig>;
   /** null: embedded PostgreSQL (PGlite) in dataDir. */
   databaseUrl: string | null;
   databaseSchema: string | null;
@@ -65,6 +67,11 @@ export interface Config {
   oauthProviders: readonly OAuthProviderConfig[];
   limits: Readonly<Limits>;
   maintenance: Readonly<MaintenanceConfig>;
+}
+
+export interface WebAuthnConfig {
+  rpId: string;
+  origins: readonly string[];
 }
 
 /** Retention sweeps (docs/retention.md). Every period has a floor so a typo cannot wipe live data. */
@@ -119,6 +126,12 @@ const baseSchema = z.object({
     .default(900),
   APP_URL: url('APP_URL').default('http://localhost:3000'),
   REDIRECT_ALLOWLIST: z.string().optional(),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'WEBAUTHN_RP_ID must be a lower-case host name (no scheme, port or path)')
+    .max(253)
+    .optional(),
+  WEBAUTHN_ORIGINS: z.string().optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
@@ -322,6 +335,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     .filter(Boolean)
     .map((s) => origin(s, 'REDIRECT_ALLOWLIST'));
 
+  const webauthnOrigins = (e.WEBAUTHN_ORIGINS ?? appUrl)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => origin(s, 'WEBAUTHN_ORIGINS'));
+  const webauthnRpId = e.WEBAUTHN_RP_ID ?? new URL(appUrl).hostname;
+  for (const o of webauthnOrigins) {
+    const host = new URL(o).hostname;
+    if (host !== webauthnRpId && !host.endsWith(`.${webauthnRpId}`)) {
+      throw new ConfigError(`WEBAUTHN_ORIGINS: ${o} is not ${webauthnRpId} or one of its subdomains (WEBAUTHN_RP_ID)`);
+    }
+  }
+
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   const config: Config = {
     nodeEnv: e.NODE_ENV,
@@ -333,6 +359,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     appUrl,
     redirectAllowlist: Object.freeze(allowlist),
+    webauthn: Object.freeze({ rpId: webauthnRpId, origins: Object.freeze(webauthnOrigins) }),
     databaseUrl: e.DATABASE_URL ?? null,
     databaseSchema: e.DATABASE_SCHEMA ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,

@@ -4,6 +4,7 @@ import {
   accountExistsMail,
   codeMail,
   magicLinkMail,
+  passkeyChangedMail,
   passwordChangedMail,
   passwordResetMail,
   securityNoticeMail,
@@ -52,6 +53,10 @@ export class Mailer {
 
   sendPasswordChanged(to: string): Promise<void> {
     return this.send({ to, ...passwordChangedMail(this.options.productName) });
+  }
+
+  sendPasskeyChanged(to: string, change: 'added' | 'removed', passkeyName: string | null): Promise<void> {
+    return this.send({ to, ...passkeyChangedMail(this.options.productName, change, passkeyName) });
   }
 
   /** A message a capability module renders itself (e.g. src/modules/account/account-mail.ts). */

@@ -7,6 +7,7 @@ import { magicLinkModule } from './magic-link';
 import { passwordResetModule } from './password-reset';
 import { auditModule } from './audit';
 import { rateLimitsModule } from './rate-limits';
+import { passkeysModule } from './passkeys';
 import { mfaModule } from './mfa';
 import { oauthModule } from './oauth';
 import { accountModule } from './account';
@@ -25,6 +26,7 @@ export const wardenModules: readonly WardenModule[] = [
   passwordResetModule,
   auditModule,
   rateLimitsModule,
+  passkeysModule,
   mfaModule,
   oauthModule,
   accountModule,

@@ -7,6 +7,7 @@ import { VerifyPage } from './pages/verify';
 import { PasswordlessPage } from './pages/passwordless';
 import { MagicLinkPage } from './pages/magic-link';
 import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
+import { PasskeySignInPage } from './pages/passkeys';
 import { SecurityPage } from './pages/security';
 import { MfaChallengePage } from './pages/mfa-challenge';
 import { OAUTH_RETURN_PATH, OAuthReturnPage } from './pages/oauth';
@@ -38,6 +39,9 @@ export function App() {
     case '/passwordless':
       page = <PasswordlessPage />;
       break;
+    case '/passkey':
+      page = <PasskeySignInPage />;
+      break;
     case '/forgot-password':
       page = <ForgotPasswordPage />;
       break;
@@ -49,6 +53,7 @@ export function App() {
       break;
     case OAUTH_RETURN_PATH:
       page = <OAuthReturnPage url={url} />;
+      break;
     case '/settings':
       page = <SettingsPage />;
       break;
@@ -84,6 +89,7 @@ export function App() {
               <Link to="/signup">Sign up</Link>
               <Link to="/login">Log in</Link>
               <Link to="/passwordless">Passwordless</Link>
+              <Link to="/passkey">Passkey</Link>
               <Link to="/forgot-password">Forgot password</Link>
             </>
           )}

@@ -84,6 +84,14 @@ export function codeText(product: string, code: string, minutes: number): string
   return `${code} is your ${product} code. It expires in ${minutes} minutes. Never share it.`;
 }
 
+/** A passkey was added to or removed from the account (the name is the user's own label, escaped). */
+export function passkeyChangedMail(product: string, change: 'added' | 'removed', passkeyName: string | null): RenderedMail {
+  const title = change === 'added' ? 'A passkey was added to your account' : 'A passkey was removed from your account';
+  const label = passkeyName ? ` ("${passkeyName}")` : '';
+  const text = `${title}\n\nA passkey${label} was just ${change} ${change === 'added' ? 'to' : 'from'} your ${product} account. If this was not you, sign in, remove passkeys you do not recognise and change your password.`;
+  return { subject: `${product}: ${title.toLowerCase()}`, text, html: layout(product, title, `<p>${escapeHtml(text.split('\n\n')[1]!)}</p>`) };
+}
+
 /** A change to how the account signs in (second factor added or removed, recovery code used…). */
 export function securityNoticeMail(product: string, title: string, body: string): RenderedMail {
   const text = `${title}\n\n${body}\n\nIf this was not you, sign in and review your account's security now.`;

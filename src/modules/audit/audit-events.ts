@@ -24,6 +24,14 @@ export const AuditEvents = {
   userCreatedFromPhone: 'user.created_from_phone',
   /** An account with nothing verified was deleted UNVERIFIED_ACCOUNT_TTL_DAYS after signup (retention sweep). */
   userExpired: 'user.expired',
+  passkeyRegistered: 'passkey.registered',
+  passkeyRegistrationFailed: 'passkey.registration_failed',
+  passkeyUsed: 'passkey.used',
+  passkeyFailed: 'passkey.failed',
+  /** An assertion's signature counter went backwards: the passkey was flagged (a cloned authenticator) and no longer signs in. */
+  passkeyFlagged: 'passkey.flagged',
+  passkeyRenamed: 'passkey.renamed',
+  passkeyRemoved: 'passkey.removed',
   mfaEnrollmentStarted: 'mfa.enrollment_started',
   mfaFactorEnrolled: 'mfa.factor_enrolled',
   mfaFactorRemoved: 'mfa.factor_removed',

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { RevokeSessionDocument, ViewerDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
 import { describeError } from '../apollo';
+import { PasskeysSection } from './passkeys';
 import { IdentitiesSection } from './oauth';
 
 /** The signed-in user and their live sessions, each with a Revoke button; or an empty viewer. */
@@ -73,6 +74,7 @@ export function ViewerCard() {
           ))}
         </tbody>
       </table>
+      <PasskeysSection />
       <IdentitiesSection />
       <button type="button" onClick={() => void signOut()}>
         Log out
