@@ -8,6 +8,11 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  *   (client preset) that Apollo Client's hooks and urql accept as they are.
  */
 const scalars = { DateTime: 'string' };
+/** Passkey options (JSON scalars) typed as @simplewebauthn declares them; responses stay unknown (built by the browser library). */
+const webauthnOptions = (pkg: string) => ({
+  WebAuthnRegistrationOptions: `import('${pkg}').PublicKeyCredentialCreationOptionsJSON`,
+  WebAuthnAuthenticationOptions: `import('${pkg}').PublicKeyCredentialRequestOptionsJSON`,
+});
 
 const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
@@ -18,7 +23,7 @@ const config: CodegenConfig = {
       preset: 'client',
       presetConfig: { fragmentMasking: false },
       config: {
-        scalars,
+        scalars: { ...scalars, ...webauthnOptions('@simplewebauthn/server') },
         enumsAsTypes: true,
         useTypeImports: true,
         skipTypename: true,
@@ -29,7 +34,7 @@ const config: CodegenConfig = {
       preset: 'client',
       presetConfig: { fragmentMasking: false },
       config: {
-        scalars,
+        scalars: { ...scalars, ...webauthnOptions('@simplewebauthn/browser') },
         enumsAsTypes: true,
         useTypeImports: true,
       },

@@ -1,6 +1,18 @@
 import { InitialSchema1763923200000 } from './1763923200000-InitialSchema';
 import { SessionAssurance1764979200000 } from './1764979200000-SessionAssurance';
 import { RetentionIndexes1795910400000 } from './1795910400000-RetentionIndexes';
+import { OAuthIdentities1796100000000 } from './1796100000000-OAuthIdentities';
+import { Mfa1796200000000 } from './1796200000000-Mfa';
+import { AccountLifecycle1796300000000 } from './1796300000000-AccountLifecycle';
+import { Passkeys1796400000000 } from './1796400000000-Passkeys';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
-export const migrations = [InitialSchema1763923200000, SessionAssurance1764979200000, RetentionIndexes1795910400000];
+export const migrations = [
+  InitialSchema1763923200000,
+  SessionAssurance1764979200000,
+  RetentionIndexes1795910400000,
+  OAuthIdentities1796100000000,
+  Mfa1796200000000,
+  AccountLifecycle1796300000000,
+  Passkeys1796400000000,
+];

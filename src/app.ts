@@ -12,6 +12,7 @@ import type { PasswordHasher } from './crypto/password-hasher';
 import type { Metrics } from './metrics/metrics';
 import { createInfrastructure } from './app/infrastructure';
 import { createServices } from './app/services';
+import type { UsersService } from './modules/users/users.service';
 import { createHttp } from './app/http';
 import { MaintenanceRunner } from './maintenance/maintenance-runner';
 import { moduleJobs } from './modules';
@@ -36,6 +37,8 @@ export interface App {
   kv: KvStore;
   logger: Logger;
   metrics: Metrics;
+  /** Users and organizations; `users.usersChanged(em, ids)` is the hook every profile write calls (docs/performance.md). */
+  users: UsersService;
   /** Retention sweeps; tests call maintenance.runOnce(). */
   maintenance: MaintenanceRunner;
   listen(): Promise<string>;
@@ -82,6 +85,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       kv: infra.kv,
       logger,
       metrics: services.metrics,
+      users: services.users,
       maintenance,
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });

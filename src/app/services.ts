@@ -7,6 +7,7 @@ import { Metrics } from '../metrics/metrics';
 import { registerRuntimeGauges } from '../metrics/runtime-gauges';
 import { AuditService } from '../modules/audit/audit.service';
 import { UsersService } from '../modules/users/users.service';
+import { ProfileCache } from '../modules/users/profile-cache';
 import { AccessTokens } from '../modules/sessions/access-tokens';
 import { RevocationList } from '../modules/sessions/revocation-list';
 import { SessionsService } from '../modules/sessions/sessions.service';
@@ -27,6 +28,17 @@ import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
 import { EntityPrivacyResolver } from '../modules/federation/entity-privacy.resolver';
+import { PasskeysService } from '../modules/passkeys/passkeys.service';
+import { PasskeysResolver } from '../modules/passkeys/passkeys.resolver';
+import { MfaService } from '../modules/mfa/mfa.service';
+import { MfaResolver, MfaUserFieldsResolver } from '../modules/mfa/mfa.resolver';
+import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in-methods';
+import { OAuthService, identitySignInMethodSource } from '../modules/oauth/oauth.service';
+import { ProviderClients } from '../modules/oauth/provider-clients';
+import { IdentityFieldsResolver, OAuthResolver } from '../modules/oauth/oauth.resolver';
+import { AccountService } from '../modules/account/account.service';
+import { AccountResolver } from '../modules/account/account.resolver';
+import { AccountUserResolver } from '../modules/account/account-user.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -77,7 +89,6 @@ export function createServices(
   const smsPolicy = new SmsPolicy(rateLimiter, config.limits, config.smsAllowedCountries, new VerifiedPhones(kv, hmacKey));
   const lockout = new LoginLockout(kv, hmacKey, config.limits, () => now().getTime());
   const audit = new AuditService(dataSource, metrics);
-  const users = new UsersService(dataSource);
   const accessTokens = new AccessTokens(signingKeys, {
     issuer: config.publicUrl,
     audience: config.accessTokenAudience,
@@ -89,6 +100,13 @@ export function createServices(
   const revocations = new RevocationList(kv, pubsub, config.limits.accessTokenTtlSeconds);
   revocations.start();
   addCleanup(() => revocations.close());
+  // Profiles (viewer's email, name, organization) in memory, invalidated through the revocation channel.
+  const profiles = new ProfileCache(revocations, {
+    maxEntries: config.limits.profileCacheMaxEntries,
+    ttlSeconds: config.limits.profileCacheTtlSeconds,
+    onPublishError: (err) => logger.error({ err }, 'profile change not published: other instances keep it until PROFILE_CACHE_TTL_SECONDS'),
+  });
+  const users = new UsersService(dataSource, profiles);
   registerRuntimeGauges(metrics.registry, {
     passwordHashesInFlight: () => hasher.inFlight,
     revocationsLocal: () => (revocations.isLocal ? 1 : 0),
@@ -119,7 +137,7 @@ export function createServices(
     productName: config.productName,
     now,
   });
-  const passwords = new PasswordService({ dataSource, users, otp, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
+  const passwords = new PasswordService({ dataSource, users, otp, sessions, audit, hasher, mailer, lockout, identifierLimits, limits: config.limits });
   const magicLinks = new MagicLinkService({
     dataSource,
     users,
@@ -152,6 +170,79 @@ export function createServices(
     now,
   });
 
+  const mfa = new MfaService({
+    dataSource,
+    kv,
+    challenges: otp.challenges,
+    sessions,
+    users,
+    audit,
+    mailer,
+    hmacKey,
+    limits: config.limits,
+    productName: config.productName,
+    reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
+    now,
+  });
+
+  // Ways into an account (LAST_SIGN_IN_METHOD): the core's, then each capability's own source.
+  const signInMethods = new SignInMethods();
+  for (const source of coreSignInMethodSources()) signInMethods.register(source);
+  signInMethods.register(identitySignInMethodSource);
+  const oauth = new OAuthService({
+    dataSource,
+    kv,
+    clients: new ProviderClients(config.oauthProviders, { publicUrl: config.publicUrl, isProduction: config.isProduction }),
+    users,
+    sessions,
+    audit,
+    signInMethods,
+    fieldLimiter,
+    hmacKey,
+    limits: config.limits,
+    publicUrl: config.publicUrl,
+    redirectAllowlist: config.redirectAllowlist,
+    secureCookies: config.nodeEnv !== 'development',
+    trustProxy: config.trustProxy,
+    now,
+  });
+
+  const account = new AccountService({
+    dataSource,
+    kv,
+    users,
+    sessions,
+    challenges: otp.challenges,
+    passwords,
+    hasher,
+    audit,
+    mailer,
+    hmacKey,
+    limits: config.limits,
+    appUrl: config.appUrl,
+    productName: config.productName,
+    now,
+    onBackgroundError: (err) => logger.warn({ err }, 'new-device notice failed'),
+  });
+
+  const passkeys = new PasskeysService({
+    dataSource,
+    kv,
+    users,
+    sessions,
+    audit,
+    mailer,
+    signInMethods,
+    timing: new SendTiming(),
+    hmacKey,
+    rpId: config.webauthn.rpId,
+    origins: config.webauthn.origins,
+    productName: config.productName,
+    maxStringLength: config.limits.maxStringLength,
+    now,
+  });
+  signInMethods.register(passkeys.signInMethodSource());
+
   const instances: object[] = [
     signingKeys,
     metrics,
@@ -164,13 +255,25 @@ export function createServices(
     passwords,
     magicLinks,
     resets,
-    new ViewerResolver(),
+    new ViewerResolver(users),
     new PasswordResolver(passwords),
     new OtpResolver(otp),
     new SessionsResolver(sessions),
     new MagicLinkResolver(magicLinks),
     new PasswordResetResolver(resets),
     new EntityPrivacyResolver(),
+    mfa,
+    new MfaResolver(mfa),
+    new MfaUserFieldsResolver(mfa),
+    signInMethods,
+    oauth,
+    new OAuthResolver(oauth),
+    new IdentityFieldsResolver(oauth),
+    account,
+    new AccountResolver(account),
+    new AccountUserResolver(account),
+    passkeys,
+    new PasskeysResolver(passkeys),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

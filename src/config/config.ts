@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { defaultLimits, limitEnvNames, type Limits } from './limits';
 import { crossLimitRules, limitSchema } from './limit-bounds';
+import { OAuthConfigError, parseOAuthProviders, type OAuthProviderConfig } from './oauth-providers';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -24,6 +25,8 @@ export interface Config {
   reauthMaxAgeSeconds: number;
   appUrl: string;
   redirectAllowlist: readonly string[];
+  /** Passkeys: WEBAUTHN_RP_ID (default the host of APP_URL) and WEBAUTHN_ORIGINS (default the origin of APP_URL). */
+  webauthn: Readonly<WebAuthnConfig>;
   /** null: embedded PostgreSQL (PGlite) in dataDir. */
   databaseUrl: string | null;
   databaseSchema: string | null;
@@ -64,8 +67,15 @@ export interface Config {
   federationEnabled: boolean;
   /** FEDERATION_ROUTER_SECRET: when set, `_service` and `_entities` answer only requests whose x-router-secret header carries it. */
   federationRouterSecret: string | null;
+  /** OAUTH_GOOGLE_*, OAUTH_GITHUB_*, OAUTH_OIDC_<ID>_* (docs/oauth.md); empty: no provider sign-in. */
+  oauthProviders: readonly OAuthProviderConfig[];
   limits: Readonly<Limits>;
   maintenance: Readonly<MaintenanceConfig>;
+}
+
+export interface WebAuthnConfig {
+  rpId: string;
+  origins: readonly string[];
 }
 
 /** Retention sweeps (docs/retention.md). Every period has a floor so a typo cannot wipe live data. */
@@ -120,6 +130,12 @@ const baseSchema = z.object({
     .default(900),
   APP_URL: url('APP_URL').default('http://localhost:3000'),
   REDIRECT_ALLOWLIST: z.string().optional(),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'WEBAUTHN_RP_ID must be a lower-case host name (no scheme, port or path)')
+    .max(253)
+    .optional(),
+  WEBAUTHN_ORIGINS: z.string().optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
@@ -242,6 +258,15 @@ function origin(value: string, name: string): string {
   }
 }
 
+function oauthProviders(env: Record<string, string | undefined>, isProduction: boolean, allowLoopbackUrls: boolean): readonly OAuthProviderConfig[] {
+  try {
+    return parseOAuthProviders(env, { isProduction, allowLoopbackUrls, isLoopbackUrl });
+  } catch (error) {
+    if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /** Reads and validates configuration once. The only reader of process.env in Warden. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const cleaned: Record<string, string | undefined> = {};
@@ -316,6 +341,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     .filter(Boolean)
     .map((s) => origin(s, 'REDIRECT_ALLOWLIST'));
 
+  const webauthnOrigins = (e.WEBAUTHN_ORIGINS ?? appUrl)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => origin(s, 'WEBAUTHN_ORIGINS'));
+  const webauthnRpId = e.WEBAUTHN_RP_ID ?? new URL(appUrl).hostname;
+  for (const o of webauthnOrigins) {
+    const host = new URL(o).hostname;
+    if (host !== webauthnRpId && !host.endsWith(`.${webauthnRpId}`)) {
+      throw new ConfigError(`WEBAUTHN_ORIGINS: ${o} is not ${webauthnRpId} or one of its subdomains (WEBAUTHN_RP_ID)`);
+    }
+  }
+
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   const config: Config = {
     nodeEnv: e.NODE_ENV,
@@ -327,6 +365,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     appUrl,
     redirectAllowlist: Object.freeze(allowlist),
+    webauthn: Object.freeze({ rpId: webauthnRpId, origins: Object.freeze(webauthnOrigins) }),
     databaseUrl: e.DATABASE_URL ?? null,
     databaseSchema: e.DATABASE_SCHEMA ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -361,6 +400,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS === 'true',
     federationEnabled: e.FEDERATION_ENABLED === 'true',
     federationRouterSecret: e.FEDERATION_ROUTER_SECRET ?? null,
+    oauthProviders: oauthProviders(env, isProduction, e.ALLOW_LOOPBACK_URLS === 'true'),
     limits: Object.freeze(limits),
     maintenance: Object.freeze({
       enabled: e.MAINTENANCE_ENABLED === 'true',

@@ -10,6 +10,9 @@ const D = 24 * H;
  */
 export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number]>> = {
   otpLength: [6, 10],
+  mfaMaxFailures: [1, 100],
+  mfaFailureWindowSeconds: [60, D],
+  mfaEnrollmentTtlSeconds: [60, D],
   otpTtlSeconds: [60, H],
   otpMaxAttempts: [1, 20],
   otpResendCooldownSeconds: [0, H],
@@ -19,6 +22,7 @@ export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number
   refreshIdleTtlSeconds: [H, 400 * D],
   refreshReuseIntervalSeconds: [0, 300],
   magicLinkTtlSeconds: [60, 600], // ASVS 6.5.5: out-of-band sign-in secrets live at most 10 minutes
+  oauthFlowTtlSeconds: [60, H],
   passwordResetTtlSeconds: [60, D],
   bcryptCost: [4, 15],
   passwordHashMaxQueue: [1, 100_000],
@@ -26,8 +30,12 @@ export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number
   passwordHashNiceness: [0, 19],
   verifiedTokenCacheMaxEntries: [0, 10_000_000],
   revocationMaxLagMs: [100, 60_000],
+  profileCacheMaxEntries: [0, 10_000_000],
+  profileCacheTtlSeconds: [1, 86_400],
   passwordMinLength: [1, 256],
   passwordMaxLength: [8, 256],
+  emailChangeUndoTtlSeconds: [H, 30 * D],
+  accountDeletionGraceDays: [1, 365],
   maxStringLength: [1, 1000],
   rateLimitIpPerMinute: [1, 1_000_000_000],
   rateLimitIpSessionPerMinute: [1, 1_000_000_000],

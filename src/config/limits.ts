@@ -14,6 +14,7 @@ export const defaultLimits = {
   /** REFRESH_REUSE_INTERVAL (contract name): seconds a rotated refresh token is still honoured. */
   refreshReuseIntervalSeconds: 10,
   /** MAGIC_LINK_TTL_SECONDS: at most 600 (ASVS 6.5.5: sign-in links live 10 minutes at most). */ magicLinkTtlSeconds: 10 * 60,
+  /** OAUTH_FLOW_TTL_SECONDS: how long a provider sign-in started with startOAuth may take to come back. */ oauthFlowTtlSeconds: 10 * 60,
   /** PASSWORD_RESET_TTL_SECONDS: lifetime of a reset link and code. */ passwordResetTtlSeconds: 30 * 60,
   /** BCRYPT_COST: hashes made at another cost are re-hashed at this one on the next successful login. */ bcryptCost: 12,
   /** PASSWORD_HASH_MAX_QUEUE: hashes waiting for a worker before new ones are refused. */ passwordHashMaxQueue: 64,
@@ -30,6 +31,10 @@ export const defaultLimits = {
    * before each request asks the store instead. Bounds how long a revocation takes to reach every instance.
    */
   revocationMaxLagMs: 750,
+  /** PROFILE_CACHE_MAX_ENTRIES: users and organizations kept in memory for viewer's profile fields; 0 turns the cache off. */
+  profileCacheMaxEntries: 10_000,
+  /** PROFILE_CACHE_TTL_SECONDS: the longest a cached profile is used (a bound even if an invalidation were lost). */
+  profileCacheTtlSeconds: 300,
   /** PASSWORD_MIN_LENGTH */ passwordMinLength: 8,
   /** PASSWORD_MAX_LENGTH */ passwordMaxLength: 128,
   /** MAX_STRING_LENGTH: any other free-text input (name, organization fields). */ maxStringLength: 200,
@@ -46,6 +51,10 @@ export const defaultLimits = {
   loginFailureWindowSeconds: 24 * 3600,
   /** SMS_DAILY_CAP_PER_PHONE: texts to one phone number per 24 hours. */ smsDailyCapPerPhone: 10,
   /** SMS_HOURLY_CAP_PER_COUNTRY_CODE: texts to one country calling code (+44, +1…) per hour. */ smsHourlyCapPerCountryCode: 100,
+  /** MFA_MAX_FAILURES: wrong second-factor codes (authenticator or recovery) per user per MFA_FAILURE_WINDOW_SECONDS. */
+  mfaMaxFailures: 10,
+  /** MFA_FAILURE_WINDOW_SECONDS: the window of MFA_MAX_FAILURES. */ mfaFailureWindowSeconds: 15 * 60,
+  /** MFA_ENROLLMENT_TTL_SECONDS: how long a started authenticator enrollment waits for its first code. */ mfaEnrollmentTtlSeconds: 15 * 60,
   /** GRAPHQL_MAX_DEPTH: deepest selection nesting. */ graphqlMaxDepth: 6,
   /** GRAPHQL_MAX_ALIASES: aliases per operation. */ graphqlMaxAliases: 10,
   /** GRAPHQL_MAX_COST: graphql-armor cost (objects 2, scalars 1, ×1.5 per level). */ graphqlMaxCost: 1000,
@@ -53,6 +62,8 @@ export const defaultLimits = {
   /** GRAPHQL_MAX_DIRECTIVES: directives per operation. */ graphqlMaxDirectives: 20,
   /** GRAPHQL_MAX_OPERATIONS_PER_REQUEST: operations in one HTTP request; 1 turns batching off. */ graphqlMaxOperationsPerRequest: 1,
   /** GRAPHQL_MAX_BODY_BYTES: largest request body. */ graphqlMaxBodyBytes: 64 * 1024,
+  /** EMAIL_CHANGE_UNDO_TTL_SECONDS: how long the undo link mailed to the old address works. */ emailChangeUndoTtlSeconds: 3 * 24 * 3600,
+  /** ACCOUNT_DELETION_GRACE_DAYS (contract): days a deleted account can be recovered before it is erased. */ accountDeletionGraceDays: 30,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof defaultLimits]: number };
@@ -60,6 +71,9 @@ export type Limits = { -readonly [K in keyof typeof defaultLimits]: number };
 /** Environment variable name for each limit. */
 export const limitEnvNames: Record<keyof Limits, string> = {
   otpLength: 'OTP_LENGTH',
+  mfaMaxFailures: 'MFA_MAX_FAILURES',
+  mfaFailureWindowSeconds: 'MFA_FAILURE_WINDOW_SECONDS',
+  mfaEnrollmentTtlSeconds: 'MFA_ENROLLMENT_TTL_SECONDS',
   otpTtlSeconds: 'OTP_TTL_SECONDS',
   otpMaxAttempts: 'OTP_MAX_ATTEMPTS',
   otpResendCooldownSeconds: 'OTP_RESEND_COOLDOWN_SECONDS',
@@ -69,6 +83,7 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   refreshIdleTtlSeconds: 'REFRESH_IDLE_TTL_SECONDS',
   refreshReuseIntervalSeconds: 'REFRESH_REUSE_INTERVAL',
   magicLinkTtlSeconds: 'MAGIC_LINK_TTL_SECONDS',
+  oauthFlowTtlSeconds: 'OAUTH_FLOW_TTL_SECONDS',
   passwordResetTtlSeconds: 'PASSWORD_RESET_TTL_SECONDS',
   bcryptCost: 'BCRYPT_COST',
   passwordHashMaxQueue: 'PASSWORD_HASH_MAX_QUEUE',
@@ -76,8 +91,12 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   passwordHashNiceness: 'PASSWORD_HASH_NICENESS',
   verifiedTokenCacheMaxEntries: 'VERIFIED_TOKEN_CACHE_MAX_ENTRIES',
   revocationMaxLagMs: 'REVOCATION_MAX_LAG_MS',
+  profileCacheMaxEntries: 'PROFILE_CACHE_MAX_ENTRIES',
+  profileCacheTtlSeconds: 'PROFILE_CACHE_TTL_SECONDS',
   passwordMinLength: 'PASSWORD_MIN_LENGTH',
   passwordMaxLength: 'PASSWORD_MAX_LENGTH',
+  emailChangeUndoTtlSeconds: 'EMAIL_CHANGE_UNDO_TTL_SECONDS',
+  accountDeletionGraceDays: 'ACCOUNT_DELETION_GRACE_DAYS',
   maxStringLength: 'MAX_STRING_LENGTH',
   rateLimitIpPerMinute: 'RATE_LIMIT_IP_PER_MINUTE',
   rateLimitIpSessionPerMinute: 'RATE_LIMIT_IP_SESSION_PER_MINUTE',
@@ -97,24 +116,3 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   graphqlMaxOperationsPerRequest: 'GRAPHQL_MAX_OPERATIONS_PER_REQUEST',
   graphqlMaxBodyBytes: 'GRAPHQL_MAX_BODY_BYTES',
 };
-
-/** Limits that must be at least 1: a limit of 0 would refuse everything, and none can be switched off. */
-export const atLeastOneLimits: readonly (keyof Limits)[] = [
-  'rateLimitIpPerMinute',
-  'rateLimitIpSessionPerMinute',
-  'rateLimitSendsPerHour',
-  'rateLimitCodeChecksPerHour',
-  'loginLockoutThreshold',
-  'loginLockoutSeconds',
-  'loginLockoutMaxSeconds',
-  'loginFailureWindowSeconds',
-  'smsDailyCapPerPhone',
-  'smsHourlyCapPerCountryCode',
-  'graphqlMaxDepth',
-  'graphqlMaxAliases',
-  'graphqlMaxCost',
-  'graphqlMaxTokens',
-  'graphqlMaxDirectives',
-  'graphqlMaxOperationsPerRequest',
-  'graphqlMaxBodyBytes',
-];

@@ -14,14 +14,25 @@ export const maxLengthByField: Readonly<Record<string, number>> = Object.freeze(
   phone: 32,
   password: 1024,
   newPassword: 1024,
+  currentPassword: 1024,
+  newEmail: 320,
   code: 32,
   challengeId: 64,
+  factorId: 64,
+  recoveryCode: 64,
   id: 64,
   token: 256,
   refreshToken: 256,
   redirectTo: 2048,
   logoUrl: 2048,
 });
+
+/**
+ * Marks a JSON scalar's parsed value (e.g. a WebAuthn response) whose scalar already checked every string in it
+ * (size, NUL, lone surrogates, control characters) with its own bounds: the guard does not walk into it, so
+ * per-field maxima meant for form fields (`id`: 64) do not refuse legitimate base64url content.
+ */
+export const checkedByScalar: unique symbol = Symbol('warden.checkedByScalar');
 
 /**
  * Fields that may contain control characters (tab, newline…). None today: a field that needs them
@@ -63,6 +74,7 @@ export function checkArgs(args: unknown, path: string[] = []): void {
     return;
   }
   if (args && typeof args === 'object' && !(args instanceof Date)) {
+    if (checkedByScalar in args) return;
     for (const [key, value] of Object.entries(args)) checkArgs(value, [...path, key]);
   }
 }

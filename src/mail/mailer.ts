@@ -1,6 +1,16 @@
 import type { MailMessage, MailTransport } from './mail-transport';
 import { assertNoOpenTransaction } from '../db/transaction';
-import { accountExistsMail, codeMail, magicLinkMail, passwordChangedMail, passwordResetMail, type CodePurpose } from './templates/templates';
+import {
+  accountExistsMail,
+  codeMail,
+  magicLinkMail,
+  passkeyChangedMail,
+  passwordChangedMail,
+  passwordResetMail,
+  securityNoticeMail,
+  type CodePurpose,
+  type RenderedMail,
+} from './templates/templates';
 
 const minutesUntil = (expiresAt: Date, now: Date) => Math.max(1, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
 
@@ -36,7 +46,21 @@ export class Mailer {
     });
   }
 
+  /** A notice about the account's sign-in security (second factors, recovery codes). */
+  sendSecurityNotice(to: string, title: string, body: string): Promise<void> {
+    return this.send({ to, ...securityNoticeMail(this.options.productName, title, body) });
+  }
+
   sendPasswordChanged(to: string): Promise<void> {
     return this.send({ to, ...passwordChangedMail(this.options.productName) });
+  }
+
+  sendPasskeyChanged(to: string, change: 'added' | 'removed', passkeyName: string | null): Promise<void> {
+    return this.send({ to, ...passkeyChangedMail(this.options.productName, change, passkeyName) });
+  }
+
+  /** A message a capability module renders itself (e.g. src/modules/account/account-mail.ts). */
+  sendRendered(to: string, mail: RenderedMail): Promise<void> {
+    return this.send({ to, ...mail });
   }
 }

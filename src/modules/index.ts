@@ -8,6 +8,10 @@ import { passwordResetModule } from './password-reset';
 import { auditModule } from './audit';
 import { rateLimitsModule } from './rate-limits';
 import { federationModule } from './federation';
+import { passkeysModule } from './passkeys';
+import { mfaModule } from './mfa';
+import { oauthModule } from './oauth';
+import { accountModule } from './account';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -24,6 +28,10 @@ export const wardenModules: readonly WardenModule[] = [
   auditModule,
   rateLimitsModule,
   federationModule,
+  passkeysModule,
+  mfaModule,
+  oauthModule,
+  accountModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

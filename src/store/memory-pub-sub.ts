@@ -30,6 +30,7 @@ export class MemoryPubSub implements PubSub {
     let open = true;
     return {
       isCurrent: () => open,
+      generation: () => 1,
       ready: async () => undefined,
       close: async () => {
         open = false;

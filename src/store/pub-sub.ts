@@ -19,6 +19,12 @@ export interface Subscription {
    * Callers that need fresh data fall back to asking the store whenever this is false.
    */
   isCurrent(): boolean;
+  /**
+   * Changes every time the subscription becomes current after a cut (a new connection, history replayed).
+   * Anything derived from messages before a change may have missed some: caches built on this channel
+   * stamp their entries with it and drop entries of an older generation.
+   */
+  generation(): number;
   /** Resolves once the subscription is current for the first time. */
   ready(): Promise<void>;
   close(): Promise<void>;

@@ -190,9 +190,9 @@ describeWithChromium('example web app in headless Chromium against the gateway',
   });
 });
 
-/** Retries an assertion until it passes (the page updates asynchronously), for at most 10 s. */
+/** Retries an assertion until it passes (the page updates asynchronously), for at most 30 s. */
 async function expect_(assertion: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     try {
       await assertion();

@@ -77,9 +77,9 @@ describe('no input reaches PostgreSQL unchecked: every string argument of every 
     schema = await buildWardenSchema();
     const session = await signUpAndVerify(t, t.client());
     headers = { authorization: `Bearer ${session.accessToken}` };
-    const rows = (await t.app.dataSource.query(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
-    )) as {
+    const rows = (await t.app.dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'`, [
+      t.env.DATABASE_SCHEMA,
+    ])) as {
       table_name: string;
     }[];
     tables = rows.map((r) => r.table_name).filter((name) => !/migration/i.test(name));

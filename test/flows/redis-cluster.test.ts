@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { withTransaction } from '../../src/db/transaction';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { logIn, PASSWORD, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
 import { codeFrom } from '../support/smtp-inbox';
@@ -11,6 +13,7 @@ import {
   SignupDocument,
   VerifyOtpDocument,
   ViewerBasicDocument,
+  ViewerProfileDocument,
 } from '../graphql/generated/graphql';
 
 const suite = hasRedisServerBinary ? describe : describe.skip;
@@ -160,5 +163,43 @@ suite(`two instances on a 3-master Redis Cluster${title}`, () => {
     const counts = cluster.keyCounts(`${prefix}*`);
     expect(counts.reduce((x, y) => x + y, 0)).toBeGreaterThan(10);
     expect(counts.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('the invalidation channel is sharded on the node that owns its slot: both instances subscribe there and nowhere else', () => {
+    const channel = `${prefix}pubsub:{sessions.revoked}`;
+    const subscribers = cluster.ports.map((port) => {
+      const out = execFileSync('redis-cli', ['-p', String(port), 'PUBSUB', 'SHARDNUMSUB', channel], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
+      return Number(out[1] ?? 0);
+    });
+    expect(subscribers.filter((n) => n > 0)).toEqual([2]);
+    const owner = cluster.ports[subscribers.findIndex((n) => n > 0)]!;
+    // The retained history (written by the same script that publishes) is on that node too.
+    const history = cluster.keyCounts(`${prefix}pubsub:{sessions.revoked}:retained`);
+    expect(history[cluster.ports.indexOf(owner)]).toBe(1);
+    expect(execFileSync('redis-cli', ['-p', String(owner), 'CLUSTER', 'NODES'], { encoding: 'utf8' })).toMatch(new RegExp(`:${owner}@\\d+ myself,master`));
+  });
+
+  test('a profile change written on A (usersChanged) shows on B within a second; B answered from its cache before', async () => {
+    const email = uniqueEmail('cluster-profile');
+    const auth = await signUpAndVerify(a, a.client(), email);
+    const onB = b.client();
+    onB.accessToken = auth.accessToken;
+    const name = async () => (await onB.query(ViewerProfileDocument)).viewer?.name ?? null;
+    expect(await name()).toBeNull();
+    await a.app.dataSource.query(`UPDATE ${a.table('users')} SET name = 'Silent' WHERE id = $1`, [auth.user.id]);
+    expect(await name()).toBeNull(); // cached on B
+    const changedAt = Date.now();
+    await withTransaction(a.app.dataSource, async (em) => {
+      await em.query(`UPDATE ${a.table('users')} SET name = 'Announced' WHERE id = $1`, [auth.user.id]);
+      a.app.users.usersChanged(em, [auth.user.id]);
+    });
+    for (let seen = await name(); seen !== 'Announced'; seen = await name()) {
+      expect(seen).toBeNull();
+      expect(Date.now() - changedAt).toBeLessThan(1000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(Date.now() - changedAt).toBeLessThan(1000);
   });
 });

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { startTestApp, type TestApp } from '../support/start-test-app';
+import { productionRedisEnv } from '../support/attack';
 
 jest.setTimeout(60_000);
 
@@ -13,11 +14,16 @@ async function freePort(): Promise<number> {
 
 describe('/metrics in production: only with METRICS_TOKEN or on METRICS_PORT', () => {
   const apps: TestApp[] = [];
+  let redis: Awaited<ReturnType<typeof productionRedisEnv>>;
+  beforeAll(async () => {
+    redis = await productionRedisEnv();
+  });
   afterAll(async () => {
     for (const app of apps) await app.close();
+    await redis?.stop();
   });
   const start = async (env: Record<string, string>) => {
-    const app = await startTestApp({ env: { NODE_ENV: 'production', ...env } });
+    const app = await startTestApp({ env: { NODE_ENV: 'production', ...redis.env, ...env } });
     apps.push(app);
     return app;
   };

@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from '../support/start-test-app';
+import { productionRedisEnv } from '../support/attack';
 
 jest.setTimeout(60_000);
 
@@ -24,10 +25,15 @@ const routes: { name: string; init?: RequestInit; path: string }[] = [
 
 describe.each([['development'], ['production']])('security headers on every route (NODE_ENV=%s)', (nodeEnv) => {
   let t: TestApp;
+  let redis: Awaited<ReturnType<typeof productionRedisEnv>> | null = null;
   beforeAll(async () => {
-    t = await startTestApp({ env: { NODE_ENV: nodeEnv, METRICS_TOKEN: 'metrics-token-0123456789' } });
+    if (nodeEnv === 'production') redis = await productionRedisEnv();
+    t = await startTestApp({ env: { NODE_ENV: nodeEnv, METRICS_TOKEN: 'metrics-token-0123456789', ...redis?.env } });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await redis?.stop();
+  });
 
   test.each(routes)('$name: nosniff and frame-ancestors none', async ({ path, init }) => {
     const response = await fetch(`${t.url}${path}`, init);

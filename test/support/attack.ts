@@ -78,3 +78,13 @@ export async function realRedis(): Promise<{ url: string; stop(): Promise<void> 
 }
 
 export const realRedisAvailable = backends.redisUrl !== null || hasRedisServerBinary;
+
+/**
+ * NODE_ENV=production refuses the in-process store: REDIS_URL, or a private redis-server when it is unset
+ * (so the production-mode tests also run on a machine with only Node and redis-server).
+ */
+export async function productionRedisEnv(): Promise<{ env: { REDIS_URL: string }; stop(): Promise<void> }> {
+  const redis = await realRedis();
+  if (!redis) throw new Error('production-mode tests need REDIS_URL or a redis-server binary');
+  return { env: { REDIS_URL: redis.url }, stop: () => redis.stop() };
+}

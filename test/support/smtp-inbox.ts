@@ -76,6 +76,17 @@ export class SmtpInbox {
   }
 
   /** Waits for the n-th (1-based) mail to an address. */
+  /** The first mail to address whose subject matches (other notices, e.g. "new sign-in", may arrive around it). */
+  async waitForSubject(address: string, subject: RegExp, timeoutMs = 10_000): Promise<ReceivedMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.mailsTo(address).find((m) => subject.test(m.subject ?? ''));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no mail to ${address} with a subject matching ${subject} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   async waitForMail(address: string, count = 1, timeoutMs = 10_000): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs;
     while (this.mailsTo(address).length < count) {

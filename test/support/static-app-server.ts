@@ -29,7 +29,8 @@ export class StaticAppServer {
   static async start(root: string, host = '127.0.0.1'): Promise<StaticAppServer> {
     let self!: StaticAppServer;
     const server = http.createServer((req, res) => {
-      if (req.url?.startsWith('/graphql')) self.proxy(req, res);
+      // /graphql and the gateway's provider routes (/oauth/start, /oauth/callback/:provider) go to the gateway.
+      if (req.url?.startsWith('/graphql') || /^\/oauth\/(start|callback\/)/.test(req.url ?? '')) self.proxy(req, res);
       else self.serve(root, req, res);
     });
     await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));

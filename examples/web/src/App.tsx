@@ -7,6 +7,13 @@ import { VerifyPage } from './pages/verify';
 import { PasswordlessPage } from './pages/passwordless';
 import { MagicLinkPage } from './pages/magic-link';
 import { ForgotPasswordPage, ResetLinkPage } from './pages/password-reset';
+import { PasskeySignInPage } from './pages/passkeys';
+import { SecurityPage } from './pages/security';
+import { MfaChallengePage } from './pages/mfa-challenge';
+import { OAUTH_RETURN_PATH, OAuthReturnPage } from './pages/oauth';
+import { SettingsPage } from './pages/settings';
+import { SecurityActivityPage } from './pages/security-activity';
+import { RecoverAccountPage, UndoEmailChangePage } from './pages/account-recovery';
 
 export function App() {
   const url = useLocation();
@@ -23,8 +30,17 @@ export function App() {
     case '/verify':
       page = <VerifyPage />;
       break;
+    case '/mfa':
+      page = <MfaChallengePage />;
+      break;
+    case '/security':
+      page = <SecurityPage />;
+      break;
     case '/passwordless':
       page = <PasswordlessPage />;
+      break;
+    case '/passkey':
+      page = <PasskeySignInPage />;
       break;
     case '/forgot-password':
       page = <ForgotPasswordPage />;
@@ -35,9 +51,29 @@ export function App() {
     case '/auth/reset-password':
       page = <ResetLinkPage url={url} />;
       break;
+    case OAUTH_RETURN_PATH:
+      page = <OAuthReturnPage url={url} />;
+      break;
+    case '/settings':
+      page = <SettingsPage />;
+      break;
+    case '/settings/security':
+      page = <SecurityActivityPage />;
+      break;
+    case '/account/recover':
+      page = <RecoverAccountPage url={url} />;
+      break;
+    case '/account/undo-email':
+      page = <UndoEmailChangePage url={url} />;
+      break;
     default:
       // Keyed on who is signed in, so the viewer is fetched again with the new (or no) access token.
-      page = state.status === 'restoring' ? <div className="card">Restoring your session…</div> : <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />;
+      page =
+        state.status === 'restoring' ? (
+          <div className="card">Restoring your session…</div>
+        ) : (
+          <ViewerCard key={state.status === 'signedIn' ? state.user.id : 'nobody'} />
+        );
   }
 
   return (
@@ -47,14 +83,17 @@ export function App() {
           <Link to="/">Warden example</Link>
         </strong>
         <nav>
+          {state.status === 'signedIn' && <Link to="/security">Security</Link>}
           {state.status !== 'signedIn' && (
             <>
               <Link to="/signup">Sign up</Link>
               <Link to="/login">Log in</Link>
               <Link to="/passwordless">Passwordless</Link>
+              <Link to="/passkey">Passkey</Link>
               <Link to="/forgot-password">Forgot password</Link>
             </>
           )}
+          {state.status === 'signedIn' && <Link to="/settings">Settings</Link>}
         </nav>
       </header>
       {page}

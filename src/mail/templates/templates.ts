@@ -5,24 +5,28 @@ export interface RenderedMail {
   html: string;
 }
 
-export type CodePurpose = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET';
+export type CodePurpose = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET' | 'REAUTHENTICATION' | 'EMAIL_CHANGE' | 'PHONE_CHANGE' | 'ACCOUNT_RECOVERY';
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function layout(product: string, title: string, bodyHtml: string): string {
+export function layout(product: string, title: string, bodyHtml: string): string {
   return `<!doctype html><html><body style="font-family:system-ui,sans-serif;max-width:480px;margin:24px auto;color:#111">
 <h2 style="margin:0 0 16px">${escapeHtml(product)}</h2><h3 style="margin:0 0 12px">${escapeHtml(title)}</h3>${bodyHtml}
 <p style="color:#666;font-size:12px;margin-top:24px">If you did not ask for this, you can ignore this message.</p></body></html>`;
 }
 
 const codeBlock = (code: string) => `<p style="font-size:32px;letter-spacing:6px;font-weight:bold;font-family:monospace;margin:16px 0">${escapeHtml(code)}</p>`;
-const button = (url: string, label: string) =>
+export const button = (url: string, label: string) =>
   `<p><a href="${escapeHtml(url)}" style="display:inline-block;padding:10px 18px;background:#111;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(label)}</a></p><p style="font-size:12px;color:#666">Or paste this link into your browser:<br>${escapeHtml(url)}</p>`;
 
 const purposeTitles: Record<CodePurpose, string> = {
   SIGNUP: 'Confirm your email',
   LOGIN: 'Your sign-in code',
   PASSWORD_RESET: 'Reset your password',
+  REAUTHENTICATION: 'Confirm it is you',
+  EMAIL_CHANGE: 'Confirm your new email address',
+  PHONE_CHANGE: 'Confirm your new phone number',
+  ACCOUNT_RECOVERY: 'Recover your account',
 };
 
 export function codeMail(product: string, purpose: CodePurpose, code: string, minutes: number): RenderedMail {
@@ -78,4 +82,22 @@ export function passwordChangedMail(product: string): RenderedMail {
 
 export function codeText(product: string, code: string, minutes: number): string {
   return `${code} is your ${product} code. It expires in ${minutes} minutes. Never share it.`;
+}
+
+/** A passkey was added to or removed from the account (the name is the user's own label, escaped). */
+export function passkeyChangedMail(product: string, change: 'added' | 'removed', passkeyName: string | null): RenderedMail {
+  const title = change === 'added' ? 'A passkey was added to your account' : 'A passkey was removed from your account';
+  const label = passkeyName ? ` ("${passkeyName}")` : '';
+  const text = `${title}\n\nA passkey${label} was just ${change} ${change === 'added' ? 'to' : 'from'} your ${product} account. If this was not you, sign in, remove passkeys you do not recognise and change your password.`;
+  return { subject: `${product}: ${title.toLowerCase()}`, text, html: layout(product, title, `<p>${escapeHtml(text.split('\n\n')[1]!)}</p>`) };
+}
+
+/** A change to how the account signs in (second factor added or removed, recovery code used…). */
+export function securityNoticeMail(product: string, title: string, body: string): RenderedMail {
+  const text = `${title}\n\n${body}\n\nIf this was not you, sign in and review your account's security now.`;
+  return {
+    subject: `${product}: ${title.charAt(0).toLowerCase()}${title.slice(1)}`,
+    text,
+    html: layout(product, title, `<p>${escapeHtml(body)}</p><p>If this was not you, sign in and review your account's security now.</p>`),
+  };
 }

@@ -59,6 +59,13 @@ export class AuditService {
     }
   }
 
+  /** Rows a hot path wrote itself in a statement that has committed (raw SQL): told to the observer like the others. */
+  observeCommitted(records: readonly AuditRecord[]): void {
+    const metrics = this.metrics;
+    if (!metrics) return;
+    for (const record of records) metrics.observeAudit({ event: record.event, outcome: record.outcome ?? 'success', data: record.data });
+  }
+
   /** For failures that have no other write to join (wrong code, wrong password). */
   recordAlone(record: AuditRecord): Promise<void> {
     return this.record(this.dataSource.manager, record);

@@ -14,10 +14,11 @@ import type { SmsSender } from '../../sms/sms-sender';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 import type { SmsPolicy } from '../rate-limits/sms-policy';
 import type { SendTiming } from '../../mail/send-timing';
-import { codeText } from '../../mail/templates/templates';
+import { codeText, type CodePurpose } from '../../mail/templates/templates';
 import { generateOtpCode, hashOtpCode } from '../../crypto/otp-code';
 import { constantTimeEqual, isUuid } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
+import { RawStatements } from '../../db/raw-statements';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { assertNoOpenTransaction, withTransaction } from '../../db/transaction';
@@ -62,6 +63,8 @@ const RESEND_TIMING_KIND = 'otp-email-resend';
 /** What a purpose handler gets when its challenge's code was right and the challenge is now consumed. */
 export interface VerifiedContext {
   meta: RequestMeta;
+  /** What the purpose's checkCode answered for the right code (e.g. the TOTP factor and time step). */
+  checked?: unknown;
 }
 
 /**
@@ -70,6 +73,12 @@ export interface VerifiedContext {
  */
 export interface PurposeHandler {
   onVerified(em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext): Promise<IssuedSession>;
+  /**
+   * For challenges whose code is not stored (channel TOTP: an authenticator app): checks the code itself after
+   * the challenge's attempt was counted. Answers something truthy (handed to onVerified as ctx.checked) for a
+   * right code, null for a wrong one; may throw (e.g. RATE_LIMITED).
+   */
+  checkCode?(challenge: OtpChallengeEntity, code: string, meta: RequestMeta): Promise<unknown>;
   /** After the commit (mail, SMS, cache invalidation may run here); its failure does not undo the sign-in. */
   afterCommit?(challenge: OtpChallengeEntity, issued: IssuedSession, ctx: VerifiedContext): Promise<void>;
 }
@@ -100,6 +109,7 @@ export interface IssueSpec<X> {
  * a handler per purpose (registerPurpose): new purposes plug in without touching this class.
  */
 export class ChallengesService {
+  private rawStatements: RawStatements | null = null;
   private readonly purposes = new Map<OtpPurposeValue, PurposeHandler>();
 
   constructor(private readonly deps: ChallengesServiceDeps) {}
@@ -166,6 +176,55 @@ export class ChallengesService {
     return realOrDecoy(this.deps, kind, known, real, decoy);
   }
 
+  /**
+   * Opens a challenge that sends nothing (channel TOTP: the code comes from an authenticator app) inside the
+   * caller's transaction; its purpose handler's checkCode checks codes.
+   */
+  async open(
+    em: EntityManager,
+    params: { userId: string; purpose: OtpPurposeValue; firstFactorAmr?: string[] | null; sessionId?: string | null; ttlSeconds?: number },
+  ): Promise<OtpChallengeEntity> {
+    const now = this.deps.now();
+    const challenge = em.create(OtpChallengeEntity, {
+      id: randomUUID(),
+      userId: params.userId,
+      channel: 'TOTP',
+      purpose: params.purpose,
+      destination: 'authenticator',
+      codeHash: null,
+      expiresAt: new Date(now.getTime() + (params.ttlSeconds ?? this.deps.limits.otpTtlSeconds) * 1000),
+      consumedAt: null,
+      sendCount: 1,
+      lastSentAt: now,
+      firstFactorAmr: params.firstFactorAmr ?? null,
+      sessionId: params.sessionId ?? null,
+    });
+    await em.insert(OtpChallengeEntity, challenge);
+    return challenge;
+  }
+
+  /** Loads a live challenge (OTP_EXPIRED otherwise) without locking it. */
+  loadLiveChallenge(challengeId: string): Promise<OtpChallengeEntity> {
+    return this.loadLive(this.deps.dataSource.manager, challengeId, false);
+  }
+
+  /** Counts one try against the challenge's OTP_MAX_ATTEMPTS; OTP_EXPIRED once over. Returns the tries left. */
+  async countAttempt(challenge: OtpChallengeEntity, meta: RequestMeta): Promise<number> {
+    const max = this.deps.limits.otpMaxAttempts;
+    const attempts = await this.deps.kv.increment(this.attemptsKey(challenge.id), ATTEMPTS_TTL_SECONDS);
+    if (attempts.value > max) {
+      await this.deps.audit.recordAlone({
+        event: AuditEvents.otpFailed,
+        outcome: 'failure',
+        userId: challenge.userId,
+        meta,
+        data: { challengeId: challenge.id, reason: 'locked' },
+      });
+      throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Request a new one.' });
+    }
+    return Math.max(0, max - attempts.value);
+  }
+
   /** Marks a challenge used whatever its state (its delivery failed, or something replaced it). */
   async spend(em: EntityManager, challengeId: string): Promise<void> {
     await em
@@ -222,7 +281,7 @@ export class ChallengesService {
       const minutes = Math.max(1, Math.round((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 60_000));
       await this.deps.sms.send({ to: challenge.destination, body: codeText(this.deps.productName, code, minutes) });
     } else {
-      await this.deps.mailer.sendCode(challenge.destination, challenge.purpose, code, challenge.expiresAt);
+      await this.deps.mailer.sendCode(challenge.destination, challenge.purpose as CodePurpose, code, challenge.expiresAt);
     }
   }
 
@@ -231,7 +290,8 @@ export class ChallengesService {
       challengeId: challenge.id,
       channel: challenge.channel as OtpChannel,
       purpose: challenge.purpose as OtpPurpose,
-      destination: challenge.channel === 'SMS' ? maskPhone(challenge.destination) : maskEmail(challenge.destination),
+      destination:
+        challenge.channel === 'TOTP' ? 'authenticator app' : challenge.channel === 'SMS' ? maskPhone(challenge.destination) : maskEmail(challenge.destination),
       expiresAt: challenge.expiresAt,
       resendAvailableAt: new Date(challenge.lastSentAt.getTime() + this.deps.limits.otpResendCooldownSeconds * 1000),
     };
@@ -258,6 +318,7 @@ export class ChallengesService {
     try {
       const { challenge, code, previous } = await withTransaction(this.deps.dataSource, async (em) => {
         const challenge = await this.loadLive(em, challengeId, true);
+        if (challenge.channel === 'TOTP') throw WardenError.badInput('Nothing is sent for an authenticator code.', 'challengeId');
         failed = { userId: challenge.userId, channel: challenge.channel };
         if (challenge.sendCount >= this.deps.limits.otpMaxSends) {
           throw WardenError.rateLimited((challenge.expiresAt.getTime() - this.deps.now().getTime()) / 1000);
@@ -306,7 +367,7 @@ export class ChallengesService {
     } catch (error) {
       if (failed && cooldownTaken) {
         const { userId, channel } = failed as { userId: string | null; channel: OtpChannelValue };
-        await this.deps.audit.recordDeliveryFailure(error, { flow: 'otp_resend', channel, userId, meta });
+        await this.deps.audit.recordDeliveryFailure(error, { flow: 'otp_resend', channel: channel === 'SMS' ? 'SMS' : 'EMAIL', userId, meta });
         // The send did not happen: let the user try again at once.
         await this.deps.kv.delete(cooldownTaken).catch(() => undefined);
       }
@@ -320,7 +381,18 @@ export class ChallengesService {
    * Does not consume: the caller consumes inside its own transaction with consume().
    */
   async check(challengeId: string, code: string, purposes: readonly OtpPurposeValue[], meta: RequestMeta): Promise<OtpChallengeEntity> {
-    if (typeof code !== 'string' || !new RegExp(`^\\d{${this.deps.limits.otpLength}}$`).test(code.trim())) {
+    return (await this.checkWith(challengeId, code, purposes, meta)).challenge;
+  }
+
+  private async checkWith(
+    challengeId: string,
+    code: string,
+    purposes: readonly OtpPurposeValue[],
+    meta: RequestMeta,
+  ): Promise<{ challenge: OtpChallengeEntity; checked: unknown }> {
+    const otpDigits = new RegExp(`^\\d{${this.deps.limits.otpLength}}$`);
+    // An authenticator code is always 6 digits (RFC 6238 as every app does it), whatever OTP_LENGTH says.
+    if (typeof code !== 'string' || !(otpDigits.test(code.trim()) || (purposes.includes('MFA') && /^\d{6}$/.test(code.trim())))) {
       throw WardenError.badInput(`The code is ${this.deps.limits.otpLength} digits.`, 'code');
     }
     let challenge: OtpChallengeEntity;
@@ -338,21 +410,24 @@ export class ChallengesService {
         'challengeId',
       );
     }
-    const max = this.deps.limits.otpMaxAttempts;
-    const attempts = await this.deps.kv.increment(this.attemptsKey(challenge.id), ATTEMPTS_TTL_SECONDS);
-    if (attempts.value > max) {
-      await this.deps.audit.recordAlone({
-        event: AuditEvents.otpFailed,
-        outcome: 'failure',
-        userId: challenge.userId,
-        meta,
-        data: { challengeId: challenge.id, reason: 'locked' },
-      });
-      throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Request a new one.' });
+    const custom = challenge.channel === 'TOTP' ? this.purposes.get(challenge.purpose)?.checkCode : undefined;
+    if (challenge.channel === 'TOTP' ? !/^\d{6}$/.test(code.trim()) : !otpDigits.test(code.trim())) {
+      throw WardenError.badInput(`The code is ${challenge.channel === 'TOTP' ? 6 : this.deps.limits.otpLength} digits.`, 'code');
     }
-    await this.deps.identifierLimits.countCheck(challenge.destination);
-    const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
-    const ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
+    const max = this.deps.limits.otpMaxAttempts;
+    const attemptsLeft = await this.countAttempt(challenge, meta);
+    const attempts = { value: max - attemptsLeft };
+    let ok: boolean;
+    let checked: unknown = null;
+    if (custom) {
+      // The purpose checks the code (an authenticator app: no stored code, no destination to count against).
+      checked = await custom(challenge, code.trim(), meta);
+      ok = Boolean(checked);
+    } else {
+      await this.deps.identifierLimits.countCheck(challenge.destination);
+      const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
+      ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
+    }
     if (!ok) {
       await this.deps.audit.recordAlone({
         event: AuditEvents.otpFailed,
@@ -363,20 +438,20 @@ export class ChallengesService {
       });
       throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft: Math.max(0, max - attempts.value) } });
     }
-    return challenge;
+    return { challenge, checked };
   }
 
   /** Marks the challenge used. Exactly one of racing callers gets true. */
   async consume(em: EntityManager, challengeId: string): Promise<boolean> {
-    const result = await em
-      .createQueryBuilder()
-      .update(OtpChallengeEntity)
-      .set({ consumedAt: this.deps.now() })
-      .where('id = :id', { id: challengeId })
-      .andWhere('consumed_at IS NULL')
-      .andWhere('expires_at > :now', { now: this.deps.now() })
-      .execute();
-    return result.affected === 1;
+    // A named prepared statement on the transaction's connection: no query building on verifyOtp's path.
+    const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+    const rows = await raw.runIn(
+      em,
+      'warden_otp_consume_v1',
+      () => `UPDATE ${raw.table(OtpChallengeEntity)} SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING id`,
+      [challengeId, this.deps.now()],
+    );
+    return rows.length === 1;
   }
 
   /**
@@ -384,15 +459,15 @@ export class ChallengesService {
    * handler in one transaction (exactly one of racing callers signs in).
    */
   async verify(input: { challengeId: string; code: string }, meta: RequestMeta): Promise<IssuedSession> {
-    const challenge = await this.check(input.challengeId, input.code, [...this.purposes.keys()], meta);
+    const { challenge, checked } = await this.checkWith(input.challengeId, input.code, [...this.purposes.keys()], meta);
     const handler = this.purposes.get(challenge.purpose)!;
     const issued = await withTransaction(this.deps.dataSource, async (em) => {
       if (!(await this.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
-      return handler.onVerified(em, challenge, { meta });
+      return handler.onVerified(em, challenge, { meta, checked });
     });
     // After commit: the number answered a code we texted, so its texts draw on the verified budget.
     if (challenge.channel === 'SMS') await this.deps.smsPolicy.recordVerified(challenge.destination);
-    if (handler.afterCommit) await handler.afterCommit(challenge, issued, { meta });
+    if (handler.afterCommit) await handler.afterCommit(challenge, issued, { meta, checked });
     return issued;
   }
 }

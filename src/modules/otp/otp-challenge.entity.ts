@@ -1,8 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
 
-export type OtpChannelValue = 'EMAIL' | 'SMS';
-export type OtpPurposeValue = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET';
+export type OtpChannelValue = 'EMAIL' | 'SMS' | 'TOTP';
+export type OtpPurposeValue = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET' | 'MFA' | 'REAUTHENTICATION' | 'EMAIL_CHANGE' | 'PHONE_CHANGE' | 'ACCOUNT_RECOVERY';
 
 /** A one-time code sent to an email or phone. The code is stored only as an HMAC bound to the challenge id. */
 @Entity({ name: 'otp_challenges' })
@@ -46,6 +46,17 @@ export class OtpChallengeEntity {
 
   @Column('timestamptz')
   lastSentAt: Date;
+
+  /**
+   * What the user already proved when this challenge was opened (amr), e.g. ['pwd'] for the LOGIN code after a
+   * password, or the first factor of an MFA challenge: the finished session's amr starts with it.
+   */
+  @Column('text', { array: true, nullable: true })
+  firstFactorAmr: string[] | null;
+
+  /** REAUTHENTICATION: the session that re-authenticates. */
+  @Column('uuid', { nullable: true })
+  sessionId: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

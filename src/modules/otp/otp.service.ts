@@ -4,6 +4,7 @@ import type { AuthChallengeType } from './auth-challenge.type';
 import { ChallengesService, type ChallengesServiceDeps, type VerifiedContext } from './challenges.service';
 import { normalizeEmail, normalizePhone } from '../users/identifiers';
 import type { IssuedSession } from '../sessions/sessions.service';
+import type { AuthMethod } from '../sessions/assurance';
 import { AuditEvents } from '../audit/audit-events';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
@@ -113,7 +114,7 @@ export class OtpService {
       if (found.created) await this.deps.audit.record(em, { event: AuditEvents.userCreatedFromPhone, userId: user.id, meta });
     }
     if (!user) throw new WardenError('OTP_EXPIRED');
-    user = await this.deps.users.markVerified(em, user, challenge.channel);
+    user = await this.deps.users.markVerified(em, user, challenge.channel === 'SMS' ? 'SMS' : 'EMAIL');
     await this.deps.audit.record(em, {
       event: AuditEvents.otpVerified,
       userId: user.id,
@@ -124,7 +125,8 @@ export class OtpService {
       user,
       meta,
       method: `otp_${challenge.channel.toLowerCase()}`,
-      amr: challenge.channel === 'SMS' ? ['otp', 'sms'] : ['otp', 'email'],
+      // A LOGIN code after a password carries ['pwd'] (what was proved before the code).
+      amr: [...((challenge.firstFactorAmr ?? []) as AuthMethod[]), ...(challenge.channel === 'SMS' ? (['otp', 'sms'] as const) : (['otp', 'email'] as const))],
     });
   }
 }

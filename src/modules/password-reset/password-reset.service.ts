@@ -61,7 +61,9 @@ export class PasswordResetService {
   async request(input: { email: string }, meta: RequestMeta): Promise<AuthChallengeType> {
     const email = normalizeEmail(input.email);
     const ttlSeconds = this.deps.limits.passwordResetTtlSeconds;
-    const user = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
+    const found = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
+    // A deleted account (pending erasure) is answered like an unknown email: no reset may change its password.
+    const user = found && !found.deletedAt ? found : null;
     const challenges = this.deps.otp.challenges;
     const challenge = await challenges.realOrDecoy(
       TIMING_KIND,

@@ -12,7 +12,9 @@ import type { Mailer } from '../../mail/mailer';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
-import { commitThenSend } from '../../db/commit-then-send';
+import { withTransaction } from '../../db/transaction';
+import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
+import type { SessionsService } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
 import { OrganizationEntity } from '../users/organization.entity';
 import { isUniqueViolation } from '../../db/db-errors';
@@ -30,6 +32,8 @@ export interface PasswordServiceDeps {
   dataSource: DataSource;
   users: UsersService;
   otp: OtpService;
+  /** The sign-in gate: a user with a second factor gets an MFA challenge after the password. */
+  sessions: SessionsService;
   audit: AuditService;
   hasher: PasswordHasher;
   mailer: Mailer;
@@ -80,23 +84,20 @@ export class PasswordService {
       : null;
     const passwordHash = await this.hashNewPassword(params.password);
 
-    // Written and committed first, mailed after (commitThenSend): no transaction is open while SMTP answers.
+    // Written and committed first, mailed after: no transaction is open while SMTP answers.
     const attempt = async (): Promise<AuthChallengeType> => {
       const existing = await this.deps.users.findByEmail(this.deps.dataSource.manager, email);
       if (existing) {
-        const { challenge } = await commitThenSend(this.deps.dataSource, {
-          write: async () => ({
-            challenge: await this.deps.otp.challenges.issueDecoy({
-              userId: null,
-              channel: 'EMAIL',
-              purpose: 'SIGNUP',
-              destination: email,
-              audit: () => [{ event: AuditEvents.signupDuplicateAttempted, outcome: 'failure', userId: existing.id, meta }],
-            }),
-          }),
-          send: () => this.deps.mailer.sendAccountExistsNotice(email),
-          spend: async () => undefined, // a decoy is never usable
+        // issueDecoy commits its own short transaction (the decoy is never usable, so nothing needs spending);
+        // the notice goes out after it, with no transaction open.
+        const challenge = await this.deps.otp.challenges.issueDecoy({
+          userId: null,
+          channel: 'EMAIL',
+          purpose: 'SIGNUP',
+          destination: email,
+          audit: () => [{ event: AuditEvents.signupDuplicateAttempted, outcome: 'failure', userId: existing.id, meta }],
         });
+        await this.deps.mailer.sendAccountExistsNotice(email);
         return this.deps.otp.challenges.toChallengeType(challenge);
       }
       let created: { id: string; organizationId: string | null } | null = null;
@@ -120,6 +121,7 @@ export class PasswordService {
           const { id, organizationId } = created!;
           await em.delete(UserEntity, { id, emailVerified: false });
           if (organizationId) await em.delete(OrganizationEntity, { id: organizationId });
+          this.deps.users.usersChanged(em, [id], organizationId ? [organizationId] : []);
         },
       });
       return this.deps.otp.challenges.toChallengeType(challenge);
@@ -159,11 +161,27 @@ export class PasswordService {
     }
     await attempt.succeeded();
     if (credential && this.deps.hasher.needsRehash(credential.passwordHash)) await this.rehash(credential.userId, credential.passwordHash, params.password);
+    // A second factor enrolled: the gate opens an MFA challenge (channel TOTP) instead of mailing a code.
+    const gate = await withTransaction(this.deps.dataSource, async (em) => {
+      const decision = await this.deps.sessions.checkSignInGate(em, { user, amr: ['pwd'], method: 'password', meta });
+      if (decision.allow) return null;
+      await this.deps.audit.record(em, { event: AuditEvents.loginPasswordChecked, userId: user.id, meta });
+      return decision.error;
+    });
+    if (gate) {
+      const challengeId = gate.extensions?.challengeId;
+      if (typeof challengeId !== 'string') throw gate;
+      return this.deps.otp.challenges.toChallengeType(await this.deps.otp.challenges.loadLiveChallenge(challengeId));
+    }
     const { challenge } = await this.deps.otp.challenges.issue({
       channel: 'EMAIL',
       purpose: 'LOGIN',
       destination: email,
       userId: user.id,
+      // The code finishes a sign-in whose password was checked: the session's amr is ['pwd','otp','email'].
+      write: async (em, c) => {
+        await em.update(OtpChallengeEntity, { id: c.id }, { firstFactorAmr: ['pwd'] });
+      },
       audit: (c) => [
         { event: AuditEvents.loginPasswordChecked, userId: user.id, meta },
         { event: AuditEvents.otpSent, userId: user.id, meta, data: { challengeId: c.id, channel: 'EMAIL', purpose: 'LOGIN' } },

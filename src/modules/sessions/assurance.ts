@@ -8,9 +8,10 @@
  * - totp: an authenticator app; recovery: a recovery code (not RFC 8176 values);
  * - mfa: more than one factor (RFC 8176); hwk/swk: a passkey (hardware / software key, RFC 8176);
  * - user: user presence; pin / fpt / face: user verification on a passkey (RFC 8176);
- * - fed: a federated (provider) sign-in (not RFC 8176; OpenID uses it the same way).
+ * - fed: a federated (provider) sign-in (not RFC 8176; OpenID uses it the same way);
+ * - oauth: a sign-in through an OAuth 2.0 / OpenID provider (completeOAuth; one factor, aal1).
  */
-export const authMethods = ['pwd', 'otp', 'sms', 'email', 'totp', 'recovery', 'mfa', 'hwk', 'swk', 'user', 'pin', 'fpt', 'face', 'fed'] as const;
+export const authMethods = ['pwd', 'otp', 'sms', 'email', 'totp', 'recovery', 'mfa', 'hwk', 'swk', 'user', 'pin', 'fpt', 'face', 'fed', 'oauth'] as const;
 export type AuthMethod = (typeof authMethods)[number];
 
 export type AuthenticatorAssuranceLevel = 'aal1' | 'aal2';

@@ -1,7 +1,12 @@
 import { Field, ObjectType } from 'type-graphql';
 import { UserType } from '../users/user.type';
 
-@ObjectType('AuthPayload')
+/**
+ * simpleResolvers: the plain property fields are read by graphql-js directly, without type-graphql's
+ * middleware chain (the global input guard only checks arguments, and these fields take none). Field
+ * resolvers (@FieldResolver, in any module) still run every middleware and auth check.
+ */
+@ObjectType('AuthPayload', { simpleResolvers: true })
 export class AuthPayloadType {
   @Field(() => String, { description: 'Short-lived signed JWT: send as Authorization: Bearer <accessToken>.' })
   accessToken: string;

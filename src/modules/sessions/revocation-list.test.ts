@@ -13,7 +13,7 @@ class SilentPubSub implements PubSub {
     this.published.push(payload);
   }
   subscribe(): Subscription {
-    return { isCurrent: () => this.current, ready: async () => undefined, close: async () => undefined };
+    return { isCurrent: () => this.current, generation: () => 1, ready: async () => undefined, close: async () => undefined };
   }
   async close(): Promise<void> {}
 }

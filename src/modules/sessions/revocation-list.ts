@@ -18,6 +18,8 @@ export class RevocationList {
   /** sessionId → when the entry may be forgotten (epoch ms). */
   private readonly local = new Map<string, number>();
   private subscription: Subscription | null = null;
+  /** Other in-process caches kept current by this same channel: kind → listener (see onBroadcast). */
+  private readonly listeners = new Map<string, (data: unknown) => void>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -51,6 +53,10 @@ export class RevocationList {
           ids.filter((id): id is string => typeof id === 'string'),
           publishedAtMs,
         );
+      else if (ids && typeof ids === 'object' && typeof (ids as { kind?: unknown }).kind === 'string') {
+        const { kind, data } = ids as { kind: string; data: unknown };
+        this.listeners.get(kind)?.(data);
+      }
     });
     return this.subscription;
   }
@@ -81,6 +87,30 @@ export class RevocationList {
 
   async isRevoked(sessionId: string): Promise<boolean> {
     return this.isRevokedLocally(sessionId) ?? (await this.kv.get(this.key(sessionId))) !== null;
+  }
+
+  /**
+   * The same channel carries other invalidations (e.g. profiles changed), so that one subscription and one
+   * proof of currency serve every cache: `{ kind, data }` messages go to the listener of that kind.
+   * Caches built on it trust themselves only while isCurrent() and drop entries of an older generation().
+   */
+  onBroadcast(kind: string, listener: (data: unknown) => void): void {
+    this.listeners.set(kind, listener);
+  }
+
+  /** Publishes `{ kind, data }` to every instance (this one included). Throws SERVICE_UNAVAILABLE when the store is down. */
+  async broadcast(kind: string, data: unknown, retainSeconds: number): Promise<void> {
+    await this.pubsub.publish(CHANNEL, JSON.stringify({ kind, data }), retainSeconds);
+  }
+
+  /** Whether the channel is provably current right now (false before start()). */
+  isCurrent(): boolean {
+    return this.subscription?.isCurrent() ?? false;
+  }
+
+  /** Changes whenever the channel becomes current again after a cut (see Subscription.generation). */
+  generation(): number {
+    return this.subscription?.generation() ?? 0;
   }
 
   /** Whether checks are answered locally right now (for /metrics and tests). */

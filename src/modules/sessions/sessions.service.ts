@@ -12,7 +12,30 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
+import { afterCommit } from '../../db/after-commit';
 import { assuranceLevel, mergeAmr, type AuthMethod, type SessionAssurance } from './assurance';
+import { RawStatements } from '../../db/raw-statements';
+import { AuditEventEntity } from '../audit/audit-event.entity';
+
+/** What the one-statement refresh returns: the session after the update, its user, and whether the token rotated. */
+interface RefreshRow {
+  session_id: string;
+  user_id: string;
+  amr: AuthMethod[];
+  aal: SessionEntity['aal'];
+  last_authenticated_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+  rotated: boolean;
+  email: string | null;
+  email_verified: boolean;
+  phone: string | null;
+  phone_verified: boolean;
+  name: string | null;
+  organization_id: string | null;
+  user_created_at: Date;
+  user_updated_at: Date;
+}
 
 export interface Viewer {
   userId: string;
@@ -60,6 +83,15 @@ export interface SignInGate {
   check(em: EntityManager, request: SignInRequest): Promise<{ allow: true } | { allow: false; error: WardenError }>;
 }
 
+/** A session that a sign-in created and committed (see addSignInListener). */
+export interface SignedIn {
+  userId: string;
+  sessionId: string;
+  method: string;
+  meta: RequestMeta;
+  at: Date;
+}
+
 export const allowEverySignIn: SignInGate = { check: async () => ({ allow: true }) };
 
 export interface SessionsServiceDeps {
@@ -81,6 +113,8 @@ const REFRESH_PURPOSE = 'refresh';
 /** Sessions: creation at sign-in, refresh-token rotation with reuse detection, revocation, listing. */
 export class SessionsService {
   private signInGate: SignInGate;
+  private rawStatements: RawStatements | null = null;
+  private readonly signInListeners: ((signedIn: SignedIn) => void)[] = [];
 
   constructor(private readonly deps: SessionsServiceDeps) {
     this.signInGate = deps.signInGate ?? allowEverySignIn;
@@ -130,9 +164,27 @@ export class SessionsService {
    * starts a session, inside the caller's transaction: asks the SignInGate, then stores the session with its
    * amr, aal and authentication time and issues the first token pair.
    */
+  /**
+   * Asks the SignInGate about a first factor without creating a session (password login: a user with a second
+   * factor gets the gate's MFA challenge instead of an emailed code). Inside the caller's transaction.
+   */
+  checkSignInGate(em: EntityManager, request: SignInRequest): ReturnType<SignInGate['check']> {
+    return this.signInGate.check(em, { ...request, amr: [...new Set(request.amr)] });
+  }
+
   async signIn(em: EntityManager, request: SignInRequest): Promise<IssuedSession> {
     const { user, meta } = request;
     const amr = [...new Set(request.amr)];
+    // A deleted account (deleteAccount, pending erasure) signs in by no path. Read under a share lock, so a
+    // deletion committing meanwhile is seen (it locks the row FOR UPDATE before ending every session).
+    if (await this.isDeleted(em, user.id)) {
+      return {
+        refused: new WardenError('FORBIDDEN', {
+          message: 'This account was deleted. Recover it with requestAccountRecovery.',
+          extensions: { reason: 'ACCOUNT_DELETED' },
+        }),
+      };
+    }
     const decision = await this.signInGate.check(em, { ...request, amr });
     if (!decision.allow) return { refused: decision.error };
     const now = this.deps.now();
@@ -149,14 +201,78 @@ export class SessionsService {
       userAgent: meta.userAgent,
       ip: meta.ip,
     });
-    await em.insert(SessionEntity, session);
-    await this.deps.audit.record(em, {
-      event: AuditEvents.sessionCreated,
-      userId: user.id,
-      meta,
-      data: { sessionId: session.id, method: request.method, amr, aal: session.aal },
-    });
-    return this.issue(em, session, user, true);
+    // One round trip for the session, its audit row and its first refresh token (a named prepared statement
+    // with CTEs, in the caller's transaction); the audit observer is told after COMMIT, as audit.record does.
+    const audit = { event: AuditEvents.sessionCreated, userId: user.id, meta, data: { sessionId: session.id, method: request.method, amr, aal: session.aal } };
+    const refresh = createSecretToken();
+    await this.raw.runIn(
+      em,
+      'warden_sign_in_v1',
+      () => {
+        const sessions = this.raw.table(SessionEntity);
+        const tokens = this.raw.table(RefreshTokenEntity);
+        const auditEvents = this.raw.table(AuditEventEntity);
+        return `WITH s AS (
+            INSERT INTO ${sessions} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
+            VALUES ($1, $2, $3, $4::text[], $5, $5, $6, $7, $8) RETURNING id
+          ), a AS (
+            INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data) VALUES ($9, $10, 'success', $2, $8, $7, $11::jsonb)
+          )
+          INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT $12, s.id, $13, NULL FROM s`;
+      },
+      [
+        session.id,
+        user.id,
+        session.aal,
+        amr,
+        now,
+        session.expiresAt,
+        meta.userAgent,
+        meta.ip,
+        randomUUID(),
+        audit.event,
+        JSON.stringify(audit.data),
+        refresh.id,
+        this.hash(refresh.secret),
+      ],
+    );
+    afterCommit(em, () => this.deps.audit.observeCommitted([audit]));
+    const listeners = this.signInListeners;
+    if (listeners.length > 0) {
+      const signedIn: SignedIn = { userId: user.id, sessionId: session.id, method: request.method, meta, at: now };
+      afterCommit(em, () => {
+        for (const listener of listeners) listener(signedIn);
+      });
+    }
+    const access = await this.deps.accessTokens.issue(session.userId, session.id, SessionsService.assurance(session));
+    return {
+      signIn: true,
+      sessionId: session.id,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: refresh.token,
+      refreshTokenExpiresAt: this.refreshExpiresAt(session),
+      user,
+    };
+  }
+
+  private async isDeleted(em: EntityManager, userId: string): Promise<boolean> {
+    const row = await em
+      .createQueryBuilder(UserEntity, 'u')
+      .select(['u.id', 'u.deletedAt'])
+      .where('u.id = :id', { id: userId })
+      .setLock('pessimistic_read')
+      .getOne();
+    return !row || row.deletedAt !== null;
+  }
+
+  /**
+   * Called after the COMMIT of every new session (never inside the transaction; a rolled-back sign-in is not
+   * reported). For side effects such as the new-device notice (account module); a listener must not throw and
+   * runs its own I/O in the background.
+   */
+  addSignInListener(listener: (signedIn: SignedIn) => void): void {
+    this.signInListeners.push(listener);
   }
 
   /**
@@ -224,6 +340,10 @@ export class SessionsService {
   async refresh(rawToken: string | null | undefined, meta: RequestMeta): Promise<SessionTokens> {
     const parsed = parseSecretToken(rawToken);
     if (!parsed) throw new WardenError('INVALID_TOKEN');
+    const rotated = await this.rotateLiveToken(parsed, meta);
+    if (rotated) return rotated;
+    // Anything else (unknown or wrong token, a rotated one: grace or reuse, an ended session) takes the
+    // general path below, which locks, decides and answers exactly as before.
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
       // One round trip: the token with its session and user, token and session rows locked. Concurrent
       // refreshes of one session run one after the other, and each sees the rotation the one before made.
@@ -238,7 +358,7 @@ export class SessionsService {
       const session = token.session!;
       const user = session.user!;
       const now = this.deps.now();
-      if (session.revokedAt || this.refreshExpiresAt(session) <= now) return { kind: 'invalid' as const };
+      if (session.revokedAt || user.deletedAt || this.refreshExpiresAt(session) <= now) return { kind: 'invalid' as const };
       if (token.rotatedAt) {
         const sinceRotationMs = now.getTime() - token.rotatedAt.getTime();
         if (sinceRotationMs > this.deps.limits.refreshReuseIntervalSeconds * 1000) {
@@ -265,6 +385,93 @@ export class SessionsService {
     });
     if (outcome.kind !== 'ok') throw new WardenError('INVALID_TOKEN');
     return outcome.issued;
+  }
+
+  private get raw(): RawStatements {
+    return (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+  }
+
+  /**
+   * The common refresh (a live, unrotated token of a live session) in ONE autocommitted statement, a named
+   * prepared statement with CTEs: lock and touch the session, rotate the token (only if still unrotated),
+   * insert its successor and the audit row, return the session and its user. The session row is locked
+   * before the token row, as in the general path's grace branch, so the two cannot deadlock each other.
+   * null when it did not apply (nothing was rotated, no successor inserted): the caller takes the general
+   * path. The token is found by id and its keyed hash (HMAC-SHA256 with the server's key) compared in SQL:
+   * an attacker cannot choose hash bytes, so the comparison's timing says nothing usable.
+   */
+  private async rotateLiveToken(parsed: { id: string; secret: string }, meta: RequestMeta): Promise<SessionTokens | null> {
+    const now = this.deps.now();
+    const idleCutoff = new Date(now.getTime() - this.deps.limits.refreshIdleTtlSeconds * 1000);
+    const next = createSecretToken();
+    const rows = await this.raw.run<RefreshRow>(
+      'warden_refresh_rotate_v1',
+      () => {
+        const sessions = this.raw.table(SessionEntity);
+        const tokens = this.raw.table(RefreshTokenEntity);
+        const users = this.raw.table(UserEntity);
+        const audit = this.raw.table(AuditEventEntity);
+        return `WITH s AS (
+            UPDATE ${sessions} s SET last_used_at = $3
+            FROM ${tokens} t
+            WHERE t.id = $1 AND t.secret_hash = $2 AND t.rotated_at IS NULL AND s.id = t.session_id
+              AND s.revoked_at IS NULL AND s.expires_at > $3 AND s.last_used_at > $4
+            RETURNING s.id, s.user_id, s.amr, s.aal, s.last_authenticated_at, s.last_used_at, s.expires_at
+          ), r AS (
+            UPDATE ${tokens} t SET rotated_at = $3 FROM s WHERE t.id = $1 AND t.rotated_at IS NULL RETURNING t.id
+          ), n AS (
+            INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT $5, s.id, $6, NULL FROM s, r
+          ), a AS (
+            INSERT INTO ${audit} (id, event, outcome, user_id, ip, user_agent, data)
+            SELECT $7, $10, 'success', s.user_id, $8, $9, jsonb_build_object('sessionId', s.id) FROM s, r
+          )
+          SELECT s.id AS session_id, s.user_id, s.amr, s.aal, s.last_authenticated_at, s.last_used_at, s.expires_at,
+                 EXISTS (SELECT 1 FROM r) AS rotated, u.email, u.email_verified, u.phone, u.phone_verified, u.name,
+                 u.organization_id, u.created_at AS user_created_at, u.updated_at AS user_updated_at
+          FROM s JOIN ${users} u ON u.id = s.user_id`;
+      },
+      [
+        parsed.id,
+        this.hash(parsed.secret),
+        now,
+        idleCutoff,
+        next.id,
+        this.hash(next.secret),
+        randomUUID(),
+        meta.ip,
+        meta.userAgent,
+        AuditEvents.sessionRefreshed,
+      ],
+    );
+    const row = rows[0];
+    if (!row?.rotated) return null;
+    this.deps.audit.observeCommitted([{ event: AuditEvents.sessionRefreshed, userId: row.user_id, meta, data: { sessionId: row.session_id } }]);
+    const access = await this.deps.accessTokens.issue(row.user_id, row.session_id, {
+      amr: row.amr,
+      aal: row.aal,
+      authTime: row.last_authenticated_at,
+    });
+    const user = {
+      id: row.user_id,
+      email: row.email,
+      emailVerified: row.email_verified,
+      phone: row.phone,
+      phoneVerified: row.phone_verified,
+      name: row.name,
+      organizationId: row.organization_id,
+      createdAt: row.user_created_at,
+      updatedAt: row.user_updated_at,
+    } as UserEntity;
+    const idleEnd = row.last_used_at.getTime() + this.deps.limits.refreshIdleTtlSeconds * 1000;
+    return {
+      signIn: false,
+      sessionId: row.session_id,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: next.token,
+      refreshTokenExpiresAt: new Date(Math.min(idleEnd, row.expires_at.getTime())),
+      user,
+    };
   }
 
   /** Validates a bearer token: signature, expiry, and that its session was not revoked since. */
@@ -300,16 +507,17 @@ export class SessionsService {
       .execute();
   }
 
-  /** Ends every live session of a user inside the caller's transaction; returns how many. */
-  async revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta): Promise<number> {
-    const live = await em
+  /** Ends every live session of a user (but exceptSessionId) inside the caller's transaction; returns how many. */
+  async revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta, exceptSessionId?: string): Promise<number> {
+    const query = em
       .createQueryBuilder(SessionEntity, 's')
       .setLock('pessimistic_write')
       .select(['s.id'])
       .where('s.user_id = :userId', { userId })
       .andWhere('s.revoked_at IS NULL')
-      .andWhere('s.expires_at > :now', { now: this.deps.now() })
-      .getMany();
+      .andWhere('s.expires_at > :now', { now: this.deps.now() });
+    if (exceptSessionId) query.andWhere('s.id <> :exceptSessionId', { exceptSessionId });
+    const live = await query.getMany();
     const ids = live.map((s) => s.id);
     await this.revokeInTransaction(em, ids, reason);
     if (ids.length > 0) {

@@ -1,8 +1,12 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
-/** A federation entity (FEDERATION_ENABLED, docs/federation.md): other subgraphs extend it by id. */
+/**
+ * simpleResolvers: the plain property fields are read by graphql-js directly, without type-graphql's
+ * middleware chain (the global input guard only checks arguments, and these fields take none). Field
+ * resolvers (@FieldResolver, in any module) still run every middleware and auth check.
+ */
 @Directive('@key(fields: "id")')
-@ObjectType('Organization')
+@ObjectType('Organization', { simpleResolvers: true })
 export class OrganizationType {
   @Field(() => ID)
   id: string;

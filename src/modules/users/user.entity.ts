@@ -33,6 +33,15 @@ export class UserEntity {
   @JoinColumn({ name: 'organization_id' })
   organization?: OrganizationEntity | null;
 
+  /** Set by deleteAccount: the account signs in by no path until recovered (account module). */
+  @Column('timestamptz', { nullable: true })
+  deletedAt: Date | null;
+
+  /** When a deleted account is erased by the maintenance runner, unless recovered before. */
+  @Index('users_erase_at_idx', { where: '"erase_at" IS NOT NULL' })
+  @Column('timestamptz', { nullable: true })
+  eraseAt: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

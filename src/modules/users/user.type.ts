@@ -1,8 +1,13 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /** organization and sessions are resolved by viewer.resolver.ts. */
+/**
+ * simpleResolvers: the plain property fields are read by graphql-js directly, without type-graphql's
+ * middleware chain (the global input guard only checks arguments, and these fields take none). Field
+ * resolvers (@FieldResolver, in any module) still run every middleware and auth check.
+ */
 @Directive('@key(fields: "id")')
-@ObjectType('User')
+@ObjectType('User', { simpleResolvers: true })
 export class UserType {
   @Field(() => ID)
   id: string;

@@ -4,6 +4,8 @@ import { UserEntity } from './user.entity';
 import { OrganizationEntity } from './organization.entity';
 import type { UserType } from './user.type';
 import type { OrganizationType } from './organization.type';
+import type { ProfileCache } from './profile-cache';
+import { afterCommit } from '../../db/after-commit';
 
 export interface NewUser {
   email?: string | null;
@@ -16,7 +18,32 @@ export interface NewUser {
 
 /** Owns users and organizations. Inputs arrive already normalised by the calling service. */
 export class UsersService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly profiles: ProfileCache | null = null,
+  ) {}
+
+  /**
+   * THE hook for every write to a user or an organization (email, phone, name, verified flags, membership,
+   * deletion…): call it with the same `em` as the write. After COMMIT (at once when `em` is not in a
+   * transaction; never on ROLLBACK) the cached profiles are dropped on this instance and the ids are published
+   * to every instance (docs/performance.md). Never throws.
+   */
+  usersChanged(em: EntityManager, userIds: readonly string[], organizationIds: readonly string[] = []): void {
+    const profiles = this.profiles;
+    if (!profiles || (userIds.length === 0 && organizationIds.length === 0)) return;
+    const changed = { users: [...userIds], organizations: [...organizationIds] };
+    afterCommit(em, () => void profiles.changed(changed));
+  }
+
+  /** The viewer's profile from memory when it is cached and provably fresh (no I/O); undefined: load it. */
+  cachedUser(id: string): UserType | undefined {
+    return this.profiles?.user(id);
+  }
+
+  cachedOrganization(id: string): OrganizationType | undefined {
+    return this.profiles?.organization(id);
+  }
 
   findByEmail(em: EntityManager, email: string): Promise<UserEntity | null> {
     return em.findOne(UserEntity, { where: { email } });
@@ -32,13 +59,17 @@ export class UsersService {
 
   /** Batch loads for DataLoader: one query for many ids, in the order asked. */
   async loadUsers(ids: readonly string[]): Promise<(UserEntity | null)[]> {
+    const stamp = this.profiles?.stamp();
     const rows = await this.dataSource.manager.find(UserEntity, { where: { id: In([...ids]) } });
+    if (stamp) this.profiles!.fillUsers(rows.map(UsersService.toType), stamp);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
   async loadOrganizations(ids: readonly string[]): Promise<(OrganizationEntity | null)[]> {
+    const stamp = this.profiles?.stamp();
     const rows = await this.dataSource.manager.find(OrganizationEntity, { where: { id: In([...ids]) } });
+    if (stamp) this.profiles!.fillOrganizations(rows.map(UsersService.toOrganizationType), stamp);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -60,6 +91,8 @@ export class UsersService {
       organizationId,
     });
     await em.insert(UserEntity, user);
+    // Nothing can be cached for a new id; published anyway so that the rule "every write publishes" has no exception.
+    this.usersChanged(em, [user.id], organizationId ? [organizationId] : []);
     return em.findOneOrFail(UserEntity, { where: { id: user.id } });
   }
 
@@ -73,6 +106,7 @@ export class UsersService {
     const id = randomUUID();
     await em.createQueryBuilder().insert().into(UserEntity).values({ id, phone, phoneVerified: true }).orIgnore().execute();
     const user = await em.findOneOrFail(UserEntity, { where: { phone } });
+    if (user.id === id) this.usersChanged(em, [id]);
     return { user, created: user.id === id };
   }
 
@@ -80,10 +114,12 @@ export class UsersService {
     if (channel === 'EMAIL' && !user.emailVerified) {
       await em.update(UserEntity, { id: user.id }, { emailVerified: true });
       user.emailVerified = true;
+      this.usersChanged(em, [user.id]);
     }
     if (channel === 'SMS' && !user.phoneVerified) {
       await em.update(UserEntity, { id: user.id }, { phoneVerified: true });
       user.phoneVerified = true;
+      this.usersChanged(em, [user.id]);
     }
     return user;
   }

@@ -14,12 +14,20 @@ const FROM_TOKEN = new Set(['id', '__typename', 'sessions']);
 
 @Resolver(() => UserType)
 export class ViewerResolver {
+  constructor(private readonly users: UsersService) {}
+
   @Query(() => UserType, { nullable: true, description: 'The signed-in user; null when the request carries no credentials.' })
   viewer(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): UserType | null | Promise<UserType | null> {
-    // The hot path: a token seen before, only id (and sessions) asked: answered without I/O or a promise.
+    // The hot paths: a token seen before, only id (and sessions) asked, or a profile cached and provably
+    // fresh (ProfileCache): answered without I/O or a promise.
     const onlyFromToken = requestedFields(info).every((name) => FROM_TOKEN.has(name));
-    const known = onlyFromToken ? ctx.viewerNow() : undefined;
-    if (known !== undefined) return known && UsersService.idOnly(known.userId);
+    const known = ctx.viewerNow();
+    if (known === null) return null;
+    if (known !== undefined) {
+      if (onlyFromToken) return UsersService.idOnly(known.userId);
+      const cached = this.users.cachedUser(known.userId);
+      if (cached) return cached;
+    }
     return this.loadViewer(ctx, onlyFromToken);
   }
 
@@ -33,9 +41,13 @@ export class ViewerResolver {
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true })
-  async organization(@Root() user: UserType, @Ctx() ctx: Context): Promise<OrganizationType | null> {
+  organization(@Root() user: UserType, @Ctx() ctx: Context): OrganizationType | null | Promise<OrganizationType | null> {
     if (!user.organizationId) return null;
-    const org = await ctx.loaders.organization.load(user.organizationId);
+    return this.users.cachedOrganization(user.organizationId) ?? this.loadOrganization(user.organizationId, ctx);
+  }
+
+  private async loadOrganization(id: string, ctx: Context): Promise<OrganizationType | null> {
+    const org = await ctx.loaders.organization.load(id);
     return org ? UsersService.toOrganizationType(org) : null;
   }
 

@@ -4,8 +4,9 @@ import { LoginDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
 import { Link, navigate } from '../router';
 import { ActionForm, Field } from '../ui';
+import { OAuthButtons } from './oauth';
 
-/** Email + password; Warden then emails a LOGIN code. */
+/** Email + password; Warden then emails a LOGIN code (or, with MFA on, asks for the authenticator code). */
 export function LoginPage() {
   const { setChallenge } = useAuth();
   const [login] = useMutation(LoginDocument);
@@ -16,7 +17,8 @@ export function LoginPage() {
     const { data } = await login({ variables: { input: { email, password } } });
     if (!data) return;
     setChallenge(data.login);
-    navigate('/verify');
+    // With an authenticator app enrolled, Warden asks for its code instead of mailing one.
+    navigate(data.login.channel === 'TOTP' ? '/mfa' : '/verify');
   };
 
   return (
@@ -25,9 +27,12 @@ export function LoginPage() {
       submit="Log in"
       action={action}
       footer={
-        <p className="muted">
-          <Link to="/passwordless">Sign in without a password</Link> · <Link to="/forgot-password">Forgot your password?</Link>
-        </p>
+        <>
+          <OAuthButtons />
+          <p className="muted">
+            <Link to="/passwordless">Sign in without a password</Link> · <Link to="/forgot-password">Forgot your password?</Link>
+          </p>
+        </>
       }
     >
       <Field label="Email" name="email" type="email" autoComplete="email" value={email} onChange={setEmail} />

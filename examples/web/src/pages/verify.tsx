@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { ResendOtpDocument, VerifyOtpDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
-import { describeError } from '../apollo';
+import { CombinedGraphQLErrors } from '@apollo/client/errors';
+import { describeError, errorCode } from '../apollo';
 import { Link, navigate } from '../router';
 import { ActionForm, Field } from '../ui';
 
@@ -17,13 +18,25 @@ export function VerifyPage() {
   if (!challenge) {
     return (
       <div className="card">
-        <p>No code is pending. <Link to="/login">Log in</Link> or <Link to="/signup">sign up</Link> first.</p>
+        <p>
+          No code is pending. <Link to="/login">Log in</Link> or <Link to="/signup">sign up</Link> first.
+        </p>
       </div>
     );
   }
 
   const verify = async () => {
-    const { data } = await verifyOtp({ variables: { input: { challengeId: challenge.challengeId, code: code.trim() } } });
+    let data;
+    try {
+      ({ data } = await verifyOtp({ variables: { input: { challengeId: challenge.challengeId, code: code.trim() } } }));
+    } catch (error) {
+      // Two-step verification is on: the code was the first factor; the authenticator code finishes the sign-in.
+      const mfaChallengeId = CombinedGraphQLErrors.is(error) ? error.errors[0]?.extensions?.challengeId : undefined;
+      if (errorCode(error) !== 'MFA_REQUIRED' || typeof mfaChallengeId !== 'string') throw error;
+      setChallenge({ ...challenge, challengeId: mfaChallengeId, channel: 'TOTP', purpose: 'MFA', destination: 'authenticator app' });
+      navigate('/mfa');
+      return;
+    }
     if (!data) return;
     signIn(data.verifyOtp);
     navigate('/');

@@ -2,6 +2,8 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { RevokeSessionDocument, ViewerDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
 import { describeError } from '../apollo';
+import { PasskeysSection } from './passkeys';
+import { IdentitiesSection } from './oauth';
 
 /** The signed-in user and their live sessions, each with a Revoke button; or an empty viewer. */
 export function ViewerCard() {
@@ -10,7 +12,12 @@ export function ViewerCard() {
   const [revokeSession] = useMutation(RevokeSessionDocument);
 
   if (loading) return <div className="card">Loading…</div>;
-  if (error) return <div className="card error" role="alert">{describeError(error)}</div>;
+  if (error)
+    return (
+      <div className="card error" role="alert">
+        {describeError(error)}
+      </div>
+    );
   const viewer = data?.viewer;
   if (!viewer) {
     return (
@@ -67,6 +74,8 @@ export function ViewerCard() {
           ))}
         </tbody>
       </table>
+      <PasskeysSection />
+      <IdentitiesSection />
       <button type="button" onClick={() => void signOut()}>
         Log out
       </button>

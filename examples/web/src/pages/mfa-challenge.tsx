@@ -1,0 +1,58 @@
+import { useState } from 'react';
+import { useMutation } from '@apollo/client/react';
+import { VerifyOtpDocument, VerifyRecoveryCodeDocument } from '../generated/graphql';
+import { useAuth } from '../auth';
+import { Link, navigate } from '../router';
+import { ActionForm, Field } from '../ui';
+
+/** The second sign-in step: the authenticator code (verifyOtp) or a recovery code (verifyRecoveryCode). */
+export function MfaChallengePage() {
+  const { challenge, signIn } = useAuth();
+  const [verifyOtp] = useMutation(VerifyOtpDocument);
+  const [verifyRecoveryCode] = useMutation(VerifyRecoveryCodeDocument);
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [code, setCode] = useState('');
+
+  if (!challenge) {
+    return (
+      <div className="card">
+        <p>
+          Nothing to confirm. <Link to="/login">Log in</Link> first.
+        </p>
+      </div>
+    );
+  }
+
+  const action = async () => {
+    const challengeId = challenge.challengeId;
+    if (useRecovery) {
+      const { data } = await verifyRecoveryCode({ variables: { input: { challengeId, recoveryCode: code.trim() } } });
+      if (data) signIn(data.verifyRecoveryCode);
+    } else {
+      const { data } = await verifyOtp({ variables: { input: { challengeId, code: code.trim() } } });
+      if (data) signIn(data.verifyOtp);
+    }
+    navigate('/');
+  };
+
+  return (
+    <ActionForm
+      title={useRecovery ? 'Enter a recovery code' : 'Enter your authenticator code'}
+      submit="Verify"
+      action={action}
+      footer={
+        <p className="muted">
+          <button type="button" onClick={() => (setUseRecovery(!useRecovery), setCode(''))}>
+            {useRecovery ? 'Use my authenticator app' : 'Use a recovery code'}
+          </button>
+        </p>
+      }
+    >
+      {useRecovery ? (
+        <Field label="Recovery code" name="recovery-code" autoComplete="off" value={code} onChange={setCode} />
+      ) : (
+        <Field label="Authenticator code" name="totp-code" autoComplete="one-time-code" value={code} onChange={setCode} />
+      )}
+    </ActionForm>
+  );
+}

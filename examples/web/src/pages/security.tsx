@@ -1,0 +1,178 @@
+import { useState } from 'react';
+import { useMutation, useQuery } from '@apollo/client/react';
+import {
+  ConfirmTotpEnrollmentDocument,
+  RegenerateRecoveryCodesDocument,
+  RemoveMfaFactorDocument,
+  RequestReauthenticationDocument,
+  SecurityViewerDocument,
+  StartTotpEnrollmentDocument,
+  VerifyOtpDocument,
+  type ChallengeFieldsFragment,
+  type StartTotpEnrollmentMutation,
+} from '../generated/graphql';
+import { useAuth } from '../auth';
+import { describeError, errorCode } from '../apollo';
+import { ActionForm, Field } from '../ui';
+
+type Enrollment = StartTotpEnrollmentMutation['startTotpEnrollment'];
+
+/**
+ * Security: the authenticator apps of the viewer, enrollment with a QR code, recovery codes shown once, and the
+ * re-authentication step Warden asks for before sensitive changes (REAUTHENTICATION_REQUIRED).
+ */
+export function SecurityPage() {
+  const { signIn } = useAuth();
+  const { data, loading, error, refetch } = useQuery(SecurityViewerDocument, { fetchPolicy: 'network-only' });
+  const [startEnrollment] = useMutation(StartTotpEnrollmentDocument);
+  const [confirmEnrollment] = useMutation(ConfirmTotpEnrollmentDocument);
+  const [removeFactor] = useMutation(RemoveMfaFactorDocument);
+  const [regenerate] = useMutation(RegenerateRecoveryCodesDocument);
+  const [requestReauthentication] = useMutation(RequestReauthenticationDocument);
+  const [verifyOtp] = useMutation(VerifyOtpDocument);
+
+  const [enrollment, setEnrollment] = useState<Enrollment | null>(null);
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [reauth, setReauth] = useState<{ challenge: ChallengeFieldsFragment; retry: () => Promise<void> } | null>(null);
+  const [reauthCode, setReauthCode] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+
+  /** Runs a sensitive action; on REAUTHENTICATION_REQUIRED asks Warden for a challenge and retries after it. */
+  const sensitive = async (fn: () => Promise<void>) => {
+    setNotice(null);
+    try {
+      await fn();
+    } catch (e) {
+      if (errorCode(e) !== 'REAUTHENTICATION_REQUIRED') return setNotice(describeError(e));
+      const { data: r } = await requestReauthentication();
+      if (r) setReauth({ challenge: r.requestReauthentication, retry: fn });
+    }
+  };
+
+  if (loading) return <div className="card">Loading…</div>;
+  if (error)
+    return (
+      <div className="card error" role="alert">
+        {describeError(error)}
+      </div>
+    );
+  const viewer = data?.viewer;
+  if (!viewer) return <div className="card">Sign in first.</div>;
+
+  if (reauth) {
+    const totp = reauth.challenge.channel === 'TOTP';
+    return (
+      <ActionForm
+        title="Confirm it is you"
+        submit="Confirm"
+        action={async () => {
+          const { data: v } = await verifyOtp({ variables: { input: { challengeId: reauth.challenge.challengeId, code: reauthCode.trim() } } });
+          if (!v) return;
+          signIn(v.verifyOtp);
+          const retry = reauth.retry;
+          setReauth(null);
+          setReauthCode('');
+          await sensitive(retry);
+        }}
+      >
+        <p className="muted">{totp ? 'Enter the code from your authenticator app.' : `We sent a code to ${reauth.challenge.destination}.`}</p>
+        <Field label="Confirmation code" name="reauth-code" autoComplete="one-time-code" value={reauthCode} onChange={setReauthCode} />
+      </ActionForm>
+    );
+  }
+
+  if (codes) {
+    return (
+      <div className="card" data-testid="recovery-codes">
+        <h2>Your recovery codes</h2>
+        <p>Keep them somewhere safe. Each works once, in place of an authenticator code. They are shown only now.</p>
+        <ul>
+          {codes.map((c) => (
+            <li key={c} data-testid="recovery-code">
+              <code>{c}</code>
+            </li>
+          ))}
+        </ul>
+        <button type="button" onClick={() => void (setCodes(null), refetch())}>
+          I have saved them
+        </button>
+      </div>
+    );
+  }
+
+  if (enrollment) {
+    return (
+      <ActionForm
+        title="Add an authenticator app"
+        submit="Turn on"
+        action={async () => {
+          const { data: c } = await confirmEnrollment({ variables: { input: { factorId: enrollment.factorId, code: code.trim(), name: name || null } } });
+          if (!c) return;
+          setEnrollment(null);
+          setCode('');
+          setCodes(c.confirmTotpEnrollment.codes);
+        }}
+      >
+        <p>Scan this QR code with your authenticator app, then enter the 6-digit code it shows.</p>
+        <div className="qr" data-testid="totp-qr" dangerouslySetInnerHTML={{ __html: enrollment.qrCodeSvg }} style={{ width: 200 }} />
+        <p className="muted">
+          Or type this key: <code data-testid="totp-secret">{enrollment.secret}</code>
+        </p>
+        <Field label="Authenticator code" name="totp-code" autoComplete="one-time-code" value={code} onChange={setCode} />
+        <Field label="Name (optional)" name="factor-name" value={name} onChange={setName} required={false} />
+      </ActionForm>
+    );
+  }
+
+  return (
+    <div className="card" data-testid="security">
+      <h2>Two-step verification</h2>
+      {viewer.mfaFactors.length === 0 ? (
+        <p data-testid="mfa-off">Off: signing in asks for no authenticator code.</p>
+      ) : (
+        <>
+          <p data-testid="mfa-on">On. Recovery codes left: {viewer.recoveryCodesRemaining}</p>
+          <ul>
+            {viewer.mfaFactors.map((f) => (
+              <li key={f.id} data-testid="mfa-factor">
+                {f.name ?? 'Authenticator app'} (added {new Date(f.createdAt).toLocaleDateString()})
+                <button type="button" onClick={() => void sensitive(async () => (await removeFactor({ variables: { id: f.id } }), void (await refetch())))}>
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+          <button
+            type="button"
+            onClick={() =>
+              void sensitive(async () => {
+                const { data: r } = await regenerate();
+                if (r) setCodes(r.regenerateRecoveryCodes.codes);
+              })
+            }
+          >
+            New recovery codes
+          </button>
+        </>
+      )}
+      <button
+        type="button"
+        onClick={() =>
+          void sensitive(async () => {
+            const { data: s } = await startEnrollment();
+            if (s) setEnrollment(s.startTotpEnrollment);
+          })
+        }
+      >
+        Add authenticator app
+      </button>
+      {notice && (
+        <p className="error" role="alert">
+          {notice}
+        </p>
+      )}
+    </div>
+  );
+}

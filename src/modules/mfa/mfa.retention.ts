@@ -1,0 +1,11 @@
+import type { MaintenanceJob } from '../../maintenance/maintenance-job';
+import { deleteInBatches, tableOf } from '../../maintenance/batch-delete';
+import { MfaFactorEntity } from './mfa-factor.entity';
+
+/** Authenticator enrollments started and never confirmed, once expired. */
+export const mfaRetentionJobs: MaintenanceJob[] = [
+  {
+    name: 'mfa_factors.pending_expired',
+    run: (ctx) => deleteInBatches(ctx, tableOf(ctx.em, MfaFactorEntity), 'confirmed_at IS NULL AND expires_at < $1', [ctx.now]),
+  },
+];

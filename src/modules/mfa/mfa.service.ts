@@ -1,0 +1,511 @@
+import { randomUUID } from 'node:crypto';
+import { IsNull, Not, type DataSource, type EntityManager } from 'typeorm';
+import { MfaFactorEntity } from './mfa-factor.entity';
+import { RecoveryCodeEntity } from './recovery-code.entity';
+import { TotpSecretBox, matchTotpStep, newRecoveryCode, newTotpSecret, normalizeRecoveryCode, qrCodeSvg, totpUri } from './totp';
+import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
+import type { ChallengesService, VerifiedContext } from '../otp/challenges.service';
+import type { AuthChallengeType } from '../otp/auth-challenge.type';
+import type { IssuedSession, SessionsService, SignInGate, SignInRequest, Viewer } from '../sessions/sessions.service';
+import { SessionEntity } from '../sessions/session.entity';
+import { assuranceLevel, type AuthMethod } from '../sessions/assurance';
+import type { UsersService } from '../users/users.service';
+import type { UserEntity } from '../users/user.entity';
+import type { AuditService } from '../audit/audit.service';
+import { AuditEvents } from '../audit/audit-events';
+import type { Mailer } from '../../mail/mailer';
+import type { KvStore } from '../../store/kv-store';
+import type { Limits } from '../../config/limits';
+import { keyedHash, isUuid } from '../../crypto/secret-token';
+import { WardenError } from '../../errors/warden-error';
+import { withTransaction } from '../../db/transaction';
+import type { RequestMeta } from '../request-meta';
+
+export const RECOVERY_CODE_COUNT = 10;
+/** Confirmed authenticator apps per account. */
+const MAX_TOTP_FACTORS = 5;
+const RECOVERY_HASH_PURPOSE = 'recovery-code';
+const MAX_FACTOR_NAME_LENGTH = 100;
+
+export interface MfaServiceDeps {
+  dataSource: DataSource;
+  kv: KvStore;
+  challenges: ChallengesService;
+  sessions: SessionsService;
+  users: UsersService;
+  audit: AuditService;
+  mailer: Mailer;
+  /** WARDEN_SECRET: the HMAC key for recovery codes and, through HKDF, the key that encrypts TOTP secrets. */
+  hmacKey: Buffer;
+  limits: Readonly<Limits>;
+  productName: string;
+  reauthMaxAgeSeconds: number;
+  now: () => Date;
+}
+
+export interface TotpEnrollmentResult {
+  factorId: string;
+  otpauthUri: string;
+  qrCodeSvg: string;
+  secret: string;
+  expiresAt: Date;
+}
+
+export interface RecoveryCodesResult {
+  codes: string[];
+  createdAt: Date;
+}
+
+/** What a right authenticator code matched: checkCode's answer, handed to onVerified. */
+interface TotpMatch {
+  factorId: string;
+  step: number;
+}
+
+/** A sign-in or re-authentication that a second factor finished has these in its amr (aal2 with any first factor). */
+const TOTP_AMR: AuthMethod[] = ['otp', 'totp', 'mfa'];
+const RECOVERY_AMR: AuthMethod[] = ['recovery', 'mfa'];
+
+/**
+ * Second factors (issue #11): authenticator apps (TOTP), recovery codes, the sign-in gate that asks for them, and
+ * re-authentication. The gate is installed on SessionsService, so every path that creates a session passes it.
+ */
+export class MfaService {
+  private readonly box: TotpSecretBox;
+
+  constructor(private readonly deps: MfaServiceDeps) {
+    this.box = new TotpSecretBox(deps.hmacKey);
+    deps.sessions.setSignInGate(this.gate);
+    deps.challenges.registerPurpose('MFA', {
+      checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
+      onVerified: (em, challenge, ctx) => this.finishMfa(em, challenge, ctx),
+    });
+    deps.challenges.registerPurpose('REAUTHENTICATION', {
+      checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
+      onVerified: (em, challenge, ctx) => this.finishReauthentication(em, challenge, ctx),
+    });
+  }
+
+  // ---------------------------------------------------------------- the gate
+
+  /**
+   * The one sign-in gate. A first factor for a user with a confirmed second factor opens an MFA challenge (in the
+   * caller's transaction, nothing sent) and refuses with MFA_REQUIRED; a sign-in that a second factor finished
+   * (amr has mfa, or is aal2 already, e.g. a user-verifying passkey) passes.
+   */
+  readonly gate: SignInGate = {
+    check: async (em, request) => {
+      if (this.secondFactorDone(request.amr)) return { allow: true };
+      if (!(await this.hasConfirmedFactor(em, request.user.id))) return { allow: true };
+      const challenge = await this.deps.challenges.open(em, { userId: request.user.id, purpose: 'MFA', firstFactorAmr: request.amr });
+      await this.deps.audit.record(em, {
+        event: AuditEvents.mfaChallenged,
+        userId: request.user.id,
+        meta: request.meta,
+        data: { challengeId: challenge.id, method: request.method, amr: request.amr },
+      });
+      return { allow: false, error: new WardenError('MFA_REQUIRED', { extensions: { challengeId: challenge.id } }) };
+    },
+  };
+
+  private secondFactorDone(amr: readonly AuthMethod[]): boolean {
+    return amr.includes('mfa') || assuranceLevel(amr) === 'aal2';
+  }
+
+  private async hasConfirmedFactor(em: EntityManager, userId: string): Promise<boolean> {
+    return (await em.count(MfaFactorEntity, { where: { userId, confirmedAt: Not(IsNull()) } })) > 0;
+  }
+
+  // ---------------------------------------------------------------- codes
+
+  private failuresKey(userId: string): string {
+    return `mfa:{${userId}}:failures`;
+  }
+
+  /**
+   * MFA_MAX_FAILURES per user per window, across challenges, aliases and batches: every try is counted before it
+   * is checked (so parallel guesses cannot exceed the budget), and a right code clears the count.
+   */
+  private async countUserTry(userId: string, meta: RequestMeta): Promise<void> {
+    const tries = await this.deps.kv.increment(this.failuresKey(userId), this.deps.limits.mfaFailureWindowSeconds);
+    if (tries.value > this.deps.limits.mfaMaxFailures) {
+      await this.deps.audit.recordAlone({ event: AuditEvents.mfaFailed, outcome: 'failure', userId, meta, data: { reason: 'user_limit' } });
+      throw WardenError.rateLimited(tries.ttlSeconds);
+    }
+  }
+
+  private async clearUserTries(userId: string): Promise<void> {
+    await this.deps.kv.delete(this.failuresKey(userId)).catch(() => undefined);
+  }
+
+  /** The confirmed factor and time step a code matches now, or null. Replays are refused later, atomically. */
+  private async matchCode(userId: string, code: string): Promise<TotpMatch | null> {
+    const factors = await this.deps.dataSource.manager.find(MfaFactorEntity, { where: { userId, type: 'TOTP', confirmedAt: Not(IsNull()) } });
+    const nowMs = this.deps.now().getTime();
+    for (const factor of factors) {
+      const step = matchTotpStep(this.box.open(factor.id, factor.secretCiphertext), code, nowMs);
+      if (step !== null && (factor.lastUsedStep === null || step > Number(factor.lastUsedStep))) return { factorId: factor.id, step };
+    }
+    return null;
+  }
+
+  /** checkCode of MFA and REAUTHENTICATION challenges on channel TOTP (the challenge's try is already counted). */
+  private async checkTotp(challenge: OtpChallengeEntity, code: string, meta: RequestMeta): Promise<TotpMatch | null> {
+    const userId = challenge.userId!;
+    await this.countUserTry(userId, meta);
+    const match = await this.matchCode(userId, code);
+    if (!match) {
+      await this.deps.audit.recordAlone({
+        event: AuditEvents.mfaFailed,
+        outcome: 'failure',
+        userId,
+        meta,
+        data: { challengeId: challenge.id, purpose: challenge.purpose, reason: 'wrong_code' },
+      });
+    }
+    return match;
+  }
+
+  /**
+   * Accepts the code's time step once: one conditional UPDATE, so of two requests with one code (or a replay
+   * within the window) exactly one passes. In the caller's transaction; INVALID_OTP rolls it back.
+   */
+  private async spendStep(em: EntityManager, match: TotpMatch): Promise<void> {
+    const result = await em
+      .createQueryBuilder()
+      .update(MfaFactorEntity)
+      .set({ lastUsedStep: String(match.step), lastUsedAt: this.deps.now() })
+      .where('id = :id', { id: match.factorId })
+      .andWhere('confirmed_at IS NOT NULL')
+      .andWhere('(last_used_step IS NULL OR last_used_step < :step)', { step: match.step })
+      .execute();
+    if (result.affected !== 1) throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft: 0 } });
+  }
+
+  private async finishMfa(em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext): Promise<IssuedSession> {
+    const match = ctx.checked as TotpMatch;
+    await this.spendStep(em, match);
+    const user = await this.deps.users.findById(em, challenge.userId!);
+    if (!user) throw new WardenError('OTP_EXPIRED');
+    await this.deps.audit.record(em, {
+      event: AuditEvents.mfaVerified,
+      userId: user.id,
+      meta: ctx.meta,
+      data: { challengeId: challenge.id, factorId: match.factorId, kind: 'totp' },
+    });
+    const issued = await this.deps.sessions.signIn(em, {
+      user,
+      meta: ctx.meta,
+      method: 'mfa_totp',
+      amr: [...((challenge.firstFactorAmr ?? []) as AuthMethod[]), ...TOTP_AMR],
+    });
+    await this.clearUserTries(user.id);
+    return issued;
+  }
+
+  private async finishReauthentication(em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext): Promise<IssuedSession> {
+    if (!challenge.sessionId) throw new WardenError('OTP_EXPIRED');
+    let amr: AuthMethod[];
+    if (challenge.channel === 'TOTP') {
+      await this.spendStep(em, ctx.checked as TotpMatch);
+      await this.clearUserTries(challenge.userId!);
+      amr = TOTP_AMR;
+    } else {
+      amr = challenge.channel === 'SMS' ? ['otp', 'sms'] : ['otp', 'email'];
+    }
+    const session = await em.findOne(SessionEntity, { where: { id: challenge.sessionId }, select: { id: true, userId: true } });
+    if (!session || session.userId !== challenge.userId) throw new WardenError('OTP_EXPIRED');
+    return this.deps.sessions.reauthenticate(em, challenge.sessionId, amr, ctx.meta);
+  }
+
+  // ---------------------------------------------------------------- enrollment
+
+  private async userOf(viewer: Viewer): Promise<UserEntity> {
+    const user = await this.deps.users.findById(this.deps.dataSource.manager, viewer.userId);
+    if (!user) throw new WardenError('UNAUTHENTICATED');
+    return user;
+  }
+
+  /** Recent authentication (the resolver). A pending factor replaces any other pending one of the user. */
+  async startTotpEnrollment(viewer: Viewer, meta: RequestMeta): Promise<TotpEnrollmentResult> {
+    const user = await this.userOf(viewer);
+    const em = this.deps.dataSource.manager;
+    const confirmed = await em.count(MfaFactorEntity, { where: { userId: user.id, confirmedAt: Not(IsNull()) } });
+    if (confirmed >= MAX_TOTP_FACTORS) throw WardenError.badInput(`At most ${MAX_TOTP_FACTORS} authenticator apps.`);
+    const secret = newTotpSecret();
+    const id = randomUUID();
+    const now = this.deps.now();
+    const expiresAt = new Date(now.getTime() + this.deps.limits.mfaEnrollmentTtlSeconds * 1000);
+    await withTransaction(this.deps.dataSource, async (tx) => {
+      await tx.delete(MfaFactorEntity, { userId: user.id, confirmedAt: IsNull() });
+      await tx.insert(MfaFactorEntity, {
+        id,
+        userId: user.id,
+        type: 'TOTP',
+        name: null,
+        secretCiphertext: this.box.seal(id, secret),
+        lastUsedStep: null,
+        lastUsedAt: null,
+        confirmedAt: null,
+        expiresAt,
+      });
+      await this.deps.audit.record(tx, { event: AuditEvents.mfaEnrollmentStarted, userId: user.id, meta, data: { factorId: id } });
+    });
+    const otpauthUri = totpUri(secret, this.deps.productName, user.email ?? user.phone ?? user.id);
+    return { factorId: id, otpauthUri, qrCodeSvg: await qrCodeSvg(otpauthUri), secret, expiresAt };
+  }
+
+  /**
+   * The first code confirms the pending factor: MFA is on, the other sessions end, 10 new recovery codes are
+   * answered (once) and the account is mailed. Tries count against OTP_MAX_ATTEMPTS per enrollment.
+   */
+  async confirmTotpEnrollment(
+    viewer: Viewer,
+    input: { factorId: string; code: string; name?: string | null },
+    meta: RequestMeta,
+  ): Promise<RecoveryCodesResult> {
+    if (!isUuid(input.factorId)) throw WardenError.badInput('factorId is not valid.', 'factorId');
+    if (typeof input.code !== 'string' || !/^\d{6}$/.test(input.code.trim())) throw WardenError.badInput('The code is 6 digits.', 'code');
+    if (input.name != null && input.name.trim().length > MAX_FACTOR_NAME_LENGTH) {
+      throw WardenError.badInput(`The name is at most ${MAX_FACTOR_NAME_LENGTH} characters.`, 'name');
+    }
+    const name = input.name == null ? null : input.name.trim() || null;
+    const em = this.deps.dataSource.manager;
+    const factor = await em.findOne(MfaFactorEntity, { where: { id: input.factorId, userId: viewer.userId, confirmedAt: IsNull() } });
+    const now = this.deps.now();
+    if (!factor || !factor.expiresAt || factor.expiresAt <= now) throw new WardenError('OTP_EXPIRED', { message: 'This enrollment has expired. Start again.' });
+    const tries = await this.deps.kv.increment(`mfa:{${factor.id}}:enroll-tries`, this.deps.limits.mfaEnrollmentTtlSeconds);
+    if (tries.value > this.deps.limits.otpMaxAttempts) throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Start again.' });
+    const step = matchTotpStep(this.box.open(factor.id, factor.secretCiphertext), input.code.trim(), now.getTime());
+    if (step === null) {
+      await this.deps.audit.recordAlone({
+        event: AuditEvents.mfaFailed,
+        outcome: 'failure',
+        userId: viewer.userId,
+        meta,
+        data: { factorId: factor.id, reason: 'enrollment_wrong_code' },
+      });
+      throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft: Math.max(0, this.deps.limits.otpMaxAttempts - tries.value) } });
+    }
+    const { codes, user } = await withTransaction(this.deps.dataSource, async (tx) => {
+      const result = await tx
+        .createQueryBuilder()
+        .update(MfaFactorEntity)
+        .set({ confirmedAt: now, expiresAt: null, name, lastUsedStep: String(step), lastUsedAt: now })
+        .where('id = :id', { id: factor.id })
+        .andWhere('confirmed_at IS NULL')
+        .andWhere('expires_at > :now', { now })
+        .execute();
+      if (result.affected !== 1) throw new WardenError('OTP_EXPIRED', { message: 'This enrollment has expired. Start again.' });
+      const codes = await this.replaceRecoveryCodes(tx, viewer.userId);
+      await this.deps.sessions.revokeAllInTransaction(tx, viewer.userId, 'mfa_enabled', meta, viewer.sessionId);
+      await this.deps.audit.record(tx, { event: AuditEvents.mfaFactorEnrolled, userId: viewer.userId, meta, data: { factorId: factor.id, type: 'TOTP' } });
+      return { codes, user: await this.deps.users.findById(tx, viewer.userId) };
+    });
+    await this.notify(
+      user,
+      meta,
+      'An authenticator app was added',
+      'An authenticator app was added to your account as a second step when you sign in. Your other sessions were signed out.',
+    );
+    return { codes, createdAt: now };
+  }
+
+  /** Deletes every recovery code of the user and stores RECOVERY_CODE_COUNT new ones (HMACs); answers them in clear, once. */
+  private async replaceRecoveryCodes(em: EntityManager, userId: string): Promise<string[]> {
+    await em.delete(RecoveryCodeEntity, { userId });
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
+    await em.insert(
+      RecoveryCodeEntity,
+      codes.map((code) => ({ id: randomUUID(), userId, codeHash: this.recoveryHash(userId, normalizeRecoveryCode(code)!), usedAt: null })),
+    );
+    return codes;
+  }
+
+  private recoveryHash(userId: string, normalized: string): string {
+    return keyedHash(this.deps.hmacKey, RECOVERY_HASH_PURPOSE, `${userId}:${normalized}`);
+  }
+
+  /** With MFA on, changing second factors needs a session that used one (aal2): REAUTHENTICATION_REQUIRED otherwise. */
+  private async requireAal2(em: EntityManager, viewer: Viewer): Promise<void> {
+    const session = await em.findOne(SessionEntity, { where: { id: viewer.sessionId }, select: { id: true, aal: true } });
+    if (!session) throw new WardenError('UNAUTHENTICATED');
+    if (session.aal !== 'aal2') {
+      throw new WardenError('REAUTHENTICATION_REQUIRED', {
+        message: 'Confirm with your authenticator app first (requestReauthentication).',
+        extensions: { maxAgeSeconds: this.deps.reauthMaxAgeSeconds, requiredAal: 'aal2' },
+      });
+    }
+  }
+
+  /** Recent authentication (the resolver). Removing the last confirmed factor turns MFA off (recovery codes go too). */
+  async removeFactor(viewer: Viewer, id: string, meta: RequestMeta): Promise<boolean> {
+    if (!isUuid(id)) throw WardenError.badInput('id is not a factor id.', 'id');
+    const outcome = await withTransaction(this.deps.dataSource, async (em) => {
+      const factor = await em.findOne(MfaFactorEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!factor || factor.userId !== viewer.userId) throw new WardenError('FORBIDDEN', { message: 'That factor is not yours.' });
+      if (factor.confirmedAt) await this.requireAal2(em, viewer);
+      await em.delete(MfaFactorEntity, { id });
+      const mfaOff = factor.confirmedAt !== null && !(await this.hasConfirmedFactor(em, viewer.userId));
+      if (mfaOff) await em.delete(RecoveryCodeEntity, { userId: viewer.userId });
+      if (factor.confirmedAt) {
+        await this.deps.audit.record(em, {
+          event: AuditEvents.mfaFactorRemoved,
+          userId: viewer.userId,
+          meta,
+          data: { factorId: id, type: factor.type, mfaOff },
+        });
+      }
+      return { confirmed: factor.confirmedAt !== null, mfaOff };
+    });
+    if (outcome.confirmed) {
+      await this.notify(
+        await this.userOf(viewer),
+        meta,
+        'An authenticator app was removed',
+        outcome.mfaOff
+          ? 'The last authenticator app was removed from your account: signing in no longer asks for a second step, and your recovery codes no longer work.'
+          : 'An authenticator app was removed from your account.',
+      );
+    }
+    return true;
+  }
+
+  /** Recent authentication (the resolver), MFA on and an aal2 session: every old code stops working. */
+  async regenerateRecoveryCodes(viewer: Viewer, meta: RequestMeta): Promise<RecoveryCodesResult> {
+    const now = this.deps.now();
+    const codes = await withTransaction(this.deps.dataSource, async (em) => {
+      if (!(await this.hasConfirmedFactor(em, viewer.userId))) throw WardenError.badInput('Add an authenticator app first.');
+      await this.requireAal2(em, viewer);
+      const codes = await this.replaceRecoveryCodes(em, viewer.userId);
+      await this.deps.audit.record(em, { event: AuditEvents.recoveryCodesRegenerated, userId: viewer.userId, meta });
+      return codes;
+    });
+    await this.notify(
+      await this.userOf(viewer),
+      meta,
+      'New recovery codes were made',
+      'New recovery codes were made for your account; the old ones no longer work.',
+    );
+    return { codes, createdAt: now };
+  }
+
+  /**
+   * Finishes an MFA challenge with a recovery code: counted against the challenge's tries and MFA_MAX_FAILURES,
+   * spent by one conditional UPDATE in the transaction that consumes the challenge and signs in.
+   */
+  async verifyRecoveryCode(input: { challengeId: string; recoveryCode: string }, meta: RequestMeta): Promise<IssuedSession> {
+    if (typeof input.recoveryCode !== 'string' || input.recoveryCode.length > 64) throw WardenError.badInput('That is not a recovery code.', 'recoveryCode');
+    const normalized = normalizeRecoveryCode(input.recoveryCode);
+    if (!normalized) throw WardenError.badInput('That is not a recovery code.', 'recoveryCode');
+    const challenge = await this.deps.challenges.loadLiveChallenge(input.challengeId);
+    if (challenge.purpose !== 'MFA' || !challenge.userId) throw WardenError.badInput('This challenge does not take a recovery code.', 'challengeId');
+    const userId = challenge.userId;
+    const attemptsLeft = await this.deps.challenges.countAttempt(challenge, meta);
+    await this.countUserTry(userId, meta);
+    const now = this.deps.now();
+    const hash = this.recoveryHash(userId, normalized);
+    const outcome = await withTransaction(this.deps.dataSource, async (em) => {
+      const used = await em
+        .createQueryBuilder()
+        .update(RecoveryCodeEntity)
+        .set({ usedAt: now })
+        .where('user_id = :userId', { userId })
+        .andWhere('code_hash = :hash', { hash })
+        .andWhere('used_at IS NULL')
+        .execute();
+      if (used.affected !== 1) return null;
+      if (!(await this.deps.challenges.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
+      const user = await this.deps.users.findById(em, userId);
+      if (!user) throw new WardenError('OTP_EXPIRED');
+      const remaining = await em.count(RecoveryCodeEntity, { where: { userId, usedAt: IsNull() } });
+      await this.deps.audit.record(em, { event: AuditEvents.recoveryCodeUsed, userId, meta, data: { challengeId: challenge.id, remaining } });
+      const issued = await this.deps.sessions.signIn(em, {
+        user,
+        meta,
+        method: 'mfa_recovery_code',
+        amr: [...((challenge.firstFactorAmr ?? []) as AuthMethod[]), ...RECOVERY_AMR],
+      });
+      return { issued, user, remaining };
+    });
+    if (!outcome) {
+      await this.deps.audit.recordAlone({
+        event: AuditEvents.mfaFailed,
+        outcome: 'failure',
+        userId,
+        meta,
+        data: { challengeId: challenge.id, reason: 'wrong_recovery_code' },
+      });
+      throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft } });
+    }
+    await this.clearUserTries(userId);
+    await this.notify(
+      outcome.user,
+      meta,
+      'A recovery code was used',
+      `A recovery code was used to sign in to your account. ${outcome.remaining} unused recovery codes are left.`,
+    );
+    return outcome.issued;
+  }
+
+  /** A REAUTHENTICATION challenge for the viewer's session: the authenticator app when enrolled, else a mailed (or texted) code. */
+  async requestReauthentication(viewer: Viewer, meta: RequestMeta): Promise<AuthChallengeType> {
+    const user = await this.userOf(viewer);
+    const em = this.deps.dataSource.manager;
+    if (await this.hasConfirmedFactor(em, user.id)) {
+      const challenge = await withTransaction(this.deps.dataSource, async (tx) => {
+        const challenge = await this.deps.challenges.open(tx, { userId: user.id, purpose: 'REAUTHENTICATION', sessionId: viewer.sessionId });
+        await this.deps.audit.record(tx, {
+          event: AuditEvents.reauthenticationRequested,
+          userId: user.id,
+          meta,
+          data: { challengeId: challenge.id, channel: 'TOTP' },
+        });
+        return challenge;
+      });
+      return this.deps.challenges.toChallengeType(challenge);
+    }
+    const channel = user.email ? 'EMAIL' : 'SMS';
+    const destination = user.email ?? user.phone;
+    if (!destination) throw WardenError.badInput('This account has no email or phone to send a code to.');
+    try {
+      const { challenge } = await this.deps.challenges.issue({
+        channel,
+        purpose: 'REAUTHENTICATION',
+        destination,
+        userId: user.id,
+        write: async (tx, c) => {
+          await tx.update(OtpChallengeEntity, { id: c.id }, { sessionId: viewer.sessionId });
+          c.sessionId = viewer.sessionId;
+        },
+        audit: (c) => [{ event: AuditEvents.reauthenticationRequested, userId: user.id, meta, data: { challengeId: c.id, channel } }],
+      });
+      return this.deps.challenges.toChallengeType(challenge);
+    } catch (error) {
+      await this.deps.audit.recordDeliveryFailure(error, { flow: 'reauthentication', channel, userId: user.id, meta });
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------- viewer fields
+
+  listFactors(userId: string): Promise<MfaFactorEntity[]> {
+    return this.deps.dataSource.manager.find(MfaFactorEntity, { where: { userId, confirmedAt: Not(IsNull()) }, order: { createdAt: 'ASC' } });
+  }
+
+  recoveryCodesRemaining(userId: string): Promise<number> {
+    return this.deps.dataSource.manager.count(RecoveryCodeEntity, { where: { userId, usedAt: IsNull() } });
+  }
+
+  /** Mails a security notice after commit; a mail failure does not undo the change (it is audited). */
+  private async notify(user: UserEntity | null, meta: RequestMeta, title: string, body: string): Promise<void> {
+    if (!user?.email) return;
+    try {
+      await this.deps.mailer.sendSecurityNotice(user.email, title, body);
+    } catch (error) {
+      await this.deps.audit.recordDeliveryFailure(error, { flow: 'mfa_notice', channel: 'EMAIL', userId: user.id, meta }).catch(() => undefined);
+    }
+  }
+}
+
+export type { SignInRequest };

@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { WardenModule } from '../module';
+import { requestMeta } from '../../http/request-meta';
+import { IdentityEntity } from './identity.entity';
+import { IdentityFieldsResolver, OAuthResolver } from './oauth.resolver';
+import { BROWSER_COOKIE, CALLBACK_PATH, OAuthService, START_PATH, type RouteAnswer } from './oauth.service';
+
+function rawQuery(request: FastifyRequest): string {
+  const i = request.url.indexOf('?');
+  return i < 0 ? '' : request.url.slice(i + 1);
+}
+
+/** A redirect, or a small page naming the reason (the flow is unknown, so there is no redirectTo to go back to). */
+function answer(reply: FastifyReply, result: RouteAnswer, oauth: OAuthService): FastifyReply {
+  reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+  if ('redirect' in result) {
+    if (result.setBrowser) {
+      const { secureCookies, flowTtlSeconds } = oauth.settings;
+      reply.setCookie(BROWSER_COOKIE, result.setBrowser, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/oauth', maxAge: flowTtlSeconds });
+    }
+    return reply.redirect(result.redirect, 302);
+  }
+  if (result.retryAfter) reply.header('retry-after', String(result.retryAfter));
+  const text = result.reason === 'RATE_LIMITED' ? 'Too many requests. Try again later.' : 'This sign-in link is invalid or has expired. Start again.';
+  return reply
+    .code(result.status)
+    .type('text/html; charset=utf-8')
+    .send(`<!doctype html><meta charset="utf-8"><title>Sign-in failed</title><p>${text}</p><p><code>OAUTH_FAILED ${result.reason}</code></p>`);
+}
+
+/** PostgreSQL or the key-value store failed: a small 503 page (the error itself goes to the log by Fastify's hook). */
+async function orUnavailable(reply: FastifyReply, request: FastifyRequest, run: () => Promise<FastifyReply>): Promise<FastifyReply> {
+  try {
+    return await run();
+  } catch (error) {
+    request.log.error({ err: error }, 'provider route failed');
+    return reply
+      .code(503)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send('<!doctype html><meta charset="utf-8"><title>Sign-in unavailable</title><p>Sign-in is temporarily unavailable. Try again shortly.</p>');
+  }
+}
+
+/** Sign-in with Google, GitHub or any OpenID provider, and linked identities (docs/oauth.md). */
+export const oauthModule: WardenModule = {
+  name: 'oauth',
+  entities: [IdentityEntity],
+  resolvers: [OAuthResolver, IdentityFieldsResolver],
+  routes: [
+    (fastify, services) => {
+      const oauth = services.get(OAuthService);
+      fastify.get(START_PATH, (request, reply) =>
+        orUnavailable(reply, request, async () => {
+          const state = new URLSearchParams(rawQuery(request)).get('state') ?? undefined;
+          const meta = requestMeta(request, oauth.settings.trustProxy);
+          return answer(reply, await oauth.begin(state, request.cookies?.[BROWSER_COOKIE], meta), oauth);
+        }),
+      );
+      fastify.get<{ Params: { provider: string } }>(`${CALLBACK_PATH}/:provider`, (request, reply) =>
+        orUnavailable(reply, request, async () => {
+          const meta = requestMeta(request, oauth.settings.trustProxy);
+          return answer(reply, await oauth.callback(request.params.provider, rawQuery(request), request.cookies?.[BROWSER_COOKIE], meta), oauth);
+        }),
+      );
+    },
+  ],
+};

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/start-test-app';
+import { StaticAppServer } from '../support/static-app-server';
+import { buildExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { startOidcOp, type FakeOp } from '../support/oidc-provider';
+import { uniqueEmail } from '../support/flows';
+
+/**
+ * examples/web in Debian's headless Chromium: "Continue with Google" → the real OpenID Provider's login page
+ * (oidc-provider, one-button UI) → back through the gateway's callback → the viewer page, signed in, with the
+ * Google identity listed. Screenshots go to test-artifacts/browser/.
+ */
+jest.setTimeout(180_000);
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'browser');
+
+describeWithChromium('example web app: Continue with Google in headless Chromium', () => {
+  let t: TestApp;
+  let site: StaticAppServer;
+  let op: FakeOp;
+  let browser: Browser;
+  let dist: string;
+  const email = uniqueEmail('chromium-google');
+
+  beforeAll(async () => {
+    fs.mkdirSync(artifacts, { recursive: true });
+    dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-oauth-'));
+    await buildExampleWeb(dist);
+    site = await StaticAppServer.start(dist);
+    // The app's server also fronts the gateway (/graphql, /oauth/*): PUBLIC_URL is the app's origin here.
+    op = await startOidcOp({
+      clients: [{ client_id: 'warden-web', client_secret: 'web-secret', redirect_uris: [`${site.url}/oauth/callback/google`] }],
+      accounts: { grace: { email, email_verified: true, name: 'Grace Hopper' } },
+      ui: true,
+    });
+    t = await startTestApp({
+      env: {
+        PUBLIC_URL: site.url,
+        APP_URL: site.url,
+        REDIRECT_ALLOWLIST: site.url,
+        OAUTH_GOOGLE_CLIENT_ID: 'warden-web',
+        OAUTH_GOOGLE_CLIENT_SECRET: 'web-secret',
+        OAUTH_GOOGLE_ISSUER: op.issuer,
+      },
+    });
+    site.gatewayUrl = t.url;
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.stop();
+    await t?.close();
+    await op?.close();
+    if (dist) fs.rmSync(dist, { recursive: true, force: true });
+  });
+
+  test('Continue with Google → provider login → signed in on the viewer page with the identity listed', async () => {
+    const context = await browser.newContext({ viewport: { width: 820, height: 640 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${site.url}/login`);
+    const button = page.getByRole('button', { name: 'Continue with Google' });
+    await button.waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'oauth-01-login-page.png') });
+    await button.click();
+
+    await page.getByRole('heading', { name: /Sign in to warden-web/ }).waitFor();
+    expect(new URL(page.url()).origin).toBe(op.issuer);
+    await page.screenshot({ path: path.join(artifacts, 'oauth-02-provider-login.png') });
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await page.getByTestId('viewer').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/'); // the code left the address bar
+    expect(await page.getByTestId('viewer-email').textContent()).toBe(email);
+    expect(await page.getByTestId('viewer').textContent()).toContain('Signed in as Grace Hopper');
+    await page.getByTestId('identity-row').waitFor();
+    expect(await page.getByTestId('identity-row').textContent()).toContain(`Google · ${email}`);
+    expect(await page.getByTestId('identities').textContent()).toContain('No password');
+    await page.screenshot({ path: path.join(artifacts, 'oauth-03-signed-in.png') });
+
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === 'warden_refresh')).toMatchObject({ httpOnly: true, path: '/graphql' });
+    expect(cookies.find((c) => c.name === 'warden_oauth_browser')).toMatchObject({ httpOnly: true, path: '/oauth', sameSite: 'Lax' });
+    await context.close();
+  });
+});

@@ -1,0 +1,460 @@
+import { startTestApp, type TestApp } from '../support/start-test-app';
+import { logIn, PASSWORD, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
+import { codeFrom, linkFrom, type ReceivedMail } from '../support/smtp-inbox';
+import { codeFromText } from '../support/twilio-fake';
+import { uniquePhone } from '../support/phones';
+import {
+  ChangePasswordDocument,
+  DeleteAccountDocument,
+  ExportAccountDataDocument,
+  LoginDocument,
+  RecoverAccountDocument,
+  RefreshSessionDocument,
+  RequestAccountRecoveryDocument,
+  RequestEmailChangeDocument,
+  RequestMagicLinkDocument,
+  RequestOtpDocument,
+  RequestPasswordResetDocument,
+  RequestPhoneChangeDocument,
+  SetPasswordDocument,
+  SignupDocument,
+  UndoEmailChangeDocument,
+  UpdateProfileDocument,
+  VerifyMagicLinkDocument,
+  VerifyOtpDocument,
+  ViewerBasicDocument,
+  ViewerSecurityEventsDocument,
+  type ViewerSecurityEventsQuery,
+} from '../graphql/generated/graphql';
+
+const clock = new TestClock();
+const REAUTH_MAX_AGE_SECONDS = 300;
+const DAY_S = 86_400;
+/** Every request of this file comes from one device and network, except where a test says otherwise (new-device notices). */
+const DEVICE = { 'x-forwarded-for': '198.51.100.7', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0' };
+
+/** The account lifecycle (issue #12) over HTTP, on real PostgreSQL, Redis, SMTP and the Twilio fake. */
+describe('account lifecycle', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      overrides: { now: clock.now },
+      env: { REAUTH_MAX_AGE_SECONDS: String(REAUTH_MAX_AGE_SECONDS), TRUST_PROXY: '1', RATE_LIMIT_SENDS_PER_HOUR: '100' },
+    });
+  });
+  afterAll(() => t.close());
+
+  const mailWith = async (to: string, subject: RegExp, count = 1): Promise<ReceivedMail> => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const found = t.inbox.mailsTo(to).filter((m) => subject.test(m.subject));
+      if (found.length >= count) return found[count - 1]!;
+      if (Date.now() > deadline) throw new Error(`no mail ${subject} #${count} to ${to}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const count = async (table: string, where: string, params: unknown[]): Promise<number> =>
+    (await t.app.dataSource.query(`SELECT count(*)::int AS n FROM ${t.table(table)} WHERE ${where}`, params))[0].n;
+  /** Signs up from its own device and network, so new-device notices stay out of the other tests' way. */
+  const newAccount = async (email = uniqueEmail('acct')) => {
+    const client = t.client(DEVICE);
+    const payload = await signUpAndVerify(t, client, email);
+    return { client, email, payload };
+  };
+  const signedInAgain = async (email: string) => {
+    const client = t.client(DEVICE);
+    const payload = await logIn(t, client, email);
+    return { client, payload };
+  };
+  const withStaleAuthentication = async (fn: () => Promise<void>) => {
+    clock.advance(REAUTH_MAX_AGE_SECONDS + 1);
+    try {
+      await fn();
+    } finally {
+      clock.advance(-(REAUTH_MAX_AGE_SECONDS + 1));
+    }
+  };
+
+  describe('profile and password', () => {
+    test('updateProfile changes the name with the signup input checks', async () => {
+      const { client } = await newAccount();
+      const { updateProfile } = await client.request(UpdateProfileDocument, { input: { name: '  Ada Lovelace ' } });
+      expect(updateProfile.name).toBe('Ada Lovelace');
+      expect((await client.error(client.request(UpdateProfileDocument, { input: { name: 'x'.repeat(201) } }))).code).toBe('BAD_USER_INPUT');
+      const anonymous = t.client(DEVICE);
+      expect((await anonymous.error(anonymous.request(UpdateProfileDocument, { input: { name: 'Eve' } }))).code).toBe('UNAUTHENTICATED');
+    });
+
+    test('changePassword: the current password is required; other sessions die at once, codes are voided, a notice is mailed', async () => {
+      const { client, email } = await newAccount();
+      const other = await signedInAgain(email);
+      // An outstanding LOGIN code, requested before the change.
+      const before = t.inbox.mailsTo(email).length;
+      const { login } = await t.client(DEVICE).request(LoginDocument, { input: { email, password: PASSWORD } });
+      const pendingCode = codeFrom(await t.inbox.waitForMail(email, before + 1));
+
+      expect(
+        (await client.error(client.request(ChangePasswordDocument, { input: { currentPassword: 'wrong password!!', newPassword: 'a brand new passphrase' } })))
+          .code,
+      ).toBe('INVALID_CREDENTIALS');
+      expect((await client.error(client.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword: 'short' } }))).code).toBe(
+        'WEAK_PASSWORD',
+      );
+
+      const { changePassword } = await client.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } });
+      client.accessToken = changePassword.accessToken;
+      expect((await client.query(ViewerBasicDocument)).viewer?.email).toBe(email);
+      // The other session: its access token and its refresh token are dead at once.
+      expect((await other.client.error(other.client.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+      const refresher = t.client(DEVICE);
+      expect((await refresher.error(refresher.request(RefreshSessionDocument, { refreshToken: other.payload.refreshToken }))).code).toBe('INVALID_TOKEN');
+      // The code sent before the change no longer works.
+      const stale = t.client(DEVICE);
+      expect((await stale.error(stale.request(VerifyOtpDocument, { input: { challengeId: login.challengeId, code: pendingCode } }))).code).toBe('OTP_EXPIRED');
+      await mailWith(email, /password was changed/);
+      // The old password fails, the new one signs in.
+      expect((await stale.error(stale.request(LoginDocument, { input: { email, password: PASSWORD } }))).code).toBe('INVALID_CREDENTIALS');
+      await logIn(t, t.client(DEVICE), email, 'a brand new passphrase');
+    });
+
+    test('setPassword: for an account without a password, with recent authentication; refused when one is set', async () => {
+      const phone = uniquePhone();
+      const client = t.client(DEVICE);
+      const { requestOtp } = await client.request(RequestOtpDocument, { input: { phone } });
+      await new Promise((r) => setTimeout(r, 50));
+      const text = t.twilio.textsTo(phone).at(-1)!;
+      const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFromText(text) } });
+      client.accessToken = verifyOtp.accessToken;
+      expect((await client.query(ViewerSecurityEventsDocument, { first: 1 })).viewer?.hasPassword).toBe(false);
+      await withStaleAuthentication(async () => {
+        const err = await client.error(client.request(SetPasswordDocument, { input: { newPassword: 'phone people need one too' } }));
+        expect(err.code).toBe('REAUTHENTICATION_REQUIRED');
+        expect(err.extensions.maxAgeSeconds).toBe(REAUTH_MAX_AGE_SECONDS);
+      });
+      const { setPassword } = await client.request(SetPasswordDocument, { input: { newPassword: 'phone people need one too' } });
+      client.accessToken = setPassword.accessToken;
+      expect((await client.query(ViewerSecurityEventsDocument, { first: 1 })).viewer?.hasPassword).toBe(true);
+      expect((await client.error(client.request(SetPasswordDocument, { input: { newPassword: 'yet another passphrase' } }))).code).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  describe('email change', () => {
+    test('the new address gets a code, the old one an undo link; verifyOtp switches (verified); the undo link works after that, once', async () => {
+      const { client, email } = await newAccount();
+      const other = await signedInAgain(email);
+      const newEmail = uniqueEmail('moved');
+      const { requestEmailChange } = await client.request(RequestEmailChangeDocument, { input: { newEmail } });
+      expect(requestEmailChange).toMatchObject({ channel: 'EMAIL', purpose: 'EMAIL_CHANGE' });
+      const code = codeFrom(await t.inbox.waitForMail(newEmail, 1));
+      const notice = await mailWith(email, /email address is being changed/);
+      const undoLink = linkFrom(notice);
+      expect(undoLink.origin + undoLink.pathname).toBe('http://app.test/account/undo-email');
+
+      const { verifyOtp } = await t.client(DEVICE).request(VerifyOtpDocument, { input: { challengeId: requestEmailChange.challengeId, code } });
+      expect(verifyOtp.user).toMatchObject({ email: newEmail, emailVerified: true });
+
+      const anyone = t.client(DEVICE);
+      expect(await anyone.request(UndoEmailChangeDocument, { token: undoLink.searchParams.get('token')! })).toEqual({ undoEmailChange: { ok: true } });
+      // The old address is back, and every session ended (the one that asked, the other one, the new one).
+      for (const c of [client, other.client]) expect((await c.error(c.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+      const fresh = t.client(DEVICE);
+      fresh.accessToken = verifyOtp.accessToken;
+      expect((await fresh.error(fresh.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+      const back = await signedInAgain(email);
+      expect(back.payload.user.email).toBe(email);
+      // Once only.
+      expect((await anyone.error(anyone.request(UndoEmailChangeDocument, { token: undoLink.searchParams.get('token')! }))).code).toBe('INVALID_TOKEN');
+      expect((await anyone.error(anyone.request(UndoEmailChangeDocument, { token: 'not-a-token' }))).code).toBe('INVALID_TOKEN');
+    });
+
+    test('recent authentication is required', async () => {
+      const { client } = await newAccount();
+      await withStaleAuthentication(async () => {
+        expect((await client.error(client.request(RequestEmailChangeDocument, { input: { newEmail: uniqueEmail() } }))).code).toBe('REAUTHENTICATION_REQUIRED');
+      });
+    });
+
+    test('a taken address answers alike, gets no code, and its owner is told', async () => {
+      const owner = await newAccount();
+      const { client, email } = await newAccount();
+      const free = uniqueEmail('free');
+      const ownerMailsBefore = t.inbox.mailsTo(owner.email).length;
+      const { requestEmailChange: real } = await client.request(RequestEmailChangeDocument, { input: { newEmail: free } });
+      const { requestEmailChange: taken } = await client.request(RequestEmailChangeDocument, { input: { newEmail: owner.email } });
+      expect(Object.keys(taken).sort()).toEqual(Object.keys(real).sort());
+      expect(taken).toMatchObject({ channel: 'EMAIL', purpose: 'EMAIL_CHANGE' });
+      const told = await t.inbox.waitForMail(owner.email, ownerMailsBefore + 1);
+      expect(told.subject).toMatch(/someone tried to use your address/);
+      expect(told.text).not.toMatch(/code is/);
+      // No code can finish the decoy, and the account keeps its address.
+      const err = await client.error(client.request(VerifyOtpDocument, { input: { challengeId: taken.challengeId, code: '000000' } }));
+      expect(err.code).toBe('INVALID_OTP');
+      expect((await client.query(ViewerBasicDocument)).viewer?.email).toBe(email);
+    });
+
+    test('SMTP refusing: SERVICE_UNAVAILABLE, and neither the code nor the undo link was left usable', async () => {
+      const { client, payload } = await newAccount();
+      const newEmail = uniqueEmail('refused');
+      t.inbox.refuse();
+      try {
+        expect((await client.error(client.request(RequestEmailChangeDocument, { input: { newEmail } }))).code).toBe('SERVICE_UNAVAILABLE');
+      } finally {
+        t.inbox.accept();
+      }
+      expect(await count('otp_challenges', `user_id = $1 AND purpose = 'EMAIL_CHANGE' AND consumed_at IS NULL`, [payload.user.id])).toBe(0);
+      expect(await count('contact_changes', 'user_id = $1 AND undone_at IS NULL', [payload.user.id])).toBe(0);
+      expect((await client.query(ViewerBasicDocument)).viewer?.email).toBe(payload.user.email);
+    });
+
+    test('recoverAccount takes only ACCOUNT_RECOVERY codes', async () => {
+      const { client } = await newAccount();
+      const newEmail = uniqueEmail('wrong-purpose');
+      const { requestEmailChange } = await client.request(RequestEmailChangeDocument, { input: { newEmail } });
+      const code = codeFrom(await t.inbox.waitForMail(newEmail, 1));
+      const err = await client.error(t.client(DEVICE).request(RecoverAccountDocument, { input: { challengeId: requestEmailChange.challengeId, code } }));
+      expect(err.code).toBe('BAD_USER_INPUT');
+    });
+
+    test('two pending changes to one address: only one wins', async () => {
+      const a = await newAccount();
+      const b = await newAccount();
+      const target = uniqueEmail('contested');
+      const { requestEmailChange: ca } = await a.client.request(RequestEmailChangeDocument, { input: { newEmail: target } });
+      const { requestEmailChange: cb } = await b.client.request(RequestEmailChangeDocument, { input: { newEmail: target } });
+      const mails = [await t.inbox.waitForMail(target, 1), await t.inbox.waitForMail(target, 2)];
+      // The codes arrive in request order.
+      const results = await Promise.allSettled([
+        t.client(DEVICE).request(VerifyOtpDocument, { input: { challengeId: ca.challengeId, code: codeFrom(mails[0]!) } }),
+        t.client(DEVICE).request(VerifyOtpDocument, { input: { challengeId: cb.challengeId, code: codeFrom(mails[1]!) } }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(loser.reason.info.code).toBe('BAD_USER_INPUT');
+      expect(await count('users', 'email = $1', [target])).toBe(1);
+    });
+  });
+
+  test('requestPhoneChange texts a PHONE_CHANGE code; verifyOtp sets the phone verified', async () => {
+    const { client } = await newAccount();
+    const phone = uniquePhone();
+    const { requestPhoneChange } = await client.request(RequestPhoneChangeDocument, { input: { phone } });
+    expect(requestPhoneChange).toMatchObject({ channel: 'SMS', purpose: 'PHONE_CHANGE' });
+    await new Promise((r) => setTimeout(r, 50));
+    const { verifyOtp } = await t.client(DEVICE).request(VerifyOtpDocument, {
+      input: { challengeId: requestPhoneChange.challengeId, code: codeFromText(t.twilio.textsTo(phone).at(-1)!) },
+    });
+    expect(verifyOtp.user).toMatchObject({ phone, phoneVerified: true });
+  });
+
+  describe('deletion and recovery', () => {
+    test('a deleted account signs in by no path, refreshes no token, and is invisible to enumeration', async () => {
+      const { client, email, payload } = await newAccount();
+      // Codes and links requested before the deletion, finished after it.
+      const before = t.inbox.mailsTo(email).length;
+      const { requestOtp: early } = await t.client(DEVICE).request(RequestOtpDocument, { input: { email } });
+      const earlyCode = codeFrom(await t.inbox.waitForMail(email, before + 1));
+
+      const { deleteAccount } = await client.request(DeleteAccountDocument);
+      expect(new Date(deleteAccount.scheduledAt).getTime()).toBeCloseTo(clock.now().getTime() + 30 * DAY_S * 1000, -4);
+      await mailWith(email, /your account was deleted/);
+      expect((await client.error(client.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+      const anyone = t.client(DEVICE);
+      expect((await anyone.error(anyone.request(RefreshSessionDocument, { refreshToken: payload.refreshToken }))).code).toBe('INVALID_TOKEN');
+      expect((await anyone.error(anyone.request(VerifyOtpDocument, { input: { challengeId: early.challengeId, code: earlyCode } }))).code).toBe('OTP_EXPIRED');
+
+      // Password (then its code): refused at the session.
+      let n = t.inbox.mailsTo(email).length;
+      const { login } = await anyone.request(LoginDocument, { input: { email, password: PASSWORD } });
+      const loginCode = codeFrom(await t.inbox.waitForMail(email, n + 1));
+      const refused = await anyone.error(anyone.request(VerifyOtpDocument, { input: { challengeId: login.challengeId, code: loginCode } }));
+      expect(refused.code).toBe('FORBIDDEN');
+      expect(refused.extensions.reason).toBe('ACCOUNT_DELETED');
+      // A passwordless code.
+      n = t.inbox.mailsTo(email).length;
+      const { requestOtp } = await anyone.request(RequestOtpDocument, { input: { email } });
+      const otpCode = codeFrom(await t.inbox.waitForMail(email, n + 1));
+      expect((await anyone.error(anyone.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: otpCode } }))).code).toBe('FORBIDDEN');
+      // A magic link.
+      n = t.inbox.mailsTo(email).length;
+      await anyone.request(RequestMagicLinkDocument, { input: { email } });
+      const link = linkFrom(await t.inbox.waitForMail(email, n + 1));
+      expect((await anyone.error(anyone.request(VerifyMagicLinkDocument, { token: link.searchParams.get('token')! }))).code).toBe('FORBIDDEN');
+      expect(await count('sessions', 'user_id = $1 AND revoked_at IS NULL', [payload.user.id])).toBe(0);
+      // A password reset answers like for an unknown email, and mails nothing.
+      n = t.inbox.mailsTo(email).length;
+      const { requestPasswordReset } = await anyone.request(RequestPasswordResetDocument, { input: { email } });
+      expect(requestPasswordReset).toMatchObject({ channel: 'EMAIL', purpose: 'PASSWORD_RESET' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(t.inbox.mailsTo(email)).toHaveLength(n);
+
+      // Signup still answers "taken" (same shape as a new address) and tells the owner.
+      n = t.inbox.mailsTo(email).length;
+      const { signup } = await anyone.request(SignupDocument, { input: { email, password: PASSWORD } });
+      expect(signup).toMatchObject({ channel: 'EMAIL', purpose: 'SIGNUP' });
+      expect((await t.inbox.waitForMail(email, n + 1)).subject).toMatch(/sign-up attempt/);
+    });
+
+    test('requestAccountRecovery answers alike for every email; only an account pending deletion gets a code; recoverAccount restores and signs in', async () => {
+      const live = await newAccount();
+      const deleted = await newAccount();
+      await deleted.client.request(DeleteAccountDocument);
+      await mailWith(deleted.email, /your account was deleted/);
+      const deletedBefore = t.inbox.mailsTo(deleted.email).length;
+      const unknown = uniqueEmail('nobody');
+      const anyone = t.client(DEVICE);
+      const liveBefore = t.inbox.mailsTo(live.email).length;
+      const answers = [];
+      for (const email of [unknown, live.email, deleted.email])
+        answers.push((await anyone.request(RequestAccountRecoveryDocument, { input: { email } })).requestAccountRecovery);
+      for (const a of answers) expect(Object.keys(a).sort()).toEqual(['challengeId', 'channel', 'destination', 'expiresAt', 'purpose', 'resendAvailableAt']);
+      for (const a of answers) expect(a).toMatchObject({ channel: 'EMAIL', purpose: 'ACCOUNT_RECOVERY' });
+      const code = codeFrom(await t.inbox.waitForMail(deleted.email, deletedBefore + 1));
+      expect(t.inbox.mailsTo(unknown)).toHaveLength(0);
+      expect(t.inbox.mailsTo(live.email)).toHaveLength(liveBefore);
+      expect((await anyone.error(anyone.request(RecoverAccountDocument, { input: { challengeId: answers[0]!.challengeId, code } }))).code).toBe('INVALID_OTP');
+
+      const { recoverAccount } = await anyone.request(RecoverAccountDocument, { input: { challengeId: answers[2]!.challengeId, code } });
+      anyone.accessToken = recoverAccount.accessToken;
+      expect((await anyone.query(ViewerBasicDocument)).viewer?.email).toBe(deleted.email);
+      await signedInAgain(deleted.email);
+    });
+
+    test('recovery works until the grace period ends; after it the runner erases the account and everything tied to it', async () => {
+      const { client, email, payload } = await newAccount();
+      const userId = payload.user.id;
+      await client.request(RequestEmailChangeDocument, { input: { newEmail: uniqueEmail('pending') } });
+      await client.request(DeleteAccountDocument);
+      await mailWith(email, /your account was deleted/);
+      const anyone = t.client(DEVICE);
+      // Two minutes before the grace period ends, a recovery code is requested; three minutes later (the code
+      // itself still valid) the grace period is over.
+      clock.advance(30 * DAY_S - 120);
+      try {
+        const before = t.inbox.mailsTo(email).length;
+        const { requestAccountRecovery } = await anyone.request(RequestAccountRecoveryDocument, { input: { email } });
+        const code = codeFrom(await t.inbox.waitForMail(email, before + 1));
+        clock.advance(180);
+        const late = await anyone.error(anyone.request(RecoverAccountDocument, { input: { challengeId: requestAccountRecovery.challengeId, code } }));
+        expect(late).toMatchObject({ code: 'OTP_EXPIRED', message: 'The grace period is over.' });
+        await t.app.maintenance.runOnce();
+        const tables = ['sessions', 'password_credentials', 'otp_challenges', 'magic_link_tokens', 'password_reset_tokens', 'contact_changes', 'known_devices'];
+        for (const table of tables) expect([table, await count(table, 'user_id = $1', [userId])]).toEqual([table, 0]);
+        expect(await count('users', 'id = $1', [userId])).toBe(0);
+        expect(await count('refresh_tokens', `session_id IN (SELECT id FROM ${t.table('sessions')} WHERE user_id = $1)`, [userId])).toBe(0);
+        expect(await count('audit_events', 'user_id = $1', [userId])).toBe(0);
+        expect(await count('audit_events', `data::text LIKE $1`, [`%${userId}%`])).toBe(0);
+        expect(await count('audit_events', `event = 'account.erased' AND user_id IS NULL`, [])).toBeGreaterThan(0);
+        // Idempotent: a second run finds nothing; the address is free again and answers recovery alike.
+        await t.app.maintenance.runOnce();
+        const again = await anyone.request(RequestAccountRecoveryDocument, { input: { email } });
+        expect(again.requestAccountRecovery.purpose).toBe('ACCOUNT_RECOVERY');
+      } finally {
+        clock.advance(-(30 * DAY_S + 60));
+      }
+    });
+
+    test('verifyOtp finishes an ACCOUNT_RECOVERY challenge too, with an AuthPayload', async () => {
+      const { client, email } = await newAccount();
+      await client.request(DeleteAccountDocument);
+      await mailWith(email, /your account was deleted/);
+      const before = t.inbox.mailsTo(email).length;
+      const anyone = t.client(DEVICE);
+      const { requestAccountRecovery } = await anyone.request(RequestAccountRecoveryDocument, { input: { email } });
+      const code = codeFrom(await t.inbox.waitForMail(email, before + 1));
+      const { verifyOtp } = await anyone.request(VerifyOtpDocument, { input: { challengeId: requestAccountRecovery.challengeId, code } });
+      anyone.accessToken = verifyOtp.accessToken;
+      expect((await anyone.query(ViewerBasicDocument)).viewer?.email).toBe(email);
+    });
+
+    test('deleteAccount needs recent authentication', async () => {
+      const { client } = await newAccount();
+      await withStaleAuthentication(async () => {
+        expect((await client.error(client.request(DeleteAccountDocument))).code).toBe('REAUTHENTICATION_REQUIRED');
+      });
+      expect((await client.query(ViewerBasicDocument)).viewer).not.toBeNull();
+    });
+  });
+
+  test('exportAccountData holds the account and no secret (hash, token or code values); once an hour', async () => {
+    const { client, email, payload } = await newAccount();
+    await client.request(UpdateProfileDocument, { input: { name: 'Export Me' } });
+    const newEmail = uniqueEmail('export');
+    const { requestEmailChange } = await client.request(RequestEmailChangeDocument, { input: { newEmail } });
+    const code = codeFrom(await t.inbox.waitForMail(newEmail, 1));
+    const undoToken = linkFrom(await mailWith(email, /being changed/)).searchParams.get('token')!;
+    const { exportAccountData } = await client.request(ExportAccountDataDocument);
+    const text = JSON.stringify(exportAccountData);
+    expect(exportAccountData).toMatchObject({
+      profile: { id: payload.user.id, email, name: 'Export Me' },
+      password: { set: true },
+      identities: [],
+      mfaFactors: [],
+      passkeys: [],
+    });
+    expect((exportAccountData as { sessions: unknown[] }).sessions.length).toBeGreaterThan(0);
+    expect((exportAccountData as { securityEvents: { type: string }[] }).securityEvents.map((e) => e.type)).toContain('user.profile_updated');
+
+    const secrets: string[] = [payload.refreshToken, payload.accessToken, code, undoToken, undoToken.split('.')[1]!, PASSWORD];
+    const rows = async (sql: string) => (await t.app.dataSource.query(sql, [payload.user.id])).map((r: { v: string }) => r.v).filter(Boolean);
+    secrets.push(...(await rows(`SELECT password_hash AS v FROM ${t.table('password_credentials')} WHERE user_id = $1`)));
+    secrets.push(...(await rows(`SELECT code_hash AS v FROM ${t.table('otp_challenges')} WHERE user_id = $1`)));
+    secrets.push(...(await rows(`SELECT undo_secret_hash AS v FROM ${t.table('contact_changes')} WHERE user_id = $1`)));
+    secrets.push(...(await rows(`SELECT fingerprint AS v FROM ${t.table('known_devices')} WHERE user_id = $1`)));
+    secrets.push(
+      ...(await rows(
+        `SELECT r.secret_hash AS v FROM ${t.table('refresh_tokens')} r JOIN ${t.table('sessions')} s ON s.id = r.session_id WHERE s.user_id = $1`,
+      )),
+    );
+    expect(secrets.length).toBeGreaterThanOrEqual(9);
+    for (const secret of secrets) expect(text.includes(secret)).toBe(false);
+    expect(requestEmailChange.challengeId).toBeTruthy();
+
+    const again = await client.error(client.request(ExportAccountDataDocument));
+    expect(again.code).toBe('RATE_LIMITED');
+    expect(again.extensions.retryAfter).toBeGreaterThan(0);
+  });
+
+  test('User.securityEvents pages through the audit trail, newest first, by cursor', async () => {
+    const { client, email } = await newAccount();
+    await client.request(UpdateProfileDocument, { input: { name: 'One' } });
+    await client.request(UpdateProfileDocument, { input: { name: 'Two' } });
+    await t.client(DEVICE).error(t.client(DEVICE).request(LoginDocument, { input: { email, password: 'not the password' } }));
+    const all: { id: string; type: string; outcome: string; method?: string | null; createdAt: string }[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const result: ViewerSecurityEventsQuery = await client.query(ViewerSecurityEventsDocument, { first: 2, after });
+      const page = result.viewer!.securityEvents;
+      expect(page.nodes.length).toBeLessThanOrEqual(2);
+      all.push(...page.nodes);
+      pages += 1;
+      if (!page.hasNextPage) break;
+      after = page.endCursor!;
+    }
+    expect(pages).toBeGreaterThan(2);
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    const times = all.map((e) => new Date(e.createdAt).getTime());
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    expect(all.map((e) => e.type)).toEqual(expect.arrayContaining(['user.profile_updated', 'session.created', 'login.password_checked', 'user.signed_up']));
+    expect(all.filter((e) => e.type === 'user.profile_updated')).toHaveLength(2);
+    expect(all.find((e) => e.type === 'session.created')).toMatchObject({ outcome: 'success', method: 'otp_email' });
+    expect(all.find((e) => e.type === 'login.password_checked')).toMatchObject({ outcome: 'failure' });
+    expect((await client.error(client.query(ViewerSecurityEventsDocument, { first: 2, after: 'garbage' }))).code).toBe('BAD_USER_INPUT');
+    expect((await client.error(client.query(ViewerSecurityEventsDocument, { first: 500 }))).code).toBe('BAD_USER_INPUT');
+  });
+
+  test('a sign-in from a device and network not seen before mails "new sign-in"; a known one does not', async () => {
+    const { email } = await newAccount();
+    await signedInAgain(email); // the signup's device and network again
+    const otherNetwork = t.client({ 'x-forwarded-for': '203.0.113.50', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0' });
+    await logIn(t, otherNetwork, email);
+    const notice = await mailWith(email, /new sign-in/);
+    expect(notice.text).toContain('203.0.113.50');
+    expect(notice.text).toContain('Firefox on Linux');
+    expect(linkFrom(notice).toString()).toBe('http://app.test/settings/security');
+    // Same /24, same browser family: known.
+    await logIn(t, t.client({ 'x-forwarded-for': '203.0.113.99', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/122.0' }), email);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.inbox.mailsTo(email).filter((m) => /new sign-in/.test(m.subject))).toHaveLength(1);
+  });
+});
