@@ -7,7 +7,10 @@ import { startOidcOp, type FakeOp } from '../support/oidc-provider';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import type { WardenClient } from '../support/graphql-client';
+import { codeAt } from '../support/totp-ref';
 import {
+  ConfirmTotpEnrollmentDocument,
+  StartTotpEnrollmentDocument,
   CompleteOAuthDocument,
   FinishPasskeyAuthenticationDocument,
   FinishPasskeyRegistrationDocument,
@@ -452,15 +455,26 @@ describe('account lifecycle', () => {
     const { requestEmailChange } = await client.request(RequestEmailChangeDocument, { input: { newEmail } });
     const code = codeFrom(await t.inbox.waitForMail(newEmail, 1));
     const undoToken = linkFrom(await mailWith(email, /being changed/)).searchParams.get('token')!;
+    // The other capabilities' sections: a linked Google account, a passkey, an authenticator app.
+    const google = await googleSignIn(t.client(DEVICE), email);
+    await t.client(DEVICE).request(CompleteOAuthDocument, { input: { code: google.code! } });
+    const { passkey } = await addPasskey(client);
+    const { startTotpEnrollment: totp } = await client.request(StartTotpEnrollmentDocument);
+    const { confirmTotpEnrollment } = await client.request(ConfirmTotpEnrollmentDocument, {
+      input: { factorId: totp.factorId, code: codeAt(totp.secret, clock.now()), name: 'Phone' },
+    });
     const { exportAccountData } = await client.request(ExportAccountDataDocument);
     const text = JSON.stringify(exportAccountData);
     expect(exportAccountData).toMatchObject({
       profile: { id: payload.user.id, email, name: 'Export Me' },
       password: { set: true },
-      identities: [],
-      mfaFactors: [],
-      passkeys: [],
+      identities: [{ provider: 'google', email }],
+      mfaFactors: [{ id: totp.factorId, type: 'TOTP', name: 'Phone' }],
+      passkeys: [{ id: passkey.id, type: 'PASSKEY', name: 'Laptop' }],
     });
+    for (const section of ['identities', 'mfaFactors', 'passkeys'])
+      for (const entry of (exportAccountData as Record<string, object[]>)[section]!)
+        expect(Object.keys(entry).every((k) => ['id', 'type', 'name', 'provider', 'email', 'createdAt', 'lastUsedAt'].includes(k))).toBe(true);
     expect((exportAccountData as { sessions: unknown[] }).sessions.length).toBeGreaterThan(0);
     expect((exportAccountData as { securityEvents: { type: string }[] }).securityEvents.map((e) => e.type)).toContain('user.profile_updated');
 
@@ -470,12 +484,20 @@ describe('account lifecycle', () => {
     secrets.push(...(await rows(`SELECT code_hash AS v FROM ${t.table('otp_challenges')} WHERE user_id = $1`)));
     secrets.push(...(await rows(`SELECT undo_secret_hash AS v FROM ${t.table('contact_changes')} WHERE user_id = $1`)));
     secrets.push(...(await rows(`SELECT fingerprint AS v FROM ${t.table('known_devices')} WHERE user_id = $1`)));
+    secrets.push(totp.secret, totp.secret.toLowerCase(), ...confirmTotpEnrollment.codes);
+    secrets.push(...(await rows(`SELECT secret_ciphertext AS v FROM ${t.table('mfa_factors')} WHERE user_id = $1`)));
+    secrets.push(...(await rows(`SELECT subject AS v FROM ${t.table('oauth_identities')} WHERE user_id = $1`)));
+    secrets.push(...(await rows(`SELECT credential_id AS v FROM ${t.table('passkeys')} WHERE user_id = $1`)));
+    for (const key of (await t.app.dataSource.query(`SELECT public_key FROM ${t.table('passkeys')} WHERE user_id = $1`, [payload.user.id])) as {
+      public_key: Buffer;
+    }[])
+      secrets.push(key.public_key.toString('base64'), key.public_key.toString('base64url'), key.public_key.toString('hex'));
     secrets.push(
       ...(await rows(
         `SELECT r.secret_hash AS v FROM ${t.table('refresh_tokens')} r JOIN ${t.table('sessions')} s ON s.id = r.session_id WHERE s.user_id = $1`,
       )),
     );
-    expect(secrets.length).toBeGreaterThanOrEqual(9);
+    expect(secrets.length).toBeGreaterThanOrEqual(9 + 2 + 10 + 3 + 3);
     for (const secret of secrets) expect(text.includes(secret)).toBe(false);
     expect(requestEmailChange.challengeId).toBeTruthy();
 
