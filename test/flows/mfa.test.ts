@@ -274,6 +274,9 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
     await u.client.request(FinishPasskeyRegistrationDocument, {
       input: { challengeId: reg.challengeId, response: authenticator.register(reg.options).response },
     });
+    // mfaFactors lists the authenticator app only; the passkey is listed under passkeys (docs/mfa.md).
+    const { viewer: listed } = await u.client.query(ViewerMfaDocument);
+    expect(listed!.mfaFactors.map((f) => [f.id, f.type])).toEqual([[u.factorId, 'TOTP']]);
     const passkeySignIn = async (client: WardenClient, userVerified: boolean) => {
       const { startPasskeyAuthentication: start } = await client.request(StartPasskeyAuthenticationDocument, { input: {} });
       return client.request(FinishPasskeyAuthenticationDocument, {
