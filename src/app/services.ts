@@ -28,12 +28,12 @@ import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { MagicLinkResolver } from '../modules/magic-link/magic-link.resolver';
 import { PasswordResetResolver } from '../modules/password-reset/password-reset.resolver';
 import { EntityPrivacyResolver } from '../modules/federation/entity-privacy.resolver';
-import { PasskeysService } from '../modules/passkeys/passkeys.service';
+import { PasskeysService, exportPasskeys } from '../modules/passkeys/passkeys.service';
 import { PasskeysResolver } from '../modules/passkeys/passkeys.resolver';
-import { MfaService } from '../modules/mfa/mfa.service';
+import { MfaService, exportMfaFactors } from '../modules/mfa/mfa.service';
 import { MfaResolver, MfaUserFieldsResolver } from '../modules/mfa/mfa.resolver';
 import { SignInMethods, coreSignInMethodSources } from '../modules/users/sign-in-methods';
-import { OAuthService, identitySignInMethodSource } from '../modules/oauth/oauth.service';
+import { OAuthService, exportIdentities, identitySignInMethodSource } from '../modules/oauth/oauth.service';
 import { ProviderClients } from '../modules/oauth/provider-clients';
 import { IdentityFieldsResolver, OAuthResolver } from '../modules/oauth/oauth.resolver';
 import { AccountService } from '../modules/account/account.service';
@@ -224,6 +224,10 @@ export function createServices(
     now,
     onBackgroundError: (err) => logger.warn({ err }, 'new-device notice failed'),
   });
+  // exportAccountData: each capability's own section (never secrets).
+  account.registerExportSection('identities', exportIdentities);
+  account.registerExportSection('mfaFactors', exportMfaFactors);
+  account.registerExportSection('passkeys', exportPasskeys);
 
   const passkeys = new PasskeysService({
     dataSource,

@@ -3,7 +3,20 @@ import { logIn, PASSWORD, signUpAndVerify, TestClock, uniqueEmail } from '../sup
 import { codeFrom, linkFrom, type ReceivedMail } from '../support/smtp-inbox';
 import { codeFromText } from '../support/twilio-fake';
 import { uniquePhone } from '../support/phones';
+import { startOidcOp, type FakeOp } from '../support/oidc-provider';
+import { OAuthBrowser } from '../support/oauth-browser';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import type { WardenClient } from '../support/graphql-client';
+import { codeAt } from '../support/totp-ref';
 import {
+  ConfirmTotpEnrollmentDocument,
+  StartTotpEnrollmentDocument,
+  CompleteOAuthDocument,
+  FinishPasskeyAuthenticationDocument,
+  FinishPasskeyRegistrationDocument,
+  StartOAuthDocument,
+  StartPasskeyAuthenticationDocument,
+  StartPasskeyRegistrationDocument,
   ChangePasswordDocument,
   DeleteAccountDocument,
   ExportAccountDataDocument,
@@ -36,13 +49,29 @@ const DEVICE = { 'x-forwarded-for': '198.51.100.7', 'user-agent': 'Mozilla/5.0 (
 /** The account lifecycle (issue #12) over HTTP, on real PostgreSQL, Redis, SMTP and the Twilio fake. */
 describe('account lifecycle', () => {
   let t: TestApp;
+  let op: FakeOp;
   beforeAll(async () => {
+    // A real OpenID Provider as `google`, for provider sign-in of accounts in their lifecycle.
+    op = await startOidcOp({
+      clients: [{ client_id: 'warden', client_secret: 'google-secret', redirect_uris: ['http://warden.test/oauth/callback/google'] }],
+      accounts: {},
+    });
     t = await startTestApp({
       overrides: { now: clock.now },
-      env: { REAUTH_MAX_AGE_SECONDS: String(REAUTH_MAX_AGE_SECONDS), TRUST_PROXY: '1', RATE_LIMIT_SENDS_PER_HOUR: '100' },
+      env: {
+        REAUTH_MAX_AGE_SECONDS: String(REAUTH_MAX_AGE_SECONDS),
+        TRUST_PROXY: '1',
+        RATE_LIMIT_SENDS_PER_HOUR: '100',
+        OAUTH_GOOGLE_CLIENT_ID: 'warden',
+        OAUTH_GOOGLE_CLIENT_SECRET: 'google-secret',
+        OAUTH_GOOGLE_ISSUER: op.issuer,
+      },
     });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t?.close();
+    await op?.close();
+  });
 
   const mailWith = async (to: string, subject: RegExp, count = 1): Promise<ReceivedMail> => {
     const deadline = Date.now() + 10_000;
@@ -65,6 +94,24 @@ describe('account lifecycle', () => {
     const client = t.client(DEVICE);
     const payload = await logIn(t, client, email);
     return { client, payload };
+  };
+  /** Google sign-in as the provider account with `email` (verified): through the browser, then completeOAuth. */
+  const googleSignIn = async (client: WardenClient, email: string) => {
+    op.accounts.set(`sub-${email}`, { email, email_verified: true, name: 'Ada Lovelace' });
+    op.loginAs = `sub-${email}`;
+    const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback' } });
+    const landing = await new OAuthBrowser('http://warden.test', t.url, ['http://app.test']).navigate(startOAuth.authorizationUrl);
+    if (landing.kind !== 'app') throw new Error(`provider sign-in landed on a ${landing.status} page`);
+    return { code: landing.url.searchParams.get('code'), error: landing.url.searchParams.get('error'), reason: landing.url.searchParams.get('reason') };
+  };
+  /** Registers a passkey on a fresh software authenticator for the signed-in client. */
+  const addPasskey = async (client: WardenClient) => {
+    const authenticator = new SoftAuthenticator('http://app.test');
+    const { startPasskeyRegistration: reg } = await client.request(StartPasskeyRegistrationDocument);
+    const { finishPasskeyRegistration } = await client.request(FinishPasskeyRegistrationDocument, {
+      input: { challengeId: reg.challengeId, response: authenticator.register(reg.options).response, name: 'Laptop' },
+    });
+    return { authenticator, passkey: finishPasskeyRegistration };
   };
   const withStaleAuthentication = async (fn: () => Promise<void>) => {
     clock.advance(REAUTH_MAX_AGE_SECONDS + 1);
@@ -294,6 +341,32 @@ describe('account lifecycle', () => {
       expect((await t.inbox.waitForMail(email, n + 1)).subject).toMatch(/sign-up attempt/);
     });
 
+    test('a deleted account is refused on provider sign-in and passkey sign-in too', async () => {
+      const { client, email, payload } = await newAccount();
+      // Google links to the account by its verified email; a passkey is registered.
+      const linked = await googleSignIn(t.client(DEVICE), email);
+      expect(linked.code).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      const { completeOAuth } = await t.client(DEVICE).request(CompleteOAuthDocument, { input: { code: linked.code! } });
+      expect(completeOAuth.user.id).toBe(payload.user.id);
+      const { authenticator } = await addPasskey(client);
+
+      await client.request(DeleteAccountDocument);
+      await mailWith(email, /your account was deleted/);
+      const anyone = t.client(DEVICE);
+      // Provider sign-in: the callback hands out a Warden code; completeOAuth is refused at the session.
+      const provider = await googleSignIn(anyone, email);
+      expect(provider.code).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      const refusedOAuth = await anyone.error(anyone.request(CompleteOAuthDocument, { input: { code: provider.code! } }));
+      expect({ code: refusedOAuth.code, reason: refusedOAuth.extensions.reason }).toEqual({ code: 'FORBIDDEN', reason: 'ACCOUNT_DELETED' });
+      // Passkey sign-in (usernameless, with user verification).
+      const { startPasskeyAuthentication: start } = await anyone.request(StartPasskeyAuthenticationDocument, { input: {} });
+      const refused = await anyone.error(
+        anyone.request(FinishPasskeyAuthenticationDocument, { input: { challengeId: start.challengeId, response: authenticator.assert(start.options) } }),
+      );
+      expect({ code: refused.code, reason: refused.extensions.reason }).toEqual({ code: 'FORBIDDEN', reason: 'ACCOUNT_DELETED' });
+      expect(await count('sessions', 'user_id = $1 AND revoked_at IS NULL', [payload.user.id])).toBe(0);
+    });
+
     test('requestAccountRecovery answers alike for every email; only an account pending deletion gets a code; recoverAccount restores and signs in', async () => {
       const live = await newAccount();
       const deleted = await newAccount();
@@ -382,15 +455,26 @@ describe('account lifecycle', () => {
     const { requestEmailChange } = await client.request(RequestEmailChangeDocument, { input: { newEmail } });
     const code = codeFrom(await t.inbox.waitForMail(newEmail, 1));
     const undoToken = linkFrom(await mailWith(email, /being changed/)).searchParams.get('token')!;
+    // The other capabilities' sections: a linked Google account, a passkey, an authenticator app.
+    const google = await googleSignIn(t.client(DEVICE), email);
+    await t.client(DEVICE).request(CompleteOAuthDocument, { input: { code: google.code! } });
+    const { passkey } = await addPasskey(client);
+    const { startTotpEnrollment: totp } = await client.request(StartTotpEnrollmentDocument);
+    const { confirmTotpEnrollment } = await client.request(ConfirmTotpEnrollmentDocument, {
+      input: { factorId: totp.factorId, code: codeAt(totp.secret, clock.now()), name: 'Phone' },
+    });
     const { exportAccountData } = await client.request(ExportAccountDataDocument);
     const text = JSON.stringify(exportAccountData);
     expect(exportAccountData).toMatchObject({
       profile: { id: payload.user.id, email, name: 'Export Me' },
       password: { set: true },
-      identities: [],
-      mfaFactors: [],
-      passkeys: [],
+      identities: [{ provider: 'google', email }],
+      mfaFactors: [{ id: totp.factorId, type: 'TOTP', name: 'Phone' }],
+      passkeys: [{ id: passkey.id, type: 'PASSKEY', name: 'Laptop' }],
     });
+    for (const section of ['identities', 'mfaFactors', 'passkeys'])
+      for (const entry of (exportAccountData as Record<string, object[]>)[section]!)
+        expect(Object.keys(entry).every((k) => ['id', 'type', 'name', 'provider', 'email', 'createdAt', 'lastUsedAt'].includes(k))).toBe(true);
     expect((exportAccountData as { sessions: unknown[] }).sessions.length).toBeGreaterThan(0);
     expect((exportAccountData as { securityEvents: { type: string }[] }).securityEvents.map((e) => e.type)).toContain('user.profile_updated');
 
@@ -400,12 +484,20 @@ describe('account lifecycle', () => {
     secrets.push(...(await rows(`SELECT code_hash AS v FROM ${t.table('otp_challenges')} WHERE user_id = $1`)));
     secrets.push(...(await rows(`SELECT undo_secret_hash AS v FROM ${t.table('contact_changes')} WHERE user_id = $1`)));
     secrets.push(...(await rows(`SELECT fingerprint AS v FROM ${t.table('known_devices')} WHERE user_id = $1`)));
+    secrets.push(totp.secret, totp.secret.toLowerCase(), ...confirmTotpEnrollment.codes);
+    secrets.push(...(await rows(`SELECT secret_ciphertext AS v FROM ${t.table('mfa_factors')} WHERE user_id = $1`)));
+    secrets.push(...(await rows(`SELECT subject AS v FROM ${t.table('oauth_identities')} WHERE user_id = $1`)));
+    secrets.push(...(await rows(`SELECT credential_id AS v FROM ${t.table('passkeys')} WHERE user_id = $1`)));
+    for (const key of (await t.app.dataSource.query(`SELECT public_key FROM ${t.table('passkeys')} WHERE user_id = $1`, [payload.user.id])) as {
+      public_key: Buffer;
+    }[])
+      secrets.push(key.public_key.toString('base64'), key.public_key.toString('base64url'), key.public_key.toString('hex'));
     secrets.push(
       ...(await rows(
         `SELECT r.secret_hash AS v FROM ${t.table('refresh_tokens')} r JOIN ${t.table('sessions')} s ON s.id = r.session_id WHERE s.user_id = $1`,
       )),
     );
-    expect(secrets.length).toBeGreaterThanOrEqual(9);
+    expect(secrets.length).toBeGreaterThanOrEqual(9 + 2 + 10 + 3 + 3);
     for (const secret of secrets) expect(text.includes(secret)).toBe(false);
     expect(requestEmailChange.challengeId).toBeTruthy();
 

@@ -5,7 +5,16 @@ import { codeFromText } from '../support/twilio-fake';
 import { uniquePhone } from '../support/phones';
 import { base32Decode, codeAt, totpRef } from '../support/totp-ref';
 import type { WardenClient } from '../support/graphql-client';
+import { startOidcOp, type FakeOp } from '../support/oidc-provider';
+import { OAuthBrowser } from '../support/oauth-browser';
+import { SoftAuthenticator } from '../support/soft-authenticator';
 import {
+  CompleteOAuthDocument,
+  FinishPasskeyAuthenticationDocument,
+  FinishPasskeyRegistrationDocument,
+  StartOAuthDocument,
+  StartPasskeyAuthenticationDocument,
+  StartPasskeyRegistrationDocument,
   ConfirmTotpEnrollmentDocument,
   LoginDocument,
   RegenerateRecoveryCodesDocument,
@@ -44,10 +53,27 @@ interface Enrolled {
  */
 describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authentication', () => {
   let t: TestApp;
+  let op: FakeOp;
   beforeAll(async () => {
-    t = await startTestApp({ overrides: { now: clock.now }, env: { REAUTH_MAX_AGE_SECONDS: '300' } });
+    // A real OpenID Provider as `google`, for the provider sign-in path through the gate.
+    op = await startOidcOp({
+      clients: [{ client_id: 'warden', client_secret: 'google-secret', redirect_uris: ['http://warden.test/oauth/callback/google'] }],
+      accounts: {},
+    });
+    t = await startTestApp({
+      overrides: { now: clock.now },
+      env: {
+        REAUTH_MAX_AGE_SECONDS: '300',
+        OAUTH_GOOGLE_CLIENT_ID: 'warden',
+        OAUTH_GOOGLE_CLIENT_SECRET: 'google-secret',
+        OAUTH_GOOGLE_ISSUER: op.issuer,
+      },
+    });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t?.close();
+    await op?.close();
+  });
 
   async function enroll(client: WardenClient, email: string): Promise<Enrolled> {
     const { startTotpEnrollment: started } = await client.request(StartTotpEnrollmentDocument);
@@ -240,6 +266,23 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
     });
     phoneClient.accessToken = phoneSignIn.accessToken;
     const p = await enroll(phoneClient, phone);
+    // The email user also signs in with Google (same verified email) and has a passkey.
+    op.accounts.set(`sub-${u.userId}`, { email: u.email, email_verified: true, name: 'Ada Lovelace' });
+    op.loginAs = `sub-${u.userId}`;
+    const authenticator = new SoftAuthenticator('http://app.test');
+    const { startPasskeyRegistration: reg } = await u.client.request(StartPasskeyRegistrationDocument);
+    await u.client.request(FinishPasskeyRegistrationDocument, {
+      input: { challengeId: reg.challengeId, response: authenticator.register(reg.options).response },
+    });
+    // mfaFactors lists the authenticator app only; the passkey is listed under passkeys (docs/mfa.md).
+    const { viewer: listed } = await u.client.query(ViewerMfaDocument);
+    expect(listed!.mfaFactors.map((f) => [f.id, f.type])).toEqual([[u.factorId, 'TOTP']]);
+    const passkeySignIn = async (client: WardenClient, userVerified: boolean) => {
+      const { startPasskeyAuthentication: start } = await client.request(StartPasskeyAuthenticationDocument, { input: {} });
+      return client.request(FinishPasskeyAuthenticationDocument, {
+        input: { challengeId: start.challengeId, response: authenticator.assert(start.options, { userVerified }) },
+      });
+    };
 
     type Path = { name: string; amr: string[]; secret: () => string; firstFactor: (client: WardenClient) => Promise<unknown> };
     const emailMail = async (fn: () => Promise<unknown>) => {
@@ -296,6 +339,25 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
           return client.request(ResetPasswordDocument, { input: { challengeId, code: codeFrom(mail), newPassword: PASSWORD } });
         },
       },
+      {
+        name: 'provider sign-in (completeOAuth)',
+        amr: ['oauth'],
+        secret: () => u.secret,
+        firstFactor: async (client) => {
+          const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback' } });
+          const landing = await new OAuthBrowser('http://warden.test', t.url, ['http://app.test']).navigate(startOAuth.authorizationUrl);
+          expect(landing.kind).toBe('app');
+          const warden = landing.kind === 'app' ? landing.url.searchParams.get('code') : null;
+          expect(warden).toMatch(/^[A-Za-z0-9_-]{32}$/);
+          return client.request(CompleteOAuthDocument, { input: { code: warden! } });
+        },
+      },
+      {
+        name: 'passkey without user verification',
+        amr: ['hwk', 'user'],
+        secret: () => u.secret,
+        firstFactor: (client) => passkeySignIn(client, false),
+      },
     ];
     for (const path of paths) {
       const client = t.client();
@@ -309,6 +371,10 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
       expect({ path: path.name, aal: claims.aal, amr: claims.amr.slice(0, path.amr.length) }).toEqual({ path: path.name, aal: 'aal2', amr: path.amr });
       expect(claims.amr).toEqual(expect.arrayContaining(['totp', 'mfa']));
     }
+    // A passkey with user verification is two factors on its own: signed in directly at aal2, no challenge.
+    const { finishPasskeyAuthentication } = await passkeySignIn(t.client(), true);
+    expect(finishPasskeyAuthentication.user.id).toBe(u.userId);
+    expect(claimsOf(finishPasskeyAuthentication.accessToken)).toMatchObject({ aal: 'aal2', amr: ['hwk', 'pin'] });
   });
 
   test('before the first factor nothing tells MFA apart: a wrong password is INVALID_CREDENTIALS; requestOtp answers alike', async () => {

@@ -509,3 +509,13 @@ export class MfaService {
 }
 
 export type { SignInRequest };
+
+/** The `mfaFactors` section of exportAccountData: confirmed factors only, never the secret. */
+export async function exportMfaFactors(em: EntityManager, userId: string): Promise<unknown[]> {
+  const rows = await em.find(MfaFactorEntity, {
+    where: { userId, confirmedAt: Not(IsNull()) },
+    select: { id: true, type: true, name: true, createdAt: true, lastUsedAt: true },
+    order: { createdAt: 'ASC' },
+  });
+  return rows.map((f) => ({ id: f.id, type: f.type, name: f.name, createdAt: f.createdAt, lastUsedAt: f.lastUsedAt }));
+}

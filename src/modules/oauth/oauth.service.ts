@@ -407,3 +407,9 @@ export const identitySignInMethodSource = {
   kind: 'identity',
   count: async (em: EntityManager, userId: string): Promise<number> => em.count(IdentityEntity, { where: { userId } }),
 };
+
+/** The `identities` section of exportAccountData: linked provider accounts, without the provider's subject. */
+export async function exportIdentities(em: EntityManager, userId: string): Promise<unknown[]> {
+  const rows = await em.find(IdentityEntity, { where: { userId }, order: { createdAt: 'ASC' } });
+  return rows.map((i) => ({ id: i.id, provider: i.provider, email: i.email, createdAt: i.createdAt, lastUsedAt: i.lastSignInAt }));
+}

@@ -401,3 +401,13 @@ export class PasskeysService {
     return true;
   }
 }
+
+/** The `passkeys` section of exportAccountData: no credential id, public key or counter. */
+export async function exportPasskeys(em: EntityManager, userId: string): Promise<unknown[]> {
+  const rows = await em.find(PasskeyEntity, {
+    where: { userId },
+    select: { id: true, name: true, createdAt: true, lastUsedAt: true },
+    order: { createdAt: 'ASC' },
+  });
+  return rows.map((p) => ({ id: p.id, type: 'PASSKEY', name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt }));
+}
