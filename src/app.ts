@@ -5,6 +5,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/config';
 import { startupWarnings } from './config/config';
 import { createLogger } from './logger';
+import { setTransactionGuard } from './db/transaction';
 import type { KvStore } from './store/kv-store';
 import type { MailTransport } from './mail/mail-transport';
 import type { SmsSender } from './sms/sms-sender';
@@ -50,6 +51,7 @@ export interface App {
  * (src/app/services.ts) and the HTTP server (src/app/http.ts) are put together.
  */
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
+  setTransactionGuard(config.transactionGuard);
   const logger = overrides.logger ?? createLogger(config.logLevel, overrides.logDestination, { pretty: prettyLogs(config, overrides) });
   const now = overrides.now ?? (() => new Date());
   const nowMs = overrides.now ? () => now().getTime() : Date.now;

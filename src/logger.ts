@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -20,12 +19,6 @@ export const redactPaths = [
   'variables.refreshToken',
   'variables.token',
 ];
-
-/**
- * The request being handled, for log lines written outside Fastify's request logger (services, error
- * formatting, Apollo): the HTTP server enters it per request, and every line logged inside carries reqId.
- */
-export const logContext = new AsyncLocalStorage<{ reqId: string }>();
 
 /**
  * Fastify logs `req` on every request. Its default keeps the query string, and a GET /graphql carries
@@ -56,12 +49,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: redactPaths, censor: '[redacted]' },
       base: { service: 'warden' },
       serializers: { req: requestSerializer },
-      mixin(_object, _level, logger) {
-        const store = logContext.getStore();
-        // Fastify's request logger already binds reqId; do not write it twice.
-        if (!store || 'reqId' in logger.bindings()) return {};
-        return { reqId: store.reqId };
-      },
     },
     output,
   );

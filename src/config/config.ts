@@ -63,6 +63,8 @@ export interface Config {
   metricsPort: number | null;
   /** ALLOW_LOOPBACK_URLS=true: production accepts localhost PUBLIC_URL/APP_URL (a warning at start). */
   allowLoopbackUrls: boolean;
+  /** TRANSACTION_GUARD (src/db/transaction.ts): sends and nested transactions inside a transaction fail at once. Default: on outside production. */
+  transactionGuard: boolean;
   /** FEDERATION_ENABLED (docs/federation.md): serve /graphql as an Apollo Federation 2 subgraph. */
   federationEnabled: boolean;
   /** FEDERATION_ROUTER_SECRET: when set, `_service` and `_entities` answer only requests whose x-router-secret header carries it. */
@@ -196,6 +198,7 @@ const baseSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   ALLOW_LOOPBACK_URLS: z.enum(['true', 'false'], 'ALLOW_LOOPBACK_URLS must be true or false').default('false'),
   FEDERATION_ENABLED: z.enum(['true', 'false'], 'FEDERATION_ENABLED must be true or false').default('false'),
+  TRANSACTION_GUARD: z.enum(['true', 'false'], 'TRANSACTION_GUARD must be true or false').optional(),
   FEDERATION_ROUTER_SECRET: z.string().min(16, 'FEDERATION_ROUTER_SECRET must be at least 16 characters').max(512).optional(),
 });
 
@@ -398,6 +401,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN ?? null,
     metricsPort: e.METRICS_PORT ?? null,
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS === 'true',
+    transactionGuard: e.TRANSACTION_GUARD ? e.TRANSACTION_GUARD === 'true' : !isProduction,
     federationEnabled: e.FEDERATION_ENABLED === 'true',
     federationRouterSecret: e.FEDERATION_ROUTER_SECRET ?? null,
     oauthProviders: oauthProviders(env, isProduction, e.ALLOW_LOOPBACK_URLS === 'true'),

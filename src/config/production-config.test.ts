@@ -13,6 +13,16 @@ const production = {
   APP_URL: 'https://app.example.com',
 };
 
+describe('TRANSACTION_GUARD', () => {
+  test('off by default in production, on by default elsewhere; either way when set', () => {
+    expect(loadConfig(production).transactionGuard).toBe(false);
+    expect(loadConfig({ ...production, TRANSACTION_GUARD: 'true' }).transactionGuard).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).transactionGuard).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', TRANSACTION_GUARD: 'false' }).transactionGuard).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'test', TRANSACTION_GUARD: 'yes' })).toThrow(/TRANSACTION_GUARD must be true or false/);
+  });
+});
+
 describe('production configuration cannot point at localhost', () => {
   test('a complete production environment loads', () => {
     expect(loadConfig(production)).toMatchObject({ isProduction: true, publicUrl: 'https://auth.example.com', allowLoopbackUrls: false });

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
-import { createFormatError, toWardenError } from './format-error';
+import { createFormatError, logGraphQLError, toWardenError } from './format-error';
 import { WardenError } from './warden-error';
 
 const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn(), debug: jest.fn() };
@@ -8,14 +8,28 @@ const wrap = (original: unknown) => new GraphQLError('x', { originalError: origi
 const formatted = { message: 'x', path: ['field'], extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 
 describe('formatError', () => {
-  const format = createFormatError({ logger, exposeStack: false });
+  const format = createFormatError({ exposeStack: false });
+
+  beforeEach(() => jest.clearAllMocks());
 
   test('a WardenError keeps its code and safe extensions; its cause is logged, never sent', () => {
     const cause = new Error('connect ECONNREFUSED 10.0.0.5:6379 password=hunter2');
-    const out = format(formatted, wrap(new WardenError('RATE_LIMITED', { cause, extensions: { retryAfter: 30 } })));
+    const thrown = wrap(new WardenError('RATE_LIMITED', { cause, extensions: { retryAfter: 30 } }));
+    const out = format(formatted, thrown);
     expect(out.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 30 });
     expect(JSON.stringify(out)).not.toContain('hunter2');
-    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ err: cause, code: 'RATE_LIMITED' }), expect.any(String));
+    logGraphQLError(logger, thrown);
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ err: cause, code: 'RATE_LIMITED', path: ['field'] }), expect.any(String));
+  });
+
+  test('an unexpected error is logged as an error with its original; parse and validation failures are not logged', () => {
+    const original = new TypeError('boom');
+    logGraphQLError(logger, wrap(original));
+    expect(logger.error).toHaveBeenCalledWith({ err: original, path: ['field'] }, 'unexpected error');
+    logGraphQLError(logger, new GraphQLError('Cannot query field', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(logger.warn).not.toHaveBeenCalled();
+    expect(logger.info).not.toHaveBeenCalled();
   });
 
   test("type-graphql's authorization failure is FORBIDDEN (never UNAUTHORIZED); authentication is UNAUTHENTICATED", () => {
@@ -33,7 +47,7 @@ describe('formatError', () => {
   test('anything else is masked INTERNAL_SERVER_ERROR with no stack outside development', () => {
     const out = format(formatted, wrap(new TypeError('secret detail at /srv/app.js')));
     expect(out).toEqual({ message: 'Internal server error.', locations: undefined, path: ['field'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-    const dev = createFormatError({ logger, exposeStack: true })(formatted, wrap(new TypeError('detail')));
+    const dev = createFormatError({ exposeStack: true })(formatted, wrap(new TypeError('detail')));
     expect(dev.message).toBe('detail');
     expect(dev.extensions?.stacktrace).toBeDefined();
   });

@@ -41,18 +41,39 @@ export function toWardenError(thrown: unknown): WardenError | null {
   return null;
 }
 
-export function createFormatError(options: { logger: ErrorLogger; exposeStack: boolean }) {
+/** Parse/validation failures and bad variables: Apollo's own code, nothing to log. */
+function isApolloPassThrough(code: unknown, thrown: unknown): boolean {
+  return typeof code === 'string' && apolloPassThrough.has(code) && !(unwrapResolverError(thrown) instanceof WardenError);
+}
+
+/**
+ * Logs one error a GraphQL request met, on the request's own logger (it carries the reqId): a contract
+ * error at its level with its cause, anything unexpected as an error. Parse and validation failures are not
+ * logged. Called from the error-log plugin (didEncounterErrors), where the request's context is known;
+ * formatError itself only shapes the answer.
+ */
+export function logGraphQLError(logger: ErrorLogger, thrown: unknown): void {
+  const code = (thrown as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  if (isApolloPassThrough(code, thrown)) return;
+  const path = (thrown as { path?: unknown } | null)?.path;
+  const mapped = toWardenError(thrown);
+  if (mapped) {
+    logger[mapped.logLevel]({ code: mapped.code, path, err: mapped.cause ?? undefined, ...mapped.extensions }, mapped.message);
+    return;
+  }
+  logger.error({ err: unwrapResolverError(thrown), path }, 'unexpected error');
+}
+
+export function createFormatError(options: { exposeStack: boolean }) {
   return function formatError(formatted: GraphQLFormattedError, thrown: unknown): GraphQLFormattedError {
     const apolloCode = formatted.extensions?.code;
     const original = unwrapResolverError(thrown);
-    if (typeof apolloCode === 'string' && apolloPassThrough.has(apolloCode) && !(original instanceof WardenError)) {
+    if (isApolloPassThrough(apolloCode, thrown)) {
       // Parse/validation failures and bad variables. Drop stack traces and keep Apollo's code.
       return { message: formatted.message, locations: formatted.locations, extensions: { code: apolloCode } };
     }
     const mapped = toWardenError(thrown);
     if (mapped) {
-      const logObj = { code: mapped.code, path: formatted.path, err: mapped.cause ?? undefined, ...mapped.extensions };
-      options.logger[mapped.logLevel](logObj, mapped.message);
       return {
         message: mapped.message,
         locations: formatted.locations,
@@ -60,7 +81,6 @@ export function createFormatError(options: { logger: ErrorLogger; exposeStack: b
         extensions: { code: mapped.code, ...mapped.extensions },
       };
     }
-    options.logger.error({ err: original, path: formatted.path }, 'unexpected error');
     const extensions: Record<string, unknown> = { code: 'INTERNAL_SERVER_ERROR' };
     if (options.exposeStack && original instanceof Error) extensions.stacktrace = original.stack?.split('\n');
     return {

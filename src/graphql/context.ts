@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestMeta } from '../http/request-meta';
 import { requestMeta } from '../http/request-meta';
 import { refreshCookie, type RefreshCookie } from '../http/refresh-cookie';
@@ -19,6 +19,8 @@ export interface Loaders {
 
 export interface Context {
   meta: RequestMeta;
+  /** The request's logger: every line carries the reqId the client got back in x-request-id. */
+  readonly log: FastifyBaseLogger;
   /** The bearer's session; null without Authorization. UNAUTHENTICATED for a bad, expired or revoked token. */
   viewer(): Promise<Viewer | null>;
   /** The same without waiting, when it is known without I/O; undefined: await viewer(). */
@@ -99,6 +101,10 @@ class RequestContext implements Context {
 
   get meta(): RequestMeta {
     return (this.metaValue ??= requestMeta(this.request, this.deps.trustProxy));
+  }
+
+  get log(): FastifyBaseLogger {
+    return this.request.log;
   }
 
   get fieldLimiter(): FieldLimiter {

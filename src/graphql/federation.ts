@@ -2,9 +2,9 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
-import { buildSchema, createResolversMap, type ContainerType } from 'type-graphql';
+import { createResolversMap, type ContainerType } from 'type-graphql';
 import type { Context } from './context';
-import { wardenSchemaOptions } from './schema';
+import { buildGuardedSchema, wardenSchemaOptions } from './schema';
 import { UsersService } from '../modules/users/users.service';
 import type { UserType } from '../modules/users/user.type';
 import type { OrganizationType } from '../modules/users/organization.type';
@@ -52,7 +52,7 @@ const referenceResolvers = {
  * auth checker, scalars and enum values included) plus the reference resolvers. Adds `_service` and `_entities`.
  */
 export async function buildWardenSubgraphSchema(container?: ContainerType): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ ...wardenSchemaOptions(container), skipCheck: true });
+  const schema = await buildGuardedSchema({ ...wardenSchemaOptions(container), skipCheck: true });
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, typeResolvers] of Object.entries(referenceResolvers)) resolvers[type] = { ...resolvers[type], ...typeResolvers };
   return buildSubgraphSchema({

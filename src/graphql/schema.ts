@@ -5,7 +5,7 @@ import { buildSchema, type BuildSchemaOptions, type ContainerType } from 'type-g
 import { authChecker } from './auth-checker';
 import { moduleResolvers } from '../modules';
 import type { ClassType } from '../modules/module';
-import { inputGuard } from './input-guard';
+import { guardArguments } from './input-guard';
 
 /** Every capability's resolvers, from the one module list (src/modules/index.ts). */
 export const resolverClasses = moduleResolvers as [ClassType, ...ClassType[]];
@@ -17,16 +17,25 @@ export function wardenSchemaOptions(container?: ContainerType): BuildSchemaOptio
     container: container ?? { get: () => ({}) },
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [inputGuard],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
     emitSchemaFile: false,
   };
 }
 
-/** Builds the executable schema. Without a container (schema printing) resolvers are never called. */
+/**
+ * type-graphql's schema with the input guard in front of every field that takes arguments (input-guard.ts).
+ * Without a container (schema printing) resolvers are never called.
+ */
+export async function buildGuardedSchema(options: BuildSchemaOptions): Promise<GraphQLSchema> {
+  const schema = await buildSchema(options);
+  guardArguments(schema);
+  return schema;
+}
+
+/** Builds the executable schema. */
 export function buildWardenSchema(container?: ContainerType): Promise<GraphQLSchema> {
-  return buildSchema(wardenSchemaOptions(container));
+  return buildGuardedSchema(wardenSchemaOptions(container));
 }
 
 export const SCHEMA_HEADER = '# Emitted from the type-graphql classes by `npm run schema`. Do not edit by hand.\n\n';

@@ -13,7 +13,7 @@ import { createFormatError } from '../errors/format-error';
 import { sandboxDocument } from '../graphql/sandbox-document';
 import { graphqlArmor, parseOptions, type GraphQLLimits } from '../graphql/plugins/armor-plugin';
 import { requestLogPlugin } from '../graphql/plugins/request-log-plugin';
-import { logContext } from '../logger';
+import { errorLogPlugin } from '../graphql/plugins/error-log-plugin';
 import { lazyChildLogger } from './lazy-child-logger';
 import { registerSecurityHeaders } from './security-headers';
 import { registerMetricsRoute } from './metrics-route';
@@ -59,12 +59,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     return503OnClosing: true,
     childLoggerFactory: lazyChildLogger,
   });
-  // Every log line written while a request is handled carries its id (services and Apollo included),
-  // and the client gets it back to quote in a report.
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Every log line written about a request carries its id (request.log; GraphQL's lines through the
+  // context's log), and the client gets it back to quote in a report. Hooks in callback style: an async
+  // hook costs a promise per request.
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  fastify.addHook('preHandler', (request, _reply, done) => logContext.run({ reqId: String(request.id) }, done));
   // Draining (SIGTERM → app.close()): new requests get 503 (return503OnClosing); a response finished
   // during the drain closes its keep-alive socket, which would otherwise hold close() open for Fastify's
   // 72 s keepAliveTimeout; whatever is still open after drainTimeoutMs is cut.
@@ -74,9 +75,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     setTimeout(() => fastify.server.closeAllConnections(), deps.drainTimeoutMs ?? 10_000).unref();
     done();
   });
-  fastify.addHook('onSend', async (_request, reply, payload) => {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   // Fastify's own refusals (body too large, unsupported content type, bad JSON) in GraphQL's error shape.
   fastify.setErrorHandler((error: import('fastify').FastifyError, request, reply) => {
@@ -89,7 +90,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
   });
-  await registerSecurityHeaders(fastify, { isProduction: deps.isProduction });
+  registerSecurityHeaders(fastify, { isProduction: deps.isProduction });
   await fastify.register(cookie);
   await fastify.register(cors, {
     origin: [...deps.corsOrigins],
@@ -105,7 +106,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     schema: deps.schema,
     validationRules: armor.validationRules,
     parseOptions: parseOptions(deps.graphqlLimits),
-    formatError: createFormatError({ logger: deps.logger, exposeStack: deps.exposeErrors }),
+    formatError: createFormatError({ exposeStack: deps.exposeErrors }),
     includeStacktraceInErrorResponses: deps.exposeErrors,
     introspection: !deps.isProduction,
     csrfPrevention: true,
@@ -126,6 +127,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
           }),
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
       requestLogPlugin(deps.logger),
+      errorLogPlugin(deps.logger),
       ...(deps.plugins ?? []),
     ],
   });
@@ -133,12 +135,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
 
   // A batch (JSON array) larger than GRAPHQL_MAX_OPERATIONS_PER_REQUEST is refused before any operation runs;
   // with batching off Apollo refuses every array. Each operation of an allowed batch is limited on its own.
-  fastify.addHook('preValidation', async (request, reply) => {
+  fastify.addHook('preValidation', (request, reply, done) => {
     if (Array.isArray(request.body) && request.body.length > maxOperations) {
-      return reply.code(400).send({
+      reply.code(400).send({
         errors: [{ message: `At most ${maxOperations} operation(s) per request.`, extensions: { code: 'BAD_REQUEST' } }],
       });
+      return;
     }
+    done();
   });
 
   const graphqlHandler = fastifyApolloHandler(apollo, { context: deps.createContext });

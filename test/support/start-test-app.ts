@@ -88,6 +88,9 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     ...(backends.redisUrl ? { REDIS_URL: backends.redisUrl, REDIS_KEY_PREFIX: shared?.REDIS_KEY_PREFIX ?? ids.prefix } : {}),
     // WARDEN_TEST_FEDERATION=1 runs every flow against the federation subgraph schema (docs/federation.md).
     ...(process.env.WARDEN_TEST_FEDERATION ? { FEDERATION_ENABLED: 'true' } : {}),
+    // Production-mode tests keep the transaction guard too (it is off by default in production, where it
+    // costs every request; tests are where it catches a send inside a transaction). TRANSACTION_GUARD: '' unsets it.
+    TRANSACTION_GUARD: 'true',
     ...options.env,
   };
   const config = loadConfig(env);
