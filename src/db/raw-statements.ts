@@ -38,6 +38,41 @@ export class RawStatements {
     return text;
   }
 
+  /**
+   * One row by primary key as an entity instance, through a named statement (`name`): the entity's own columns,
+   * no relations, as `em.findOne(entity, { where: { id } })` gives them, without query building or TypeORM's
+   * hydration. `lock` adds FOR SHARE / FOR UPDATE (inside the caller's transaction). Not for entities with column
+   * transformers.
+   */
+  async findById<T extends ObjectLiteral>(
+    em: EntityManager,
+    entity: EntityTarget<T>,
+    name: string,
+    id: string,
+    lock: 'share' | 'update' | null = null,
+  ): Promise<T | null> {
+    const meta = this.dataSource.getMetadata(entity);
+    const rows = await this.runIn<Record<string, unknown>>(
+      em,
+      name,
+      () => {
+        if (meta.columns.some((c) => c.transformer)) throw new Error(`RawStatements.findById: ${meta.name} has column transformers`);
+        const columns = meta.columns
+          // A relation's own join column (property `user`) is skipped; an explicit FK column (`userId`) is kept,
+          // also when TypeORM merged it with the relation's join column.
+          .filter((c) => !(c.relationMetadata && c.propertyName === c.relationMetadata.propertyName))
+          .map((c) => `"${c.databaseName}" AS "${c.propertyName}"`)
+          .join(', ');
+        const primary = meta.primaryColumns[0]!.databaseName;
+        return `SELECT ${columns} FROM ${this.table(entity)} WHERE "${primary}" = $1${lock === 'share' ? ' FOR SHARE' : lock === 'update' ? ' FOR UPDATE' : ''}`;
+      },
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return Object.assign(meta.create() as T, row);
+  }
+
   /** `via`: the connection the caller already holds (inside a transaction, a second one may never come). */
   private async nameFor(name: string, via: Pick<Pool, 'query'> | PoolClient = this.pool): Promise<string | undefined> {
     this.namedStatements ??= via

@@ -35,7 +35,14 @@ describe('production: no AsyncLocalStorage on any request path, and log lines st
       jest.spyOn(AsyncLocalStorage.prototype, method).mockImplementation(function (this: AsyncLocalStorage<unknown>, ...args: unknown[]) {
         const stack = new Error().stack ?? '';
         // Jest itself runs each test inside one (jest-circus); only Warden and what it calls count here.
-        if (!stack.includes('jest-circus')) entered.push(`${method}: ${stack.split('\n').slice(3, 9).map((l) => l.trim()).join(' < ')}`);
+        if (!stack.includes('jest-circus'))
+          entered.push(
+            `${method}: ${stack
+              .split('\n')
+              .slice(3, 9)
+              .map((l) => l.trim())
+              .join(' < ')}`,
+          );
         return original.apply(this, args);
       } as never);
     }

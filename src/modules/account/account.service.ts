@@ -651,15 +651,17 @@ export class AccountService {
   async noticeDevice(signedIn: SignedIn): Promise<boolean> {
     const family = userAgentFamily(signedIn.meta.userAgent);
     const fingerprint = keyedHash(this.deps.hmacKey, DEVICE_PURPOSE, `${signedIn.userId}|${family}|${networkOf(signedIn.meta.ip)}`);
-    const rows: { inserted: boolean }[] = await this.deps.dataSource.query(
-      `INSERT INTO ${tableOf(this.deps.dataSource.manager, KnownDeviceEntity)} (user_id, fingerprint, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3)
+    // One statement: remember the pair, and count the account's other known pairs (the count reads the
+    // snapshot before this insert).
+    const table = tableOf(this.deps.dataSource.manager, KnownDeviceEntity);
+    const rows: { inserted: boolean; others: number }[] = await this.deps.dataSource.query(
+      `INSERT INTO ${table} (user_id, fingerprint, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3)
        ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
-       RETURNING (xmax = 0) AS inserted`,
+       RETURNING (xmax = 0) AS inserted, (SELECT count(*)::int FROM ${table} k WHERE k.user_id = $1 AND k.fingerprint <> $2) AS others`,
       [signedIn.userId, fingerprint, signedIn.at],
     );
     if (!rows[0]?.inserted) return false;
-    const known = await this.deps.dataSource.manager.count(KnownDeviceEntity, { where: { userId: signedIn.userId } });
-    if (known <= 1) return false; // the account's first device (its signup): nothing to compare with
+    if (rows[0].others === 0) return false; // the account's first device (its signup): nothing to compare with
     const user = await this.deps.users.findById(this.deps.dataSource.manager, signedIn.userId);
     if (!user?.email || user.deletedAt) return false;
     await this.notify(

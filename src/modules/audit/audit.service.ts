@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditEvents, type AuditEventName } from './audit-events';
 import type { RequestMeta } from '../request-meta';
 import type { AuditObserver } from './audit-observer';
-import { afterCommit } from '../../db/after-commit';
+import { afterCommit, beforeCommit } from '../../db/after-commit';
 import { WardenError } from '../../errors/warden-error';
 
 export interface AuditRecord {
@@ -24,12 +24,52 @@ export interface DeliveryFailure {
   meta: RequestMeta;
 }
 
-/** Writes audit rows with the caller's EntityManager, so a write and its audit row commit together. */
+/** An audit row as stored. */
+export interface AuditRow {
+  id: string;
+  event: string;
+  outcome: 'success' | 'failure';
+  userId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  data: object;
+}
+
+/**
+ * Writes audit rows with the caller's EntityManager, so a write and its audit row commit together.
+ *
+ * Inside a transaction, rows are held until the transaction's last statement: a sign-in takes them into its
+ * own statement (takeHeld), and whatever is still held is written in one INSERT just before COMMIT. Either
+ * way they commit or roll back with the transaction; a hot path saves a round trip per row.
+ */
 export class AuditService {
+  private readonly held = new WeakMap<QueryRunner, AuditRow[]>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly metrics?: AuditObserver,
   ) {}
+
+  static toRow(record: AuditRecord): AuditRow {
+    return {
+      id: randomUUID(),
+      event: record.event,
+      outcome: record.outcome ?? 'success',
+      userId: record.userId ?? null,
+      ip: record.meta?.ip ?? null,
+      userAgent: record.meta?.userAgent ?? null,
+      data: (record.data ?? {}) as object,
+    };
+  }
+
+  /** The rows recorded in `em`'s transaction and not yet written: the caller writes them in its statement. */
+  takeHeld(em: EntityManager): AuditRow[] {
+    const runner = em.queryRunner;
+    const rows = runner ? this.held.get(runner) : undefined;
+    if (!runner || !rows) return [];
+    this.held.set(runner, []);
+    return rows;
+  }
 
   async record(em: EntityManager, record: AuditRecord): Promise<void> {
     await this.recordMany(em, [record]);
@@ -38,18 +78,21 @@ export class AuditService {
   /** Several rows in one INSERT (one round trip), e.g. "password checked" and "code sent" of one login. */
   async recordMany(em: EntityManager, records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await em.insert(
-      AuditEventEntity,
-      records.map((record) => ({
-        id: randomUUID(),
-        event: record.event,
-        outcome: record.outcome ?? 'success',
-        userId: record.userId ?? null,
-        ip: record.meta?.ip ?? null,
-        userAgent: record.meta?.userAgent ?? null,
-        data: (record.data ?? {}) as object,
-      })),
-    );
+    const rows = records.map(AuditService.toRow);
+    const runner = em.queryRunner;
+    if (runner?.isTransactionActive) {
+      const held = this.held.get(runner);
+      if (held) held.push(...rows);
+      else {
+        this.held.set(runner, rows);
+        await beforeCommit(em, async () => {
+          const left = this.takeHeld(em);
+          if (left.length > 0) await em.insert(AuditEventEntity, left);
+        });
+      }
+    } else {
+      await em.insert(AuditEventEntity, rows);
+    }
     const metrics = this.metrics;
     // Metrics count what committed: a send that failed and rolled back its transaction is not a code sent.
     if (metrics) {

@@ -19,6 +19,7 @@ import type { Limits } from '../../config/limits';
 import { keyedHash, isUuid } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import { withTransaction } from '../../db/transaction';
+import { RawStatements } from '../../db/raw-statements';
 import type { RequestMeta } from '../request-meta';
 
 export const RECOVERY_CODE_COUNT = 10;
@@ -73,6 +74,8 @@ const RECOVERY_AMR: AuthMethod[] = ['recovery', 'mfa'];
 export class MfaService {
   private readonly box: TotpSecretBox;
 
+  private rawStatements: RawStatements | null = null;
+
   constructor(private readonly deps: MfaServiceDeps) {
     this.box = new TotpSecretBox(deps.hmacKey);
     deps.sessions.setSignInGate(this.gate);
@@ -112,8 +115,16 @@ export class MfaService {
     return amr.includes('mfa') || assuranceLevel(amr) === 'aal2';
   }
 
+  /** Asked by the gate on every sign-in: one named statement (no query building on verifyOtp's path). */
   private async hasConfirmedFactor(em: EntityManager, userId: string): Promise<boolean> {
-    return (await em.count(MfaFactorEntity, { where: { userId, confirmedAt: Not(IsNull()) } })) > 0;
+    const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+    const rows = await raw.runIn<{ found: boolean }>(
+      em,
+      'warden_mfa_confirmed_v1',
+      () => `SELECT EXISTS (SELECT 1 FROM ${raw.table(MfaFactorEntity)} WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS found`,
+      [userId],
+    );
+    return rows[0]?.found === true;
   }
 
   // ---------------------------------------------------------------- codes

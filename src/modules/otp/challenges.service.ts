@@ -299,10 +299,11 @@ export class ChallengesService {
 
   private async loadLive(em: EntityManager, challengeId: string, lock: boolean): Promise<OtpChallengeEntity> {
     if (!isUuid(challengeId)) throw WardenError.badInput('challengeId is not valid.', 'challengeId');
-    const challenge = await em.findOne(OtpChallengeEntity, {
-      where: { id: challengeId },
-      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    });
+    // A named statement: verifyOtp reads its challenge on every call (no query building, no TypeORM hydration).
+    const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+    const challenge = lock
+      ? await raw.findById(em, OtpChallengeEntity, 'warden_otp_challenge_for_update_v1', challengeId, 'update')
+      : await raw.findById(em, OtpChallengeEntity, 'warden_otp_challenge_v1', challengeId);
     if (!challenge || challenge.consumedAt || challenge.expiresAt <= this.deps.now()) throw new WardenError('OTP_EXPIRED');
     return challenge;
   }

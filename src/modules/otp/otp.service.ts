@@ -107,7 +107,9 @@ export class OtpService {
 
   /** A SIGNUP or LOGIN code signs in, and marks its email or phone verified (a new phone gets its account). */
   private async signIn(em: EntityManager, challenge: OtpChallengeEntity, meta: RequestMeta): Promise<IssuedSession> {
-    let user = challenge.userId ? await this.deps.users.findById(em, challenge.userId) : null;
+    // Read under a share lock: its deletedAt is then current until COMMIT, and signIn need not read it again.
+    let user = challenge.userId ? await this.deps.users.findById(em, challenge.userId, { forShare: true }) : null;
+    const userLocked = user !== null;
     if (!user && challenge.channel === 'SMS') {
       const found = await this.deps.users.findOrCreateByVerifiedPhone(em, challenge.destination);
       user = found.user;
@@ -123,6 +125,7 @@ export class OtpService {
     });
     return this.deps.sessions.signIn(em, {
       user,
+      userLocked,
       meta,
       method: `otp_${challenge.channel.toLowerCase()}`,
       // A LOGIN code after a password carries ['pwd'] (what was proved before the code).

@@ -5,7 +5,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import type { AccessTokens } from './access-tokens';
 import type { RevocationList } from './revocation-list';
 import { UserEntity } from '../users/user.entity';
-import type { AuditService } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import { constantTimeEqual, createSecretToken, isUuid, keyedHash, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
@@ -69,6 +69,11 @@ export interface SignInRequest {
   /** The sign-in path, for the audit row and the warden_logins_total label: otp_email, otp_sms, magic_link, password_reset… */
   method: string;
   meta: RequestMeta;
+  /**
+   * True when `user` was read in this same transaction under FOR SHARE (or FOR UPDATE): its deletedAt is current
+   * and stays so until COMMIT, so signIn does not read it again.
+   */
+  userLocked?: boolean;
 }
 
 /**
@@ -177,7 +182,7 @@ export class SessionsService {
     const amr = [...new Set(request.amr)];
     // A deleted account (deleteAccount, pending erasure) signs in by no path. Read under a share lock, so a
     // deletion committing meanwhile is seen (it locks the row FOR UPDATE before ending every session).
-    if (await this.isDeleted(em, user.id)) {
+    if (request.userLocked ? user.deletedAt !== null : await this.isDeleted(em, user.id)) {
       return {
         refused: new WardenError('FORBIDDEN', {
           message: 'This account was deleted. Recover it with requestAccountRecovery.',
@@ -201,13 +206,16 @@ export class SessionsService {
       userAgent: meta.userAgent,
       ip: meta.ip,
     });
-    // One round trip for the session, its audit row and its first refresh token (a named prepared statement
-    // with CTEs, in the caller's transaction); the audit observer is told after COMMIT, as audit.record does.
+    // One round trip for the session, its audit rows and its first refresh token (a named prepared statement
+    // with CTEs, in the caller's transaction): `session.created`, and the rows the flow recorded before it in
+    // this transaction (held by AuditService, e.g. verifyOtp's `otp.verified`). The audit observer is told
+    // after COMMIT, as audit.record does.
     const audit = { event: AuditEvents.sessionCreated, userId: user.id, meta, data: { sessionId: session.id, method: request.method, amr, aal: session.aal } };
+    const auditRows = [...this.deps.audit.takeHeld(em), AuditService.toRow(audit)];
     const refresh = createSecretToken();
     await this.raw.runIn(
       em,
-      'warden_sign_in_v1',
+      'warden_sign_in_v2',
       () => {
         const sessions = this.raw.table(SessionEntity);
         const tokens = this.raw.table(RefreshTokenEntity);
@@ -216,9 +224,10 @@ export class SessionsService {
             INSERT INTO ${sessions} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
             VALUES ($1, $2, $3, $4::text[], $5, $5, $6, $7, $8) RETURNING id
           ), a AS (
-            INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data) VALUES ($9, $10, 'success', $2, $8, $7, $11::jsonb)
+            INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data)
+            SELECT * FROM unnest($9::uuid[], $10::text[], $11::text[], $12::uuid[], $13::text[], $14::text[], $15::jsonb[])
           )
-          INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT $12, s.id, $13, NULL FROM s`;
+          INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT $16, s.id, $17, NULL FROM s`;
       },
       [
         session.id,
@@ -229,9 +238,13 @@ export class SessionsService {
         session.expiresAt,
         meta.userAgent,
         meta.ip,
-        randomUUID(),
-        audit.event,
-        JSON.stringify(audit.data),
+        auditRows.map((r) => r.id),
+        auditRows.map((r) => r.event),
+        auditRows.map((r) => r.outcome),
+        auditRows.map((r) => r.userId),
+        auditRows.map((r) => r.ip),
+        auditRows.map((r) => r.userAgent),
+        auditRows.map((r) => JSON.stringify(r.data)),
         refresh.id,
         this.hash(refresh.secret),
       ],
@@ -257,13 +270,13 @@ export class SessionsService {
   }
 
   private async isDeleted(em: EntityManager, userId: string): Promise<boolean> {
-    const row = await em
-      .createQueryBuilder(UserEntity, 'u')
-      .select(['u.id', 'u.deletedAt'])
-      .where('u.id = :id', { id: userId })
-      .setLock('pessimistic_read')
-      .getOne();
-    return !row || row.deletedAt !== null;
+    const rows = await this.raw.runIn<{ deleted: boolean }>(
+      em,
+      'warden_user_deleted_v1',
+      () => `SELECT deleted_at IS NOT NULL AS deleted FROM ${this.raw.table(UserEntity)} WHERE id = $1 FOR SHARE`,
+      [userId],
+    );
+    return rows.length === 0 || rows[0]!.deleted;
   }
 
   /**

@@ -6,6 +6,7 @@ import type { UserType } from './user.type';
 import type { OrganizationType } from './organization.type';
 import type { ProfileCache } from './profile-cache';
 import { afterCommit } from '../../db/after-commit';
+import { RawStatements } from '../../db/raw-statements';
 
 export interface NewUser {
   email?: string | null;
@@ -18,6 +19,8 @@ export interface NewUser {
 
 /** Owns users and organizations. Inputs arrive already normalised by the calling service. */
 export class UsersService {
+  private raw: RawStatements | null = null;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly profiles: ProfileCache | null = null,
@@ -53,8 +56,15 @@ export class UsersService {
     return em.findOne(UserEntity, { where: { phone } });
   }
 
-  findById(em: EntityManager, id: string): Promise<UserEntity | null> {
-    return em.findOne(UserEntity, { where: { id } });
+  /**
+   * By id, through a named statement (sign-in paths read the user on every verifyOtp). `forShare`: under a share
+   * lock in `em`'s transaction (a deletion waits until it commits; see SignInRequest.userLocked).
+   */
+  findById(em: EntityManager, id: string, options: { forShare?: boolean } = {}): Promise<UserEntity | null> {
+    const raw = (this.raw ??= new RawStatements(this.dataSource));
+    return options.forShare
+      ? raw.findById(em, UserEntity, 'warden_user_by_id_for_share_v1', id, 'share')
+      : raw.findById(em, UserEntity, 'warden_user_by_id_v1', id);
   }
 
   /** Batch loads for DataLoader: one query for many ids, in the order asked. */
