@@ -42,7 +42,7 @@ export function registerMetricsRoute(fastify: FastifyInstance, deps: MetricsRout
     const port = deps.metricsPort;
     const metricsServer = Fastify({ logger: false });
     fastify.addHook('onListen', async () => {
-      await registerSecurityHeaders(metricsServer, { isProduction: deps.isProduction });
+      registerSecurityHeaders(metricsServer, { isProduction: deps.isProduction });
       route(metricsServer);
       await metricsServer.listen({ port, host: deps.metricsHost ?? '127.0.0.1' });
     });
