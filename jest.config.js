@@ -42,4 +42,8 @@ module.exports = {
     },
   ],
   testTimeout: 60_000,
+  // Against real servers (DATABASE_URL set) every test file has its own schema and key prefix, and most of
+  // a file's time is waiting on sockets: two workers even on two cores (jest would take one) halve the run.
+  // Embedded PGlite serves one session to everybody: one worker there.
+  ...(process.env.DATABASE_URL ? { maxWorkers: 2 } : {}),
 };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { StaticAppServer } from '../support/static-app-server';
-import { buildExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { copyExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, uniqueEmail } from '../support/flows';
 
@@ -25,7 +25,7 @@ describeWithChromium('example web app: account settings in headless Chromium', (
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
     dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-'));
-    await buildExampleWeb(dist);
+    await copyExampleWeb(dist);
     site = await StaticAppServer.start(dist);
     t = await startTestApp({ env: { APP_URL: site.url, REDIRECT_ALLOWLIST: site.url } });
     site.gatewayUrl = t.url;

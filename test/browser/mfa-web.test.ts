@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { StaticAppServer } from '../support/static-app-server';
-import { buildExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { copyExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
 import { codeAt } from '../support/totp-ref';
@@ -28,7 +28,7 @@ describeWithChromium('example web app: two-step verification in headless Chromiu
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
     dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-mfa-'));
-    await buildExampleWeb(dist);
+    await copyExampleWeb(dist);
     site = await StaticAppServer.start(dist);
     t = await startTestApp({ env: { APP_URL: site.url, REDIRECT_ALLOWLIST: site.url }, overrides: { now: clock.now } });
     site.gatewayUrl = t.url;

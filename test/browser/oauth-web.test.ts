@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { StaticAppServer } from '../support/static-app-server';
-import { buildExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { copyExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
 import { startOidcOp, type FakeOp } from '../support/oidc-provider';
 import { uniqueEmail } from '../support/flows';
 
@@ -28,7 +28,7 @@ describeWithChromium('example web app: Continue with Google in headless Chromium
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
     dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-oauth-'));
-    await buildExampleWeb(dist);
+    await copyExampleWeb(dist);
     site = await StaticAppServer.start(dist);
     // The app's server also fronts the gateway (/graphql, /oauth/*): PUBLIC_URL is the app's origin here.
     op = await startOidcOp({

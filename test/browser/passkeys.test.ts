@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { StaticAppServer } from '../support/static-app-server';
-import { buildExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { copyExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, signUpAndVerify, uniqueEmail } from '../support/flows';
 
@@ -28,7 +28,7 @@ describeWithChromium('passkeys in the example web app (Chromium, virtual authent
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
     dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-passkeys-'));
-    await buildExampleWeb(dist);
+    await copyExampleWeb(dist);
     site = await StaticAppServer.start(dist);
     appUrl = site.url.replace('127.0.0.1', 'localhost');
     // WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS default from APP_URL: localhost and this origin.

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -20,6 +21,32 @@ export async function buildExampleWeb(outDir: string): Promise<void> {
     maxBuffer: 16 * 1024 * 1024,
   });
   if (!fs.existsSync(path.join(outDir, 'index.html'))) throw new Error(`vite build wrote no index.html into ${outDir}`);
+}
+
+/** Where one test run keeps its one build of examples/web (WARDEN_TEST_RUN_ID comes from globalSetup). */
+export function sharedExampleWebDir(): string | null {
+  const runId = process.env.WARDEN_TEST_RUN_ID;
+  return runId ? path.join(os.tmpdir(), `warden-example-web-${runId}`) : null;
+}
+
+/**
+ * A fresh copy of examples/web built, in outDir. The build runs once per test run (the browser test files
+ * share it; each gets its own copy to serve and delete): built into a scratch directory, then renamed into
+ * place, so a second worker building at the same time loses the rename and uses the winner's build.
+ */
+export async function copyExampleWeb(outDir: string): Promise<void> {
+  const shared = sharedExampleWebDir();
+  if (!shared) return buildExampleWeb(outDir);
+  if (!fs.existsSync(path.join(shared, 'index.html'))) {
+    const scratch = `${shared}.build-${process.pid}-${Date.now()}`;
+    await buildExampleWeb(scratch);
+    try {
+      fs.renameSync(scratch, shared);
+    } catch {
+      fs.rmSync(scratch, { recursive: true, force: true }); // another worker's build is in place
+    }
+  }
+  fs.cpSync(shared, outDir, { recursive: true });
 }
 
 /** Type-checks examples/web (its own tsconfig: DOM, JSX, bundler resolution); rejects with tsc's errors. */

@@ -7,6 +7,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export default async function globalSetup(): Promise<void> {
+  // One id per test run, inherited by the workers: the browser tests share one build of examples/web under it.
+  process.env.WARDEN_TEST_RUN_ID ??= `${process.pid}-${Date.now()}`;
   if (process.env.DATABASE_URL) return;
   const db = await PGlite.create();
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 200 });
