@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { StaticAppServer } from '../support/static-app-server';
-import { copyExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { browserArtifacts, describeWithChromium } from '../support/example-web';
+import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, uniqueEmail } from '../support/flows';
 
@@ -14,29 +13,23 @@ import { PASSWORD, uniqueEmail } from '../support/flows';
  */
 jest.setTimeout(180_000);
 
-const artifacts = path.join(repoRoot, 'test-artifacts', 'browser');
+const artifacts = browserArtifacts;
 
 describeWithChromium('example web app: account settings in headless Chromium', () => {
   let t: TestApp;
   let site: StaticAppServer;
   let browser: Browser;
-  let dist: string;
+  let h: BrowserHarness | undefined;
 
   beforeAll(async () => {
-    fs.mkdirSync(artifacts, { recursive: true });
-    dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-'));
-    await copyExampleWeb(dist);
-    site = await StaticAppServer.start(dist);
-    t = await startTestApp({ env: { APP_URL: site.url, REDIRECT_ALLOWLIST: site.url } });
-    site.gatewayUrl = t.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    h = await startBrowserHarness(async (site) => {
+      return startTestApp({ env: { APP_URL: site.url, REDIRECT_ALLOWLIST: site.url } });
+    });
+    ({ t, site, browser } = h);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.stop();
-    await t?.close();
-    if (dist) fs.rmSync(dist, { recursive: true, force: true });
+    await h?.close();
   });
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(artifacts, `account-${name}.png`), fullPage: true });

@@ -1,46 +1,39 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { StaticAppServer } from '../support/static-app-server';
-import { copyExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { browserArtifacts, describeWithChromium } from '../support/example-web';
+import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness';
 import { codeFrom, linkFrom } from '../support/smtp-inbox';
 import { PASSWORD, uniqueEmail } from '../support/flows';
 
 /**
  * examples/web, built with Vite and served beside the real gateway (real PostgreSQL/Redis when configured,
  * real SMTP inbox), driven in Debian's headless Chromium by playwright-core. A screenshot of every step
- * goes to test-artifacts/browser/.
+ * goes to test/artifacts/browser/.
  */
 jest.setTimeout(180_000);
 
-const artifacts = path.join(repoRoot, 'test-artifacts', 'browser');
+const artifacts = browserArtifacts;
 
 describeWithChromium('example web app in headless Chromium against the gateway', () => {
   let t: TestApp;
   let site: StaticAppServer;
   let browser: Browser;
-  let dist: string;
+  let h: BrowserHarness | undefined;
   const email = uniqueEmail('browser');
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    fs.mkdirSync(artifacts, { recursive: true });
-    dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-'));
-    await copyExampleWeb(dist);
-    site = await StaticAppServer.start(dist);
-    // Links in mails point at the app (APP_URL), whose origin is also the one allowed for redirects and CORS.
-    t = await startTestApp({ env: { APP_URL: site.url, REDIRECT_ALLOWLIST: site.url } });
-    site.gatewayUrl = t.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    h = await startBrowserHarness(async (site) => {
+      // Links in mails point at the app (APP_URL), whose origin is also the one allowed for redirects and CORS.
+      return startTestApp({ env: { APP_URL: site.url, REDIRECT_ALLOWLIST: site.url } });
+    });
+    ({ t, site, browser } = h);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.stop();
-    await t?.close();
-    if (dist) fs.rmSync(dist, { recursive: true, force: true });
+    await h?.close();
   });
 
   async function newPage(): Promise<Page> {

@@ -1,61 +1,53 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/start-test-app';
+import { type Browser } from 'playwright-core';
+import { startTestApp } from '../support/start-test-app';
 import { StaticAppServer } from '../support/static-app-server';
-import { copyExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { browserArtifacts, describeWithChromium } from '../support/example-web';
+import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness';
 import { startOidcOp, type FakeOp } from '../support/oidc-provider';
 import { uniqueEmail } from '../support/flows';
 
 /**
  * examples/web in Debian's headless Chromium: "Continue with Google" → the real OpenID Provider's login page
  * (oidc-provider, one-button UI) → back through the gateway's callback → the viewer page, signed in, with the
- * Google identity listed. Screenshots go to test-artifacts/browser/.
+ * Google identity listed. Screenshots go to test/artifacts/browser/.
  */
 jest.setTimeout(180_000);
 
-const artifacts = path.join(repoRoot, 'test-artifacts', 'browser');
+const artifacts = browserArtifacts;
 
 describeWithChromium('example web app: Continue with Google in headless Chromium', () => {
-  let t: TestApp;
   let site: StaticAppServer;
   let op: FakeOp;
   let browser: Browser;
-  let dist: string;
+  let h: BrowserHarness | undefined;
   const email = uniqueEmail('chromium-google');
 
   beforeAll(async () => {
-    fs.mkdirSync(artifacts, { recursive: true });
-    dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-oauth-'));
-    await copyExampleWeb(dist);
-    site = await StaticAppServer.start(dist);
-    // The app's server also fronts the gateway (/graphql, /oauth/*): PUBLIC_URL is the app's origin here.
-    op = await startOidcOp({
-      clients: [{ client_id: 'warden-web', client_secret: 'web-secret', redirect_uris: [`${site.url}/oauth/callback/google`] }],
-      accounts: { grace: { email, email_verified: true, name: 'Grace Hopper' } },
-      ui: true,
+    h = await startBrowserHarness(async (site) => {
+      // The app's server also fronts the gateway (/graphql, /oauth/*): PUBLIC_URL is the app's origin here.
+      op = await startOidcOp({
+        clients: [{ client_id: 'warden-web', client_secret: 'web-secret', redirect_uris: [`${site.url}/oauth/callback/google`] }],
+        accounts: { grace: { email, email_verified: true, name: 'Grace Hopper' } },
+        ui: true,
+      });
+      return startTestApp({
+        env: {
+          PUBLIC_URL: site.url,
+          APP_URL: site.url,
+          REDIRECT_ALLOWLIST: site.url,
+          OAUTH_GOOGLE_CLIENT_ID: 'warden-web',
+          OAUTH_GOOGLE_CLIENT_SECRET: 'web-secret',
+          OAUTH_GOOGLE_ISSUER: op.issuer,
+        },
+      });
     });
-    t = await startTestApp({
-      env: {
-        PUBLIC_URL: site.url,
-        APP_URL: site.url,
-        REDIRECT_ALLOWLIST: site.url,
-        OAUTH_GOOGLE_CLIENT_ID: 'warden-web',
-        OAUTH_GOOGLE_CLIENT_SECRET: 'web-secret',
-        OAUTH_GOOGLE_ISSUER: op.issuer,
-      },
-    });
-    site.gatewayUrl = t.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    ({ site, browser } = h);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.stop();
-    await t?.close();
+    await h?.close();
     await op?.close();
-    if (dist) fs.rmSync(dist, { recursive: true, force: true });
   });
 
   test('Continue with Google → provider login → signed in on the viewer page with the identity listed', async () => {

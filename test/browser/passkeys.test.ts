@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
-import { StaticAppServer } from '../support/static-app-server';
-import { copyExampleWeb, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { browserArtifacts, describeWithChromium } from '../support/example-web';
+import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, signUpAndVerify, uniqueEmail } from '../support/flows';
 
@@ -16,32 +14,25 @@ import { PASSWORD, signUpAndVerify, uniqueEmail } from '../support/flows';
  */
 jest.setTimeout(240_000);
 
-const artifacts = path.join(repoRoot, 'test-artifacts', 'browser');
+const artifacts = browserArtifacts;
 
 describeWithChromium('passkeys in the example web app (Chromium, virtual authenticator)', () => {
   let t: TestApp;
-  let site: StaticAppServer;
   let browser: Browser;
-  let dist: string;
+  let h: BrowserHarness | undefined;
   let appUrl: string;
 
   beforeAll(async () => {
-    fs.mkdirSync(artifacts, { recursive: true });
-    dist = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-passkeys-'));
-    await copyExampleWeb(dist);
-    site = await StaticAppServer.start(dist);
-    appUrl = site.url.replace('127.0.0.1', 'localhost');
-    // WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS default from APP_URL: localhost and this origin.
-    t = await startTestApp({ env: { APP_URL: appUrl, REDIRECT_ALLOWLIST: appUrl } });
-    site.gatewayUrl = t.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    h = await startBrowserHarness(async (site) => {
+      appUrl = site.url.replace('127.0.0.1', 'localhost');
+      // WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS default from APP_URL: localhost and this origin.
+      return startTestApp({ env: { APP_URL: appUrl, REDIRECT_ALLOWLIST: appUrl } });
+    });
+    ({ t, browser } = h);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.stop();
-    await t?.close();
-    if (dist) fs.rmSync(dist, { recursive: true, force: true });
+    await h?.close();
   });
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(artifacts, `passkeys-${name}.png`) });

@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { createHttpServer } from '../../src/http/server';
 import { sandboxDocument } from '../../src/graphql/sandbox-document';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium, repoRoot } from '../support/example-web';
+import { browserArtifacts, CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/example-web';
 import type { Context } from '../../src/graphql/context';
 
 jest.setTimeout(120_000);
@@ -94,7 +94,7 @@ describeWithChromium('Apollo Sandbox in headless Chromium', () => {
         undefined,
         { timeout: 30_000 },
       );
-      const dir = path.join(repoRoot, 'test-artifacts', 'browser');
+      const dir = browserArtifacts;
       fs.mkdirSync(dir, { recursive: true });
       await page.screenshot({ path: path.join(dir, 'sandbox.png') });
       const iframe = await page.locator('#embeddableSandbox iframe').count();

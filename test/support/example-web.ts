@@ -29,14 +29,21 @@ export function sharedExampleWebDir(): string | null {
   return runId ? path.join(os.tmpdir(), `warden-example-web-${runId}`) : null;
 }
 
+/** Screenshots and reports of the browser tests (git-ignored). */
+export const browserArtifacts = path.join(repoRoot, 'test', 'artifacts', 'browser');
+
 /**
- * A fresh copy of examples/web built, in outDir. The build runs once per test run (the browser test files
- * share it; each gets its own copy to serve and delete): built into a scratch directory, then renamed into
- * place, so a second worker building at the same time loses the rename and uses the winner's build.
+ * examples/web built, served read-only by every browser test file of this run: the build runs once per test run
+ * (built into a scratch directory, then renamed into place, so a second worker building at the same time loses
+ * the rename and uses the winner's build). Outside a jest run (no run id) each call builds into a new directory.
  */
-export async function copyExampleWeb(outDir: string): Promise<void> {
+export async function exampleWebBuild(): Promise<string> {
   const shared = sharedExampleWebDir();
-  if (!shared) return buildExampleWeb(outDir);
+  if (!shared) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-web-'));
+    await buildExampleWeb(dir);
+    return dir;
+  }
   if (!fs.existsSync(path.join(shared, 'index.html'))) {
     const scratch = `${shared}.build-${process.pid}-${Date.now()}`;
     await buildExampleWeb(scratch);
@@ -46,7 +53,7 @@ export async function copyExampleWeb(outDir: string): Promise<void> {
       fs.rmSync(scratch, { recursive: true, force: true }); // another worker's build is in place
     }
   }
-  fs.cpSync(shared, outDir, { recursive: true });
+  return shared;
 }
 
 /** Type-checks examples/web (its own tsconfig: DOM, JSX, bundler resolution); rejects with tsc's errors. */
