@@ -1,29 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { startTestApp, type TestApp } from '../support/start-test-app';
+import type { TestApp } from '../support/start-test-app';
 import { signUpAndVerify } from '../support/flows';
 import type { WardenClient } from '../support/graphql-client';
-import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../support/private-redis';
-import { TcpProxy } from '../support/pubsub-proxy';
+import type { TcpProxy } from '../support/pubsub-proxy';
+import { describeTwoInstances, revocationsLocal, startTwoInstances, twoInstancesTitle, until, type TwoInstances } from '../support/two-instances';
 import { LogoutDocument, ViewerBasicDocument } from '../graphql/generated/graphql';
-
-const realRedis = process.env.REDIS_URL ? new URL(process.env.REDIS_URL) : null;
-const canRun = realRedis !== null || hasRedisServerBinary;
-const suite = canRun ? describe : describe.skip;
-const title = canRun ? '' : ' (requires REDIS_URL or a redis-server binary: skipped)';
-
-/** 1 while the instance answers revocation checks from its local copy, 0 while it asks Redis. */
-async function revocationsLocal(t: TestApp): Promise<number> {
-  const text = await (await fetch(`${t.url}/metrics`)).text();
-  return Number(/^warden_revocations_local (\d)/m.exec(text)?.[1] ?? NaN);
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /**
  * Asks viewer on the other instance until it refuses. Every answer before that must be the viewer (the
@@ -47,35 +27,18 @@ async function refusedWithin(client: WardenClient, sinceMs: number, limitMs: num
   }
 }
 
-suite(`a revoked session is refused by every instance within a second${title}`, () => {
-  let privateRedis: PrivateRedis | null = null;
+describeTwoInstances(`a revoked session is refused by every instance within a second${twoInstancesTitle}`, () => {
+  let instances: TwoInstances | undefined;
   let proxy: TcpProxy;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    let target: { host: string; port: number };
-    if (realRedis) {
-      target = { host: realRedis.hostname, port: Number(realRedis.port || 6379) };
-    } else {
-      privateRedis = await startPrivateRedis();
-      target = { host: '127.0.0.1', port: privateRedis.ports[0]! };
-    }
-    proxy = await TcpProxy.start(target);
-    const prefix = `test:revocation:${randomUUID()}:`;
-    const direct = realRedis ? process.env.REDIS_URL! : `redis://127.0.0.1:${target.port}`;
-    // Instance A talks to Redis directly; instance B through the proxy, whose network the tests break.
-    a = await startTestApp({ env: { REDIS_URL: direct, REDIS_KEY_PREFIX: prefix } });
-    b = await startTestApp({ shareWith: a, env: { REDIS_URL: proxy.url, REDIS_KEY_PREFIX: prefix } });
-    await until(async () => (await revocationsLocal(b)) === 1, 'B answers revocations locally');
+    instances = await startTwoInstances('revocation');
+    ({ a, b, proxy } = instances);
   });
 
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await proxy?.stop();
-    await privateRedis?.stop();
-  });
+  afterAll(() => instances?.close());
 
   afterEach(async () => {
     proxy.restore();

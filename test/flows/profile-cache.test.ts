@@ -1,30 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { startTestApp, type TestApp } from '../support/start-test-app';
+import type { TestApp } from '../support/start-test-app';
 import { PASSWORD, uniqueEmail } from '../support/flows';
 import { codeFrom } from '../support/smtp-inbox';
 import type { WardenClient } from '../support/graphql-client';
-import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../support/private-redis';
-import { TcpProxy } from '../support/pubsub-proxy';
+import type { TcpProxy } from '../support/pubsub-proxy';
+import { describeTwoInstances, revocationsLocal, startTwoInstances, twoInstancesTitle, until, type TwoInstances } from '../support/two-instances';
 import { withTransaction } from '../../src/db/transaction';
 import { SignupDocument, VerifyOtpDocument, ViewerProfileDocument } from '../graphql/generated/graphql';
-
-const realRedis = process.env.REDIS_URL ? new URL(process.env.REDIS_URL) : null;
-const canRun = realRedis !== null || hasRedisServerBinary;
-const suite = canRun ? describe : describe.skip;
-const title = canRun ? '' : ' (requires REDIS_URL or a redis-server binary: skipped)';
-
-async function revocationsLocal(t: TestApp): Promise<number> {
-  const text = await (await fetch(`${t.url}/metrics`)).text();
-  return Number(/^warden_revocations_local (\d)/m.exec(text)?.[1] ?? NaN);
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 interface Person {
   userId: string;
@@ -56,35 +37,18 @@ async function renameSilently(t: TestApp, userId: string, name: string): Promise
   await t.app.dataSource.query(`UPDATE ${t.table('users')} SET name = $2 WHERE id = $1`, [userId, name]);
 }
 
-suite(`profile fields from the in-process cache, invalidated through pub/sub${title}`, () => {
-  let privateRedis: PrivateRedis | null = null;
+describeTwoInstances(`profile fields from the in-process cache, invalidated through pub/sub${twoInstancesTitle}`, () => {
+  let instances: TwoInstances | undefined;
   let proxy: TcpProxy;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    let target: { host: string; port: number };
-    if (realRedis) {
-      target = { host: realRedis.hostname, port: Number(realRedis.port || 6379) };
-    } else {
-      privateRedis = await startPrivateRedis();
-      target = { host: '127.0.0.1', port: privateRedis.ports[0]! };
-    }
-    proxy = await TcpProxy.start(target);
-    const prefix = `test:profiles:${randomUUID()}:`;
-    const direct = realRedis ? process.env.REDIS_URL! : `redis://127.0.0.1:${target.port}`;
-    // A talks to Redis directly; B through the proxy, whose network the tests break.
-    a = await startTestApp({ env: { REDIS_URL: direct, REDIS_KEY_PREFIX: prefix } });
-    b = await startTestApp({ shareWith: a, env: { REDIS_URL: proxy.url, REDIS_KEY_PREFIX: prefix } });
-    await until(async () => (await revocationsLocal(b)) === 1, 'B is current');
+    instances = await startTwoInstances('profiles');
+    ({ a, b, proxy } = instances);
   });
 
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await proxy?.stop();
-    await privateRedis?.stop();
-  });
+  afterAll(() => instances?.close());
 
   afterEach(async () => {
     proxy.restore();
