@@ -6,6 +6,7 @@ import { authChecker } from './auth-checker';
 import { moduleResolvers } from '../modules';
 import type { ClassType } from '../modules/module';
 import { guardArguments } from './input-guard';
+import { applyDirectResolvers } from './direct-resolvers';
 
 /** Every capability's resolvers, from the one module list (src/modules/index.ts). */
 export const resolverClasses = moduleResolvers as [ClassType, ...ClassType[]];
@@ -24,12 +25,14 @@ export function wardenSchemaOptions(container?: ContainerType): BuildSchemaOptio
 }
 
 /**
- * type-graphql's schema with the input guard in front of every field that takes arguments (input-guard.ts).
+ * type-graphql's schema with the input guard in front of every field that takes arguments (input-guard.ts),
+ * and the @Direct field resolvers called without type-graphql's wrapper (direct-resolvers.ts).
  * Without a container (schema printing) resolvers are never called.
  */
 export async function buildGuardedSchema(options: BuildSchemaOptions): Promise<GraphQLSchema> {
   const schema = await buildSchema(options);
   guardArguments(schema);
+  if (options.container && typeof options.container !== 'function') applyDirectResolvers(schema, options.container);
   return schema;
 }
 

@@ -8,6 +8,7 @@ import { SessionType } from '../sessions/session.type';
 import { WardenError } from '../../errors/warden-error';
 import { requestedFields } from '../../graphql/selection';
 import { requireSelf } from '../../graphql/viewer-only';
+import { Direct } from '../../graphql/direct-resolvers';
 
 /** Fields of viewer answered from the access token alone: asking only these costs no database read. */
 const FROM_TOKEN = new Set(['id', '__typename', 'sessions']);
@@ -40,6 +41,7 @@ export class ViewerResolver {
     return UsersService.toType(user);
   }
 
+  @Direct('User')
   @FieldResolver(() => OrganizationType, { nullable: true })
   organization(@Root() user: UserType, @Ctx() ctx: Context): OrganizationType | null | Promise<OrganizationType | null> {
     if (!user.organizationId) return null;
