@@ -1,5 +1,5 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, SignJWT, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 
 export interface SigningKey {
   kid: string;
@@ -7,6 +7,8 @@ export interface SigningKey {
   privateKey: KeyObject;
   publicKey: KeyObject;
   publicJwk: JWK;
+  /** The JWS protected header, base64url-encoded once: `{"alg","kid","typ":"at+jwt"}`. */
+  encodedHeader: string;
 }
 
 function algFor(key: KeyObject): 'EdDSA' | 'ES256' {
@@ -22,7 +24,8 @@ async function toSigningKey(material: string): Promise<SigningKey> {
   const publicKey = createPublicKey(privateKey);
   const jwk = await exportJWK(publicKey);
   const kid = text.startsWith('{') && JSON.parse(text).kid ? String(JSON.parse(text).kid) : await calculateJwkThumbprint(jwk);
-  return { kid, alg, privateKey, publicKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };
+  const encodedHeader = Buffer.from(JSON.stringify({ alg, kid, typ: 'at+jwt' })).toString('base64url');
+  return { kid, alg, privateKey, publicKey, publicJwk: { ...jwk, kid, alg, use: 'sig' }, encodedHeader };
 }
 
 /** The signing keys: the first signs, all verify and are published in the JWKS (rotation). Imported once. */
@@ -46,16 +49,28 @@ export class SigningKeys {
     return { keys: this.keys.map((k) => k.publicJwk) };
   }
 
+  /**
+   * A compact JWS (RFC 7515) of the claims, with iss, aud, sub, iat and exp, exactly as jose's SignJWT would
+   * write it (the same header and payload bytes; signing-keys.test.ts compares them), signed with node:crypto
+   * directly: jose 6 signs through WebCrypto, whose asynchronous job cost twice the CPU of the signature itself
+   * on every sign-in and refresh (docs/performance.md). Verification stays with jose (verify below).
+   */
   async sign(claims: JWTPayload, options: { issuer: string; audience: string; subject: string; expiresAt: Date; issuedAt: Date }): Promise<string> {
     const key = this.current;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(options.issuer)
-      .setAudience(options.audience)
-      .setSubject(options.subject)
-      .setIssuedAt(Math.floor(options.issuedAt.getTime() / 1000))
-      .setExpirationTime(Math.floor(options.expiresAt.getTime() / 1000))
-      .sign(key.privateKey);
+    const payload = {
+      ...claims,
+      iss: options.issuer,
+      aud: options.audience,
+      sub: options.subject,
+      iat: Math.floor(options.issuedAt.getTime() / 1000),
+      exp: Math.floor(options.expiresAt.getTime() / 1000),
+    };
+    const input = `${key.encodedHeader}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    const signature =
+      key.alg === 'EdDSA'
+        ? cryptoSign(null, Buffer.from(input), key.privateKey)
+        : cryptoSign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${signature.toString('base64url')}`;
   }
 
   /** Throws on any invalid token (bad signature, unknown kid, alg none, expired, wrong issuer or audience). */
