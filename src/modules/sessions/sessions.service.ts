@@ -103,7 +103,7 @@ export type SignInGateSql = { always: true } | { key: string; predicate: (userId
  * gets the name of a CTE that has a row exactly then, to put in its WHERE (`AND EXISTS (SELECT 1 FROM g)`).
  */
 export interface SignInPrecondition {
-  /** Part of the statement's name (lower-case letters, digits, _). */
+  /** Part of the statement's name (lower-case letters, digits, _), as the gate's key is. */
   key: string;
   /** Its parameters, $1…$n in `sql`; the sign-in's own come after them. */
   values: unknown[];
@@ -268,49 +268,53 @@ export class SessionsService {
   async signInOneStatement(request: OneStatementSignIn): Promise<SessionTokens | null> {
     const amr = [...new Set(request.amr)];
     const { precondition, meta } = request;
-    if (!/^[a-z0-9_]+$/.test(precondition.key)) throw new Error(`signInOneStatement: precondition key ${precondition.key} is not [a-z0-9_]+`);
     const gate = this.signInGate.sqlAllows?.(amr) ?? null;
     if (!gate) return null;
+    // One name per statement text: the caller's precondition, the gate's predicate and the flag checked.
+    const name = `warden_${precondition.key}_sign_in_v1_${'always' in gate ? 'all' : gate.key}_${request.verified}`;
+    if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`signInOneStatement: ${name} is not a statement name ([a-z0-9_])`);
     const session = this.newSession(request.userId, amr, meta);
     const audit = [...request.audit, this.sessionCreated(session, request.method, meta)];
     const refresh = createSecretToken();
-    // The precondition's parameters come first ($1…$k), the sign-in's follow: p(1)…p(17) are signInValues'.
-    const k = precondition.values.length;
-    const p = (i: number) => `$${k + i}`;
-    const verified = request.verified === 'phone' ? 'phone_verified' : 'email_verified';
-    const rows = await this.raw.run<Record<string, unknown>>(
-      `warden_${precondition.key}_sign_in_v1_${'always' in gate ? 'all' : gate.key}_${request.verified}`,
-      () => {
-        const users = this.raw.table(UserEntity);
-        const sessions = this.raw.table(SessionEntity);
-        const tokens = this.raw.table(RefreshTokenEntity);
-        const auditEvents = this.raw.table(AuditEventEntity);
-        return `WITH u AS (
-            SELECT ${this.raw.columns(UserEntity)} FROM ${users} WHERE id = ${p(2)}::uuid AND deleted_at IS NULL AND ${verified} FOR SHARE
-          ), g AS (
-            SELECT 1 FROM u WHERE ${'always' in gate ? 'TRUE' : gate.predicate(`${p(2)}::uuid`)}
-          ), c AS (
-            ${precondition.sql('g')}
-          ), s AS (
-            INSERT INTO ${sessions} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
-            SELECT ${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}::text, ${p(4)}::text[], ${p(5)}::timestamptz, ${p(5)}::timestamptz, ${p(6)}::timestamptz,
-              ${p(7)}::text, ${p(8)}::text FROM c RETURNING id
-          ), a AS (
-            INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data)
-            SELECT * FROM unnest(${p(9)}::uuid[], ${p(10)}::text[], ${p(11)}::text[], ${p(12)}::uuid[], ${p(13)}::text[], ${p(14)}::text[], ${p(15)}::jsonb[])
-            WHERE EXISTS (SELECT 1 FROM s)
-          ), t AS (
-            INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT ${p(16)}::uuid, s.id, ${p(17)}::text, NULL FROM s
-          )
-          SELECT u.* FROM u WHERE EXISTS (SELECT 1 FROM s)`;
-      },
-      [...precondition.values, ...this.signInValues(session, audit.map(AuditService.toRow), refresh)],
-    );
+    const values = [...precondition.values, ...this.signInValues(session, audit.map(AuditService.toRow), refresh)];
+    const rows = await this.raw.run<Record<string, unknown>>(name, () => this.signInOneStatementSql(gate, precondition, request.verified), values);
     const row = rows[0];
     if (!row) return null;
     // Committed: tell the audit observer and the sign-in listeners now (signIn does it after COMMIT).
     this.afterSignIn(this.deps.dataSource.manager, audit, session, request.method, meta);
     return this.signedIn(session, this.raw.toEntity(UserEntity, row), refresh.token);
+  }
+
+  /**
+   * The text of signInOneStatement's statement. The precondition's parameters come first ($1…$k), the sign-in's
+   * follow: p(1)…p(17) are signInValues' (warden_sign_in_v2's $1…$17). The user's row is the answer.
+   */
+  private signInOneStatementSql(gate: SignInGateSql, precondition: SignInPrecondition, verified: OneStatementSignIn['verified']): string {
+    const k = precondition.values.length;
+    const p = (i: number) => `$${k + i}`;
+    const users = this.raw.table(UserEntity);
+    const sessions = this.raw.table(SessionEntity);
+    const tokens = this.raw.table(RefreshTokenEntity);
+    const auditEvents = this.raw.table(AuditEventEntity);
+    return `WITH u AS (
+        SELECT ${this.raw.columns(UserEntity)} FROM ${users}
+        WHERE id = ${p(2)}::uuid AND deleted_at IS NULL AND ${verified === 'phone' ? 'phone_verified' : 'email_verified'} FOR SHARE
+      ), g AS (
+        SELECT 1 FROM u WHERE ${'always' in gate ? 'TRUE' : gate.predicate(`${p(2)}::uuid`)}
+      ), c AS (
+        ${precondition.sql('g')}
+      ), s AS (
+        INSERT INTO ${sessions} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
+        SELECT ${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}::text, ${p(4)}::text[], ${p(5)}::timestamptz, ${p(5)}::timestamptz, ${p(6)}::timestamptz,
+          ${p(7)}::text, ${p(8)}::text FROM c RETURNING id
+      ), a AS (
+        INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data)
+        SELECT * FROM unnest(${p(9)}::uuid[], ${p(10)}::text[], ${p(11)}::text[], ${p(12)}::uuid[], ${p(13)}::text[], ${p(14)}::text[], ${p(15)}::jsonb[])
+        WHERE EXISTS (SELECT 1 FROM s)
+      ), t AS (
+        INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT ${p(16)}::uuid, s.id, ${p(17)}::text, NULL FROM s
+      )
+      SELECT u.* FROM u WHERE EXISTS (SELECT 1 FROM s)`;
   }
 
   /** A new session's row (not written). */
