@@ -51,26 +51,39 @@ export class RawStatements {
     id: string,
     lock: 'share' | 'update' | null = null,
   ): Promise<T | null> {
-    const meta = this.dataSource.getMetadata(entity);
     const rows = await this.runIn<Record<string, unknown>>(
       em,
       name,
       () => {
-        if (meta.columns.some((c) => c.transformer)) throw new Error(`RawStatements.findById: ${meta.name} has column transformers`);
-        const columns = meta.columns
-          // A relation's own join column (property `user`) is skipped; an explicit FK column (`userId`) is kept,
-          // also when TypeORM merged it with the relation's join column.
-          .filter((c) => !(c.relationMetadata && c.propertyName === c.relationMetadata.propertyName))
-          .map((c) => `"${c.databaseName}" AS "${c.propertyName}"`)
-          .join(', ');
-        const primary = meta.primaryColumns[0]!.databaseName;
-        return `SELECT ${columns} FROM ${this.table(entity)} WHERE "${primary}" = $1${lock === 'share' ? ' FOR SHARE' : lock === 'update' ? ' FOR UPDATE' : ''}`;
+        const primary = this.dataSource.getMetadata(entity).primaryColumns[0]!.databaseName;
+        return `SELECT ${this.columns(entity)} FROM ${this.table(entity)} WHERE "${primary}" = $1${lock === 'share' ? ' FOR SHARE' : lock === 'update' ? ' FOR UPDATE' : ''}`;
       },
       [id],
     );
     const row = rows[0];
-    if (!row) return null;
-    return Object.assign(meta.create() as T, row);
+    return row ? this.toEntity(entity, row) : null;
+  }
+
+  /**
+   * The entity's own columns as a select list, each named by its property (`"email_verified" AS "emailVerified"`):
+   * a row selected with it becomes an entity through toEntity. No relations; not for entities with column transformers.
+   */
+  columns(entity: EntityTarget<ObjectLiteral>): string {
+    const meta = this.dataSource.getMetadata(entity);
+    if (meta.columns.some((c) => c.transformer)) throw new Error(`RawStatements: ${meta.name} has column transformers`);
+    return (
+      meta.columns
+        // A relation's own join column (property `user`) is skipped; an explicit FK column (`userId`) is kept,
+        // also when TypeORM merged it with the relation's join column.
+        .filter((c) => !(c.relationMetadata && c.propertyName === c.relationMetadata.propertyName))
+        .map((c) => `"${c.databaseName}" AS "${c.propertyName}"`)
+        .join(', ')
+    );
+  }
+
+  /** A row selected with columns() as an entity instance (as `em.findOne` gives it, without TypeORM's hydration). */
+  toEntity<T extends ObjectLiteral>(entity: EntityTarget<T>, row: Record<string, unknown>): T {
+    return Object.assign(this.dataSource.getMetadata(entity).create() as T, row);
   }
 
   /** `via`: the connection the caller already holds (inside a transaction, a second one may never come). */

@@ -1,7 +1,8 @@
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, signUpAndVerify, uniqueEmail } from '../support/flows';
-import { RequestOtpDocument, ResendOtpDocument, SignupDocument, VerifyOtpDocument } from '../graphql/generated/graphql';
+import { opensTransaction, statementsDuring } from '../support/statements';
+import { RefreshSessionDocument, RequestOtpDocument, ResendOtpDocument, SignupDocument, VerifyOtpDocument } from '../graphql/generated/graphql';
 
 describe('passwordless sign-in by email code: requestOtp(email) → mailed code → verifyOtp', () => {
   let t: TestApp;
@@ -22,6 +23,63 @@ describe('passwordless sign-in by email code: requestOtp(email) → mailed code 
     expect(mail.text).toMatch(/Your sign-in code/);
     const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFrom(mail) } });
     expect(verifyOtp.user).toMatchObject({ id: owner.user.id, email, emailVerified: true });
+  });
+
+  test('a LOGIN code of a verified account signs in with one statement, no transaction: audit rows, a working token pair, the new-device notice', async () => {
+    const email = uniqueEmail('fast');
+    const owner = await signUpAndVerify(t, t.client(), email);
+    // Another browser than the signup's: the sign-in listeners must still hear of this session (new-device notice).
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0';
+    const device = t.client({ 'user-agent': firefox });
+    const { requestOtp } = await device.request(RequestOtpDocument, { input: { email } });
+    const code = codeFrom(await t.inbox.waitForMail(email, 2));
+    const { result, statements } = await statementsDuring(() => device.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code } }));
+    expect(result.verifyOtp.user).toMatchObject({ id: owner.user.id, email, emailVerified: true });
+    // The fast path: the challenge consumed and the session written by one statement, and no transaction at all.
+    expect(statements.filter(opensTransaction)).toEqual([]);
+    const signIns = statements.filter((s) => /INSERT INTO \S*"sessions"/.test(s));
+    expect(signIns).toHaveLength(1);
+    expect(signIns[0]).toMatch(/UPDATE \S*"otp_challenges" SET consumed_at/);
+
+    const sessions = await t.app.dataSource.query(`SELECT id, amr, aal FROM ${t.table('sessions')} WHERE user_id = $1 AND user_agent = $2`, [
+      owner.user.id,
+      firefox,
+    ]);
+    expect(sessions).toEqual([{ id: expect.any(String), amr: ['otp', 'email'], aal: 'aal1' }]);
+    const audit = await t.app.dataSource.query(
+      `SELECT event, outcome, data FROM ${t.table('audit_events')} WHERE user_id = $1 AND event IN ('otp.verified', 'session.created') AND (data->>'challengeId' = $2 OR data->>'sessionId' = $3) ORDER BY event`,
+      [owner.user.id, requestOtp.challengeId, sessions[0].id],
+    );
+    expect(audit).toEqual([
+      { event: 'otp.verified', outcome: 'success', data: { challengeId: requestOtp.challengeId, channel: 'EMAIL', purpose: 'LOGIN' } },
+      { event: 'session.created', outcome: 'success', data: { sessionId: sessions[0].id, method: 'otp_email', amr: ['otp', 'email'], aal: 'aal1' } },
+    ]);
+    const challenge = await t.app.dataSource.query(`SELECT consumed_at FROM ${t.table('otp_challenges')} WHERE id = $1`, [requestOtp.challengeId]);
+    expect(challenge[0].consumed_at).toBeInstanceOf(Date);
+    // The first refresh token was stored with the session: it rotates.
+    const { refreshSession } = await device.request(RefreshSessionDocument, { refreshToken: result.verifyOtp.refreshToken });
+    expect(refreshSession.user.id).toBe(owner.user.id);
+    expect((await t.inbox.waitForSubject(email, /new sign-in/)).text).toContain('Firefox on Linux');
+  });
+
+  test('racing verifyOtp calls with one right LOGIN code: exactly one session, the others OTP_EXPIRED, and so is the code afterwards', async () => {
+    const email = uniqueEmail('race');
+    const owner = await signUpAndVerify(t, t.client(), email);
+    const { requestOtp } = await t.client().request(RequestOtpDocument, { input: { email } });
+    const input = { challengeId: requestOtp.challengeId, code: codeFrom(await t.inbox.waitForMail(email, 2)) };
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => t.client().request(VerifyOtpDocument, { input })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as { info: { code: string } }).info.code).toBe('OTP_EXPIRED');
+    const client = t.client();
+    expect((await client.error(client.request(VerifyOtpDocument, { input }))).code).toBe('OTP_EXPIRED');
+    const count = async (sql: string, params: unknown[]) => (await t.app.dataSource.query(sql, params))[0].n as number;
+    // The signup's session and this one.
+    expect(await count(`SELECT count(*)::int AS n FROM ${t.table('sessions')} WHERE user_id = $1`, [owner.user.id])).toBe(2);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM ${t.table('audit_events')} WHERE event = 'otp.verified' AND data->>'challengeId' = $1`, [
+        requestOtp.challengeId,
+      ]),
+    ).toBe(1);
   });
 
   test('a code to an unverified account verifies its email', async () => {

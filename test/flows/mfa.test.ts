@@ -8,6 +8,7 @@ import type { WardenClient } from '../support/graphql-client';
 import { startOidcOp, type FakeOp } from '../support/oidc-provider';
 import { OAuthBrowser } from '../support/oauth-browser';
 import { SoftAuthenticator } from '../support/soft-authenticator';
+import { opensTransaction, statementsDuring } from '../support/statements';
 import {
   CompleteOAuthDocument,
   FinishPasskeyAuthenticationDocument,
@@ -377,6 +378,28 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
     const { finishPasskeyAuthentication } = await passkeySignIn(t.client(), true);
     expect(finishPasskeyAuthentication.user.id).toBe(u.userId);
     expect(claimsOf(finishPasskeyAuthentication.accessToken)).toMatchObject({ aal: 'aal2', amr: ['hwk', 'pin'] });
+  });
+
+  test('a passwordless LOGIN code of a user with an authenticator: MFA_REQUIRED (the transaction path), the code spent, no session until the second factor', async () => {
+    const u = await newEnrolledUser();
+    const client = t.client();
+    const sessionsOf = async () =>
+      (await t.app.dataSource.query(`SELECT count(*)::int AS n FROM ${t.table('sessions')} WHERE user_id = $1`, [u.userId]))[0].n as number;
+    const sessionsBefore = await sessionsOf();
+    const before = t.inbox.mailsTo(u.email).length;
+    const { requestOtp } = await client.request(RequestOtpDocument, { input: { email: u.email } });
+    const input = { challengeId: requestOtp.challengeId, code: codeFrom(await t.inbox.waitForMail(u.email, before + 1)) };
+    const { result: refused, statements } = await statementsDuring(() => client.error(client.request(VerifyOtpDocument, { input })));
+    expect(refused.code).toBe('MFA_REQUIRED');
+    expect(refused.extensions.challengeId).toMatch(/^[0-9a-f-]{36}$/);
+    // The one-statement sign-in wrote nothing (the gate said no in SQL); the transaction spent the code and opened the challenge.
+    expect(statements.filter(opensTransaction)).toHaveLength(1);
+    expect(await sessionsOf()).toBe(sessionsBefore);
+    expect((await client.error(client.request(VerifyOtpDocument, { input }))).code).toBe('OTP_EXPIRED');
+    nextStep();
+    const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: refused.extensions.challengeId as string, code: code(u.secret) } });
+    expect(claimsOf(verifyOtp.accessToken)).toMatchObject({ aal: 'aal2', amr: expect.arrayContaining(['otp', 'email', 'totp', 'mfa']) });
+    expect(await sessionsOf()).toBe(sessionsBefore + 1);
   });
 
   test('before the first factor nothing tells MFA apart: a wrong password is INVALID_CREDENTIALS; requestOtp answers alike', async () => {

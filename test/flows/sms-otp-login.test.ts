@@ -5,6 +5,7 @@ import { startTestApp, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, type TestApp } fro
 import { codeFromText } from '../support/twilio-fake';
 import { spaced, uniquePhone } from '../support/phones';
 import { uniqueEmail } from '../support/flows';
+import { opensTransaction, statementsDuring } from '../support/statements';
 import { RequestOtpDocument, VerifyOtpDocument, ViewerDocument } from '../graphql/generated/graphql';
 
 describe('passwordless sign-in by SMS: requestOtp(phone) → texted code → verifyOtp', () => {
@@ -59,11 +60,16 @@ describe('passwordless sign-in by SMS: requestOtp(phone) → texted code → ver
     const { requestOtp: two } = await second.request(RequestOtpDocument, { input: { phone } });
     const [challenge] = await t.app.dataSource.query(`SELECT user_id FROM ${t.table('otp_challenges')} WHERE id = $1`, [two.challengeId]);
     expect(challenge.user_id).toBe(signedUp.user.id);
-    const { verifyOtp: loggedIn } = await second.request(VerifyOtpDocument, {
-      input: { challengeId: two.challengeId, code: codeFromText(t.twilio.textsTo(phone)[1]!) },
-    });
+    const {
+      result: { verifyOtp: loggedIn },
+      statements,
+    } = await statementsDuring(() =>
+      second.request(VerifyOtpDocument, { input: { challengeId: two.challengeId, code: codeFromText(t.twilio.textsTo(phone)[1]!) } }),
+    );
+    // A verified phone's LOGIN code: the one-statement sign-in, no transaction.
+    expect(statements.filter(opensTransaction)).toEqual([]);
 
-    expect(loggedIn.user.id).toBe(signedUp.user.id);
+    expect(loggedIn.user).toMatchObject({ id: signedUp.user.id, phone, phoneVerified: true, organization: null });
     expect(await usersWithPhone(phone)).toBe(1);
     second.accessToken = loggedIn.accessToken;
     const { viewer } = await second.query(ViewerDocument);

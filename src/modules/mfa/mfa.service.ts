@@ -109,10 +109,19 @@ export class MfaService {
       });
       return { allow: false, error: new WardenError('MFA_REQUIRED', { extensions: { challengeId: challenge.id } }) };
     },
+    // The same decision in SQL, for the one-statement sign-in: allowed when a second factor was done, or when the
+    // user has no confirmed factor (hasConfirmedFactor's question, negated). Refusing needs `check` (it opens a challenge).
+    sqlAllows: (amr) => (this.secondFactorDone(amr) ? { always: true } : { key: 'mfa', predicate: (userId) => this.noConfirmedFactorSql(userId) }),
   };
 
   private secondFactorDone(amr: readonly AuthMethod[]): boolean {
     return amr.includes('mfa') || assuranceLevel(amr) === 'aal2';
+  }
+
+  /** True in SQL when the user `userId` (an SQL expression) has no confirmed factor: the gate's sqlAllows. */
+  private noConfirmedFactorSql(userId: string): string {
+    const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+    return `NOT EXISTS (SELECT 1 FROM ${raw.table(MfaFactorEntity)} WHERE user_id = ${userId} AND confirmed_at IS NOT NULL)`;
   }
 
   /** Asked by the gate on every sign-in: one named statement (no query building on verifyOtp's path). */

@@ -5,7 +5,7 @@ import { OtpChannel, OtpPurpose } from './otp.enums';
 import type { AuthChallengeType } from './auth-challenge.type';
 import type { UsersService } from '../users/users.service';
 import { maskEmail, maskPhone } from '../users/identifiers';
-import type { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import type { IssuedSession, SessionsService, SignInPrecondition } from '../sessions/sessions.service';
 import type { AuditRecord, AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { KvStore } from '../../store/kv-store';
@@ -81,6 +81,12 @@ export interface PurposeHandler {
   checkCode?(challenge: OtpChallengeEntity, code: string, meta: RequestMeta): Promise<unknown>;
   /** After the commit (mail, SMS, cache invalidation may run here); its failure does not undo the sign-in. */
   afterCommit?(challenge: OtpChallengeEntity, issued: IssuedSession, ctx: VerifiedContext): Promise<void>;
+  /**
+   * The common case of onVerified in one autocommitted statement that consumes the challenge too (`consume`, the
+   * consuming UPDATE for SessionsService.signInOneStatement). null when it signed nobody in and wrote nothing:
+   * verify() then takes the general path (consume and onVerified in one transaction), which decides again.
+   */
+  fastVerify?(challenge: OtpChallengeEntity, ctx: VerifiedContext, consume: SignInPrecondition): Promise<IssuedSession | null>;
 }
 
 /** A challenge to issue: who, where, why, plus the flow's own rows and audit events, written in one transaction. */
@@ -300,7 +306,7 @@ export class ChallengesService {
   private async loadLive(em: EntityManager, challengeId: string, lock: boolean): Promise<OtpChallengeEntity> {
     if (!isUuid(challengeId)) throw WardenError.badInput('challengeId is not valid.', 'challengeId');
     // A named statement: verifyOtp reads its challenge on every call (no query building, no TypeORM hydration).
-    const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+    const raw = this.raw;
     const challenge = lock
       ? await raw.findById(em, OtpChallengeEntity, 'warden_otp_challenge_for_update_v1', challengeId, 'update')
       : await raw.findById(em, OtpChallengeEntity, 'warden_otp_challenge_v1', challengeId);
@@ -445,27 +451,39 @@ export class ChallengesService {
   /** Marks the challenge used. Exactly one of racing callers gets true. */
   async consume(em: EntityManager, challengeId: string): Promise<boolean> {
     // A named prepared statement on the transaction's connection: no query building on verifyOtp's path.
-    const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
-    const rows = await raw.runIn(
-      em,
-      'warden_otp_consume_v1',
-      () => `UPDATE ${raw.table(OtpChallengeEntity)} SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING id`,
-      [challengeId, this.deps.now()],
-    );
+    const rows = await this.raw.runIn(em, 'warden_otp_consume_v1', () => this.consumeSql(''), [challengeId, this.deps.now()]);
     return rows.length === 1;
+  }
+
+  /** consume() as the precondition of a one-statement sign-in: the challenge is consumed only if the sign-in may happen. */
+  private consumeWhen(challengeId: string): SignInPrecondition {
+    return { key: 'otp', values: [challengeId, this.deps.now()], sql: (allowed) => this.consumeSql(` AND EXISTS (SELECT 1 FROM ${allowed})`) };
+  }
+
+  /** The consuming UPDATE ($1 the challenge, $2 now), with `and` added to its condition. */
+  private consumeSql(and: string): string {
+    return `UPDATE ${this.raw.table(OtpChallengeEntity)} SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2${and} RETURNING id`;
+  }
+
+  private get raw(): RawStatements {
+    return (this.rawStatements ??= new RawStatements(this.deps.dataSource));
   }
 
   /**
    * verifyOtp for every registered purpose: checks the code, then consumes the challenge and runs the purpose's
-   * handler in one transaction (exactly one of racing callers signs in).
+   * handler in one transaction (exactly one of racing callers signs in). A purpose with a fastVerify tries that
+   * first (one statement, no transaction); when it signed nobody in, the transaction runs as for the others.
    */
   async verify(input: { challengeId: string; code: string }, meta: RequestMeta): Promise<IssuedSession> {
     const { challenge, checked } = await this.checkWith(input.challengeId, input.code, [...this.purposes.keys()], meta);
     const handler = this.purposes.get(challenge.purpose)!;
-    const issued = await withTransaction(this.deps.dataSource, async (em) => {
-      if (!(await this.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
-      return handler.onVerified(em, challenge, { meta, checked });
-    });
+    const fast = handler.fastVerify ? await handler.fastVerify(challenge, { meta, checked }, this.consumeWhen(challenge.id)) : null;
+    const issued =
+      fast ??
+      (await withTransaction(this.deps.dataSource, async (em) => {
+        if (!(await this.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
+        return handler.onVerified(em, challenge, { meta, checked });
+      }));
     // After commit: the number answered a code we texted, so its texts draw on the verified budget.
     if (challenge.channel === 'SMS') await this.deps.smsPolicy.recordVerified(challenge.destination);
     if (handler.afterCommit) await handler.afterCommit(challenge, issued, { meta, checked });

@@ -3,9 +3,10 @@ import type { OtpChallengeEntity } from './otp-challenge.entity';
 import type { AuthChallengeType } from './auth-challenge.type';
 import { ChallengesService, type ChallengesServiceDeps, type VerifiedContext } from './challenges.service';
 import { normalizeEmail, normalizePhone } from '../users/identifiers';
-import type { IssuedSession } from '../sessions/sessions.service';
+import type { IssuedSession, SignInPrecondition } from '../sessions/sessions.service';
 import type { AuthMethod } from '../sessions/assurance';
 import { AuditEvents } from '../audit/audit-events';
+import type { AuditRecord } from '../audit/audit.service';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 
@@ -26,7 +27,10 @@ export class OtpService {
     this.challenges = new ChallengesService(deps);
     const signIn = { onVerified: (em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext) => this.signIn(em, challenge, ctx.meta) };
     this.challenges.registerPurpose('SIGNUP', signIn);
-    this.challenges.registerPurpose('LOGIN', signIn);
+    this.challenges.registerPurpose('LOGIN', {
+      ...signIn,
+      fastVerify: (challenge, ctx, consume) => this.signInOneStatement(challenge, ctx.meta, consume),
+    });
   }
 
   /**
@@ -117,19 +121,39 @@ export class OtpService {
     }
     if (!user) throw new WardenError('OTP_EXPIRED');
     user = await this.deps.users.markVerified(em, user, challenge.channel === 'SMS' ? 'SMS' : 'EMAIL');
-    await this.deps.audit.record(em, {
-      event: AuditEvents.otpVerified,
-      userId: user.id,
+    await this.deps.audit.record(em, OtpService.verified(challenge, user.id, meta));
+    return this.deps.sessions.signIn(em, { user, userLocked, meta, method: OtpService.method(challenge), amr: OtpService.amr(challenge) });
+  }
+
+  /**
+   * A LOGIN code of an existing account whose email (or phone) is verified, in one statement that consumes the
+   * challenge (SessionsService.signInOneStatement). null for anything else, or when it signed nobody in (deleted
+   * account, a second factor to ask for, an unverified email or phone, a code used meanwhile): verify() then runs
+   * signIn above in a transaction, which answers those.
+   */
+  private async signInOneStatement(challenge: OtpChallengeEntity, meta: RequestMeta, consume: SignInPrecondition): Promise<IssuedSession | null> {
+    if (!challenge.userId || (challenge.channel !== 'EMAIL' && challenge.channel !== 'SMS')) return null;
+    return this.deps.sessions.signInOneStatement({
+      userId: challenge.userId,
+      verified: challenge.channel === 'SMS' ? 'phone' : 'email',
       meta,
-      data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose },
+      method: OtpService.method(challenge),
+      amr: OtpService.amr(challenge),
+      audit: [OtpService.verified(challenge, challenge.userId, meta)],
+      precondition: consume,
     });
-    return this.deps.sessions.signIn(em, {
-      user,
-      userLocked,
-      meta,
-      method: `otp_${challenge.channel.toLowerCase()}`,
-      // A LOGIN code after a password carries ['pwd'] (what was proved before the code).
-      amr: [...((challenge.firstFactorAmr ?? []) as AuthMethod[]), ...(challenge.channel === 'SMS' ? (['otp', 'sms'] as const) : (['otp', 'email'] as const))],
-    });
+  }
+
+  private static method(challenge: OtpChallengeEntity): string {
+    return `otp_${challenge.channel.toLowerCase()}`;
+  }
+
+  /** A LOGIN code after a password carries ['pwd'] (what was proved before the code). */
+  private static amr(challenge: OtpChallengeEntity): AuthMethod[] {
+    return [...((challenge.firstFactorAmr ?? []) as AuthMethod[]), ...(challenge.channel === 'SMS' ? (['otp', 'sms'] as const) : (['otp', 'email'] as const))];
+  }
+
+  private static verified(challenge: OtpChallengeEntity, userId: string, meta: RequestMeta): AuditRecord {
+    return { event: AuditEvents.otpVerified, userId, meta, data: { challengeId: challenge.id, channel: challenge.channel, purpose: challenge.purpose } };
   }
 }

@@ -5,7 +5,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import type { AccessTokens } from './access-tokens';
 import type { RevocationList } from './revocation-list';
 import { UserEntity } from '../users/user.entity';
-import { AuditService } from '../audit/audit.service';
+import { AuditService, type AuditRecord, type AuditRow } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import { constantTimeEqual, createSecretToken, isUuid, keyedHash, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
@@ -86,6 +86,41 @@ export interface SignInRequest {
  */
 export interface SignInGate {
   check(em: EntityManager, request: SignInRequest): Promise<{ allow: true } | { allow: false; error: WardenError }>;
+  /**
+   * What `check` would answer for this amr, as SQL, where it can be decided without side effects, for the
+   * one-statement sign-in (signInOneStatement): `always` (check allows every user), or a predicate over the
+   * user id (an SQL expression, e.g. `$5`) that is true exactly when check would allow, with a key naming it
+   * in the statement's name. null, or no method: no one-statement sign-in, check decides.
+   */
+  sqlAllows?(amr: readonly AuthMethod[]): SignInGateSql | null;
+}
+
+export type SignInGateSql = { always: true } | { key: string; predicate: (userId: string) => string };
+
+/**
+ * The caller's own write that a one-statement sign-in depends on (verifyOtp: consuming its challenge), as a
+ * data-modifying statement that returns a row when it happened. It runs only if the user may sign in: `sql`
+ * gets the name of a CTE that has a row exactly then, to put in its WHERE (`AND EXISTS (SELECT 1 FROM g)`).
+ */
+export interface SignInPrecondition {
+  /** Part of the statement's name (lower-case letters, digits, _), as the gate's key is. */
+  key: string;
+  /** Its parameters, $1…$n in `sql`; the sign-in's own come after them. */
+  values: unknown[];
+  sql: (allowed: string) => string;
+}
+
+/** signInOneStatement's request: a user known by id, who must be live and have `verified` set. */
+export interface OneStatementSignIn {
+  userId: string;
+  amr: AuthMethod[];
+  method: string;
+  meta: RequestMeta;
+  /** The user's flag that must already be true (an unverified one takes the general path, which sets it). */
+  verified: 'email' | 'phone';
+  /** Audit rows of the flow, written in the same statement before `session.created` (e.g. `otp.verified`). */
+  audit: AuditRecord[];
+  precondition: SignInPrecondition;
 }
 
 /** A session that a sign-in created and committed (see addSignInListener). */
@@ -97,7 +132,7 @@ export interface SignedIn {
   at: Date;
 }
 
-export const allowEverySignIn: SignInGate = { check: async () => ({ allow: true }) };
+export const allowEverySignIn: SignInGate = { check: async () => ({ allow: true }), sqlAllows: () => ({ always: true }) };
 
 export interface SessionsServiceDeps {
   dataSource: DataSource;
@@ -192,26 +227,12 @@ export class SessionsService {
     }
     const decision = await this.signInGate.check(em, { ...request, amr });
     if (!decision.allow) return { refused: decision.error };
-    const now = this.deps.now();
-    const session = em.create(SessionEntity, {
-      id: randomUUID(),
-      userId: user.id,
-      aal: assuranceLevel(amr),
-      amr,
-      lastAuthenticatedAt: now,
-      lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + this.deps.limits.refreshTokenTtlSeconds * 1000),
-      revokedAt: null,
-      revokedReason: null,
-      userAgent: meta.userAgent,
-      ip: meta.ip,
-    });
+    const session = this.newSession(user.id, amr, meta);
     // One round trip for the session, its audit rows and its first refresh token (a named prepared statement
     // with CTEs, in the caller's transaction): `session.created`, and the rows the flow recorded before it in
     // this transaction (held by AuditService, e.g. verifyOtp's `otp.verified`). The audit observer is told
     // after COMMIT, as audit.record does.
-    const audit = { event: AuditEvents.sessionCreated, userId: user.id, meta, data: { sessionId: session.id, method: request.method, amr, aal: session.aal } };
-    const auditRows = [...this.deps.audit.takeHeld(em), AuditService.toRow(audit)];
+    const audit = this.sessionCreated(session, request.method, meta);
     const refresh = createSecretToken();
     await this.raw.runIn(
       em,
@@ -229,41 +250,142 @@ export class SessionsService {
           )
           INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT $16, s.id, $17, NULL FROM s`;
       },
-      [
-        session.id,
-        user.id,
-        session.aal,
-        amr,
-        now,
-        session.expiresAt,
-        meta.userAgent,
-        meta.ip,
-        auditRows.map((r) => r.id),
-        auditRows.map((r) => r.event),
-        auditRows.map((r) => r.outcome),
-        auditRows.map((r) => r.userId),
-        auditRows.map((r) => r.ip),
-        auditRows.map((r) => r.userAgent),
-        auditRows.map((r) => JSON.stringify(r.data)),
-        refresh.id,
-        this.hash(refresh.secret),
-      ],
+      this.signInValues(session, [...this.deps.audit.takeHeld(em), AuditService.toRow(audit)], refresh),
     );
-    afterCommit(em, () => this.deps.audit.observeCommitted([audit]));
+    this.afterSignIn(em, [audit], session, request.method, meta);
+    return this.signedIn(session, user, refresh.token);
+  }
+
+  /**
+   * signIn for the common case in ONE autocommitted statement (a named prepared statement with CTEs, no
+   * transaction): lock the user (live, and `verified` set) FOR SHARE, ask the gate in SQL (sqlAllows), run the
+   * caller's precondition (verifyOtp: consume the challenge) only if both passed, then insert the session, its
+   * audit rows and its first refresh token only if the precondition wrote its row. Answers the new session, or
+   * null when nobody was signed in and nothing was written: the caller then takes its general path (signIn in a
+   * transaction), which decides again and answers every other case (deleted account, MFA_REQUIRED, unverified).
+   * Also null, without a statement, when the gate cannot be asked in SQL.
+   */
+  async signInOneStatement(request: OneStatementSignIn): Promise<SessionTokens | null> {
+    const amr = [...new Set(request.amr)];
+    const { precondition, meta } = request;
+    const gate = this.signInGate.sqlAllows?.(amr) ?? null;
+    if (!gate) return null;
+    // One name per statement text: the caller's precondition, the gate's predicate and the flag checked.
+    const name = `warden_${precondition.key}_sign_in_v1_${'always' in gate ? 'all' : gate.key}_${request.verified}`;
+    if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`signInOneStatement: ${name} is not a statement name ([a-z0-9_])`);
+    const session = this.newSession(request.userId, amr, meta);
+    const audit = [...request.audit, this.sessionCreated(session, request.method, meta)];
+    const refresh = createSecretToken();
+    const values = [...precondition.values, ...this.signInValues(session, audit.map(AuditService.toRow), refresh)];
+    const rows = await this.raw.run<Record<string, unknown>>(name, () => this.signInOneStatementSql(gate, precondition, request.verified), values);
+    const row = rows[0];
+    if (!row) return null;
+    // Committed: tell the audit observer and the sign-in listeners now (signIn does it after COMMIT).
+    this.afterSignIn(this.deps.dataSource.manager, audit, session, request.method, meta);
+    return this.signedIn(session, this.raw.toEntity(UserEntity, row), refresh.token);
+  }
+
+  /**
+   * The text of signInOneStatement's statement. The precondition's parameters come first ($1…$k), the sign-in's
+   * follow: p(1)…p(17) are signInValues' (warden_sign_in_v2's $1…$17). The user's row is the answer.
+   */
+  private signInOneStatementSql(gate: SignInGateSql, precondition: SignInPrecondition, verified: OneStatementSignIn['verified']): string {
+    const k = precondition.values.length;
+    const p = (i: number) => `$${k + i}`;
+    const users = this.raw.table(UserEntity);
+    const sessions = this.raw.table(SessionEntity);
+    const tokens = this.raw.table(RefreshTokenEntity);
+    const auditEvents = this.raw.table(AuditEventEntity);
+    return `WITH u AS (
+        SELECT ${this.raw.columns(UserEntity)} FROM ${users}
+        WHERE id = ${p(2)}::uuid AND deleted_at IS NULL AND ${verified === 'phone' ? 'phone_verified' : 'email_verified'} FOR SHARE
+      ), g AS (
+        SELECT 1 FROM u WHERE ${'always' in gate ? 'TRUE' : gate.predicate(`${p(2)}::uuid`)}
+      ), c AS (
+        ${precondition.sql('g')}
+      ), s AS (
+        INSERT INTO ${sessions} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
+        SELECT ${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}::text, ${p(4)}::text[], ${p(5)}::timestamptz, ${p(5)}::timestamptz, ${p(6)}::timestamptz,
+          ${p(7)}::text, ${p(8)}::text FROM c RETURNING id
+      ), a AS (
+        INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data)
+        SELECT * FROM unnest(${p(9)}::uuid[], ${p(10)}::text[], ${p(11)}::text[], ${p(12)}::uuid[], ${p(13)}::text[], ${p(14)}::text[], ${p(15)}::jsonb[])
+        WHERE EXISTS (SELECT 1 FROM s)
+      ), t AS (
+        INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT ${p(16)}::uuid, s.id, ${p(17)}::text, NULL FROM s
+      )
+      SELECT u.* FROM u WHERE EXISTS (SELECT 1 FROM s)`;
+  }
+
+  /** A new session's row (not written). */
+  private newSession(userId: string, amr: AuthMethod[], meta: RequestMeta): SessionEntity {
+    const now = this.deps.now();
+    return this.deps.dataSource.manager.create(SessionEntity, {
+      id: randomUUID(),
+      userId,
+      aal: assuranceLevel(amr),
+      amr,
+      lastAuthenticatedAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + this.deps.limits.refreshTokenTtlSeconds * 1000),
+      revokedAt: null,
+      revokedReason: null,
+      userAgent: meta.userAgent,
+      ip: meta.ip,
+    });
+  }
+
+  private sessionCreated(session: SessionEntity, method: string, meta: RequestMeta): AuditRecord {
+    return { event: AuditEvents.sessionCreated, userId: session.userId, meta, data: { sessionId: session.id, method, amr: session.amr, aal: session.aal } };
+  }
+
+  /** The sign-in statements' parameters (warden_sign_in_v2's $1…$17): the session, its audit rows, its first refresh token. */
+  private signInValues(session: SessionEntity, auditRows: AuditRow[], refresh: { id: string; secret: string }): unknown[] {
+    return [
+      session.id,
+      session.userId,
+      session.aal,
+      session.amr,
+      session.lastAuthenticatedAt,
+      session.expiresAt,
+      session.userAgent,
+      session.ip,
+      auditRows.map((r) => r.id),
+      auditRows.map((r) => r.event),
+      auditRows.map((r) => r.outcome),
+      auditRows.map((r) => r.userId),
+      auditRows.map((r) => r.ip),
+      auditRows.map((r) => r.userAgent),
+      auditRows.map((r) => JSON.stringify(r.data)),
+      refresh.id,
+      this.hash(refresh.secret),
+    ];
+  }
+
+  /**
+   * Once the session has committed (afterCommit: at once when `em` is in no transaction): the audit observer
+   * learns of the rows the sign-in statement wrote, and the sign-in listeners (the new-device notice) run.
+   */
+  private afterSignIn(em: EntityManager, audit: AuditRecord[], session: SessionEntity, method: string, meta: RequestMeta): void {
+    afterCommit(em, () => this.deps.audit.observeCommitted(audit));
     const listeners = this.signInListeners;
     if (listeners.length > 0) {
-      const signedIn: SignedIn = { userId: user.id, sessionId: session.id, method: request.method, meta, at: now };
+      const signedIn: SignedIn = { userId: session.userId, sessionId: session.id, method, meta, at: session.lastAuthenticatedAt };
       afterCommit(em, () => {
         for (const listener of listeners) listener(signedIn);
       });
     }
+  }
+
+  /** A new sign-in's answer: the session's first refresh token and a fresh access token. */
+  private async signedIn(session: SessionEntity, user: UserEntity, refreshToken: string): Promise<SessionTokens> {
     const access = await this.deps.accessTokens.issue(session.userId, session.id, SessionsService.assurance(session));
     return {
       signIn: true,
       sessionId: session.id,
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt,
-      refreshToken: refresh.token,
+      refreshToken,
       refreshTokenExpiresAt: this.refreshExpiresAt(session),
       user,
     };
