@@ -111,28 +111,23 @@ export class MfaService {
     },
     // The same decision in SQL, for the one-statement sign-in: allowed when a second factor was done, or when the
     // user has no confirmed factor (hasConfirmedFactor's question, negated). Refusing needs `check` (it opens a challenge).
-    sqlAllows: (amr) => (this.secondFactorDone(amr) ? { always: true } : { key: 'mfa', predicate: (userId) => this.noConfirmedFactorSql(userId) }),
+    sqlAllows: (amr) => (this.secondFactorDone(amr) ? { always: true } : { key: 'mfa', predicate: (userId) => `NOT ${this.confirmedFactorSql(userId)}` }),
   };
 
   private secondFactorDone(amr: readonly AuthMethod[]): boolean {
     return amr.includes('mfa') || assuranceLevel(amr) === 'aal2';
   }
 
-  /** True in SQL when the user `userId` (an SQL expression) has no confirmed factor: the gate's sqlAllows. */
-  private noConfirmedFactorSql(userId: string): string {
+  /** True in SQL when the user `userId` (an SQL expression) has a confirmed factor: the gate's one question. */
+  private confirmedFactorSql(userId: string): string {
     const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
-    return `NOT EXISTS (SELECT 1 FROM ${raw.table(MfaFactorEntity)} WHERE user_id = ${userId} AND confirmed_at IS NOT NULL)`;
+    return `EXISTS (SELECT 1 FROM ${raw.table(MfaFactorEntity)} WHERE user_id = ${userId} AND confirmed_at IS NOT NULL)`;
   }
 
   /** Asked by the gate on every sign-in: one named statement (no query building on verifyOtp's path). */
   private async hasConfirmedFactor(em: EntityManager, userId: string): Promise<boolean> {
     const raw = (this.rawStatements ??= new RawStatements(this.deps.dataSource));
-    const rows = await raw.runIn<{ found: boolean }>(
-      em,
-      'warden_mfa_confirmed_v1',
-      () => `SELECT EXISTS (SELECT 1 FROM ${raw.table(MfaFactorEntity)} WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS found`,
-      [userId],
-    );
+    const rows = await raw.runIn<{ found: boolean }>(em, 'warden_mfa_confirmed_v1', () => `SELECT ${this.confirmedFactorSql('$1')} AS found`, [userId]);
     return rows[0]?.found === true;
   }
 

@@ -236,20 +236,8 @@ export class SessionsService {
     const refresh = createSecretToken();
     await this.raw.runIn(
       em,
-      'warden_sign_in_v2',
-      () => {
-        const sessions = this.raw.table(SessionEntity);
-        const tokens = this.raw.table(RefreshTokenEntity);
-        const auditEvents = this.raw.table(AuditEventEntity);
-        return `WITH s AS (
-            INSERT INTO ${sessions} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
-            VALUES ($1, $2, $3, $4::text[], $5, $5, $6, $7, $8) RETURNING id
-          ), a AS (
-            INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data)
-            SELECT * FROM unnest($9::uuid[], $10::text[], $11::text[], $12::uuid[], $13::text[], $14::text[], $15::jsonb[])
-          )
-          INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT $16, s.id, $17, NULL FROM s`;
-      },
+      'warden_sign_in_v3',
+      () => `WITH ${this.sessionInsertsSql(0, '(SELECT 1) AS one')} SELECT 1`,
       this.signInValues(session, [...this.deps.audit.takeHeld(em), AuditService.toRow(audit)], refresh),
     );
     this.afterSignIn(em, [audit], session, request.method, meta);
@@ -287,34 +275,40 @@ export class SessionsService {
 
   /**
    * The text of signInOneStatement's statement. The precondition's parameters come first ($1…$k), the sign-in's
-   * follow: p(1)…p(17) are signInValues' (warden_sign_in_v2's $1…$17). The user's row is the answer.
+   * follow (sessionInsertsSql). The user's row is the answer.
    */
   private signInOneStatementSql(gate: SignInGateSql, precondition: SignInPrecondition, verified: OneStatementSignIn['verified']): string {
     const k = precondition.values.length;
     const p = (i: number) => `$${k + i}`;
-    const users = this.raw.table(UserEntity);
-    const sessions = this.raw.table(SessionEntity);
-    const tokens = this.raw.table(RefreshTokenEntity);
-    const auditEvents = this.raw.table(AuditEventEntity);
     return `WITH u AS (
-        SELECT ${this.raw.columns(UserEntity)} FROM ${users}
+        SELECT ${this.raw.columns(UserEntity)} FROM ${this.raw.table(UserEntity)}
         WHERE id = ${p(2)}::uuid AND deleted_at IS NULL AND ${verified === 'phone' ? 'phone_verified' : 'email_verified'} FOR SHARE
       ), g AS (
         SELECT 1 FROM u WHERE ${'always' in gate ? 'TRUE' : gate.predicate(`${p(2)}::uuid`)}
       ), c AS (
         ${precondition.sql('g')}
-      ), s AS (
-        INSERT INTO ${sessions} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
+      ), ${this.sessionInsertsSql(k, 'c')}
+      SELECT u.* FROM u WHERE EXISTS (SELECT 1 FROM s)`;
+  }
+
+  /**
+   * The CTEs both sign-in statements end with: the new session (s), its audit rows (a) and its first refresh
+   * token (t), from signInValues' parameters numbered after the first `k` (p(1)…p(17)). Each writes only if
+   * `from` (a CTE or subquery) has a row: the one-statement sign-in's consume, or one row always.
+   */
+  private sessionInsertsSql(k: number, from: string): string {
+    const p = (i: number) => `$${k + i}`;
+    return `s AS (
+        INSERT INTO ${this.raw.table(SessionEntity)} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
         SELECT ${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}::text, ${p(4)}::text[], ${p(5)}::timestamptz, ${p(5)}::timestamptz, ${p(6)}::timestamptz,
-          ${p(7)}::text, ${p(8)}::text FROM c RETURNING id
+          ${p(7)}::text, ${p(8)}::text FROM ${from} RETURNING id
       ), a AS (
-        INSERT INTO ${auditEvents} (id, event, outcome, user_id, ip, user_agent, data)
+        INSERT INTO ${this.raw.table(AuditEventEntity)} (id, event, outcome, user_id, ip, user_agent, data)
         SELECT * FROM unnest(${p(9)}::uuid[], ${p(10)}::text[], ${p(11)}::text[], ${p(12)}::uuid[], ${p(13)}::text[], ${p(14)}::text[], ${p(15)}::jsonb[])
         WHERE EXISTS (SELECT 1 FROM s)
       ), t AS (
-        INSERT INTO ${tokens} (id, session_id, secret_hash, rotated_at) SELECT ${p(16)}::uuid, s.id, ${p(17)}::text, NULL FROM s
-      )
-      SELECT u.* FROM u WHERE EXISTS (SELECT 1 FROM s)`;
+        INSERT INTO ${this.raw.table(RefreshTokenEntity)} (id, session_id, secret_hash, rotated_at) SELECT ${p(16)}::uuid, s.id, ${p(17)}::text, NULL FROM s
+      )`;
   }
 
   /** A new session's row (not written). */
@@ -339,7 +333,7 @@ export class SessionsService {
     return { event: AuditEvents.sessionCreated, userId: session.userId, meta, data: { sessionId: session.id, method, amr: session.amr, aal: session.aal } };
   }
 
-  /** The sign-in statements' parameters (warden_sign_in_v2's $1…$17): the session, its audit rows, its first refresh token. */
+  /** The sign-in statements' parameters (sessionInsertsSql's p(1)…p(17)): the session, its audit rows, its first refresh token. */
   private signInValues(session: SessionEntity, auditRows: AuditRow[], refresh: { id: string; secret: string }): unknown[] {
     return [
       session.id,
