@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { startTestApp, type TestApp } from '../support/start-test-app';
-import { rawPost } from '../support/graphql-client';
+import { wrongLoginRequestId } from '../support/graphql-client';
 import { codeFrom, linkFrom } from '../support/smtp-inbox';
 import { codeFromText } from '../support/twilio-fake';
 import {
@@ -148,11 +148,7 @@ describe('logs: structured, a request id on every line, and never a password, co
   });
 
   test('the reqId of a request’s log lines is the x-request-id the client got back', async () => {
-    const res = await rawPost(
-      t.url,
-      JSON.stringify({ query: 'mutation { login(input: { email: "nobody@example.com", password: "wrong-password-1" }) { challengeId } }' }),
-    );
-    const requestId = res.headers.get('x-request-id');
+    const requestId = await wrongLoginRequestId(t.url);
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const mine = capture.lines.map((l) => JSON.parse(l)).filter((l) => l.reqId === requestId);
     expect(mine.map((l) => l.msg)).toEqual(

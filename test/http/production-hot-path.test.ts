@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { productionRedisEnv } from '../support/attack';
 import { logIn, signUpAndVerify, uniqueEmail } from '../support/flows';
-import { rawPost } from '../support/graphql-client';
+import { rawPost, wrongLoginRequestId } from '../support/graphql-client';
 import { transactionGuardOn } from '../../src/db/transaction';
 import { LogoutDocument, RefreshSessionDocument, ViewerDocument } from '../graphql/generated/graphql';
 
@@ -79,11 +79,7 @@ describe('production: no AsyncLocalStorage on any request path, and log lines st
   });
 
   test('without it, the operation line and the error line of a request carry the x-request-id it answered with', async () => {
-    const res = await rawPost(
-      t.url,
-      JSON.stringify({ query: 'mutation { login(input: { email: "nobody@example.com", password: "wrong-password-1" }) { challengeId } }' }),
-    );
-    const requestId = res.headers.get('x-request-id');
+    const requestId = await wrongLoginRequestId(t.url);
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const mine = capture.lines.filter((l) => l.reqId === requestId).map((l) => l.msg);
     expect(mine).toEqual(expect.arrayContaining(['Email or password is incorrect.', 'graphql operation']));

@@ -112,3 +112,15 @@ export async function rawPost(baseUrl: string, body: string, headers: Record<str
   }
   return { status: response.status, json, headers: response.headers };
 }
+
+/**
+ * A login with an unknown email and a wrong password (INVALID_CREDENTIALS), posted raw so its response headers
+ * can be read: answers the x-request-id the gateway gave it (null if none), to find that request's log lines.
+ */
+export async function wrongLoginRequestId(baseUrl: string): Promise<string | null> {
+  const res = await rawPost(
+    baseUrl,
+    JSON.stringify({ query: 'mutation { login(input: { email: "nobody@example.com", password: "wrong-password-1" }) { challengeId } }' }),
+  );
+  return res.headers.get('x-request-id');
+}
