@@ -29,6 +29,9 @@ describe('PostgreSQL unreachable: SERVICE_UNAVAILABLE with nothing half-done, th
 
   test('every flow answers SERVICE_UNAVAILABLE and sends nothing; after the cut is mended, they work again', async () => {
     const { client: signedIn } = await signUpVerified(t, 'pg@example.com', PASSWORD);
+    // A passwordless code mailed before the cut, verified while PostgreSQL is away: refused, and not spent.
+    const early = (await t.client().request(RequestOtpDocument, { input: { email: 'pg@example.com' } })).requestOtp;
+    const earlyCode = codeFrom(await t.inbox.waitForMail('pg@example.com', 2));
     const mailsBefore = t.inbox.mails.length;
 
     await proxy.cut();
@@ -39,6 +42,7 @@ describe('PostgreSQL unreachable: SERVICE_UNAVAILABLE with nothing half-done, th
       login: anon.request(LoginDocument, { input: { email: 'pg@example.com', password: PASSWORD } }),
       requestOtp: anon.request(RequestOtpDocument, { input: { email: 'pg@example.com' } }),
       viewer: signedIn.query(ViewerBasicDocument),
+      verifyOtp: anon.request(VerifyOtpDocument, { input: { challengeId: early.challengeId, code: earlyCode } }),
     };
     for (const [name, promise] of Object.entries(attempts)) {
       const error = await anon.error(promise);
@@ -55,8 +59,11 @@ describe('PostgreSQL unreachable: SERVICE_UNAVAILABLE with nothing half-done, th
     }
 
     expect((await signedIn.query(ViewerBasicDocument)).viewer?.email).toBe('pg@example.com');
+    // The refused verifyOtp wrote nothing: the same code signs in now (the one-statement path), once.
+    const again = await anon.request(VerifyOtpDocument, { input: { challengeId: early.challengeId, code: earlyCode } });
+    expect(again.verifyOtp.user.email).toBe('pg@example.com');
     const { login } = await anon.request(LoginDocument, { input: { email: 'pg@example.com', password: PASSWORD } });
-    const code = codeFrom(await t.inbox.waitForMail('pg@example.com', 2));
+    const code = codeFrom(await t.inbox.waitForMail('pg@example.com', 3));
     const { verifyOtp } = await anon.request(VerifyOtpDocument, { input: { challengeId: login.challengeId, code } });
     expect(verifyOtp.user.email).toBe('pg@example.com');
     // The signup refused during the outage left no account behind: it can be made now.

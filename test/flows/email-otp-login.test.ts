@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, signUpAndVerify, uniqueEmail } from '../support/flows';
@@ -60,6 +61,36 @@ describe('passwordless sign-in by email code: requestOtp(email) → mailed code 
     const { refreshSession } = await device.request(RefreshSessionDocument, { refreshToken: result.verifyOtp.refreshToken });
     expect(refreshSession.user.id).toBe(owner.user.id);
     expect((await t.inbox.waitForSubject(email, /new sign-in/)).text).toContain('Firefox on Linux');
+  });
+
+  test('the connection dropping at the one statement answers SERVICE_UNAVAILABLE (postgres) and spends nothing: the same code signs in after', async () => {
+    const email = uniqueEmail('drop');
+    const owner = await signUpAndVerify(t, t.client(), email);
+    const client = t.client();
+    const { requestOtp } = await client.request(RequestOtpDocument, { input: { email } });
+    const code = codeFrom(await t.inbox.waitForMail(email, 2));
+    const query = Client.prototype.query;
+    // What pg reports when the server goes away mid-statement, for the one-statement sign-in only.
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (!text?.trimStart().startsWith('WITH u AS')) return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
+      const error = new Error('Connection terminated unexpectedly');
+      const callback = args.find((a): a is (e: Error) => void => typeof a === 'function');
+      if (!callback) return Promise.reject(error) as never;
+      process.nextTick(() => callback(error));
+      return undefined as never;
+    });
+    try {
+      const refused = await client.error(client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code } }));
+      expect({ code: refused.code, dependency: refused.extensions.dependency }).toEqual({ code: 'SERVICE_UNAVAILABLE', dependency: 'postgres' });
+      expect(spy.mock.calls.some(([q]) => (q as { text?: string }).text?.trimStart().startsWith('WITH u AS'))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    const challenge = await t.app.dataSource.query(`SELECT consumed_at FROM ${t.table('otp_challenges')} WHERE id = $1`, [requestOtp.challengeId]);
+    expect(challenge[0].consumed_at).toBeNull();
+    const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code } });
+    expect(verifyOtp.user.id).toBe(owner.user.id);
   });
 
   test('racing verifyOtp calls with one right LOGIN code: exactly one session, the others OTP_EXPIRED, and so is the code afterwards', async () => {
