@@ -32,8 +32,10 @@ export function Direct(typeName: string) {
 export function applyDirectResolvers(schema: GraphQLSchema, container: ContainerType): void {
   for (const direct of directFields) {
     const type = schema.getType(direct.typeName);
-    const field = isObjectType(type) ? type.getFields()[direct.fieldName] : undefined;
-    if (!field) continue; // a schema without that type (e.g. a module left out)
+    if (!isObjectType(type)) continue; // a schema without that type (e.g. a module left out)
+    const field = type.getFields()[direct.fieldName];
+    // The field is named after the method: a @FieldResolver renamed with { name } cannot be @Direct.
+    if (!field) throw new TypeError(`@Direct ${direct.typeName}.${direct.fieldName}: no such field (the field must be named after the method)`);
     if (field.args.length > 0) throw new TypeError(`@Direct ${direct.typeName}.${direct.fieldName} takes arguments: it needs type-graphql's resolver`);
     let instance: Record<string, (root: unknown, ctx: Context) => unknown> | undefined;
     field.resolve = (root, _args, ctx: Context) => {
