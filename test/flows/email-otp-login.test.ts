@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, signUpAndVerify, uniqueEmail } from '../support/flows';
-import { opensTransaction, statementsDuring } from '../support/statements';
+import { counterWritesDuring, opensTransaction, statementsDuring } from '../support/statements';
 import { RefreshSessionDocument, RequestOtpDocument, ResendOtpDocument, SignupDocument, VerifyOtpDocument } from '../graphql/generated/graphql';
 
 describe('passwordless sign-in by email code: requestOtp(email) → mailed code → verifyOtp', () => {
@@ -61,6 +61,17 @@ describe('passwordless sign-in by email code: requestOtp(email) → mailed code 
     const { refreshSession } = await device.request(RefreshSessionDocument, { refreshToken: result.verifyOtp.refreshToken });
     expect(refreshSession.user.id).toBe(owner.user.id);
     expect((await t.inbox.waitForSubject(email, /new sign-in/)).text).toContain('Firefox on Linux');
+  });
+
+  (process.env.REDIS_URL ? test : test.skip)('verifyOtp counts in Redis with two writes: the per-IP limit, then the try and the destination\'s check together', async () => {
+    const email = uniqueEmail('writes');
+    await signUpAndVerify(t, t.client(), email);
+    const client = t.client();
+    const { requestOtp } = await client.request(RequestOtpDocument, { input: { email } });
+    const code = codeFrom(await t.inbox.waitForMail(email, 2));
+    const { result, writes } = await counterWritesDuring(() => client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code } }));
+    expect(result.verifyOtp.user.email).toBe(email);
+    expect(writes).toBe(2);
   });
 
   test('the connection dropping at the one statement answers SERVICE_UNAVAILABLE (postgres) and spends nothing: the same code signs in after', async () => {

@@ -422,8 +422,16 @@ export class ChallengesService {
       throw WardenError.badInput(`The code is ${challenge.channel === 'TOTP' ? 6 : this.deps.limits.otpLength} digits.`, 'code');
     }
     const max = this.deps.limits.otpMaxAttempts;
-    const attemptsLeft = await this.countAttempt(challenge, meta);
-    const attempts = { value: max - attemptsLeft };
+    // The try against the challenge and, for a sent code, the check against its destination's budget are
+    // counted together: on one Redis server both leave in one write (auto-pipelined), on a cluster in
+    // parallel. A try past the challenge's budget answers OTP_EXPIRED before any RATE_LIMITED.
+    const [attempt, destination] = await Promise.allSettled([
+      this.countAttempt(challenge, meta),
+      custom ? null : this.deps.identifierLimits.countCheck(challenge.destination),
+    ]);
+    if (attempt.status === 'rejected') throw attempt.reason;
+    if (destination.status === 'rejected') throw destination.reason;
+    const attempts = { value: max - attempt.value };
     let ok: boolean;
     let checked: unknown = null;
     if (custom) {
@@ -431,7 +439,6 @@ export class ChallengesService {
       checked = await custom(challenge, code.trim(), meta);
       ok = Boolean(checked);
     } else {
-      await this.deps.identifierLimits.countCheck(challenge.destination);
       const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
       ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
     }

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { RedisKvStore } from './redis-kv-store';
+
+const redisUrl = process.env.REDIS_URL;
+const run = redisUrl ? describe : describe.skip;
+
+run(`RedisKvStore on one server${redisUrl ? '' : ' (requires REDIS_URL; not set)'}`, () => {
+  let store: RedisKvStore;
+  beforeAll(async () => {
+    store = new RedisKvStore({ url: redisUrl!, keyPrefix: `kv-writes:${randomUUID()}:` });
+    await store.connect();
+    await store.increment('warm', 60); // loads the increment script, so what follows is EVALSHA only
+  });
+  afterAll(() => store.close());
+
+  /** Socket writes made while fn runs. */
+  async function writesDuring(fn: () => Promise<unknown>): Promise<number> {
+    const stream = (store.client as unknown as { stream: Socket }).stream;
+    const original = stream.write;
+    let writes = 0;
+    stream.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      writes += 1;
+      return original.apply(this, args);
+    } as Socket['write'];
+    try {
+      await fn();
+    } finally {
+      stream.write = original;
+    }
+    return writes;
+  }
+
+  test('commands issued in the same tick leave in one write (verifyOtp counts a try and a check at once)', async () => {
+    const together = await writesDuring(() => Promise.all([store.increment('a', 60), store.increment('b', 60), store.get('c')]));
+    expect(together).toBe(1);
+    const oneByOne = await writesDuring(async () => {
+      await store.increment('a', 60);
+      await store.increment('b', 60);
+    });
+    expect(oneByOne).toBe(2);
+    expect(await store.get('a')).toBe('2');
+  });
+});
