@@ -63,16 +63,19 @@ describe('passwordless sign-in by email code: requestOtp(email) → mailed code 
     expect((await t.inbox.waitForSubject(email, /new sign-in/)).text).toContain('Firefox on Linux');
   });
 
-  (process.env.REDIS_URL ? test : test.skip)('verifyOtp counts in Redis with two writes: the per-IP limit, then the try and the destination\'s check together', async () => {
-    const email = uniqueEmail('writes');
-    await signUpAndVerify(t, t.client(), email);
-    const client = t.client();
-    const { requestOtp } = await client.request(RequestOtpDocument, { input: { email } });
-    const code = codeFrom(await t.inbox.waitForMail(email, 2));
-    const { result, writes } = await counterWritesDuring(() => client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code } }));
-    expect(result.verifyOtp.user.email).toBe(email);
-    expect(writes).toBe(2);
-  });
+  (process.env.REDIS_URL ? test : test.skip)(
+    "verifyOtp counts in Redis with two writes: the per-IP limit, then the try and the destination's check together",
+    async () => {
+      const email = uniqueEmail('writes');
+      await signUpAndVerify(t, t.client(), email);
+      const client = t.client();
+      const { requestOtp } = await client.request(RequestOtpDocument, { input: { email } });
+      const code = codeFrom(await t.inbox.waitForMail(email, 2));
+      const { result, writes } = await counterWritesDuring(() => client.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code } }));
+      expect(result.verifyOtp.user.email).toBe(email);
+      expect(writes).toBe(2);
+    },
+  );
 
   test('the connection dropping at the one statement answers SERVICE_UNAVAILABLE (postgres) and spends nothing: the same code signs in after', async () => {
     const email = uniqueEmail('drop');
