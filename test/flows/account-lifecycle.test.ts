@@ -8,6 +8,8 @@ import { OAuthBrowser } from '../support/oauth-browser';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import type { WardenClient } from '../support/graphql-client';
 import { codeAt } from '../support/totp-ref';
+import { statementsDuring } from '../support/statements';
+import { KnownDevices } from '../../src/modules/account/known-devices';
 import {
   ConfirmTotpEnrollmentDocument,
   StartTotpEnrollmentDocument,
@@ -550,5 +552,47 @@ describe('account lifecycle', () => {
     await logIn(t, t.client({ 'x-forwarded-for': '203.0.113.99', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/122.0' }), email);
     await new Promise((r) => setTimeout(r, 300));
     expect(t.inbox.mailsTo(email).filter((m) => /new sign-in/.test(m.subject))).toHaveLength(1);
+  });
+
+  test('two sign-ins racing from one new device: the device is remembered once and mailed about once', async () => {
+    const { email } = await newAccount();
+    const device = { 'x-forwarded-for': '192.0.2.60', 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Safari/605.1.15' };
+    const started: { client: WardenClient; challengeId: string; code: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const client = t.client(device);
+      const before = t.inbox.mailsTo(email).length;
+      const { requestOtp } = await client.request(RequestOtpDocument, { input: { email } });
+      started.push({ client, challengeId: requestOtp.challengeId, code: codeFrom(await t.inbox.waitForMail(email, before + 1)) });
+    }
+    const signedIn = await Promise.all(started.map((s) => s.client.request(VerifyOtpDocument, { input: { challengeId: s.challengeId, code: s.code } })));
+    expect(signedIn.map((s) => s.verifyOtp.user.email)).toEqual([email, email]);
+    await mailWith(email, /new sign-in/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.inbox.mailsTo(email).filter((m) => /new sign-in/.test(m.subject))).toHaveLength(1);
+    const userId = signedIn[0]!.verifyOtp.user.id;
+    expect(await count('known_devices', 'user_id = $1', [userId])).toBe(2); // the signup's device and this one
+  });
+
+  test('sign-ins finishing in one turn are remembered by one statement, each told whether its device is new', async () => {
+    const a = await newAccount();
+    const b = await newAccount();
+    const devices = new KnownDevices(t.app.dataSource);
+    const at = new Date();
+    const { result, statements } = await statementsDuring(() =>
+      Promise.all([
+        devices.remember(a.payload.user.id, 'fp-known-a', at),
+        devices.remember(b.payload.user.id, 'fp-new-b', at),
+        devices.remember(a.payload.user.id, 'fp-known-a', at), // the same pair twice in one batch: new once
+      ]),
+    );
+    expect(statements.filter((s) => /known_devices/.test(s))).toHaveLength(1);
+    expect(result).toEqual([
+      { inserted: true, others: 1 },
+      { inserted: true, others: 1 },
+      { inserted: false, others: 0 },
+    ]);
+    // A later turn: the pair is known now, and its account has two.
+    expect(await devices.remember(a.payload.user.id, 'fp-known-a', new Date())).toEqual({ inserted: false, others: 1 });
+    expect(await devices.remember(a.payload.user.id, 'fp-other-a', new Date())).toEqual({ inserted: true, others: 2 });
   });
 });

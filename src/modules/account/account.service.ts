@@ -28,6 +28,7 @@ import type { Limits } from '../../config/limits';
 import type { RequestMeta } from '../request-meta';
 import { ContactChangeEntity, type ContactKind } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
+import { KnownDevices } from './known-devices';
 import { networkOf, userAgentFamily } from './device-fingerprint';
 import { accountDeletedMail, emailChangeNoticeMail, emailTakenNoticeMail, newSignInMail, passwordSetMail } from './account-mail';
 
@@ -87,8 +88,10 @@ export interface SecurityEventRow {
 export class AccountService {
   private readonly exportSections = new Map<string, ExportSection>();
   private readonly placeholderSections = new Set<string>();
+  private readonly knownDevices: KnownDevices;
 
   constructor(private readonly deps: AccountServiceDeps) {
+    this.knownDevices = new KnownDevices(deps.dataSource);
     const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
     deps.challenges.registerPurpose('EMAIL_CHANGE', { onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)) });
     deps.challenges.registerPurpose('PHONE_CHANGE', { onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)) });
@@ -651,17 +654,9 @@ export class AccountService {
   async noticeDevice(signedIn: SignedIn): Promise<boolean> {
     const family = userAgentFamily(signedIn.meta.userAgent);
     const fingerprint = keyedHash(this.deps.hmacKey, DEVICE_PURPOSE, `${signedIn.userId}|${family}|${networkOf(signedIn.meta.ip)}`);
-    // One statement: remember the pair, and count the account's other known pairs (the count reads the
-    // snapshot before this insert).
-    const table = tableOf(this.deps.dataSource.manager, KnownDeviceEntity);
-    const rows: { inserted: boolean; others: number }[] = await this.deps.dataSource.query(
-      `INSERT INTO ${table} (user_id, fingerprint, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3)
-       ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
-       RETURNING (xmax = 0) AS inserted, (SELECT count(*)::int FROM ${table} k WHERE k.user_id = $1 AND k.fingerprint <> $2) AS others`,
-      [signedIn.userId, fingerprint, signedIn.at],
-    );
-    if (!rows[0]?.inserted) return false;
-    if (rows[0].others === 0) return false; // the account's first device (its signup): nothing to compare with
+    const seen = await this.knownDevices.remember(signedIn.userId, fingerprint, signedIn.at);
+    if (!seen.inserted) return false;
+    if (seen.others === 0) return false; // the account's first device (its signup): nothing to compare with
     const user = await this.deps.users.findById(this.deps.dataSource.manager, signedIn.userId);
     if (!user?.email || user.deletedAt) return false;
     await this.notify(

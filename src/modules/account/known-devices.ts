@@ -1,0 +1,65 @@
+import type { DataSource } from 'typeorm';
+import { TurnBatcher } from '../../db/turn-batcher';
+import { tableOf } from '../../maintenance/batch-delete';
+import { KnownDeviceEntity } from './known-device.entity';
+
+export interface SeenDevice {
+  /** The pair was not known before this sign-in. */
+  inserted: boolean;
+  /** The account's other known pairs, as they stood before this statement. */
+  others: number;
+}
+
+interface Seen {
+  userId: string;
+  fingerprint: string;
+  at: Date;
+}
+
+/**
+ * The (account, device fingerprint) pairs sign-ins came from. The sign-ins that finish in one turn of the
+ * event loop are remembered by one statement (a busy gateway writes one row set per turn, not one round
+ * trip per sign-in). Each gets back whether its pair is new and how many other pairs its account had.
+ */
+export class KnownDevices {
+  private readonly batcher = new TurnBatcher<Seen, SeenDevice>((items) => this.rememberAll(items));
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  remember(userId: string, fingerprint: string, at: Date): Promise<SeenDevice> {
+    return this.batcher.add({ userId, fingerprint, at });
+  }
+
+  private async rememberAll(items: Seen[]): Promise<SeenDevice[]> {
+    // One row per pair (an upsert may touch a row once per statement), in key order (concurrent batches of
+    // several instances lock shared rows in the same order). A repeat of a pair within the batch is not new.
+    const firstOf = new Map<string, Seen>();
+    for (const item of items) {
+      const key = `${item.userId}|${item.fingerprint}`;
+      if (!firstOf.has(key)) firstOf.set(key, item);
+    }
+    const unique = [...firstOf.values()].sort((a, b) => (a.userId === b.userId ? cmp(a.fingerprint, b.fingerprint) : cmp(a.userId, b.userId)));
+    const table = tableOf(this.dataSource.manager, KnownDeviceEntity);
+    // The counts read the snapshot before this statement's inserts, as one statement per sign-in did.
+    const rows: { user_id: string; fingerprint: string; inserted: boolean; others: number }[] = await this.dataSource.query(
+      `WITH seen AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS s(user_id, fingerprint, at)),
+            upserted AS (
+              INSERT INTO ${table} (user_id, fingerprint, first_seen_at, last_seen_at)
+              SELECT user_id, fingerprint, at, at FROM seen
+              ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
+              RETURNING user_id, fingerprint, (xmax = 0) AS inserted)
+       SELECT u.user_id, u.fingerprint, u.inserted,
+              (SELECT count(*)::int FROM ${table} k WHERE k.user_id = u.user_id AND k.fingerprint <> u.fingerprint) AS others
+       FROM upserted u`,
+      [unique.map((s) => s.userId), unique.map((s) => s.fingerprint), unique.map((s) => s.at)],
+    );
+    const answers = new Map(rows.map((r) => [`${r.user_id}|${r.fingerprint}`, { inserted: r.inserted, others: r.others }]));
+    return items.map((item) => {
+      const key = `${item.userId}|${item.fingerprint}`;
+      const answer = firstOf.get(key) === item ? answers.get(key) : undefined;
+      return answer ?? { inserted: false, others: 0 };
+    });
+  }
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
