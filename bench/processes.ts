@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import WebSocket from 'ws';
 
 export interface Server {
   name: string;
@@ -12,7 +13,30 @@ export interface Server {
   rssMiB(): number;
   /** CPU time the server process has used (user + system, all threads), ms; null where /proc is missing. */
   cpuMs(): number | null;
+  /**
+   * A full garbage collection in the server, from outside: SIGUSR1 opens its inspector (on the loopback
+   * port its --inspect-port=127.0.0.1:0 lets the OS choose), and HeapProfiler.collectGarbage runs over it.
+   * The server's own code has no hook for this. The inspector stays open (loopback only) until it stops.
+   */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
+}
+
+async function collectGarbageOf(child: ChildProcess, listening: () => string | undefined, output: () => string): Promise<void> {
+  if (!listening()) child.kill('SIGUSR1');
+  const deadline = Date.now() + 5000;
+  while (!listening() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const url = listening();
+  if (!url) throw new Error(`the inspector did not open:\n${output()}`);
+  const socket = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
+    socket.on('message', (data: Buffer) => {
+      if ((JSON.parse(data.toString()) as { id?: number }).id === 1) resolve();
+    });
+    socket.once('error', reject);
+    setTimeout(() => reject(new Error('HeapProfiler.collectGarbage did not answer within 30 s')), 30_000).unref();
+  }).finally(() => socket.close());
 }
 
 export function freePort(): Promise<number> {
@@ -73,13 +97,15 @@ async function waitFor(url: string, child: ChildProcess, output: () => string, t
 function start(name: string, script: string, env: Record<string, string>, readyPath: string, nodeArgs: string[]): Promise<Server> {
   return (async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, script], {
+    const child = spawn(process.execPath, ['--inspect-port=127.0.0.1:0', ...nodeArgs, script], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let inspector: string | undefined;
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-8000);
+      inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
@@ -96,6 +122,12 @@ function start(name: string, script: string, env: Record<string, string>, readyP
       pid: child.pid!,
       rssMiB: () => rssMiB(child.pid!),
       cpuMs: () => cpuMs(child.pid!),
+      collectGarbage: () =>
+        collectGarbageOf(
+          child,
+          () => inspector,
+          () => output,
+        ),
       stop: () =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve();
