@@ -17,7 +17,7 @@ describe('TurnBatcher', () => {
 
   test('at most maxBatch items a run', async () => {
     const runs: number[][] = [];
-    const batcher = new TurnBatcher<number, number>(async (items) => (runs.push(items), items), 2);
+    const batcher = new TurnBatcher<number, number>(async (items) => (runs.push(items), items), { maxBatch: 2 });
     expect(await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.add(n)))).toEqual([1, 2, 3, 4, 5]);
     expect(runs).toEqual([[1, 2], [3, 4], [5]]);
   });
@@ -36,6 +36,17 @@ describe('TurnBatcher', () => {
       { status: 'fulfilled', value: 30 },
     ]);
     expect(runs).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
+
+  test('PostgreSQL out of reach fails the whole batch at once: no retry one by one', async () => {
+    let runs = 0;
+    const batcher = new TurnBatcher<number, number>(async () => {
+      runs += 1;
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    const results = await Promise.allSettled([batcher.add(1), batcher.add(2), batcher.add(3)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(runs).toBe(1);
   });
 
   test('a run answering the wrong number of results fails its calls instead of mismatching them', async () => {

@@ -1,12 +1,15 @@
+import { isDatabaseUnavailable } from './db-errors';
+
 /**
  * Gathers the calls made during one turn of the event loop and runs them as one batch (one statement, one
  * round trip) at the end of the turn (setImmediate). Under load many requests finish in the same turn (one
  * read from each pooled connection); alone, a call waits for nothing but the end of its turn.
  *
  * `run` gets the items in call order and answers one result per item, in the same order; it must write all
- * or nothing (one statement). When a batch of several fails, each of its items is run again alone, so one
- * bad item (say, its account erased meanwhile) fails only its own call. At most `maxBatch` items go into
- * one run; the rest start the next batch at once.
+ * or nothing (one statement). When a batch of several fails with an error `retryAlone` accepts (by default
+ * any error but "PostgreSQL cannot be reached", which retrying one by one would only multiply), each of its
+ * items is run again alone, so one bad item (say, its account erased meanwhile) fails only its own call. At
+ * most `maxBatch` items go into one run; the rest start the next batch at once.
  */
 export class TurnBatcher<In, Out> {
   private pending: { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
@@ -14,7 +17,7 @@ export class TurnBatcher<In, Out> {
 
   constructor(
     private readonly run: (items: In[]) => Promise<Out[]>,
-    private readonly maxBatch = 500,
+    private readonly options: { maxBatch?: number; retryAlone?: (error: unknown) => boolean } = {},
   ) {}
 
   add(item: In): Promise<Out> {
@@ -30,7 +33,7 @@ export class TurnBatcher<In, Out> {
   private flush(): void {
     this.scheduled = false;
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.maxBatch);
+      const batch = this.pending.splice(0, this.options.maxBatch ?? 500);
       void this.execute(batch);
     }
   }
@@ -41,8 +44,9 @@ export class TurnBatcher<In, Out> {
       if (outs.length !== batch.length) throw new Error(`batch answered ${outs.length} results for ${batch.length} items`);
       batch.forEach((b, i) => b.resolve(outs[i]!));
     } catch (error) {
-      if (batch.length === 1) batch[0]!.reject(error);
-      else for (const b of batch) void this.execute([b]);
+      const retryAlone = this.options.retryAlone ?? ((e: unknown) => !isDatabaseUnavailable(e));
+      if (batch.length > 1 && retryAlone(error)) for (const b of batch) void this.execute([b]);
+      else for (const b of batch) b.reject(error);
     }
   }
 }
