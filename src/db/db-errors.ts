@@ -40,3 +40,9 @@ export function isDataException(error: unknown): boolean {
   if (e.cause && e.cause !== error) return isDataException(e.cause);
   return false;
 }
+
+/** PostgreSQL foreign_key_violation (23503): e.g. a row for an account erased meanwhile. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return !!e && (e.code === '23503' || e.driverError?.code === '23503');
+}

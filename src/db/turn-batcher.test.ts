@@ -22,13 +22,16 @@ describe('TurnBatcher', () => {
     expect(runs).toEqual([[1, 2], [3, 4], [5]]);
   });
 
-  test('a failed batch is run again item by item: only the bad item fails', async () => {
+  test('a batch failed by an error one item can cause is run again item by item: only the bad item fails', async () => {
     const runs: number[][] = [];
-    const batcher = new TurnBatcher<number, number>(async (items) => {
-      runs.push(items);
-      if (items.includes(2)) throw new Error('bad item 2');
-      return items.map((n) => n * 10);
-    });
+    const batcher = new TurnBatcher<number, number>(
+      async (items) => {
+        runs.push(items);
+        if (items.includes(2)) throw new Error('bad item 2');
+        return items.map((n) => n * 10);
+      },
+      { retryAlone: (e) => e instanceof Error && e.message.startsWith('bad item') },
+    );
     const results = await Promise.allSettled([batcher.add(1), batcher.add(2), batcher.add(3)]);
     expect(results).toEqual([
       { status: 'fulfilled', value: 10 },
@@ -38,12 +41,15 @@ describe('TurnBatcher', () => {
     expect(runs).toEqual([[1, 2, 3], [1], [2], [3]]);
   });
 
-  test('PostgreSQL out of reach fails the whole batch at once: no retry one by one', async () => {
+  test('any other failure (PostgreSQL out of reach, a statement timeout) fails the whole batch at once: no retry one by one', async () => {
     let runs = 0;
-    const batcher = new TurnBatcher<number, number>(async () => {
-      runs += 1;
-      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    });
+    const batcher = new TurnBatcher<number, number>(
+      async () => {
+        runs += 1;
+        throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+      },
+      { retryAlone: (e) => (e as { code?: string }).code === '23503' },
+    );
     const results = await Promise.allSettled([batcher.add(1), batcher.add(2), batcher.add(3)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(runs).toBe(1);

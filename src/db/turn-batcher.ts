@@ -1,15 +1,15 @@
-import { isDatabaseUnavailable } from './db-errors';
-
 /**
  * Gathers the calls made during one turn of the event loop and runs them as one batch (one statement, one
  * round trip) at the end of the turn (setImmediate). Under load many requests finish in the same turn (one
  * read from each pooled connection); alone, a call waits for nothing but the end of its turn.
  *
  * `run` gets the items in call order and answers one result per item, in the same order; it must write all
- * or nothing (one statement). When a batch of several fails with an error `retryAlone` accepts (by default
- * any error but "PostgreSQL cannot be reached", which retrying one by one would only multiply), each of its
- * items is run again alone, so one bad item (say, its account erased meanwhile) fails only its own call. At
- * most `maxBatch` items go into one run; the rest start the next batch at once.
+ * or nothing (one statement). When a batch of several fails with an error `retryAlone` accepts (an error
+ * one item can cause, such as a foreign-key violation for an account erased meanwhile; by default none),
+ * its items are run again alone, one after another, so the bad item fails only its own call. Any other
+ * failure (PostgreSQL out of reach, a statement timeout) fails the whole batch at once: retrying item by
+ * item would only multiply the load when the database is already struggling. At most `maxBatch` items go
+ * into one run; the rest start the next batch at once.
  */
 export class TurnBatcher<In, Out> {
   private pending: { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
@@ -44,9 +44,11 @@ export class TurnBatcher<In, Out> {
       if (outs.length !== batch.length) throw new Error(`batch answered ${outs.length} results for ${batch.length} items`);
       batch.forEach((b, i) => b.resolve(outs[i]!));
     } catch (error) {
-      const retryAlone = this.options.retryAlone ?? ((e: unknown) => !isDatabaseUnavailable(e));
-      if (batch.length > 1 && retryAlone(error)) for (const b of batch) void this.execute([b]);
-      else for (const b of batch) b.reject(error);
+      if (batch.length > 1 && this.options.retryAlone?.(error)) {
+        for (const b of batch) await this.execute([b]);
+      } else {
+        for (const b of batch) b.reject(error);
+      }
     }
   }
 }

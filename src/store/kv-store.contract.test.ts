@@ -56,6 +56,34 @@ describe.each(adapters)('KvStore contract: %s', (name, make) => {
       expect((await store.increment('window', 1)).value).toBe(1);
     });
 
+    test('incrementMany: each key counted as increment() counts it, results in order', async () => {
+      await store.increment('many-b', 30);
+      const results = await store.incrementMany([
+        { key: 'many-a', ttlSeconds: 30 },
+        { key: 'many-b', ttlSeconds: 30 },
+      ]);
+      expect(results.map((r) => r.value)).toEqual([1, 2]);
+      expect(results.every((r) => r.ttlSeconds > 0 && r.ttlSeconds <= 30)).toBe(true);
+      expect(await store.incrementMany([])).toEqual([]);
+    });
+
+    test('takeBack takes one increment back within the window, never below zero, never recreating a counter', async () => {
+      await store.increment('back', 30);
+      await store.increment('back', 30);
+      await store.takeBack('back');
+      expect(await store.get('back')).toBe('1');
+      // The window is kept: the next increment counts on in the first one's window.
+      const next = await store.increment('back', 300);
+      expect(next.value).toBe(2);
+      expect(next.ttlSeconds).toBeLessThanOrEqual(30);
+      await store.increment('floor', 30);
+      await store.takeBack('floor');
+      await store.takeBack('floor');
+      expect(await store.get('floor')).toBe('0');
+      await store.takeBack('never-counted');
+      expect(await store.get('never-counted')).toBeNull();
+    });
+
     test('ping answers', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

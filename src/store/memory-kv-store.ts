@@ -58,6 +58,17 @@ export class MemoryKvStore implements KvStore {
     return { value, ttlSeconds: Math.max(1, Math.ceil((entry.expiresAtMs - this.nowMs()) / 1000)) };
   }
 
+  async incrementMany(entries: readonly { key: string; ttlSeconds: number }[]): Promise<{ value: number; ttlSeconds: number }[]> {
+    const results: { value: number; ttlSeconds: number }[] = [];
+    for (const { key, ttlSeconds } of entries) results.push(await this.increment(key, ttlSeconds));
+    return results;
+  }
+
+  async takeBack(key: string): Promise<void> {
+    const entry = this.live(key);
+    if (entry && Number(entry.value) > 0) entry.value = String(Number(entry.value) - 1);
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

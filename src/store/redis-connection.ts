@@ -59,11 +59,6 @@ export function createCommandClient(target: RedisTarget, commandTimeoutMs: numbe
   }
   return new Redis(target.url!, {
     ...failFast,
-    // Commands issued in the same tick (one request's independent counters, or several requests resumed by
-    // one read) leave in one write: on a busy gateway every write saved is a system call and a wakeup of
-    // Redis. Not on the Cluster client: its auto-pipelines group EVALSHA by the wrong key
-    // (redis/ioredis#2109, "All keys in the pipeline should belong to the same slots allocation group").
-    enableAutoPipelining: true,
     keyPrefix: target.keyPrefix,
     commandTimeout: commandTimeoutMs,
     retryStrategy: (times) => Math.min(50 * times, 1000),

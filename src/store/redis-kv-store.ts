@@ -13,9 +13,23 @@ if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) 
 return {v, ttl}
 `;
 
+/** DECR only a live positive counter: a key that expired meanwhile is not recreated without its window. */
+const TAKE_BACK_SCRIPT = `
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v and v > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+`;
+
 type WithScripts = {
   wardenIncrement(key: string, ttlSeconds: number): Promise<[number, number]>;
+  wardenTakeBack(key: string): Promise<number>;
 };
+
+/** A pipeline carries the defined scripts too; each call queues a command and returns the pipeline. */
+interface ScriptPipeline {
+  wardenIncrement(key: string, ttlSeconds: number): ScriptPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
 
 export type RedisClient = (Redis | Cluster) & WithScripts;
 
@@ -43,6 +57,7 @@ export class RedisKvStore implements KvStore {
       /* reported per command as SERVICE_UNAVAILABLE; ioredis reconnects on its own */
     });
     this.client.defineCommand('wardenIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    this.client.defineCommand('wardenTakeBack', { numberOfKeys: 1, lua: TAKE_BACK_SCRIPT });
   }
 
   /** Connects and waits until Redis answers. */
@@ -81,6 +96,29 @@ export class RedisKvStore implements KvStore {
   async increment(key: string, ttlSeconds: number): Promise<{ value: number; ttlSeconds: number }> {
     const [value, ttl] = await this.run(() => this.client.wardenIncrement(key, Math.max(1, Math.ceil(ttlSeconds))));
     return { value: Number(value), ttlSeconds: Number(ttl) };
+  }
+
+  async incrementMany(entries: readonly { key: string; ttlSeconds: number }[]): Promise<{ value: number; ttlSeconds: number }[]> {
+    if (this.target.clusterNodes?.length || entries.length < 2) {
+      // On a cluster the keys may live on different nodes: one command each, in parallel.
+      return Promise.all(entries.map((e) => this.increment(e.key, e.ttlSeconds)));
+    }
+    // One server: one pipeline, so one write and one round trip for all of them.
+    const replies = await this.run(() => {
+      const pipeline = this.client.pipeline() as unknown as ScriptPipeline;
+      for (const e of entries) pipeline.wardenIncrement(e.key, Math.max(1, Math.ceil(e.ttlSeconds)));
+      return pipeline.exec();
+    });
+    return entries.map((_, i) => {
+      const [error, reply] = replies?.[i] ?? [new Error('no reply'), null];
+      if (error) throw WardenError.unavailable('redis', error);
+      const [value, ttl] = reply as [number, number];
+      return { value: Number(value), ttlSeconds: Number(ttl) };
+    });
+  }
+
+  async takeBack(key: string): Promise<void> {
+    await this.run(() => this.client.wardenTakeBack(key));
   }
 
   async ping(): Promise<void> {

@@ -125,3 +125,28 @@ describe('sends are limited per email, whichever IP asks (RATE_LIMIT_SENDS_PER_H
     expect(refused.extensions.retryAfter).toBeGreaterThan(3500);
   });
 });
+
+describe('tries on a locked code do not spend the email’s check budget (OTP_MAX_ATTEMPTS=2, RATE_LIMIT_CODE_CHECKS_PER_HOUR=8)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ...shippedIpLimits, TRUST_PROXY: '1', OTP_MAX_ATTEMPTS: '2', RATE_LIMIT_CODE_CHECKS_PER_HOUR: '8' } });
+  });
+  afterAll(() => t?.close());
+
+  test('a code locked after 2 wrong tries, tried 6 times more: OTP_EXPIRED each time, and a fresh code still signs in', async () => {
+    await signUpVerified(t, 'locked@example.com', PASSWORD, ip(210)); // check 1 (the signup code)
+    const client = t.client(ip(50));
+    const one = (await client.request(RequestOtpDocument, { input: { email: 'locked@example.com' } })).requestOtp.challengeId;
+    const codeOne = codeFrom(await t.inbox.waitForMail('locked@example.com', 2));
+    const wrong = codeOne === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 2; i++) await client.error(client.request(VerifyOtpDocument, { input: { challengeId: one, code: wrong } })); // checks 2–3
+    const locked: string[] = [];
+    for (let i = 0; i < 6; i++) locked.push((await client.error(client.request(VerifyOtpDocument, { input: { challengeId: one, code: codeOne } }))).code);
+    expect(locked).toEqual(Array(6).fill('OTP_EXPIRED'));
+    // Had the locked tries been counted, the budget (8) would be spent and this right code RATE_LIMITED.
+    const two = (await client.request(RequestOtpDocument, { input: { email: 'locked@example.com' } })).requestOtp.challengeId;
+    const codeTwo = codeFrom(await t.inbox.waitForMail('locked@example.com', 3));
+    const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: two, code: codeTwo } }); // check 4
+    expect(verifyOtp.user.email).toBe('locked@example.com');
+  });
+});

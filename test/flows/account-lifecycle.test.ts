@@ -573,16 +573,21 @@ describe('account lifecycle', () => {
     expect(await count('known_devices', 'user_id = $1', [userId])).toBe(2); // the signup's device and this one
   });
 
-  test('sign-ins finishing in one turn are remembered by one statement, each told whether its device is new', async () => {
+  test('sign-ins finishing in one turn are remembered by one statement, each told what its own statement would have said', async () => {
     const a = await newAccount();
     const b = await newAccount();
+    const [userA, userB] = [a.payload.user.id, b.payload.user.id];
+    // Their signups' own notices run after the answer: wait until each account knows its signup device.
+    const deadline = Date.now() + 10_000;
+    while ((await count('known_devices', 'user_id = ANY($1)', [[userA, userB]])) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const devices = new KnownDevices(t.app.dataSource);
     const at = new Date();
     const { result, statements } = await statementsDuring(() =>
       Promise.all([
-        devices.remember(a.payload.user.id, 'fp-known-a', at),
-        devices.remember(b.payload.user.id, 'fp-new-b', at),
-        devices.remember(a.payload.user.id, 'fp-known-a', at), // the same pair twice in one batch: new once
+        devices.remember(userA, 'fp-new-a', at),
+        devices.remember(userB, 'fp-new-b', at),
+        devices.remember(userA, 'fp-new-a', at), // the same pair again in this turn: new once
+        devices.remember(userA, 'fp-second-a', at), // counts the pair inserted before it in this turn
       ]),
     );
     expect(statements.filter((s) => /known_devices/.test(s))).toHaveLength(1);
@@ -590,9 +595,10 @@ describe('account lifecycle', () => {
       { inserted: true, others: 1 },
       { inserted: true, others: 1 },
       { inserted: false, others: 0 },
+      { inserted: true, others: 2 },
     ]);
-    // A later turn: the pair is known now, and its account has two.
-    expect(await devices.remember(a.payload.user.id, 'fp-known-a', new Date())).toEqual({ inserted: false, others: 1 });
-    expect(await devices.remember(a.payload.user.id, 'fp-other-a', new Date())).toEqual({ inserted: true, others: 2 });
+    // A later turn: the pair is known now, beside the signup's and fp-second-a.
+    expect(await devices.remember(userA, 'fp-new-a', new Date())).toEqual({ inserted: false, others: 2 });
+    expect(await devices.remember(userA, 'fp-other-a', new Date())).toEqual({ inserted: true, others: 3 });
   });
 });

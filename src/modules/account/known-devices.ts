@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { TurnBatcher } from '../../db/turn-batcher';
+import { isForeignKeyViolation } from '../../db/db-errors';
 import { tableOf } from '../../maintenance/batch-delete';
 import { KnownDeviceEntity } from './known-device.entity';
 
@@ -22,7 +23,8 @@ interface Seen {
  * trip per sign-in). Each gets back whether its pair is new and how many other pairs its account had.
  */
 export class KnownDevices {
-  private readonly batcher = new TurnBatcher<Seen, SeenDevice>((items) => this.rememberAll(items));
+  // An account erased between its sign-in and this statement violates the foreign key: only that item fails.
+  private readonly batcher = new TurnBatcher<Seen, SeenDevice>((items) => this.rememberAll(items), { retryAlone: isForeignKeyViolation });
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -31,14 +33,17 @@ export class KnownDevices {
   }
 
   private async rememberAll(items: Seen[]): Promise<SeenDevice[]> {
-    // One row per pair (an upsert may touch a row once per statement), in key order (concurrent batches of
-    // several instances lock shared rows in the same order). A repeat of a pair within the batch is not new.
+    // One row per pair (an upsert may touch a row once per statement), seen last at the latest of its
+    // sign-ins, in key order (concurrent batches of several instances lock shared rows in the same order).
     const firstOf = new Map<string, Seen>();
+    const latest = new Map<string, Date>();
     for (const item of items) {
       const key = `${item.userId}|${item.fingerprint}`;
       if (!firstOf.has(key)) firstOf.set(key, item);
+      const at = latest.get(key);
+      if (!at || item.at > at) latest.set(key, item.at);
     }
-    const unique = [...firstOf.values()].sort((a, b) => (a.userId === b.userId ? cmp(a.fingerprint, b.fingerprint) : cmp(a.userId, b.userId)));
+    const unique = [...firstOf.entries()].sort(([a], [b]) => cmp(a, b)).map(([key, s]) => ({ ...s, at: latest.get(key)! }));
     const table = tableOf(this.dataSource.manager, KnownDeviceEntity);
     // The counts read the snapshot before this statement's inserts, as one statement per sign-in did.
     const rows: { user_id: string; fingerprint: string; inserted: boolean; others: number }[] = await this.dataSource.query(
@@ -54,10 +59,16 @@ export class KnownDevices {
       [unique.map((s) => s.userId), unique.map((s) => s.fingerprint), unique.map((s) => s.at)],
     );
     const answers = new Map(rows.map((r) => [`${r.user_id}|${r.fingerprint}`, { inserted: r.inserted, others: r.others }]));
+    // As if each sign-in had had its own statement, in call order: a pair is new once (a repeat of it in
+    // this batch is not), and a pair counts the pairs of its account inserted by earlier sign-ins of the batch.
+    const insertedBefore = new Map<string, number>();
     return items.map((item) => {
       const key = `${item.userId}|${item.fingerprint}`;
       const answer = firstOf.get(key) === item ? answers.get(key) : undefined;
-      return answer ?? { inserted: false, others: 0 };
+      if (!answer) return { inserted: false, others: 0 };
+      const earlier = insertedBefore.get(item.userId) ?? 0;
+      if (answer.inserted) insertedBefore.set(item.userId, earlier + 1);
+      return { inserted: answer.inserted, others: answer.others + earlier };
     });
   }
 }

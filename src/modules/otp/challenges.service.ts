@@ -216,8 +216,11 @@ export class ChallengesService {
 
   /** Counts one try against the challenge's OTP_MAX_ATTEMPTS; OTP_EXPIRED once over. Returns the tries left. */
   async countAttempt(challenge: OtpChallengeEntity, meta: RequestMeta): Promise<number> {
+    return this.judgeAttempt(challenge, await this.deps.kv.increment(this.attemptsKey(challenge.id), ATTEMPTS_TTL_SECONDS), meta);
+  }
+
+  private async judgeAttempt(challenge: OtpChallengeEntity, attempts: { value: number }, meta: RequestMeta): Promise<number> {
     const max = this.deps.limits.otpMaxAttempts;
-    const attempts = await this.deps.kv.increment(this.attemptsKey(challenge.id), ATTEMPTS_TTL_SECONDS);
     if (attempts.value > max) {
       await this.deps.audit.recordAlone({
         event: AuditEvents.otpFailed,
@@ -423,15 +426,23 @@ export class ChallengesService {
     }
     const max = this.deps.limits.otpMaxAttempts;
     // The try against the challenge and, for a sent code, the check against its destination's budget are
-    // counted together: on one Redis server both leave in one write (auto-pipelined), on a cluster in
-    // parallel. A try past the challenge's budget answers OTP_EXPIRED before any RATE_LIMITED.
-    const [attempt, destination] = await Promise.allSettled([
-      this.countAttempt(challenge, meta),
-      custom ? null : this.deps.identifierLimits.countCheck(challenge.destination),
+    // counted in one round trip (KvStore.incrementMany: one write on one Redis server, in parallel on a
+    // cluster). A try past the challenge's budget answers OTP_EXPIRED, and its check is taken back: a locked
+    // challenge does not spend the destination's budget (one code must not lock the address out for an hour).
+    const check = custom ? null : this.deps.identifierLimits.checkCounter(challenge.destination);
+    const [tried, counted] = await this.deps.kv.incrementMany([
+      { key: this.attemptsKey(challenge.id), ttlSeconds: ATTEMPTS_TTL_SECONDS },
+      ...(check ? [check.entry] : []),
     ]);
-    if (attempt.status === 'rejected') throw attempt.reason;
-    if (destination.status === 'rejected') throw destination.reason;
-    const attempts = { value: max - attempt.value };
+    let attemptsLeft: number;
+    try {
+      attemptsLeft = await this.judgeAttempt(challenge, tried!, meta);
+    } catch (error) {
+      if (check) await check.takeBack().catch(() => undefined); // best effort: the refusal stands either way
+      throw error;
+    }
+    if (check) check.judge(counted!);
+    const attempts = { value: max - attemptsLeft };
     let ok: boolean;
     let checked: unknown = null;
     if (custom) {

@@ -1,5 +1,5 @@
 import type { Limits } from '../../config/limits';
-import type { RateLimiter } from './rate-limiter';
+import type { LimitCounter, RateLimiter } from './rate-limiter';
 
 /**
  * Limits per email address or phone number, whichever IP the requests come from. Services call them
@@ -32,6 +32,15 @@ export class IdentifierLimits {
 
   /** One code about to be compared (verifyOtp, resetPassword by code). RATE_LIMITED past RATE_LIMIT_CODE_CHECKS_PER_HOUR. */
   async countCheck(destination: string): Promise<void> {
-    await this.limiter.consume({ name: 'checks', limit: this.limits.rateLimitCodeChecksPerHour, windowSeconds: 3600 }, destination);
+    await this.limiter.consume(this.checksRule(), destination);
+  }
+
+  /** countCheck's count, to send along with other counters in one round trip (verifyOtp: with the try). */
+  checkCounter(destination: string): LimitCounter {
+    return this.limiter.counter(this.checksRule(), destination);
+  }
+
+  private checksRule() {
+    return { name: 'checks', limit: this.limits.rateLimitCodeChecksPerHour, windowSeconds: 3600 };
   }
 }

@@ -73,6 +73,8 @@ describe('RateLimiter (fixed window over KvStore.increment)', () => {
       delete: jest.fn(),
       getAndDelete: jest.fn(),
       increment: () => Promise.reject(WardenError.unavailable('redis', new Error('ECONNREFUSED'))),
+      incrementMany: jest.fn(),
+      takeBack: jest.fn(),
       ping: jest.fn(),
       close: jest.fn(),
     };

@@ -11,6 +11,12 @@ export interface LimitRule {
   windowSeconds: number;
 }
 
+export interface LimitCounter {
+  entry: { key: string; ttlSeconds: number };
+  judge(result: { value: number; ttlSeconds: number }): LimitState;
+  takeBack(): Promise<void>;
+}
+
 export interface LimitState {
   /** Events counted in the current window, this one included. */
   count: number;
@@ -52,10 +58,25 @@ export class RateLimiter {
 
   /** Counts one event. Throws RATE_LIMITED (retryAfter = rest of the window) past the limit; store errors propagate. */
   async consume(rule: LimitRule, subject: string): Promise<LimitState> {
+    return this.counter(rule, subject).judge(await this.kv.increment(this.key(rule, subject), rule.windowSeconds));
+  }
+
+  /**
+   * The same count as consume(), for a caller that sends it to the store together with other increments
+   * (KvStore.incrementMany): the entry to send, how to judge its result (RATE_LIMITED past the limit), and
+   * how to take the event back when the caller's request was refused for another reason.
+   */
+  counter(rule: LimitRule, subject: string): LimitCounter {
     if (!Number.isInteger(rule.limit) || rule.limit < 1) throw new TypeError(`rate limit ${rule.name}: limit must be ≥ 1`);
-    const { value, ttlSeconds } = await this.kv.increment(this.key(rule, subject), rule.windowSeconds);
-    if (value > rule.limit) throw WardenError.rateLimited(ttlSeconds);
-    return { count: value, remaining: rule.limit - value, resetSeconds: ttlSeconds };
+    const key = this.key(rule, subject);
+    return {
+      entry: { key, ttlSeconds: rule.windowSeconds },
+      judge({ value, ttlSeconds }) {
+        if (value > rule.limit) throw WardenError.rateLimited(ttlSeconds);
+        return { count: value, remaining: rule.limit - value, resetSeconds: ttlSeconds };
+      },
+      takeBack: () => this.kv.takeBack(key),
+    };
   }
 }
 
