@@ -105,7 +105,7 @@ function start(name: string, script: string, env: Record<string, string>, readyP
     let inspector: string | undefined;
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-8000);
-      inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
+      inspector ??= /Debugger listening on (ws:\/\/\S+)\r?\n/.exec(output)?.[1]; // whole line only: a read may end mid-URL
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
