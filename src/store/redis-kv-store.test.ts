@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { RedisKvStore } from './redis-kv-store';
 
 const redisUrl = process.env.REDIS_URL;
@@ -45,5 +45,27 @@ run(`RedisKvStore on one server${redisUrl ? '' : ' (requires REDIS_URL; not set)
     });
     expect(oneByOne).toBe(2);
     expect(await store.get('a')).toBe('2');
+  });
+
+  test('with Redis out of reach, incrementMany and takeBack answer SERVICE_UNAVAILABLE (redis)', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r())); // nothing listens there now
+    const away = new RedisKvStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'away:' });
+    try {
+      for (const call of [
+        () =>
+          away.incrementMany([
+            { key: 'a', ttlSeconds: 60 },
+            { key: 'b', ttlSeconds: 60 },
+          ]),
+        () => away.takeBack('a'),
+      ]) {
+        await expect(call()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: { dependency: 'redis' } });
+      }
+    } finally {
+      await away.close();
+    }
   });
 });
