@@ -36,14 +36,16 @@ export class KnownDevices {
     // One row per pair (an upsert may touch a row once per statement), seen last at the latest of its
     // sign-ins, in key order (concurrent batches of several instances lock shared rows in the same order).
     const firstOf = new Map<string, Seen>();
-    const latest = new Map<string, Date>();
+    const rowOf = new Map<string, Seen>();
     for (const item of items) {
       const key = `${item.userId}|${item.fingerprint}`;
-      if (!firstOf.has(key)) firstOf.set(key, item);
-      const at = latest.get(key);
-      if (!at || item.at > at) latest.set(key, item.at);
+      const row = rowOf.get(key);
+      if (!row) {
+        firstOf.set(key, item);
+        rowOf.set(key, { ...item });
+      } else if (item.at > row.at) row.at = item.at;
     }
-    const unique = [...firstOf.entries()].sort(([a], [b]) => cmp(a, b)).map(([key, s]) => ({ ...s, at: latest.get(key)! }));
+    const unique = [...rowOf.entries()].sort(([a], [b]) => cmp(a, b)).map(([, row]) => row);
     const table = tableOf(this.dataSource.manager, KnownDeviceEntity);
     // The counts read the snapshot before this statement's inserts, as one statement per sign-in did.
     const rows: { user_id: string; fingerprint: string; inserted: boolean; others: number }[] = await this.dataSource.query(
