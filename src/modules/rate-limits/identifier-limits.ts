@@ -30,12 +30,11 @@ export class IdentifierLimits {
     await this.limiter.refuseIfExhausted(this.sendsRule(), destination);
   }
 
-  /** One code about to be compared (verifyOtp, resetPassword by code). RATE_LIMITED past RATE_LIMIT_CODE_CHECKS_PER_HOUR. */
-  async countCheck(destination: string): Promise<void> {
-    await this.limiter.consume(this.checksRule(), destination);
-  }
-
-  /** countCheck's count, to send along with other counters in one round trip (verifyOtp: with the try). */
+  /**
+   * One code about to be compared (verifyOtp, resetPassword by code), counted along with the try against its
+   * challenge in one round trip (KvStore.incrementMany). Its judge throws RATE_LIMITED past
+   * RATE_LIMIT_CODE_CHECKS_PER_HOUR.
+   */
   checkCounter(destination: string): LimitCounter {
     return this.limiter.counter(this.checksRule(), destination);
   }
