@@ -138,8 +138,28 @@ describeWithChromium('example web app in headless Chromium against the gateway',
     await second.getByRole('status').waitFor();
     const link = linkFrom(await t.inbox.waitForMail(email, mailsBefore + 1));
     expect(link.origin + link.pathname).toBe(`${site.url}/auth/magic-link`);
+    // Every page load asks refreshSession first, here without a cookie, racing the link's sign-in. Its
+    // refusal is held until the link has signed in, so it arrives last: the newer sign-in must stand (the
+    // app signed out on it, now and then, until auth.tsx ignored a refresh that a sign-in overtook).
+    let heldRefresh: Promise<void> | null = null;
+    await second.route('**/graphql', async (route) => {
+      const operation = (route.request().postDataJSON() as { operationName?: string } | null)?.operationName;
+      if (operation !== 'RefreshSession' || heldRefresh) return route.continue();
+      const refused = route.fetch();
+      heldRefresh = second
+        .getByTestId('viewer')
+        .waitFor()
+        .then(async () => route.fulfill({ response: await refused }));
+      await heldRefresh;
+    });
     await second.goto(link.toString());
     await second.getByTestId('viewer').waitFor();
+    expect(heldRefresh).not.toBeNull();
+    await heldRefresh;
+    await second.unroute('**/graphql');
+    // Two frames after the refusal reached the page, the viewer is still signed in.
+    await second.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+    await second.getByTestId('viewer').waitFor({ timeout: 1_000 });
     expect(new URL(second.url()).search).toBe(''); // the token left the address bar
     expect(await second.getByTestId('session-row').count()).toBe(2);
     await shot(second, '07-magic-link-two-sessions');

@@ -38,7 +38,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const restoring = useRef<Promise<void> | null>(null);
   const refreshRef = useRef<() => Promise<void>>(async () => undefined);
 
+  // Bumped by every sign-in and sign-out. A refresh answers for the state it started from: one sent before a
+  // sign-in (the mount-time refresh of a page that then verifies a magic link, a reset link or a code) must
+  // not sign that newer session out when it fails, nor sign back in after a sign-out when it succeeds.
+  const generation = useRef(0);
+
   const signIn = useCallback((payload: AuthPayloadFieldsFragment) => {
+    generation.current += 1;
     setAccessToken(payload.accessToken);
     setState({ status: 'signedIn', user: payload.user });
     setChallenge(null);
@@ -49,11 +55,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   /** refreshSession with no argument: the browser sends the warden_refresh cookie. */
   const refresh = useCallback(async () => {
+    const startedIn = generation.current;
     try {
       const { data } = await client.mutate({ mutation: RefreshSessionDocument });
+      if (generation.current !== startedIn) return; // signed in or out meanwhile: that is newer
       if (data) signIn(data.refreshSession);
       else throw new Error('no data');
     } catch {
+      if (generation.current !== startedIn) return;
       setAccessToken(null);
       setState({ status: 'signedOut' });
     }
@@ -70,6 +79,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(
     async (options: { everywhere?: boolean } = {}) => {
+      generation.current += 1;
       try {
         await client.mutate({ mutation: options.everywhere ? LogoutAllDocument : LogoutDocument });
       } finally {
