@@ -141,21 +141,21 @@ describeWithChromium('example web app in headless Chromium against the gateway',
     // Every page load asks refreshSession first, here without a cookie, racing the link's sign-in. Its
     // refusal is held until the link has signed in, so it arrives last: the newer sign-in must stand (the
     // app signed out on it, now and then, until auth.tsx ignored a refresh that a sign-in overtook).
-    let heldRefresh: Promise<void> | null = null;
+    const held: { refusal?: Promise<void> } = {};
     await second.route('**/graphql', async (route) => {
       const operation = (route.request().postDataJSON() as { operationName?: string } | null)?.operationName;
-      if (operation !== 'RefreshSession' || heldRefresh) return route.continue();
+      if (operation !== 'RefreshSession' || held.refusal) return route.continue();
       const refused = route.fetch();
-      heldRefresh = second
+      held.refusal = second
         .getByTestId('viewer')
         .waitFor()
         .then(async () => route.fulfill({ response: await refused }));
-      await heldRefresh;
+      await held.refusal;
     });
     await second.goto(link.toString());
     await second.getByTestId('viewer').waitFor();
-    expect(heldRefresh).not.toBeNull();
-    await heldRefresh;
+    expect(held.refusal).toBeDefined();
+    await held.refusal;
     await second.unroute('**/graphql');
     // Two frames after the refusal reached the page, the viewer is still signed in.
     await second.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
