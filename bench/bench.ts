@@ -19,6 +19,7 @@ import { measureFloors } from './pg-floor';
 import { startBareApollo, startGateway, type Server } from './processes';
 import { load, type LoadOptions, type LoadResult } from './load';
 import { bcryptBaseline, type HashBaseline } from './bcrypt-baseline';
+import { cpuShare, cpuSnapshot, type CpuShare } from './cpu-accounting';
 
 const BENCH_METRICS_TOKEN = randomBytes(24).toString('base64url');
 const metricsAuth = { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } };
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   const results: LoadResult[] = [];
   const baselines: HashBaseline[] = [];
+  const cpuShares: CpuShare[] = [];
   const rss: RssSample[] = [];
   const loadBefore = os.loadavg();
   let gateway: Server;
@@ -142,9 +144,12 @@ async function main(): Promise<void> {
       log(
         `${options.name}: ${options.amount ? `${options.amount} requests` : `${options.durationSeconds} s`}, ${options.connections} connections${options.overallRate ? ` at ${options.overallRate} req/s` : ''}`,
       );
-      const cpuBefore = server.cpuMs();
+      const before = cpuSnapshot(() => server.cpuMs());
       const outcome = await load(options);
-      const cpuAfter = server.cpuMs();
+      const after = cpuSnapshot(() => server.cpuMs());
+      const cpuBefore = before.serverMs;
+      const cpuAfter = after.serverMs;
+      cpuShares.push(cpuShare(options.name, outcome.ok, before, after));
       const cpuMsPerRequest = cpuBefore !== null && cpuAfter !== null && outcome.ok > 0 ? (cpuAfter - cpuBefore) / outcome.ok : null;
       const result = { ...outcome, rssMiB: server.rssMiB(), cpuMsPerRequest };
       log(
@@ -309,6 +314,7 @@ async function main(): Promise<void> {
         refreshSeconds: seconds(8),
         verifyAmount,
         log,
+        onMeasured: (floor, before, after) => cpuShares.push(cpuShare(floor.name, floor.ok, before, after)),
       });
       for (const f of floors) {
         log(`  → ${f.requestsPerSecond.toFixed(1)} transactions/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, failed ${f.failed}`);
@@ -468,7 +474,7 @@ async function main(): Promise<void> {
     await cleanUp(databaseUrl, schema, redisUrl, prefix).catch((error) => log(`clean-up failed: ${String(error)}`));
   }
 
-  const report = summarise(results, baselines, rss, { loadBefore, loadAfter: os.loadavg(), elapsedSeconds: (Date.now() - startedMs) / 1000 });
+  const report = summarise(results, baselines, rss, cpuShares, { loadBefore, loadAfter: os.loadavg(), elapsedSeconds: (Date.now() - startedMs) / 1000 });
   process.stdout.write(report.text);
   const file = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
   writeFileSync(file, JSON.stringify(report.json, null, 2) + '\n');
@@ -528,6 +534,7 @@ function summarise(
   results: LoadResult[],
   baselines: HashBaseline[],
   rss: RssSample[],
+  cpuShares: CpuShare[],
   env: { loadBefore: number[]; loadAfter: number[]; elapsedSeconds: number },
 ) {
   const find = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
@@ -656,12 +663,31 @@ function summarise(
       fmt((b.threads * 1000) / b.hashesPerSecond, 0),
     ]);
   for (const r of rss) rows.push([`RSS after mixed ${r.after} (after a full collection)`, '', '', '', '', `${fmt(r.rssMiB)} (${fmt(r.rssAfterGcMiB)})`, '']);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
-  lines.push(line(header));
-  lines.push('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
-  for (const row of rows) lines.push(line(row));
+  lines.push(...markdownTable(header, rows));
   lines.push('');
+  const shares = combineShares(cpuShares);
+  if (shares.some((c) => c.machineBusyMs !== null)) {
+    lines.push(`Where the CPU went, ms per right answer (${machine.cpus} cores; "bench" is autocannon, or a floor's raw pg client):`);
+    const cpuHeader = ['scenario', 'gateway', 'bench', 'PostgreSQL', 'Redis', 'machine', 'idle cores', 'steal cores'];
+    const ms = (n: number | null) => fmt(n, 3);
+    lines.push(
+      ...markdownTable(
+        cpuHeader,
+        shares.map((c) => [
+          c.name,
+          ms(c.serverMs),
+          ms(c.benchMs),
+          ms(c.postgresMs),
+          ms(c.redisMs),
+          ms(c.machineBusyMs),
+          fmt(c.idleCores, 2),
+          fmt(c.stealCores, 2),
+        ]),
+      ),
+    );
+    lines.push(...coreBounds(shares, results));
+    lines.push('');
+  }
   lines.push('Targets (ratios from this run):');
   for (const [name, t] of Object.entries(targets)) {
     lines.push(`  ${t.met ? 'met    ' : 'MISSED '} ${name.padEnd(26)} ${fmt(t.value, name === 'rssDrift' ? 3 : 2).padStart(7)}  (${t.target}; ${t.detail})`);
@@ -669,8 +695,77 @@ function summarise(
   lines.push('');
   return {
     text: lines.join('\n') + '\n',
-    json: { date: new Date().toISOString(), smoke, machine, connections: CONNECTIONS, configuredBcryptCost: CONFIGURED_COST, results, baselines, rss, targets },
+    json: {
+      date: new Date().toISOString(),
+      smoke,
+      machine,
+      connections: CONNECTIONS,
+      configuredBcryptCost: CONFIGURED_COST,
+      results,
+      baselines,
+      rss,
+      cpu: shares,
+      targets,
+    },
   };
+}
+
+function markdownTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+  return [line(header), '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|', ...rows.map(line)];
+}
+
+/** One line per scenario name: the rounds of a scenario, weighted by their answers. */
+function combineShares(shares: CpuShare[]): CpuShare[] {
+  const byName = new Map<string, CpuShare[]>();
+  for (const share of shares) byName.set(share.name, [...(byName.get(share.name) ?? []), share]);
+  return [...byName.entries()].map(([name, rounds]) => {
+    const answers = rounds.reduce((a, r) => a + r.answers, 0);
+    const mean = (pick: (r: CpuShare) => number | null) =>
+      answers > 0 && rounds.every((r) => pick(r) !== null) ? rounds.reduce((a, r) => a + pick(r)! * r.answers, 0) / answers : null;
+    return {
+      name,
+      answers,
+      serverMs: mean((r) => r.serverMs),
+      benchMs: mean((r) => r.benchMs) ?? 0,
+      postgresMs: mean((r) => r.postgresMs),
+      redisMs: mean((r) => r.redisMs),
+      machineBusyMs: mean((r) => r.machineBusyMs),
+      idleCores: mean((r) => r.idleCores),
+      stealCores: mean((r) => r.stealCores),
+    };
+  });
+}
+
+/**
+ * When the cores are the limit (little idle), throughput is cores ÷ machine CPU per answer, for the gateway's
+ * scenario and for its floor alike: the ratio of the two machine figures is how far the ratio to the floor
+ * can go on this machine, and floor ÷ 0.6 is what the whole path (gateway, PostgreSQL, Redis, autocannon)
+ * may spend per answer to reach the target. The gateway's own CPU per answer bounds it too: one event loop
+ * runs at most 1000 ÷ that many answers a second, however many cores are idle.
+ */
+function coreBounds(shares: CpuShare[], results: LoadResult[]): string[] {
+  const pairs = [
+    ['refreshSession', 'floor: raw pg refresh transaction'],
+    ['verifyOtp', 'floor: raw pg verifyOtp transaction'],
+  ] as const;
+  const lines: string[] = [];
+  for (const [scenario, floorName] of pairs) {
+    const s = shares.find((c) => c.name === scenario);
+    const f = shares.find((c) => c.name === floorName);
+    const floorRate = results.find((r) => r.name === floorName)?.requestsPerSecond;
+    if (!s?.machineBusyMs || !f?.machineBusyMs || !floorRate) continue;
+    lines.push(
+      `  ${scenario}: the machine spent ${fmt(s.machineBusyMs, 2)} ms an answer, the floor ${fmt(f.machineBusyMs, 2)} ms a transaction: ` +
+        `with the cores the limit, ${fmt(f.machineBusyMs / s.machineBusyMs, 2)} × the floor; 0.6 × needs at most ${fmt(f.machineBusyMs / 0.6, 2)} ms an answer ` +
+        `(the gateway alone spent ${fmt(s.serverMs, 2)}, PostgreSQL ${fmt(s.postgresMs, 2)}). ` +
+        (s.serverMs
+          ? `The gateway's one event loop allows at most ${fmt(1000 / s.serverMs, 0)} answers/s, ${fmt(1000 / s.serverMs / floorRate, 2)} × the floor.`
+          : ''),
+    );
+  }
+  return lines;
 }
 
 main().catch((error) => {

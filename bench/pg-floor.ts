@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
+import { cpuSnapshot, type CpuSnapshot } from './cpu-accounting';
 
 /**
  * What PostgreSQL alone allows on this machine: a raw `pg` pool (the gateway's pool size) running, in a
@@ -79,11 +80,19 @@ export async function measureFloors(options: {
   refreshSeconds: number;
   verifyAmount: number;
   log: (line: string) => void;
+  /** Told of each floor with CPU snapshots taken around its loop (bench/cpu-accounting.ts). */
+  onMeasured?: (result: FloorResult, before: CpuSnapshot, after: CpuSnapshot) => void;
 }): Promise<FloorResult[]> {
   const { schema } = options;
   const t = (name: string) => `"${schema}"."${name}"`;
   const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize });
   const results: FloorResult[] = [];
+  const accounted = async (run: () => Promise<FloorResult>) => {
+    const before = cpuSnapshot();
+    const result = await run();
+    options.onMeasured?.(result, before, cpuSnapshot());
+    results.push(result);
+  };
   try {
     const userIds = (await pool.query(`SELECT id FROM ${t('users')} LIMIT 100`)).rows.map((r: { id: string }) => r.id);
     // One session per worker, each with a live refresh token: a chain each worker rotates.
@@ -104,8 +113,8 @@ export async function measureFloors(options: {
       chains.push(tokenId);
     }
     options.log(`floor: raw pg refresh transaction, ${options.refreshSeconds} s, ${options.connections} workers, pool ${options.poolSize}`);
-    results.push(
-      await closedLoop('floor: raw pg refresh transaction', options.connections, options.refreshSeconds, (worker) =>
+    await accounted(() =>
+      closedLoop('floor: raw pg refresh transaction', options.connections, options.refreshSeconds, (worker) =>
         inTransaction(pool, async (client) => {
           const current = chains[worker]!;
           const locked = await client.query(
@@ -135,28 +144,29 @@ export async function measureFloors(options: {
     );
     let next = 0;
     options.log(`floor: raw pg verifyOtp transaction, ${challengeIds.length} challenges, ${options.connections} workers`);
-    const verify = await closedLoop(
-      'floor: raw pg verifyOtp transaction',
-      options.connections,
-      600,
-      async () => {
-        const id = challengeIds[next++]!;
-        await inTransaction(pool, async (client) => {
-          const consumed = await client.query(
-            `UPDATE ${t('otp_challenges')} SET consumed_at = now() WHERE id = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING user_id`,
-            [id],
-          );
-          if (consumed.rowCount !== 1) throw new Error('challenge not live');
-          await client.query(
-            `INSERT INTO ${t('sessions')} (id, user_id, last_used_at, expires_at, aal, amr, last_authenticated_at)
+    await accounted(() =>
+      closedLoop(
+        'floor: raw pg verifyOtp transaction',
+        options.connections,
+        600,
+        async () => {
+          const id = challengeIds[next++]!;
+          await inTransaction(pool, async (client) => {
+            const consumed = await client.query(
+              `UPDATE ${t('otp_challenges')} SET consumed_at = now() WHERE id = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING user_id`,
+              [id],
+            );
+            if (consumed.rowCount !== 1) throw new Error('challenge not live');
+            await client.query(
+              `INSERT INTO ${t('sessions')} (id, user_id, last_used_at, expires_at, aal, amr, last_authenticated_at)
            VALUES ($1, $2, now(), now() + interval '30 days', 'aal1', '{email}', now())`,
-            [randomUUID(), consumed.rows[0].user_id],
-          );
-        });
-      },
-      () => next >= challengeIds.length,
+              [randomUUID(), consumed.rows[0].user_id],
+            );
+          });
+        },
+        () => next >= challengeIds.length,
+      ),
     );
-    results.push(verify);
     return results;
   } finally {
     await pool.end();
