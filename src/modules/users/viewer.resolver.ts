@@ -8,7 +8,7 @@ import { SessionType } from '../sessions/session.type';
 import { WardenError } from '../../errors/warden-error';
 import { requestedFields } from '../../graphql/selection';
 import { requireSelf } from '../../graphql/viewer-only';
-import { Direct } from '../../graphql/direct-resolvers';
+import { Direct, DirectQuery } from '../../graphql/direct-resolvers';
 
 /** Fields of viewer answered from the access token alone: asking only these costs no database read. */
 const FROM_TOKEN = new Set(['id', '__typename', 'sessions']);
@@ -17,6 +17,7 @@ const FROM_TOKEN = new Set(['id', '__typename', 'sessions']);
 export class ViewerResolver {
   constructor(private readonly users: UsersService) {}
 
+  @DirectQuery()
   @Query(() => UserType, { nullable: true, description: 'The signed-in user; null when the request carries no credentials.' })
   viewer(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): UserType | null | Promise<UserType | null> {
     // The hot paths: a token seen before, only id (and sessions) asked, or a profile cached and provably
