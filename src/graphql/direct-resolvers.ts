@@ -45,7 +45,11 @@ export function Direct(typeName: string) {
  * asks it). The same limits: no arguments, middlewares or `@Authorized`.
  */
 export function DirectQuery() {
-  return <T extends (ctx: Context, info: GraphQLResolveInfo) => unknown>(prototype: object, methodName: string, _descriptor: TypedPropertyDescriptor<T>): void => {
+  return <T extends (ctx: Context, info: GraphQLResolveInfo) => unknown>(
+    prototype: object,
+    methodName: string,
+    _descriptor: TypedPropertyDescriptor<T>,
+  ): void => {
     directFields.push({
       typeName: 'Query',
       fieldName: methodName,
@@ -82,7 +86,8 @@ export function applyDirectResolvers(schema: GraphQLSchema, container: Container
     }
     if (field.args.length > 0) throw new TypeError(`direct resolver ${name} takes arguments: it needs type-graphql's resolver`);
     const meta = recorded(direct);
-    if (meta && (meta.middlewares > 0 || meta.roles)) throw new TypeError(`direct resolver ${name} has middlewares or @Authorized: it needs type-graphql's resolver`);
+    if (meta && (meta.middlewares > 0 || meta.roles))
+      throw new TypeError(`direct resolver ${name} has middlewares or @Authorized: it needs type-graphql's resolver`);
     if (meta && meta.params.join() !== direct.params.join())
       throw new TypeError(`direct resolver ${name} must take exactly (${direct.params.join(', ')}), not (${meta.params.join(', ')})`);
     let instance: Record<string, (...args: never[]) => unknown> | undefined;
