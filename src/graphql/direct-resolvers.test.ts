@@ -92,6 +92,15 @@ describe('@DirectQuery resolvers', () => {
   it('are refused at schema build when @Authorized or a middleware would be skipped, or the parameters differ', async () => {
     await expect(build([GuardedQueryResolver], [new GuardedQueryResolver()])).rejects.toThrow(/Query.guardedQuery has middlewares or @Authorized/);
     await expect(build([MiddlewareQueryResolver], [new MiddlewareQueryResolver()])).rejects.toThrow(/Query.middlewareQuery has middlewares or @Authorized/);
+    await expect(
+      buildGuardedSchema({
+        resolvers: [DirectThingResolver],
+        container: instanceContainer([new DirectThingResolver()]),
+        globalMiddlewares: [(_data, next) => next()],
+        authChecker: () => true,
+        validate: false,
+      }),
+    ).rejects.toThrow(/direct resolver .* has middlewares or @Authorized/);
     await expect(build([ReorderedQueryResolver], [new ReorderedQueryResolver()])).rejects.toThrow(/must take exactly \(context, info\), not \(info, context\)/);
   });
 });

@@ -71,8 +71,11 @@ function recorded(direct: DirectField): { params: string[]; middlewares: number;
   return { params, middlewares: found.middlewares?.length ?? 0, roles: found.roles !== undefined };
 }
 
-/** Replaces the resolvers of every direct field of `schema` (in place); instances come from `container` on first call. */
-export function applyDirectResolvers(schema: GraphQLSchema, container: ContainerType): void {
+/**
+ * Replaces the resolvers of every direct field of `schema` (in place); instances come from `container` on first
+ * call. `globalMiddlewares`: how many the schema was built with (they would not run on a direct field either).
+ */
+export function applyDirectResolvers(schema: GraphQLSchema, container: ContainerType, options: { globalMiddlewares?: number } = {}): void {
   for (const direct of directFields) {
     const type = schema.getType(direct.typeName);
     if (!isObjectType(type)) continue; // a schema without that type (e.g. a module left out)
@@ -86,7 +89,7 @@ export function applyDirectResolvers(schema: GraphQLSchema, container: Container
     }
     if (field.args.length > 0) throw new TypeError(`direct resolver ${name} takes arguments: it needs type-graphql's resolver`);
     const meta = recorded(direct);
-    if (meta && (meta.middlewares > 0 || meta.roles))
+    if ((options.globalMiddlewares ?? 0) > 0 || (meta && (meta.middlewares > 0 || meta.roles)))
       throw new TypeError(`direct resolver ${name} has middlewares or @Authorized: it needs type-graphql's resolver`);
     if (meta && meta.params.join() !== direct.params.join())
       throw new TypeError(`direct resolver ${name} must take exactly (${direct.params.join(', ')}), not (${meta.params.join(', ')})`);

@@ -32,7 +32,8 @@ export function wardenSchemaOptions(container?: ContainerType): BuildSchemaOptio
 export async function buildGuardedSchema(options: BuildSchemaOptions): Promise<GraphQLSchema> {
   const schema = await buildSchema(options);
   guardArguments(schema);
-  if (options.container && typeof options.container !== 'function') applyDirectResolvers(schema, options.container);
+  if (options.container && typeof options.container !== 'function')
+    applyDirectResolvers(schema, options.container, { globalMiddlewares: options.globalMiddlewares?.length ?? 0 });
   return schema;
 }
 
