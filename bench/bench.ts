@@ -146,11 +146,14 @@ async function main(): Promise<void> {
       );
       const before = cpuSnapshot(() => server.cpuMs());
       const outcome = await load(options);
-      const after = cpuSnapshot(() => server.cpuMs());
-      const cpuBefore = before.serverMs;
-      const cpuAfter = after.serverMs;
-      cpuShares.push(cpuShare(options.name, outcome.ok, before, after));
-      const cpuMsPerRequest = cpuBefore !== null && cpuAfter !== null && outcome.ok > 0 ? (cpuAfter - cpuBefore) / outcome.ok : null;
+      const share = cpuShare(
+        options.name,
+        outcome.ok,
+        before,
+        cpuSnapshot(() => server.cpuMs()),
+      );
+      cpuShares.push(share);
+      const cpuMsPerRequest = share.serverMs;
       const result = { ...outcome, rssMiB: server.rssMiB(), cpuMsPerRequest };
       log(
         `  → ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, server CPU ${fmt(cpuMsPerRequest, 3)} ms/request`,

@@ -34,6 +34,24 @@ export interface CpuShare {
 
 const TICK_MS = 10; // USER_HZ is 100 on every Linux build Node supports
 
+/**
+ * A process's CPU time from the text of its /proc/<pid>/stat, ms: user + system, and with `reapedChildren` its
+ * waited-for children's too. The name (field 2) may hold spaces and parentheses, so fields count from the last ')'.
+ */
+export function procStatCpuMs(stat: string, reapedChildren = false): number {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12]) + (reapedChildren ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS;
+}
+
+/** The CPU time of one process, ms (procStatCpuMs); null when it cannot be read (no /proc, or it exited). */
+export function processCpuMs(pid: number): number | null {
+  try {
+    return procStatCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 function machineTimes(): CpuSnapshot['machine'] {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -66,8 +84,7 @@ function serverTimes(): { postgresMs: number | null; redisMs: number | null } {
     }
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (comm !== 'postgres' && comm !== 'redis-server') continue;
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS;
+    const ms = procStatCpuMs(stat, true);
     if (comm === 'postgres') postgres = (postgres ?? 0) + ms;
     else redis = (redis ?? 0) + ms;
   }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { processCpuMs } from './cpu-accounting';
 
 export interface Server {
   name: string;
@@ -67,18 +68,6 @@ export function rssMiB(pid: number): number {
   );
 }
 
-const TICKS_PER_SECOND = 100;
-
-export function cpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
 async function waitFor(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -121,7 +110,7 @@ function start(name: string, script: string, env: Record<string, string>, readyP
       url,
       pid: child.pid!,
       rssMiB: () => rssMiB(child.pid!),
-      cpuMs: () => cpuMs(child.pid!),
+      cpuMs: () => processCpuMs(child.pid!),
       collectGarbage: () =>
         collectGarbageOf(
           child,
