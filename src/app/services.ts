@@ -217,12 +217,14 @@ export function createServices(
     hasher,
     audit,
     mailer,
+    sms,
+    lockout,
     hmacKey,
     limits: config.limits,
     appUrl: config.appUrl,
     productName: config.productName,
     now,
-    onBackgroundError: (err) => logger.warn({ err }, 'new-device notice failed'),
+    onBackgroundError: (err) => logger.warn({ err }, 'account notice failed'),
   });
   // exportAccountData: each capability's own section (never secrets).
   account.registerExportSection('identities', exportIdentities);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
 import type { UsersService } from '../users/users.service';
-import { maskEmail, normalizeEmail, normalizePhone, optionalText } from '../users/identifiers';
+import { maskEmail, maskPhone, normalizeEmail, normalizePhone, optionalText } from '../users/identifiers';
 import type { IssuedSession, SessionsService, SignedIn, Viewer } from '../sessions/sessions.service';
 import { SessionEntity } from '../sessions/session.entity';
 import type { ChallengesService, VerifiedContext } from '../otp/challenges.service';
@@ -26,11 +26,24 @@ import { tableOf } from '../../maintenance/batch-delete';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { Limits } from '../../config/limits';
 import type { RequestMeta } from '../request-meta';
+import type { LoginLockout } from '../rate-limits/login-lockout';
+import { realOrDecoy } from '../otp/real-or-decoy';
+import { SendTiming } from '../../mail/send-timing';
+import type { SmsSender } from '../../sms/sms-sender';
 import { ContactChangeEntity, type ContactKind } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
 import { KnownDevices } from './known-devices';
 import { networkOf, userAgentFamily } from './device-fingerprint';
-import { accountDeletedMail, emailChangeNoticeMail, emailTakenNoticeMail, newSignInMail, passwordSetMail } from './account-mail';
+import {
+  accountDeletedMail,
+  emailChangeNoticeMail,
+  emailChangeUndoneMail,
+  emailTakenNoticeMail,
+  newSignInMail,
+  passwordSetMail,
+  phoneChangedMail,
+  phoneChangedText,
+} from './account-mail';
 
 export interface AccountServiceDeps {
   dataSource: DataSource;
@@ -42,6 +55,10 @@ export interface AccountServiceDeps {
   hasher: PasswordHasher;
   audit: AuditService;
   mailer: Mailer;
+  /** The notice texted to the old phone after a phone change. */
+  sms: SmsSender;
+  /** The password-login lockout: changePassword's wrong current passwords count toward it (same key as login). */
+  lockout: LoginLockout;
   hmacKey: Buffer;
   limits: Readonly<Limits>;
   appUrl: string;
@@ -65,6 +82,7 @@ const DAY_MS = 86_400_000;
 const UNDO_PURPOSE = 'email-change-undo';
 const DEVICE_PURPOSE = 'known-device';
 const RECOVERY_TIMING_KIND = 'account-recovery';
+const PHONE_CHANGE_TIMING_KIND = 'phone-change';
 
 /** One section of exportAccountData; other capabilities (identities, factors, passkeys) add theirs. */
 export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;
@@ -89,12 +107,19 @@ export class AccountService {
   private readonly exportSections = new Map<string, ExportSection>();
   private readonly placeholderSections = new Set<string>();
   private readonly knownDevices: KnownDevices;
+  /** Texts only (a refusing SMTP server must not make phone-change decoys fail while real requests succeed). */
+  private readonly phoneTiming = new SendTiming();
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.knownDevices = new KnownDevices(deps.dataSource);
     const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
     deps.challenges.registerPurpose('EMAIL_CHANGE', { onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)) });
-    deps.challenges.registerPurpose('PHONE_CHANGE', { onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)) });
+    deps.challenges.registerPurpose('PHONE_CHANGE', {
+      onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
+      afterCommit: (c, issued, ctx) => this.noticePhoneChanged(c, issued, ctx.meta),
+    });
+    // Whatever a revoked session started and left pending dies with it (F2).
+    deps.sessions.addRevocationListener((em, userId, sessionIds) => this.spendPendingOf(em, userId, sessionIds));
     deps.challenges.registerPurpose('ACCOUNT_RECOVERY', { onVerified: (em, c, ctx) => this.finishRecovery(em, c, ctxMeta(ctx)) });
     // Called during COMMIT: the notice runs after it, outside the transaction's context.
     deps.sessions.addSignInListener((signedIn) =>
@@ -202,6 +227,107 @@ export class AccountService {
     }
   }
 
+  /**
+   * A session was revoked (any path): the contact changes it started and left pending are marked undone, and
+   * their challenges, with every challenge opened for that session (re-authentication), are spent. One
+   * statement, in the revoking transaction.
+   */
+  private async spendPendingOf(em: EntityManager, userId: string, sessionIds: readonly string[]): Promise<void> {
+    await em.query(
+      `WITH c AS (
+         UPDATE ${tableOf(em, ContactChangeEntity)} SET undone_at = $3
+         WHERE user_id = $1 AND session_id = ANY($2::uuid[]) AND confirmed_at IS NULL AND undone_at IS NULL
+         RETURNING challenge_id
+       )
+       UPDATE ${tableOf(em, OtpChallengeEntity)} SET consumed_at = $3
+       WHERE consumed_at IS NULL AND (
+         (user_id = $1 AND session_id = ANY($2::uuid[])) OR id IN (SELECT challenge_id FROM c WHERE challenge_id IS NOT NULL)
+       )`,
+      [userId, [...sessionIds], this.deps.now()],
+    );
+  }
+
+  /**
+   * Spends the codes and links that went to an address the account no longer has (an email or phone change
+   * was confirmed): codes to that destination, and for an email the magic links and reset links (always mailed).
+   */
+  private async voidSentTo(em: EntityManager, userId: string, kind: ContactKind, oldValue: string): Promise<void> {
+    const now = this.deps.now();
+    await em
+      .createQueryBuilder()
+      .update(OtpChallengeEntity)
+      .set({ consumedAt: now })
+      .where('user_id = :userId', { userId })
+      .andWhere('destination = :oldValue', { oldValue })
+      .andWhere('consumed_at IS NULL')
+      .execute();
+    if (kind !== 'EMAIL') return;
+    for (const entity of [MagicLinkTokenEntity, PasswordResetTokenEntity]) {
+      await em.createQueryBuilder().update(entity).set({ consumedAt: now }).where('user_id = :userId', { userId }).andWhere('consumed_at IS NULL').execute();
+    }
+  }
+
+  /**
+   * The account's ways in, one line each, for the "was this you?" notices: email, phone, passkeys (by name) and
+   * linked provider accounts, read through the sections the passkeys and oauth modules registered for export.
+   */
+  private async waysIn(userId: string): Promise<string[]> {
+    const em = this.deps.dataSource.manager;
+    const user = await em.findOne(UserEntity, { where: { id: userId } });
+    if (!user) return [];
+    const lines: string[] = [];
+    if (user.email) lines.push(`Email: ${maskEmail(user.email)}${user.emailVerified ? '' : ' (not verified)'}`);
+    if (user.phone) lines.push(`Phone: ${maskPhone(user.phone)}${user.phoneVerified ? '' : ' (not verified)'}`);
+    if (await em.exists(PasswordCredentialEntity, { where: { userId } })) lines.push('Password: set');
+    const rows = async (name: string) => {
+      const section = this.placeholderSections.has(name) ? undefined : this.exportSections.get(name);
+      const out = section ? await section(em, userId) : [];
+      return Array.isArray(out) ? (out as Record<string, unknown>[]) : [];
+    };
+    const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
+    for (const p of await rows('passkeys')) lines.push(`Passkey: ${text(p.name) ?? 'unnamed'}`);
+    for (const i of await rows('identities')) {
+      const email = text(i.email);
+      lines.push(`Linked account: ${text(i.provider) ?? 'provider'}${email ? ` (${maskEmail(email)})` : ''}`);
+    }
+    return lines;
+  }
+
+  /**
+   * After a phone change committed: a notice to the account's email, and a text to the old phone where there
+   * was a verified one. Delivery failures are audited; nothing is thrown (the change stands).
+   */
+  private async noticePhoneChanged(challenge: OtpChallengeEntity, issued: IssuedSession, meta: RequestMeta): Promise<void> {
+    if ('refused' in issued) return;
+    try {
+      const em = this.deps.dataSource.manager;
+      const change = await em.findOne(ContactChangeEntity, { where: { challengeId: challenge.id, kind: 'PHONE' } });
+      if (!change?.confirmedAt) return;
+      const user = await em.findOne(UserEntity, { where: { id: change.userId } });
+      if (!user) return;
+      const oldPhone = change.oldValue && change.oldVerified && change.oldValue !== change.newValue ? change.oldValue : null;
+      if (user.email) {
+        const mail = phoneChangedMail(
+          this.deps.productName,
+          maskPhone(change.newValue),
+          oldPhone ? maskPhone(oldPhone) : null,
+          await this.waysIn(user.id),
+          this.url(accountPaths.security),
+        );
+        await this.notify(user.email, mail, 'phone_changed_notice', user.id, meta);
+      }
+      if (oldPhone) {
+        try {
+          await this.deps.sms.send({ to: oldPhone, body: phoneChangedText(this.deps.productName) });
+        } catch (error) {
+          await this.deps.audit.recordDeliveryFailure(error, { flow: 'phone_changed_notice', channel: 'SMS', userId: user.id, meta });
+        }
+      }
+    } catch (error) {
+      this.deps.onBackgroundError?.(error);
+    }
+  }
+
   // --- Profile and password ---------------------------------------------------------------------------
 
   async updateProfile(viewer: Viewer, input: { name?: string | null }, meta: RequestMeta): Promise<UserEntity> {
@@ -222,11 +348,17 @@ export class AccountService {
       throw WardenError.badInput('Enter your current password.', 'currentPassword');
     this.deps.passwords.checkNewPassword(input.newPassword, 'newPassword');
     const em0 = this.deps.dataSource.manager;
+    // Wrong current passwords count toward the account's password-login lockout (keyed as login keys it, by
+    // the email): a stolen session cannot guess the password faster than login could, and past the threshold
+    // even the right one is refused until the lock ends.
+    const account = await this.loadUser(em0, viewer.userId);
+    const attempt = await this.deps.lockout.begin(account.email ?? `user:${account.id}`);
     const credential = await em0.findOne(PasswordCredentialEntity, { where: { userId: viewer.userId } });
     const ok = credential
       ? await this.deps.hasher.verify(input.currentPassword, credential.passwordHash)
       : await this.deps.hasher.verifyDummy(input.currentPassword);
     if (!ok) {
+      await attempt.failed();
       await this.deps.audit.recordAlone({
         event: AuditEvents.passwordChanged,
         outcome: 'failure',
@@ -236,6 +368,7 @@ export class AccountService {
       });
       throw new WardenError('INVALID_CREDENTIALS', { message: 'The current password is not right.' });
     }
+    await attempt.succeeded();
     const passwordHash = await this.deps.passwords.hashNewPassword(input.newPassword, 'newPassword');
     const { issued, email } = await withTransaction(this.deps.dataSource, async (em) => {
       const user = await this.loadUser(em, viewer.userId, true);
@@ -267,7 +400,7 @@ export class AccountService {
         await this.deps.audit.record(em, { event: AuditEvents.passwordSet, userId: user.id, meta });
         return { issued: await this.deps.sessions.reauthenticate(em, viewer.sessionId, ['pwd'], meta), email: user.email };
       });
-      await this.notify(email, passwordSetMail(this.deps.productName), 'password_set_notice', viewer.userId, meta);
+      await this.notify(email, passwordSetMail(this.deps.productName, await this.waysIn(viewer.userId)), 'password_set_notice', viewer.userId, meta);
       return issued;
     } catch (error) {
       if (isUniqueViolation(error)) throw taken();
@@ -295,7 +428,13 @@ export class AccountService {
     const undoExpiresAt = new Date(this.deps.now().getTime() + this.deps.limits.emailChangeUndoTtlSeconds * 1000);
     const days = Math.max(1, Math.round(this.deps.limits.emailChangeUndoTtlSeconds / 86_400));
     const oldNotice = user.email
-      ? emailChangeNoticeMail(this.deps.productName, maskEmail(newEmail), this.url(accountPaths.undoEmailChange, { token: undo.token }), days)
+      ? emailChangeNoticeMail(
+          this.deps.productName,
+          maskEmail(newEmail),
+          this.url(accountPaths.undoEmailChange, { token: undo.token }),
+          days,
+          await this.waysIn(user.id),
+        )
       : null;
     const changeRow = (em: EntityManager, challengeId: string) =>
       em.insert(ContactChangeEntity, {
@@ -361,7 +500,12 @@ export class AccountService {
     }
   }
 
-  /** Texts a PHONE_CHANGE code (same SMS path and caps as every code). A taken number gets a decoy, no text. */
+  /**
+   * Texts a PHONE_CHANGE code (same SMS path and caps as every code). A number that belongs to another account
+   * gets a decoy and no text, through the same skeleton as the email flows (realOrDecoy): the same send counts,
+   * the same SMS policy (country allowlist, per-phone and per-country caps), and an answer no sooner than a real
+   * text would take, so a taken number and a free one look alike by answer, limits and latency (F10).
+   */
   async requestPhoneChange(viewer: Viewer, input: { phone: string }, meta: RequestMeta): Promise<AuthChallengeType> {
     const phone = normalizePhone(input.phone);
     const user = await this.loadUser(this.deps.dataSource.manager, viewer.userId);
@@ -382,35 +526,39 @@ export class AccountService {
       confirmedAt: null,
       undoneAt: null,
     });
-    if (owner && owner.id !== user.id) {
-      const challenge = await this.deps.challenges.issueDecoy({
-        userId: null,
-        channel: 'SMS',
-        purpose: 'PHONE_CHANGE',
-        destination: phone,
-        audit: (c) => [
-          { event: AuditEvents.phoneChangeRequested, outcome: 'failure', userId: user.id, meta, data: { challengeId: c.id, reason: 'phone_taken' } },
-        ],
-      });
-      await this.deps.dataSource.manager.insert(ContactChangeEntity, row(challenge.id));
-      return this.deps.challenges.toChallengeType(challenge);
-    }
-    try {
-      const { challenge } = await this.deps.challenges.issue({
-        channel: 'SMS',
-        purpose: 'PHONE_CHANGE',
-        destination: phone,
-        userId: user.id,
-        write: async (em, c) => {
-          await em.insert(ContactChangeEntity, row(c.id));
-        },
-        audit: (c) => [{ event: AuditEvents.phoneChangeRequested, userId: user.id, meta, data: { challengeId: c.id, changeId } }],
-      });
-      return this.deps.challenges.toChallengeType(challenge);
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: 'phone_change', channel: 'SMS', userId: user.id, meta });
-      throw error;
-    }
+    const taken = owner !== null && owner.id !== user.id;
+    const challenge = await realOrDecoy(
+      { timing: this.phoneTiming, audit: this.deps.audit },
+      PHONE_CHANGE_TIMING_KIND,
+      taken ? null : { userId: user.id, flow: 'phone_change', channel: 'SMS', meta },
+      async () =>
+        (
+          await this.deps.challenges.issue({
+            channel: 'SMS',
+            purpose: 'PHONE_CHANGE',
+            destination: phone,
+            userId: user.id,
+            write: async (em, c) => {
+              await em.insert(ContactChangeEntity, row(c.id));
+            },
+            audit: (c) => [{ event: AuditEvents.phoneChangeRequested, userId: user.id, meta, data: { challengeId: c.id, changeId } }],
+          })
+        ).challenge,
+      async () => {
+        const decoy = await this.deps.challenges.issueDecoy({
+          userId: null,
+          channel: 'SMS',
+          purpose: 'PHONE_CHANGE',
+          destination: phone,
+          audit: (c) => [
+            { event: AuditEvents.phoneChangeRequested, outcome: 'failure', userId: user.id, meta, data: { challengeId: c.id, reason: 'phone_taken' } },
+          ],
+        });
+        await this.deps.dataSource.manager.insert(ContactChangeEntity, row(decoy.id));
+        return decoy;
+      },
+    );
+    return this.deps.challenges.toChallengeType(challenge);
   }
 
   /**
@@ -421,9 +569,30 @@ export class AccountService {
   private async finishContactChange(em: EntityManager, challenge: OtpChallengeEntity, meta: RequestMeta): Promise<IssuedSession> {
     const change = await em.findOne(ContactChangeEntity, { where: { challengeId: challenge.id }, lock: { mode: 'pessimistic_write' } });
     if (!change || change.undoneAt || change.confirmedAt) throw new WardenError('OTP_EXPIRED');
+    const isEmail = change.kind === 'EMAIL';
+    // The session that asked must still be live (not revoked, not expired): a change begun on a session that
+    // was ended since is dead with it. Read under a share lock, so a revocation committing meanwhile is seen.
+    const session = change.sessionId
+      ? await em.findOne(SessionEntity, {
+          where: { id: change.sessionId },
+          select: { id: true, revokedAt: true, expiresAt: true },
+          lock: { mode: 'pessimistic_read' },
+        })
+      : null;
+    if (!session || session.revokedAt || session.expiresAt <= this.deps.now()) {
+      await em.update(ContactChangeEntity, { id: change.id }, { undoneAt: this.deps.now() });
+      await this.deps.audit.record(em, {
+        event: isEmail ? AuditEvents.emailChanged : AuditEvents.phoneChanged,
+        outcome: 'failure',
+        userId: change.userId,
+        meta,
+        data: { changeId: change.id, reason: 'session_ended' },
+      });
+      // Returned, not thrown: the challenge stays spent.
+      return { refused: new WardenError('OTP_EXPIRED', { message: 'The session that asked for this change has ended.' }) };
+    }
     const user = await em.findOne(UserEntity, { where: { id: change.userId }, lock: { mode: 'pessimistic_write' } });
     if (!user) throw new WardenError('OTP_EXPIRED');
-    const isEmail = change.kind === 'EMAIL';
     const patch = isEmail ? { email: change.newValue, emailVerified: true } : { phone: change.newValue, phoneVerified: true };
     await em.query('SAVEPOINT contact_change');
     try {
@@ -449,6 +618,8 @@ export class AccountService {
     }
     Object.assign(user, patch);
     await em.update(ContactChangeEntity, { id: change.id }, { confirmedAt: this.deps.now() });
+    // The old address keeps no key: codes and links sent to it are spent (F4).
+    if (change.oldValue && change.oldValue !== change.newValue) await this.voidSentTo(em, user.id, change.kind, change.oldValue);
     await this.deps.audit.record(em, {
       event: isEmail ? AuditEvents.emailChanged : AuditEvents.phoneChanged,
       userId: user.id,
@@ -465,7 +636,10 @@ export class AccountService {
 
   /**
    * The undo link from the old address's notice: single use, EMAIL_CHANGE_UNDO_TTL_SECONDS. Restores the old
-   * address (even after the new one was confirmed), ends every session and voids outstanding codes and links.
+   * address (even after the new one was confirmed), ends every session and voids outstanding codes and links of
+   * both addresses; the address the account had until then is mailed that the change was undone (F4).
+   * Kept after confirmation on purpose: it is the owner's way back from an email change made on a hijacked
+   * session (F2); the new address is told, so a compromised old mailbox can no longer do it silently.
    */
   async undoEmailChange(token: string, meta: RequestMeta): Promise<boolean> {
     const parsed = parseSecretToken(token);
@@ -480,6 +654,7 @@ export class AccountService {
       }
       const user = await em.findOne(UserEntity, { where: { id: change.userId }, lock: { mode: 'pessimistic_write' } });
       if (!user) return null;
+      const current = user.email;
       await em.update(ContactChangeEntity, { id: change.id }, { undoneAt: this.deps.now() });
       if (change.confirmedAt && user.email !== change.oldValue) {
         try {
@@ -502,12 +677,16 @@ export class AccountService {
         meta,
         data: { changeId: change.id, wasConfirmed: change.confirmedAt !== null },
       });
-      return true;
+      return { userId: user.id, current, restored: change.confirmedAt ? change.oldValue : current };
     });
     if (!undone) {
       await this.deps.audit.recordAlone({ event: AuditEvents.emailChangeUndone, outcome: 'failure', meta, data: { reason: 'invalid_token' } });
       throw invalid();
     }
+    // The address the account had until now is told (F4): after a confirmed change it is the new one, which
+    // otherwise would learn nothing while the old mailbox takes the account back.
+    const mail = emailChangeUndoneMail(this.deps.productName, undone.restored ? maskEmail(undone.restored) : null, this.url(accountPaths.security));
+    await this.notify(undone.current, mail, 'email_change_undone_notice', undone.userId, meta);
     return true;
   }
 
@@ -661,7 +840,7 @@ export class AccountService {
     if (!user?.email || user.deletedAt) return false;
     await this.notify(
       user.email,
-      newSignInMail(this.deps.productName, signedIn.at, family, signedIn.meta.ip, this.url(accountPaths.security)),
+      newSignInMail(this.deps.productName, signedIn.at, family, signedIn.meta.ip, this.url(accountPaths.security), await this.waysIn(user.id)),
       'new_sign_in_notice',
       user.id,
       signedIn.meta,

@@ -165,9 +165,13 @@ export class ChallengesService {
     return { challenge, extra };
   }
 
-  /** A decoy challenge (no code can satisfy it, nothing is sent) with its audit rows, in one transaction. */
+  /**
+   * A decoy challenge (no code can satisfy it, nothing is sent) with its audit rows, in one transaction. It
+   * draws on the same limits as a real one: the send count, and for a text the SMS policy (allowlist and caps).
+   */
   async issueDecoy(spec: Omit<StartChallenge, 'decoy'> & { audit: (challenge: OtpChallengeEntity) => AuditRecord[] }): Promise<OtpChallengeEntity> {
     await this.deps.identifierLimits.countSend(spec.destination);
+    if (spec.channel === 'SMS') await this.deps.smsPolicy.beforeSend(spec.destination);
     const challenge = await withTransaction(this.deps.dataSource, async (em) => {
       const { challenge } = await this.start(em, { ...spec, decoy: true });
       await this.deps.audit.recordMany(em, spec.audit(challenge));
@@ -362,6 +366,8 @@ export class ChallengesService {
       try {
         if (code && challenge.channel === 'EMAIL') await this.deps.timing.measure(RESEND_TIMING_KIND, () => this.deliver(challenge, code));
         else if (code) await this.deliver(challenge, code);
+        // A decoy text (a taken number) resends nothing but passes the same SMS policy a real text would.
+        else if (challenge.channel === 'SMS') await this.deps.smsPolicy.beforeSend(challenge.destination);
         // A decoy (unknown email) resends nothing but takes as long, and fails alike while SMTP refuses.
         else await this.deps.timing.imitateSend(RESEND_TIMING_KIND);
       } catch (error) {

@@ -132,6 +132,13 @@ export interface SignedIn {
   at: Date;
 }
 
+/**
+ * Runs inside the transaction that revokes sessions (every path: logout, logoutAll, revokeSession, password
+ * change and reset, deletion, undo, refresh-token reuse): spends what those sessions started and left pending
+ * (challenges, contact changes), so that nothing begun on a revoked session can be finished. Database only.
+ */
+export type RevocationListener = (em: EntityManager, userId: string, sessionIds: readonly string[]) => Promise<void>;
+
 export const allowEverySignIn: SignInGate = { check: async () => ({ allow: true }), sqlAllows: () => ({ always: true }) };
 
 export interface SessionsServiceDeps {
@@ -155,6 +162,7 @@ export class SessionsService {
   private signInGate: SignInGate;
   private rawStatements: RawStatements | null = null;
   private readonly signInListeners: ((signedIn: SignedIn) => void)[] = [];
+  private readonly revocationListeners: RevocationListener[] = [];
 
   constructor(private readonly deps: SessionsServiceDeps) {
     this.signInGate = deps.signInGate ?? allowEverySignIn;
@@ -404,6 +412,11 @@ export class SessionsService {
     this.signInListeners.push(listener);
   }
 
+  /** See RevocationListener: called in the revoking transaction, after the sessions were marked revoked. */
+  addRevocationListener(listener: RevocationListener): void {
+    this.revocationListeners.push(listener);
+  }
+
   /**
    * The user proved who they are again on an existing session (requestReauthentication, then verifyOtp):
    * last_authenticated_at becomes now, amr gains the methods just used, aal is derived again (it can rise,
@@ -491,7 +504,7 @@ export class SessionsService {
       if (token.rotatedAt) {
         const sinceRotationMs = now.getTime() - token.rotatedAt.getTime();
         if (sinceRotationMs > this.deps.limits.refreshReuseIntervalSeconds * 1000) {
-          await this.revokeInTransaction(em, [session.id], 'refresh_token_reused');
+          await this.revokeInTransaction(em, session.userId, [session.id], 'refresh_token_reused');
           await this.deps.audit.record(em, {
             event: AuditEvents.refreshReuseDetected,
             outcome: 'failure',
@@ -623,8 +636,11 @@ export class SessionsService {
     return { userId: claims.userId, sessionId: claims.sessionId };
   }
 
-  /** Marks sessions revoked: first in the revocation list (so access tokens die at once), then in PostgreSQL. */
-  private async revokeInTransaction(em: EntityManager, sessionIds: string[], reason: string): Promise<void> {
+  /**
+   * Marks sessions (all of one user) revoked: first in the revocation list (so access tokens die at once), then
+   * in PostgreSQL; then the revocation listeners spend what those sessions left pending, in the same transaction.
+   */
+  private async revokeInTransaction(em: EntityManager, userId: string, sessionIds: string[], reason: string): Promise<void> {
     if (sessionIds.length === 0) return;
     await this.deps.revocations.revoke(sessionIds);
     await em
@@ -634,6 +650,7 @@ export class SessionsService {
       .where('id IN (:...ids)', { ids: sessionIds })
       .andWhere('revoked_at IS NULL')
       .execute();
+    for (const listener of this.revocationListeners) await listener(em, userId, sessionIds);
   }
 
   /** Ends every live session of a user (but exceptSessionId) inside the caller's transaction; returns how many. */
@@ -648,7 +665,7 @@ export class SessionsService {
     if (exceptSessionId) query.andWhere('s.id <> :exceptSessionId', { exceptSessionId });
     const live = await query.getMany();
     const ids = live.map((s) => s.id);
-    await this.revokeInTransaction(em, ids, reason);
+    await this.revokeInTransaction(em, userId, ids, reason);
     if (ids.length > 0) {
       await this.deps.audit.record(em, { event: AuditEvents.sessionRevoked, userId, meta, data: { sessionIds: ids, reason } });
     }
@@ -657,7 +674,7 @@ export class SessionsService {
 
   private async revokeOneInTransaction(em: EntityManager, session: SessionEntity, reason: string, meta: RequestMeta): Promise<boolean> {
     if (session.revokedAt) return false;
-    await this.revokeInTransaction(em, [session.id], reason);
+    await this.revokeInTransaction(em, session.userId, [session.id], reason);
     await this.deps.audit.record(em, { event: AuditEvents.sessionRevoked, userId: session.userId, meta, data: { sessionIds: [session.id], reason } });
     return true;
   }
