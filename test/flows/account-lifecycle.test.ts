@@ -102,7 +102,9 @@ describe('account lifecycle', () => {
     op.accounts.set(`sub-${email}`, { email, email_verified: true, name: 'Ada Lovelace' });
     op.loginAs = `sub-${email}`;
     const { codeChallenge, codeVerifier } = pkcePair();
-    const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback', codeChallenge } });
+    const { startOAuth } = await client.request(StartOAuthDocument, {
+      input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback', codeChallenge },
+    });
     const landing = await new OAuthBrowser('http://warden.test', t.url, ['http://app.test']).navigate(startOAuth.authorizationUrl);
     if (landing.kind !== 'app') throw new Error(`provider sign-in landed on a ${landing.status} page`);
     const code = landing.url.searchParams.get('code');

@@ -348,7 +348,9 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
         secret: () => u.secret,
         firstFactor: async (client) => {
           const { codeChallenge, codeVerifier } = pkcePair();
-          const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback', codeChallenge } });
+          const { startOAuth } = await client.request(StartOAuthDocument, {
+            input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback', codeChallenge },
+          });
           const landing = await new OAuthBrowser('http://warden.test', t.url, ['http://app.test']).navigate(startOAuth.authorizationUrl);
           expect(landing.kind).toBe('app');
           const warden = landing.kind === 'app' ? landing.url.searchParams.get('code') : null;

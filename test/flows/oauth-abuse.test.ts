@@ -121,10 +121,12 @@ describe('provider sign-in: secrets stay out of logs; per-IP limit on the callba
     const client = t.client();
     const codes: string[] = [];
     for (let i = 0; i < LIMIT + 1; i++) {
-      const error = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkcePair().codeChallenge } }).then(
-        () => null,
-        (e: unknown) => (e instanceof GraphQLRequestError ? e.info : Promise.reject(e)),
-      );
+      const error = await client
+        .request(StartOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkcePair().codeChallenge } })
+        .then(
+          () => null,
+          (e: unknown) => (e instanceof GraphQLRequestError ? e.info : Promise.reject(e)),
+        );
       if (error) {
         codes.push(error.code);
         expect(error.extensions.retryAfter).toBeGreaterThan(0);

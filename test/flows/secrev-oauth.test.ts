@@ -132,7 +132,9 @@ describe('security review: provider sign-in and linked identities', () => {
 
     // "Sign in with Google" by the victim later makes the victim's own account, never the attacker's.
     const later = await providerSignIn('google');
-    const { completeOAuth } = await later.client.request(CompleteOAuthDocument, { input: { code: codeOf(later.landing), codeVerifier: later.pkce.codeVerifier } });
+    const { completeOAuth } = await later.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(later.landing), codeVerifier: later.pkce.codeVerifier },
+    });
     expect(completeOAuth.user.id).not.toBe(attackerUser.id);
     expect(completeOAuth.user.email).toBe(victimGoogle.email);
   });
@@ -156,7 +158,9 @@ describe('security review: provider sign-in and linked identities', () => {
 
     // The owner starts again and finishes on its own session: same session, the identity listed.
     const again = pkcePair();
-    const { linkOAuth: second } = await owner.request(LinkOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: again.codeChallenge } });
+    const { linkOAuth: second } = await owner.request(LinkOAuthDocument, {
+      input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: again.codeChallenge },
+    });
     const code2 = codeOf(await browser().navigate(second.authorizationUrl));
     const { completeOAuth } = await owner.request(CompleteOAuthDocument, { input: { code: code2, codeVerifier: again.codeVerifier } });
     expect(completeOAuth.user.id).toBe(ownerUser.id);
@@ -188,7 +192,9 @@ describe('security review: provider sign-in and linked identities', () => {
     const owner2 = t.client();
     await logIn(t, owner2, email);
     const pkce2 = pkcePair();
-    const { linkOAuth: link2 } = await owner2.request(LinkOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkce2.codeChallenge } });
+    const { linkOAuth: link2 } = await owner2.request(LinkOAuthDocument, {
+      input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkce2.codeChallenge },
+    });
     const landing = await browser().navigate(link2.authorizationUrl);
     const code = errorOf(landing).code;
     const other = t.client();
@@ -203,7 +209,9 @@ describe('security review: provider sign-in and linked identities', () => {
 
     // Signing in with that Google account later does not reach the owner's account.
     const later = await providerSignIn('google');
-    const { completeOAuth } = await later.client.request(CompleteOAuthDocument, { input: { code: codeOf(later.landing), codeVerifier: later.pkce.codeVerifier } });
+    const { completeOAuth } = await later.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(later.landing), codeVerifier: later.pkce.codeVerifier },
+    });
     expect(completeOAuth.user.email).not.toBe(email);
   });
 
@@ -231,7 +239,9 @@ describe('security review: provider sign-in and linked identities', () => {
     const autoUser = (await signUpAndVerify(t, autoOwner, autoEmail)).user;
     providerAccount(autoEmail);
     const signIn = await providerSignIn('google');
-    const { completeOAuth: auto } = await signIn.client.request(CompleteOAuthDocument, { input: { code: codeOf(signIn.landing), codeVerifier: signIn.pkce.codeVerifier } });
+    const { completeOAuth: auto } = await signIn.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(signIn.landing), codeVerifier: signIn.pkce.codeVerifier },
+    });
     expect(auto.user.id).toBe(autoUser.id);
     expect((await t.inbox.waitForSubject(autoEmail, /linked/i)).text).toContain('Google');
   });
@@ -256,7 +266,9 @@ describe('security review: provider sign-in and linked identities', () => {
   test('F9: unlinkIdentity needs recent authentication (REAUTHENTICATION_REQUIRED an hour after sign-in)', async () => {
     providerAccount(uniqueEmail('unlink'));
     const signIn = await providerSignIn('google');
-    const { completeOAuth } = await signIn.client.request(CompleteOAuthDocument, { input: { code: codeOf(signIn.landing), codeVerifier: signIn.pkce.codeVerifier } });
+    const { completeOAuth } = await signIn.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(signIn.landing), codeVerifier: signIn.pkce.codeVerifier },
+    });
     const client = signIn.client;
     client.accessToken = completeOAuth.accessToken;
     const [identity] = (await client.query(ViewerIdentitiesDocument)).viewer!.identities;
@@ -276,7 +288,9 @@ describe('security review: provider sign-in and linked identities', () => {
     for (const name of ['Ada\u0000Lovelace', 'Ada\u0007Lovelace\u009b']) {
       const account = providerAccount(uniqueEmail('ctrlname'), name);
       const signIn = await providerSignIn('google');
-      const { completeOAuth } = await signIn.client.request(CompleteOAuthDocument, { input: { code: codeOf(signIn.landing), codeVerifier: signIn.pkce.codeVerifier } });
+      const { completeOAuth } = await signIn.client.request(CompleteOAuthDocument, {
+        input: { code: codeOf(signIn.landing), codeVerifier: signIn.pkce.codeVerifier },
+      });
       expect(completeOAuth.user.email).toBe(account.email);
       expect(completeOAuth.user.name).toBeNull();
     }
@@ -284,7 +298,9 @@ describe('security review: provider sign-in and linked identities', () => {
 
   test('F17: of browsers racing through GET /oauth/start for one flow, exactly one is sent on to the provider', async () => {
     const pkce = pkcePair();
-    const { startOAuth } = await t.client().request(StartOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkce.codeChallenge } });
+    const { startOAuth } = await t
+      .client()
+      .request(StartOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkce.codeChallenge } });
     const start = new URL(startOAuth.authorizationUrl);
     const real = new URL(start.pathname + start.search, t.url);
     // A slow store widens the window between reading the flow and binding it, as a loaded Redis would.
@@ -320,7 +336,9 @@ describe('security review: provider sign-in and linked identities', () => {
     // trusty has OAUTH_OIDC_TRUSTY_TRUST_EMAIL=true: the same claim links, as google's does.
     providerAccount(email);
     const trusted = await providerSignIn('trusty');
-    const { completeOAuth } = await trusted.client.request(CompleteOAuthDocument, { input: { code: codeOf(trusted.landing), codeVerifier: trusted.pkce.codeVerifier } });
+    const { completeOAuth } = await trusted.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(trusted.landing), codeVerifier: trusted.pkce.codeVerifier },
+    });
     expect(completeOAuth.user.id).toBe(ownerUser.id);
   });
 });

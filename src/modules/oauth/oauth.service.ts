@@ -15,7 +15,6 @@ import { SessionEntity } from '../sessions/session.entity';
 import type { UsersService } from '../users/users.service';
 import { UserEntity } from '../users/user.entity';
 import { normalizeEmail, optionalText } from '../users/identifiers';
-import { refusal } from '../../graphql/input-guard';
 import type { Mailer } from '../../mail/mailer';
 import type { SignInMethods } from '../users/sign-in-methods';
 import { PasswordCredentialEntity } from '../password/password-credential.entity';
@@ -90,6 +89,10 @@ const BROWSER_ID = /^[A-Za-z0-9_-]{43}$/;
 const WARDEN_CODE = /^[A-Za-z0-9_-]{32}$/;
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+// What the schema's input guard (src/graphql/input-guard.ts) refuses in a typed string: C0 (NUL included), DEL,
+// C1 and lone surrogates (in a /u pattern a well-formed pair is no match).
+// eslint-disable-next-line no-control-regex
+const REFUSED_IN_TEXT = /[\u0000-\u001f\u007f-\u009f]|\p{Surrogate}/u;
 
 function oauthFailed(reason: OAuthFailureReason): WardenError {
   return new WardenError('OAUTH_FAILED', { extensions: { reason } });
@@ -377,7 +380,7 @@ export class OAuthService {
    * account gets none; the user can set one with updateProfile), never a failed sign-in.
    */
   private providerName(profile: ProviderProfile): string | null {
-    if (typeof profile.name !== 'string' || refusal(profile.name, 'name') !== null) return null;
+    if (typeof profile.name !== 'string' || REFUSED_IN_TEXT.test(profile.name)) return null;
     try {
       return optionalText(profile.name, 'name', this.deps.limits.maxStringLength);
     } catch {
