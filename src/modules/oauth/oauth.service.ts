@@ -480,7 +480,9 @@ export class OAuthService {
       return refuse('codeVerifier missing or does not match codeChallenge');
     }
     if (stored.link) {
-      if (!viewer || viewer.sessionId !== stored.sessionId || viewer.userId !== stored.userId) return refuse('link code redeemed outside the linking session');
+      if (!stored.profile || !viewer || viewer.sessionId !== stored.sessionId || viewer.userId !== stored.userId) {
+        return refuse('link code redeemed outside the linking session');
+      }
       return this.completeLink(stored, meta, refuse);
     }
     const issued = await withTransaction(this.deps.dataSource, async (em) => {
