@@ -196,6 +196,8 @@ export function createServices(
     users,
     sessions,
     audit,
+    mailer,
+    productName: config.productName,
     signInMethods,
     fieldLimiter,
     hmacKey,

@@ -42,6 +42,20 @@ describe('OAUTH_* provider configuration', () => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
   });
 
+  test('OAUTH_OIDC_<ID>_TRUST_EMAIL: off by default for a generic provider; google and github are trusted', () => {
+    const generic = { OAUTH_OIDC_OKTA_ISSUER: 'https://example.okta.com', OAUTH_OIDC_OKTA_CLIENT_ID: 'o', OAUTH_OIDC_OKTA_CLIENT_SECRET: 's' };
+    const both = { OAUTH_GOOGLE_CLIENT_ID: 'g', OAUTH_GOOGLE_CLIENT_SECRET: 's', OAUTH_GITHUB_CLIENT_ID: 'h', OAUTH_GITHUB_CLIENT_SECRET: 's' };
+    const trust = (env: Record<string, string>) => loadConfig({ ...base, ...both, ...generic, ...env }).oauthProviders.map((p) => [p.id, p.trustEmail]);
+    expect(trust({})).toEqual([
+      ['google', true],
+      ['github', true],
+      ['okta', false],
+    ]);
+    expect(trust({ OAUTH_OIDC_OKTA_TRUST_EMAIL: 'true' })).toContainEqual(['okta', true]);
+    expect(trust({ OAUTH_OIDC_OKTA_TRUST_EMAIL: 'false' })).toContainEqual(['okta', false]);
+    expect(() => trust({ OAUTH_OIDC_OKTA_TRUST_EMAIL: 'yes' })).toThrow('OAUTH_OIDC_OKTA_TRUST_EMAIL: must be true or false');
+  });
+
   test('plain http only for a loopback issuer outside production', () => {
     const env = { OAUTH_GOOGLE_CLIENT_ID: 'a', OAUTH_GOOGLE_CLIENT_SECRET: 'b', OAUTH_GOOGLE_ISSUER: 'http://127.0.0.1:9999' };
     expect(loadConfig({ ...base, ...env }).oauthProviders[0]!.issuer).toBe('http://127.0.0.1:9999');

@@ -22,9 +22,14 @@ export interface OAuthProviderConfig {
   /** GITHUB: web origin (authorize, access_token) and API origin (/user, /user/emails). */
   webUrl: string | null;
   apiUrl: string | null;
+  /**
+   * Whether the provider's "email verified" is trusted for linking to an existing account with that address:
+   * google always, github (its verified-emails API), a generic provider only with OAUTH_OIDC_<ID>_TRUST_EMAIL=true.
+   */
+  trustEmail: boolean;
 }
 
-const GENERIC = /^OAUTH_OIDC_([A-Z0-9]+)_(ISSUER|CLIENT_ID|CLIENT_SECRET|NAME)$/;
+const GENERIC = /^OAUTH_OIDC_([A-Z0-9]+)_(ISSUER|CLIENT_ID|CLIENT_SECRET|NAME|TRUST_EMAIL)$/;
 
 function value(env: Record<string, string | undefined>, name: string): string | undefined {
   const v = env[name]?.trim();
@@ -45,6 +50,13 @@ function providerUrl(raw: string, name: string, opts: OAuthParseOptions): string
   throw new ConfigError(`${name}: must be an https:// URL (plain http only for a loopback address outside production)`);
 }
 
+function flag(env: Record<string, string | undefined>, name: string): boolean {
+  const raw = value(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name}: must be true or false`);
+}
+
 function pair(env: Record<string, string | undefined>, prefix: string): { clientId: string; clientSecret: string } | null {
   const clientId = value(env, `${prefix}_CLIENT_ID`);
   const clientSecret = value(env, `${prefix}_CLIENT_SECRET`);
@@ -55,7 +67,7 @@ function pair(env: Record<string, string | undefined>, prefix: string): { client
 }
 
 /**
- * google (OAUTH_GOOGLE_*), github (OAUTH_GITHUB_*) and any OAUTH_OIDC_<ID>_{ISSUER,CLIENT_ID,CLIENT_SECRET,NAME};
+ * google (OAUTH_GOOGLE_*), github (OAUTH_GITHUB_*) and any OAUTH_OIDC_<ID>_{ISSUER,CLIENT_ID,CLIENT_SECRET,NAME,TRUST_EMAIL};
  * a provider without its client id and secret is off (not listed).
  */
 export function parseOAuthProviders(env: Record<string, string | undefined>, opts: OAuthParseOptions): readonly OAuthProviderConfig[] {
@@ -63,7 +75,7 @@ export function parseOAuthProviders(env: Record<string, string | undefined>, opt
   const google = pair(env, 'OAUTH_GOOGLE');
   if (google) {
     const issuer = providerUrl(value(env, 'OAUTH_GOOGLE_ISSUER') ?? 'https://accounts.google.com', 'OAUTH_GOOGLE_ISSUER', opts);
-    providers.push({ id: 'google', kind: 'OIDC', name: 'Google', ...google, issuer, webUrl: null, apiUrl: null });
+    providers.push({ id: 'google', kind: 'OIDC', name: 'Google', ...google, issuer, webUrl: null, apiUrl: null, trustEmail: true });
   }
   const github = pair(env, 'OAUTH_GITHUB');
   if (github) {
@@ -75,6 +87,7 @@ export function parseOAuthProviders(env: Record<string, string | undefined>, opt
       issuer: null,
       webUrl: providerUrl(value(env, 'OAUTH_GITHUB_URL') ?? 'https://github.com', 'OAUTH_GITHUB_URL', opts),
       apiUrl: providerUrl(value(env, 'OAUTH_GITHUB_API_URL') ?? 'https://api.github.com', 'OAUTH_GITHUB_API_URL', opts),
+      trustEmail: true, // emailVerified comes from GitHub's verified-emails API (/user/emails)
     });
   }
   const ids = new Set<string>();
@@ -91,7 +104,8 @@ export function parseOAuthProviders(env: Record<string, string | undefined>, opt
     if (!creds || !rawIssuer) throw new ConfigError(`${prefix}_ISSUER, ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET: all three are required`);
     const name = value(env, `${prefix}_NAME`) ?? ID.charAt(0) + ID.slice(1).toLowerCase();
     if (name.length > 60) throw new ConfigError(`${prefix}_NAME: at most 60 characters`);
-    providers.push({ id, kind: 'OIDC', name, ...creds, issuer: providerUrl(rawIssuer, `${prefix}_ISSUER`, opts), webUrl: null, apiUrl: null });
+    const trustEmail = flag(env, `${prefix}_TRUST_EMAIL`);
+    providers.push({ id, kind: 'OIDC', name, ...creds, issuer: providerUrl(rawIssuer, `${prefix}_ISSUER`, opts), webUrl: null, apiUrl: null, trustEmail });
   }
   return Object.freeze(providers);
 }

@@ -27,7 +27,9 @@ describeWithChromium('example web app: Continue with Google in headless Chromium
     h = await startBrowserHarness(async (site) => {
       // The app's server also fronts the gateway (/graphql, /oauth/*): PUBLIC_URL is the app's origin here.
       op = await startOidcOp({
-        clients: [{ client_id: 'warden-web', client_secret: 'web-secret', redirect_uris: [`${site.url}/oauth/callback/google`] }],
+        clients: [
+          { client_id: 'warden-web', client_secret: 'web-secret', redirect_uris: [`${site.url}/oauth/callback/google`, `${site.url}/oauth/callback/acme`] },
+        ],
         accounts: { grace: { email, email_verified: true, name: 'Grace Hopper' } },
         ui: true,
       });
@@ -39,6 +41,10 @@ describeWithChromium('example web app: Continue with Google in headless Chromium
           OAUTH_GOOGLE_CLIENT_ID: 'warden-web',
           OAUTH_GOOGLE_CLIENT_SECRET: 'web-secret',
           OAUTH_GOOGLE_ISSUER: op.issuer,
+          // The same provider as a second, generic one: "Link Acme" on the viewer page (linkOAuth).
+          OAUTH_OIDC_ACME_ISSUER: op.issuer,
+          OAUTH_OIDC_ACME_CLIENT_ID: 'warden-web',
+          OAUTH_OIDC_ACME_CLIENT_SECRET: 'web-secret',
         },
       });
     });
@@ -50,7 +56,7 @@ describeWithChromium('example web app: Continue with Google in headless Chromium
     await op?.close();
   });
 
-  test('Continue with Google → provider login → signed in on the viewer page with the identity listed', async () => {
+  test('Continue with Google (PKCE) → provider login → signed in on the viewer page with the identity listed; Link Acme links a second one', async () => {
     const context = await browser.newContext({ viewport: { width: 820, height: 640 } });
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
@@ -73,6 +79,18 @@ describeWithChromium('example web app: Continue with Google in headless Chromium
     expect(await page.getByTestId('identity-row').textContent()).toContain(`Google · ${email}`);
     expect(await page.getByTestId('identities').textContent()).toContain('No password');
     await page.screenshot({ path: path.join(artifacts, 'oauth-03-signed-in.png') });
+
+    // PKCE: the verifier lived in sessionStorage for the flow and is gone once the code was redeemed.
+    expect(await page.evaluate(() => sessionStorage.getItem('warden.oauth.pkce'))).toBeNull();
+
+    // Link another provider from the viewer page: back on the return page, the app restores the session and
+    // completes the link on it (linkOAuth completes only on the bearer of the session that started it).
+    // (The provider remembers this browser's sign-in and answers at once, as Google does.)
+    await page.getByRole('button', { name: 'Link Acme' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await page.getByTestId('viewer').waitFor();
+    await page.getByTestId('identity-row').nth(1).waitFor();
+    expect(await page.getByTestId('identities').textContent()).toContain(`Acme · ${email}`);
 
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'warden_refresh')).toMatchObject({ httpOnly: true, path: '/graphql' });

@@ -4,7 +4,7 @@ import { codeFrom, linkFrom, type ReceivedMail } from '../support/smtp-inbox';
 import { codeFromText } from '../support/twilio-fake';
 import { uniquePhone } from '../support/phones';
 import { startOidcOp, type FakeOp } from '../support/oidc-provider';
-import { OAuthBrowser } from '../support/oauth-browser';
+import { OAuthBrowser, pkcePair } from '../support/oauth-browser';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import type { WardenClient } from '../support/graphql-client';
 import { codeAt } from '../support/totp-ref';
@@ -101,10 +101,14 @@ describe('account lifecycle', () => {
   const googleSignIn = async (client: WardenClient, email: string) => {
     op.accounts.set(`sub-${email}`, { email, email_verified: true, name: 'Ada Lovelace' });
     op.loginAs = `sub-${email}`;
-    const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback' } });
+    const { codeChallenge, codeVerifier } = pkcePair();
+    const { startOAuth } = await client.request(StartOAuthDocument, {
+      input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback', codeChallenge },
+    });
     const landing = await new OAuthBrowser('http://warden.test', t.url, ['http://app.test']).navigate(startOAuth.authorizationUrl);
     if (landing.kind !== 'app') throw new Error(`provider sign-in landed on a ${landing.status} page`);
-    return { code: landing.url.searchParams.get('code'), error: landing.url.searchParams.get('error'), reason: landing.url.searchParams.get('reason') };
+    const code = landing.url.searchParams.get('code');
+    return { code, codeVerifier, error: landing.url.searchParams.get('error'), reason: landing.url.searchParams.get('reason') };
   };
   /** Registers a passkey on a fresh software authenticator for the signed-in client. */
   const addPasskey = async (client: WardenClient) => {
@@ -350,7 +354,7 @@ describe('account lifecycle', () => {
       // Google links to the account by its verified email; a passkey is registered.
       const linked = await googleSignIn(t.client(DEVICE), email);
       expect(linked.code).toMatch(/^[A-Za-z0-9_-]{32}$/);
-      const { completeOAuth } = await t.client(DEVICE).request(CompleteOAuthDocument, { input: { code: linked.code! } });
+      const { completeOAuth } = await t.client(DEVICE).request(CompleteOAuthDocument, { input: { code: linked.code!, codeVerifier: linked.codeVerifier } });
       expect(completeOAuth.user.id).toBe(payload.user.id);
       const { authenticator } = await addPasskey(client);
 
@@ -360,7 +364,7 @@ describe('account lifecycle', () => {
       // Provider sign-in: the callback hands out a Warden code; completeOAuth is refused at the session.
       const provider = await googleSignIn(anyone, email);
       expect(provider.code).toMatch(/^[A-Za-z0-9_-]{32}$/);
-      const refusedOAuth = await anyone.error(anyone.request(CompleteOAuthDocument, { input: { code: provider.code! } }));
+      const refusedOAuth = await anyone.error(anyone.request(CompleteOAuthDocument, { input: { code: provider.code!, codeVerifier: provider.codeVerifier } }));
       expect({ code: refusedOAuth.code, reason: refusedOAuth.extensions.reason }).toEqual({ code: 'FORBIDDEN', reason: 'ACCOUNT_DELETED' });
       // Passkey sign-in (usernameless, with user verification).
       const { startPasskeyAuthentication: start } = await anyone.request(StartPasskeyAuthenticationDocument, { input: {} });
@@ -461,7 +465,7 @@ describe('account lifecycle', () => {
     const undoToken = linkFrom(await mailWith(email, /being changed/)).searchParams.get('token')!;
     // The other capabilities' sections: a linked Google account, a passkey, an authenticator app.
     const google = await googleSignIn(t.client(DEVICE), email);
-    await t.client(DEVICE).request(CompleteOAuthDocument, { input: { code: google.code! } });
+    await t.client(DEVICE).request(CompleteOAuthDocument, { input: { code: google.code!, codeVerifier: google.codeVerifier } });
     const { passkey } = await addPasskey(client);
     const { startTotpEnrollment: totp } = await client.request(StartTotpEnrollmentDocument);
     const { confirmTotpEnrollment } = await client.request(ConfirmTotpEnrollmentDocument, {

@@ -6,7 +6,7 @@ import { uniquePhone } from '../support/phones';
 import { base32Decode, codeAt, totpRef } from '../support/totp-ref';
 import type { WardenClient } from '../support/graphql-client';
 import { startOidcOp, type FakeOp } from '../support/oidc-provider';
-import { OAuthBrowser } from '../support/oauth-browser';
+import { OAuthBrowser, pkcePair } from '../support/oauth-browser';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { opensTransaction, statementsDuring } from '../support/statements';
 import {
@@ -347,12 +347,15 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
         amr: ['oauth'],
         secret: () => u.secret,
         firstFactor: async (client) => {
-          const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback' } });
+          const { codeChallenge, codeVerifier } = pkcePair();
+          const { startOAuth } = await client.request(StartOAuthDocument, {
+            input: { provider: 'google', redirectTo: 'http://app.test/oauth/callback', codeChallenge },
+          });
           const landing = await new OAuthBrowser('http://warden.test', t.url, ['http://app.test']).navigate(startOAuth.authorizationUrl);
           expect(landing.kind).toBe('app');
           const warden = landing.kind === 'app' ? landing.url.searchParams.get('code') : null;
           expect(warden).toMatch(/^[A-Za-z0-9_-]{32}$/);
-          return client.request(CompleteOAuthDocument, { input: { code: warden! } });
+          return client.request(CompleteOAuthDocument, { input: { code: warden!, codeVerifier } });
         },
       },
       {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { startOidcOp, type FakeOp } from '../support/oidc-provider';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-fake';
-import { OAuthBrowser } from '../support/oauth-browser';
+import { OAuthBrowser, pkcePair } from '../support/oauth-browser';
 import { GraphQLRequestError } from '../support/graphql-client';
 import { uniqueEmail } from '../support/flows';
 import { CompleteOAuthDocument, StartOAuthDocument } from '../graphql/generated/graphql';
@@ -64,7 +64,8 @@ describe('provider sign-in: secrets stay out of logs; per-IP limit on the callba
   /** One sign-in through the provider; keeps every secret the browser saw. Two requests on the limited routes. */
   async function signIn(provider: string): Promise<URL> {
     const client = t.client();
-    const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider, redirectTo: CALLBACK } });
+    const { codeChallenge, codeVerifier } = pkcePair();
+    const { startOAuth } = await client.request(StartOAuthDocument, { input: { provider, redirectTo: CALLBACK, codeChallenge } });
     const browser = new OAuthBrowser(PUBLIC_URL, t.url, [APP]);
     const landing = await browser.navigate(startOAuth.authorizationUrl, (url) => {
       for (const name of ['state', 'nonce', 'code', 'code_challenge']) {
@@ -75,7 +76,7 @@ describe('provider sign-in: secrets stay out of logs; per-IP limit on the callba
     const code = landing.url.searchParams.get('code');
     if (code) {
       secrets.add(code);
-      const { completeOAuth } = await client.request(CompleteOAuthDocument, { input: { code } });
+      const { completeOAuth } = await client.request(CompleteOAuthDocument, { input: { code, codeVerifier } });
       secrets.add(completeOAuth.accessToken).add(completeOAuth.refreshToken);
     }
     return landing.url;
@@ -120,10 +121,12 @@ describe('provider sign-in: secrets stay out of logs; per-IP limit on the callba
     const client = t.client();
     const codes: string[] = [];
     for (let i = 0; i < LIMIT + 1; i++) {
-      const error = await client.request(StartOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK } }).then(
-        () => null,
-        (e: unknown) => (e instanceof GraphQLRequestError ? e.info : Promise.reject(e)),
-      );
+      const error = await client
+        .request(StartOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkcePair().codeChallenge } })
+        .then(
+          () => null,
+          (e: unknown) => (e instanceof GraphQLRequestError ? e.info : Promise.reject(e)),
+        );
       if (error) {
         codes.push(error.code);
         expect(error.extensions.retryAfter).toBeGreaterThan(0);

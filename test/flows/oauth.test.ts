@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { startOidcOp, type FakeOp, type Tamper } from '../support/oidc-provider';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-fake';
-import { OAuthBrowser, type Landing } from '../support/oauth-browser';
+import { OAuthBrowser, pkcePair, type Landing } from '../support/oauth-browser';
 import { PASSWORD, TestClock, signUpAndVerify, uniqueEmail } from '../support/flows';
 import type { WardenClient } from '../support/graphql-client';
 import {
@@ -102,11 +102,37 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     return { id, email };
   }
 
+  // PKCE is required (F7): start() sends a fresh challenge unless the test gives its own, and complete() sends
+  // the verifier of the flow a code came from unless the test gives one.
+  const verifierOfState = new Map<string, string>();
+  const verifierOfCode = new Map<string, string>();
+  const stateOf = (authorizationUrl: string) => new URL(authorizationUrl).searchParams.get('state')!;
+
   async function start(client: WardenClient, provider: string, extra: { redirectTo?: string; codeChallenge?: string } = {}) {
+    const pkce = pkcePair();
     const { startOAuth } = await client.request(StartOAuthDocument, {
-      input: { provider, redirectTo: extra.redirectTo ?? CALLBACK, codeChallenge: extra.codeChallenge },
+      input: { provider, redirectTo: extra.redirectTo ?? CALLBACK, codeChallenge: extra.codeChallenge ?? pkce.codeChallenge },
     });
+    if (!extra.codeChallenge) verifierOfState.set(stateOf(startOAuth.authorizationUrl), pkce.codeVerifier);
     return startOAuth;
+  }
+
+  /** linkOAuth with a fresh PKCE pair; complete() then finds the verifier of the code the browser lands with. */
+  async function link(client: WardenClient, provider = 'google') {
+    const pkce = pkcePair();
+    const { linkOAuth } = await client.request(LinkOAuthDocument, { input: { provider, redirectTo: CALLBACK, codeChallenge: pkce.codeChallenge } });
+    verifierOfState.set(stateOf(linkOAuth.authorizationUrl), pkce.codeVerifier);
+    return linkOAuth;
+  }
+
+  /** The browser's navigation of a flow; remembers which verifier the code it lands with needs. */
+  async function follow(b: OAuthBrowser, authorizationUrl: string | URL, intercept?: Parameters<OAuthBrowser['navigate']>[1]): Promise<Landing> {
+    const landing = await b.navigate(authorizationUrl, intercept);
+    const state = new URL(authorizationUrl).searchParams.get('state');
+    const verifier = state ? verifierOfState.get(state) : undefined;
+    const code = landing.kind === 'app' ? landing.url.searchParams.get('code') : null;
+    if (code && verifier) verifierOfCode.set(code, verifier);
+    return landing;
   }
 
   /** startOAuth → the browser goes through the gateway, the provider's login and back; answers where it landed. */
@@ -114,8 +140,8 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     const client = opts.client ?? t.client();
     const { authorizationUrl } = await start(client, provider, { codeChallenge: opts.codeChallenge });
     const b = browser();
-    const landing = await b.navigate(authorizationUrl, opts.intercept);
-    return { client, landing, browser: b, authorizationUrl };
+    const landing = await follow(b, authorizationUrl, opts.intercept);
+    return { client, landing, browser: b, authorizationUrl, verifier: verifierOfState.get(stateOf(authorizationUrl)) };
   }
 
   function codeOf(landing: Landing): string {
@@ -132,7 +158,7 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     return { error: landing.url.searchParams.get('error'), reason: landing.url.searchParams.get('reason') };
   }
 
-  async function complete(client: WardenClient, code: string, codeVerifier?: string) {
+  async function complete(client: WardenClient, code: string, codeVerifier: string | undefined = verifierOfCode.get(code)) {
     const { completeOAuth } = await client.request(CompleteOAuthDocument, { input: { code, codeVerifier } });
     client.accessToken = completeOAuth.accessToken;
     return completeOAuth;
@@ -208,8 +234,8 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     const owner = t.client();
     const signedUp = await signUpAndVerify(t, owner);
     const account = opAccount(op, uniqueEmail('other-address'));
-    const { linkOAuth } = await owner.request(LinkOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK } });
-    const linked = await browser().navigate(linkOAuth.authorizationUrl);
+    const linkOAuth = await link(owner);
+    const linked = await follow(browser(), linkOAuth.authorizationUrl);
     const payload = await complete(owner, codeOf(linked));
     expect(payload.user.id).toBe(signedUp.user.id);
     expect(payload.user.email).toBe(signedUp.user.email); // the account's own email is untouched
@@ -223,7 +249,7 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
     // Another user cannot link the same Google account.
     const other = t.client();
     await signUpAndVerify(t, other);
-    const { linkOAuth: otherLink } = await other.request(LinkOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK } });
+    const otherLink = await link(other);
     expect(errorOf(await browser().navigate(otherLink.authorizationUrl))).toEqual({ error: 'IDENTITY_ALREADY_LINKED', reason: null });
 
     const { unlinkIdentity } = await owner.request(UnlinkIdentityDocument, { id: viewer!.identities[0]!.id });
@@ -390,11 +416,11 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
           return 'stop';
         },
       });
-      return { browser: run.browser, client: run.client, callback: callback! };
+      return { browser: run.browser, client: run.client, callback: callback!, verifier: run.verifier };
     };
     const [a, b] = [await stopAtCallback(), await stopAtCallback()];
     const [la, lb] = await Promise.all([a.browser.navigate(a.callback), b.browser.navigate(b.callback)]);
-    const [pa, pb] = [await complete(a.client, codeOf(la)), await complete(b.client, codeOf(lb))];
+    const [pa, pb] = [await complete(a.client, codeOf(la), a.verifier), await complete(b.client, codeOf(lb), b.verifier)];
     expect(pa.user.id).toBe(pb.user.id);
     expect(await usersWithEmail(account.email)).toBe(1);
     expect(await identitiesOfSubject('google', account.sub)).toBe(1);

@@ -1,4 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { CookieJar } from './cookie-jar';
+
+/** A PKCE pair for startOAuth / linkOAuth (codeChallenge, required) and completeOAuth (codeVerifier), S256. */
+export function pkcePair(): { codeVerifier: string; codeChallenge: string } {
+  const codeVerifier = randomBytes(32).toString('base64url');
+  return { codeVerifier, codeChallenge: createHash('sha256').update(codeVerifier).digest('base64url') };
+}
 
 export type Landing = { kind: 'app'; url: URL } | { kind: 'page'; url: URL; status: number; body: string };
 

@@ -28,7 +28,8 @@ export class OAuthResolver {
   @RateLimit('oauth.complete')
   @Mutation(() => AuthPayloadType, { description: 'Redeems the one-time code that the callback appended to redirectTo; signs in.' })
   async completeOAuth(@Arg('input', () => CompleteOAuthInput) input: CompleteOAuthInput, @Ctx() ctx: Context): Promise<AuthPayloadType> {
-    return toAuthPayload(ctx, await this.oauth.complete(input, ctx.meta));
+    // A linkOAuth code completes only on the bearer of the session that started it.
+    return toAuthPayload(ctx, await this.oauth.complete(input, ctx.meta, await ctx.viewerOrNull()));
   }
 
   @RateLimit('oauth.link')
@@ -36,10 +37,11 @@ export class OAuthResolver {
   @Mutation(() => OAuthStartType, { description: 'Signed in, recent authentication: links another provider account to the viewer; finish with completeOAuth.' })
   async linkOAuth(@Arg('input', () => StartOAuthInput) input: StartOAuthInput, @Ctx() ctx: Context): Promise<OAuthStartType> {
     const viewer = await ctx.requireViewer();
-    return this.oauth.start(input, ctx.meta, viewer.userId);
+    return this.oauth.start(input, ctx.meta, viewer);
   }
 
   @RateLimit('oauth.unlink')
+  @RecentAuth()
   @Mutation(() => UserType, { description: 'Removes a linked identity; refuses the last way to sign in.' })
   async unlinkIdentity(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserType> {
     const viewer = await ctx.requireViewer();

@@ -5,7 +5,19 @@ import { ProviderClients } from './provider-clients';
 /** The provider's token endpoint and discovery are network calls: never inside a database transaction. */
 test('token exchange and discovery refuse to run inside a transaction', async () => {
   const clients = new ProviderClients(
-    [{ id: 'google', kind: 'OIDC', name: 'Google', clientId: 'id', clientSecret: 'secret', issuer: 'http://127.0.0.1:1', webUrl: null, apiUrl: null }],
+    [
+      {
+        id: 'google',
+        kind: 'OIDC',
+        name: 'Google',
+        clientId: 'id',
+        clientSecret: 'secret',
+        issuer: 'http://127.0.0.1:1',
+        webUrl: null,
+        apiUrl: null,
+        trustEmail: true,
+      },
+    ],
     { publicUrl: 'http://warden.test', isProduction: false },
   );
   const provider = clients.find('google')!;

@@ -447,6 +447,26 @@ export class SessionsService {
     return this.issue(em, session, session.user!, false);
   }
 
+  /**
+   * A fresh pair for an existing session that finished something it started (completeOAuth of a linkOAuth
+   * flow), without changing its amr, aal or authentication time: null unless the session is live (not revoked,
+   * not expired) and belongs to userId. The session's live refresh token is rotated out, as in reauthenticate.
+   * Inside the caller's transaction; the session row is locked.
+   */
+  async continueSession(em: EntityManager, sessionId: string, userId: string): Promise<SessionTokens | null> {
+    const session = await em.findOne(SessionEntity, {
+      where: { id: sessionId },
+      relations: { user: true },
+      lock: { mode: 'pessimistic_write', tables: ['sessions'] },
+    });
+    const now = this.deps.now();
+    if (!session || session.userId !== userId || session.revokedAt || session.expiresAt <= now || session.user!.deletedAt) return null;
+    session.lastUsedAt = now;
+    await em.update(SessionEntity, { id: session.id }, { lastUsedAt: now });
+    await this.rotateLiveTokens(em, session.id, now);
+    return this.issue(em, session, session.user!, false);
+  }
+
   /** REAUTHENTICATION_REQUIRED (extensions.maxAgeSeconds) unless the session authenticated within REAUTH_MAX_AGE_SECONDS. */
   async requireRecentAuthentication(viewer: Viewer): Promise<void> {
     const maxAgeSeconds = this.deps.reauthMaxAgeSeconds ?? 900;

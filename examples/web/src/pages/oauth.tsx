@@ -16,6 +16,42 @@ import { Link, navigate } from '../router';
 export const OAUTH_RETURN_PATH = '/auth/oauth';
 const returnUrl = () => `${window.location.origin}${OAUTH_RETURN_PATH}`;
 
+/**
+ * PKCE (required by Warden): the verifier stays in this tab's sessionStorage, only its S256 hash goes to
+ * startOAuth / linkOAuth, and completeOAuth sends the verifier. A code that reaches this page without a
+ * verifier of ours (a link someone else started) is never sent: nothing is signed in or linked.
+ */
+const PKCE_KEY = 'warden.oauth.pkce';
+interface PendingFlow {
+  verifier: string;
+  link: boolean;
+}
+
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+
+/** A fresh verifier (32 random bytes) kept for the return page; answers its S256 code challenge. */
+async function newCodeChallenge(link: boolean): Promise<string> {
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, link } satisfies PendingFlow));
+  return base64url(new Uint8Array(digest));
+}
+
+/** The pending flow of this tab (removed by the return page once it uses it: single use like the code). */
+function pendingFlow(): PendingFlow | null {
+  const raw = sessionStorage.getItem(PKCE_KEY);
+  try {
+    const flow = raw ? (JSON.parse(raw) as PendingFlow) : null;
+    return flow && typeof flow.verifier === 'string' ? flow : null;
+  } catch {
+    return null;
+  }
+}
+
 /** "Continue with Google", "Continue with GitHub"…: one button per provider the gateway has configured. */
 export function OAuthButtons() {
   const { data } = useQuery(OAuthProvidersDocument);
@@ -27,7 +63,8 @@ export function OAuthButtons() {
   const start = async (provider: string) => {
     setError(null);
     try {
-      const { data: started } = await startOAuth({ variables: { input: { provider, redirectTo: returnUrl() } } });
+      const codeChallenge = await newCodeChallenge(false);
+      const { data: started } = await startOAuth({ variables: { input: { provider, redirectTo: returnUrl(), codeChallenge } } });
       // A full navigation: the gateway binds the flow to this browser, then sends it to the provider.
       if (started) window.location.assign(started.startOAuth.authorizationUrl);
     } catch (e) {
@@ -51,16 +88,23 @@ export function OAuthButtons() {
   );
 }
 
-/** The page the provider sign-in returns to: redeems the single-use code with completeOAuth, then the viewer. */
+/**
+ * The page the provider sign-in returns to: redeems the single-use code with completeOAuth and the verifier,
+ * then the viewer. A link (linkOAuth) completes on the signed-in session: it waits for the session to be
+ * restored from the warden_refresh cookie, so that completeOAuth carries its bearer.
+ */
 export function OAuthReturnPage({ url }: { url: URL }) {
-  const { signIn } = useAuth();
+  const { state, signIn } = useAuth();
   const [completeOAuth] = useMutation(CompleteOAuthDocument);
   const [error, setError] = useState<string | null>(null);
   const started = useRef(false);
+  const [flow] = useState(pendingFlow);
 
   useEffect(() => {
     if (started.current) return; // the code is single use: never send it twice
+    if (flow?.link && state.status === 'restoring') return; // a link needs the session's bearer: wait for it
     started.current = true;
+    sessionStorage.removeItem(PKCE_KEY);
     const code = url.searchParams.get('code');
     const failure = url.searchParams.get('error');
     const reason = url.searchParams.get('reason');
@@ -69,14 +113,18 @@ export function OAuthReturnPage({ url }: { url: URL }) {
       setError(`${failure ?? 'OAUTH_FAILED'}${reason ? ` (${reason})` : ''}`);
       return;
     }
-    completeOAuth({ variables: { input: { code } } })
+    if (!flow) {
+      setError('This sign-in was not started in this browser tab, so it was not completed. Start again.');
+      return;
+    }
+    completeOAuth({ variables: { input: { code, codeVerifier: flow.verifier } } })
       .then(({ data }) => {
         if (!data) throw new Error('no data');
         signIn(data.completeOAuth);
         navigate('/', { replace: true });
       })
       .catch((e: unknown) => setError(describeError(e)));
-  }, [url, completeOAuth, signIn]);
+  }, [url, flow, state.status, completeOAuth, signIn]);
 
   return (
     <div className="card">
@@ -110,7 +158,8 @@ export function IdentitiesSection() {
   };
   const link = (provider: string) =>
     run(async () => {
-      const { data: started } = await linkOAuth({ variables: { input: { provider, redirectTo: returnUrl() } } });
+      const codeChallenge = await newCodeChallenge(true);
+      const { data: started } = await linkOAuth({ variables: { input: { provider, redirectTo: returnUrl(), codeChallenge } } });
       if (started) window.location.assign(started.linkOAuth.authorizationUrl);
     });
   const unlink = (id: string) =>
