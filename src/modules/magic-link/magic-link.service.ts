@@ -7,7 +7,7 @@ import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { Mailer } from '../../mail/mailer';
 import type { SendTiming } from '../../mail/send-timing';
-import { constantTimeEqual, createSecretToken, keyedHash, parseSecretToken } from '../../crypto/secret-token';
+import { constantTimeEqual, createSecretToken, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
@@ -27,6 +27,8 @@ export interface MagicLinkServiceDeps {
   /** Links count with codes against RATE_LIMIT_SENDS_PER_HOUR per email. */
   identifierLimits: IdentifierLimits;
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: hashes made under it still match (tried only on a miss). */
+  previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   appUrl: string;
   magicLinkPath: string;
@@ -152,7 +154,7 @@ export class MagicLinkService {
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
       const now = this.deps.now();
       const row = await em.findOne(MagicLinkTokenEntity, { where: { id: parsed.id } });
-      if (!row || !constantTimeEqual(row.secretHash, keyedHash(this.deps.hmacKey, PURPOSE, parsed.secret))) {
+      if (!row || !keyedHashMatches(row.secretHash, this.deps.hmacKey, this.deps.previousHmacKey, PURPOSE, parsed.secret)) {
         return { ok: false as const, reason: 'unknown', userId: null };
       }
       const consumed = await em
