@@ -9,6 +9,7 @@ import type { Mailer } from '../../mail/mailer';
 import type { SendTiming } from '../../mail/send-timing';
 import { constantTimeEqual, createSecretToken, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
+import { dropUnverifiedPassword } from '../password';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
@@ -168,6 +169,8 @@ export class MagicLinkService {
       if (consumed.affected !== 1) return { ok: false as const, reason: row.consumedAt ? 'used_or_revoked' : 'expired', userId: row.userId };
       let user = await this.deps.users.findById(em, row.userId);
       if (!user) return { ok: false as const, reason: 'unknown', userId: null };
+      // The link proves the address for the first time: a password set before that was never the owner's (F13).
+      await dropUnverifiedPassword(em, this.deps.sessions, user, 'magic_link_unverified_account_claimed', meta);
       user = await this.deps.users.markVerified(em, user, 'EMAIL');
       await this.deps.audit.record(em, { event: AuditEvents.magicLinkUsed, userId: user.id, meta, data: { tokenId: row.id } });
       return { ok: true as const, issued: await this.deps.sessions.signIn(em, { user, meta, method: 'magic_link', amr: ['email'] }) };
