@@ -205,11 +205,22 @@ describe('F13, F15, F16', () => {
     expect(await squatterLogsIn(email)).toBe('INVALID_CREDENTIALS');
   });
 
-  test('F13: the signup code (the registrant proving the address) keeps the password', async () => {
+  test('F13: the signup code, or a LOGIN code after the password itself (both proved by one person), keeps the password', async () => {
     const email = uniqueEmail('own-signup');
     await signUpAndVerify(t, t.client(), email);
     const { login } = await t.client().request(LoginDocument, { input: { email, password: PASSWORD } });
     expect(login.channel).toBe('EMAIL');
+    // Signed up, lost the signup mail, then password + LOGIN code: the challenge id came from the password step.
+    const late = uniqueEmail('late-verify');
+    await t.client().request(SignupDocument, { input: { email: late, password: PASSWORD } });
+    await t.inbox.waitForMail(late, 1);
+    const client = t.client();
+    const { login: withPassword } = await client.request(LoginDocument, { input: { email: late, password: PASSWORD } });
+    const code = codeFrom(await t.inbox.waitForMail(late, 2));
+    const { verifyOtp } = await client.request(VerifyOtpDocument, { input: { challengeId: withPassword.challengeId, code } });
+    expect(verifyOtp.user.emailVerified).toBe(true);
+    const { login: again } = await t.client().request(LoginDocument, { input: { email: late, password: PASSWORD } });
+    expect(again.channel).toBe('EMAIL');
   });
 
   test('F15: _entities answers null for an account pending deletion', async () => {

@@ -122,7 +122,8 @@ export class OtpService {
     }
     if (!user) throw new WardenError('OTP_EXPIRED');
     // A LOGIN code proves the address for the first time: a password set before that was never the owner's (F13).
-    if (challenge.purpose === 'LOGIN' && challenge.channel === 'EMAIL') {
+    // Not after the password itself (firstFactorAmr pwd): whoever finishes that challenge knows both.
+    if (challenge.purpose === 'LOGIN' && challenge.channel === 'EMAIL' && !(challenge.firstFactorAmr ?? []).includes('pwd')) {
       await dropUnverifiedPassword(em, this.deps.sessions, user, 'login_code_unverified_account_claimed', meta);
     }
     user = await this.deps.users.markVerified(em, user, challenge.channel === 'SMS' ? 'SMS' : 'EMAIL');
