@@ -89,9 +89,7 @@ describe('F12: WARDEN_SECRET rotation with WARDEN_SECRET_PREVIOUS', () => {
     // Re-sealed: B alone (WARDEN_SECRET_PREVIOUS dropped after the rotation) still opens it.
     c = await startTestApp({ shareWith: a, overrides: { now: clock.now }, env: { WARDEN_SECRET: B } });
     nextStep();
-    const again = await c
-      .client()
-      .request(VerifyOtpDocument, { input: { challengeId: await loginStep(c, email), code: codeAt(started.secret, clock.now()) } });
+    const again = await c.client().request(VerifyOtpDocument, { input: { challengeId: await loginStep(c, email), code: codeAt(started.secret, clock.now()) } });
     expect(again.verifyOtp.user.email).toBe(email);
     await c.close();
 
@@ -169,7 +167,7 @@ describe('F13, F15, F16', () => {
     }
   }
 
-  test('F13: the owner\'s first sign-in with an emailed LOGIN code drops the password the squatter set before the address was verified', async () => {
+  test("F13: the owner's first sign-in with an emailed LOGIN code drops the password the squatter set before the address was verified", async () => {
     const email = uniqueEmail('squat-code');
     await squat(email);
     const owner = t.client();
@@ -181,7 +179,7 @@ describe('F13, F15, F16', () => {
     expect(await squatterLogsIn(email)).toBe('INVALID_CREDENTIALS');
   });
 
-  test('F13: a magic link as the first verification drops the squatter\'s password', async () => {
+  test("F13: a magic link as the first verification drops the squatter's password", async () => {
     const email = uniqueEmail('squat-link');
     await squat(email);
     const before = t.inbox.mailsTo(email).length;
@@ -192,7 +190,7 @@ describe('F13, F15, F16', () => {
     expect(await squatterLogsIn(email)).toBe('INVALID_CREDENTIALS');
   });
 
-  test('F13: account recovery as the first verification drops the squatter\'s password', async () => {
+  test("F13: account recovery as the first verification drops the squatter's password", async () => {
     const email = uniqueEmail('squat-recover');
     await squat(email);
     // An unverified account pending deletion (set in SQL: no flow reaches this state without a session).

@@ -21,7 +21,7 @@ import type { KvStore } from '../../store/kv-store';
 import type { Mailer } from '../../mail/mailer';
 import type { RenderedMail } from '../../mail/templates/templates';
 import { WardenError } from '../../errors/warden-error';
-import { dropUnverifiedPassword } from '../password';
+import { dropUnverifiedPassword } from '../password/unverified-password';
 import { outsideTransaction, withTransaction } from '../../db/transaction';
 import { tableOf } from '../../maintenance/batch-delete';
 import { isUniqueViolation } from '../../db/db-errors';

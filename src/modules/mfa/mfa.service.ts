@@ -445,7 +445,8 @@ export class MfaService {
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
       // Under WARDEN_SECRET; on a miss, under WARDEN_SECRET_PREVIOUS when set (a code is spent on use: nothing to re-hash).
       let used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized), now);
-      if (!used && this.deps.previousHmacKey) used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized, this.deps.previousHmacKey), now);
+      if (!used && this.deps.previousHmacKey)
+        used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized, this.deps.previousHmacKey), now);
       if (!used) return null;
       if (!(await this.deps.challenges.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
       const user = await this.deps.users.findById(em, userId);

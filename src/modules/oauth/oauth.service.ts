@@ -5,7 +5,7 @@ import type { Limits } from '../../config/limits';
 import type { OAuthProviderConfig } from '../../config/oauth-providers';
 import { constantTimeEqual, keyedHash } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
-import { dropUnverifiedPassword } from '../password';
+import { dropUnverifiedPassword } from '../password/unverified-password';
 import { withTransaction } from '../../db/transaction';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { RequestMeta } from '../request-meta';

@@ -8,7 +8,7 @@ import type { AuthMethod } from '../sessions/assurance';
 import { AuditEvents } from '../audit/audit-events';
 import type { AuditRecord } from '../audit/audit.service';
 import { WardenError } from '../../errors/warden-error';
-import { dropUnverifiedPassword } from '../password';
+import { dropUnverifiedPassword } from '../password/unverified-password';
 import type { RequestMeta } from '../request-meta';
 
 export type { StartChallenge } from './challenges.service';

@@ -12,7 +12,7 @@ import { AuditEvents } from '../audit/audit-events';
 import type { Mailer } from '../../mail/mailer';
 import type { SendTiming } from '../../mail/send-timing';
 import type { LoginLockout } from '../rate-limits/login-lockout';
-import { constantTimeEqual, createSecretToken, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
+import { createSecretToken, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';

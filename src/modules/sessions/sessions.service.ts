@@ -7,7 +7,7 @@ import type { RevocationList } from './revocation-list';
 import { UserEntity } from '../users/user.entity';
 import { AuditService, type AuditRecord, type AuditRow } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
-import { constantTimeEqual, createSecretToken, isUuid, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
+import { createSecretToken, isUuid, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
