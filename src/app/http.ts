@@ -46,7 +46,7 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
     logger,
     isProduction: config.isProduction,
     exposeErrors: config.nodeEnv === 'development',
-    corsOrigins: [...new Set([config.appUrl, ...config.redirectAllowlist])],
+    corsOrigins: config.corsOrigins,
     createContext: createContextFactory({ sessions, users, trustProxy: config.trustProxy, secureCookies: config.nodeEnv !== 'development', fieldLimiter }),
     bodyLimitBytes: config.limits.graphqlMaxBodyBytes,
     graphqlLimits: config.limits,

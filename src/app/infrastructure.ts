@@ -37,6 +37,8 @@ export interface Infrastructure {
   mailTransport: MailTransport;
   sms: SmsSender;
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS during a rotation: values sealed or hashed under it still open and match. */
+  previousHmacKey: Buffer | null;
   signingKeys: SigningKeys;
 }
 
@@ -131,6 +133,7 @@ export async function createInfrastructure(
   addCleanup(() => pubsub.close());
 
   const hmacKey = Buffer.from(config.secretKey ?? loadOrCreateDevSecret(config.dataDir), 'utf8');
+  const previousHmacKey = config.previousSecretKey ? Buffer.from(config.previousSecretKey, 'utf8') : null;
   const signingKeys = await SigningKeys.load(config.jwtPrivateKeys ?? [loadOrCreateDevSigningKey(config.dataDir)]);
 
   const outboxDir = path.resolve(config.dataDir, 'outbox');
@@ -150,5 +153,5 @@ export async function createInfrastructure(
         ? new DisabledSmsSender()
         : new OutboxSmsSender(outboxDir, overrides.outboxPrint));
 
-  return { dataSource, kv, pubsub, mailTransport, sms, hmacKey, signingKeys };
+  return { dataSource, kv, pubsub, mailTransport, sms, hmacKey, previousHmacKey, signingKeys };
 }

@@ -65,7 +65,7 @@ export function createServices(
   addCleanup: AddCleanup,
   overrides: { passwordHasher?: PasswordHasher } = {},
 ): Services {
-  const { dataSource, kv, pubsub, mailTransport, sms, hmacKey, signingKeys } = infra;
+  const { dataSource, kv, pubsub, mailTransport, sms, hmacKey, previousHmacKey, signingKeys } = infra;
   const { now, nowMs } = clock;
 
   const hasher =
@@ -117,6 +117,7 @@ export function createServices(
     revocations,
     audit,
     hmacKey,
+    previousHmacKey,
     limits: config.limits,
     reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
     now,
@@ -133,6 +134,7 @@ export function createServices(
     identifierLimits,
     smsPolicy,
     hmacKey,
+    previousHmacKey,
     limits: config.limits,
     productName: config.productName,
     now,
@@ -147,6 +149,7 @@ export function createServices(
     timing,
     identifierLimits,
     hmacKey,
+    previousHmacKey,
     limits: config.limits,
     appUrl: config.appUrl,
     magicLinkPath: config.magicLinkPath,
@@ -164,6 +167,7 @@ export function createServices(
     timing,
     lockout,
     hmacKey,
+    previousHmacKey,
     limits: config.limits,
     appUrl: config.appUrl,
     passwordResetPath: config.passwordResetPath,
@@ -179,6 +183,7 @@ export function createServices(
     audit,
     mailer,
     hmacKey,
+    previousHmacKey,
     limits: config.limits,
     productName: config.productName,
     reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,

@@ -13,6 +13,29 @@ describe('loadConfig', () => {
     expect(developmentWarnings(config)).toHaveLength(7);
   });
 
+  test('F16: CORS_ORIGINS is its own list (default APP_URL, not REDIRECT_ALLOWLIST), each an http(s) origin', () => {
+    expect(loadConfig({ APP_URL: 'https://app.example.com', REDIRECT_ALLOWLIST: 'https://app.example.com,https://shop.example.com' }).corsOrigins).toEqual([
+      'https://app.example.com',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: ' https://app.example.com/ , https://admin.example.com:8443 ' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'https://admin.example.com:8443',
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: 'app.example.com' })).toThrow(/^CORS_ORIGINS: "app.example.com" is not/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'ftp://files.example.com' })).toThrow(/^CORS_ORIGINS: .* is not an http\(s\) origin/);
+  });
+
+  test('F12: WARDEN_SECRET_PREVIOUS: at least 32 characters, only beside WARDEN_SECRET, never equal to it', () => {
+    expect(loadConfig({ WARDEN_SECRET: 'n'.repeat(32), WARDEN_SECRET_PREVIOUS: 'o'.repeat(32) })).toMatchObject({
+      secretKey: 'n'.repeat(32),
+      previousSecretKey: 'o'.repeat(32),
+    });
+    expect(loadConfig({}).previousSecretKey).toBeNull();
+    expect(() => loadConfig({ WARDEN_SECRET: 'n'.repeat(32), WARDEN_SECRET_PREVIOUS: 'short' })).toThrow(/^WARDEN_SECRET_PREVIOUS:/);
+    expect(() => loadConfig({ WARDEN_SECRET_PREVIOUS: 'o'.repeat(32) })).toThrow(/^WARDEN_SECRET_PREVIOUS: set only beside WARDEN_SECRET/);
+    expect(() => loadConfig({ WARDEN_SECRET: 'n'.repeat(32), WARDEN_SECRET_PREVIOUS: 'n'.repeat(32) })).toThrow(/^WARDEN_SECRET_PREVIOUS: is WARDEN_SECRET/);
+  });
+
   test('METRICS_TOKEN: unset leaves /metrics open; a short one is refused', () => {
     expect(loadConfig({}).metricsToken).toBeNull();
     expect(loadConfig({ METRICS_TOKEN: 'a-long-enough-scrape-token' }).metricsToken).toBe('a-long-enough-scrape-token');

@@ -25,6 +25,8 @@ export interface Config {
   reauthMaxAgeSeconds: number;
   appUrl: string;
   redirectAllowlist: readonly string[];
+  /** CORS_ORIGINS: the origins allowed to call /graphql with credentials (default APP_URL); not REDIRECT_ALLOWLIST. */
+  corsOrigins: readonly string[];
   /** Passkeys: WEBAUTHN_RP_ID (default the host of APP_URL) and WEBAUTHN_ORIGINS (default the origin of APP_URL). */
   webauthn: Readonly<WebAuthnConfig>;
   /** null: embedded PostgreSQL (PGlite) in dataDir. */
@@ -46,6 +48,8 @@ export interface Config {
   jwtPrivateKeys: readonly string[] | null;
   /** HMAC key for codes and tokens at rest. null: generated into dataDir (development only). */
   secretKey: string | null;
+  /** WARDEN_SECRET_PREVIOUS: the secret before the last rotation; what was sealed or hashed under it still opens and matches. */
+  previousSecretKey: string | null;
   smtpUrl: string | null;
   mailFrom: string;
   twilio: TwilioConfig | null;
@@ -132,6 +136,7 @@ const baseSchema = z.object({
     .default(900),
   APP_URL: url('APP_URL').default('http://localhost:3000'),
   REDIRECT_ALLOWLIST: z.string().optional(),
+  CORS_ORIGINS: z.string().optional(),
   WEBAUTHN_RP_ID: z
     .string()
     .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'WEBAUTHN_RP_ID must be a lower-case host name (no scheme, port or path)')
@@ -162,6 +167,7 @@ const baseSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('warden:'),
   JWT_PRIVATE_KEY: z.string().optional(),
   WARDEN_SECRET: z.string().min(32, 'WARDEN_SECRET must be at least 32 characters').optional(),
+  WARDEN_SECRET_PREVIOUS: z.string().min(32, 'WARDEN_SECRET_PREVIOUS must be at least 32 characters').optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
@@ -261,6 +267,13 @@ function origin(value: string, name: string): string {
   }
 }
 
+/** The origin of an http(s) URL: CORS compares the Origin header, which is always one. */
+function httpOrigin(value: string, name: string): string {
+  const result = origin(value, name);
+  if (!/^https?:\/\//.test(result)) throw new ConfigError(`${name}: "${value}" is not an http(s) origin`);
+  return result;
+}
+
 function oauthProviders(env: Record<string, string | undefined>, isProduction: boolean, allowLoopbackUrls: boolean): readonly OAuthProviderConfig[] {
   try {
     return parseOAuthProviders(env, { isProduction, allowLoopbackUrls, isLoopbackUrl });
@@ -302,6 +315,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${missing}: required when any Twilio setting is given`);
   }
 
+  if (e.WARDEN_SECRET_PREVIOUS && !e.WARDEN_SECRET) throw new ConfigError('WARDEN_SECRET_PREVIOUS: set only beside WARDEN_SECRET (the new secret)');
+  if (e.WARDEN_SECRET_PREVIOUS && e.WARDEN_SECRET_PREVIOUS === e.WARDEN_SECRET) {
+    throw new ConfigError('WARDEN_SECRET_PREVIOUS: is WARDEN_SECRET; set it to the secret before the rotation, or unset it');
+  }
+
   const isProduction = e.NODE_ENV === 'production';
   if (isProduction) {
     const required: [string, unknown][] = [
@@ -313,6 +331,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ];
     for (const [name, value] of required) {
       if (!value) throw new ConfigError(`${name}: required when NODE_ENV=production (no embedded default in production)`);
+    }
+    // Without it, anyone who reaches /graphql can call _entities and _service (docs/federation.md).
+    if (e.FEDERATION_ENABLED === 'true' && !e.FEDERATION_ROUTER_SECRET) {
+      throw new ConfigError('FEDERATION_ROUTER_SECRET: required when NODE_ENV=production and FEDERATION_ENABLED=true');
     }
     // Reset and magic links are built from these: a loopback address would send users' links nowhere.
     for (const [name, value] of [
@@ -343,6 +365,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => origin(s, 'REDIRECT_ALLOWLIST'));
+  // Origins that may read /graphql answers with the refresh cookie: the frontend only, not every redirect target.
+  const corsOrigins = (e.CORS_ORIGINS ?? appUrl)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => httpOrigin(s, 'CORS_ORIGINS'));
 
   const webauthnOrigins = (e.WEBAUTHN_ORIGINS ?? appUrl)
     .split(',')
@@ -368,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     appUrl,
     redirectAllowlist: Object.freeze(allowlist),
+    corsOrigins: Object.freeze([...new Set(corsOrigins)]),
     webauthn: Object.freeze({ rpId: webauthnRpId, origins: Object.freeze(webauthnOrigins) }),
     databaseUrl: e.DATABASE_URL ?? null,
     databaseSchema: e.DATABASE_SCHEMA ?? null,
@@ -380,6 +409,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwtPrivateKeys: e.JWT_PRIVATE_KEY ? Object.freeze(splitPrivateKeys(e.JWT_PRIVATE_KEY)) : null,
     secretKey: e.WARDEN_SECRET ?? null,
+    previousSecretKey: e.WARDEN_SECRET_PREVIOUS ?? null,
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
     twilio:
@@ -432,9 +462,6 @@ export function startupWarnings(config: Config): string[] {
   }
   if (!config.metricsToken && !config.metricsPort) lines.push('METRICS_TOKEN and METRICS_PORT not set: /metrics is not served (404)');
   if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
-  if (config.federationEnabled && !config.federationRouterSecret) {
-    lines.push('FEDERATION_ENABLED without FEDERATION_ROUTER_SECRET: anyone who reaches /graphql can call _entities and _service; set it');
-  }
   return lines;
 }
 

@@ -1,4 +1,4 @@
-import { loadConfig, startupWarnings } from './config';
+import { ConfigError, loadConfig, startupWarnings } from './config';
 
 const production = {
   NODE_ENV: 'production',
@@ -27,10 +27,13 @@ describe('FEDERATION_ENABLED and FEDERATION_ROUTER_SECRET', () => {
     expect(() => loadConfig({ FEDERATION_ROUTER_SECRET: 'short' })).toThrow(/FEDERATION_ROUTER_SECRET must be at least 16 characters/);
   });
 
-  test('production warns when the subgraph answers _entities to anyone', () => {
-    const open = startupWarnings(loadConfig({ ...production, FEDERATION_ENABLED: 'true' }));
-    expect(open.some((line) => line.includes('FEDERATION_ROUTER_SECRET'))).toBe(true);
+  test('F15: production refuses FEDERATION_ENABLED=true without FEDERATION_ROUTER_SECRET (a config error, not a warning)', () => {
+    expect(() => loadConfig({ ...production, FEDERATION_ENABLED: 'true' })).toThrow(
+      new ConfigError('FEDERATION_ROUTER_SECRET: required when NODE_ENV=production and FEDERATION_ENABLED=true'),
+    );
     const closed = startupWarnings(loadConfig({ ...production, FEDERATION_ENABLED: 'true', FEDERATION_ROUTER_SECRET: 'r'.repeat(32) }));
     expect(closed).toEqual([]);
+    // Outside production the subgraph still starts without it (development, tests).
+    expect(loadConfig({ FEDERATION_ENABLED: 'true' })).toMatchObject({ federationEnabled: true, federationRouterSecret: null });
   });
 });

@@ -1,4 +1,4 @@
-import { constantTimeEqual, createSecretToken, keyedHash, parseSecretToken } from './secret-token';
+import { constantTimeEqual, createSecretToken, keyedHash, keyedHashMatches, keyId, parseSecretToken } from './secret-token';
 import { generateOtpCode, hashOtpCode } from './otp-code';
 
 describe('secret tokens <id>.<secret>', () => {
@@ -21,6 +21,19 @@ describe('secret tokens <id>.<secret>', () => {
     const key = Buffer.from('k'.repeat(32));
     expect(keyedHash(key, 'refresh', 's')).not.toBe(keyedHash(key, 'magic-link', 's'));
     expect(keyedHash(key, 'refresh', 's')).not.toBe(keyedHash(Buffer.from('j'.repeat(32)), 'refresh', 's'));
+  });
+
+  test('F12: keyedHashMatches tries WARDEN_SECRET_PREVIOUS only on a miss; keyId names a key without revealing it', () => {
+    const previous = Buffer.from('p'.repeat(32));
+    const current = Buffer.from('c'.repeat(32));
+    const old = keyedHash(previous, 'magic-link', 's');
+    expect(keyedHashMatches(old, current, previous, 'magic-link', 's')).toBe(true);
+    expect(keyedHashMatches(old, current, null, 'magic-link', 's')).toBe(false);
+    expect(keyedHashMatches(old, current, previous, 'reset', 's')).toBe(false);
+    expect(keyedHashMatches(keyedHash(current, 'magic-link', 's'), current, null, 'magic-link', 's')).toBe(true);
+    expect(keyId(current)).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(keyId(current)).not.toBe(keyId(previous));
+    expect(keyId(current)).toBe(keyId(Buffer.from('c'.repeat(32))));
   });
 
   test('constantTimeEqual', () => {

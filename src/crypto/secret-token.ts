@@ -43,3 +43,21 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
+
+/**
+ * Whether `stored` is the keyed hash of `value` under `key` or, only on a miss and only when one is configured,
+ * under `previousKey` (WARDEN_SECRET_PREVIOUS: codes and tokens hashed before a rotation still match). Single-use
+ * values need no re-hashing: using one spends it.
+ */
+export function keyedHashMatches(stored: string, key: Buffer, previousKey: Buffer | null | undefined, purpose: string, value: string): boolean {
+  if (constantTimeEqual(stored, keyedHash(key, purpose, value))) return true;
+  return !!previousKey && constantTimeEqual(stored, keyedHash(previousKey, purpose, value));
+}
+
+/**
+ * A key's public name in sealed values ("v1.<kid>.…"): 8 base64url characters of an HMAC under the key, so the
+ * value says which secret sealed it without saying anything about the secret.
+ */
+export function keyId(key: Buffer): string {
+  return createHmac('sha256', key).update('warden key id').digest('base64url').slice(0, 8);
+}

@@ -21,6 +21,7 @@ import type { KvStore } from '../../store/kv-store';
 import type { Mailer } from '../../mail/mailer';
 import type { RenderedMail } from '../../mail/templates/templates';
 import { WardenError } from '../../errors/warden-error';
+import { dropUnverifiedPassword } from '../password/unverified-password';
 import { outsideTransaction, withTransaction } from '../../db/transaction';
 import { tableOf } from '../../maintenance/batch-delete';
 import { isUniqueViolation } from '../../db/db-errors';
@@ -767,6 +768,8 @@ export class AccountService {
       user.eraseAt = null;
       await this.deps.audit.record(em, { event: AuditEvents.accountRecovered, userId: user.id, meta, data: { challengeId: challenge.id } });
     }
+    // The recovery code proves the address: a password set before it was ever verified was never the owner's (F13).
+    await dropUnverifiedPassword(em, this.deps.sessions, user, 'recovery_unverified_account_claimed', meta);
     const verified = await this.deps.users.markVerified(em, user, 'EMAIL');
     return this.deps.sessions.signIn(em, { user: verified, meta, method: 'account_recovery', amr: ['otp', 'email'] });
   }

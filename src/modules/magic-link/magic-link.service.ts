@@ -7,8 +7,9 @@ import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { Mailer } from '../../mail/mailer';
 import type { SendTiming } from '../../mail/send-timing';
-import { constantTimeEqual, createSecretToken, keyedHash, parseSecretToken } from '../../crypto/secret-token';
+import { createSecretToken, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
+import { dropUnverifiedPassword } from '../password/unverified-password';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
@@ -27,6 +28,8 @@ export interface MagicLinkServiceDeps {
   /** Links count with codes against RATE_LIMIT_SENDS_PER_HOUR per email. */
   identifierLimits: IdentifierLimits;
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: hashes made under it still match (tried only on a miss). */
+  previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   appUrl: string;
   magicLinkPath: string;
@@ -152,7 +155,7 @@ export class MagicLinkService {
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
       const now = this.deps.now();
       const row = await em.findOne(MagicLinkTokenEntity, { where: { id: parsed.id } });
-      if (!row || !constantTimeEqual(row.secretHash, keyedHash(this.deps.hmacKey, PURPOSE, parsed.secret))) {
+      if (!row || !keyedHashMatches(row.secretHash, this.deps.hmacKey, this.deps.previousHmacKey, PURPOSE, parsed.secret)) {
         return { ok: false as const, reason: 'unknown', userId: null };
       }
       const consumed = await em
@@ -166,6 +169,8 @@ export class MagicLinkService {
       if (consumed.affected !== 1) return { ok: false as const, reason: row.consumedAt ? 'used_or_revoked' : 'expired', userId: row.userId };
       let user = await this.deps.users.findById(em, row.userId);
       if (!user) return { ok: false as const, reason: 'unknown', userId: null };
+      // The link proves the address for the first time: a password set before that was never the owner's (F13).
+      await dropUnverifiedPassword(em, this.deps.sessions, user, 'magic_link_unverified_account_claimed', meta);
       user = await this.deps.users.markVerified(em, user, 'EMAIL');
       await this.deps.audit.record(em, { event: AuditEvents.magicLinkUsed, userId: user.id, meta, data: { tokenId: row.id } });
       return { ok: true as const, issued: await this.deps.sessions.signIn(em, { user, meta, method: 'magic_link', amr: ['email'] }) };

@@ -38,6 +38,8 @@ export interface MfaServiceDeps {
   mailer: Mailer;
   /** WARDEN_SECRET: the HMAC key for recovery codes and, through HKDF, the key that encrypts TOTP secrets. */
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: TOTP secrets sealed and recovery codes hashed under it still work (docs/operations.md). */
+  previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   productName: string;
   reauthMaxAgeSeconds: number;
@@ -61,6 +63,8 @@ export interface RecoveryCodesResult {
 interface TotpMatch {
   factorId: string;
   step: number;
+  /** The secret sealed again under WARDEN_SECRET when it opened only under WARDEN_SECRET_PREVIOUS (or had no key id). */
+  resealed?: string;
 }
 
 /** A sign-in or re-authentication that a second factor finished has these in its amr (aal2 with any first factor). */
@@ -77,7 +81,7 @@ export class MfaService {
   private rawStatements: RawStatements | null = null;
 
   constructor(private readonly deps: MfaServiceDeps) {
-    this.box = new TotpSecretBox(deps.hmacKey);
+    this.box = new TotpSecretBox(deps.hmacKey, deps.previousHmacKey ?? null);
     deps.sessions.setSignInGate(this.gate);
     deps.challenges.registerPurpose('MFA', {
       checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
@@ -158,8 +162,13 @@ export class MfaService {
     const factors = await this.deps.dataSource.manager.find(MfaFactorEntity, { where: { userId, type: 'TOTP', confirmedAt: Not(IsNull()) } });
     const nowMs = this.deps.now().getTime();
     for (const factor of factors) {
-      const step = matchTotpStep(this.box.open(factor.id, factor.secretCiphertext), code, nowMs);
-      if (step !== null && (factor.lastUsedStep === null || step > Number(factor.lastUsedStep))) return { factorId: factor.id, step };
+      // A secret no configured key opens (WARDEN_SECRET rotated without WARDEN_SECRET_PREVIOUS) matches no code.
+      const opened = this.box.tryOpen(factor.id, factor.secretCiphertext);
+      if (!opened) continue;
+      const step = matchTotpStep(opened.secret, code, nowMs);
+      if (step !== null && (factor.lastUsedStep === null || step > Number(factor.lastUsedStep))) {
+        return { factorId: factor.id, step, ...(opened.stale ? { resealed: this.box.seal(factor.id, opened.secret) } : {}) };
+      }
     }
     return null;
   }
@@ -189,7 +198,7 @@ export class MfaService {
     const result = await em
       .createQueryBuilder()
       .update(MfaFactorEntity)
-      .set({ lastUsedStep: String(match.step), lastUsedAt: this.deps.now() })
+      .set({ lastUsedStep: String(match.step), lastUsedAt: this.deps.now(), ...(match.resealed ? { secretCiphertext: match.resealed } : {}) })
       .where('id = :id', { id: match.factorId })
       .andWhere('confirmed_at IS NOT NULL')
       .andWhere('(last_used_step IS NULL OR last_used_step < :step)', { step: match.step })
@@ -291,7 +300,8 @@ export class MfaService {
     if (!factor || !factor.expiresAt || factor.expiresAt <= now) throw new WardenError('OTP_EXPIRED', { message: 'This enrollment has expired. Start again.' });
     const tries = await this.deps.kv.increment(`mfa:{${factor.id}}:enroll-tries`, this.deps.limits.mfaEnrollmentTtlSeconds);
     if (tries.value > this.deps.limits.otpMaxAttempts) throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Start again.' });
-    const step = matchTotpStep(this.box.open(factor.id, factor.secretCiphertext), input.code.trim(), now.getTime());
+    const opened = this.box.tryOpen(factor.id, factor.secretCiphertext);
+    const step = opened ? matchTotpStep(opened.secret, input.code.trim(), now.getTime()) : null;
     if (step === null) {
       await this.deps.audit.recordAlone({
         event: AuditEvents.mfaFailed,
@@ -337,8 +347,21 @@ export class MfaService {
     return codes;
   }
 
-  private recoveryHash(userId: string, normalized: string): string {
-    return keyedHash(this.deps.hmacKey, RECOVERY_HASH_PURPOSE, `${userId}:${normalized}`);
+  private recoveryHash(userId: string, normalized: string, key = this.deps.hmacKey): string {
+    return keyedHash(key, RECOVERY_HASH_PURPOSE, `${userId}:${normalized}`);
+  }
+
+  /** Spends the unused recovery code with this hash: one conditional UPDATE, so racing uses spend it once. */
+  private async spendRecoveryCode(em: EntityManager, userId: string, hash: string, now: Date): Promise<boolean> {
+    const used = await em
+      .createQueryBuilder()
+      .update(RecoveryCodeEntity)
+      .set({ usedAt: now })
+      .where('user_id = :userId', { userId })
+      .andWhere('code_hash = :hash', { hash })
+      .andWhere('used_at IS NULL')
+      .execute();
+    return used.affected === 1;
   }
 
   /** With MFA on, changing second factors needs a session that used one (aal2): REAUTHENTICATION_REQUIRED otherwise. */
@@ -419,17 +442,12 @@ export class MfaService {
     const attemptsLeft = await this.deps.challenges.countAttempt(challenge, meta);
     await this.countUserTry(userId, meta);
     const now = this.deps.now();
-    const hash = this.recoveryHash(userId, normalized);
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
-      const used = await em
-        .createQueryBuilder()
-        .update(RecoveryCodeEntity)
-        .set({ usedAt: now })
-        .where('user_id = :userId', { userId })
-        .andWhere('code_hash = :hash', { hash })
-        .andWhere('used_at IS NULL')
-        .execute();
-      if (used.affected !== 1) return null;
+      // Under WARDEN_SECRET; on a miss, under WARDEN_SECRET_PREVIOUS when set (a code is spent on use: nothing to re-hash).
+      let used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized), now);
+      if (!used && this.deps.previousHmacKey)
+        used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized, this.deps.previousHmacKey), now);
+      if (!used) return null;
       if (!(await this.deps.challenges.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
       const user = await this.deps.users.findById(em, userId);
       if (!user) throw new WardenError('OTP_EXPIRED');

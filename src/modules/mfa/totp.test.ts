@@ -1,3 +1,4 @@
+import { keyId } from '../../crypto/secret-token';
 import { TotpSecretBox, matchTotpStep, newRecoveryCode, newTotpSecret, normalizeRecoveryCode, totpUri } from './totp';
 import { base32Decode, base32Encode, totpRef } from '../../../test/support/totp-ref';
 
@@ -54,14 +55,36 @@ describe('TOTP secrets at rest', () => {
     const secret = newTotpSecret();
     const sealed = box.seal('factor-1', secret);
     expect(sealed).not.toContain(secret);
-    expect(Buffer.from(sealed.slice(3), 'base64').toString('latin1')).not.toContain(secret);
+    const data = sealed.split('.').at(-1)!;
+    expect(Buffer.from(data, 'base64').toString('latin1')).not.toContain(secret);
     expect(box.open('factor-1', sealed)).toBe(secret);
     expect(box.seal('factor-1', secret)).not.toBe(sealed); // fresh IV
     expect(() => box.open('factor-2', sealed)).toThrow();
     expect(() => new TotpSecretBox(Buffer.from('b'.repeat(40))).open('factor-1', sealed)).toThrow();
-    const raw = Buffer.from(sealed.slice(3), 'base64');
+    const raw = Buffer.from(data, 'base64');
     raw[raw.length - 1] ^= 1;
-    expect(() => box.open('factor-1', `v1.${raw.toString('base64')}`)).toThrow();
+    expect(() => box.open('factor-1', sealed.replace(data, raw.toString('base64')))).toThrow();
+  });
+
+  test('F12: a key id in every sealed value; WARDEN_SECRET_PREVIOUS opens (stale) what the old secret sealed; an unknown key is null, not a throw', () => {
+    const a = Buffer.from('a'.repeat(40));
+    const b = Buffer.from('b'.repeat(40));
+    const secret = newTotpSecret();
+    const underA = new TotpSecretBox(a).seal('factor-1', secret);
+    expect(underA).toMatch(new RegExp(`^v1\\.${keyId(a)}\\.[A-Za-z0-9+/=]+$`));
+    expect(underA).not.toContain(a.toString('base64').slice(0, 8));
+    const rotated = new TotpSecretBox(b, a);
+    expect(rotated.tryOpen('factor-1', underA)).toEqual({ secret, stale: true });
+    const resealed = rotated.seal('factor-1', secret);
+    expect(resealed.startsWith(`v1.${keyId(b)}.`)).toBe(true);
+    expect(rotated.tryOpen('factor-1', resealed)).toEqual({ secret, stale: false });
+    // Without the previous secret, nothing opens and nothing throws.
+    expect(new TotpSecretBox(b).tryOpen('factor-1', underA)).toBeNull();
+    expect(new TotpSecretBox(b).tryOpen('factor-1', 'garbage')).toBeNull();
+    // The old format without a key id ("v1.<data>") still opens, under either key, and is stale (sealed again on use).
+    const legacy = `v1.${underA.split('.')[2]}`;
+    expect(new TotpSecretBox(a).tryOpen('factor-1', legacy)).toEqual({ secret, stale: true });
+    expect(rotated.tryOpen('factor-1', legacy)).toEqual({ secret, stale: true });
   });
 });
 

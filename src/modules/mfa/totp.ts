@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
+import { keyId } from '../../crypto/secret-token';
 
 /** RFC 6238 as authenticator apps do it: SHA1, 6 digits, 30-second steps. */
 export const TOTP_PERIOD_SECONDS = 30;
@@ -42,32 +43,69 @@ export function matchTotpStep(secretBase32: string, code: string, nowMs: number)
   return Math.floor(nowMs / 1000 / TOTP_PERIOD_SECONDS) + delta;
 }
 
+/** What TotpSecretBox.tryOpen found: the secret, and whether it should be sealed again under the current key. */
+export interface OpenedTotpSecret {
+  secret: string;
+  /** Sealed under WARDEN_SECRET_PREVIOUS, or in the old "v1.<data>" form without a key id. */
+  stale: boolean;
+}
+
 /**
  * TOTP secrets at rest: AES-256-GCM under a key derived with HKDF-SHA256 from WARDEN_SECRET, the factor id as
- * additional data (a ciphertext copied to another row does not decrypt).
+ * additional data (a ciphertext copied to another row does not decrypt). Sealed values are "v1.<kid>.<data>",
+ * kid naming the secret (keyId, not the key); values sealed before key ids ("v1.<data>") still open. With
+ * WARDEN_SECRET_PREVIOUS, values sealed under it open too, and the caller seals them again (stale).
  */
 export class TotpSecretBox {
-  private readonly key: Buffer;
+  private readonly keys: { kid: string; key: Buffer }[];
 
-  constructor(wardenSecret: Buffer) {
-    this.key = Buffer.from(hkdfSync('sha256', wardenSecret, Buffer.from('warden'), Buffer.from('mfa totp secret v1'), 32));
+  constructor(wardenSecret: Buffer, previousSecret: Buffer | null = null) {
+    this.keys = [wardenSecret, ...(previousSecret ? [previousSecret] : [])].map((secret) => ({
+      kid: keyId(secret),
+      key: Buffer.from(hkdfSync('sha256', secret, Buffer.from('warden'), Buffer.from('mfa totp secret v1'), 32)),
+    }));
   }
 
   seal(factorId: string, secretBase32: string): string {
+    const { kid, key } = this.keys[0]!;
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(factorId, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(secretBase32, 'utf8'), cipher.final()]);
-    return `v1.${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64')}`;
+    return `v1.${kid}.${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64')}`;
   }
 
+  /** Throws when the value does not open (unknown key, other factor, tampered): see tryOpen. */
   open(factorId: string, sealed: string): string {
-    if (!sealed.startsWith('v1.')) throw new Error('unknown TOTP secret format');
-    const raw = Buffer.from(sealed.slice(3), 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    const opened = this.tryOpen(factorId, sealed);
+    if (!opened) throw new Error('TOTP secret does not open under WARDEN_SECRET or WARDEN_SECRET_PREVIOUS');
+    return opened.secret;
+  }
+
+  /** The secret, or null when no configured key opens it (a secret rotated without WARDEN_SECRET_PREVIOUS). */
+  tryOpen(factorId: string, sealed: string): OpenedTotpSecret | null {
+    const parts = sealed.split('.');
+    if (parts[0] !== 'v1' || parts.length < 2 || parts.length > 3) return null;
+    const data = Buffer.from(parts.at(-1)!, 'base64');
+    if (data.length < 29) return null;
+    // With a key id, only that key is tried; an old value without one tries the current key, then the previous.
+    const candidates = parts.length === 3 ? this.keys.filter((k) => k.kid === parts[1]) : this.keys;
+    for (const candidate of candidates) {
+      const secret = decrypt(candidate.key, factorId, data);
+      if (secret !== null) return { secret, stale: parts.length === 2 || candidate !== this.keys[0] };
+    }
+    return null;
+  }
+}
+
+function decrypt(key: Buffer, factorId: string, data: Buffer): string | null {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
     decipher.setAAD(Buffer.from(factorId, 'utf8'));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    decipher.setAuthTag(data.subarray(12, 28));
+    return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return null; // GCM authentication failed: another key, another factor, or tampered
   }
 }
 

@@ -5,6 +5,7 @@ import type { Limits } from '../../config/limits';
 import type { OAuthProviderConfig } from '../../config/oauth-providers';
 import { constantTimeEqual, keyedHash } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
+import { dropUnverifiedPassword } from '../password/unverified-password';
 import { withTransaction } from '../../db/transaction';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { RequestMeta } from '../request-meta';
@@ -432,9 +433,7 @@ export class OAuthService {
       if (!user.emailVerified) {
         // Pre-registration takeover: whoever signed up with this address never proved it. The provider did, so
         // the account goes to the provider's user; the unverified password and every session are dropped.
-        takeover = true;
-        await em.delete(PasswordCredentialEntity, { userId: user.id });
-        await this.deps.sessions.revokeAllInTransaction(em, user.id, 'oauth_unverified_account_claimed', meta);
+        takeover = await dropUnverifiedPassword(em, this.deps.sessions, user, 'oauth_unverified_account_claimed', meta);
         user = await this.deps.users.markVerified(em, user, 'EMAIL');
       }
     } else {

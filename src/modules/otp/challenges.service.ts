@@ -49,6 +49,8 @@ export interface ChallengesServiceDeps {
   /** Country allowlist and caps before any text. */
   smsPolicy: SmsPolicy;
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: hashes made under it still match (tried only on a miss). */
+  previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   productName: string;
   now: () => Date;
@@ -458,6 +460,9 @@ export class ChallengesService {
     } else {
       const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
       ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
+      // A code mailed before WARDEN_SECRET rotated: its hash is under WARDEN_SECRET_PREVIOUS (tried only on a miss).
+      const previous = this.deps.previousHmacKey;
+      if (!ok && previous && challenge.codeHash !== null) ok = constantTimeEqual(expected, hashOtpCode(previous, challenge.id, code.trim()));
     }
     if (!ok) {
       await this.deps.audit.recordAlone({

@@ -8,6 +8,7 @@ import type { AuthMethod } from '../sessions/assurance';
 import { AuditEvents } from '../audit/audit-events';
 import type { AuditRecord } from '../audit/audit.service';
 import { WardenError } from '../../errors/warden-error';
+import { dropUnverifiedPassword } from '../password/unverified-password';
 import type { RequestMeta } from '../request-meta';
 
 export type { StartChallenge } from './challenges.service';
@@ -120,6 +121,11 @@ export class OtpService {
       if (found.created) await this.deps.audit.record(em, { event: AuditEvents.userCreatedFromPhone, userId: user.id, meta });
     }
     if (!user) throw new WardenError('OTP_EXPIRED');
+    // A LOGIN code proves the address for the first time: a password set before that was never the owner's (F13).
+    // Not after the password itself (firstFactorAmr pwd): whoever finishes that challenge knows both.
+    if (challenge.purpose === 'LOGIN' && challenge.channel === 'EMAIL' && !(challenge.firstFactorAmr ?? []).includes('pwd')) {
+      await dropUnverifiedPassword(em, this.deps.sessions, user, 'login_code_unverified_account_claimed', meta);
+    }
     user = await this.deps.users.markVerified(em, user, challenge.channel === 'SMS' ? 'SMS' : 'EMAIL');
     await this.deps.audit.record(em, OtpService.verified(challenge, user.id, meta));
     return this.deps.sessions.signIn(em, { user, userLocked, meta, method: OtpService.method(challenge), amr: OtpService.amr(challenge) });

@@ -12,7 +12,7 @@ import { AuditEvents } from '../audit/audit-events';
 import type { Mailer } from '../../mail/mailer';
 import type { SendTiming } from '../../mail/send-timing';
 import type { LoginLockout } from '../rate-limits/login-lockout';
-import { constantTimeEqual, createSecretToken, keyedHash, parseSecretToken } from '../../crypto/secret-token';
+import { createSecretToken, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
@@ -32,6 +32,8 @@ export interface PasswordResetServiceDeps {
   /** A completed reset lifts the email's password-login lockout. */
   lockout: LoginLockout;
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: hashes made under it still match (tried only on a miss). */
+  previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   appUrl: string;
   passwordResetPath: string;
@@ -192,7 +194,7 @@ export class PasswordResetService {
     } else {
       const parsed = parseSecretToken(input.token);
       const row = parsed ? await this.deps.dataSource.manager.findOne(PasswordResetTokenEntity, { where: { id: parsed.id } }) : null;
-      if (!parsed || !row || !constantTimeEqual(row.secretHash, keyedHash(this.deps.hmacKey, PURPOSE, parsed.secret))) {
+      if (!parsed || !row || !keyedHashMatches(row.secretHash, this.deps.hmacKey, this.deps.previousHmacKey, PURPOSE, parsed.secret)) {
         await this.deps.audit.recordAlone({
           event: AuditEvents.passwordResetFailed,
           outcome: 'failure',

@@ -7,7 +7,7 @@ import type { RevocationList } from './revocation-list';
 import { UserEntity } from '../users/user.entity';
 import { AuditService, type AuditRecord, type AuditRow } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
-import { constantTimeEqual, createSecretToken, isUuid, keyedHash, parseSecretToken } from '../../crypto/secret-token';
+import { createSecretToken, isUuid, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
@@ -147,6 +147,8 @@ export interface SessionsServiceDeps {
   revocations: RevocationList;
   audit: AuditService;
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: hashes made under it still match (tried only on a miss). */
+  previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   now: () => Date;
   /** REAUTH_MAX_AGE_SECONDS: how recent "recent authentication" is. Default 900. */
@@ -179,6 +181,15 @@ export class SessionsService {
 
   private hash(secret: string): string {
     return keyedHash(this.deps.hmacKey, REFRESH_PURPOSE, secret);
+  }
+
+  /**
+   * A refresh token's stored hash against its secret: under WARDEN_SECRET, then (a token issued before a rotation)
+   * WARDEN_SECRET_PREVIOUS. The one-statement rotation compares under the current key only; a miss takes the
+   * general path, which asks this. Rotating replaces the token with one hashed under the current key.
+   */
+  private matches(stored: string, secret: string): boolean {
+    return keyedHashMatches(stored, this.deps.hmacKey, this.deps.previousHmacKey, REFRESH_PURPOSE, secret);
   }
 
   private async newRefreshToken(em: EntityManager, sessionId: string): Promise<string> {
@@ -516,7 +527,7 @@ export class SessionsService {
         .setLock('pessimistic_write', undefined, ['t', 's'])
         .where('t.id = :id', { id: parsed.id })
         .getOne();
-      if (!token || !constantTimeEqual(token.secretHash, this.hash(parsed.secret))) return { kind: 'invalid' as const };
+      if (!token || !this.matches(token.secretHash, parsed.secret)) return { kind: 'invalid' as const };
       const session = token.session!;
       const user = session.user!;
       const now = this.deps.now();
@@ -704,7 +715,7 @@ export class SessionsService {
     const parsed = parseSecretToken(refreshToken);
     if (!parsed) return null;
     const token = await this.deps.dataSource.manager.findOne(RefreshTokenEntity, { where: { id: parsed.id } });
-    if (!token || !constantTimeEqual(token.secretHash, this.hash(parsed.secret))) return null;
+    if (!token || !this.matches(token.secretHash, parsed.secret)) return null;
     return token.sessionId;
   }
 

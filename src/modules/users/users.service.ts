@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In, type DataSource, type EntityManager } from 'typeorm';
+import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { UserEntity } from './user.entity';
 import { OrganizationEntity } from './organization.entity';
 import type { UserType } from './user.type';
@@ -67,10 +67,13 @@ export class UsersService {
       : raw.findById(em, UserEntity, 'warden_user_by_id_v1', id);
   }
 
-  /** Batch loads for DataLoader: one query for many ids, in the order asked. */
+  /**
+   * Batch loads for DataLoader: one query for many ids, in the order asked. An account pending deletion is null
+   * (federation's `_entities` resolves through this: a deleted account's name and dates are not served).
+   */
   async loadUsers(ids: readonly string[]): Promise<(UserEntity | null)[]> {
     const stamp = this.profiles?.stamp();
-    const rows = await this.dataSource.manager.find(UserEntity, { where: { id: In([...ids]) } });
+    const rows = await this.dataSource.manager.find(UserEntity, { where: { id: In([...ids]), deletedAt: IsNull() } });
     if (stamp) this.profiles!.fillUsers(rows.map(UsersService.toType), stamp);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
