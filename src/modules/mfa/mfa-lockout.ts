@@ -97,6 +97,6 @@ export class MfaLockout {
   /** A second factor succeeded: forget failures, locks and their level. */
   async clear(userId: string): Promise<void> {
     const keys = this.keys(userId);
-    for (const key of [keys.consecutive, keys.level, keys.until, keys.partial]) await this.kv.delete(key);
+    await Promise.all([keys.consecutive, keys.level, keys.until, keys.partial].map((key) => this.kv.delete(key)));
   }
 }

@@ -267,6 +267,7 @@ export class MfaService {
     });
     const issued = await this.deps.sessions.signIn(em, {
       user,
+      userLocked: true,
       meta: ctx.meta,
       method: 'mfa_totp',
       amr: [...((challenge.firstFactorAmr ?? []) as AuthMethod[]), ...TOTP_AMR],
