@@ -13,6 +13,7 @@ export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number
   mfaMaxFailures: [1, 100],
   mfaFailureWindowSeconds: [60, D],
   mfaEnrollmentTtlSeconds: [60, D],
+  mfaLockoutThreshold: [1, 100], // NIST 800-63B: at most 100 consecutive failures
   otpTtlSeconds: [60, H],
   otpMaxAttempts: [1, 20],
   otpResendCooldownSeconds: [0, H],

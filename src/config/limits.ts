@@ -55,6 +55,11 @@ export const defaultLimits = {
   mfaMaxFailures: 10,
   /** MFA_FAILURE_WINDOW_SECONDS: the window of MFA_MAX_FAILURES. */ mfaFailureWindowSeconds: 15 * 60,
   /** MFA_ENROLLMENT_TTL_SECONDS: how long a started authenticator enrollment waits for its first code. */ mfaEnrollmentTtlSeconds: 15 * 60,
+  /**
+   * MFA_LOCKOUT_THRESHOLD (contract): consecutive wrong second-factor codes (any window, cleared by a success) that
+   * lock second-factor sign-in; the lock lasts LOGIN_LOCKOUT_SECONDS and doubles on each repeat.
+   */
+  mfaLockoutThreshold: 100,
   /** GRAPHQL_MAX_DEPTH: deepest selection nesting. */ graphqlMaxDepth: 6,
   /** GRAPHQL_MAX_ALIASES: aliases per operation. */ graphqlMaxAliases: 10,
   /** GRAPHQL_MAX_COST: graphql-armor cost (objects 2, scalars 1, ×1.5 per level). */ graphqlMaxCost: 1000,
@@ -74,6 +79,7 @@ export const limitEnvNames: Record<keyof Limits, string> = {
   mfaMaxFailures: 'MFA_MAX_FAILURES',
   mfaFailureWindowSeconds: 'MFA_FAILURE_WINDOW_SECONDS',
   mfaEnrollmentTtlSeconds: 'MFA_ENROLLMENT_TTL_SECONDS',
+  mfaLockoutThreshold: 'MFA_LOCKOUT_THRESHOLD',
   otpTtlSeconds: 'OTP_TTL_SECONDS',
   otpMaxAttempts: 'OTP_MAX_ATTEMPTS',
   otpResendCooldownSeconds: 'OTP_RESEND_COOLDOWN_SECONDS',

@@ -273,6 +273,11 @@ describe('MFA: authenticator apps, recovery codes, the sign-in gate, re-authenti
     op.accounts.set(`sub-${u.userId}`, { email: u.email, email_verified: true, name: 'Ada Lovelace' });
     op.loginAs = `sub-${u.userId}`;
     const authenticator = new SoftAuthenticator('http://app.test');
+    // Adding a passkey once MFA is on needs aal2 (F8): re-authenticate with the app first.
+    const { requestReauthentication: reauth } = await u.client.request(RequestReauthenticationDocument);
+    u.client.accessToken = (
+      await u.client.request(VerifyOtpDocument, { input: { challengeId: reauth.challengeId, code: code(u.secret) } })
+    ).verifyOtp.accessToken;
     const { startPasskeyRegistration: reg } = await u.client.request(StartPasskeyRegistrationDocument);
     await u.client.request(FinishPasskeyRegistrationDocument, {
       input: { challengeId: reg.challengeId, response: authenticator.register(reg.options).response },

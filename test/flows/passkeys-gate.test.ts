@@ -8,7 +8,6 @@ import { assuranceLevel } from '../../src/modules/sessions/assurance';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { UsersService } from '../../src/modules/users/users.service';
 import { SignInMethods } from '../../src/modules/users/sign-in-methods';
-import { SendTiming } from '../../src/mail/send-timing';
 import { WardenError } from '../../src/errors/warden-error';
 import type { AccessTokens } from '../../src/modules/sessions/access-tokens';
 import type { RevocationList } from '../../src/modules/sessions/revocation-list';
@@ -63,8 +62,7 @@ describe('passkeys and the second-factor gate', () => {
       audit,
       mailer: {} as Mailer,
       signInMethods: new SignInMethods(),
-      timing: new SendTiming(),
-      hmacKey: Buffer.from(t.env.WARDEN_SECRET!, 'utf8'),
+      requireAal2ToAddFactor: async () => undefined,
       rpId: t.app.config.webauthn.rpId,
       origins: t.app.config.webauthn.origins,
       productName: 'Warden',

@@ -3,6 +3,7 @@ import { IsNull, Not, type DataSource, type EntityManager } from 'typeorm';
 import { MfaFactorEntity } from './mfa-factor.entity';
 import { RecoveryCodeEntity } from './recovery-code.entity';
 import { TotpSecretBox, matchTotpStep, newRecoveryCode, newTotpSecret, normalizeRecoveryCode, qrCodeSvg, totpUri } from './totp';
+import { MfaLockout, type MfaTry } from './mfa-lockout';
 import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
 import type { ChallengesService, VerifiedContext } from '../otp/challenges.service';
 import type { AuthChallengeType } from '../otp/auth-challenge.type';
@@ -10,7 +11,7 @@ import type { IssuedSession, SessionsService, SignInGate, SignInRequest, Viewer 
 import { SessionEntity } from '../sessions/session.entity';
 import { assuranceLevel, type AuthMethod } from '../sessions/assurance';
 import type { UsersService } from '../users/users.service';
-import type { UserEntity } from '../users/user.entity';
+import { UserEntity } from '../users/user.entity';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { Mailer } from '../../mail/mailer';
@@ -27,6 +28,8 @@ export const RECOVERY_CODE_COUNT = 10;
 const MAX_TOTP_FACTORS = 5;
 const RECOVERY_HASH_PURPOSE = 'recovery-code';
 const MAX_FACTOR_NAME_LENGTH = 100;
+/** "Password right, code wrong" events in a row after which the owner is mailed (once per run of failures). */
+export const MFA_FAILURE_NOTICE_AFTER = 3;
 
 export interface MfaServiceDeps {
   dataSource: DataSource;
@@ -78,10 +81,13 @@ const RECOVERY_AMR: AuthMethod[] = ['recovery', 'mfa'];
 export class MfaService {
   private readonly box: TotpSecretBox;
 
+  private readonly lockout: MfaLockout;
+
   private rawStatements: RawStatements | null = null;
 
   constructor(private readonly deps: MfaServiceDeps) {
     this.box = new TotpSecretBox(deps.hmacKey, deps.previousHmacKey ?? null);
+    this.lockout = new MfaLockout(deps.kv, deps.limits, () => deps.now().getTime());
     deps.sessions.setSignInGate(this.gate);
     deps.challenges.registerPurpose('MFA', {
       checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
@@ -155,6 +161,54 @@ export class MfaService {
 
   private async clearUserTries(userId: string): Promise<void> {
     await this.deps.kv.delete(this.failuresKey(userId)).catch(() => undefined);
+    await this.lockout.clear(userId).catch(() => undefined);
+  }
+
+  /** MFA_LOCKOUT_THRESHOLD consecutive failures (MfaLockout): RATE_LIMITED while locked, else this try, counted. */
+  private async beginTry(userId: string, meta: RequestMeta): Promise<MfaTry> {
+    try {
+      return await this.lockout.begin(userId);
+    } catch (error) {
+      if (error instanceof WardenError && error.code === 'RATE_LIMITED') {
+        await this.deps.audit.recordAlone({ event: AuditEvents.mfaFailed, outcome: 'failure', userId, meta, data: { reason: 'locked_out' } });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * After a wrong code (no transaction open): the consecutive count may lock (audited; the first lock of a run is
+   * mailed), and a wrong code on an MFA challenge, whose first factor was right, is mailed at the
+   * MFA_FAILURE_NOTICE_AFTER-th in a row. The notices carry no code.
+   */
+  private async afterWrongCode(userId: string, afterFirstFactor: boolean, attempt: MfaTry, meta: RequestMeta): Promise<void> {
+    const { lockedLevel } = await attempt.failed();
+    if (lockedLevel !== null) {
+      await this.deps.audit.recordAlone({
+        event: AuditEvents.mfaFailed,
+        outcome: 'failure',
+        userId,
+        meta,
+        data: { reason: 'lockout_started', consecutive: attempt.consecutive, level: lockedLevel, lockSeconds: this.lockout.lockSeconds(lockedLevel) },
+      });
+    }
+    const partial = afterFirstFactor ? await this.lockout.firstFactorRightCodeWrong(userId) : 0;
+    if (partial === MFA_FAILURE_NOTICE_AFTER) {
+      await this.notify(
+        await this.deps.users.findById(this.deps.dataSource.manager, userId),
+        meta,
+        'A wrong second-step code was entered for your account',
+        `Someone signed in to your account with its password (or another first step) and then entered a wrong authenticator or recovery code ${partial} times in a row. If that was not you, your password is known to someone else: change it now.`,
+      );
+    }
+    if (lockedLevel === 1) {
+      await this.notify(
+        await this.deps.users.findById(this.deps.dataSource.manager, userId),
+        meta,
+        'Second-step sign-in to your account is locked for a while',
+        `After ${attempt.consecutive} wrong authenticator or recovery codes in a row, signing in with a second step is paused for ${Math.round(this.lockout.lockSeconds(lockedLevel) / 60)} minutes, and longer after each further wrong code. If that was not you, change your password.`,
+      );
+    }
   }
 
   /** The confirmed factor and time step a code matches now, or null. Replays are refused later, atomically. */
@@ -177,6 +231,7 @@ export class MfaService {
   private async checkTotp(challenge: OtpChallengeEntity, code: string, meta: RequestMeta): Promise<TotpMatch | null> {
     const userId = challenge.userId!;
     await this.countUserTry(userId, meta);
+    const attempt = await this.beginTry(userId, meta);
     const match = await this.matchCode(userId, code);
     if (!match) {
       await this.deps.audit.recordAlone({
@@ -186,6 +241,7 @@ export class MfaService {
         meta,
         data: { challengeId: challenge.id, purpose: challenge.purpose, reason: 'wrong_code' },
       });
+      await this.afterWrongCode(userId, challenge.purpose === 'MFA', attempt, meta);
     }
     return match;
   }
@@ -208,9 +264,10 @@ export class MfaService {
 
   private async finishMfa(em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext): Promise<IssuedSession> {
     const match = ctx.checked as TotpMatch;
-    await this.spendStep(em, match);
-    const user = await this.deps.users.findById(em, challenge.userId!);
+    // The user row first (FOR SHARE), then the factor: the order removeFactor takes them in (no deadlock).
+    const user = await this.deps.users.findById(em, challenge.userId!, { forShare: true });
     if (!user) throw new WardenError('OTP_EXPIRED');
+    await this.spendStep(em, match);
     await this.deps.audit.record(em, {
       event: AuditEvents.mfaVerified,
       userId: user.id,
@@ -219,6 +276,7 @@ export class MfaService {
     });
     const issued = await this.deps.sessions.signIn(em, {
       user,
+      userLocked: true,
       meta: ctx.meta,
       method: 'mfa_totp',
       amr: [...((challenge.firstFactorAmr ?? []) as AuthMethod[]), ...TOTP_AMR],
@@ -231,6 +289,7 @@ export class MfaService {
     if (!challenge.sessionId) throw new WardenError('OTP_EXPIRED');
     let amr: AuthMethod[];
     if (challenge.channel === 'TOTP') {
+      await this.deps.users.findById(em, challenge.userId!, { forShare: true }); // user, then factor (see finishMfa)
       await this.spendStep(em, ctx.checked as TotpMatch);
       await this.clearUserTries(challenge.userId!);
       amr = TOTP_AMR;
@@ -250,10 +309,28 @@ export class MfaService {
     return user;
   }
 
-  /** Recent authentication (the resolver). A pending factor replaces any other pending one of the user. */
+  /**
+   * Adding a second factor (an authenticator app, a passkey) once a confirmed one exists needs an aal2 session, as
+   * removing one does: REAUTHENTICATION_REQUIRED (`requiredAal: "aal2"`) otherwise. A stolen aal1 session (the one
+   * that enrolled) cannot mint a factor of its own.
+   */
+  async requireAal2ToAddFactor(viewer: Viewer, em: EntityManager = this.deps.dataSource.manager): Promise<void> {
+    if (await this.hasConfirmedFactor(em, viewer.userId)) await this.requireAal2(em, viewer);
+  }
+
+  /** Serialises changes to one user's factors (FOR UPDATE on the user row): each sees the one before it. */
+  private async lockUser(em: EntityManager, userId: string): Promise<void> {
+    await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write', tables: ['users'] } });
+  }
+
+  /**
+   * Recent authentication (the resolver), and aal2 once MFA is on. A pending factor replaces any other pending one
+   * of the user.
+   */
   async startTotpEnrollment(viewer: Viewer, meta: RequestMeta): Promise<TotpEnrollmentResult> {
     const user = await this.userOf(viewer);
     const em = this.deps.dataSource.manager;
+    await this.requireAal2ToAddFactor(viewer, em);
     const confirmed = await em.count(MfaFactorEntity, { where: { userId: user.id, confirmedAt: Not(IsNull()) } });
     if (confirmed >= MAX_TOTP_FACTORS) throw WardenError.badInput(`At most ${MAX_TOTP_FACTORS} authenticator apps.`);
     const secret = newTotpSecret();
@@ -280,8 +357,9 @@ export class MfaService {
   }
 
   /**
-   * The first code confirms the pending factor: MFA is on, the other sessions end, 10 new recovery codes are
-   * answered (once) and the account is mailed. Tries count against OTP_MAX_ATTEMPTS per enrollment.
+   * The first code confirms the pending factor: MFA is on, the other sessions end and the account is mailed. The
+   * first confirmed factor creates 10 recovery codes (answered once); a later one (aal2 only) keeps the existing
+   * codes and answers an empty list. Tries count against OTP_MAX_ATTEMPTS per enrollment.
    */
   async confirmTotpEnrollment(
     viewer: Viewer,
@@ -298,6 +376,7 @@ export class MfaService {
     const factor = await em.findOne(MfaFactorEntity, { where: { id: input.factorId, userId: viewer.userId, confirmedAt: IsNull() } });
     const now = this.deps.now();
     if (!factor || !factor.expiresAt || factor.expiresAt <= now) throw new WardenError('OTP_EXPIRED', { message: 'This enrollment has expired. Start again.' });
+    await this.requireAal2ToAddFactor(viewer, em); // before a try is counted
     const tries = await this.deps.kv.increment(`mfa:{${factor.id}}:enroll-tries`, this.deps.limits.mfaEnrollmentTtlSeconds);
     if (tries.value > this.deps.limits.otpMaxAttempts) throw new WardenError('OTP_EXPIRED', { message: 'Too many wrong codes. Start again.' });
     const opened = this.box.tryOpen(factor.id, factor.secretCiphertext);
@@ -313,6 +392,10 @@ export class MfaService {
       throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft: Math.max(0, this.deps.limits.otpMaxAttempts - tries.value) } });
     }
     const { codes, user } = await withTransaction(this.deps.dataSource, async (tx) => {
+      await this.lockUser(tx, viewer.userId);
+      // Decided under the lock: a factor confirmed meanwhile makes this one a later factor (aal2, codes kept).
+      const first = !(await this.hasConfirmedFactor(tx, viewer.userId));
+      if (!first) await this.requireAal2(tx, viewer);
       const result = await tx
         .createQueryBuilder()
         .update(MfaFactorEntity)
@@ -322,7 +405,7 @@ export class MfaService {
         .andWhere('expires_at > :now', { now })
         .execute();
       if (result.affected !== 1) throw new WardenError('OTP_EXPIRED', { message: 'This enrollment has expired. Start again.' });
-      const codes = await this.replaceRecoveryCodes(tx, viewer.userId);
+      const codes = first ? await this.replaceRecoveryCodes(tx, viewer.userId) : [];
       await this.deps.sessions.revokeAllInTransaction(tx, viewer.userId, 'mfa_enabled', meta, viewer.sessionId);
       await this.deps.audit.record(tx, { event: AuditEvents.mfaFactorEnrolled, userId: viewer.userId, meta, data: { factorId: factor.id, type: 'TOTP' } });
       return { codes, user: await this.deps.users.findById(tx, viewer.userId) };
@@ -380,6 +463,8 @@ export class MfaService {
   async removeFactor(viewer: Viewer, id: string, meta: RequestMeta): Promise<boolean> {
     if (!isUuid(id)) throw WardenError.badInput('id is not a factor id.', 'id');
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
+      // The user row first: of two removals at once the second waits, then sees the first's (mfaOff decided once).
+      await this.lockUser(em, viewer.userId);
       const factor = await em.findOne(MfaFactorEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!factor || factor.userId !== viewer.userId) throw new WardenError('FORBIDDEN', { message: 'That factor is not yours.' });
       if (factor.confirmedAt) await this.requireAal2(em, viewer);
@@ -441,6 +526,7 @@ export class MfaService {
     const userId = challenge.userId;
     const attemptsLeft = await this.deps.challenges.countAttempt(challenge, meta);
     await this.countUserTry(userId, meta);
+    const attempt = await this.beginTry(userId, meta);
     const now = this.deps.now();
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
       // Under WARDEN_SECRET; on a miss, under WARDEN_SECRET_PREVIOUS when set (a code is spent on use: nothing to re-hash).
@@ -469,6 +555,7 @@ export class MfaService {
         meta,
         data: { challengeId: challenge.id, reason: 'wrong_recovery_code' },
       });
+      await this.afterWrongCode(userId, true, attempt, meta);
       throw new WardenError('INVALID_OTP', { extensions: { attemptsLeft } });
     }
     await this.clearUserTries(userId);

@@ -33,13 +33,14 @@ export function qrCodeSvg(text: string): Promise<string> {
 }
 
 /**
- * The time step a 6-digit code matches at `nowMs` (one step of skew either way), or null. The caller refuses a
- * step at or before the factor's last accepted one (replay).
+ * The time step a 6-digit code matches at `nowMs`, or null: the current step or the one before it (a code typed
+ * as its step ended), never a later one, so a code works for at most two steps (RFC 6238 §5.2, ASVS 6.5.5). The
+ * caller refuses a step at or before the factor's last accepted one (replay).
  */
 export function matchTotpStep(secretBase32: string, code: string, nowMs: number): number | null {
   if (!/^\d{6}$/.test(code)) return null;
   const delta = totp(secretBase32).validate({ token: code, timestamp: nowMs, window: 1 });
-  if (delta === null) return null;
+  if (delta === null || delta > 0) return null;
   return Math.floor(nowMs / 1000 / TOTP_PERIOD_SECONDS) + delta;
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import {
   generateAuthenticationOptions,
@@ -20,7 +20,6 @@ import type { AuthMethod } from '../sessions/assurance';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { Mailer } from '../../mail/mailer';
-import type { SendTiming } from '../../mail/send-timing';
 import type { KvStore } from '../../store/kv-store';
 import type { RequestMeta } from '../request-meta';
 import { WardenError } from '../../errors/warden-error';
@@ -37,8 +36,11 @@ interface StoredChallenge {
   challenge: string;
   /** Registration: the viewer who started it. Authentication: null. */
   userId: string | null;
-  /** Authentication by email: the credential ids offered (real or decoy); null for usernameless. */
-  allowCredentialIds: string[] | null;
+  /**
+   * Authentication started with an email: that email (normalised), and only a passkey of the account that has it
+   * finishes the ceremony. Null for usernameless sign-in and for registration.
+   */
+  email: string | null;
 }
 
 export interface PasskeyView {
@@ -63,9 +65,11 @@ export interface PasskeysServiceDeps {
   audit: AuditService;
   mailer: Mailer;
   signInMethods: SignInMethods;
-  /** Its own instance: decoy options for unknown emails take as long as real ones. */
-  timing: SendTiming;
-  hmacKey: Buffer;
+  /**
+   * Adding a passkey is adding a way past the second-factor gate: MfaService's rule (aal2 once a confirmed second
+   * factor exists), REAUTHENTICATION_REQUIRED otherwise.
+   */
+  requireAal2ToAddFactor: (viewer: Viewer) => Promise<void>;
   rpId: string;
   origins: readonly string[];
   productName: string;
@@ -150,6 +154,7 @@ export class PasskeysService {
   }
 
   async startRegistration(viewer: Viewer): Promise<CeremonyStart> {
+    await this.deps.requireAal2ToAddFactor(viewer);
     const em = this.deps.dataSource.manager;
     const user = await this.deps.users.findById(em, viewer.userId);
     if (!user) throw new WardenError('UNAUTHENTICATED');
@@ -166,7 +171,7 @@ export class PasskeysService {
       excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransport[] })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
     });
-    const stored = await this.storeChallenge({ ceremony: 'registration', challenge: options.challenge, userId: user.id, allowCredentialIds: null });
+    const stored = await this.storeChallenge({ ceremony: 'registration', challenge: options.challenge, userId: user.id, email: null });
     return { ...stored, options };
   }
 
@@ -245,55 +250,22 @@ export class PasskeysService {
   }
 
   /**
-   * Options for signing in. Without an email: usernameless (the browser offers every passkey it holds for this
-   * site, also through autofill). With an email: the account's passkeys; for an unknown email (or an account
-   * without passkeys), decoy credential ids derived from the email, so the answer has the same shape, is the
-   * same each time and takes about as long.
+   * Options for signing in: the same answer with or without an email, for every email. `allowCredentials` is
+   * always empty (discoverable credentials only: every passkey is registered with residentKey "required"), so the
+   * browser offers the passkeys it holds for the site, and nothing in the answer (count, ids, their lengths,
+   * transports) or its timing (no lookup at all) tells whether the account exists or has passkeys. With an email,
+   * the ceremony remembers it, and only a passkey of that account finishes it.
    */
   async startAuthentication(input: { email?: string | null }): Promise<CeremonyStart> {
-    if (input.email === undefined || input.email === null || input.email === '') {
-      const options = await generateAuthenticationOptions({
-        rpID: this.deps.rpId,
-        allowCredentials: [],
-        userVerification: 'preferred',
-        timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
-      });
-      const stored = await this.storeChallenge({ ceremony: 'authentication', challenge: options.challenge, userId: null, allowCredentialIds: null });
-      return { ...stored, options };
-    }
-    const email = normalizeEmail(input.email);
-    const em = this.deps.dataSource.manager;
-    const user = await this.deps.users.findByEmail(em, email);
-    const passkeys = user ? await em.find(PasskeyEntity, { where: { userId: user.id }, order: { createdAt: 'ASC' } }) : [];
-    const usable = passkeys.filter((p) => !p.flaggedAt);
-    const allow =
-      usable.length > 0 ? usable.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransport[] })) : this.decoyCredentials(email);
-    const run = async (): Promise<CeremonyStart> => {
-      const options = await generateAuthenticationOptions({
-        rpID: this.deps.rpId,
-        allowCredentials: allow,
-        userVerification: 'preferred',
-        timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
-      });
-      const stored = await this.storeChallenge({
-        ceremony: 'authentication',
-        challenge: options.challenge,
-        userId: null,
-        allowCredentialIds: usable.length > 0 ? allow.map((c) => c.id) : [],
-      });
-      return { ...stored, options };
-    };
-    return usable.length > 0 ? this.deps.timing.measure('passkey-options', run) : this.deps.timing.pad('passkey-options', run);
-  }
-
-  /** One or two stable, made-up credential ids for an email with no passkeys (HMAC of the email: the same each time). */
-  private decoyCredentials(email: string): { id: string; transports: AuthenticatorTransport[] }[] {
-    const digest = createHmac('sha256', this.deps.hmacKey).update(`passkey-decoy:${email}`).digest();
-    const count = 1 + (digest[0]! % 2);
-    return Array.from({ length: count }, (_, i) => {
-      const bytes = createHmac('sha256', this.deps.hmacKey).update(`passkey-decoy:${email}:${i}`).digest();
-      return { id: bytes.toString('base64url'), transports: ['hybrid', 'internal'] as AuthenticatorTransport[] };
+    const email = input.email === undefined || input.email === null || input.email === '' ? null : normalizeEmail(input.email);
+    const options = await generateAuthenticationOptions({
+      rpID: this.deps.rpId,
+      allowCredentials: [],
+      userVerification: 'preferred',
+      timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
     });
+    const stored = await this.storeChallenge({ ceremony: 'authentication', challenge: options.challenge, userId: null, email });
+    return { ...stored, options };
   }
 
   async finishAuthentication(input: { challengeId: string; response: unknown }, meta: RequestMeta): Promise<IssuedSession> {
@@ -306,15 +278,19 @@ export class PasskeysService {
     };
     if (!stored || stored.ceremony !== 'authentication') return fail('challenge');
     if (!response) return fail('malformed');
-    if (stored.allowCredentialIds && !stored.allowCredentialIds.includes(response.id)) return fail('not_offered');
     const em = this.deps.dataSource.manager;
     const row = await em.findOne(PasskeyEntity, { where: { credentialId: response.id } });
     if (!row) return fail('unknown_credential');
     userId = row.userId;
     if (row.flaggedAt) return fail('flagged');
+    if (stored.email !== null) {
+      // Started with an email: the passkey must be that account's (an unknown email's ceremony finishes for no one).
+      const owner = await this.deps.users.findById(em, row.userId);
+      if (!owner?.email || normalizeEmail(owner.email) !== stored.email) return fail('not_this_account');
+    }
     const userHandle = response.response.userHandle;
     // A discoverable credential (usernameless) must say whose it is; when it does, it must be the row's owner.
-    if (!userHandle && !stored.allowCredentialIds) return fail('user_handle_missing');
+    if (!userHandle && stored.email === null) return fail('user_handle_missing');
     if (userHandle && userIdFromHandle(userHandle) !== row.userId) return fail('user_handle_mismatch');
     let authenticationInfo;
     try {
@@ -323,10 +299,12 @@ export class PasskeysService {
         expectedChallenge: stored.challenge,
         expectedOrigin: [...this.deps.origins],
         expectedRPID: this.deps.rpId,
+        // Counter 0: the library compares counters *before* it checks the signature, so an unsigned, forged
+        // assertion would trip its check. The counter is compared below, once the signature is known to be good.
         credential: {
           id: row.credentialId,
           publicKey: new Uint8Array(row.publicKey),
-          counter: row.counter,
+          counter: 0,
           transports: row.transports as AuthenticatorTransport[],
         },
         requireUserVerification: false,
@@ -334,10 +312,15 @@ export class PasskeysService {
       if (!verification.verified) return fail('unverified');
       authenticationInfo = verification.authenticationInfo;
     } catch (error) {
-      if (error instanceof Error && /counter value/i.test(error.message)) await this.flag(row, meta);
-      return fail(error instanceof Error && /counter value/i.test(error.message) ? 'counter_regressed' : 'unverified', error);
+      return fail('unverified', error);
     }
     const { newCounter, userVerified } = authenticationInfo;
+    // WebAuthn L3 §7.2 step 22, on a verified assertion only: a signed counter that did not move forward is a
+    // cloned authenticator.
+    if ((newCounter > 0 || row.counter > 0) && newCounter <= row.counter) {
+      await this.flag(row, meta);
+      return fail('counter_regressed');
+    }
     const now = this.deps.now();
     return withTransaction(this.deps.dataSource, async (tx) => {
       // Conditional: two assertions racing on one counter value cannot both pass (the challenge is single use too).

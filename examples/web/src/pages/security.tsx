@@ -112,7 +112,9 @@ export function SecurityPage() {
           if (!c) return;
           setEnrollment(null);
           setCode('');
-          setCodes(c.confirmTotpEnrollment.codes);
+          // Only the first authenticator app makes recovery codes; a later one keeps them (codes: []).
+          if (c.confirmTotpEnrollment.codes.length > 0) setCodes(c.confirmTotpEnrollment.codes);
+          else (setNotice('Authenticator app added. Your recovery codes are unchanged.'), void refetch());
         }}
       >
         <p>Scan this QR code with your authenticator app, then enter the 6-digit code it shows.</p>
