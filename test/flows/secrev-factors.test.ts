@@ -246,31 +246,96 @@ describe('security review: second factors and passkeys', () => {
     expect(claimsOf(verifyOtp.accessToken).aal).toBe('aal2');
   });
 
-  test('F17: removing the last two factors at once never leaves MFA half on (recovery codes kept, no "MFA off" notice)', async () => {
-    for (let round = 0; round < 4; round++) {
-      const u = await enrolledUser(`f17r${round}`);
-      await raiseToAal2(u.client, u.secret);
-      const { startTotpEnrollment: e2 } = await u.client.request(StartTotpEnrollmentDocument);
-      nextStep();
-      await u.client.request(ConfirmTotpEnrollmentDocument, { input: { factorId: e2.factorId, code: code(e2.secret) } });
-      const mailsBefore = t.inbox.mailsTo(u.email).length;
-      const results = await Promise.all(
-        [u.factorId, e2.factorId].map((id) =>
-          u.client.request(RemoveMfaFactorDocument, { id }).then(
-            (r) => r.removeMfaFactor,
-            (e: unknown) => e,
-          ),
-        ),
+  /**
+   * Holds every audit write of this app's schema (LOCK TABLE audit_events, from a connection of the test): a
+   * transaction of the gateway writes its audit rows just before it commits, so it stops there having made every
+   * decision and still holding every lock it took. `waiters(n)` resolves once n statements of this schema wait on a
+   * lock (held here, or taken by one of those transactions); `release()` lets them all go on.
+   */
+  async function holdAuditWrites() {
+    const runner = t.app.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(`LOCK TABLE ${t.table('audit_events')} IN SHARE MODE`);
+    const waiting = async () =>
+      Number(
+        (
+          (await t.app.dataSource.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`, [
+            `"${t.env.DATABASE_SCHEMA}".`,
+          ])) as { n: string }[]
+        )[0]!.n,
       );
-      expect(results).toEqual([true, true]);
-      const { viewer } = await u.client.query(ViewerMfaDocument);
-      expect(viewer).toMatchObject({ mfaFactors: [], recoveryCodesRemaining: 0 });
-      await t.inbox.waitForMail(u.email, mailsBefore + 2);
-      const removed = t.inbox
-        .mailsTo(u.email)
-        .slice(mailsBefore)
-        .filter((m) => /authenticator app was removed/i.test(m.subject ?? ''));
-      expect(removed.filter((m) => /no longer asks for a second step/.test(m.text ?? ''))).toHaveLength(1);
+    return {
+      async waiters(n: number) {
+        for (let i = 0; (await waiting()) < n; i++) {
+          if (i > 500) throw new Error(`fewer than ${n} statements ever waited`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
+      async release() {
+        await runner.commitTransaction();
+        await runner.release();
+      },
+    };
+  }
+
+  test('F17: removing the last two factors at once never leaves MFA half on (recovery codes kept, no "MFA off" notice)', async () => {
+    const u = await enrolledUser('f17');
+    await raiseToAal2(u.client, u.secret);
+    const { startTotpEnrollment: e2 } = await u.client.request(StartTotpEnrollmentDocument);
+    nextStep();
+    await u.client.request(ConfirmTotpEnrollmentDocument, { input: { factorId: e2.factorId, code: code(e2.secret) } });
+    const mailsBefore = t.inbox.mailsTo(u.email).length;
+    // The first removal decides "MFA stays on" (the other app is there) and stops before its commit; the second runs
+    // meanwhile. Without the user-row lock it also sees the other app (the first's delete is not committed) and also
+    // decides "MFA stays on": no factor left, recovery codes kept. With it, it waits and then sees the first's delete.
+    const hold = await holdAuditWrites();
+    const remove = (id: string) => u.client.request(RemoveMfaFactorDocument, { id }).then((r) => r.removeMfaFactor);
+    let results: Promise<boolean[]>;
+    try {
+      const first = remove(u.factorId);
+      await hold.waiters(1);
+      const second = remove(e2.factorId);
+      await hold.waiters(2);
+      results = Promise.all([first, second]);
+    } finally {
+      await hold.release();
     }
+    expect(await results).toEqual([true, true]);
+    const { viewer } = await u.client.query(ViewerMfaDocument);
+    expect(viewer).toMatchObject({ mfaFactors: [], recoveryCodesRemaining: 0 });
+    await t.inbox.waitForMail(u.email, mailsBefore + 2);
+    const removed = t.inbox
+      .mailsTo(u.email)
+      .slice(mailsBefore)
+      .filter((m) => /authenticator app was removed/i.test(m.subject ?? ''));
+    expect(removed.filter((m) => /no longer asks for a second step/.test(m.text ?? ''))).toHaveLength(1);
+  });
+
+  test('F17: an authenticator confirmed while the last one is removed turns MFA on afresh, with recovery codes', async () => {
+    const u = await enrolledUser('f17c');
+    await raiseToAal2(u.client, u.secret);
+    const { startTotpEnrollment: e2 } = await u.client.request(StartTotpEnrollmentDocument);
+    nextStep();
+    // The removal of the only app decides "MFA off" (recovery codes deleted) and stops before its commit. Without the
+    // user-row lock the confirmation still sees that app and decides "a later factor" (codes kept, none made): MFA on
+    // with no recovery code. With it, it waits and then sees MFA off: a first factor, with new codes.
+    const hold = await holdAuditWrites();
+    let confirmed: Promise<string[]>;
+    let removed: Promise<boolean>;
+    try {
+      removed = u.client.request(RemoveMfaFactorDocument, { id: u.factorId }).then((r) => r.removeMfaFactor);
+      await hold.waiters(1);
+      confirmed = u.client
+        .request(ConfirmTotpEnrollmentDocument, { input: { factorId: e2.factorId, code: code(e2.secret) } })
+        .then((r) => r.confirmTotpEnrollment.codes);
+      await hold.waiters(2);
+    } finally {
+      await hold.release();
+    }
+    expect(await removed).toBe(true);
+    expect(await confirmed).toHaveLength(10);
+    const { viewer } = await u.client.query(ViewerMfaDocument);
+    expect(viewer).toMatchObject({ mfaFactors: [{ id: e2.factorId }], recoveryCodesRemaining: 10 });
   });
 });
