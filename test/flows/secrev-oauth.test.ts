@@ -6,16 +6,21 @@ import { startOidcOp, type FakeOp } from '../support/oidc-provider';
 import { OAuthBrowser, pkcePair, type Landing } from '../support/oauth-browser';
 import { logIn, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
 import type { WardenClient } from '../support/graphql-client';
+import { codeFrom } from '../support/smtp-inbox';
 import {
   CompleteOAuthDocument,
   LinkOAuthDocument,
   LogoutAllDocument,
   RefreshSessionDocument,
+  RequestOtpDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
   RevokeSessionDocument,
   StartOAuthDocument,
   UnlinkIdentityDocument,
   ViewerBasicDocument,
   ViewerIdentitiesDocument,
+  VerifyOtpDocument,
 } from '../graphql/generated/graphql';
 
 /**
@@ -340,5 +345,51 @@ describe('security review: provider sign-in and linked identities', () => {
       input: { code: codeOf(trusted.landing), codeVerifier: trusted.pkce.codeVerifier },
     });
     expect(completeOAuth.user.id).toBe(ownerUser.id);
+  });
+
+  test('F18: an account an untrusted provider creates gets no email: Google, a LOGIN code and a reset for that address never land in it', async () => {
+    // The attacker's acme account claims the victim's address (acme lets users set any email and calls it verified).
+    const victim = uniqueEmail('nauthcreate');
+    const attackerAcme = providerAccount(victim);
+    const signUp = await providerSignIn('acme');
+    const { completeOAuth: created } = await signUp.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(signUp.landing), codeVerifier: signUp.pkce.codeVerifier },
+    });
+    expect(created.user).toMatchObject({ email: null, emailVerified: false });
+    const attacker = signUp.client;
+    attacker.accessToken = created.accessToken;
+    // The provider's address stays on the identity row only.
+    expect(await identityEmails(attacker)).toEqual([victim]);
+
+    // The victim's "Sign in with Google" makes the victim's own account, never the attacker's.
+    providerAccount(victim);
+    const google = await providerSignIn('google');
+    const { completeOAuth: own } = await google.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(google.landing), codeVerifier: google.pkce.codeVerifier },
+    });
+    expect(own.user.id).not.toBe(created.user.id);
+    expect(own.user).toMatchObject({ email: victim, emailVerified: true });
+
+    // A LOGIN code and a password reset for the address reach the victim's account only.
+    const before = t.inbox.mailsTo(victim).length;
+    const device = t.client();
+    const { requestOtp } = await device.request(RequestOtpDocument, { input: { email: victim } });
+    const loginMail = await t.inbox.waitForMail(victim, before + 1);
+    const { verifyOtp } = await device.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFrom(loginMail) } });
+    expect(verifyOtp.user.id).toBe(own.user.id);
+    const { requestPasswordReset } = await t.client().request(RequestPasswordResetDocument, { input: { email: victim } });
+    const resetMail = await t.inbox.waitForMail(victim, before + 2);
+    const { resetPassword } = await t.client().request(ResetPasswordDocument, {
+      input: { challengeId: requestPasswordReset.challengeId, code: codeFrom(resetMail), newPassword: 'a brand new passphrase 42' },
+    });
+    expect(resetPassword.user.id).toBe(own.user.id);
+
+    // The attacker's account still signs in with acme, and still has no email.
+    op.loginAs = attackerAcme.sub;
+    const again = await providerSignIn('acme');
+    const { completeOAuth: back } = await again.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(again.landing), codeVerifier: again.pkce.codeVerifier },
+    });
+    expect(back.user).toMatchObject({ id: created.user.id, email: null });
   });
 });
