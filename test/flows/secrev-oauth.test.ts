@@ -202,14 +202,13 @@ describe('security review: provider sign-in and linked identities', () => {
     });
     const landing = await browser().navigate(link2.authorizationUrl);
     const code = errorOf(landing).code;
+    expect(code).toBeTruthy();
     const other = t.client();
     await logIn(t, other, email);
     const sid = decodeJwt(owner2.accessToken!).sid as string;
     await other.request(RevokeSessionDocument, { id: sid });
-    if (code) {
-      const error = await owner2.error(owner2.request(CompleteOAuthDocument, { input: { code, codeVerifier: pkce2.codeVerifier } }));
-      expect(['OAUTH_FAILED', 'UNAUTHENTICATED']).toContain(error.code);
-    }
+    const error = await owner2.error(owner2.request(CompleteOAuthDocument, { input: { code: code!, codeVerifier: pkce2.codeVerifier } }));
+    expect(['OAUTH_FAILED', 'UNAUTHENTICATED']).toContain(error.code);
     expect(await identitiesOfSubject(mallory.sub)).toBe(0);
 
     // Signing in with that Google account later does not reach the owner's account.
@@ -218,6 +217,39 @@ describe('security review: provider sign-in and linked identities', () => {
       input: { code: codeOf(later.landing), codeVerifier: later.pkce.codeVerifier },
     });
     expect(completeOAuth.user.email).not.toBe(email);
+  });
+
+  test('F2: completeOAuth re-checks the linking session itself: past its absolute end, or revoked where the bearer still verifies, it links nothing', async () => {
+    // Both are states where the bearer token still authenticates but the session that started the flow is not
+    // live: the session's absolute end (access tokens are not cut at it) and a revocation the revocation list
+    // missed (its store lost the entry: only PostgreSQL knows). Only the check at completion can refuse them.
+    const sessions = t.table('sessions');
+    const ends: [string, (sid: string) => Promise<unknown>][] = [
+      ['absolute end', (sid) => t.app.dataSource.query(`UPDATE ${sessions} SET expires_at = $2 WHERE id = $1`, [sid, new Date(clock.now().getTime() + 1000)])],
+      [
+        'revoked in the database only',
+        (sid) => t.app.dataSource.query(`UPDATE ${sessions} SET revoked_at = $2, revoked_reason = 'logout' WHERE id = $1`, [sid, clock.now()]),
+      ],
+    ];
+    for (const [label, end] of ends) {
+      const owner = t.client();
+      await signUpAndVerify(t, owner, uniqueEmail('livelink'));
+      const sid = decodeJwt(owner.accessToken!).sid as string;
+      const account = providerAccount(uniqueEmail('livelinkgoogle'));
+      const pkce = pkcePair();
+      const { linkOAuth } = await owner.request(LinkOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkce.codeChallenge } });
+      const code = codeOf(await browser().navigate(linkOAuth.authorizationUrl));
+      await end(sid);
+      clock.advance(5); // past the session's end, well within the Warden code's 60 s and the access token's life
+      try {
+        // The bearer still authenticates: the viewer's own check lets it through, so completion must refuse.
+        expect({ label, viewer: (await owner.query(ViewerBasicDocument)).viewer?.id }).toEqual({ label, viewer: expect.any(String) });
+        const error = await owner.error(owner.request(CompleteOAuthDocument, { input: { code, codeVerifier: pkce.codeVerifier } }));
+        expect({ label, error: error.code, linked: await identitiesOfSubject(account.sub) }).toEqual({ label, error: 'OAUTH_FAILED', linked: 0 });
+      } finally {
+        clock.advance(-5);
+      }
+    }
   });
 
   test('F5: linking (linkOAuth or auto-link by verified email) and unlinking an identity mail a notice to the account', async () => {
