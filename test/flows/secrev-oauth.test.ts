@@ -12,6 +12,7 @@ import {
   LinkOAuthDocument,
   LogoutAllDocument,
   RefreshSessionDocument,
+  RequestEmailChangeDocument,
   RequestOtpDocument,
   RequestPasswordResetDocument,
   ResetPasswordDocument,
@@ -423,5 +424,13 @@ describe('security review: provider sign-in and linked identities', () => {
       input: { code: codeOf(again.landing), codeVerifier: again.pkce.codeVerifier },
     });
     expect(back.user).toMatchObject({ id: created.user.id, email: null });
+
+    // Such an account can add an address it proves, as any other (requestEmailChange, code to the new address).
+    again.client.accessToken = back.accessToken;
+    const own2 = uniqueEmail('acmeown');
+    const { requestEmailChange } = await again.client.request(RequestEmailChangeDocument, { input: { newEmail: own2 } });
+    const changeCode = codeFrom(await t.inbox.waitForMail(own2, 1));
+    const { verifyOtp: changed } = await t.client().request(VerifyOtpDocument, { input: { challengeId: requestEmailChange.challengeId, code: changeCode } });
+    expect(changed.user).toMatchObject({ id: created.user.id, email: own2, emailVerified: true });
   });
 });
