@@ -59,6 +59,9 @@ describe('provider sign-in (OpenID Provider, GitHub stand-in)', () => {
         OAUTH_OIDC_ACME_CLIENT_ID: 'warden',
         OAUTH_OIDC_ACME_CLIENT_SECRET: 'acme-secret',
         OAUTH_OIDC_ACME_NAME: 'Acme ID',
+        // Trusted for email, so that its sign-up below gives the account the address from userinfo (an untrusted
+        // generic provider's account gets none: test/flows/secrev-oauth.test.ts, F18).
+        OAUTH_OIDC_ACME_TRUST_EMAIL: 'true',
         OAUTH_GITHUB_CLIENT_ID: 'gh-client',
         OAUTH_GITHUB_CLIENT_SECRET: 'gh-secret',
         OAUTH_GITHUB_URL: gh.url,

@@ -223,6 +223,25 @@ describe('retention: each table is swept after its period, fresher rows stay', (
     expect(await exists(t, 'password_credentials', phoneUser!.id as string, 'user_id')).toBe(true);
     expect(await exists(t, 'users', young)).toBe(true);
   });
+
+  test("unverified accounts: one whose way in is a linked provider account (an untrusted provider's sign-up: no email) stays", async () => {
+    // What an OAUTH_OIDC_<ID>_TRUST_EMAIL-less provider's first sign-in creates (F18): no email, no phone, one identity.
+    const users = t.table('users');
+    const withIdentity = randomUUID();
+    const bare = randomUUID();
+    const past = new Date(clock.now().getTime() - (7 * DAY + HOUR) * 1000);
+    await sql(t, `INSERT INTO ${users} (id, created_at) VALUES ($1, $3), ($2, $3)`, [withIdentity, bare, past]);
+    await sql(t, `INSERT INTO ${t.table('oauth_identities')} (id, user_id, provider, subject, email, email_verified) VALUES ($1, $2, 'acme', $3, $4, true)`, [
+      randomUUID(),
+      withIdentity,
+      `sub-${randomUUID()}`,
+      uniqueEmail('acme'),
+    ]);
+    await run(t);
+    expect(await exists(t, 'users', withIdentity)).toBe(true);
+    expect(await exists(t, 'oauth_identities', withIdentity, 'user_id')).toBe(true);
+    expect(await exists(t, 'users', bare)).toBe(false);
+  });
 });
 
 describe('maintenance runner: bounded batches, one run at a time per gateway', () => {

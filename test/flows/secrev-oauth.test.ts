@@ -6,16 +6,22 @@ import { startOidcOp, type FakeOp } from '../support/oidc-provider';
 import { OAuthBrowser, pkcePair, type Landing } from '../support/oauth-browser';
 import { logIn, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
 import type { WardenClient } from '../support/graphql-client';
+import { codeFrom } from '../support/smtp-inbox';
 import {
   CompleteOAuthDocument,
   LinkOAuthDocument,
   LogoutAllDocument,
   RefreshSessionDocument,
+  RequestEmailChangeDocument,
+  RequestOtpDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
   RevokeSessionDocument,
   StartOAuthDocument,
   UnlinkIdentityDocument,
   ViewerBasicDocument,
   ViewerIdentitiesDocument,
+  VerifyOtpDocument,
 } from '../graphql/generated/graphql';
 
 /**
@@ -197,14 +203,13 @@ describe('security review: provider sign-in and linked identities', () => {
     });
     const landing = await browser().navigate(link2.authorizationUrl);
     const code = errorOf(landing).code;
+    expect(code).toBeTruthy();
     const other = t.client();
     await logIn(t, other, email);
     const sid = decodeJwt(owner2.accessToken!).sid as string;
     await other.request(RevokeSessionDocument, { id: sid });
-    if (code) {
-      const error = await owner2.error(owner2.request(CompleteOAuthDocument, { input: { code, codeVerifier: pkce2.codeVerifier } }));
-      expect(['OAUTH_FAILED', 'UNAUTHENTICATED']).toContain(error.code);
-    }
+    const error = await owner2.error(owner2.request(CompleteOAuthDocument, { input: { code: code!, codeVerifier: pkce2.codeVerifier } }));
+    expect(['OAUTH_FAILED', 'UNAUTHENTICATED']).toContain(error.code);
     expect(await identitiesOfSubject(mallory.sub)).toBe(0);
 
     // Signing in with that Google account later does not reach the owner's account.
@@ -213,6 +218,39 @@ describe('security review: provider sign-in and linked identities', () => {
       input: { code: codeOf(later.landing), codeVerifier: later.pkce.codeVerifier },
     });
     expect(completeOAuth.user.email).not.toBe(email);
+  });
+
+  test('F2: completeOAuth re-checks the linking session itself: past its absolute end, or revoked where the bearer still verifies, it links nothing', async () => {
+    // Both are states where the bearer token still authenticates but the session that started the flow is not
+    // live: the session's absolute end (access tokens are not cut at it) and a revocation the revocation list
+    // missed (its store lost the entry: only PostgreSQL knows). Only the check at completion can refuse them.
+    const sessions = t.table('sessions');
+    const ends: [string, (sid: string) => Promise<unknown>][] = [
+      ['absolute end', (sid) => t.app.dataSource.query(`UPDATE ${sessions} SET expires_at = $2 WHERE id = $1`, [sid, new Date(clock.now().getTime() + 1000)])],
+      [
+        'revoked in the database only',
+        (sid) => t.app.dataSource.query(`UPDATE ${sessions} SET revoked_at = $2, revoked_reason = 'logout' WHERE id = $1`, [sid, clock.now()]),
+      ],
+    ];
+    for (const [label, end] of ends) {
+      const owner = t.client();
+      await signUpAndVerify(t, owner, uniqueEmail('livelink'));
+      const sid = decodeJwt(owner.accessToken!).sid as string;
+      const account = providerAccount(uniqueEmail('livelinkgoogle'));
+      const pkce = pkcePair();
+      const { linkOAuth } = await owner.request(LinkOAuthDocument, { input: { provider: 'google', redirectTo: CALLBACK, codeChallenge: pkce.codeChallenge } });
+      const code = codeOf(await browser().navigate(linkOAuth.authorizationUrl));
+      await end(sid);
+      clock.advance(5); // past the session's end, well within the Warden code's 60 s and the access token's life
+      try {
+        // The bearer still authenticates: the viewer's own check lets it through, so completion must refuse.
+        expect({ label, viewer: (await owner.query(ViewerBasicDocument)).viewer?.id }).toEqual({ label, viewer: expect.any(String) });
+        const error = await owner.error(owner.request(CompleteOAuthDocument, { input: { code, codeVerifier: pkce.codeVerifier } }));
+        expect({ label, error: error.code, linked: await identitiesOfSubject(account.sub) }).toEqual({ label, error: 'OAUTH_FAILED', linked: 0 });
+      } finally {
+        clock.advance(-5);
+      }
+    }
   });
 
   test('F5: linking (linkOAuth or auto-link by verified email) and unlinking an identity mail a notice to the account', async () => {
@@ -340,5 +378,59 @@ describe('security review: provider sign-in and linked identities', () => {
       input: { code: codeOf(trusted.landing), codeVerifier: trusted.pkce.codeVerifier },
     });
     expect(completeOAuth.user.id).toBe(ownerUser.id);
+  });
+
+  test('F18: an account an untrusted provider creates gets no email: Google, a LOGIN code and a reset for that address never land in it', async () => {
+    // The attacker's acme account claims the victim's address (acme lets users set any email and calls it verified).
+    const victim = uniqueEmail('nauthcreate');
+    const attackerAcme = providerAccount(victim);
+    const signUp = await providerSignIn('acme');
+    const { completeOAuth: created } = await signUp.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(signUp.landing), codeVerifier: signUp.pkce.codeVerifier },
+    });
+    expect(created.user).toMatchObject({ email: null, emailVerified: false });
+    const attacker = signUp.client;
+    attacker.accessToken = created.accessToken;
+    // The provider's address stays on the identity row only.
+    expect(await identityEmails(attacker)).toEqual([victim]);
+
+    // The victim's "Sign in with Google" makes the victim's own account, never the attacker's.
+    providerAccount(victim);
+    const google = await providerSignIn('google');
+    const { completeOAuth: own } = await google.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(google.landing), codeVerifier: google.pkce.codeVerifier },
+    });
+    expect(own.user.id).not.toBe(created.user.id);
+    expect(own.user).toMatchObject({ email: victim, emailVerified: true });
+
+    // A LOGIN code and a password reset for the address reach the victim's account only.
+    const before = t.inbox.mailsTo(victim).length;
+    const device = t.client();
+    const { requestOtp } = await device.request(RequestOtpDocument, { input: { email: victim } });
+    const loginMail = await t.inbox.waitForMail(victim, before + 1);
+    const { verifyOtp } = await device.request(VerifyOtpDocument, { input: { challengeId: requestOtp.challengeId, code: codeFrom(loginMail) } });
+    expect(verifyOtp.user.id).toBe(own.user.id);
+    const { requestPasswordReset } = await t.client().request(RequestPasswordResetDocument, { input: { email: victim } });
+    const resetMail = await t.inbox.waitForMail(victim, before + 2);
+    const { resetPassword } = await t.client().request(ResetPasswordDocument, {
+      input: { challengeId: requestPasswordReset.challengeId, code: codeFrom(resetMail), newPassword: 'a brand new passphrase 42' },
+    });
+    expect(resetPassword.user.id).toBe(own.user.id);
+
+    // The attacker's account still signs in with acme, and still has no email.
+    op.loginAs = attackerAcme.sub;
+    const again = await providerSignIn('acme');
+    const { completeOAuth: back } = await again.client.request(CompleteOAuthDocument, {
+      input: { code: codeOf(again.landing), codeVerifier: again.pkce.codeVerifier },
+    });
+    expect(back.user).toMatchObject({ id: created.user.id, email: null });
+
+    // Such an account can add an address it proves, as any other (requestEmailChange, code to the new address).
+    again.client.accessToken = back.accessToken;
+    const own2 = uniqueEmail('acmeown');
+    const { requestEmailChange } = await again.client.request(RequestEmailChangeDocument, { input: { newEmail: own2 } });
+    const changeCode = codeFrom(await t.inbox.waitForMail(own2, 1));
+    const { verifyOtp: changed } = await t.client().request(VerifyOtpDocument, { input: { challengeId: requestEmailChange.challengeId, code: changeCode } });
+    expect(changed.user).toMatchObject({ id: created.user.id, email: own2, emailVerified: true });
   });
 });

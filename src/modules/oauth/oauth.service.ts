@@ -437,7 +437,11 @@ export class OAuthService {
         user = await this.deps.users.markVerified(em, user, 'EMAIL');
       }
     } else {
-      user = await this.deps.users.create(em, { email, emailVerified: true, name: this.providerName(profile) });
+      // A new account takes the address only from a provider trusted for email (F18). An untrusted one's account
+      // gets no email: the address stays on the identity row, so that Google, a LOGIN code, a magic link or a
+      // reset for it never reach this account. The user can add an address later (requestEmailChange).
+      const own = providerConfig.trustEmail ? { email, emailVerified: true } : { email: null, emailVerified: false };
+      user = await this.deps.users.create(em, { ...own, name: this.providerName(profile) });
       created = true;
       await this.deps.audit.record(em, { event: AuditEvents.userSignedUp, userId: user.id, meta, data: { method: `oauth_${provider}` } });
     }

@@ -1,6 +1,7 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
 import { tableOf } from '../../maintenance/batch-delete';
 import { SessionEntity } from '../sessions/session.entity';
+import { IdentityEntity } from '../oauth/identity.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditEvents } from '../audit/audit-events';
 import { OrganizationEntity } from './organization.entity';
@@ -9,8 +10,9 @@ import { UserEntity } from './user.entity';
 const DAY_MS = 86_400_000;
 
 /**
- * Accounts that never proved any way in (no verified email, no verified phone) UNVERIFIED_ACCOUNT_TTL_DAYS
- * after signup, and that hold no live session. Their credentials, sessions, refresh tokens, codes and links
+ * Accounts that never proved any way in (no verified email, no verified phone, no linked provider account: an
+ * untrusted provider's sign-up has no email, docs/oauth.md) UNVERIFIED_ACCOUNT_TTL_DAYS after signup, and that
+ * hold no live session. Their credentials, sessions, refresh tokens, codes and links
  * go with them (ON DELETE CASCADE); so does their organization once it has no member left.
  * One transaction per batch, with a `user.expired` audit event per account; rows are re-checked under lock,
  * so an account verified meanwhile stays.
@@ -21,6 +23,7 @@ export const usersRetentionJobs: MaintenanceJob[] = [
     async run(ctx) {
       const users = tableOf(ctx.em, UserEntity);
       const sessions = tableOf(ctx.em, SessionEntity);
+      const identities = tableOf(ctx.em, IdentityEntity);
       const organizations = tableOf(ctx.em, OrganizationEntity);
       const auditEvents = tableOf(ctx.em, AuditEventEntity);
       const cutoff = new Date(ctx.now.getTime() - ctx.config.maintenance.unverifiedAccountTtlDays * DAY_MS);
@@ -35,6 +38,7 @@ export const usersRetentionJobs: MaintenanceJob[] = [
                SELECT c.id FROM ${users} c
                WHERE c.email_verified = false AND c.phone_verified = false AND c.created_at < $1
                  AND NOT EXISTS (SELECT 1 FROM ${sessions} s WHERE s.user_id = c.id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)
+                 AND NOT EXISTS (SELECT 1 FROM ${identities} i WHERE i.user_id = c.id)
                ORDER BY c.created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
              AND u.email_verified = false AND u.phone_verified = false
              RETURNING u.id, u.organization_id`,
