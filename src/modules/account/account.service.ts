@@ -16,7 +16,7 @@ import type { AuditService } from '../audit/audit.service';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditEvents } from '../audit/audit-events';
 import type { PasswordHasher } from '../../crypto/password-hasher';
-import { constantTimeEqual, createSecretToken, isUuid, keyedHash, parseSecretToken } from '../../crypto/secret-token';
+import { createSecretToken, isUuid, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import type { KvStore } from '../../store/kv-store';
 import type { Mailer } from '../../mail/mailer';
 import type { RenderedMail } from '../../mail/templates/templates';
@@ -61,6 +61,8 @@ export interface AccountServiceDeps {
   /** The password-login lockout: changePassword's wrong current passwords count toward it (same key as login). */
   lockout: LoginLockout;
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: undo links hashed under it still match after a rotation (F12). */
+  previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   appUrl: string;
   productName: string;
@@ -649,7 +651,7 @@ export class AccountService {
     const undone = await withTransaction(this.deps.dataSource, async (em) => {
       const change = await em.findOne(ContactChangeEntity, { where: { id: parsed.id, kind: 'EMAIL' }, lock: { mode: 'pessimistic_write' } });
       const expected = change?.undoSecretHash ?? keyedHash(this.deps.hmacKey, UNDO_PURPOSE, 'never-matches');
-      const matches = constantTimeEqual(expected, keyedHash(this.deps.hmacKey, UNDO_PURPOSE, parsed.secret));
+      const matches = keyedHashMatches(expected, this.deps.hmacKey, this.deps.previousHmacKey, UNDO_PURPOSE, parsed.secret);
       if (!change || !change.undoSecretHash || !matches || change.undoneAt || !change.undoExpiresAt || change.undoExpiresAt <= this.deps.now()) {
         return null;
       }
