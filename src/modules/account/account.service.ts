@@ -116,8 +116,12 @@ export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {
     this.knownDevices = new KnownDevices(deps.dataSource);
     const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
-    deps.challenges.registerPurpose('EMAIL_CHANGE', { onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)) });
+    deps.challenges.registerPurpose('EMAIL_CHANGE', {
+      lockFirst: (em, c) => this.lockForContactChange(em, c),
+      onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
+    });
     deps.challenges.registerPurpose('PHONE_CHANGE', {
+      lockFirst: (em, c) => this.lockForContactChange(em, c),
       onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
       afterCommit: (c, issued, ctx) => this.noticePhoneChanged(c, issued, ctx.meta),
     });
@@ -562,6 +566,20 @@ export class AccountService {
       },
     );
     return this.deps.challenges.toChallengeType(challenge);
+  }
+
+  /**
+   * Before the challenge is consumed (PurposeHandler.lockFirst): the user row, then the session that asked for
+   * the change, in the order every revocation takes them, so finishing a change and revoking its session wait for
+   * each other instead of deadlocking (F2). A decoy (no user) locks nothing.
+   */
+  private async lockForContactChange(em: EntityManager, challenge: OtpChallengeEntity): Promise<void> {
+    if (!challenge.userId) return;
+    await em.findOne(UserEntity, { where: { id: challenge.userId }, select: { id: true }, lock: { mode: 'pessimistic_write' } });
+    const change = await em.findOne(ContactChangeEntity, { where: { challengeId: challenge.id }, select: { id: true, sessionId: true } });
+    if (change?.sessionId) {
+      await em.findOne(SessionEntity, { where: { id: change.sessionId }, select: { id: true }, lock: { mode: 'pessimistic_read' } });
+    }
   }
 
   /**
