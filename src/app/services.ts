@@ -227,6 +227,7 @@ export function createServices(
     sms,
     lockout,
     hmacKey,
+    previousHmacKey,
     limits: config.limits,
     appUrl: config.appUrl,
     productName: config.productName,

@@ -7,6 +7,7 @@ import { SoftAuthenticator } from '../support/soft-authenticator';
 import type { WardenClient } from '../support/graphql-client';
 import {
   ChangePasswordDocument,
+  DeleteAccountDocument,
   FinishPasskeyRegistrationDocument,
   LoginDocument,
   LogoutAllDocument,
@@ -16,6 +17,7 @@ import {
   RequestOtpDocument,
   RequestPasswordResetDocument,
   RequestPhoneChangeDocument,
+  RequestReauthenticationDocument,
   ResetPasswordDocument,
   RevokeSessionDocument,
   StartPasskeyRegistrationDocument,
@@ -103,6 +105,86 @@ describe('security review: account and sessions', () => {
       requestEmailChange.challengeId,
     ]);
     expect(pending[0].undone_at).not.toBeNull();
+  });
+
+  describe('F2: a revocation racing the finish of what its session left pending', () => {
+    const ROUNDS = 20;
+    /** The revocations raced: logoutAll (sessions first), and deleteAccount (the user row, then sessions, then every code). */
+    const revokers: { name: string; run: (c: WardenClient) => Promise<unknown> }[] = [
+      { name: 'logoutAll', run: (c) => c.request(LogoutAllDocument) },
+      { name: 'deleteAccount', run: (c) => c.request(DeleteAccountDocument) },
+    ];
+    /** Staggers the revocation by 0–12 ms over the rounds, so either side gets in first in some of them. */
+    const later = (round: number) => new Promise((r) => setTimeout(r, (round % 5) * 3));
+    const codeOf = (s: PromiseSettledResult<unknown>) =>
+      s.status === 'fulfilled' ? 'ok' : ((s.reason as { info?: { code?: string } }).info?.code ?? String(s.reason));
+
+    test.each(revokers)(
+      'F2: $name racing verifyOtp of a pending email change never answers INTERNAL_SERVER_ERROR; the change either finished before the revocation or was refused',
+      async ({ run }) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const { client, email } = await newAccount(uniqueEmail('race'));
+          const newEmail = uniqueEmail('racemoved');
+          const { requestEmailChange } = await client.request(RequestEmailChangeDocument, { input: { newEmail } });
+          const code = codeFrom(await t.inbox.waitForMail(newEmail, 1));
+          const finisher = t.client(DEVICE);
+          const [revoked, verified] = await Promise.allSettled([
+            later(round).then(() => run(client)),
+            finisher.request(VerifyOtpDocument, { input: { challengeId: requestEmailChange.challengeId, code } }),
+          ]);
+          expect(codeOf(revoked)).toBe('ok');
+          expect(['ok', 'OTP_EXPIRED']).toContain(codeOf(verified));
+          // The session that asked is over either way.
+          expect((await client.error(client.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+          const [change] = await t.app.dataSource.query(
+            `SELECT c.confirmed_at, c.undone_at, o.consumed_at, u.email FROM ${t.table('contact_changes')} c
+             JOIN ${t.table('otp_challenges')} o ON o.id = c.challenge_id JOIN ${t.table('users')} u ON u.id = c.user_id
+             WHERE c.challenge_id = $1`,
+            [requestEmailChange.challengeId],
+          );
+          expect(change.consumed_at).not.toBeNull();
+          if (codeOf(verified) === 'ok') {
+            // Finished first: the address switched, and the revocation that came after ended that session too.
+            expect(change).toMatchObject({ email: newEmail, undone_at: null });
+            expect(change.confirmed_at).not.toBeNull();
+            const signedIn = t.client(DEVICE);
+            signedIn.accessToken = (verified as PromiseFulfilledResult<{ verifyOtp: { accessToken: string } }>).value.verifyOtp.accessToken;
+            expect((await signedIn.error(signedIn.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+          } else {
+            expect(change).toMatchObject({ email, confirmed_at: null });
+            expect(change.undone_at).not.toBeNull();
+          }
+        }
+      },
+    );
+
+    test.each(revokers)(
+      'F2: $name racing verifyOtp of a re-authentication challenge never answers INTERNAL_SERVER_ERROR; the session ends either way and the challenge is spent',
+      async ({ run }) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const { client, email } = await newAccount(uniqueEmail('racereauth'));
+          const n = t.inbox.mailsTo(email).length;
+          const { requestReauthentication } = await client.request(RequestReauthenticationDocument);
+          const code = codeFrom(await t.inbox.waitForMail(email, n + 1));
+          const [revoked, verified] = await Promise.allSettled([
+            later(round).then(() => run(client)),
+            t.client(DEVICE).request(VerifyOtpDocument, { input: { challengeId: requestReauthentication.challengeId, code } }),
+          ]);
+          expect(codeOf(revoked)).toBe('ok');
+          expect(['ok', 'OTP_EXPIRED', 'UNAUTHENTICATED']).toContain(codeOf(verified));
+          expect((await client.error(client.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+          if (codeOf(verified) === 'ok') {
+            const reauthenticated = t.client(DEVICE);
+            reauthenticated.accessToken = (verified as PromiseFulfilledResult<{ verifyOtp: { accessToken: string } }>).value.verifyOtp.accessToken;
+            expect((await reauthenticated.error(reauthenticated.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+          }
+          const [challenge] = await t.app.dataSource.query(`SELECT consumed_at FROM ${t.table('otp_challenges')} WHERE id = $1`, [
+            requestReauthentication.challengeId,
+          ]);
+          expect(challenge.consumed_at).not.toBeNull();
+        }
+      },
+    );
   });
 
   test('F2: a pending phone change dies with its session (revokeSession, and refresh-token reuse detection)', async () => {

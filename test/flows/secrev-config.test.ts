@@ -11,12 +11,14 @@ import {
   RecoverAccountDocument,
   RefreshSessionDocument,
   RequestAccountRecoveryDocument,
+  RequestEmailChangeDocument,
   RequestMagicLinkDocument,
   RequestOtpDocument,
   RequestPasswordResetDocument,
   ResetPasswordDocument,
   SignupDocument,
   StartTotpEnrollmentDocument,
+  UndoEmailChangeDocument,
   VerifyMagicLinkDocument,
   VerifyOtpDocument,
   VerifyRecoveryCodeDocument,
@@ -132,6 +134,24 @@ describe('F12: WARDEN_SECRET rotation with WARDEN_SECRET_PREVIOUS', () => {
     expect(verifyMagicLink.user.email).toBe(email);
     const { resetPassword } = await b.client().request(ResetPasswordDocument, { input: { token: resetToken, newPassword: 'rotated and still working 42' } });
     expect(resetPassword.user.email).toBe(email);
+  });
+
+  test('F12: an email-change undo link mailed under secret A still undoes the change after the restart with B current, A previous', async () => {
+    const email = uniqueEmail('rotateundo');
+    const owner = a.client();
+    await signUpAndVerify(a, owner, email);
+    const newEmail = uniqueEmail('rotatemoved');
+    const n = a.inbox.mailsTo(email).length;
+    const { requestEmailChange } = await owner.request(RequestEmailChangeDocument, { input: { newEmail } });
+    const code = codeFrom(await a.inbox.waitForMail(newEmail, 1));
+    const undoToken = linkFrom(await a.inbox.waitForMail(email, n + 1)).searchParams.get('token')!;
+    const { verifyOtp } = await a.client().request(VerifyOtpDocument, { input: { challengeId: requestEmailChange.challengeId, code } });
+    expect(verifyOtp.user.email).toBe(newEmail);
+
+    // The owner clicks the undo link (hashed under A) on the restarted instance: the old address is back.
+    expect(await b.client().request(UndoEmailChangeDocument, { token: undoToken })).toEqual({ undoEmailChange: { ok: true } });
+    const rows = await a.app.dataSource.query(`SELECT email FROM ${a.table('users')} WHERE email IN ($1, $2)`, [email, newEmail]);
+    expect(rows).toEqual([{ email }]);
   });
 });
 

@@ -16,7 +16,7 @@ import type { AuditService } from '../audit/audit.service';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditEvents } from '../audit/audit-events';
 import type { PasswordHasher } from '../../crypto/password-hasher';
-import { constantTimeEqual, createSecretToken, isUuid, keyedHash, parseSecretToken } from '../../crypto/secret-token';
+import { createSecretToken, isUuid, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import type { KvStore } from '../../store/kv-store';
 import type { Mailer } from '../../mail/mailer';
 import type { RenderedMail } from '../../mail/templates/templates';
@@ -61,6 +61,8 @@ export interface AccountServiceDeps {
   /** The password-login lockout: changePassword's wrong current passwords count toward it (same key as login). */
   lockout: LoginLockout;
   hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: undo links hashed under it still match after a rotation (F12). */
+  previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   appUrl: string;
   productName: string;
@@ -114,8 +116,12 @@ export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {
     this.knownDevices = new KnownDevices(deps.dataSource);
     const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
-    deps.challenges.registerPurpose('EMAIL_CHANGE', { onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)) });
+    deps.challenges.registerPurpose('EMAIL_CHANGE', {
+      lockFirst: (em, c) => this.lockForContactChange(em, c),
+      onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
+    });
     deps.challenges.registerPurpose('PHONE_CHANGE', {
+      lockFirst: (em, c) => this.lockForContactChange(em, c),
       onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
       afterCommit: (c, issued, ctx) => this.noticePhoneChanged(c, issued, ctx.meta),
     });
@@ -563,6 +569,20 @@ export class AccountService {
   }
 
   /**
+   * Before the challenge is consumed (PurposeHandler.lockFirst): the user row, then the session that asked for
+   * the change, in the order every revocation takes them, so finishing a change and revoking its session wait for
+   * each other instead of deadlocking (F2). A decoy (no user) locks nothing.
+   */
+  private async lockForContactChange(em: EntityManager, challenge: OtpChallengeEntity): Promise<void> {
+    if (!challenge.userId) return;
+    await em.findOne(UserEntity, { where: { id: challenge.userId }, select: { id: true }, lock: { mode: 'pessimistic_write' } });
+    const change = await em.findOne(ContactChangeEntity, { where: { challengeId: challenge.id }, select: { id: true, sessionId: true } });
+    if (change?.sessionId) {
+      await em.findOne(SessionEntity, { where: { id: change.sessionId }, select: { id: true }, lock: { mode: 'pessimistic_read' } });
+    }
+  }
+
+  /**
    * verifyOtp of an EMAIL_CHANGE or PHONE_CHANGE code: switches the address (verified) and signs in afresh.
    * Two pending changes to one address: the unique index decides; the loser's code is spent and answered
    * BAD_USER_INPUT (its address is no longer free), nothing else changes.
@@ -649,7 +669,7 @@ export class AccountService {
     const undone = await withTransaction(this.deps.dataSource, async (em) => {
       const change = await em.findOne(ContactChangeEntity, { where: { id: parsed.id, kind: 'EMAIL' }, lock: { mode: 'pessimistic_write' } });
       const expected = change?.undoSecretHash ?? keyedHash(this.deps.hmacKey, UNDO_PURPOSE, 'never-matches');
-      const matches = constantTimeEqual(expected, keyedHash(this.deps.hmacKey, UNDO_PURPOSE, parsed.secret));
+      const matches = keyedHashMatches(expected, this.deps.hmacKey, this.deps.previousHmacKey, UNDO_PURPOSE, parsed.secret);
       if (!change || !change.undoSecretHash || !matches || change.undoneAt || !change.undoExpiresAt || change.undoExpiresAt <= this.deps.now()) {
         return null;
       }

@@ -94,6 +94,7 @@ export class MfaService {
       onVerified: (em, challenge, ctx) => this.finishMfa(em, challenge, ctx),
     });
     deps.challenges.registerPurpose('REAUTHENTICATION', {
+      lockFirst: (em, challenge) => this.lockForReauthentication(em, challenge),
       checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
       onVerified: (em, challenge, ctx) => this.finishReauthentication(em, challenge, ctx),
     });
@@ -283,6 +284,17 @@ export class MfaService {
     });
     await this.clearUserTries(user.id);
     return issued;
+  }
+
+  /**
+   * Before the challenge is consumed (PurposeHandler.lockFirst): the user row (shared), then the session, in the
+   * order every revocation takes them (user, sessions, then the session's challenges), so a revocation and this
+   * finish wait for each other instead of deadlocking (F2).
+   */
+  private async lockForReauthentication(em: EntityManager, challenge: OtpChallengeEntity): Promise<void> {
+    if (!challenge.userId || !challenge.sessionId) return;
+    await this.deps.users.findById(em, challenge.userId, { forShare: true });
+    await em.findOne(SessionEntity, { where: { id: challenge.sessionId }, select: { id: true }, lock: { mode: 'pessimistic_write' } });
   }
 
   private async finishReauthentication(em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext): Promise<IssuedSession> {

@@ -76,6 +76,15 @@ export interface VerifiedContext {
 export interface PurposeHandler {
   onVerified(em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext): Promise<IssuedSession>;
   /**
+   * Runs in verify()'s transaction before the challenge is consumed: takes the row locks that onVerified needs
+   * and that a revocation takes before it spends the challenge (the user row, then the session). A revocation
+   * locks the user (deletion, password change or reset), then the sessions, then spends their pending changes
+   * and challenges; consuming the challenge first and waiting for the session after would deadlock with it
+   * (an INTERNAL_SERVER_ERROR). Taken in the same order, one waits for the other: a revocation that committed
+   * first has spent the challenge (the consume then answers OTP_EXPIRED), one that waited sees it finished.
+   */
+  lockFirst?(em: EntityManager, challenge: OtpChallengeEntity): Promise<void>;
+  /**
    * For challenges whose code is not stored (channel TOTP: an authenticator app): checks the code itself after
    * the challenge's attempt was counted. Answers something truthy (handed to onVerified as ctx.checked) for a
    * right code, null for a wrong one; may throw (e.g. RATE_LIMITED).
@@ -510,6 +519,7 @@ export class ChallengesService {
     const issued =
       fast ??
       (await withTransaction(this.deps.dataSource, async (em) => {
+        if (handler.lockFirst) await handler.lockFirst(em, challenge);
         if (!(await this.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
         return handler.onVerified(em, challenge, { meta, checked });
       }));

@@ -684,8 +684,14 @@ export class SessionsService {
     for (const listener of this.revocationListeners) await listener(em, userId, sessionIds);
   }
 
-  /** Ends every live session of a user (but exceptSessionId) inside the caller's transaction; returns how many. */
+  /**
+   * Ends every live session of a user (but exceptSessionId) inside the caller's transaction; returns how many.
+   * The user row is share-locked first (lock order: user, sessions, then what the listeners spend): a finish that
+   * signs in afresh from a session (a contact change) locks the user first too, so either it waits for this
+   * revocation, or this one waits for it and then sees, and ends, the session it created (F2).
+   */
   async revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta, exceptSessionId?: string): Promise<number> {
+    await em.findOne(UserEntity, { where: { id: userId }, select: { id: true }, lock: { mode: 'pessimistic_read' } });
     const query = em
       .createQueryBuilder(SessionEntity, 's')
       .setLock('pessimistic_write')
