@@ -11,6 +11,7 @@ import {
   FinishPasskeyRegistrationDocument,
   LoginDocument,
   LogoutAllDocument,
+  LogoutDocument,
   RefreshSessionDocument,
   RequestEmailChangeDocument,
   RequestMagicLinkDocument,
@@ -185,6 +186,75 @@ describe('security review: account and sessions', () => {
         }
       },
     );
+
+    test('F2: refresh-token reuse detection racing verifyOtp of a re-authentication (and a refresh of the live token) never answers INTERNAL_SERVER_ERROR; the session ends either way', async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const { client, email, payload } = await newAccount(uniqueEmail('racereuse'));
+        // The first refresh token is rotated, and then aged past REFRESH_REUSE_INTERVAL: presenting it is reuse.
+        const { refreshSession: live } = await client.request(RefreshSessionDocument, { refreshToken: payload.refreshToken });
+        await t.app.dataSource.query(`UPDATE ${t.table('refresh_tokens')} SET rotated_at = rotated_at - interval '1 hour' WHERE id = $1`, [
+          payload.refreshToken!.split('.')[0],
+        ]);
+        client.accessToken = live.accessToken;
+        const n = t.inbox.mailsTo(email).length;
+        const { requestReauthentication } = await client.request(RequestReauthenticationDocument);
+        const code = codeFrom(await t.inbox.waitForMail(email, n + 1));
+        // reuse: token row, then session row (one SELECT … FOR UPDATE OF t, s), then the challenges it spends;
+        // verifyOtp: user, session, challenge, then the session's live tokens; the live refresh: session, then token.
+        const [reused, verified, refreshed] = await Promise.allSettled([
+          later(round).then(() => t.client(DEVICE).request(RefreshSessionDocument, { refreshToken: payload.refreshToken })),
+          t.client(DEVICE).request(VerifyOtpDocument, { input: { challengeId: requestReauthentication.challengeId, code } }),
+          later(ROUNDS - round).then(() => t.client(DEVICE).request(RefreshSessionDocument, { refreshToken: live.refreshToken })),
+        ]);
+        expect(codeOf(reused)).toBe('INVALID_TOKEN');
+        expect(['ok', 'OTP_EXPIRED', 'UNAUTHENTICATED']).toContain(codeOf(verified));
+        expect(['ok', 'INVALID_TOKEN']).toContain(codeOf(refreshed));
+        // The session is revoked whatever finished first, and nothing issued to it in the race still works.
+        const [session] = await t.app.dataSource.query(`SELECT revoked_at, revoked_reason FROM ${t.table('sessions')} WHERE user_id = $1`, [payload.user.id]);
+        expect(session).toMatchObject({ revoked_reason: 'refresh_token_reused' });
+        expect((await client.error(client.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+        for (const s of [verified, refreshed]) {
+          if (s.status !== 'fulfilled') continue;
+          const issued = Object.values(s.value as Record<string, { accessToken: string; refreshToken?: string | null }>)[0]!;
+          const holder = t.client(DEVICE);
+          holder.accessToken = issued.accessToken;
+          expect((await holder.error(holder.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+          if (issued.refreshToken) {
+            expect((await holder.error(holder.request(RefreshSessionDocument, { refreshToken: issued.refreshToken }))).code).toBe('INVALID_TOKEN');
+          }
+        }
+        const [challenge] = await t.app.dataSource.query(`SELECT consumed_at FROM ${t.table('otp_challenges')} WHERE id = $1`, [
+          requestReauthentication.challengeId,
+        ]);
+        expect(challenge.consumed_at).not.toBeNull();
+      }
+    });
+
+    test('F2: logout and revokeSession racing a refresh of the same session never answer INTERNAL_SERVER_ERROR; the session ends either way', async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const { client, email, payload } = await newAccount(uniqueEmail('racelogout'));
+        const [{ id: sessionId }] = await t.app.dataSource.query(`SELECT id FROM ${t.table('sessions')} WHERE user_id = $1`, [payload.user.id]);
+        const other = t.client(DEVICE);
+        if (round % 2 === 1) await logIn(t, other, email);
+        const [ended, refreshed] = await Promise.allSettled([
+          later(round).then(
+            () => (round % 2 === 0 ? client.request(LogoutDocument) : other.request(RevokeSessionDocument, { id: sessionId })) as Promise<unknown>,
+          ),
+          later(ROUNDS - round).then(() => t.client(DEVICE).request(RefreshSessionDocument, { refreshToken: payload.refreshToken })),
+        ]);
+        expect(codeOf(ended)).toBe('ok');
+        expect(['ok', 'INVALID_TOKEN']).toContain(codeOf(refreshed));
+        const [session] = await t.app.dataSource.query(`SELECT revoked_at FROM ${t.table('sessions')} WHERE id = $1`, [sessionId]);
+        expect(session.revoked_at).not.toBeNull();
+        if (refreshed.status === 'fulfilled') {
+          const { refreshSession } = refreshed.value;
+          const holder = t.client(DEVICE);
+          holder.accessToken = refreshSession.accessToken;
+          expect((await holder.error(holder.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
+          expect((await holder.error(holder.request(RefreshSessionDocument, { refreshToken: refreshSession.refreshToken }))).code).toBe('INVALID_TOKEN');
+        }
+      }
+    });
   });
 
   test('F2: a pending phone change dies with its session (revokeSession, and refresh-token reuse detection)', async () => {
