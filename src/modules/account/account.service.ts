@@ -256,22 +256,19 @@ export class AccountService {
 
   /**
    * Spends the codes and links that went to an address the account no longer has (an email or phone change
-   * was confirmed): codes to that destination, and for an email the magic links and reset links (always mailed).
+   * was confirmed). Links are always mailed, so an email change spends every outstanding code and link
+   * (voidOutstanding); a phone change, the codes texted to the old number.
    */
   private async voidSentTo(em: EntityManager, userId: string, kind: ContactKind, oldValue: string): Promise<void> {
-    const now = this.deps.now();
+    if (kind === 'EMAIL') return this.voidOutstanding(em, userId);
     await em
       .createQueryBuilder()
       .update(OtpChallengeEntity)
-      .set({ consumedAt: now })
+      .set({ consumedAt: this.deps.now() })
       .where('user_id = :userId', { userId })
       .andWhere('destination = :oldValue', { oldValue })
       .andWhere('consumed_at IS NULL')
       .execute();
-    if (kind !== 'EMAIL') return;
-    for (const entity of [MagicLinkTokenEntity, PasswordResetTokenEntity]) {
-      await em.createQueryBuilder().update(entity).set({ consumedAt: now }).where('user_id = :userId', { userId }).andWhere('consumed_at IS NULL').execute();
-    }
   }
 
   /**
