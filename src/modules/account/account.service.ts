@@ -274,18 +274,17 @@ export class AccountService {
   /**
    * The account's ways in, one line each, for the "was this you?" notices: email, phone, passkeys (by name) and
    * linked provider accounts, read through the sections the passkeys and oauth modules registered for export.
+   * Takes the user the caller already holds (no second read of the row).
    */
-  private async waysIn(userId: string): Promise<string[]> {
+  private async waysIn(user: UserEntity): Promise<string[]> {
     const em = this.deps.dataSource.manager;
-    const user = await em.findOne(UserEntity, { where: { id: userId } });
-    if (!user) return [];
     const lines: string[] = [];
     if (user.email) lines.push(`Email: ${maskEmail(user.email)}${user.emailVerified ? '' : ' (not verified)'}`);
     if (user.phone) lines.push(`Phone: ${maskPhone(user.phone)}${user.phoneVerified ? '' : ' (not verified)'}`);
-    if (await em.exists(PasswordCredentialEntity, { where: { userId } })) lines.push('Password: set');
+    if (await this.hasPassword(user.id)) lines.push('Password: set');
     const rows = async (name: string) => {
       const section = this.placeholderSections.has(name) ? undefined : this.exportSections.get(name);
-      const out = section ? await section(em, userId) : [];
+      const out = section ? await section(em, user.id) : [];
       return Array.isArray(out) ? (out as Record<string, unknown>[]) : [];
     };
     const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
@@ -315,7 +314,7 @@ export class AccountService {
           this.deps.productName,
           maskPhone(change.newValue),
           oldPhone ? maskPhone(oldPhone) : null,
-          await this.waysIn(user.id),
+          await this.waysIn(user),
           this.url(accountPaths.security),
         );
         await this.notify(user.email, mail, 'phone_changed_notice', user.id, meta);
@@ -397,14 +396,14 @@ export class AccountService {
     const passwordHash = await this.deps.passwords.hashNewPassword(input.newPassword, 'newPassword');
     const taken = () => WardenError.badInput('A password is already set: use changePassword.', 'newPassword');
     try {
-      const { issued, email } = await withTransaction(this.deps.dataSource, async (em) => {
+      const { issued, user } = await withTransaction(this.deps.dataSource, async (em) => {
         const user = await this.loadUser(em, viewer.userId, true);
         if (await em.exists(PasswordCredentialEntity, { where: { userId: user.id } })) throw taken();
         await em.insert(PasswordCredentialEntity, { userId: user.id, passwordHash });
         await this.deps.audit.record(em, { event: AuditEvents.passwordSet, userId: user.id, meta });
-        return { issued: await this.deps.sessions.reauthenticate(em, viewer.sessionId, ['pwd'], meta), email: user.email };
+        return { issued: await this.deps.sessions.reauthenticate(em, viewer.sessionId, ['pwd'], meta), user };
       });
-      await this.notify(email, passwordSetMail(this.deps.productName, await this.waysIn(viewer.userId)), 'password_set_notice', viewer.userId, meta);
+      await this.notify(user.email, passwordSetMail(this.deps.productName, await this.waysIn(user)), 'password_set_notice', user.id, meta);
       return issued;
     } catch (error) {
       if (isUniqueViolation(error)) throw taken();
@@ -437,7 +436,7 @@ export class AccountService {
           maskEmail(newEmail),
           this.url(accountPaths.undoEmailChange, { token: undo.token }),
           days,
-          await this.waysIn(user.id),
+          await this.waysIn(user),
         )
       : null;
     const changeRow = (em: EntityManager, challengeId: string) =>
@@ -860,7 +859,7 @@ export class AccountService {
     if (!user?.email || user.deletedAt) return false;
     await this.notify(
       user.email,
-      newSignInMail(this.deps.productName, signedIn.at, family, signedIn.meta.ip, this.url(accountPaths.security), await this.waysIn(user.id)),
+      newSignInMail(this.deps.productName, signedIn.at, family, signedIn.meta.ip, this.url(accountPaths.security), await this.waysIn(user)),
       'new_sign_in_notice',
       user.id,
       signedIn.meta,
