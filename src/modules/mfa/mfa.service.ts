@@ -161,14 +161,18 @@ export class MfaService {
   }
 
   private async clearUserTries(userId: string): Promise<void> {
-    await this.deps.kv.delete(this.failuresKey(userId)).catch(() => undefined);
-    await this.lockout.clear(userId).catch(() => undefined);
+    await Promise.all([this.deps.kv.delete(this.failuresKey(userId)).catch(() => undefined), this.lockout.clear(userId).catch(() => undefined)]);
   }
 
-  /** MFA_LOCKOUT_THRESHOLD consecutive failures (MfaLockout): RATE_LIMITED while locked, else this try, counted. */
+  /**
+   * Counts the try in the MFA_MAX_FAILURES window (countUserTry, checked first), then MFA_LOCKOUT_THRESHOLD
+   * consecutive failures (MfaLockout): RATE_LIMITED while locked, else this try, counted. The window's counter and
+   * the lock are read together (one round trip), the consecutive count after both passed.
+   */
   private async beginTry(userId: string, meta: RequestMeta): Promise<MfaTry> {
+    const [state] = await Promise.all([this.lockout.state(userId), this.countUserTry(userId, meta)]);
     try {
-      return await this.lockout.begin(userId);
+      return await this.lockout.begin(userId, state);
     } catch (error) {
       if (error instanceof WardenError && error.code === 'RATE_LIMITED') {
         await this.deps.audit.recordAlone({ event: AuditEvents.mfaFailed, outcome: 'failure', userId, meta, data: { reason: 'locked_out' } });
@@ -183,7 +187,7 @@ export class MfaService {
    * MFA_FAILURE_NOTICE_AFTER-th in a row. The notices carry no code.
    */
   private async afterWrongCode(userId: string, afterFirstFactor: boolean, attempt: MfaTry, meta: RequestMeta): Promise<void> {
-    const { lockedLevel } = await attempt.failed();
+    const [{ lockedLevel }, partial] = await Promise.all([attempt.failed(), afterFirstFactor ? this.lockout.firstFactorRightCodeWrong(userId) : 0]);
     if (lockedLevel !== null) {
       await this.deps.audit.recordAlone({
         event: AuditEvents.mfaFailed,
@@ -193,7 +197,6 @@ export class MfaService {
         data: { reason: 'lockout_started', consecutive: attempt.consecutive, level: lockedLevel, lockSeconds: this.lockout.lockSeconds(lockedLevel) },
       });
     }
-    const partial = afterFirstFactor ? await this.lockout.firstFactorRightCodeWrong(userId) : 0;
     if (partial === MFA_FAILURE_NOTICE_AFTER) {
       await this.notify(
         await this.deps.users.findById(this.deps.dataSource.manager, userId),
@@ -231,7 +234,6 @@ export class MfaService {
   /** checkCode of MFA and REAUTHENTICATION challenges on channel TOTP (the challenge's try is already counted). */
   private async checkTotp(challenge: OtpChallengeEntity, code: string, meta: RequestMeta): Promise<TotpMatch | null> {
     const userId = challenge.userId!;
-    await this.countUserTry(userId, meta);
     const attempt = await this.beginTry(userId, meta);
     const match = await this.matchCode(userId, code);
     if (!match) {
@@ -537,7 +539,6 @@ export class MfaService {
     if (challenge.purpose !== 'MFA' || !challenge.userId) throw WardenError.badInput('This challenge does not take a recovery code.', 'challengeId');
     const userId = challenge.userId;
     const attemptsLeft = await this.deps.challenges.countAttempt(challenge, meta);
-    await this.countUserTry(userId, meta);
     const attempt = await this.beginTry(userId, meta);
     const now = this.deps.now();
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
