@@ -303,7 +303,8 @@ export class MfaService {
     if (!challenge.sessionId) throw new WardenError('OTP_EXPIRED');
     let amr: AuthMethod[];
     if (challenge.channel === 'TOTP') {
-      await this.deps.users.findById(em, challenge.userId!, { forShare: true }); // user, then factor (see finishMfa)
+      // User, then factor (see finishMfa): lockForReauthentication (lockFirst, run by verify() in this transaction
+      // before onVerified) share-locked the user row already; with no userId it locked nothing, as a lookup would not.
       await this.spendStep(em, ctx.checked as TotpMatch);
       await this.clearUserTries(challenge.userId!);
       amr = TOTP_AMR;
