@@ -345,8 +345,9 @@ export class MfaService {
   async startTotpEnrollment(viewer: Viewer, meta: RequestMeta): Promise<TotpEnrollmentResult> {
     const user = await this.userOf(viewer);
     const em = this.deps.dataSource.manager;
-    await this.requireAal2ToAddFactor(viewer, em);
+    // Confirmed factors of any type: requireAal2ToAddFactor's question (hasConfirmedFactor) and the cap's, asked once.
     const confirmed = await em.count(MfaFactorEntity, { where: { userId: user.id, confirmedAt: Not(IsNull()) } });
+    if (confirmed > 0) await this.requireAal2(em, viewer);
     if (confirmed >= MAX_TOTP_FACTORS) throw WardenError.badInput(`At most ${MAX_TOTP_FACTORS} authenticator apps.`);
     const secret = newTotpSecret();
     const id = randomUUID();
