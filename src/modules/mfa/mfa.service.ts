@@ -450,17 +450,21 @@ export class MfaService {
     return keyedHash(key, RECOVERY_HASH_PURPOSE, `${userId}:${normalized}`);
   }
 
-  /** Spends the unused recovery code with this hash: one conditional UPDATE, so racing uses spend it once. */
-  private async spendRecoveryCode(em: EntityManager, userId: string, hash: string, now: Date): Promise<boolean> {
+  /**
+   * Spends the unused recovery code with one of these hashes (the code under WARDEN_SECRET, and under
+   * WARDEN_SECRET_PREVIOUS when set): one conditional UPDATE, so racing uses spend it once.
+   */
+  private async spendRecoveryCode(em: EntityManager, userId: string, hashes: string[], now: Date): Promise<boolean> {
     const used = await em
       .createQueryBuilder()
       .update(RecoveryCodeEntity)
       .set({ usedAt: now })
       .where('user_id = :userId', { userId })
-      .andWhere('code_hash = :hash', { hash })
+      .andWhere('code_hash IN (:...hashes)', { hashes })
       .andWhere('used_at IS NULL')
       .execute();
-    return used.affected === 1;
+    // One row: the two hashes of one random code are stored together only if it was drawn twice.
+    return (used.affected ?? 0) > 0;
   }
 
   /** With MFA on, changing second factors needs a session that used one (aal2): REAUTHENTICATION_REQUIRED otherwise. */
@@ -544,11 +548,10 @@ export class MfaService {
     const attempt = await this.beginTry(userId, meta);
     const now = this.deps.now();
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
-      // Under WARDEN_SECRET; on a miss, under WARDEN_SECRET_PREVIOUS when set (a code is spent on use: nothing to re-hash).
-      let used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized), now);
-      if (!used && this.deps.previousHmacKey)
-        used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized, this.deps.previousHmacKey), now);
-      if (!used) return null;
+      // Under WARDEN_SECRET, or under WARDEN_SECRET_PREVIOUS when set (a code is spent on use: nothing to re-hash).
+      const hashes = [this.recoveryHash(userId, normalized)];
+      if (this.deps.previousHmacKey) hashes.push(this.recoveryHash(userId, normalized, this.deps.previousHmacKey));
+      if (!(await this.spendRecoveryCode(em, userId, hashes, now))) return null;
       if (!(await this.deps.challenges.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
       const user = await this.deps.users.findById(em, userId);
       if (!user) throw new WardenError('OTP_EXPIRED');
