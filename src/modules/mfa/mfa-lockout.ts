@@ -16,6 +16,12 @@ export interface MfaTry {
   failed(): Promise<{ lockedLevel: number | null }>;
 }
 
+/** The user's lock as begin() needs it: its end (0 when never locked) and the locks so far. */
+export interface MfaLockState {
+  readonly level: number;
+  readonly untilMs: number;
+}
+
 /**
  * Consecutive second-factor failures per user (NIST 800-63B §3.2.2: at most MFA_LOCKOUT_THRESHOLD, default 100),
  * across challenges, windows and both kinds of code (authenticator and recovery), cleared only by a success.
@@ -39,8 +45,10 @@ export class MfaLockout {
   private keys(userId: string) {
     return {
       consecutive: `mfa:{${userId}}:consecutive`,
+      /** The locks so far: a counter, so that racing locks each raise it atomically. */
       level: `mfa:{${userId}}:lock-level`,
-      until: `mfa:{${userId}}:locked-until`,
+      /** "<level>:<untilMs>", written by each lock: what begin() reads, in one GET. */
+      lock: `mfa:{${userId}}:lock`,
       partial: `mfa:{${userId}}:first-factor-right`,
     };
   }
@@ -58,12 +66,17 @@ export class MfaLockout {
     });
   }
 
+  /** The user's lock (one GET): the caller may read it alongside its own calls and hand it to begin(). */
+  async state(userId: string): Promise<MfaLockState> {
+    const [level, untilMs] = ((await this.kv.get(this.keys(userId).lock)) ?? '0:0').split(':').map(Number);
+    return { level: level || 0, untilMs: untilMs || 0 };
+  }
+
   /** Throws RATE_LIMITED while the user is locked; otherwise counts this try and returns its handle. */
-  async begin(userId: string): Promise<MfaTry> {
+  async begin(userId: string, state?: MfaLockState): Promise<MfaTry> {
     const keys = this.keys(userId);
-    const until = await this.kv.get(keys.until);
-    if (until !== null && Number(until) > this.nowMs()) throw this.locked(Number(until));
-    const level = Number((await this.kv.get(keys.level)) ?? '0');
+    const { level, untilMs } = state ?? (await this.state(userId));
+    if (untilMs > this.nowMs()) throw this.locked(untilMs);
     const threshold = this.limits.mfaLockoutThreshold;
     const tried = await this.kv.increment(keys.consecutive, MFA_FAILURE_MEMORY_SECONDS);
     // Past the allowance only when tries raced the one that locks: refused unchecked, and locked.
@@ -77,13 +90,22 @@ export class MfaLockout {
   /**
    * Starts a lock one level up. Racing callers may each raise the level: each such caller also spent a try
    * beyond the allowance, so the allowance never grows faster than the tries spent (and the lock only lengthens).
+   * The record begin() reads carries the level counter's value: a racing lock that raised the counter and wrote
+   * its record before this one is not undone (this record is written again with the counter's level).
    */
   private async lock(keys: ReturnType<MfaLockout['keys']>): Promise<{ level: number; untilMs: number }> {
-    const { value: level } = await this.kv.increment(keys.level, MFA_FAILURE_MEMORY_SECONDS);
-    const seconds = this.lockSeconds(level);
+    const raised = await this.kv.increment(keys.level, MFA_FAILURE_MEMORY_SECONDS);
+    const seconds = this.lockSeconds(raised.value);
     const untilMs = this.nowMs() + seconds * 1000;
-    await this.kv.set(keys.until, String(untilMs), seconds);
-    return { level, untilMs };
+    // Kept as long as the level counter is (the lock itself may outlast it): a lock long over still sets the allowance.
+    const ttlSeconds = Math.max(raised.ttlSeconds, seconds);
+    for (let written = raised.value; ;) {
+      await this.kv.set(keys.lock, `${written}:${untilMs}`, ttlSeconds);
+      const current = Number((await this.kv.get(keys.level)) ?? '0');
+      if (current === written) break;
+      written = current;
+    }
+    return { level: raised.value, untilMs };
   }
 
   /**
@@ -97,6 +119,6 @@ export class MfaLockout {
   /** A second factor succeeded: forget failures, locks and their level. */
   async clear(userId: string): Promise<void> {
     const keys = this.keys(userId);
-    await Promise.all([keys.consecutive, keys.level, keys.until, keys.partial].map((key) => this.kv.delete(key)));
+    await Promise.all([keys.consecutive, keys.level, keys.lock, keys.partial].map((key) => this.kv.delete(key)));
   }
 }

@@ -161,14 +161,18 @@ export class MfaService {
   }
 
   private async clearUserTries(userId: string): Promise<void> {
-    await this.deps.kv.delete(this.failuresKey(userId)).catch(() => undefined);
-    await this.lockout.clear(userId).catch(() => undefined);
+    await Promise.all([this.deps.kv.delete(this.failuresKey(userId)).catch(() => undefined), this.lockout.clear(userId).catch(() => undefined)]);
   }
 
-  /** MFA_LOCKOUT_THRESHOLD consecutive failures (MfaLockout): RATE_LIMITED while locked, else this try, counted. */
+  /**
+   * Counts the try in the MFA_MAX_FAILURES window (countUserTry, checked first), then MFA_LOCKOUT_THRESHOLD
+   * consecutive failures (MfaLockout): RATE_LIMITED while locked, else this try, counted. The window's counter and
+   * the lock are read together (one round trip), the consecutive count after both passed.
+   */
   private async beginTry(userId: string, meta: RequestMeta): Promise<MfaTry> {
+    const [state] = await Promise.all([this.lockout.state(userId), this.countUserTry(userId, meta)]);
     try {
-      return await this.lockout.begin(userId);
+      return await this.lockout.begin(userId, state);
     } catch (error) {
       if (error instanceof WardenError && error.code === 'RATE_LIMITED') {
         await this.deps.audit.recordAlone({ event: AuditEvents.mfaFailed, outcome: 'failure', userId, meta, data: { reason: 'locked_out' } });
@@ -183,7 +187,7 @@ export class MfaService {
    * MFA_FAILURE_NOTICE_AFTER-th in a row. The notices carry no code.
    */
   private async afterWrongCode(userId: string, afterFirstFactor: boolean, attempt: MfaTry, meta: RequestMeta): Promise<void> {
-    const { lockedLevel } = await attempt.failed();
+    const [{ lockedLevel }, partial] = await Promise.all([attempt.failed(), afterFirstFactor ? this.lockout.firstFactorRightCodeWrong(userId) : 0]);
     if (lockedLevel !== null) {
       await this.deps.audit.recordAlone({
         event: AuditEvents.mfaFailed,
@@ -193,7 +197,6 @@ export class MfaService {
         data: { reason: 'lockout_started', consecutive: attempt.consecutive, level: lockedLevel, lockSeconds: this.lockout.lockSeconds(lockedLevel) },
       });
     }
-    const partial = afterFirstFactor ? await this.lockout.firstFactorRightCodeWrong(userId) : 0;
     if (partial === MFA_FAILURE_NOTICE_AFTER) {
       await this.notify(
         await this.deps.users.findById(this.deps.dataSource.manager, userId),
@@ -231,7 +234,6 @@ export class MfaService {
   /** checkCode of MFA and REAUTHENTICATION challenges on channel TOTP (the challenge's try is already counted). */
   private async checkTotp(challenge: OtpChallengeEntity, code: string, meta: RequestMeta): Promise<TotpMatch | null> {
     const userId = challenge.userId!;
-    await this.countUserTry(userId, meta);
     const attempt = await this.beginTry(userId, meta);
     const match = await this.matchCode(userId, code);
     if (!match) {
@@ -301,7 +303,8 @@ export class MfaService {
     if (!challenge.sessionId) throw new WardenError('OTP_EXPIRED');
     let amr: AuthMethod[];
     if (challenge.channel === 'TOTP') {
-      await this.deps.users.findById(em, challenge.userId!, { forShare: true }); // user, then factor (see finishMfa)
+      // User, then factor (see finishMfa): lockForReauthentication (lockFirst, run by verify() in this transaction
+      // before onVerified) share-locked the user row already; with no userId it locked nothing, as a lookup would not.
       await this.spendStep(em, ctx.checked as TotpMatch);
       await this.clearUserTries(challenge.userId!);
       amr = TOTP_AMR;
@@ -342,8 +345,9 @@ export class MfaService {
   async startTotpEnrollment(viewer: Viewer, meta: RequestMeta): Promise<TotpEnrollmentResult> {
     const user = await this.userOf(viewer);
     const em = this.deps.dataSource.manager;
-    await this.requireAal2ToAddFactor(viewer, em);
+    // Confirmed factors of any type: requireAal2ToAddFactor's question (hasConfirmedFactor) and the cap's, asked once.
     const confirmed = await em.count(MfaFactorEntity, { where: { userId: user.id, confirmedAt: Not(IsNull()) } });
+    if (confirmed > 0) await this.requireAal2(em, viewer);
     if (confirmed >= MAX_TOTP_FACTORS) throw WardenError.badInput(`At most ${MAX_TOTP_FACTORS} authenticator apps.`);
     const secret = newTotpSecret();
     const id = randomUUID();
@@ -446,17 +450,21 @@ export class MfaService {
     return keyedHash(key, RECOVERY_HASH_PURPOSE, `${userId}:${normalized}`);
   }
 
-  /** Spends the unused recovery code with this hash: one conditional UPDATE, so racing uses spend it once. */
-  private async spendRecoveryCode(em: EntityManager, userId: string, hash: string, now: Date): Promise<boolean> {
+  /**
+   * Spends the unused recovery code with one of these hashes (the code under WARDEN_SECRET, and under
+   * WARDEN_SECRET_PREVIOUS when set): one conditional UPDATE, so racing uses spend it once.
+   */
+  private async spendRecoveryCode(em: EntityManager, userId: string, hashes: string[], now: Date): Promise<boolean> {
     const used = await em
       .createQueryBuilder()
       .update(RecoveryCodeEntity)
       .set({ usedAt: now })
       .where('user_id = :userId', { userId })
-      .andWhere('code_hash = :hash', { hash })
+      .andWhere('code_hash IN (:...hashes)', { hashes })
       .andWhere('used_at IS NULL')
       .execute();
-    return used.affected === 1;
+    // One row: the two hashes of one random code are stored together only if it was drawn twice.
+    return (used.affected ?? 0) > 0;
   }
 
   /** With MFA on, changing second factors needs a session that used one (aal2): REAUTHENTICATION_REQUIRED otherwise. */
@@ -537,15 +545,13 @@ export class MfaService {
     if (challenge.purpose !== 'MFA' || !challenge.userId) throw WardenError.badInput('This challenge does not take a recovery code.', 'challengeId');
     const userId = challenge.userId;
     const attemptsLeft = await this.deps.challenges.countAttempt(challenge, meta);
-    await this.countUserTry(userId, meta);
     const attempt = await this.beginTry(userId, meta);
     const now = this.deps.now();
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
-      // Under WARDEN_SECRET; on a miss, under WARDEN_SECRET_PREVIOUS when set (a code is spent on use: nothing to re-hash).
-      let used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized), now);
-      if (!used && this.deps.previousHmacKey)
-        used = await this.spendRecoveryCode(em, userId, this.recoveryHash(userId, normalized, this.deps.previousHmacKey), now);
-      if (!used) return null;
+      // Under WARDEN_SECRET, or under WARDEN_SECRET_PREVIOUS when set (a code is spent on use: nothing to re-hash).
+      const hashes = [this.recoveryHash(userId, normalized)];
+      if (this.deps.previousHmacKey) hashes.push(this.recoveryHash(userId, normalized, this.deps.previousHmacKey));
+      if (!(await this.spendRecoveryCode(em, userId, hashes, now))) return null;
       if (!(await this.deps.challenges.consume(em, challenge.id))) throw new WardenError('OTP_EXPIRED');
       const user = await this.deps.users.findById(em, userId);
       if (!user) throw new WardenError('OTP_EXPIRED');
