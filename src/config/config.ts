@@ -274,6 +274,15 @@ function httpOrigin(value: string, name: string): string {
   return result;
 }
 
+/** A comma-separated list of origins (blanks skipped), each validated by `parse` under the variable's name. */
+function originList(raw: string, name: string, parse: (value: string, name: string) => string = origin): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => parse(s, name));
+}
+
 function oauthProviders(env: Record<string, string | undefined>, isProduction: boolean, allowLoopbackUrls: boolean): readonly OAuthProviderConfig[] {
   try {
     return parseOAuthProviders(env, { isProduction, allowLoopbackUrls, isLoopbackUrl });
@@ -360,23 +369,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (redisClusterNodes && /[{}]/.test(e.REDIS_KEY_PREFIX)) throw new ConfigError('REDIS_KEY_PREFIX: must not contain { or } with REDIS_CLUSTER_NODES');
 
   const appUrl = e.APP_URL.replace(/\/$/, '');
-  const allowlist = (e.REDIRECT_ALLOWLIST ?? appUrl)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => origin(s, 'REDIRECT_ALLOWLIST'));
+  const allowlist = originList(e.REDIRECT_ALLOWLIST ?? appUrl, 'REDIRECT_ALLOWLIST');
   // Origins that may read /graphql answers with the refresh cookie: the frontend only, not every redirect target.
-  const corsOrigins = (e.CORS_ORIGINS ?? appUrl)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => httpOrigin(s, 'CORS_ORIGINS'));
+  const corsOrigins = originList(e.CORS_ORIGINS ?? appUrl, 'CORS_ORIGINS', httpOrigin);
 
-  const webauthnOrigins = (e.WEBAUTHN_ORIGINS ?? appUrl)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => origin(s, 'WEBAUTHN_ORIGINS'));
+  const webauthnOrigins = originList(e.WEBAUTHN_ORIGINS ?? appUrl, 'WEBAUTHN_ORIGINS');
   const webauthnRpId = e.WEBAUTHN_RP_ID ?? new URL(appUrl).hostname;
   for (const o of webauthnOrigins) {
     const host = new URL(o).hostname;

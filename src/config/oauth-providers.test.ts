@@ -54,6 +54,7 @@ describe('OAUTH_* provider configuration', () => {
     expect(trust({ OAUTH_OIDC_OKTA_TRUST_EMAIL: 'true' })).toContainEqual(['okta', true]);
     expect(trust({ OAUTH_OIDC_OKTA_TRUST_EMAIL: 'false' })).toContainEqual(['okta', false]);
     expect(() => trust({ OAUTH_OIDC_OKTA_TRUST_EMAIL: 'yes' })).toThrow('OAUTH_OIDC_OKTA_TRUST_EMAIL: must be true or false');
+    expect(() => trust({ OAUTH_OIDC_OKTA_TRUST_EMAIL: '1' })).toThrow('OAUTH_OIDC_OKTA_TRUST_EMAIL: must be true or false');
   });
 
   test('plain http only for a loopback issuer outside production', () => {

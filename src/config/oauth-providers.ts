@@ -50,10 +50,11 @@ function providerUrl(raw: string, name: string, opts: OAuthParseOptions): string
   throw new ConfigError(`${name}: must be an https:// URL (plain http only for a loopback address outside production)`);
 }
 
+/** The rule of every other boolean variable (z.enum(['true', 'false']) in config.ts): exactly true or false, unset is false. */
 function flag(env: Record<string, string | undefined>, name: string): boolean {
-  const raw = value(env, name)?.toLowerCase();
-  if (raw === undefined || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
+  const raw = value(env, name);
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
   throw new ConfigError(`${name}: must be true or false`);
 }
 

@@ -21,7 +21,6 @@ import type { SignInMethods } from '../users/sign-in-methods';
 import { PasswordCredentialEntity } from '../password/password-credential.entity';
 import type { FieldLimiter } from '../rate-limits/field-limits';
 import { IdentityEntity } from './identity.entity';
-import { identityChangedMail } from './oauth-mail';
 import { pkceChallenge, ProviderFailure, type FlowSecrets, type ProviderClients, type ProviderProfile } from './provider-clients';
 
 export type OAuthFailureReason = 'ACCESS_DENIED' | 'PROVIDER_ERROR' | 'INVALID_STATE' | 'EMAIL_NOT_VERIFIED';
@@ -540,7 +539,15 @@ export class OAuthService {
       const user = await this.deps.users.findById(this.deps.dataSource.manager, userId);
       if (!user?.email) return;
       const providerName = this.deps.clients.find(provider)?.name ?? provider;
-      await this.deps.mailer.sendRendered(user.email, identityChangedMail(this.deps.productName, change, providerName, providerEmail));
+      const account = providerEmail ? `${providerName} account ${providerEmail}` : `${providerName} account`;
+      const product = this.deps.productName;
+      await this.deps.mailer.sendSecurityNotice(
+        user.email,
+        `A ${providerName} account was ${change}`,
+        change === 'linked'
+          ? `The ${account} was linked to your ${product} account: it can now sign in to it.`
+          : `The ${account} was unlinked from your ${product} account: it no longer signs in to it.`,
+      );
     } catch (error) {
       await this.deps.audit.recordDeliveryFailure(error, { flow: `identity_${change}_notice`, channel: 'EMAIL', userId, meta }).catch(() => undefined);
     }

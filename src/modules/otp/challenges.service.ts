@@ -15,8 +15,8 @@ import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 import type { SmsPolicy } from '../rate-limits/sms-policy';
 import type { SendTiming } from '../../mail/send-timing';
 import { codeText, type CodePurpose } from '../../mail/templates/templates';
-import { generateOtpCode, hashOtpCode } from '../../crypto/otp-code';
-import { constantTimeEqual, isUuid } from '../../crypto/secret-token';
+import { generateOtpCode, hashOtpCode, hashOtpCodeMatches } from '../../crypto/otp-code';
+import { isUuid } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import { RawStatements } from '../../db/raw-statements';
 import type { RequestMeta } from '../request-meta';
@@ -468,10 +468,10 @@ export class ChallengesService {
       ok = Boolean(checked);
     } else {
       const expected = challenge.codeHash ?? hashOtpCode(this.deps.hmacKey, challenge.id, 'decoy-never-matches');
-      ok = constantTimeEqual(expected, hashOtpCode(this.deps.hmacKey, challenge.id, code.trim())) && challenge.codeHash !== null;
-      // A code mailed before WARDEN_SECRET rotated: its hash is under WARDEN_SECRET_PREVIOUS (tried only on a miss).
-      const previous = this.deps.previousHmacKey;
-      if (!ok && previous && challenge.codeHash !== null) ok = constantTimeEqual(expected, hashOtpCode(previous, challenge.id, code.trim()));
+      // A code mailed before WARDEN_SECRET rotated: its hash is under WARDEN_SECRET_PREVIOUS (tried only on a miss,
+      // and never against the decoy).
+      const previous = challenge.codeHash !== null ? this.deps.previousHmacKey : null;
+      ok = hashOtpCodeMatches(this.deps.hmacKey, previous, challenge.id, code.trim(), expected) && challenge.codeHash !== null;
     }
     if (!ok) {
       await this.deps.audit.recordAlone({

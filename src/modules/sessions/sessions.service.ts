@@ -435,20 +435,11 @@ export class SessionsService {
    * so the session keeps one live token. Runs inside the caller's transaction.
    */
   async reauthenticate(em: EntityManager, sessionId: string, amr: AuthMethod[], meta: RequestMeta): Promise<SessionTokens> {
-    const session = await em.findOne(SessionEntity, {
-      where: { id: sessionId },
-      relations: { user: true },
-      lock: { mode: 'pessimistic_write', tables: ['sessions'] },
+    const session = await this.touchLiveSession(em, sessionId, undefined, (current, now) => {
+      const merged = mergeAmr(current.amr, amr);
+      return { amr: merged, aal: current.aal === 'aal2' ? 'aal2' : assuranceLevel(merged), lastAuthenticatedAt: now };
     });
-    const now = this.deps.now();
-    if (!session || session.revokedAt || session.expiresAt <= now) throw new WardenError('UNAUTHENTICATED');
-    session.amr = mergeAmr(session.amr, amr);
-    const derived = assuranceLevel(session.amr);
-    session.aal = session.aal === 'aal2' ? 'aal2' : derived;
-    session.lastAuthenticatedAt = now;
-    session.lastUsedAt = now;
-    await em.update(SessionEntity, { id: session.id }, { amr: session.amr, aal: session.aal, lastAuthenticatedAt: now, lastUsedAt: now });
-    await this.rotateLiveTokens(em, session.id, now);
+    if (!session) throw new WardenError('UNAUTHENTICATED');
     await this.deps.audit.record(em, {
       event: AuditEvents.sessionReauthenticated,
       userId: session.userId,
@@ -465,17 +456,33 @@ export class SessionsService {
    * Inside the caller's transaction; the session row is locked.
    */
   async continueSession(em: EntityManager, sessionId: string, userId: string): Promise<SessionTokens | null> {
+    const session = await this.touchLiveSession(em, sessionId, (current) => current.userId === userId && !current.user!.deletedAt);
+    return session ? this.issue(em, session, session.user!, false) : null;
+  }
+
+  /**
+   * What reauthenticate and continueSession share: lock the session row (its user is read with it, not locked),
+   * and unless it is missing, revoked, expired or refused by `accept`, write `changes` (computed from the locked
+   * row) with lastUsedAt = now to the row and the entity, and rotate its live refresh tokens. Null when refused.
+   */
+  private async touchLiveSession(
+    em: EntityManager,
+    sessionId: string,
+    accept?: (session: SessionEntity) => boolean,
+    changes?: (session: SessionEntity, now: Date) => Partial<Pick<SessionEntity, 'amr' | 'aal' | 'lastAuthenticatedAt'>>,
+  ): Promise<SessionEntity | null> {
     const session = await em.findOne(SessionEntity, {
       where: { id: sessionId },
       relations: { user: true },
       lock: { mode: 'pessimistic_write', tables: ['sessions'] },
     });
     const now = this.deps.now();
-    if (!session || session.userId !== userId || session.revokedAt || session.expiresAt <= now || session.user!.deletedAt) return null;
-    session.lastUsedAt = now;
-    await em.update(SessionEntity, { id: session.id }, { lastUsedAt: now });
+    if (!session || session.revokedAt || session.expiresAt <= now || (accept && !accept(session))) return null;
+    const touched = { ...changes?.(session, now), lastUsedAt: now };
+    Object.assign(session, touched);
+    await em.update(SessionEntity, { id: session.id }, touched);
     await this.rotateLiveTokens(em, session.id, now);
-    return this.issue(em, session, session.user!, false);
+    return session;
   }
 
   /** REAUTHENTICATION_REQUIRED (extensions.maxAgeSeconds) unless the session authenticated within REAUTH_MAX_AGE_SECONDS. */
