@@ -17,7 +17,11 @@ export interface AuditRow {
  * A page of the user's audit rows, newest first (created_at, id), leaving out the `hidden` events; `afterId`: the
  * last row of the page before. Answers up to `take` rows.
  */
-export async function auditRowsOf(em: EntityManager, userId: string, options: { take: number; afterId: string | null; hidden: readonly string[] }): Promise<AuditRow[]> {
+export async function auditRowsOf(
+  em: EntityManager,
+  userId: string,
+  options: { take: number; afterId: string | null; hidden: readonly string[] },
+): Promise<AuditRow[]> {
   const qb = em
     .createQueryBuilder(AuditEventEntity, 'e')
     .where('e.user_id = :userId', { userId })
@@ -47,9 +51,10 @@ export async function exportSecurityEvents(em: EntityManager, userId: string): P
 
 /** Erasure: the accounts' audit rows stay for the trail, without user id, IP, user agent or data. */
 export async function anonymiseAuditRowsOf(em: EntityManager, userIds: readonly string[]): Promise<void> {
-  await em.query(`UPDATE ${tableOf(em, AuditEventEntity)} SET user_id = NULL, ip = NULL, user_agent = NULL, data = '{}'::jsonb WHERE user_id = ANY($1::uuid[])`, [
-    [...userIds],
-  ]);
+  await em.query(
+    `UPDATE ${tableOf(em, AuditEventEntity)} SET user_id = NULL, ip = NULL, user_agent = NULL, data = '{}'::jsonb WHERE user_id = ANY($1::uuid[])`,
+    [[...userIds]],
+  );
 }
 
 /** One anonymous row for a batch of erased accounts (`account.erased`, with their number). */

@@ -16,7 +16,13 @@ export async function spendOutstandingCodes(em: EntityManager, userId: string, n
 }
 
 /** Spends the challenges opened for these sessions of the user (re-authentication), and the challenges `ids`. */
-export async function spendSessionChallenges(em: EntityManager, userId: string, sessionIds: readonly string[], ids: readonly string[], now: Date): Promise<void> {
+export async function spendSessionChallenges(
+  em: EntityManager,
+  userId: string,
+  sessionIds: readonly string[],
+  ids: readonly string[],
+  now: Date,
+): Promise<void> {
   await em.query(
     `UPDATE ${tableOf(em, OtpChallengeEntity)} SET consumed_at = $3
      WHERE consumed_at IS NULL AND ((user_id = $1 AND session_id = ANY($2::uuid[])) OR id = ANY($4::uuid[]))`,
