@@ -101,7 +101,7 @@ export class MfaContext {
     return rows[0]?.found === true;
   }
 
-  failuresKey(userId: string): string {
+  private failuresKey(userId: string): string {
     return `mfa:{${userId}}:failures`;
   }
 
@@ -109,7 +109,7 @@ export class MfaContext {
    * MFA_MAX_FAILURES per user per window, across challenges, aliases and batches: every try is counted before it
    * is checked (so parallel guesses cannot exceed the budget), and a right code clears the count.
    */
-  async countUserTry(userId: string, meta: RequestMeta): Promise<void> {
+  private async countUserTry(userId: string, meta: RequestMeta): Promise<void> {
     const tries = await this.deps.kv.increment(this.failuresKey(userId), this.deps.limits.mfaFailureWindowSeconds);
     if (tries.value > this.deps.limits.mfaMaxFailures) {
       await this.deps.audit.recordAlone({ event: AuditEvents.mfaFailed, outcome: 'failure', userId, meta, data: { reason: 'user_limit' } });

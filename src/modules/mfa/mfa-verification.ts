@@ -20,7 +20,7 @@ export class MfaVerification {
   }
 
   /** The confirmed factor and time step a code matches now, or null. Replays are refused later, atomically. */
-  async matchCode(userId: string, code: string): Promise<TotpMatch | null> {
+  private async matchCode(userId: string, code: string): Promise<TotpMatch | null> {
     const factors = await this.deps.dataSource.manager.find(MfaFactorEntity, { where: { userId, type: 'TOTP', confirmedAt: Not(IsNull()) } });
     const nowMs = this.deps.now().getTime();
     for (const factor of factors) {

@@ -32,7 +32,7 @@ export class RecoveryCodes {
     return codes;
   }
 
-  recoveryHash(userId: string, normalized: string, key = this.deps.hmacKey): string {
+  private recoveryHash(userId: string, normalized: string, key = this.deps.hmacKey): string {
     return keyedHash(key, RECOVERY_HASH_PURPOSE, `${userId}:${normalized}`);
   }
 
@@ -40,7 +40,7 @@ export class RecoveryCodes {
    * Spends the unused recovery code with one of these hashes (the code under WARDEN_SECRET, and under
    * WARDEN_SECRET_PREVIOUS when set): one conditional UPDATE, so racing uses spend it once.
    */
-  async spendRecoveryCode(em: EntityManager, userId: string, hashes: string[], now: Date): Promise<boolean> {
+  private async spendRecoveryCode(em: EntityManager, userId: string, hashes: string[], now: Date): Promise<boolean> {
     const used = await em
       .createQueryBuilder()
       .update(RecoveryCodeEntity)

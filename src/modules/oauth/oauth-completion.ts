@@ -53,7 +53,7 @@ export class OAuthCompletion {
   }
 
   /** The link itself, in one transaction that also re-checks the session (F2) and answers its fresh pair. */
-  async completeLink(stored: StoredCode, meta: RequestMeta, refuse: (detail: string) => Promise<never>): Promise<IssuedSession> {
+  private async completeLink(stored: StoredCode, meta: RequestMeta, refuse: (detail: string) => Promise<never>): Promise<IssuedSession> {
     const profile = stored.profile!;
     const provider = stored.provider;
     let outcome: { issued: IssuedSession; linked: boolean } | 'SESSION_ENDED' | 'IDENTITY_ALREADY_LINKED';

@@ -134,7 +134,7 @@ export class OAuthFlows {
     return { redirect: flow.providerUrl, setBrowser: browserId };
   }
 
-  async limitRoute(meta: RequestMeta): Promise<RouteAnswer | null> {
+  private async limitRoute(meta: RequestMeta): Promise<RouteAnswer | null> {
     try {
       await this.deps.fieldLimiter.consume('oauth.callback', meta);
       return null;
@@ -146,7 +146,7 @@ export class OAuthFlows {
     }
   }
 
-  errorRedirect(flow: StoredFlow, error: 'OAUTH_FAILED' | 'IDENTITY_ALREADY_LINKED', reason?: OAuthFailureReason): RouteAnswer {
+  private errorRedirect(flow: StoredFlow, error: 'OAUTH_FAILED' | 'IDENTITY_ALREADY_LINKED', reason?: OAuthFailureReason): RouteAnswer {
     const url = new URL(flow.redirectTo);
     url.searchParams.set('error', error);
     if (reason) url.searchParams.set('reason', reason);
@@ -214,7 +214,7 @@ export class OAuthFlows {
     return this.codeRedirect(flow, stored);
   }
 
-  async codeRedirect(flow: StoredFlow, stored: StoredCode): Promise<RouteAnswer> {
+  private async codeRedirect(flow: StoredFlow, stored: StoredCode): Promise<RouteAnswer> {
     const code = randomBytes(24).toString('base64url');
     await this.deps.kv.set(this.context.codeKey(code), JSON.stringify(stored), CODE_TTL_SECONDS);
     const url = new URL(flow.redirectTo);
@@ -228,7 +228,7 @@ export class OAuthFlows {
    * code. completeOAuth links it, and only on that session's bearer with the flow's verifier (F1): a victim's
    * browser that opened an attacker's link gets a code it cannot redeem.
    */
-  async linkCallback(
+  private async linkCallback(
     flow: StoredFlow,
     provider: string,
     profile: ProviderProfile,

@@ -36,7 +36,7 @@ export class ProviderAccountResolution {
    * The sign-in rules (docs/oauth.md), inside the callback's one transaction (a linkOAuth flow links at
    * completeOAuth instead: linkCallback, completeLink).
    */
-  async resolve(em: EntityManager, providerConfig: OAuthProviderConfig, profile: ProviderProfile, meta: RequestMeta): Promise<Resolution> {
+  private async resolve(em: EntityManager, providerConfig: OAuthProviderConfig, profile: ProviderProfile, meta: RequestMeta): Promise<Resolution> {
     const provider = providerConfig.id;
     const now = this.deps.now();
     const email = this.context.providerEmail(profile);
