@@ -1,4 +1,4 @@
-import { CombinedGraphQLErrors } from '@apollo/client/errors';
+import { CombinedGraphQLErrors, ServerError, ServerParseError } from '@apollo/client/errors';
 
 /**
  * What people read when an operation fails: one sentence per contract error code (CONTRACT.md "Errors"),
@@ -86,6 +86,8 @@ export function describeError(error: unknown): string {
     const extensions = (error.errors[0]?.extensions ?? {}) as Extensions;
     return messageFor(String(extensions.code ?? 'INTERNAL_SERVER_ERROR'), extensions);
   }
+  // The gateway (or a proxy in front of it) answered without a GraphQL result: a 5xx, an HTML error page.
+  if (ServerError.is(error) || ServerParseError.is(error)) return 'The server could not answer just now. Try again in a moment.';
   if (error instanceof Error) {
     // WebAuthn (passkeys): the person closed the prompt, or it timed out.
     if (error.name === 'NotAllowedError' || error.name === 'AbortError') return 'The passkey prompt was closed or timed out.';
