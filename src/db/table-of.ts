@@ -7,8 +7,7 @@ import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typ
  */
 export function tableOf(source: EntityManager | DataSource, entity: EntityTarget<ObjectLiteral>): string {
   const connection = 'connection' in source ? source.connection : source;
-  const meta =
-    typeof entity === 'string' ? connection.entityMetadatas.find((m) => m.tableName === entity) : connection.getMetadata(entity);
+  const meta = typeof entity === 'string' ? connection.entityMetadatas.find((m) => m.tableName === entity) : connection.getMetadata(entity);
   if (!meta) throw new TypeError(`no entity for table ${String(entity)}`);
   return [meta.schema, meta.tableName]
     .filter((part): part is string => !!part)

@@ -43,9 +43,6 @@ describe('requestedFields', () => {
   });
 
   test('two fragments that spread each other do not loop', () => {
-    expect(fieldsAsked('{ viewer { ...A } } fragment A on User { id ...B } fragment B on User { email ...A }')).toEqual([
-      'email',
-      'id',
-    ]);
+    expect(fieldsAsked('{ viewer { ...A } } fragment A on User { id ...B } fragment B on User { email ...A }')).toEqual(['email', 'id']);
   });
 });

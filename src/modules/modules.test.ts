@@ -95,8 +95,7 @@ describe('one module shape', () => {
 
   /** Mutations without @RateLimit, each with its reason. */
   const UNLIMITED_MUTATIONS: Readonly<Record<string, string>> = {
-    deleteAccount:
-      'needs a recent authentication, and ends the account and every session at once: a second call has no viewer',
+    deleteAccount: 'needs a recent authentication, and ends the account and every session at once: a second call has no viewer',
     exportAccountData: 'needs a recent authentication, and the service allows one export per account per hour (account:{id}:export)',
   };
 

@@ -51,14 +51,16 @@ export function coreSignInMethodSources(): SignInMethodSource[] {
       kind: 'email',
       count: async (em, userId) =>
         Number(
-          (await em.query(`SELECT count(*)::int AS n FROM ${tableOf(em, 'users')} WHERE id = $1 AND email IS NOT NULL AND email_verified`, [userId]))[0]?.n ?? 0,
+          (await em.query(`SELECT count(*)::int AS n FROM ${tableOf(em, 'users')} WHERE id = $1 AND email IS NOT NULL AND email_verified`, [userId]))[0]?.n ??
+            0,
         ),
     },
     {
       kind: 'phone',
       count: async (em, userId) =>
         Number(
-          (await em.query(`SELECT count(*)::int AS n FROM ${tableOf(em, 'users')} WHERE id = $1 AND phone IS NOT NULL AND phone_verified`, [userId]))[0]?.n ?? 0,
+          (await em.query(`SELECT count(*)::int AS n FROM ${tableOf(em, 'users')} WHERE id = $1 AND phone IS NOT NULL AND phone_verified`, [userId]))[0]?.n ??
+            0,
         ),
     },
   ];
