@@ -197,7 +197,7 @@ export class WardenAuth {
     this.clearSession('signOut');
     const field = options.everywhere ? 'logoutAll' : 'logout';
     try {
-      const body = await this.post(`mutation WardenSignOut { ${field} }`, token);
+      const body = await this.post('WardenSignOut', `mutation WardenSignOut { ${field} }`, token);
       return !body.errors?.length;
     } catch {
       return false;
@@ -263,7 +263,7 @@ export class WardenAuth {
     let payload: WardenSessionPayload | null = null;
     try {
       const selection = this.options.refreshSelection ?? DEFAULT_SELECTION;
-      const body = await this.post(`mutation WardenRefreshSession { refreshSession { ${selection} } }`, null);
+      const body = await this.post('WardenRefreshSession', `mutation WardenRefreshSession { refreshSession { ${selection} } }`, null);
       const answer = (body.data as { refreshSession?: unknown } | null | undefined)?.refreshSession;
       if (isAuthPayload(answer)) payload = answer;
     } catch {
@@ -305,13 +305,13 @@ export class WardenAuth {
     this.timer = null;
   }
 
-  private async post(query: string, token: string | null): Promise<{ data?: unknown; errors?: WardenGraphQLError[] }> {
+  private async post(operationName: string, query: string, token: string | null): Promise<{ data?: unknown; errors?: WardenGraphQLError[] }> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...this.options.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     const res = await this.fetchImpl(this.options.url, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ query }),
+      body: JSON.stringify({ operationName, query }),
       credentials: this.options.credentials ?? 'include',
     });
     return (await res.json()) as { data?: unknown; errors?: WardenGraphQLError[] };
