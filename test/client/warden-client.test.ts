@@ -217,7 +217,9 @@ describe('@warden/client against the gateway', () => {
     await signUpAndVerify(t, enroller, email);
     const { startTotpEnrollment } = await enroller.request(StartTotpEnrollmentDocument);
     clock.advance(30);
-    await enroller.request(ConfirmTotpEnrollmentDocument, { input: { factorId: startTotpEnrollment.factorId, code: codeAt(startTotpEnrollment.secret, clock.now()), name: 'Phone' } });
+    await enroller.request(ConfirmTotpEnrollmentDocument, {
+      input: { factorId: startTotpEnrollment.factorId, code: codeAt(startTotpEnrollment.secret, clock.now()), name: 'Phone' },
+    });
 
     const before = t.inbox.mailsTo(email).length;
     const { data } = await s.apollo.mutate({ mutation: REQUEST_OTP, variables: { input: { email } } });
@@ -273,8 +275,13 @@ async function fakeEndpoint(answer: (body: any, req: IncomingMessage, n: number)
   return { url, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const claimsChanged = { errors: [{ message: 'Your permissions changed: refresh the token.', extensions: { code: 'UNAUTHENTICATED', reason: 'CLAIMS_CHANGED' } }], data: null };
-const refreshed = (n: number) => ({ data: { refreshSession: { accessToken: `token-${n}`, accessTokenExpiresAt: new Date(Date.now() + 900_000).toISOString(), user: { id: 'u1' } } } });
+const claimsChanged = {
+  errors: [{ message: 'Your permissions changed: refresh the token.', extensions: { code: 'UNAUTHENTICATED', reason: 'CLAIMS_CHANGED' } }],
+  data: null,
+};
+const refreshed = (n: number) => ({
+  data: { refreshSession: { accessToken: `token-${n}`, accessTokenExpiresAt: new Date(Date.now() + 900_000).toISOString(), user: { id: 'u1' } } },
+});
 
 describe('@warden/client: CLAIMS_CHANGED (fake endpoint: the gateway does not raise it today)', () => {
   const ORDERS = gql`
@@ -336,7 +343,10 @@ describe('@warden/client: CLAIMS_CHANGED (fake endpoint: the gateway does not ra
   test('REAUTHENTICATION_REQUIRED and CAPTCHA_REQUIRED become typed events with their extensions, without a retry', async () => {
     const answers = [
       { errors: [{ message: 'Sign in again', extensions: { code: 'REAUTHENTICATION_REQUIRED', maxAgeSeconds: 900 } }], data: null },
-      { errors: [{ message: 'Solve it', extensions: { code: 'CAPTCHA_REQUIRED', provider: 'turnstile', reason: 'THRESHOLD', siteKey: 'site-key' } }], data: null },
+      {
+        errors: [{ message: 'Solve it', extensions: { code: 'CAPTCHA_REQUIRED', provider: 'turnstile', reason: 'THRESHOLD', siteKey: 'site-key' } }],
+        data: null,
+      },
     ];
     const fake = await fakeEndpoint((_body, _req, n) => answers[n - 1]);
     try {
@@ -346,7 +356,12 @@ describe('@warden/client: CLAIMS_CHANGED (fake endpoint: the gateway does not ra
       await run('apollo');
       await run('urql');
       expect(events).toEqual([
-        expect.objectContaining({ type: 'REAUTHENTICATION_REQUIRED', maxAgeSeconds: 900, operationName: 'Orders', extensions: answers[0]!.errors[0]!.extensions }),
+        expect.objectContaining({
+          type: 'REAUTHENTICATION_REQUIRED',
+          maxAgeSeconds: 900,
+          operationName: 'Orders',
+          extensions: answers[0]!.errors[0]!.extensions,
+        }),
         expect.objectContaining({ type: 'CAPTCHA_REQUIRED', provider: 'turnstile', reason: 'THRESHOLD', siteKey: 'site-key', challenge: null }),
       ]);
       expect(fake.requests).toHaveLength(2);

@@ -82,9 +82,7 @@ export interface WardenAuthOptions {
 
 /** What to do after an operation answered with errors. */
 export type ErrorDecision =
-  | { action: 'retry'; reason: 'UNAUTHENTICATED' | 'CLAIMS_CHANGED' }
-  | { action: 'event'; event: WardenChallengeEvent }
-  | { action: 'none' };
+  { action: 'retry'; reason: 'UNAUTHENTICATED' | 'CLAIMS_CHANGED' } | { action: 'event'; event: WardenChallengeEvent } | { action: 'none' };
 
 const DEFAULT_SELECTION = 'accessToken accessTokenExpiresAt user { id }';
 

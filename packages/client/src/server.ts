@@ -43,7 +43,8 @@ export interface VerifiedWardenToken {
   claims: WardenTokenClaims;
 }
 
-export type WardenTokenErrorCode = 'MALFORMED' | 'INVALID_SIGNATURE' | 'EXPIRED' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE' | 'MISSING_CLAIM' | 'INSUFFICIENT_SCOPE' | 'JWKS_UNAVAILABLE';
+export type WardenTokenErrorCode =
+  'MALFORMED' | 'INVALID_SIGNATURE' | 'EXPIRED' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE' | 'MISSING_CLAIM' | 'INSUFFICIENT_SCOPE' | 'JWKS_UNAVAILABLE';
 
 /** Why a token was refused. The message never contains the token. */
 export class WardenTokenError extends Error {
@@ -105,6 +106,7 @@ function toTokenError(error: unknown): WardenTokenError {
   }
   if (error instanceof joseErrors.JWKSTimeout || error instanceof TypeError || (error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC'))
     return new WardenTokenError('JWKS_UNAVAILABLE', 'The signing keys could not be fetched.');
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) return new WardenTokenError('INVALID_SIGNATURE', 'The token signature does not verify.');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey)
+    return new WardenTokenError('INVALID_SIGNATURE', 'The token signature does not verify.');
   return new WardenTokenError('MALFORMED', 'The token is malformed.');
 }
