@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { ApolloClient, ApolloLink, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { Client as UrqlClient, fetchExchange } from '@urql/core';
 import { createWardenAuth, type FetchLike, type WardenAuth, type WardenEvent } from '@warden/client';
@@ -187,6 +188,21 @@ describe('@warden/client against the gateway', () => {
     expect(claimsOf(s.auth.getAccessToken()!).sub).toBe(other.userId);
   });
 
+  test('after a reload (a new client, the token gone from memory) refresh() restores the session from the cookie alone', async () => {
+    const s = setup();
+    const { userId, token } = await signedIn(s);
+    const reloaded = createWardenAuth({ url: graphqlUrl, fetch: s.browser.fetch as FetchLike });
+    auths.push(reloaded);
+    expect(reloaded.getAccessToken()).toBeNull();
+    const restored = await reloaded.refresh();
+    expect(restored).toEqual(expect.any(String));
+    expect(restored).not.toBe(token);
+    expect(claimsOf(restored!).sub).toBe(userId);
+    const refreshRequest = s.browser.sent.at(-1)!;
+    expect(refreshRequest.authorization).toBeNull();
+    expect(refreshRequest.body).not.toContain(token);
+  });
+
   test.each(['apollo', 'urql'] as const)('%s: concurrent UNAUTHENTICATED answers share one refresh, then each operation succeeds', async (kind) => {
     const s = setup();
     const { userId, token } = await signedIn(s);
@@ -259,20 +275,27 @@ describe('@warden/client against the gateway', () => {
 
 /** A GraphQL endpoint that answers from a script, for the cases the gateway does not produce today. */
 async function fakeEndpoint(answer: (body: any, req: IncomingMessage, n: number) => unknown) {
+  const sockets = new Set<import('node:net').Socket>();
   const requests: { body: any; authorization?: string }[] = [];
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw);
+    req.on('end', async () => {
+      const body = raw ? JSON.parse(raw) : null;
       requests.push({ body, authorization: req.headers.authorization });
+      const json = await answer(body, req, requests.length);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer(body, req, requests.length)));
+      res.end(JSON.stringify(json));
     });
   });
+  server.on('connection', (socket) => (sockets.add(socket), socket.on('close', () => sockets.delete(socket))));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  return { url, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const close = () => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((r) => server.close(() => r()));
+  };
+  return { url, requests, close };
 }
 
 const claimsChanged = {
@@ -340,6 +363,33 @@ describe('@warden/client: CLAIMS_CHANGED (fake endpoint: the gateway does not ra
     }
   });
 
+  test('a refresh that fails after a sign-in overtook it does not sign the new session out', async () => {
+    let answerRefresh!: () => void;
+    const refreshAnswered = new Promise<void>((r) => (answerRefresh = r));
+    const fake = await fakeEndpoint(async () => {
+      await refreshAnswered;
+      return { data: null, errors: [{ message: 'The refresh token is invalid.', extensions: { code: 'INVALID_TOKEN' } }] };
+    });
+    try {
+      const auth = createWardenAuth({ url: fake.url, refreshEarlySeconds: 0 });
+      const events: WardenEvent[] = [];
+      auth.subscribe((e) => events.push(e));
+      const refreshing = auth.refresh();
+      while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      auth.setSession({ accessToken: 'signed-in-meanwhile' });
+      answerRefresh();
+      expect(await refreshing).toBe('signed-in-meanwhile');
+      expect(auth.getAccessToken()).toBe('signed-in-meanwhile');
+      expect(events.map((e) => e.type)).toEqual(['SIGNED_IN']);
+      // Not overtaken, the same refusal signs out.
+      expect(await auth.refresh()).toBeNull();
+      expect(auth.getAccessToken()).toBeNull();
+      expect(events.at(-1)).toMatchObject({ type: 'SIGNED_OUT', reason: 'refreshFailed' });
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('REAUTHENTICATION_REQUIRED and CAPTCHA_REQUIRED become typed events with their extensions, without a retry', async () => {
     const answers = [
       { errors: [{ message: 'Sign in again', extensions: { code: 'REAUTHENTICATION_REQUIRED', maxAgeSeconds: 900 } }], data: null },
@@ -368,5 +418,47 @@ describe('@warden/client: CLAIMS_CHANGED (fake endpoint: the gateway does not ra
     } finally {
       await fake.close();
     }
+  });
+});
+
+describe('verifyWardenToken: the scope claim (an API-key token, signed by a local key)', () => {
+  let jwks: Awaited<ReturnType<typeof fakeEndpoint>>;
+  let sign: (claims: Record<string, unknown>, typ?: string) => Promise<string>;
+  const issuer = 'http://warden.test';
+  beforeAll(async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+    jwks = await fakeEndpoint(() => ({ keys: [jwk] }));
+    sign = (claims, typ = 'at+jwt') =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ })
+        .setIssuer(issuer)
+        .setAudience(issuer)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+  });
+  afterAll(() => jwks?.close());
+  const options = (requiredScopes?: string[]) => ({ issuer, audience: issuer, jwksUrl: jwks.url, requiredScopes });
+
+  test('every required scope must be in the space-separated scope claim', async () => {
+    const token = await sign({ sub: 'wdn_client', client_id: 'abc', scope: 'orders:read orders:write', org_id: 'o1' });
+    expect(await verifyWardenToken(token, options(['orders:read', 'orders:write']))).toMatchObject({
+      userId: 'wdn_client',
+      sessionId: null,
+      scopes: ['orders:read', 'orders:write'],
+    });
+    await expect(verifyWardenToken(token, options(['orders:read', 'orders:delete']))).rejects.toMatchObject({
+      code: 'INSUFFICIENT_SCOPE',
+      missingScopes: ['orders:delete'],
+    });
+    // "orders" is not "orders:read": whole words of the claim only.
+    const partial = await sign({ sub: 'wdn_client', scope: 'orders:read' });
+    await expect(verifyWardenToken(partial, options(['orders']))).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+  });
+
+  test('a token that is not an access token (typ), or not a JWT, is refused', async () => {
+    await expect(verifyWardenToken(await sign({ sub: 'u1' }, 'JWT'), options())).rejects.toMatchObject({ name: 'WardenTokenError', code: 'MISSING_CLAIM' });
+    await expect(verifyWardenToken('not-a-token', options())).rejects.toMatchObject({ code: 'MALFORMED' });
   });
 });
