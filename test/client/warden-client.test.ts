@@ -283,9 +283,10 @@ async function fakeEndpoint(answer: (body: any, req: IncomingMessage, n: number)
     req.on('end', async () => {
       const body = raw ? JSON.parse(raw) : null;
       requests.push({ body, authorization: req.headers.authorization });
-      const json = await answer(body, req, requests.length);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(json));
+      const json = (await answer(body, req, requests.length)) as { httpStatus?: number } | null;
+      const { httpStatus = 200, ...rest } = json ?? {};
+      res.writeHead(httpStatus, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json && typeof json === 'object' && !Array.isArray(json) ? rest : json));
     });
   });
   server.on('connection', (socket) => (sockets.add(socket), socket.on('close', () => sockets.delete(socket))));
@@ -351,13 +352,32 @@ describe('@warden/client: CLAIMS_CHANGED (fake endpoint: the gateway does not ra
 
   test.each(['apollo', 'urql'] as const)('%s: a second CLAIMS_CHANGED is returned to the caller, never looped', async (kind) => {
     let refreshes = 0;
-    const fake = await fakeEndpoint((body) => (body.query.includes('refreshSession') ? refreshed(++refreshes) : claimsChanged));
+    // Always CLAIMS_CHANGED (a looping client would stop at the sixth try, and fail the counts below).
+    const fake = await fakeEndpoint((body, _req, n) =>
+      body.query.includes('refreshSession') ? refreshed(++refreshes) : n > 10 ? { data: { orders: 0 } } : claimsChanged,
+    );
     try {
       const { run } = clients(fake.url);
       const result = await run(kind);
       expect(JSON.stringify(result.error)).toContain('refresh the token');
       expect(fake.requests.filter((r) => r.body.operationName === 'Orders')).toHaveLength(2);
       expect(refreshes).toBe(1);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test.each(['apollo', 'urql'] as const)('%s: an HTTP 401 (a service behind Warden) is refreshed and retried once too', async (kind) => {
+    let refreshes = 0;
+    const fake = await fakeEndpoint((body) => {
+      if (body.query.includes('refreshSession')) return refreshed(++refreshes);
+      if (refreshes === 0) return { httpStatus: 401, errors: [{ message: 'Sign in first.', extensions: { code: 'UNAUTHENTICATED' } }] };
+      return { data: { orders: 5 } };
+    });
+    try {
+      const { run } = clients(fake.url);
+      expect((await run(kind)).data).toEqual({ orders: 5 });
+      expect(fake.requests.map((r) => r.authorization)).toEqual(['Bearer token-0', undefined, 'Bearer token-1']);
     } finally {
       await fake.close();
     }
