@@ -1,5 +1,6 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
-import { deleteInBatches, tableOf } from '../../maintenance/batch-delete';
+import { deleteInBatches } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { anonymiseAuditRowsOf, recordAccountsErased } from '../audit';
 import { deleteEmptyOrganizations, deleteErasedAccounts, lockAccountsDueForErasure } from '../users';
 import { ContactChangeEntity } from './contact-change.entity';

@@ -11,7 +11,7 @@ import { AuditEvents } from '../audit/audit-events';
 import { createSecretToken, keyedHash } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import { withTransaction } from '../../db/transaction';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { isUniqueViolation } from '../../db/db-errors';
 import { SendTiming } from '../../mail/send-timing';
 import type { RequestMeta } from '../request-meta';

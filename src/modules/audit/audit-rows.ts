@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { AuditEventEntity } from './audit-event.entity';
 
 /** What other modules read of the audit trail (they never import audit-event.entity.ts). */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { OtpChallengeEntity } from './otp-challenge.entity';
 
 /** The challenge row as purpose handlers receive it (other modules name this type, never the entity file). */
