@@ -73,9 +73,13 @@ describe('warden init', () => {
 
   test('node --env-file reads the same values (how npm start loads it)', () => {
     initEnvFile(file);
-    const seen = execFileSync(process.execPath, [`--env-file=${file}`, '-e', 'process.stdout.write(JSON.stringify([process.env.JWT_PRIVATE_KEY, process.env.WARDEN_SECRET]))'], {
-      env: { PATH: process.env.PATH },
-    });
+    const seen = execFileSync(
+      process.execPath,
+      [`--env-file=${file}`, '-e', 'process.stdout.write(JSON.stringify([process.env.JWT_PRIVATE_KEY, process.env.WARDEN_SECRET]))'],
+      {
+        env: { PATH: process.env.PATH },
+      },
+    );
     const env = read();
     expect(JSON.parse(seen.toString())).toEqual([env.JWT_PRIVATE_KEY, env.WARDEN_SECRET]);
     expect(env.JWT_PRIVATE_KEY).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----$/);
