@@ -3,6 +3,7 @@ import type { WardenModule } from '../module';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 import { ViewerResolver } from './viewer.resolver';
+import { usersDeclarations } from './users.declarations';
 
 /** Accounts, organizations and the viewer query. */
 export const usersModule: WardenModule = {
@@ -10,4 +11,5 @@ export const usersModule: WardenModule = {
   entities: [OrganizationEntity, UserEntity],
   resolvers: [ViewerResolver],
   jobs: usersRetentionJobs,
+  ...usersDeclarations,
 };
