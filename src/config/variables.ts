@@ -57,7 +57,11 @@ export const coreVariables = [
     doc: 'how recent "recent authentication" is for sensitive mutations.',
   },
   { env: 'REDIRECT_ALLOWLIST', default: null, doc: 'comma-separated origins redirectTo may point at (default APP_URL).' },
-  { env: 'CORS_ORIGINS', default: null, doc: 'comma-separated http(s) origins allowed to call /graphql with credentials (default APP_URL).' },
+  {
+    env: 'CORS_ORIGINS',
+    default: null,
+    doc: 'comma-separated http(s) origins allowed to call /graphql from a browser with credentials (the warden_refresh cookie), kept apart from REDIRECT_ALLOWLIST (default APP_URL).',
+  },
   { env: 'WEBAUTHN_RP_ID', default: null, module: 'passkeys', doc: 'passkey relying-party id: a host name (default the host of APP_URL).' },
   {
     env: 'WEBAUTHN_ORIGINS',
@@ -66,7 +70,7 @@ export const coreVariables = [
     doc: 'comma-separated origins passkey ceremonies may come from (default APP_URL), each WEBAUTHN_RP_ID or a subdomain.',
   },
   { env: 'DATABASE_URL', default: null, required: 'production', doc: 'postgres:// URL; unset outside production: embedded PostgreSQL (PGlite) in DATA_DIR.' },
-  { env: 'DATABASE_SCHEMA', default: null, doc: "PostgreSQL schema for Warden's tables (default the search_path's)." },
+  { env: 'DATABASE_SCHEMA', default: null, doc: "PostgreSQL schema to use, created if missing (default the connection's, public)." },
   { env: 'DATABASE_POOL_SIZE', default: 10, min: 1, max: 200, doc: 'connections in the pool.' },
   { env: 'DATABASE_STATEMENT_TIMEOUT_MS', default: 30_000, min: 1000, max: 600_000, doc: 'PostgreSQL statement_timeout on every pooled connection.' },
   {
@@ -84,8 +88,18 @@ export const coreVariables = [
   },
   { env: 'REDIS_CLUSTER_NODES', default: null, doc: 'host:port,host:port… seed nodes of a Redis Cluster; REDIS_URL then only lends credentials and TLS.' },
   { env: 'REDIS_KEY_PREFIX', default: 'warden:', doc: 'prefix of every Redis key.' },
-  { env: 'JWT_PRIVATE_KEY', default: null, required: 'production', doc: 'PEM or JWK private key(s); the first signs, the others still verify (rotation).' },
-  { env: 'WARDEN_SECRET', default: null, required: 'production', doc: 'at least 32 characters: the HMAC key of codes and tokens at rest.' },
+  {
+    env: 'JWT_PRIVATE_KEY',
+    default: null,
+    required: 'production',
+    doc: 'PEM or JWK of the signing key (Ed25519 → EdDSA, P-256 → ES256). Several keys (concatenated PEMs, a JSON array or a JWK Set): the first signs, all are published.',
+  },
+  {
+    env: 'WARDEN_SECRET',
+    default: null,
+    required: 'production',
+    doc: 'at least 32 characters: the HMAC key for codes and tokens at rest, and (through HKDF) the key that encrypts TOTP secrets.',
+  },
   { env: 'WARDEN_SECRET_PREVIOUS', default: null, doc: 'the secret before the last rotation: what was sealed or hashed under it still opens and matches.' },
   {
     env: 'SMTP_URL',
@@ -103,10 +117,10 @@ export const coreVariables = [
   },
   { env: 'TWILIO_ACCOUNT_SID', default: null, doc: 'Twilio account (all three TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM, or none).' },
   { env: 'TWILIO_AUTH_TOKEN', default: null, doc: 'Twilio auth token.' },
-  { env: 'TWILIO_FROM', default: null, doc: 'the sender number or messaging service of texts.' },
+  { env: 'TWILIO_FROM', default: null, doc: 'the sender: a Twilio number in E.164, or a messaging service SID (MG…).' },
   { env: 'TWILIO_API_BASE_URL', default: null, doc: 'another Twilio API base URL (tests, regional endpoints).' },
   { env: 'SMS_ALLOWED_COUNTRIES', default: null, doc: 'comma-separated ISO 3166 alpha-2 codes texts may go to (unset: every country).' },
-  { env: 'TRUST_PROXY', default: 0, min: 0, max: 10, doc: 'reverse proxies in front of Warden whose X-Forwarded-For is trusted.' },
+  { env: 'TRUST_PROXY', default: 0, min: 0, max: 10, doc: "hops of X-Forwarded-For to trust for the client IP (0: the socket's address)." },
   { env: 'DATA_DIR', default: '.data', doc: 'where the development defaults keep their files (embedded database, generated keys, outbox).' },
   { env: 'LOG_LEVEL', default: null, doc: 'fatal, error, warn, info, debug, trace or silent (default info; silent under NODE_ENV=test).' },
   { env: 'PRODUCT_NAME', default: 'Warden', doc: 'the name in mails and texts.' },
@@ -114,7 +128,11 @@ export const coreVariables = [
   { env: 'PASSWORD_RESET_PATH', default: '/auth/reset-password', module: 'password-reset', doc: 'path under APP_URL that reset links open.' },
   { env: 'METRICS_TOKEN', default: null, doc: 'at least 16 characters: bearer token of /metrics (production serves /metrics only with it or METRICS_PORT).' },
   { env: 'METRICS_PORT', default: null, min: 1, max: 65535, doc: '/metrics on its own port (same HOST) instead of the API port.' },
-  { env: 'TRANSACTION_GUARD', default: null, doc: 'true: sends and nested transactions inside a transaction fail at once (default true outside production).' },
+  {
+    env: 'TRANSACTION_GUARD',
+    default: null,
+    doc: 'true: a mail, text or provider call made inside a database transaction, or a transaction opened inside another, fails at once (default true outside production, false in production).',
+  },
   { env: 'FEDERATION_ENABLED', default: 'false', module: 'federation', doc: 'true: serve /graphql as an Apollo Federation 2 subgraph.' },
   {
     env: 'FEDERATION_ROUTER_SECRET',
