@@ -12,9 +12,9 @@ export function variableTable(): string {
     const fallback = v.default === null ? 'unset' : `\`${v.default}\``;
     const bounds = v.min !== undefined && v.max !== undefined ? `${v.min} to ${v.max}` : '';
     const required = v.required === 'production' ? ' **Required when `NODE_ENV=production`.**' : '';
-    return `| \`${v.env}\` | ${v.module} | ${fallback} | ${bounds} | ${cell(v.doc)}${required} |`;
+    return `| \`${v.env}\` | ${fallback} | ${bounds} | ${v.module} | ${cell(v.doc)}${required} |`;
   });
-  return ['| variable | module | default | bounds | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return ['| variable | default | bounds | module | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 /** Every error code (core and each module's declarations), as docs/api.md shows it. */
