@@ -11,3 +11,6 @@ export const auditModule: WardenModule = {
   jobs: auditRetentionJobs,
   ...auditDeclarations,
 };
+
+// The audit trail as other modules read it (module tables are private: no other module imports audit-event.entity.ts).
+export { anonymiseAuditRowsOf, auditRowsOf, exportSecurityEvents, recordAccountsErased, type AuditRow } from './audit-rows';

@@ -12,3 +12,6 @@ export const magicLinkModule: WardenModule = {
   jobs: magicLinkRetentionJobs,
   ...magicLinkDeclarations,
 };
+
+// Module tables are private: other modules spend links through this, never through magic-link-token.entity.ts.
+export { spendOutstandingLinks } from './link-rows';

@@ -12,3 +12,6 @@ export const otpModule: WardenModule = {
   jobs: otpRetentionJobs,
   ...otpDeclarations,
 };
+
+// Challenge rows as other modules reach them (module tables are private: no other module imports otp-challenge.entity.ts).
+export { setChallengeSession, spendOutstandingCodes, spendSessionChallenges, type OtpChallenge } from './challenge-rows';

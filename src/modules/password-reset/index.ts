@@ -12,3 +12,6 @@ export const passwordResetModule: WardenModule = {
   jobs: passwordResetRetentionJobs,
   ...passwordResetDeclarations,
 };
+
+// Module tables are private: other modules spend resets through this, never through password-reset-token.entity.ts.
+export { spendOutstandingResets } from './reset-rows';
