@@ -1,6 +1,7 @@
 import { auditRetentionJobs } from './audit.retention';
 import type { WardenModule } from '../module';
 import { AuditEventEntity } from './audit-event.entity';
+import { auditDeclarations } from './audit.declarations';
 
 /** The audit trail, and the observers (metrics) told about each committed row. */
 export const auditModule: WardenModule = {
@@ -8,6 +9,7 @@ export const auditModule: WardenModule = {
   entities: [AuditEventEntity],
   resolvers: [],
   jobs: auditRetentionJobs,
+  ...auditDeclarations,
 };
 
 // The audit trail as other modules read it (module tables are private: no other module imports audit-event.entity.ts).

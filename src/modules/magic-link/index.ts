@@ -2,6 +2,7 @@ import { magicLinkRetentionJobs } from './magic-link.retention';
 import type { WardenModule } from '../module';
 import { MagicLinkTokenEntity } from './magic-link-token.entity';
 import { MagicLinkResolver } from './magic-link.resolver';
+import { magicLinkDeclarations } from './magic-link.declarations';
 
 /** Sign-in links sent by email. */
 export const magicLinkModule: WardenModule = {
@@ -9,6 +10,7 @@ export const magicLinkModule: WardenModule = {
   entities: [MagicLinkTokenEntity],
   resolvers: [MagicLinkResolver],
   jobs: magicLinkRetentionJobs,
+  ...magicLinkDeclarations,
 };
 
 // Module tables are private: other modules spend links through this, never through magic-link-token.entity.ts.

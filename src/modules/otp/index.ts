@@ -2,6 +2,7 @@ import { otpRetentionJobs } from './otp.retention';
 import type { WardenModule } from '../module';
 import { OtpChallengeEntity } from './otp-challenge.entity';
 import { OtpResolver } from './otp.resolver';
+import { otpDeclarations } from './otp.declarations';
 
 /** One-time codes by email and SMS: passwordless sign-in and email verification. */
 export const otpModule: WardenModule = {
@@ -9,6 +10,7 @@ export const otpModule: WardenModule = {
   entities: [OtpChallengeEntity],
   resolvers: [OtpResolver],
   jobs: otpRetentionJobs,
+  ...otpDeclarations,
 };
 
 // Challenge rows as other modules reach them (module tables are private: no other module imports otp-challenge.entity.ts).

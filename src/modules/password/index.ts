@@ -1,6 +1,7 @@
 import type { WardenModule } from '../module';
 import { PasswordCredentialEntity } from './password-credential.entity';
 import { PasswordResolver } from './password.resolver';
+import { passwordDeclarations } from './password.declarations';
 
 // The pre-registration rule every first proof of an email address applies (otp, magic-link, account, oauth). Those
 // modules import './unverified-password' itself: importing this index from otp would close a cycle (password → otp).
@@ -13,4 +14,5 @@ export const passwordModule: WardenModule = {
   name: 'password',
   entities: [PasswordCredentialEntity],
   resolvers: [PasswordResolver],
+  ...passwordDeclarations,
 };

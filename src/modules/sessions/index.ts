@@ -4,6 +4,7 @@ import type { WardenModule } from '../module';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionEntity } from './session.entity';
 import { SessionsResolver } from './sessions.resolver';
+import { sessionsDeclarations } from './sessions.declarations';
 
 /** Sessions, rotating refresh tokens, access tokens and the public keys that verify them. */
 export const sessionsModule: WardenModule = {
@@ -20,6 +21,7 @@ export const sessionsModule: WardenModule = {
     },
   ],
   jobs: sessionsRetentionJobs,
+  ...sessionsDeclarations,
 };
 
 // Session rows as other modules reach them (module tables are private: no other module imports session.entity.ts).

@@ -3,6 +3,7 @@ import type { WardenModule } from '../module';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 import { ViewerResolver } from './viewer.resolver';
+import { usersDeclarations } from './users.declarations';
 
 /** Accounts, organizations and the viewer query. */
 export const usersModule: WardenModule = {
@@ -10,6 +11,7 @@ export const usersModule: WardenModule = {
   entities: [OrganizationEntity, UserEntity],
   resolvers: [ViewerResolver],
   jobs: usersRetentionJobs,
+  ...usersDeclarations,
 };
 
 // The users table as other modules reach it (module tables are private: no other module imports user.entity.ts).
