@@ -16,7 +16,7 @@ interface Auth {
   /** The code challenge being answered (signup, login, passwordless, reset by code). */
   challenge: ChallengeFieldsFragment | null;
   setChallenge(challenge: ChallengeFieldsFragment | null): void;
-  /** The second step of a sign-in that answered MFA_REQUIRED: its challengeId, for /mfa. */
+  /** The second step of a sign-in that answered MFA_REQUIRED (its event's challengeId), for /mfa. */
   mfaChallengeId: string | null;
   /** @warden/client's session, for pages that listen to its events (useWardenEvent). */
   warden: WardenAuth;
@@ -33,8 +33,13 @@ const AuthContext = createContext<Auth | null>(null);
 export function AuthProvider({ auth, children }: { auth: WardenAuth; children: ReactNode }) {
   const client = useApolloClient();
   const [state, setState] = useState<AuthState>({ status: 'restoring' });
-  const [challenge, setChallenge] = useState<ChallengeFieldsFragment | null>(null);
+  const [challenge, setCodeChallenge] = useState<ChallengeFieldsFragment | null>(null);
   const [mfaChallengeId, setMfaChallengeId] = useState<string | null>(null);
+  // A new code challenge (a login, a resend…) replaces the second step of an earlier sign-in.
+  const setChallenge = useCallback((next: ChallengeFieldsFragment | null) => {
+    setCodeChallenge(next);
+    setMfaChallengeId(null);
+  }, []);
   const restoring = useRef(false);
   // While signOut waits for logout's answer (which clears the cookie), the page stays as it is.
   const signingOut = useRef(false);
@@ -46,7 +51,6 @@ export function AuthProvider({ auth, children }: { auth: WardenAuth; children: R
           case 'SIGNED_IN':
             setState({ status: 'signedIn', user: event.user as UserFieldsFragment });
             setChallenge(null);
-            setMfaChallengeId(null);
             break;
           case 'SIGNED_OUT':
             if (!signingOut.current) setState({ status: 'signedOut' });
@@ -62,7 +66,7 @@ export function AuthProvider({ auth, children }: { auth: WardenAuth; children: R
             break; // no CAPTCHA widget yet: the form shows the readable message (messages.ts) of the error
         }
       }),
-    [auth],
+    [auth, setChallenge],
   );
 
   // After a reload the access token is gone (memory only): ask for a new one with the cookie, once.
@@ -90,7 +94,7 @@ export function AuthProvider({ auth, children }: { auth: WardenAuth; children: R
 
   const value = useMemo(
     () => ({ state, signOut, challenge, setChallenge, mfaChallengeId, warden: auth }),
-    [state, signOut, challenge, mfaChallengeId, auth],
+    [state, signOut, challenge, setChallenge, mfaChallengeId, auth],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

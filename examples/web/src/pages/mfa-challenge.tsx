@@ -7,7 +7,10 @@ import { ActionForm, Field } from '../ui';
 
 /** The second sign-in step: the authenticator code (verifyOtp) or a recovery code (verifyRecoveryCode). */
 export function MfaChallengePage() {
-  const { mfaChallengeId: challengeId } = useAuth();
+  const { challenge, mfaChallengeId } = useAuth();
+  // A login of an account with an authenticator app answers a TOTP challenge; any other first factor answers
+  // MFA_REQUIRED, whose event (auth.tsx) gives the challenge id.
+  const challengeId = mfaChallengeId ?? (challenge?.channel === 'TOTP' ? challenge.challengeId : null);
   const [verifyOtp] = useMutation(VerifyOtpDocument);
   const [verifyRecoveryCode] = useMutation(VerifyRecoveryCodeDocument);
   const [useRecovery, setUseRecovery] = useState(false);
