@@ -4,10 +4,7 @@ import type { WardenAuth, WardenEvent } from '@warden/client';
 import type { ChallengeFieldsFragment, UserFieldsFragment } from './generated/graphql';
 import { navigate } from './router';
 
-export type AuthState =
-  | { status: 'restoring' }
-  | { status: 'signedIn'; user: UserFieldsFragment }
-  | { status: 'signedOut' };
+export type AuthState = { status: 'restoring' } | { status: 'signedIn'; user: UserFieldsFragment } | { status: 'signedOut' };
 
 interface Auth {
   state: AuthState;
