@@ -10,3 +10,6 @@ export const magicLinkModule: WardenModule = {
   resolvers: [MagicLinkResolver],
   jobs: magicLinkRetentionJobs,
 };
+
+// Module tables are private: other modules spend links through this, never through magic-link-token.entity.ts.
+export { spendOutstandingLinks } from './link-rows';

@@ -10,3 +10,6 @@ export const otpModule: WardenModule = {
   resolvers: [OtpResolver],
   jobs: otpRetentionJobs,
 };
+
+// Challenge rows as other modules reach them (module tables are private: no other module imports otp-challenge.entity.ts).
+export { setChallengeSession, spendOutstandingCodes, spendSessionChallenges, type OtpChallenge } from './challenge-rows';

@@ -10,3 +10,6 @@ export const passwordResetModule: WardenModule = {
   resolvers: [PasswordResetResolver],
   jobs: passwordResetRetentionJobs,
 };
+
+// Module tables are private: other modules spend resets through this, never through password-reset-token.entity.ts.
+export { spendOutstandingResets } from './reset-rows';
