@@ -5,13 +5,11 @@ import type { UsersService } from '../users/users.service';
 import { maskEmail, maskPhone, normalizeEmail, normalizePhone, optionalText } from '../users/identifiers';
 import type { IssuedSession, SessionsService, SignedIn, Viewer } from '../sessions/sessions.service';
 import { SessionEntity } from '../sessions/session.entity';
-import type { ChallengesService, VerifiedContext } from '../otp/challenges.service';
-import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
+import type { ChallengesService, PurposeHandler, VerifiedContext } from '../otp/challenges.service';
+import { OtpChallengeEntity, type OtpPurposeValue } from '../otp/otp-challenge.entity';
 import type { AuthChallengeType } from '../otp/auth-challenge.type';
 import type { PasswordService } from '../password/password.service';
 import { PasswordCredentialEntity } from '../password/password-credential.entity';
-import { MagicLinkTokenEntity } from '../magic-link/magic-link-token.entity';
-import { PasswordResetTokenEntity } from '../password-reset/password-reset-token.entity';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditEvents } from '../audit/audit-events';
@@ -19,7 +17,8 @@ import type { PasswordHasher } from '../../crypto/password-hasher';
 import { createSecretToken, isUuid, keyedHash, keyedHashMatches, parseSecretToken } from '../../crypto/secret-token';
 import type { KvStore } from '../../store/kv-store';
 import type { Mailer } from '../../mail/mailer';
-import type { RenderedMail } from '../../mail/templates/templates';
+import { passwordChangedMail, type RenderedMail } from '../../mail/templates/templates';
+import type { Notices } from '../../kernel/notices';
 import { WardenError } from '../../errors/warden-error';
 import { dropUnverifiedPassword } from '../password/unverified-password';
 import { outsideTransaction, withTransaction } from '../../db/transaction';
@@ -55,7 +54,12 @@ export interface AccountServiceDeps {
   passwords: PasswordService;
   hasher: PasswordHasher;
   audit: AuditService;
+  /** The change's code mails (the old address's notice travels with the new address's code). */
   mailer: Mailer;
+  /** Every notice about a change already made (after commit; failures audited and logged, never thrown). */
+  notices: Notices;
+  /** Every module's hooks (read at call time): exportAccountData's sections and "void every outstanding code and link". */
+  hooks: AccountHooks;
   /** The notice texted to the old phone after a phone change. */
   sms: SmsSender;
   /** The password-login lockout: changePassword's wrong current passwords count toward it (same key as login). */
@@ -87,8 +91,17 @@ const DEVICE_PURPOSE = 'known-device';
 const RECOVERY_TIMING_KIND = 'account-recovery';
 const PHONE_CHANGE_TIMING_KIND = 'phone-change';
 
-/** One section of exportAccountData; other capabilities (identities, factors, passkeys) add theirs. */
+/** One section of exportAccountData; other capabilities (identities, factors, passkeys) add theirs (exportSections hook). */
 export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;
+
+/** What the account reads from every module's hooks (the app passes kernel.hooks). */
+export interface AccountHooks {
+  /** Every module's exportAccountData sections, in module-list order. */
+  exportSections(): readonly (readonly [string, ExportSection])[];
+  exportSection(name: string): ExportSection | undefined;
+  /** Every module's "void every outstanding code and link" of a user. */
+  waysIn(): readonly { voidOutstanding(em: EntityManager, userId: string): Promise<void> }[];
+}
 
 export interface SecurityEventRow {
   id: string;
@@ -107,100 +120,102 @@ export interface SecurityEventRow {
  * effort (a refused mail is audited as delivery.failed; the change stands).
  */
 export class AccountService {
-  private readonly exportSections = new Map<string, ExportSection>();
-  private readonly placeholderSections = new Set<string>();
   private readonly knownDevices: KnownDevices;
   /** Texts only (a refusing SMTP server must not make phone-change decoys fail while real requests succeed). */
   private readonly phoneTiming = new SendTiming();
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.knownDevices = new KnownDevices(deps.dataSource);
-    const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
-    deps.challenges.registerPurpose('EMAIL_CHANGE', {
-      lockFirst: (em, c) => this.lockForContactChange(em, c),
-      onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
-    });
-    deps.challenges.registerPurpose('PHONE_CHANGE', {
-      lockFirst: (em, c) => this.lockForContactChange(em, c),
-      onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
-      afterCommit: (c, issued, ctx) => this.noticePhoneChanged(c, issued, ctx.meta),
-    });
-    // Whatever a revoked session started and left pending dies with it (F2).
-    deps.sessions.addRevocationListener((em, userId, sessionIds) => this.spendPendingOf(em, userId, sessionIds));
-    deps.challenges.registerPurpose('ACCOUNT_RECOVERY', { onVerified: (em, c, ctx) => this.finishRecovery(em, c, ctxMeta(ctx)) });
-    // Called during COMMIT: the notice runs after it, outside the transaction's context.
-    deps.sessions.addSignInListener((signedIn) =>
-      outsideTransaction(() => {
-        void this.noticeDevice(signedIn).catch((error) => deps.onBackgroundError?.(error));
-      }),
-    );
-    this.registerExportSection('profile', async (em, userId) => {
-      const u = await em.findOneOrFail(UserEntity, { where: { id: userId } });
-      return { id: u.id, email: u.email, emailVerified: u.emailVerified, phone: u.phone, phoneVerified: u.phoneVerified, name: u.name, createdAt: u.createdAt };
-    });
-    this.registerExportSection('organization', async (em, userId) => {
-      const u = await em.findOne(UserEntity, { where: { id: userId }, relations: { organization: true } });
-      const o = u?.organization;
-      return o ? { id: o.id, name: o.name, industry: o.industry, teamSize: o.teamSize, logoUrl: o.logoUrl } : null;
-    });
-    this.registerExportSection('password', async (em, userId) => {
-      const credential = await em.findOne(PasswordCredentialEntity, { where: { userId }, select: { userId: true, createdAt: true, updatedAt: true } });
-      return { set: credential !== null, setAt: credential?.createdAt ?? null, changedAt: credential?.updatedAt ?? null };
-    });
-    this.registerExportSection('sessions', async (em, userId) =>
-      (await em.find(SessionEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((s) => ({
-        id: s.id,
-        createdAt: s.createdAt,
-        lastUsedAt: s.lastUsedAt,
-        lastAuthenticatedAt: s.lastAuthenticatedAt,
-        expiresAt: s.expiresAt,
-        revokedAt: s.revokedAt,
-        authenticatorAssuranceLevel: s.aal,
-        amr: s.amr,
-        ip: s.ip,
-        userAgent: s.userAgent,
-      })),
-    );
-    this.registerExportSection('contactChanges', async (em, userId) =>
-      (await em.find(ContactChangeEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((c) => ({
-        id: c.id,
-        kind: c.kind,
-        oldValue: c.oldValue,
-        newValue: c.newValue,
-        createdAt: c.createdAt,
-        confirmedAt: c.confirmedAt,
-        undoneAt: c.undoneAt,
-      })),
-    );
-    this.registerExportSection('knownDevices', async (em, userId) =>
-      (await em.find(KnownDeviceEntity, { where: { userId }, order: { firstSeenAt: 'ASC' } })).map((d) => ({
-        firstSeenAt: d.firstSeenAt,
-        lastSeenAt: d.lastSeenAt,
-      })),
-    );
-    for (const name of ['identities', 'mfaFactors', 'passkeys']) {
-      this.exportSections.set(name, async () => []);
-      this.placeholderSections.add(name);
-    }
-    this.registerExportSection('securityEvents', async (em, userId) =>
-      (await em.find(AuditEventEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((e) => ({
-        id: e.id,
-        type: e.event,
-        outcome: e.outcome,
-        createdAt: e.createdAt,
-        ip: e.ip,
-        userAgent: e.userAgent,
-      })),
-    );
   }
 
-  /**
-   * Adds a section to exportAccountData: never secrets. `identities`, `mfaFactors` and `passkeys` answer []
-   * until the module that owns them registers its own (once).
-   */
-  registerExportSection(name: string, section: ExportSection): void {
-    if (this.exportSections.has(name) && !this.placeholderSections.delete(name)) throw new Error(`export section ${name} registered twice`);
-    this.exportSections.set(name, section);
+  /** The code purposes this module verifies (EMAIL_CHANGE, PHONE_CHANGE, ACCOUNT_RECOVERY): its codePurposes hook. */
+  codePurposes(): Partial<Record<OtpPurposeValue, PurposeHandler>> {
+    const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
+    return {
+      EMAIL_CHANGE: {
+        lockFirst: (em, c) => this.lockForContactChange(em, c),
+        onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
+      },
+      PHONE_CHANGE: {
+        lockFirst: (em, c) => this.lockForContactChange(em, c),
+        onVerified: (em, c, ctx) => this.finishContactChange(em, c, ctxMeta(ctx)),
+        afterCommit: (c, issued, ctx) => this.noticePhoneChanged(c, issued, ctx.meta),
+      },
+      ACCOUNT_RECOVERY: { onVerified: (em, c, ctx) => this.finishRecovery(em, c, ctxMeta(ctx)) },
+    };
+  }
+
+  /** Its onSessionsRevoked hook: whatever a revoked session started and left pending dies with it (F2). */
+  readonly onSessionsRevoked = (em: EntityManager, userId: string, sessionIds: readonly string[]): Promise<void> => this.spendPendingOf(em, userId, sessionIds);
+
+  /** Its onSignedIn hook, called during COMMIT: the new-device notice runs after it, outside the transaction's context. */
+  readonly onSignedIn = (signedIn: SignedIn): void =>
+    outsideTransaction(() => {
+      void this.noticeDevice(signedIn).catch((error) => this.deps.onBackgroundError?.(error));
+    });
+
+  /** Its own exportAccountData sections (its exportSections hook); identities, mfaFactors and passkeys come from their modules. */
+  exportSections(): Record<string, ExportSection> {
+    return {
+      profile: async (em, userId) => {
+        const u = await em.findOneOrFail(UserEntity, { where: { id: userId } });
+        return {
+          id: u.id,
+          email: u.email,
+          emailVerified: u.emailVerified,
+          phone: u.phone,
+          phoneVerified: u.phoneVerified,
+          name: u.name,
+          createdAt: u.createdAt,
+        };
+      },
+      organization: async (em, userId) => {
+        const u = await em.findOne(UserEntity, { where: { id: userId }, relations: { organization: true } });
+        const o = u?.organization;
+        return o ? { id: o.id, name: o.name, industry: o.industry, teamSize: o.teamSize, logoUrl: o.logoUrl } : null;
+      },
+      password: async (em, userId) => {
+        const credential = await em.findOne(PasswordCredentialEntity, { where: { userId }, select: { userId: true, createdAt: true, updatedAt: true } });
+        return { set: credential !== null, setAt: credential?.createdAt ?? null, changedAt: credential?.updatedAt ?? null };
+      },
+      sessions: async (em, userId) =>
+        (await em.find(SessionEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((s) => ({
+          id: s.id,
+          createdAt: s.createdAt,
+          lastUsedAt: s.lastUsedAt,
+          lastAuthenticatedAt: s.lastAuthenticatedAt,
+          expiresAt: s.expiresAt,
+          revokedAt: s.revokedAt,
+          authenticatorAssuranceLevel: s.aal,
+          amr: s.amr,
+          ip: s.ip,
+          userAgent: s.userAgent,
+        })),
+      contactChanges: async (em, userId) =>
+        (await em.find(ContactChangeEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          oldValue: c.oldValue,
+          newValue: c.newValue,
+          createdAt: c.createdAt,
+          confirmedAt: c.confirmedAt,
+          undoneAt: c.undoneAt,
+        })),
+      knownDevices: async (em, userId) =>
+        (await em.find(KnownDeviceEntity, { where: { userId }, order: { firstSeenAt: 'ASC' } })).map((d) => ({
+          firstSeenAt: d.firstSeenAt,
+          lastSeenAt: d.lastSeenAt,
+        })),
+      securityEvents: async (em, userId) =>
+        (await em.find(AuditEventEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((e) => ({
+          id: e.id,
+          type: e.event,
+          outcome: e.outcome,
+          createdAt: e.createdAt,
+          ip: e.ip,
+          userAgent: e.userAgent,
+        })),
+    };
   }
 
   private url(path: string, query?: Record<string, string>): string {
@@ -215,23 +230,15 @@ export class AccountService {
     return user;
   }
 
-  /** A notice about something already committed: a refused mail is audited, never undoes the change. */
+  /** A notice about something already committed (Notices: a failed delivery is audited and logged, never undoes the change). */
   private async notify(to: string | null, mail: RenderedMail, flow: string, userId: string, meta: RequestMeta): Promise<void> {
-    if (!to) return;
-    try {
-      await this.deps.mailer.sendRendered(to, mail);
-    } catch (error) {
-      if (!(error instanceof WardenError) || error.code !== 'SERVICE_UNAVAILABLE') throw error;
-      await this.deps.audit.recordDeliveryFailure(error, { flow, channel: 'EMAIL', userId, meta });
-    }
+    await this.deps.notices.send(userId, { flow, mail, to }, meta);
   }
 
   /** Spends every outstanding code and link of the account (password change, email change undone, deletion). */
   private async voidOutstanding(em: EntityManager, userId: string): Promise<void> {
-    const now = this.deps.now();
-    for (const entity of [OtpChallengeEntity, MagicLinkTokenEntity, PasswordResetTokenEntity]) {
-      await em.createQueryBuilder().update(entity).set({ consumedAt: now }).where('user_id = :userId', { userId }).andWhere('consumed_at IS NULL').execute();
-    }
+    // Each capability spends its own (the waysIn hooks: one-time codes, magic links, reset links).
+    for (const way of this.deps.hooks.waysIn()) await way.voidOutstanding(em, userId);
   }
 
   /**
@@ -283,7 +290,7 @@ export class AccountService {
     if (user.phone) lines.push(`Phone: ${maskPhone(user.phone)}${user.phoneVerified ? '' : ' (not verified)'}`);
     if (await this.hasPassword(user.id)) lines.push('Password: set');
     const rows = async (name: string) => {
-      const section = this.placeholderSections.has(name) ? undefined : this.exportSections.get(name);
+      const section = this.deps.hooks.exportSection(name);
       const out = section ? await section(em, user.id) : [];
       return Array.isArray(out) ? (out as Record<string, unknown>[]) : [];
     };
@@ -381,13 +388,7 @@ export class AccountService {
       await this.deps.audit.record(em, { event: AuditEvents.passwordChanged, userId: user.id, meta });
       return { issued: await this.deps.sessions.reauthenticate(em, viewer.sessionId, ['pwd'], meta), email: user.email };
     });
-    if (email) {
-      try {
-        await this.deps.mailer.sendPasswordChanged(email);
-      } catch (error) {
-        await this.deps.audit.recordDeliveryFailure(error, { flow: 'password_changed_notice', channel: 'EMAIL', userId: viewer.userId, meta });
-      }
-    }
+    await this.notify(email, passwordChangedMail(this.deps.productName), 'password_changed_notice', viewer.userId, meta);
     return issued;
   }
 
@@ -799,7 +800,7 @@ export class AccountService {
     const em = this.deps.dataSource.manager;
     await this.loadUser(em, viewer.userId);
     const out: Record<string, unknown> = { exportedAt: this.deps.now().toISOString() };
-    for (const [name, section] of this.exportSections) out[name] = await section(em, viewer.userId);
+    for (const [name, section] of this.deps.hooks.exportSections()) out[name] = await section(em, viewer.userId);
     await this.deps.audit.recordAlone({ event: AuditEvents.accountExported, userId: viewer.userId, meta });
     return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
   }

@@ -2,9 +2,10 @@ import { auditRetentionJobs } from './audit.retention';
 import type { WardenModule } from '../module';
 import { AuditEventEntity } from './audit-event.entity';
 
-/** The audit trail, and the observers (metrics) told about each committed row. */
+/** The audit trail, and the observers (metrics) told about each committed row. The AuditService itself is in the kernel. */
 export const auditModule: WardenModule = {
   name: 'audit',
+  build: (kernel) => ({ instances: [kernel.audit] }),
   entities: [AuditEventEntity],
   resolvers: [],
   jobs: auditRetentionJobs,

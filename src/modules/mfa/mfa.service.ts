@@ -4,8 +4,8 @@ import { MfaFactorEntity } from './mfa-factor.entity';
 import { RecoveryCodeEntity } from './recovery-code.entity';
 import { TotpSecretBox, matchTotpStep, newRecoveryCode, newTotpSecret, normalizeRecoveryCode, qrCodeSvg, totpUri } from './totp';
 import { MfaLockout, type MfaTry } from './mfa-lockout';
-import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
-import type { ChallengesService, VerifiedContext } from '../otp/challenges.service';
+import { OtpChallengeEntity, type OtpPurposeValue } from '../otp/otp-challenge.entity';
+import type { ChallengesService, PurposeHandler, VerifiedContext } from '../otp/challenges.service';
 import type { AuthChallengeType } from '../otp/auth-challenge.type';
 import type { IssuedSession, SessionsService, SignInGate, SignInRequest, Viewer } from '../sessions/sessions.service';
 import { SessionEntity } from '../sessions/session.entity';
@@ -14,7 +14,8 @@ import type { UsersService } from '../users/users.service';
 import { UserEntity } from '../users/user.entity';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
-import type { Mailer } from '../../mail/mailer';
+import type { Notices } from '../../kernel/notices';
+import { securityNoticeMail } from '../../mail/templates/templates';
 import type { KvStore } from '../../store/kv-store';
 import type { Limits } from '../../config/limits';
 import { keyedHash, isUuid } from '../../crypto/secret-token';
@@ -38,7 +39,8 @@ export interface MfaServiceDeps {
   sessions: SessionsService;
   users: UsersService;
   audit: AuditService;
-  mailer: Mailer;
+  /** Security notices (after commit, failures audited, never thrown). */
+  notices: Notices;
   /** WARDEN_SECRET: the HMAC key for recovery codes and, through HKDF, the key that encrypts TOTP secrets. */
   hmacKey: Buffer;
   /** WARDEN_SECRET_PREVIOUS: TOTP secrets sealed and recovery codes hashed under it still work (docs/operations.md). */
@@ -76,7 +78,7 @@ const RECOVERY_AMR: AuthMethod[] = ['recovery', 'mfa'];
 
 /**
  * Second factors (issue #11): authenticator apps (TOTP), recovery codes, the sign-in gate that asks for them, and
- * re-authentication. The gate is installed on SessionsService, so every path that creates a session passes it.
+ * re-authentication. The gate is the mfa module's signInGates hook, so every path that creates a session passes it.
  */
 export class MfaService {
   private readonly box: TotpSecretBox;
@@ -88,22 +90,27 @@ export class MfaService {
   constructor(private readonly deps: MfaServiceDeps) {
     this.box = new TotpSecretBox(deps.hmacKey, deps.previousHmacKey ?? null);
     this.lockout = new MfaLockout(deps.kv, deps.limits, () => deps.now().getTime());
-    deps.sessions.setSignInGate(this.gate);
-    deps.challenges.registerPurpose('MFA', {
-      checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
-      onVerified: (em, challenge, ctx) => this.finishMfa(em, challenge, ctx),
-    });
-    deps.challenges.registerPurpose('REAUTHENTICATION', {
-      lockFirst: (em, challenge) => this.lockForReauthentication(em, challenge),
-      checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
-      onVerified: (em, challenge, ctx) => this.finishReauthentication(em, challenge, ctx),
-    });
+  }
+
+  /** The code purposes this module verifies (MFA, REAUTHENTICATION): the mfa module's codePurposes hook. */
+  codePurposes(): Partial<Record<OtpPurposeValue, PurposeHandler>> {
+    return {
+      MFA: {
+        checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
+        onVerified: (em, challenge, ctx) => this.finishMfa(em, challenge, ctx),
+      },
+      REAUTHENTICATION: {
+        lockFirst: (em, challenge) => this.lockForReauthentication(em, challenge),
+        checkCode: (challenge, code, meta) => this.checkTotp(challenge, code, meta),
+        onVerified: (em, challenge, ctx) => this.finishReauthentication(em, challenge, ctx),
+      },
+    };
   }
 
   // ---------------------------------------------------------------- the gate
 
   /**
-   * The one sign-in gate. A first factor for a user with a confirmed second factor opens an MFA challenge (in the
+   * The second-factor sign-in gate (the mfa module's signInGates hook). A first factor for a user with a confirmed second factor opens an MFA challenge (in the
    * caller's transaction, nothing sent) and refuses with MFA_REQUIRED; a sign-in that a second factor finished
    * (amr has mfa, or is aal2 already, e.g. a user-verifying passkey) passes.
    */
@@ -635,14 +642,10 @@ export class MfaService {
     return this.deps.dataSource.manager.count(RecoveryCodeEntity, { where: { userId, usedAt: IsNull() } });
   }
 
-  /** Mails a security notice after commit; a mail failure does not undo the change (it is audited). */
+  /** A security notice (Notices: after commit; a failed delivery is audited as mfa_notice and logged, never thrown). */
   private async notify(user: UserEntity | null, meta: RequestMeta, title: string, body: string): Promise<void> {
     if (!user?.email) return;
-    try {
-      await this.deps.mailer.sendSecurityNotice(user.email, title, body);
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: 'mfa_notice', channel: 'EMAIL', userId: user.id, meta }).catch(() => undefined);
-    }
+    await this.deps.notices.send(user.id, { flow: 'mfa_notice', to: user.email, mail: securityNoticeMail(this.deps.productName, title, body) }, meta);
   }
 }
 

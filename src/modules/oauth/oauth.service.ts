@@ -16,7 +16,8 @@ import { SessionEntity } from '../sessions/session.entity';
 import type { UsersService } from '../users/users.service';
 import { UserEntity } from '../users/user.entity';
 import { normalizeEmail, optionalText } from '../users/identifiers';
-import type { Mailer } from '../../mail/mailer';
+import type { Notices } from '../../kernel/notices';
+import { securityNoticeMail } from '../../mail/templates/templates';
 import type { SignInMethods } from '../users/sign-in-methods';
 import { PasswordCredentialEntity } from '../password/password-credential.entity';
 import type { FieldLimiter } from '../rate-limits/field-limits';
@@ -33,7 +34,7 @@ export interface OAuthServiceDeps {
   sessions: SessionsService;
   audit: AuditService;
   /** Notices of linked and unlinked identities (after commit; a failed delivery is audited, never thrown). */
-  mailer: Mailer;
+  notices: Notices;
   productName: string;
   signInMethods: SignInMethods;
   fieldLimiter: FieldLimiter;
@@ -533,24 +534,19 @@ export class OAuthService {
     return outcome.issued;
   }
 
-  /** The identity notice (F5), after commit; a failed delivery is audited and never undoes or fails the change. */
+  /** The identity notice (F5) through Notices: after commit; a failed delivery is audited and logged, never thrown. */
   private async notify(userId: string, change: 'linked' | 'unlinked', provider: string, providerEmail: string | null, meta: RequestMeta): Promise<void> {
-    try {
-      const user = await this.deps.users.findById(this.deps.dataSource.manager, userId);
-      if (!user?.email) return;
-      const providerName = this.deps.clients.find(provider)?.name ?? provider;
-      const account = providerEmail ? `${providerName} account ${providerEmail}` : `${providerName} account`;
-      const product = this.deps.productName;
-      await this.deps.mailer.sendSecurityNotice(
-        user.email,
-        `A ${providerName} account was ${change}`,
-        change === 'linked'
-          ? `The ${account} was linked to your ${product} account: it can now sign in to it.`
-          : `The ${account} was unlinked from your ${product} account: it no longer signs in to it.`,
-      );
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: `identity_${change}_notice`, channel: 'EMAIL', userId, meta }).catch(() => undefined);
-    }
+    const providerName = this.deps.clients.find(provider)?.name ?? provider;
+    const account = providerEmail ? `${providerName} account ${providerEmail}` : `${providerName} account`;
+    const product = this.deps.productName;
+    const mail = securityNoticeMail(
+      product,
+      `A ${providerName} account was ${change}`,
+      change === 'linked'
+        ? `The ${account} was linked to your ${product} account: it can now sign in to it.`
+        : `The ${account} was unlinked from your ${product} account: it no longer signs in to it.`,
+    );
+    await this.deps.notices.send(userId, { flow: `identity_${change}_notice`, mail }, meta);
   }
 
   /** unlinkIdentity (recent authentication): refuses the last way to sign in (a verified email, a password, another identity… count). */
