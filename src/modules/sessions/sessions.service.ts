@@ -77,8 +77,8 @@ export interface SignInRequest {
 }
 
 /**
- * The one hook between a passed first factor and a new session. The default allows every sign-in; the
- * second-factor module (issue #11) replaces it: for a user with a factor enrolled and an amr without one, it
+ * A hook between a passed first factor and a new session (the signInGates hook: every module's gates are
+ * chained in module-list order, chainSignInGates). The second-factor module (issue #11) gives one: for a user with a factor enrolled and an amr without one, it
  * opens an MFA challenge in the same transaction (no network call) and answers
  * `{ allow: false, error: new WardenError('MFA_REQUIRED', { extensions: { challengeId } }) }`.
  * The refusal is returned, not thrown, so the transaction still commits (the first factor stays spent and
