@@ -1,5 +1,5 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { SessionEntity } from '../sessions/session.entity';
 import { IdentityEntity } from '../oauth/identity.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
