@@ -137,6 +137,9 @@ describe('sign-in gates from several modules (chained in module-list order)', ()
     const both = chained(gate('a', true, p('mfa')), gate('b', true, { always: true }), gate('c', true, p('ban'))).sqlAllows!(['pwd']);
     expect(both && 'key' in both && [both.key, both.predicate('$2')]).toEqual(['mfa_ban', '(mfa($2)) AND (ban($2))']);
     expect(chained(gate('a', true, { always: true }), gate('b', true, null)).sqlAllows!(['pwd'])).toBeNull();
+  });
+});
+
 /**
  * One module shape (docs/architecture.md, "File roles"): every folder under src/modules/ uses the same file roles,
  * every mutation has a rate limit, every mutation that needs a viewer is @Authorized, decorators in one order.
