@@ -42,6 +42,14 @@ module.exports = {
       to: { path: '(^src/db/embedded-postgres\\.ts$|@electric-sql/pglite)', dependencyTypesNot: ['dynamic-import'] },
     },
     {
+      name: 'module-tables-are-private',
+      severity: 'error',
+      comment:
+        "Modules own their tables: a module reads or writes another module's table only through what that module's index.ts exports, never by importing its *.entity.ts. An entity file may name another module's entity for a TypeORM relation (schema, not access).",
+      from: { path: '^src/modules/(account|mfa|oauth|passkeys)/', pathNot: '\\.entity\\.ts$' },
+      to: { path: '^src/modules/[^/]+/[^/]+\\.entity\\.ts$', pathNot: '^src/modules/$1/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: { path: '^src/' },

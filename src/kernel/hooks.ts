@@ -2,8 +2,13 @@ import type { EntityManager } from 'typeorm';
 import type { RevocationListener, SignInGate, SignedIn } from '../modules/sessions/sessions.service';
 import type { PurposeHandler } from '../modules/otp/challenges.service';
 import type { OtpPurposeValue } from '../modules/otp/otp-challenge.entity';
-import type { ExportSection } from '../modules/account/account.service';
 import type { SignInMethodSource } from '../modules/users/sign-in-methods';
+
+/** One section of exportAccountData (never secrets): the account gives its own, other capabilities (identities, factors, passkeys) theirs. */
+export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;
+
+/** A module's code purposes (purpose → handler): its codePurposes hook. */
+export type CodePurposes = Readonly<Partial<Record<OtpPurposeValue, PurposeHandler>>>;
 
 /** A capability's own codes or links that lead into an account (one-time codes, magic links, reset links). */
 export interface WayIn {
@@ -29,7 +34,7 @@ export interface ModuleHooks {
   /** "Void every outstanding code and link" of a user: each capability spends its own. */
   waysIn?: readonly WayIn[];
   /** One-time code purposes this module verifies (purpose → handler), one handler per purpose across the list. */
-  codePurposes?: Readonly<Partial<Record<OtpPurposeValue, PurposeHandler>>>;
+  codePurposes?: CodePurposes;
 }
 
 /**

@@ -10,3 +10,6 @@ export const auditModule: WardenModule = {
   resolvers: [],
   jobs: auditRetentionJobs,
 };
+
+// The audit trail as other modules read it (module tables are private: no other module imports audit-event.entity.ts).
+export { anonymiseAuditRowsOf, auditRowsOf, exportSecurityEvents, recordAccountsErased, type AuditRow } from './audit-rows';

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { spendOutstandingLinks } from './link-rows';
 import { magicLinkRetentionJobs } from './magic-link.retention';
 import type { WardenModule } from '../module';
 import type { UsersProvides } from '../users';
@@ -30,15 +31,8 @@ export const magicLinkModule: WardenModule = {
       redirectAllowlist: config.redirectAllowlist,
       now: clock.now,
     });
-    const voidOutstanding = async (em: EntityManager, userId: string) => {
-      await em
-        .createQueryBuilder()
-        .update(MagicLinkTokenEntity)
-        .set({ consumedAt: clock.now() })
-        .where('user_id = :userId', { userId })
-        .andWhere('consumed_at IS NULL')
-        .execute();
-    };
+    // Its waysIn hook: spends the user's outstanding ones through the same row function other modules use.
+    const voidOutstanding = (em: EntityManager, userId: string) => spendOutstandingLinks(em, userId, clock.now());
     return { instances: [magicLinks, new MagicLinkResolver(magicLinks)], hooks: { waysIn: [{ voidOutstanding }] } };
   },
   entities: [MagicLinkTokenEntity],

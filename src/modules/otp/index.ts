@@ -7,6 +7,7 @@ import { OtpChallengeEntity } from './otp-challenge.entity';
 import { OtpResolver } from './otp.resolver';
 import { OtpService } from './otp.service';
 import type { ChallengesService } from './challenges.service';
+import { spendOutstandingCodes } from './challenge-rows';
 
 /** What the otp module provides its dependents. */
 export interface OtpProvides {
@@ -46,10 +47,13 @@ export const otpModule: WardenModule = {
     return {
       provides,
       instances: [otp, new OtpResolver(otp)],
-      hooks: { codePurposes: otp.codePurposes(), waysIn: [{ voidOutstanding: (em, userId) => otp.voidOutstanding(em, userId) }] },
+      hooks: { codePurposes: otp.codePurposes(), waysIn: [{ voidOutstanding: (em, userId) => spendOutstandingCodes(em, userId, kernel.clock.now()) }] },
     };
   },
   entities: [OtpChallengeEntity],
   resolvers: [OtpResolver],
   jobs: otpRetentionJobs,
 };
+
+// Challenge rows as other modules reach them (module tables are private: no other module imports otp-challenge.entity.ts).
+export { setChallengeSession, spendOutstandingCodes, spendSessionChallenges, type OtpChallenge } from './challenge-rows';

@@ -37,17 +37,6 @@ export class OtpService {
     };
   }
 
-  /** Spends every outstanding code of the user (the otp module's waysIn hook), inside the caller's transaction. */
-  async voidOutstanding(em: EntityManager, userId: string): Promise<void> {
-    await em
-      .createQueryBuilder()
-      .update(OtpChallengeEntity)
-      .set({ consumedAt: this.deps.now() })
-      .where('user_id = :userId', { userId })
-      .andWhere('consumed_at IS NULL')
-      .execute();
-  }
-
   /**
    * Passwordless: a LOGIN code by SMS (any valid phone; an unknown one gets its account at verifyOtp) or by
    * email (known accounts only). An unknown email gets a decoy challenge that no code can satisfy and no mail:

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { spendOutstandingResets } from './reset-rows';
 import { passwordResetRetentionJobs } from './password-reset.retention';
 import type { WardenModule } from '../module';
 import type { UsersProvides } from '../users';
@@ -33,15 +34,8 @@ export const passwordResetModule: WardenModule = {
       passwordResetPath: config.passwordResetPath,
       now: clock.now,
     });
-    const voidOutstanding = async (em: EntityManager, userId: string) => {
-      await em
-        .createQueryBuilder()
-        .update(PasswordResetTokenEntity)
-        .set({ consumedAt: clock.now() })
-        .where('user_id = :userId', { userId })
-        .andWhere('consumed_at IS NULL')
-        .execute();
-    };
+    // Its waysIn hook: spends the user's outstanding ones through the same row function other modules use.
+    const voidOutstanding = (em: EntityManager, userId: string) => spendOutstandingResets(em, userId, clock.now());
     return { instances: [resets, new PasswordResetResolver(resets)], hooks: { waysIn: [{ voidOutstanding }] } };
   },
   entities: [PasswordResetTokenEntity],

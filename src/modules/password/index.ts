@@ -10,6 +10,8 @@ import { PasswordService } from './password.service';
 // The pre-registration rule every first proof of an email address applies (otp, magic-link, account, oauth). Those
 // modules import './unverified-password' itself: importing this index from otp would close a cycle (password → otp).
 export { dropUnverifiedPassword } from './unverified-password';
+// The credentials table as other modules reach it (module tables are private: no one else imports password-credential.entity.ts).
+export { exportPassword, hasPassword, insertPassword, passwordHashOf } from './credential-rows';
 
 /** What the password module provides its dependents. */
 export interface PasswordProvides {

@@ -64,3 +64,6 @@ export const sessionsModule: WardenModule = {
   ],
   jobs: sessionsRetentionJobs,
 };
+
+// Session rows as other modules reach them (module tables are private: no other module imports session.entity.ts).
+export { exportSessions, lockSession, sessionState, type SessionState } from './session-rows';

@@ -38,3 +38,18 @@ export const usersModule: WardenModule = {
   resolvers: [ViewerResolver],
   jobs: usersRetentionJobs,
 };
+
+// The users table as other modules reach it (module tables are private: no other module imports user.entity.ts).
+export type { UserEntity } from './user.entity';
+export {
+  deleteEmptyOrganizations,
+  deleteErasedAccounts,
+  exportOrganization,
+  exportProfile,
+  findUser,
+  lockAccountsDueForErasure,
+  lockUser,
+  lockUserByEmail,
+  updateUser,
+  type UserPatch,
+} from './user-rows';
