@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import { defaultLimits, limitEnvNames, type Limits } from './limits';
-import { crossLimitRules, limitSchema } from './limit-bounds';
+import { limitTableOf, type Limits } from './limits';
+import { crossLimitRules, limitSchemaOf } from './limit-bounds';
+import type { DeclaringModule } from '../modules/declaration-types';
+import { moduleDeclarationList } from '../modules/declarations';
 import { OAuthConfigError, parseOAuthProviders, type OAuthProviderConfig } from './oauth-providers';
 import { coreVariables, type CoreVariableName, type VariableDeclaration } from './variables';
 
@@ -353,21 +355,27 @@ function check<T>(problems: string[], fallback: T, run: () => T): T {
 
 /**
  * Reads and validates configuration once. The only reader of process.env in Warden. Every variable is
- * checked before anything is refused: the ConfigError lists every problem, one line each.
+ * checked before anything is refused: the ConfigError lists every problem, one line each. The limits are those
+ * of `modules` (default: the product's, src/modules/declarations.ts; a WardenModule list works as well, e.g.
+ * `[...wardenModules, helloModule]`).
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  modules: readonly DeclaringModule[] = moduleDeclarationList,
+): Readonly<Config> {
   const problems: string[] = [];
   const cleaned: Record<string, string | undefined> = {};
   for (const key of Object.keys(baseSchema.shape)) cleaned[key] = optional(env[key]);
   const e = parseCoreVariables(cleaned, problems);
 
-  const limits = { ...defaultLimits } as Limits;
-  for (const key of Object.keys(limitEnvNames) as (keyof Limits)[]) {
-    const raw = optional(env[limitEnvNames[key]]);
+  const limits = {} as Limits;
+  for (const limit of limitTableOf(modules)) {
+    limits[limit.key] = limit.default;
+    const raw = optional(env[limit.env]);
     if (raw === undefined) continue;
-    const result = limitSchema(key).safeParse(raw);
+    const result = limitSchemaOf(limit).safeParse(raw);
     if (!result.success) problems.push(result.error.issues[0]!.message);
-    else limits[key] = result.data;
+    else limits[limit.key] = result.data;
   }
   for (const rule of crossLimitRules) {
     const refusal = rule(limits);

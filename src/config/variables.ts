@@ -1,4 +1,5 @@
-import { limitTable } from './limits';
+import type { DeclaringModule } from '../modules/declaration-types';
+import { limitTableOf } from './limits';
 
 /**
  * One environment variable the process reads. Numbers have bounds (parsed as a whole number in [min, max],
@@ -186,12 +187,12 @@ export const oauthVariablePatterns: readonly VariableDeclaration[] = [
 /**
  * Every variable the process reads: the core ones, every limit (core and each module's) and the OAUTH_*
  * family as patterns, each with its default, bounds, doc and owning module. docs/configuration.md and
- * .env.example are generated from this list.
+ * .env.example are generated from this list. `modules`: whose limits (default: the product's).
  */
-export function listVariables(): VariableInfo[] {
+export function listVariables(modules?: readonly DeclaringModule[]): VariableInfo[] {
   return [
     ...coreVariables.map((v): VariableInfo => ({ ...v, module: 'module' in v ? v.module : 'core' })),
-    ...limitTable.map((l): VariableInfo => ({ env: l.env, default: l.default, min: l.min, max: l.max, doc: l.doc, module: l.module })),
+    ...limitTableOf(modules).map((l): VariableInfo => ({ env: l.env, default: l.default, min: l.min, max: l.max, doc: l.doc, module: l.module })),
     ...oauthVariablePatterns.map((v): VariableInfo => ({ ...v, module: 'oauth', pattern: /<ID>/.test(v.env) })),
   ];
 }

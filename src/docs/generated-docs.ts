@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { listVariables } from '../config/variables';
-import { errorCodeTable } from '../errors/error-codes';
+import { errorCodeTableOf } from '../errors/error-codes';
+import type { DeclaringModule } from '../modules/declaration-types';
 
 /** Markdown table cell: no pipe or newline breaks the row. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** Every variable the process reads (src/config/variables.ts listVariables), as docs/configuration.md shows it. */
-export function variableTable(): string {
-  const rows = listVariables().map((v) => {
+/** Every variable the process reads (src/config/variables.ts listVariables), as docs/configuration.md shows it; `modules`: default the product's. */
+export function variableTable(modules?: readonly DeclaringModule[]): string {
+  const rows = listVariables(modules).map((v) => {
     const fallback = v.default === null ? 'unset' : `\`${v.default}\``;
     const bounds = v.min !== undefined && v.max !== undefined ? `${v.min} to ${v.max}` : '';
     const required = v.required === 'production' ? ' **Required when `NODE_ENV=production`.**' : '';
@@ -17,9 +18,9 @@ export function variableTable(): string {
   return ['| variable | default | bounds | module | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** Every error code (core and each module's declarations), as docs/api.md shows it. */
-export function errorCodeDocTable(): string {
-  const rows = errorCodeTable.map((e) => `| \`${e.code}\` | ${e.module} | ${e.logLevel} | ${cell(e.message)} |`);
+/** Every error code (core and each module's declarations), as docs/api.md shows it; `modules`: default the product's. */
+export function errorCodeDocTable(modules?: readonly DeclaringModule[]): string {
+  const rows = errorCodeTableOf(modules).map((e) => `| \`${e.code}\` | ${e.module} | ${e.logLevel} | ${cell(e.message)} |`);
   return ['| code | module | logged at | default message |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 

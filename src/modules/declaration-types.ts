@@ -38,3 +38,12 @@ export interface ModuleDeclarations {
   /** Longest raw string per argument or input field name (src/graphql/input-guard.ts), for names only it uses. */
   inputBounds?: Readonly<Record<string, number>>;
 }
+
+/**
+ * A module as the tables see it: its name and its declarations. Every WardenModule descriptor is one (it spreads
+ * its declarations object), and so is each entry of src/modules/declarations.ts `moduleDeclarationList`; the
+ * config, the generated docs and the error codes take a list of them (default: the product's).
+ */
+export interface DeclaringModule extends ModuleDeclarations {
+  readonly name: string;
+}
