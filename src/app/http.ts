@@ -31,7 +31,10 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
   const schema = config.federationEnabled ? await buildWardenSubgraphSchema(container, modules) : await buildWardenSchema(container, modules);
   const byClass = new Map<unknown, object>(services.instances.map((instance) => [instance.constructor, instance]));
   // A module listed without its resolver built by its module's build fails at start, not on the first request.
-  const unbuilt = modules.flatMap((m) => m.resolvers).filter((type) => !byClass.has(type)).map((type) => type.name);
+  const unbuilt = modules
+    .flatMap((m) => m.resolvers)
+    .filter((type) => !byClass.has(type))
+    .map((type) => type.name);
   if (unbuilt.length) throw new TypeError(`resolvers listed in src/modules but not built by any module's build (WardenModule.build): ${unbuilt.join(', ')}`);
   const lookup: ServiceLookup = {
     get(type) {

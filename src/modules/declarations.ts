@@ -64,7 +64,10 @@ export interface DeclaredEntry<T> {
   value: T;
 }
 
-function entries<T>(modules: readonly DeclaringModule[], pick: (d: DeclaringModule) => Readonly<Record<string, T>> | readonly T[] | undefined): DeclaredEntry<T>[] {
+function entries<T>(
+  modules: readonly DeclaringModule[],
+  pick: (d: DeclaringModule) => Readonly<Record<string, T>> | readonly T[] | undefined,
+): DeclaredEntry<T>[] {
   return modules.flatMap((m) => {
     const field = pick(m);
     if (!field) return [];

@@ -70,7 +70,12 @@ describe('the generated tables from the module list with hello added', () => {
 describe('the schema', () => {
   test('built from the list with hello added, it has the hello query', async () => {
     const schema = await buildWardenSchema(undefined, withHello);
-    expect(schema.getQueryType()?.getFields().hello?.args.map((a) => a.name)).toEqual(['name']);
+    expect(
+      schema
+        .getQueryType()
+        ?.getFields()
+        .hello?.args.map((a) => a.name),
+    ).toEqual(['name']);
     expect(printSchema(schema)).toMatch(/hello\(name: String!\): String!/);
   });
 
