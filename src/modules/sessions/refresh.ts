@@ -98,22 +98,18 @@ export class SessionRefresh {
     const idleCutoff = new Date(now.getTime() - this.deps.limits.refreshIdleTtlSeconds * 1000);
     const next = createSecretToken();
     const raw = this.pairs.raw;
-    const rows = await raw.run<RefreshRow>(
-      REFRESH_ROTATE,
-      () => refreshRotateSql(raw),
-      [
-        parsed.id,
-        this.pairs.hash(parsed.secret),
-        now,
-        idleCutoff,
-        next.id,
-        this.pairs.hash(next.secret),
-        randomUUID(),
-        meta.ip,
-        meta.userAgent,
-        AuditEvents.sessionRefreshed,
-      ],
-    );
+    const rows = await raw.run<RefreshRow>(REFRESH_ROTATE, () => refreshRotateSql(raw), [
+      parsed.id,
+      this.pairs.hash(parsed.secret),
+      now,
+      idleCutoff,
+      next.id,
+      this.pairs.hash(next.secret),
+      randomUUID(),
+      meta.ip,
+      meta.userAgent,
+      AuditEvents.sessionRefreshed,
+    ]);
     const row = rows[0];
     if (!row?.rotated) return null;
     this.deps.audit.observeCommitted([{ event: AuditEvents.sessionRefreshed, userId: row.user_id, meta, data: { sessionId: row.session_id } }]);

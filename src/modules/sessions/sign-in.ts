@@ -108,10 +108,7 @@ export class SignIn {
     const session = this.newSession(request.userId, amr, meta);
     const audit = [...request.audit, this.sessionCreated(session, request.method, meta)];
     const refresh = createSecretToken();
-    const values = [
-      ...precondition.values,
-      ...signInValues(session, audit.map(AuditService.toRow), { id: refresh.id, hash: this.pairs.hash(refresh.secret) }),
-    ];
+    const values = [...precondition.values, ...signInValues(session, audit.map(AuditService.toRow), { id: refresh.id, hash: this.pairs.hash(refresh.secret) })];
     const raw = this.pairs.raw;
     const rows = await raw.run<Record<string, unknown>>(name, () => oneStatementSignInSql(raw, gate, precondition, request.verified), values);
     const row = rows[0];
