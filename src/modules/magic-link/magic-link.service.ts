@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { MagicLinkTokenEntity } from './magic-link-token.entity';
-import type { UsersService } from '../users/users.service';
+import { UsersService } from '../users/users.service';
 import { normalizeEmail } from '../users/identifiers';
 import type { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import type { AuditService } from '../audit/audit.service';
@@ -15,7 +15,6 @@ import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { commitThenSend } from '../../db/commit-then-send';
 import { realOrDecoy } from '../otp/real-or-decoy';
-import { UserEntity } from '../users/user.entity';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 
 export interface MagicLinkServiceDeps {
@@ -87,7 +86,7 @@ export class MagicLinkService {
         commitThenSend(this.deps.dataSource, {
           write: async (em) => {
             // Requests for one account take turns (the user row's lock), so "newest" is well defined.
-            await em.findOne(UserEntity, { where: { id: user!.id }, lock: { mode: 'pessimistic_write' } });
+            await UsersService.lock(em, user!.id, 'update');
             const now = this.deps.now();
             const token = createSecretToken();
             const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
@@ -131,7 +130,7 @@ export class MagicLinkService {
    */
   private voidOtherLinks(userId: string, tokenId: string): Promise<void> {
     return withTransaction(this.deps.dataSource, async (em) => {
-      await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+      await UsersService.lock(em, userId, 'update');
       const mine = await em.findOne(MagicLinkTokenEntity, { where: { id: tokenId } });
       if (!mine || mine.consumedAt) return;
       await em
@@ -143,6 +142,20 @@ export class MagicLinkService {
         .andWhere('consumed_at IS NULL')
         .execute();
     });
+  }
+
+  /**
+   * Voids every unused link of the account (a completed password reset ends every other way in), inside the
+   * caller's transaction. For the modules that must void links without touching the magic-link table.
+   */
+  static async voidOutstanding(em: EntityManager, userId: string, now: Date): Promise<void> {
+    await em
+      .createQueryBuilder()
+      .update(MagicLinkTokenEntity)
+      .set({ consumedAt: now })
+      .where('user_id = :userId', { userId })
+      .andWhere('consumed_at IS NULL')
+      .execute();
   }
 
   /** Consumes the link's token (exactly one of racing callers wins), marks the email verified, signs in. */

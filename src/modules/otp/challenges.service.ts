@@ -163,6 +163,22 @@ export class ChallengesService {
   }
 
   /**
+   * Voids the user's unused challenges inside the caller's transaction: of `purpose` only when given, all but
+   * `exceptId` when given (a reset mail replaces older reset codes; a completed reset ends every way in).
+   */
+  async voidOutstanding(em: EntityManager, userId: string, options: { purpose?: OtpPurposeValue; exceptId?: string } = {}): Promise<void> {
+    const query = em.createQueryBuilder().update(OtpChallengeEntity).set({ consumedAt: this.deps.now() }).where('user_id = :userId', { userId });
+    if (options.purpose) query.andWhere('purpose = :purpose', { purpose: options.purpose });
+    if (options.exceptId) query.andWhere('id <> :exceptId', { exceptId: options.exceptId });
+    await query.andWhere('consumed_at IS NULL').execute();
+  }
+
+  /** Records on a challenge just issued which first factor it finishes (a password login's emailed code: ['pwd']). */
+  async setFirstFactorAmr(em: EntityManager, challengeId: string, amr: string[]): Promise<void> {
+    await em.update(OtpChallengeEntity, { id: challengeId }, { firstFactorAmr: amr });
+  }
+
+  /**
    * Inserts a challenge inside the caller's transaction (database only). The code is returned for delivery.
    * issue() and issueDecoy() count the send before and start the resend cooldown after: no Redis round trip
    * while the transaction is open.

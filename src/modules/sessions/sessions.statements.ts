@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+import { tableOf } from '../../maintenance/batch-delete';
 import type { RawStatements } from '../../db/raw-statements';
 import { SessionEntity } from './session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
@@ -134,4 +136,13 @@ export function signInValues(session: SessionEntity, auditRows: readonly AuditRo
     refresh.id,
     refresh.hash,
   ];
+}
+
+/**
+ * The sessions table's part of another module's statement: an SQL condition, true when the user whose id is the SQL
+ * expression `userId` holds a live session (not revoked, before its absolute end `now`, used after `idleCutoff`; both
+ * SQL expressions too, e.g. `$2`, `$3`).
+ */
+export function liveSessionExistsSql(em: EntityManager, userId: string, now: string, idleCutoff: string): string {
+  return `EXISTS (SELECT 1 FROM ${tableOf(em, SessionEntity)} s WHERE s.user_id = ${userId} AND s.revoked_at IS NULL AND s.expires_at > ${now} AND s.last_used_at > ${idleCutoff})`;
 }
