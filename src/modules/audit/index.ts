@@ -2,6 +2,11 @@ import { auditRetentionJobs } from './audit.retention';
 import type { WardenModule } from '../module';
 import { AuditEventEntity } from './audit-event.entity';
 
+// What other modules use: AuditService (record, recordMany, takeHeld, observeCommitted) and, for a hot path's own
+// statement, auditStatements (they never name audit_events themselves). Imported from the files themselves.
+export { AuditService, type AuditRecord, type AuditRow } from './audit.service';
+export { auditStatements } from './audit-statements';
+
 /** The audit trail, and the observers (metrics) told about each committed row. */
 export const auditModule: WardenModule = {
   name: 'audit',

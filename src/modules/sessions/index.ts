@@ -5,6 +5,12 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionEntity } from './session.entity';
 import { SessionsResolver } from './sessions.resolver';
 
+// What other modules use (the facade over sign-in, refresh and revocation, and the sessions table's part of
+// another module's statement). They import the files themselves: importing this index would close a cycle.
+export { SessionsService, allowEverySignIn } from './sessions.service';
+export type * from './sessions.types';
+export { liveSessionExistsSql } from './sessions.statements';
+
 /** Sessions, rotating refresh tokens, access tokens and the public keys that verify them. */
 export const sessionsModule: WardenModule = {
   name: 'sessions',

@@ -4,6 +4,12 @@ import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 import { ViewerResolver } from './viewer.resolver';
 
+// What other modules use to read and write users and organizations (they never import user.entity.ts: the
+// module-tables-are-private rule). They import the files themselves: importing this index would close a cycle
+// through the resolvers.
+export { UsersService, type UserEntity } from './users.service';
+export { userStatements } from './users.statements';
+
 /** Accounts, organizations and the viewer query. */
 export const usersModule: WardenModule = {
   name: 'users',
