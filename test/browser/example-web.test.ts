@@ -75,6 +75,7 @@ describeWithChromium('example web app in headless Chromium against the gateway',
     await page.getByRole('button', { name: 'Sign up' }).click();
 
     await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
+    expect(await page.getByTestId('resend').isDisabled()).toBe(true); // its cooldown (resendAvailableAt) is counting down
     const mail = await t.inbox.waitForMail(email);
     await page.getByLabel('Code').fill(codeFrom(mail));
     await shot(page, '02-enter-code');
@@ -86,6 +87,7 @@ describeWithChromium('example web app in headless Chromium against the gateway',
     expect(await page.getByTestId('viewer-organization').textContent()).toBe('Compiler Co');
     expect(await viewer.textContent()).toContain('Signed in as Grace Hopper');
     expect(await page.getByTestId('session-row').count()).toBe(1);
+    expect(await page.getByTestId('session-device').textContent()).toBe('Chrome on Linux');
     await shot(page, '03-viewer');
 
     // The refresh token is an HttpOnly cookie scoped to /graphql; the access token is in memory only.
@@ -194,11 +196,13 @@ describeWithChromium('example web app in headless Chromium against the gateway',
     await second.getByTestId('viewer-empty').waitFor();
   });
 
-  test('a used or forged magic link shows the contract error, not a signed-in page', async () => {
+  test('a used or forged magic link says so in words (not the contract code), not a signed-in page', async () => {
     const page = await newPage();
     await page.goto(`${site.url}/auth/magic-link?token=forged.token`);
     await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').textContent()).toContain('INVALID_TOKEN');
+    const alert = await page.getByRole('alert').textContent();
+    expect(alert).toContain('This link has expired or was already used. Ask for a new one.');
+    expect(alert).not.toContain('INVALID_TOKEN');
     expect(await refreshCookie(page)).toBeUndefined();
   });
 });

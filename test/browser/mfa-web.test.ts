@@ -2,7 +2,7 @@ import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { StaticAppServer } from '../support/static-app-server';
-import { browserArtifacts, describeWithChromium } from '../support/example-web';
+import { browserArtifacts, describeWithChromium, docsScreenshot } from '../support/example-web';
 import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
@@ -67,6 +67,7 @@ describeWithChromium('example web app: two-step verification in headless Chromiu
     const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await shot(page, 'mfa-01-enroll');
+    await docsScreenshot(page, 'security-add-authenticator');
     await page.getByLabel('Authenticator code').fill(codeAt(secret, clock.now()));
     await page.getByLabel('Name (optional)').fill('Chromium phone');
     await page.getByRole('button', { name: 'Turn on' }).click();
@@ -74,6 +75,7 @@ describeWithChromium('example web app: two-step verification in headless Chromiu
     const codes = await page.getByTestId('recovery-code').allTextContents();
     expect(codes).toHaveLength(10);
     await shot(page, 'mfa-02-recovery-codes');
+    await docsScreenshot(page, 'security-recovery-codes');
     await page.getByRole('button', { name: 'I have saved them' }).click();
     await page.getByTestId('mfa-on').waitFor();
     expect(await page.getByTestId('mfa-factor').allTextContents()).toEqual([expect.stringContaining('Chromium phone')]);
@@ -89,6 +91,7 @@ describeWithChromium('example web app: two-step verification in headless Chromiu
     clock.advance(30);
     await page.getByLabel('Authenticator code').fill(codeAt(secret, clock.now()));
     await shot(page, 'mfa-03-authenticator-step');
+    await docsScreenshot(page, 'mfa');
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByTestId('viewer').waitFor();
     expect(await page.getByTestId('viewer-email').textContent()).toBe(email);

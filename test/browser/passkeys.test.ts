@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
-import { browserArtifacts, describeWithChromium } from '../support/example-web';
+import { browserArtifacts, describeWithChromium, docsScreenshot } from '../support/example-web';
 import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness';
 import { codeFrom } from '../support/smtp-inbox';
 import { PASSWORD, signUpAndVerify, uniqueEmail } from '../support/flows';
@@ -77,7 +77,9 @@ describeWithChromium('passkeys in the example web app (Chromium, virtual authent
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByTestId('viewer').waitFor();
 
-    // Register.
+    // Register, on the Security page beside the authenticator apps.
+    await page.getByRole('link', { name: 'Security' }).click();
+    await page.getByTestId('mfa-off').waitFor();
     await page.getByLabel('Passkey name').fill('Test laptop');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByTestId('passkey-row').waitFor();
@@ -87,8 +89,10 @@ describeWithChromium('passkeys in the example web app (Chromium, virtual authent
     expect(credentials[0]!.isResidentCredential).toBe(true);
     expect((await t.inbox.waitForSubject(email, /passkey was added/i)).subject).toMatch(/passkey was added/i);
     await shot(page, '01-registered');
+    await docsScreenshot(page, 'security-passkeys');
 
     // Sign out, then usernameless: the button, no email typed.
+    await page.getByRole('link', { name: 'Warden example' }).click();
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await page.getByTestId('viewer-empty').waitFor();
     await page.getByRole('link', { name: 'Passkey' }).click();
@@ -117,6 +121,7 @@ describeWithChromium('passkeys in the example web app (Chromium, virtual authent
     await shot(page, '03-autofill');
 
     // Remove it (this session just authenticated with the passkey).
+    await page.getByRole('link', { name: 'Security' }).click();
     await page.getByRole('button', { name: 'Remove passkey' }).click();
     await page.getByText('No passkey yet.').waitFor();
     expect(await page.getByTestId('passkey-row').count()).toBe(0);

@@ -33,6 +33,18 @@ export function sharedExampleWebDir(): string | null {
 export const browserArtifacts = path.join(repoRoot, 'test', 'artifacts', 'browser');
 
 /**
+ * The screenshots docs/frontend.md shows, one per page of examples/web: rewritten by every browser test run under
+ * the same names (committed; the content changes with the dates and addresses of the run).
+ */
+export const docsScreenshots = path.join(repoRoot, 'docs', 'screenshots');
+
+/** A full-page screenshot of `page` into docs/screenshots/<name>.png. */
+export async function docsScreenshot(page: { screenshot(options: { path: string; fullPage: boolean }): Promise<unknown> }, name: string): Promise<void> {
+  fs.mkdirSync(docsScreenshots, { recursive: true });
+  await page.screenshot({ path: path.join(docsScreenshots, `${name}.png`), fullPage: true });
+}
+
+/**
  * examples/web built, served read-only by every browser test file of this run: the build runs once per test run
  * (built into a scratch directory, then renamed into place, so a second worker building at the same time loses
  * the rename and uses the winner's build). Outside a jest run (no run id) each call builds into a new directory.

@@ -77,26 +77,31 @@ export function App() {
   }
 
   return (
-    <main>
-      <header>
-        <strong>
-          <Link to="/">Warden example</Link>
-        </strong>
-        <nav>
-          {state.status === 'signedIn' && <Link to="/security">Security</Link>}
-          {state.status !== 'signedIn' && (
-            <>
-              <Link to="/signup">Sign up</Link>
-              <Link to="/login">Log in</Link>
-              <Link to="/passwordless">Passwordless</Link>
-              <Link to="/passkey">Passkey</Link>
-              <Link to="/forgot-password">Forgot password</Link>
-            </>
-          )}
-          {state.status === 'signedIn' && <Link to="/settings">Settings</Link>}
-        </nav>
+    <>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <Link to="/" className="brand">
+            Warden example
+          </Link>
+          <nav aria-label="Main">
+            {state.status === 'signedIn' ? (
+              <>
+                <Link to="/security">Security</Link>
+                <Link to="/settings">Settings</Link>
+              </>
+            ) : (
+              <>
+                <Link to="/signup">Sign up</Link>
+                <Link to="/login">Log in</Link>
+                <Link to="/passwordless">Passwordless</Link>
+                <Link to="/passkey">Passkey</Link>
+                <Link to="/forgot-password">Forgot password</Link>
+              </>
+            )}
+          </nav>
+        </div>
       </header>
-      {page}
-    </main>
+      <main>{page}</main>
+    </>
   );
 }

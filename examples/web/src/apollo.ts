@@ -17,21 +17,6 @@ export function createApolloClient(uri = '/graphql'): ApolloClient {
   return new ApolloClient({ link: auth.concat(http), cache: new InMemoryCache() });
 }
 
-/** A user-facing line for a failed operation: the contract code plus its message (and the wait for RATE_LIMITED). */
-export function describeError(error: unknown): string {
-  if (CombinedGraphQLErrors.is(error)) {
-    const first = error.errors[0];
-    const code = String(first?.extensions?.code ?? 'ERROR');
-    const retryAfter = first?.extensions?.retryAfter;
-    const attemptsLeft = first?.extensions?.attemptsLeft;
-    let text = `${code}: ${first?.message ?? 'request failed'}`;
-    if (typeof retryAfter === 'number') text += ` (try again in ${retryAfter} s)`;
-    if (typeof attemptsLeft === 'number') text += ` (${attemptsLeft} attempts left)`;
-    return text;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** The contract code of a failed operation, or null. */
 export function errorCode(error: unknown): string | null {
   return CombinedGraphQLErrors.is(error) ? String(error.errors[0]?.extensions?.code ?? '') || null : null;

@@ -3,6 +3,7 @@ import { ApolloProvider } from '@apollo/client/react';
 import { createApolloClient } from './apollo';
 import { AuthProvider } from './auth';
 import { App } from './App';
+import './styles.css';
 
 const client = createApolloClient();
 

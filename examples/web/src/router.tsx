@@ -17,13 +17,14 @@ export function useLocation(): URL {
   return new URL(href);
 }
 
-export function Link({ to, children }: { to: string; children: ReactNode }) {
+export function Link({ to, children, className }: { to: string; children: ReactNode; className?: string }) {
   const onClick = (event: MouseEvent<HTMLAnchorElement>) => {
     event.preventDefault();
     navigate(to);
   };
+  const current = window.location.pathname === to ? 'page' : undefined;
   return (
-    <a href={to} onClick={onClick}>
+    <a href={to} onClick={onClick} className={className} aria-current={current}>
       {children}
     </a>
   );

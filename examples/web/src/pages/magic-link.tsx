@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { VerifyMagicLinkDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
-import { describeError } from '../apollo';
+import { describeError } from '../messages';
 import { Link, navigate } from '../router';
 
 /** Landing page of the emailed link: /auth/magic-link?token=…[&redirectTo=…] (Warden's MAGIC_LINK_PATH). */

@@ -9,7 +9,7 @@ import {
   ViewerIdentitiesDocument,
 } from '../generated/graphql';
 import { useAuth } from '../auth';
-import { describeError } from '../apollo';
+import { describeError, messageFor } from '../messages';
 import { Link, navigate } from '../router';
 
 /** Where Warden's callback sends the browser back, with ?code=… or ?error=…&reason=…; its origin is in REDIRECT_ALLOWLIST. */
@@ -110,7 +110,7 @@ export function OAuthReturnPage({ url }: { url: URL }) {
     const reason = url.searchParams.get('reason');
     window.history.replaceState(null, '', url.pathname); // keep the code out of the history
     if (!code) {
-      setError(`${failure ?? 'OAUTH_FAILED'}${reason ? ` (${reason})` : ''}`);
+      setError(messageFor(failure ?? 'OAUTH_FAILED', reason ? { reason } : {}));
       return;
     }
     if (!flow) {

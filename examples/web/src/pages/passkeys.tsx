@@ -1,11 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import {
-  browserSupportsWebAuthnAutofill,
-  startAuthentication,
-  startRegistration,
-  WebAuthnAbortService,
-} from '@simplewebauthn/browser';
+import { browserSupportsWebAuthnAutofill, startAuthentication, startRegistration, WebAuthnAbortService } from '@simplewebauthn/browser';
 import {
   FinishPasskeyAuthenticationDocument,
   FinishPasskeyRegistrationDocument,
@@ -15,8 +10,9 @@ import {
   ViewerPasskeysDocument,
 } from '../generated/graphql';
 import { useAuth } from '../auth';
-import { describeError } from '../apollo';
+import { describeError } from '../messages';
 import { navigate } from '../router';
+import { formatDate } from '../ui';
 
 /**
  * Passkey sign-in: a "Sign in with a passkey" button (usernameless: the browser lists the passkeys it holds), and
@@ -119,27 +115,34 @@ export function PasskeysSection() {
 
   const passkeys = data?.viewer?.passkeys ?? [];
   return (
-    <section data-testid="passkeys">
-      <h3>Passkeys</h3>
+    <section className="card" data-testid="passkeys">
+      <h2>Passkeys</h2>
+      <p className="muted">Sign in with your fingerprint, face or screen lock instead of a password and a code.</p>
       {passkeys.length === 0 && <p className="muted">No passkey yet.</p>}
-      <ul>
+      <ul className="list">
         {passkeys.map((p) => (
           <li key={p.id} data-testid="passkey-row">
-            <strong>{p.name ?? 'Passkey'}</strong> {p.backedUp ? '(synced)' : '(this device)'} · added {new Date(p.createdAt).toLocaleString()} · last used{' '}
-            {p.lastUsedAt ? new Date(p.lastUsedAt).toLocaleString() : 'never'}{' '}
-            <button type="button" onClick={() => void run(async () => void (await removePasskey({ variables: { id: p.id } })))}>
+            <div>
+              <strong>{p.name ?? 'Passkey'}</strong> <span className="badge">{p.backedUp ? 'synced' : 'this device'}</span>
+              <div className="muted">
+                Added {formatDate(p.createdAt)} · last used {p.lastUsedAt ? formatDate(p.lastUsedAt) : 'never'}
+              </div>
+            </div>
+            <button type="button" className="secondary" onClick={() => void run(async () => void (await removePasskey({ variables: { id: p.id } })))}>
               Remove passkey
             </button>
           </li>
         ))}
       </ul>
-      <label>
-        Passkey name
-        <input name="passkeyName" type="text" value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <button type="button" onClick={() => void add()}>
-        Add a passkey
-      </button>
+      <div className="inline-form">
+        <label>
+          Passkey name
+          <input name="passkeyName" type="text" placeholder="e.g. Work laptop" value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <button type="button" onClick={() => void add()}>
+          Add a passkey
+        </button>
+      </div>
       {error && (
         <p className="error" role="alert">
           {error}

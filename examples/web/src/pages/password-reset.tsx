@@ -4,6 +4,7 @@ import { RequestPasswordResetDocument, ResetPasswordDocument } from '../generate
 import { useAuth } from '../auth';
 import { navigate } from '../router';
 import { ActionForm, Field } from '../ui';
+import { Notice } from '../messages';
 
 /** Forgot password: Warden emails a code and a link. Type the code here, or open the link (ResetLinkPage). */
 export function ForgotPasswordPage() {
@@ -36,7 +37,12 @@ export function ForgotPasswordPage() {
     );
   }
   return (
-    <ActionForm title="Choose a new password" submit="Reset password" action={reset} footer={<p className="muted">We emailed a code and a link to {pending.destination}.</p>}>
+    <ActionForm
+      title="Choose a new password"
+      submit="Reset password"
+      action={reset}
+      footer={<p className="muted">We emailed a code and a link to {pending.destination}.</p>}
+    >
       <Field label="Code from the email" name="code" autoComplete="one-time-code" value={code} onChange={setCode} />
       <Field label="New password" name="newPassword" type="password" autoComplete="new-password" value={newPassword} onChange={setNewPassword} />
     </ActionForm>
@@ -55,7 +61,7 @@ export function ResetLinkPage({ url }: { url: URL }) {
   }, [url]);
 
   const reset = async () => {
-    if (!token.current) throw new Error('This link has no token. Ask for a new one.');
+    if (!token.current) throw new Notice('This link has no token. Ask for a new one.');
     const { data } = await resetPassword({ variables: { input: { token: token.current, newPassword } } });
     if (!data) return;
     signIn(data.resetPassword);

@@ -1,6 +1,9 @@
 import { useQuery } from '@apollo/client/react';
 import { SecurityActivityDocument } from '../generated/graphql';
-import { describeError } from '../apollo';
+import { describeError } from '../messages';
+import { activityName } from '../activity';
+import { deviceName } from '../devices';
+import { formatDate } from '../ui';
 
 /** /settings/security: the account's audit events, newest first, 20 at a time. */
 export function SecurityActivityPage() {
@@ -37,10 +40,13 @@ export function SecurityActivityPage() {
         <tbody>
           {page.nodes.map((e) => (
             <tr key={e.id} data-testid="security-event">
-              <td>{new Date(e.createdAt).toLocaleString()}</td>
-              <td>{e.type}</td>
-              <td>
-                {e.ip ?? ''} {e.userAgent?.slice(0, 40) ?? ''}
+              <td className="nowrap">{formatDate(e.createdAt)}</td>
+              <td data-testid="security-event-name" title={e.type}>
+                {activityName(e.type)}
+              </td>
+              <td title={e.userAgent ?? undefined}>
+                {e.userAgent ? deviceName(e.userAgent) : ''}
+                {e.ip && <div className="muted">{e.ip}</div>}
               </td>
             </tr>
           ))}

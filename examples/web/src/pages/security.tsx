@@ -12,8 +12,10 @@ import {
   type StartTotpEnrollmentMutation,
 } from '../generated/graphql';
 import { useAuth } from '../auth';
-import { describeError, errorCode } from '../apollo';
-import { ActionForm, Field } from '../ui';
+import { errorCode } from '../apollo';
+import { describeError } from '../messages';
+import { ActionForm, Field, formatDate } from '../ui';
+import { PasskeysSection } from './passkeys';
 
 type Enrollment = StartTotpEnrollmentMutation['startTotpEnrollment'];
 
@@ -88,7 +90,7 @@ export function SecurityPage() {
       <div className="card" data-testid="recovery-codes">
         <h2>Your recovery codes</h2>
         <p>Keep them somewhere safe. Each works once, in place of an authenticator code. They are shown only now.</p>
-        <ul>
+        <ul className="recovery-codes">
           {codes.map((c) => (
             <li key={c} data-testid="recovery-code">
               <code>{c}</code>
@@ -129,52 +131,65 @@ export function SecurityPage() {
   }
 
   return (
-    <div className="card" data-testid="security">
-      <h2>Two-step verification</h2>
-      {viewer.mfaFactors.length === 0 ? (
-        <p data-testid="mfa-off">Off: signing in asks for no authenticator code.</p>
-      ) : (
-        <>
-          <p data-testid="mfa-on">On. Recovery codes left: {viewer.recoveryCodesRemaining}</p>
-          <ul>
-            {viewer.mfaFactors.map((f) => (
-              <li key={f.id} data-testid="mfa-factor">
-                {f.name ?? 'Authenticator app'} (added {new Date(f.createdAt).toLocaleDateString()})
-                <button type="button" onClick={() => void sensitive(async () => (await removeFactor({ variables: { id: f.id } }), void (await refetch())))}>
-                  Remove
-                </button>
-              </li>
-            ))}
-          </ul>
-          <button
-            type="button"
-            onClick={() =>
-              void sensitive(async () => {
-                const { data: r } = await regenerate();
-                if (r) setCodes(r.regenerateRecoveryCodes.codes);
-              })
-            }
-          >
-            New recovery codes
-          </button>
-        </>
-      )}
-      <button
-        type="button"
-        onClick={() =>
-          void sensitive(async () => {
-            const { data: s } = await startEnrollment();
-            if (s) setEnrollment(s.startTotpEnrollment);
-          })
-        }
-      >
-        Add authenticator app
-      </button>
-      {notice && (
-        <p className="error" role="alert">
-          {notice}
-        </p>
-      )}
-    </div>
+    <>
+      <div className="card" data-testid="security">
+        <h2>Two-step verification</h2>
+        {viewer.mfaFactors.length === 0 ? (
+          <p data-testid="mfa-off">Off: signing in asks for no authenticator code.</p>
+        ) : (
+          <>
+            <p data-testid="mfa-on">
+              <span className="badge">On</span> Recovery codes left: {viewer.recoveryCodesRemaining}
+            </p>
+            <ul className="list">
+              {viewer.mfaFactors.map((f) => (
+                <li key={f.id} data-testid="mfa-factor">
+                  <div>
+                    <strong>{f.name ?? 'Authenticator app'}</strong>
+                    <div className="muted">Added {formatDate(f.createdAt)}</div>
+                  </div>
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => void sensitive(async () => (await removeFactor({ variables: { id: f.id } }), void (await refetch())))}
+                  >
+                    Remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() =>
+                void sensitive(async () => {
+                  const { data: r } = await regenerate();
+                  if (r) setCodes(r.regenerateRecoveryCodes.codes);
+                })
+              }
+            >
+              New recovery codes
+            </button>
+          </>
+        )}
+        <button
+          type="button"
+          onClick={() =>
+            void sensitive(async () => {
+              const { data: s } = await startEnrollment();
+              if (s) setEnrollment(s.startTotpEnrollment);
+            })
+          }
+        >
+          Add authenticator app
+        </button>
+        {notice && (
+          <p className="error" role="alert">
+            {notice}
+          </p>
+        )}
+      </div>
+      <PasskeysSection />
+    </>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import {
   ChangePasswordDocument,
@@ -33,6 +33,14 @@ export function SettingsPage() {
   const [newPassword, setNewPassword] = useState('');
   const [status, setStatus] = useState<string | null>(null);
 
+  // The forms start from what the account holds: the current name and email, ready to edit.
+  const loaded = data?.viewer;
+  useEffect(() => {
+    if (!loaded) return;
+    setName((typed) => typed || loaded.name || '');
+    setNewEmail((typed) => typed || loaded.email || '');
+  }, [loaded]);
+
   if (state.status !== 'signedIn') {
     return (
       <div className="card">
@@ -48,11 +56,20 @@ export function SettingsPage() {
     <>
       <div className="card" data-testid="settings">
         <h2>Settings</h2>
+        <dl className="facts">
+          <dt>Name</dt>
+          <dd data-testid="settings-name">{viewer?.name ?? '(no name)'}</dd>
+          <dt>Email</dt>
+          <dd data-testid="settings-email">{viewer?.email}</dd>
+        </dl>
         <p>
-          <span data-testid="settings-name">{viewer?.name ?? '(no name)'}</span> · <span data-testid="settings-email">{viewer?.email}</span> ·{' '}
-          <Link to="/settings/security">Security activity</Link>
+          <Link to="/settings/security">Recent sign-ins and account changes</Link>
         </p>
-        {status && <p role="status">{status}</p>}
+        {status && (
+          <p role="status" className="notice">
+            {status}
+          </p>
+        )}
       </div>
       <ActionForm
         title="Profile"
@@ -91,7 +108,8 @@ export function SettingsPage() {
             if (started) setEmailChallenge(started.requestEmailChange);
           }}
         >
-          <Field label="New email" name="new-email" type="email" value={newEmail} onChange={setNewEmail} />
+          <p className="muted">We send a code to the new address; the current one gets a link to undo the change.</p>
+          <Field label="New email" name="new-email" type="email" autoComplete="email" value={newEmail} onChange={setNewEmail} />
         </ActionForm>
       )}
       <ActionForm
@@ -118,6 +136,7 @@ export function SettingsPage() {
       <ActionForm
         title="Delete account"
         submit="Delete my account"
+        tone="danger"
         action={async () => {
           if (!window.confirm('Delete your account? You can recover it during the grace period.')) return;
           const { data: deleted } = await deleteAccount();

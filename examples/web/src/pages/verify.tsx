@@ -1,9 +1,11 @@
 import { useState } from 'react';
+import { useCountdown } from '../ui';
 import { useMutation } from '@apollo/client/react';
 import { ResendOtpDocument, VerifyOtpDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
-import { describeError, errorCode } from '../apollo';
+import { errorCode } from '../apollo';
+import { describeError } from '../messages';
 import { Link, navigate } from '../router';
 import { ActionForm, Field } from '../ui';
 
@@ -14,6 +16,8 @@ export function VerifyPage() {
   const [resendOtp] = useMutation(ResendOtpDocument);
   const [code, setCode] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
+  // The gateway says when a resend is allowed (resendAvailableAt): until then the button waits, so nobody sees RATE_LIMITED.
+  const resendIn = useCountdown(challenge?.resendAvailableAt);
 
   if (!challenge) {
     return (
@@ -59,13 +63,20 @@ export function VerifyPage() {
       submit="Verify"
       action={verify}
       footer={
-        <p className="muted">
-          Sent by {challenge.channel.toLowerCase()} to {challenge.destination}; it expires at {new Date(challenge.expiresAt).toLocaleTimeString()}.{' '}
-          <button type="button" onClick={() => void resend()}>
-            Send a new code
+        <div className="form-footer">
+          <p className="muted">
+            We sent a code by {challenge.channel === 'SMS' ? 'text message' : 'email'} to {challenge.destination}. It expires at{' '}
+            {new Date(challenge.expiresAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}.
+          </p>
+          <button type="button" className="secondary" disabled={resendIn > 0} onClick={() => void resend()} data-testid="resend">
+            {resendIn > 0 ? `Send a new code in ${resendIn} s` : 'Send a new code'}
           </button>
-          {notice && <span role="status"> {notice}</span>}
-        </p>
+          {notice && (
+            <p role="status" className="notice">
+              {notice}
+            </p>
+          )}
+        </div>
       }
     >
       <Field label="Code" name="code" autoComplete="one-time-code" value={code} onChange={setCode} />

@@ -1,8 +1,10 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { RevokeSessionDocument, ViewerDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
-import { describeError } from '../apollo';
-import { PasskeysSection } from './passkeys';
+import { describeError } from '../messages';
+import { deviceName } from '../devices';
+import { formatDate } from '../ui';
+import { Link } from '../router';
 import { IdentitiesSection } from './oauth';
 
 /** The signed-in user and their live sessions, each with a Revoke button; or an empty viewer. */
@@ -23,7 +25,7 @@ export function ViewerCard() {
     return (
       <div className="card" data-testid="viewer-empty">
         <h2>Not signed in</h2>
-        <p className="muted">viewer is null: this browser holds no session.</p>
+        <p className="muted">This browser holds no session. Log in or sign up from the menu above.</p>
       </div>
     );
   }
@@ -47,41 +49,38 @@ export function ViewerCard() {
           </>
         )}
       </p>
-      <h3>Sessions</h3>
-      <table>
-        <thead>
-          <tr>
-            <th>Started</th>
-            <th>Last used</th>
-            <th>Device</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {viewer.sessions.map((s) => (
-            <tr key={s.id} data-testid="session-row">
-              <td>{new Date(s.createdAt).toLocaleString()}</td>
-              <td>{new Date(s.lastUsedAt).toLocaleString()}</td>
-              <td>
-                {s.userAgent?.slice(0, 40) ?? 'unknown'} {s.ip && `· ${s.ip}`} {s.current && <strong>(this browser)</strong>}
-              </td>
-              <td>
-                <button type="button" onClick={() => void revoke(s.id, s.current)}>
-                  Revoke
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <PasskeysSection />
+      <h3>Where you are signed in</h3>
+      <ul className="list sessions">
+        {viewer.sessions.map((s) => (
+          <li key={s.id} data-testid="session-row">
+            <div>
+              <strong data-testid="session-device" title={s.userAgent ?? undefined}>
+                {deviceName(s.userAgent)}
+              </strong>{' '}
+              {s.current && <span className="badge">this browser</span>}
+              <div className="muted">
+                Signed in {formatDate(s.createdAt)} · last active {formatDate(s.lastUsedAt)}
+                {s.ip && ` · ${s.ip}`}
+              </div>
+            </div>
+            <button type="button" className="secondary" onClick={() => void revoke(s.id, s.current)}>
+              Revoke
+            </button>
+          </li>
+        ))}
+      </ul>
+      <p className="muted">
+        <Link to="/security">Manage passkeys and two-step verification</Link>
+      </p>
       <IdentitiesSection />
-      <button type="button" onClick={() => void signOut()}>
-        Log out
-      </button>
-      <button type="button" onClick={() => void signOut({ everywhere: true })}>
-        Log out everywhere
-      </button>
+      <div className="actions">
+        <button type="button" onClick={() => void signOut()}>
+          Log out
+        </button>
+        <button type="button" className="secondary" onClick={() => void signOut({ everywhere: true })}>
+          Log out everywhere
+        </button>
+      </div>
     </div>
   );
 }

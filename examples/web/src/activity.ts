@@ -1,0 +1,66 @@
+import { humanize } from './messages';
+
+/**
+ * Readable names for the audit events of securityEvents (noun.past_verb, see src/modules/audit/audit-events.ts).
+ * An event missing here falls back to a humanised name: "phone_change.requested" → "Phone change requested".
+ */
+export const ACTIVITY_NAMES: Record<string, string> = {
+  'user.signed_up': 'Account created',
+  'signup.duplicate_attempted': 'Someone tried to sign up with your email',
+  'login.password_checked': 'Password checked',
+  'otp.requested': 'Sign-in code requested',
+  'otp.sent': 'Sign-in code sent',
+  'otp.resent': 'Sign-in code sent again',
+  'otp.verified': 'Code confirmed',
+  'otp.failed': 'Wrong code entered',
+  'session.created': 'Signed in',
+  'session.refreshed': 'Session renewed',
+  'session.reauthenticated': 'Identity confirmed',
+  'session.reauthentication_requested': 'Asked to confirm identity',
+  'session.revoked': 'Signed out',
+  'session.reuse_detected': 'Stolen session blocked',
+  'magic_link.requested': 'Sign-in link requested',
+  'magic_link.sent': 'Sign-in link sent',
+  'magic_link.used': 'Sign-in link used',
+  'magic_link.failed': 'Sign-in link refused',
+  'password_reset.requested': 'Password reset requested',
+  'password_reset.sent': 'Password reset email sent',
+  'password_reset.completed': 'Password reset',
+  'password_reset.failed': 'Password reset failed',
+  'password.changed': 'Password changed',
+  'password.set': 'Password set',
+  'passkey.registered': 'Passkey added',
+  'passkey.registration_failed': 'Passkey could not be added',
+  'passkey.used': 'Signed in with a passkey',
+  'passkey.failed': 'Passkey sign-in failed',
+  'passkey.flagged': 'Passkey blocked (possible copy)',
+  'passkey.renamed': 'Passkey renamed',
+  'passkey.removed': 'Passkey removed',
+  'mfa.enrollment_started': 'Authenticator app setup started',
+  'mfa.factor_enrolled': 'Authenticator app added',
+  'mfa.factor_removed': 'Authenticator app removed',
+  'mfa.challenged': 'Asked for the authenticator code',
+  'mfa.verified': 'Authenticator code confirmed',
+  'mfa.failed': 'Wrong authenticator code',
+  'mfa.recovery_code_used': 'Recovery code used',
+  'mfa.recovery_codes_regenerated': 'New recovery codes created',
+  'oauth.completed': 'Signed in with a provider',
+  'oauth.failed': 'Provider sign-in failed',
+  'identity.linked': 'Provider account linked',
+  'identity.unlinked': 'Provider account unlinked',
+  'user.profile_updated': 'Profile updated',
+  'email_change.requested': 'Email change requested',
+  'email.changed': 'Email changed',
+  'email_change.undone': 'Email change undone',
+  'phone_change.requested': 'Phone change requested',
+  'phone.changed': 'Phone number changed',
+  'account.deleted': 'Account deleted',
+  'account_recovery.requested': 'Account recovery requested',
+  'account.recovered': 'Account recovered',
+  'account.exported': 'Account data exported',
+  'delivery.failed': 'An email or text could not be sent',
+};
+
+export function activityName(type: string): string {
+  return ACTIVITY_NAMES[type] ?? humanize(type);
+}
