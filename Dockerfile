@@ -10,7 +10,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build
+# The gateway only: the workspace packages (packages/*) are not part of the image.
+RUN npm run build:gateway
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \

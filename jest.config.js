@@ -18,6 +18,14 @@ const swc = [
 // ES-module-only packages that swc turns into CommonJS for jest (Node itself loads them with require(esm)).
 const esm = '(jose|openid-client|oauth4webapi|oidc-provider|@scure/base|@noble/hashes)';
 
+// @warden/client (packages/client) is tested from its TypeScript source, so no build is needed first; its
+// ES-module sources import each other as './x.js', which maps back to './x' for swc's CommonJS.
+const wardenClient = {
+  '^@warden/client$': '<rootDir>/packages/client/src/index.ts',
+  '^@warden/client/(apollo|urql|server)$': '<rootDir>/packages/client/src/$1.ts',
+  '^(\\.{1,2}/.*)\\.js$': '$1',
+};
+
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
@@ -36,6 +44,7 @@ module.exports = {
       transformIgnorePatterns: [`/node_modules/(?!${esm}/)`],
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.contract.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/examples/'],
+      moduleNameMapper: wardenClient,
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

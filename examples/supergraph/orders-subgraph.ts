@@ -1,6 +1,6 @@
 // The "orders" subgraph of the example supergraph: in-memory orders, Apollo Server 5 + @apollo/subgraph.
-// It trusts Warden's sign-in without sharing its database: it verifies the forwarded access token itself,
-// with jose against Warden's JWKS (signature, issuer, audience, expiry). See docs/federation.md.
+// It trusts Warden's sign-in without sharing its database: it verifies the forwarded access token itself with
+// verifyWardenToken from @warden/client/server (Warden's JWKS: signature, issuer, audience, expiry). See docs/federation.md.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloServer } from '@apollo/server';
@@ -9,7 +9,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError } from 'graphql';
 import gql from 'graphql-tag';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { verifyWardenToken } from '@warden/client/server';
 
 export const ordersTypeDefs = gql`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
@@ -61,26 +61,20 @@ const unauthenticated = (message: string) => new GraphQLError(message, { extensi
 
 export async function startOrdersSubgraph(options: OrdersOptions) {
   const orders = new Map<string, Order[]>();
-  const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
-
   /** What a service downstream of Warden must check in a token: signature (JWKS), alg, typ, iss, aud, exp, sub. */
   async function verify(authorization: string | undefined): Promise<OrdersContext> {
     if (!authorization) return { userId: null };
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated('Authorization must be "Bearer <accessToken>".');
-    try {
-      const { payload } = await jwtVerify(match[1]!, jwks, {
-        issuer: options.issuer,
-        audience: options.audience,
-        algorithms: ['EdDSA', 'ES256'],
-        typ: 'at+jwt',
-        requiredClaims: ['sub', 'exp', 'sid'],
-        currentDate: options.now?.(),
-      });
-      return { userId: payload.sub! };
-    } catch {
-      throw unauthenticated('The access token is invalid or expired.');
-    }
+    const verified = await verifyWardenToken(match[1]!, {
+      jwksUrl: options.jwksUrl,
+      issuer: options.issuer,
+      audience: options.audience,
+      currentDate: options.now?.(),
+    }).catch(() => null);
+    // A user's session token (with sid); an API key's token has none.
+    if (!verified?.sessionId) throw unauthenticated('The access token is invalid or expired.');
+    return { userId: verified.userId };
   }
 
   const resolvers = {

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { tableOf } from './table-of';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 
 /**
@@ -22,11 +23,7 @@ export class RawStatements {
 
   /** The entity's table, schema-qualified and quoted. */
   table(entity: EntityTarget<ObjectLiteral>): string {
-    const meta = this.dataSource.getMetadata(entity);
-    return [meta.schema, meta.tableName]
-      .filter((part): part is string => !!part)
-      .map((part) => `"${part.replace(/"/g, '""')}"`)
-      .join('.');
+    return tableOf(this.dataSource, entity);
   }
 
   private text(name: string, build: () => string): string {

@@ -36,7 +36,13 @@ describe('requestedFields', () => {
     expect(fieldsAsked('{ viewer { id email @skip(if: true) } }')).toEqual(['email', 'id']);
   });
 
+  // Such documents fail validation (NoFragmentCyclesRule), but requestedFields must not rely on that: `execute`
+  // runs unvalidated documents, and without its own guard the walk recurses until the stack overflows.
   test('a fragment that spreads itself does not loop', () => {
-    expect(fieldsAsked('{ viewer { ...A } } fragment A on User { id }')).toEqual(['id']);
+    expect(fieldsAsked('{ viewer { ...A } } fragment A on User { id ...A }')).toEqual(['id']);
+  });
+
+  test('two fragments that spread each other do not loop', () => {
+    expect(fieldsAsked('{ viewer { ...A } } fragment A on User { id ...B } fragment B on User { email ...A }')).toEqual(['email', 'id']);
   });
 });

@@ -149,6 +149,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
   fastify.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    onSend: (request, reply, payload, done) => done(null, withCsrfHint(request.method, reply.statusCode, payload, deps.isProduction)),
     handler(request, reply) {
       // Answers carry tokens and personal data: never cacheable.
       reply.header('cache-control', 'no-store');
@@ -180,4 +181,26 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
   registerMetricsRoute(fastify, deps);
 
   return { fastify, apollo };
+}
+
+/**
+ * Apollo's CSRF prevention refuses a GET without a JSON content type or a preflight header: `curl …/graphql`
+ * gets a CSRF error that says nothing about why. The refusal gains `extensions.hint`: Apollo Sandbox is a page
+ * for a browser (which sends Accept: text/html) and loads from Apollo's CDN; a script POSTs JSON.
+ */
+function withCsrfHint(method: string, status: number, payload: unknown, isProduction: boolean): unknown {
+  if (status !== 400 || typeof payload !== 'string' || !payload.includes('Cross-Site Request Forgery')) return payload;
+  let body: { errors?: { extensions?: Record<string, unknown> }[] };
+  try {
+    body = JSON.parse(payload) as typeof body;
+  } catch {
+    return payload;
+  }
+  const post = `to call it from a script, POST JSON: curl -H 'content-type: application/json' -d '{"query":"{ __typename }"}' <this URL>`;
+  const hint =
+    method === 'GET' && !isProduction
+      ? `Apollo Sandbox (the GraphQL IDE on this URL) opens in a web browser, which sends Accept: text/html; it loads from Apollo's CDN, so the browser needs the internet. Or ${post}.`
+      : `This URL is a GraphQL endpoint: ${post}.`;
+  for (const error of body.errors ?? []) error.extensions = { ...error.extensions, hint };
+  return JSON.stringify(body);
 }

@@ -1,14 +1,4 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { MaintenanceContext } from './maintenance-job';
-
-/** The entity's table, schema-qualified and quoted, for raw SQL. */
-export function tableOf(em: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
-  const meta = em.connection.getMetadata(entity);
-  return [meta.schema, meta.tableName]
-    .filter((part): part is string => !!part)
-    .map((part) => `"${part.replace(/"/g, '""')}"`)
-    .join('.');
-}
 
 /**
  * Deletes rows of `table` matching `where` (SQL over the table's columns, `$1…` bound to `params`), at most

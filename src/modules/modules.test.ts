@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
+import { getMetadataStorage } from 'type-graphql';
 import { moduleEntities, moduleResolvers, wardenModules } from '.';
+import { rateLimitOf } from '../graphql/decorators/rate-limit';
+import { isRecentAuth } from '../graphql/decorators/recent-auth';
 
 /** Classes exported by every src/modules/<cap>/*<suffix> file. */
 function exportedClasses(suffix: string): { file: string; type: unknown }[] {
@@ -39,5 +42,125 @@ describe('the module list (src/modules/index.ts)', () => {
     const resolvers = exportedClasses('.resolver.ts');
     expect(resolvers.length).toBeGreaterThanOrEqual(6);
     expect(resolvers.filter(({ type }) => !moduleResolvers.includes(type as never)).map((m) => m.file)).toEqual([]);
+  });
+});
+
+/**
+ * One module shape (docs/architecture.md, "File roles"): every folder under src/modules/ uses the same file roles,
+ * every mutation has a rate limit, every mutation that needs a viewer is @Authorized, decorators in one order.
+ */
+describe('one module shape', () => {
+  /** A file's role, from its name. The first match decides; a helper is anything else, named in kebab case. */
+  const FILE_ROLES: readonly { role: string; pattern: RegExp; declares?: readonly string[] }[] = [
+    { role: 'descriptor (the capability as data)', pattern: /^index\.ts$/ },
+    { role: 'unit test', pattern: /\.test\.ts$/ },
+    { role: 'resolver', pattern: /\.resolver\.ts$/, declares: ['@Resolver(', '@Mutation(', '@Query(', '@FieldResolver('] },
+    { role: 'service', pattern: /\.service\.ts$/ },
+    { role: 'entity', pattern: /\.entity\.ts$/, declares: ['@Entity('] },
+    { role: 'GraphQL output types and their enums', pattern: /\.types?\.ts$/, declares: ['@ObjectType(', 'registerEnumType('] },
+    { role: 'GraphQL input types', pattern: /\.inputs?\.ts$/, declares: ['@InputType('] },
+    { role: 'GraphQL enums shared by types and inputs', pattern: /\.enums\.ts$/, declares: ['registerEnumType('] },
+    { role: 'retention (maintenance jobs)', pattern: /\.retention\.ts$/ },
+    { role: 'helper (plain code: no GraphQL or TypeORM declarations)', pattern: /^[a-z0-9]+(-[a-z0-9]+)*\.ts$/ },
+  ];
+  /** Files that fit no role, each with its reason. Empty today; an entry is a debt, not a pattern. */
+  const FILE_EXCEPTIONS: Readonly<Record<string, string>> = {};
+
+  const moduleFiles = fs
+    .readdirSync(__dirname, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => fs.readdirSync(path.join(__dirname, d.name)).map((name) => `${d.name}/${name}`));
+  const roleOf = (file: string) => FILE_ROLES.find(({ pattern }) => pattern.test(path.basename(file)));
+
+  test('every file in a module folder has one of the roles (or a listed exception with its reason)', () => {
+    expect(moduleFiles.length).toBeGreaterThan(50);
+    const unplaced = moduleFiles.filter((file) => !roleOf(file) && !FILE_EXCEPTIONS[file]);
+    expect(unplaced).toEqual([]);
+    for (const [file, reason] of Object.entries(FILE_EXCEPTIONS)) {
+      expect(moduleFiles).toContain(file);
+      expect(reason.length).toBeGreaterThan(20);
+    }
+  });
+
+  test('GraphQL and TypeORM declarations live only in the files whose role they are', () => {
+    const markers = [...new Set(FILE_ROLES.flatMap((r) => r.declares ?? []))];
+    const misplaced: string[] = [];
+    for (const file of moduleFiles.filter((f) => !f.endsWith('.test.ts') && !FILE_EXCEPTIONS[f])) {
+      const text = fs.readFileSync(path.join(__dirname, file), 'utf8');
+      const allowed = roleOf(file)?.declares ?? [];
+      for (const marker of markers) if (text.includes(marker) && !allowed.includes(marker)) misplaced.push(`${file}: ${marker}`);
+    }
+    expect(misplaced).toEqual([]);
+  });
+
+  /** Mutations without @RateLimit, each with its reason. */
+  const UNLIMITED_MUTATIONS: Readonly<Record<string, string>> = {
+    deleteAccount: 'needs a recent authentication, and ends the account and every session at once: a second call has no viewer',
+    exportAccountData: 'needs a recent authentication, and the service allows one export per account per hour (account:{id}:export)',
+  };
+
+  /** The one order of decorators on a resolver method, top to bottom (the order most methods used). */
+  const DECORATOR_ORDER = ['Authorized', 'RateLimit', 'RecentAuth', 'Direct', 'DirectQuery', 'Mutation', 'Query', 'FieldResolver'];
+
+  function resolverMethods(): { file: string; method: string; decorators: string[] }[] {
+    return moduleFiles
+      .filter((file) => file.endsWith('.resolver.ts'))
+      .flatMap((file) => {
+        const out: { file: string; method: string; decorators: string[] }[] = [];
+        let decorators: string[] = [];
+        for (const line of fs.readFileSync(path.join(__dirname, file), 'utf8').split('\n')) {
+          const decorator = /^ {2}@(\w+)\(/.exec(line);
+          const method = /^ {2}(?:async )?(\w+)\(/.exec(line);
+          if (decorator) decorators.push(decorator[1]!);
+          else if (method && decorators.length) {
+            out.push({ file, method: method[1]!, decorators });
+            decorators = [];
+          }
+        }
+        return out;
+      });
+  }
+
+  function mutations() {
+    const storage = getMetadataStorage();
+    const resolverTypes = new Set<unknown>(moduleResolvers);
+    return storage.mutations
+      .filter((m) => resolverTypes.has(m.target))
+      .map((m) => {
+        const middlewares = storage.middlewares.filter((d) => d.target === m.target && d.fieldName === m.methodName).flatMap((d) => d.middlewares);
+        const source = Function.prototype.toString.call((m.target.prototype as Record<string, unknown>)[m.methodName]);
+        return {
+          name: m.schemaName,
+          rateLimit: middlewares.map(rateLimitOf).find((name) => name !== undefined),
+          recentAuth: middlewares.some(isRecentAuth),
+          authorized: storage.authorizedFields.some((a) => a.target === m.target && a.fieldName === m.methodName),
+          callsRequireViewer: /\.requireViewer\(/.test(source),
+        };
+      });
+  }
+
+  test('every Mutation field has a @RateLimit, or is a listed exception with its reason', () => {
+    const all = mutations();
+    expect(all.length).toBeGreaterThan(30);
+    expect(all.filter((m) => !m.rateLimit && !UNLIMITED_MUTATIONS[m.name]).map((m) => m.name)).toEqual([]);
+    // An exception that is no longer needed (or names no mutation) goes.
+    expect(Object.keys(UNLIMITED_MUTATIONS).filter((name) => all.find((m) => m.name === name)?.rateLimit !== undefined)).toEqual([]);
+  });
+
+  test('every mutation that needs a viewer (requireViewer, @RecentAuth) is @Authorized', () => {
+    const all = mutations();
+    expect(all.some((m) => m.callsRequireViewer)).toBe(true);
+    expect(all.filter((m) => (m.callsRequireViewer || m.recentAuth) && !m.authorized).map((m) => m.name)).toEqual([]);
+  });
+
+  test(`decorators on resolver methods come in one order: ${DECORATOR_ORDER.join(', ')}`, () => {
+    const methods = resolverMethods();
+    expect(methods.length).toBeGreaterThan(40);
+    const unknown = methods.flatMap((m) => m.decorators.filter((d) => !DECORATOR_ORDER.includes(d)).map((d) => `${m.file} ${m.method}: @${d}`));
+    expect(unknown).toEqual([]);
+    const outOfOrder = methods
+      .filter((m) => m.decorators.some((d, i) => i > 0 && DECORATOR_ORDER.indexOf(d) < DECORATOR_ORDER.indexOf(m.decorators[i - 1]!)))
+      .map((m) => `${m.file} ${m.method}: @${m.decorators.join(' @')}`);
+    expect(outOfOrder).toEqual([]);
   });
 });

@@ -76,6 +76,36 @@ describe('sessions: refresh rotation, reuse interval and detection, logout, revo
     await t.client().request(RefreshSessionDocument, { refreshToken: b.refreshSession.refreshToken });
   });
 
+  test('a session has exactly one live refresh token after every kind of rotation', async () => {
+    const liveTokens = async (sessionId: string): Promise<number> => {
+      const rows: Array<{ live: string }> = await t.app.dataSource.query(
+        `SELECT count(*) AS live FROM ${t.table('refresh_tokens')} WHERE session_id = $1 AND rotated_at IS NULL`,
+        [sessionId],
+      );
+      return Number(rows[0]!.live);
+    };
+    const sid = (jwt: string): string => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sid;
+    const first = await signUpAndVerify(t, t.client());
+    const session = sid(first.accessToken);
+    expect(await liveTokens(session)).toBe(1);
+    // Sequential rotations (the one-statement path).
+    let token = first.refreshToken;
+    for (let i = 0; i < 3; i++) {
+      token = (await t.client().request(RefreshSessionDocument, { refreshToken: token })).refreshSession.refreshToken;
+      expect(await liveTokens(session)).toBe(1);
+    }
+    // A rotated token honoured again within the reuse interval (the grace path), twice, and in parallel.
+    const [a, b] = await Promise.all([
+      t.client().request(RefreshSessionDocument, { refreshToken: first.refreshToken }),
+      t.client().request(RefreshSessionDocument, { refreshToken: token }),
+    ]);
+    expect(sid(a.refreshSession.accessToken)).toBe(session);
+    expect(sid(b.refreshSession.accessToken)).toBe(session);
+    expect(await liveTokens(session)).toBe(1);
+    await t.client().request(RefreshSessionDocument, { refreshToken: a.refreshSession.refreshToken });
+    expect(await liveTokens(session)).toBe(1);
+  });
+
   test('a rotated token presented after the reuse interval revokes the whole session', async () => {
     const client = t.client();
     const first = await signUpAndVerify(t, client);

@@ -75,7 +75,6 @@ export class SmtpInbox {
     return this.mails.filter((m) => m.to.includes(address.toLowerCase()));
   }
 
-  /** Waits for the n-th (1-based) mail to an address. */
   /** The first mail to address whose subject matches (other notices, e.g. "new sign-in", may arrive around it). */
   async waitForSubject(address: string, subject: RegExp, timeoutMs = 10_000): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs;
@@ -83,23 +82,29 @@ export class SmtpInbox {
       const found = this.mailsTo(address).find((m) => subject.test(m.subject ?? ''));
       if (found) return found;
       if (Date.now() > deadline) throw new Error(`no mail to ${address} with a subject matching ${subject} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await this.nextMail(deadline);
     }
   }
 
+  /** Waits for the n-th (1-based) mail to an address. */
   async waitForMail(address: string, count = 1, timeoutMs = 10_000): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs;
     while (this.mailsTo(address).length < count) {
       if (Date.now() > deadline) throw new Error(`no mail #${count} to ${address} within ${timeoutMs} ms (have ${this.mailsTo(address).length})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 200);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.nextMail(deadline);
     }
     return this.mailsTo(address)[count - 1]!;
+  }
+
+  /** Resolves when the next mail arrives (to anyone), or at the deadline. */
+  private nextMail(deadline: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()) + 1);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import { createMethodMiddlewareDecorator } from 'type-graphql';
+import { createMethodMiddlewareDecorator, type MiddlewareFn } from 'type-graphql';
 import type { Context } from '../context';
 import type { FieldLimitName } from '../../modules/rate-limits/field-limits';
 
@@ -8,8 +8,17 @@ import type { FieldLimitName } from '../../modules/rate-limits/field-limits';
  * A hit is RATE_LIMITED with retryAfter; a store failure is SERVICE_UNAVAILABLE and the resolver never runs.
  */
 export function RateLimit(name: FieldLimitName): MethodDecorator {
-  return createMethodMiddlewareDecorator<Context>(async ({ context }, next) => {
+  const middleware: MiddlewareFn<Context> = async ({ context }, next) => {
     await context.fieldLimiter.consume(name, context.meta);
     return next();
-  });
+  };
+  rateLimitNames.set(middleware, name);
+  return createMethodMiddlewareDecorator<Context>(middleware);
+}
+
+const rateLimitNames = new WeakMap<object, FieldLimitName>();
+
+/** The limit a middleware in type-graphql's metadata counts, if it is a @RateLimit (src/modules/modules.test.ts). */
+export function rateLimitOf(middleware: unknown): FieldLimitName | undefined {
+  return typeof middleware === 'function' ? rateLimitNames.get(middleware) : undefined;
 }

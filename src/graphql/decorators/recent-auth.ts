@@ -1,4 +1,4 @@
-import { createMethodMiddlewareDecorator } from 'type-graphql';
+import { createMethodMiddlewareDecorator, type MiddlewareFn } from 'type-graphql';
 import type { Context } from '../context';
 
 /**
@@ -9,8 +9,15 @@ import type { Context } from '../context';
  * re-authentication counts at once. Put it above @Mutation, beside @Authorized().
  */
 export function RecentAuth(): MethodDecorator {
-  return createMethodMiddlewareDecorator<Context>(async ({ context }, next) => {
-    await context.requireRecentAuthentication();
-    return next();
-  });
+  return createMethodMiddlewareDecorator<Context>(recentAuth);
+}
+
+const recentAuth: MiddlewareFn<Context> = async ({ context }, next) => {
+  await context.requireRecentAuthentication();
+  return next();
+};
+
+/** Whether a middleware in type-graphql's metadata is @RecentAuth (src/modules/modules.test.ts). */
+export function isRecentAuth(middleware: unknown): boolean {
+  return middleware === recentAuth;
 }

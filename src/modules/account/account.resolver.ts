@@ -41,16 +41,16 @@ export class AccountResolver {
   }
 
   @Authorized()
-  @RecentAuth()
   @RateLimit('account.password')
+  @RecentAuth()
   @Mutation(() => AuthPayloadType, { description: 'Recent authentication; for accounts that have no password yet.' })
   async setPassword(@Arg('input', () => SetPasswordInput) input: SetPasswordInput, @Ctx() ctx: Context): Promise<AuthPayloadType> {
     return toAuthPayload(ctx, await this.account.setPassword(await ctx.requireViewer(), input, ctx.meta));
   }
 
   @Authorized()
-  @RecentAuth()
   @RateLimit('account.request-change')
+  @RecentAuth()
   @Mutation(() => AuthChallengeType, {
     description:
       'Recent authentication. Emails an EMAIL_CHANGE code to the new address; finish with verifyOtp. The old address gets a notice with an undo link.',
@@ -66,8 +66,8 @@ export class AccountResolver {
   }
 
   @Authorized()
-  @RecentAuth()
   @RateLimit('account.request-change')
+  @RecentAuth()
   @Mutation(() => AuthChallengeType, { description: 'Recent authentication. Texts a PHONE_CHANGE code; finish with verifyOtp.' })
   async requestPhoneChange(@Arg('input', () => RequestPhoneChangeInput) input: RequestPhoneChangeInput, @Ctx() ctx: Context): Promise<AuthChallengeType> {
     return this.account.requestPhoneChange(await ctx.requireViewer(), input, ctx.meta);

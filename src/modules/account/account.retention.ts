@@ -1,5 +1,6 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
-import { deleteInBatches, tableOf } from '../../maintenance/batch-delete';
+import { deleteInBatches } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { OrganizationEntity } from '../users/organization.entity';
 import { UserEntity } from '../users/user.entity';

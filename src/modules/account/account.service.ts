@@ -23,7 +23,7 @@ import type { RenderedMail } from '../../mail/templates/templates';
 import { WardenError } from '../../errors/warden-error';
 import { dropUnverifiedPassword } from '../password/unverified-password';
 import { outsideTransaction, withTransaction } from '../../db/transaction';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { Limits } from '../../config/limits';
 import type { RequestMeta } from '../request-meta';

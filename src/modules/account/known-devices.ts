@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { TurnBatcher } from '../../db/turn-batcher';
 import { isForeignKeyViolation } from '../../db/db-errors';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { KnownDeviceEntity } from './known-device.entity';
 
 export interface SeenDevice {

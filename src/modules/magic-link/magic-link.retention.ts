@@ -1,5 +1,6 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
-import { deleteInBatches, tableOf } from '../../maintenance/batch-delete';
+import { deleteInBatches } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { MagicLinkTokenEntity } from './magic-link-token.entity';
 
 const HOUR_MS = 3600_000;

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
@@ -8,13 +8,15 @@ import { AuthPayloadType } from '../sessions/auth-payload.type';
 import { toAuthPayload } from '../sessions/auth-payload';
 import { AuthChallengeType } from '../otp/auth-challenge.type';
 import type { MfaService } from './mfa.service';
-import { ConfirmTotpEnrollmentInput, MfaFactorType, MfaFactorType_, RecoveryCodesType, TotpEnrollmentType, VerifyRecoveryCodeInput } from './mfa.types';
+import { MfaFactorKind, MfaFactorType, RecoveryCodesType, TotpEnrollmentType } from './mfa.types';
+import { ConfirmTotpEnrollmentInput, VerifyRecoveryCodeInput } from './mfa.inputs';
 
 /** Second factors and re-authentication (issue #11). Thin over MfaService. */
 @Resolver()
 export class MfaResolver {
   constructor(private readonly mfa: MfaService) {}
 
+  @Authorized()
   @RateLimit('mfa.enroll')
   @RecentAuth()
   @Mutation(() => TotpEnrollmentType, { description: 'Recent authentication. Starts a TOTP enrollment, pending until confirmed.' })
@@ -22,6 +24,7 @@ export class MfaResolver {
     return this.mfa.startTotpEnrollment(await ctx.requireViewer(), ctx.meta);
   }
 
+  @Authorized()
   @RateLimit('mfa.enroll')
   @Mutation(() => RecoveryCodesType, {
     description: "Confirms with a first code; turns MFA on, ends the account's other sessions, returns recovery codes.",
@@ -33,6 +36,7 @@ export class MfaResolver {
     return this.mfa.confirmTotpEnrollment(await ctx.requireViewer(), input, ctx.meta);
   }
 
+  @Authorized()
   @RateLimit('mfa.enroll')
   @RecentAuth()
   @Mutation(() => Boolean, { description: 'Recent authentication; removing the last factor turns MFA off.' })
@@ -40,6 +44,7 @@ export class MfaResolver {
     return this.mfa.removeFactor(await ctx.requireViewer(), id, ctx.meta);
   }
 
+  @Authorized()
   @RateLimit('mfa.enroll')
   @RecentAuth()
   @Mutation(() => RecoveryCodesType, { description: 'Recent authentication; replaces every recovery code.' })
@@ -53,6 +58,7 @@ export class MfaResolver {
     return toAuthPayload(ctx, await this.mfa.verifyRecoveryCode(input, ctx.meta));
   }
 
+  @Authorized()
   @RateLimit('mfa.reauthenticate')
   @Mutation(() => AuthChallengeType, {
     description: 'Opens a REAUTHENTICATION challenge (TOTP when enrolled, else an emailed code); finish with verifyOtp.',
@@ -67,11 +73,11 @@ export class MfaResolver {
 export class MfaUserFieldsResolver {
   constructor(private readonly mfa: MfaService) {}
 
-  @FieldResolver(() => [MfaFactorType_], { description: 'Only resolvable on the viewer.' })
-  async mfaFactors(@Root() user: UserType, @Ctx() ctx: Context): Promise<MfaFactorType_[]> {
+  @FieldResolver(() => [MfaFactorType], { description: 'Only resolvable on the viewer.' })
+  async mfaFactors(@Root() user: UserType, @Ctx() ctx: Context): Promise<MfaFactorType[]> {
     await requireSelf(ctx, user.id);
     const factors = await this.mfa.listFactors(user.id);
-    return factors.map((f) => ({ id: f.id, type: MfaFactorType.TOTP, name: f.name, createdAt: f.createdAt, lastUsedAt: f.lastUsedAt }));
+    return factors.map((f) => ({ id: f.id, type: MfaFactorKind.TOTP, name: f.name, createdAt: f.createdAt, lastUsedAt: f.lastUsedAt }));
   }
 
   @FieldResolver(() => Int, { description: 'Only resolvable on the viewer: unused recovery codes left.' })

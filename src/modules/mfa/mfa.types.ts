@@ -1,18 +1,18 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
-export enum MfaFactorType {
+export enum MfaFactorKind {
   TOTP = 'TOTP',
   PASSKEY = 'PASSKEY',
 }
-registerEnumType(MfaFactorType, { name: 'MfaFactorType' });
+registerEnumType(MfaFactorKind, { name: 'MfaFactorType' });
 
 @ObjectType('MfaFactor')
-export class MfaFactorType_ {
+export class MfaFactorType {
   @Field(() => ID)
   id: string;
 
-  @Field(() => MfaFactorType)
-  type: MfaFactorType;
+  @Field(() => MfaFactorKind)
+  type: MfaFactorKind;
 
   @Field(() => String, { nullable: true })
   name: string | null;
@@ -49,25 +49,4 @@ export class RecoveryCodesType {
 
   @Field(() => Date)
   createdAt: Date;
-}
-
-@InputType('ConfirmTotpEnrollmentInput')
-export class ConfirmTotpEnrollmentInput {
-  @Field(() => ID)
-  factorId: string;
-
-  @Field(() => String)
-  code: string;
-
-  @Field(() => String, { nullable: true })
-  name?: string | null;
-}
-
-@InputType('VerifyRecoveryCodeInput')
-export class VerifyRecoveryCodeInput {
-  @Field(() => ID)
-  challengeId: string;
-
-  @Field(() => String)
-  recoveryCode: string;
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { IdentityEntity } from './identity.entity';
 
 /**

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
@@ -8,7 +8,8 @@ import { toAuthPayload } from '../sessions/auth-payload';
 import { UserType } from '../users/user.type';
 import { UsersService } from '../users/users.service';
 import type { OAuthService } from './oauth.service';
-import { CompleteOAuthInput, IdentityType, OAuthProviderKind, OAuthProviderType, OAuthStartType, StartOAuthInput } from './oauth.types';
+import { IdentityType, OAuthProviderKind, OAuthProviderType, OAuthStartType } from './oauth.types';
+import { CompleteOAuthInput, StartOAuthInput } from './oauth.inputs';
 
 @Resolver()
 export class OAuthResolver {
@@ -32,6 +33,7 @@ export class OAuthResolver {
     return toAuthPayload(ctx, await this.oauth.complete(input, ctx.meta, await ctx.viewerOrNull()));
   }
 
+  @Authorized()
   @RateLimit('oauth.link')
   @RecentAuth()
   @Mutation(() => OAuthStartType, { description: 'Signed in, recent authentication: links another provider account to the viewer; finish with completeOAuth.' })
@@ -40,6 +42,7 @@ export class OAuthResolver {
     return this.oauth.start(input, ctx.meta, viewer);
   }
 
+  @Authorized()
   @RateLimit('oauth.unlink')
   @RecentAuth()
   @Mutation(() => UserType, { description: 'Removes a linked identity; refuses the last way to sign in.' })

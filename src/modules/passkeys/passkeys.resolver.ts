@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
@@ -20,6 +20,7 @@ export class PasskeysResolver {
     return this.service.list(user.id);
   }
 
+  @Authorized()
   @RateLimit('passkeys.registration-start')
   @RecentAuth()
   @Mutation(() => PasskeyRegistrationStartType, { description: 'Recent authentication. Options for navigator.credentials.create (startRegistration).' })
@@ -27,6 +28,7 @@ export class PasskeysResolver {
     return this.service.startRegistration(await ctx.requireViewer());
   }
 
+  @Authorized()
   @RateLimit('passkeys.registration-finish')
   @Mutation(() => PasskeyType, { description: 'Stores the new passkey; mails a notice.' })
   async finishPasskeyRegistration(
@@ -53,12 +55,14 @@ export class PasskeysResolver {
     return toAuthPayload(ctx, await this.service.finishAuthentication(input, ctx.meta));
   }
 
+  @Authorized()
   @RateLimit('passkeys.rename')
   @Mutation(() => PasskeyType)
   async renamePasskey(@Arg('id', () => ID) id: string, @Arg('name', () => String) name: string, @Ctx() ctx: Context): Promise<PasskeyType> {
     return this.service.rename(await ctx.requireViewer(), id, name, ctx.meta);
   }
 
+  @Authorized()
   @RateLimit('passkeys.remove')
   @RecentAuth()
   @Mutation(() => Boolean, { description: 'Recent authentication; refuses the last way to sign in.' })

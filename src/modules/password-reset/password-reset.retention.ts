@@ -1,5 +1,6 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
-import { deleteInBatches, tableOf } from '../../maintenance/batch-delete';
+import { deleteInBatches } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { PasswordResetTokenEntity } from './password-reset-token.entity';
 
 const HOUR_MS = 3600_000;

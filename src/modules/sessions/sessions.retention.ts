@@ -1,5 +1,6 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
-import { deleteInBatches, tableOf } from '../../maintenance/batch-delete';
+import { deleteInBatches } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionEntity } from './session.entity';
 

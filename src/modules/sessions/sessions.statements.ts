@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import type { RawStatements } from '../../db/raw-statements';
 import { SessionEntity } from './session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';

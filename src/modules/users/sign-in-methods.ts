@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { tableOf } from '../../db/table-of';
 
 /**
  * The ways into an account, counted across capabilities, so that removing one (a password, a linked provider
@@ -35,16 +36,6 @@ export class SignInMethods {
   }
 }
 
-/** A table by name, schema-qualified from the entity metadata (the connection's search_path is not relied on). */
-function table(em: EntityManager, name: string): string {
-  const meta = em.connection.entityMetadatas.find((m) => m.tableName === name);
-  if (!meta) throw new TypeError(`no entity for table ${name}`);
-  return [meta.schema, meta.tableName]
-    .filter((part): part is string => !!part)
-    .map((part) => `"${part.replace(/"/g, '""')}"`)
-    .join('.');
-}
-
 /**
  * The sources the core owns: a password, and a verified email or phone (passwordless codes and magic links reach
  * them, so each is a way in). Provider identities and passkeys register theirs from their own modules.
@@ -54,20 +45,22 @@ export function coreSignInMethodSources(): SignInMethodSource[] {
     {
       kind: 'password',
       count: async (em, userId) =>
-        Number((await em.query(`SELECT count(*)::int AS n FROM ${table(em, 'password_credentials')} WHERE user_id = $1`, [userId]))[0]?.n ?? 0),
+        Number((await em.query(`SELECT count(*)::int AS n FROM ${tableOf(em, 'password_credentials')} WHERE user_id = $1`, [userId]))[0]?.n ?? 0),
     },
     {
       kind: 'email',
       count: async (em, userId) =>
         Number(
-          (await em.query(`SELECT count(*)::int AS n FROM ${table(em, 'users')} WHERE id = $1 AND email IS NOT NULL AND email_verified`, [userId]))[0]?.n ?? 0,
+          (await em.query(`SELECT count(*)::int AS n FROM ${tableOf(em, 'users')} WHERE id = $1 AND email IS NOT NULL AND email_verified`, [userId]))[0]?.n ??
+            0,
         ),
     },
     {
       kind: 'phone',
       count: async (em, userId) =>
         Number(
-          (await em.query(`SELECT count(*)::int AS n FROM ${table(em, 'users')} WHERE id = $1 AND phone IS NOT NULL AND phone_verified`, [userId]))[0]?.n ?? 0,
+          (await em.query(`SELECT count(*)::int AS n FROM ${tableOf(em, 'users')} WHERE id = $1 AND phone IS NOT NULL AND phone_verified`, [userId]))[0]?.n ??
+            0,
         ),
     },
   ];

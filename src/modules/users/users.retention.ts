@@ -1,5 +1,5 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
-import { tableOf } from '../../maintenance/batch-delete';
+import { tableOf } from '../../db/table-of';
 import { liveSessionExistsSql } from '../sessions/sessions.statements';
 import { identityExistsSql } from '../oauth/identity.statements';
 import { auditStatements } from '../audit/audit-statements';
