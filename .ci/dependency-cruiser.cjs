@@ -45,7 +45,7 @@ module.exports = {
       name: 'module-tables-are-private',
       severity: 'error',
       comment:
-        "A module reads and writes another module's table only through what that module exports (its service, its *.statements.ts SQL fragments), never through the other module's *.entity.ts. Exception: an entity file may import another module's entity for a TypeORM relation (a relation is schema, not access). For now `from` covers sessions, otp, password, password-reset, magic-link, users and audit; account, mfa, oauth and passkeys join when their clean-up lands (then `from` becomes every module).",
+        "A module reads and writes another module's table only through what that module exports (its service, its *-statements.ts SQL fragments), never through the other module's *.entity.ts. Exception: an entity file may import another module's entity for a TypeORM relation (a relation is schema, not access). For now `from` covers sessions, otp, password, password-reset, magic-link, users and audit; account, mfa, oauth and passkeys join when their clean-up lands (then `from` becomes every module).",
       from: { path: '^src/modules/(sessions|otp|password|password-reset|magic-link|users|audit)/', pathNot: '\\.entity\\.ts$' },
       to: { path: '^src/modules/([^/]+)/[^/]+\\.entity\\.ts$', pathNot: '^src/modules/$1/' },
     },

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { OtpChallengeEntity, type OtpPurposeValue } from './otp-challenge.entity';
-import { ATTEMPTS_TTL_SECONDS, challengeKeys, type ChallengesServiceDeps, type PurposeHandler } from './challenge.types';
+import { ATTEMPTS_TTL_SECONDS, challengeKeys, type ChallengesServiceDeps, type PurposeHandler } from './challenge-types';
 import type { IssuedSession, SignInPrecondition } from '../sessions/sessions.service';
 import { AuditEvents } from '../audit/audit-events';
 import { hashOtpCode, hashOtpCodeMatches } from '../../crypto/otp-code';

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { OtpChallengeEntity, type OtpChannelValue, type OtpPurposeValue } from './otp-challenge.entity';
 import { OtpChannel, OtpPurpose } from './otp.enums';
 import type { AuthChallengeType } from './auth-challenge.type';
-import { challengeKeys, type ChallengesServiceDeps, type IssueSpec, type PurposeHandler, type StartChallenge } from './challenge.types';
+import { challengeKeys, type ChallengesServiceDeps, type IssueSpec, type PurposeHandler, type StartChallenge } from './challenge-types';
 import { ChallengeVerification } from './challenge-verification';
 import { maskEmail, maskPhone } from '../users/identifiers';
 import type { IssuedSession } from '../sessions/sessions.service';
@@ -17,7 +17,7 @@ import { assertNoOpenTransaction, withTransaction } from '../../db/transaction';
 import { commitThenSend } from '../../db/commit-then-send';
 import { realOrDecoy, type KnownAccount } from './real-or-decoy';
 
-export type { ChallengesServiceDeps, IssueSpec, PurposeHandler, StartChallenge, VerifiedContext } from './challenge.types';
+export type { ChallengesServiceDeps, IssueSpec, PurposeHandler, StartChallenge, VerifiedContext } from './challenge-types';
 
 /** SendTiming kind for resent email codes (the mail alone: the rest of a resend is the same for decoys). */
 const RESEND_TIMING_KIND = 'otp-email-resend';

@@ -7,7 +7,7 @@ import { OtpResolver } from './otp.resolver';
 // index would close a cycle.
 export { OtpService } from './otp.service';
 export { ChallengesService } from './challenges.service';
-export type * from './challenge.types';
+export type * from './challenge-types';
 
 /** One-time codes by email and SMS: passwordless sign-in and email verification. */
 export const otpModule: WardenModule = {

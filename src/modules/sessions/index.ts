@@ -8,8 +8,8 @@ import { SessionsResolver } from './sessions.resolver';
 // What other modules use (the facade over sign-in, refresh and revocation, and the sessions table's part of
 // another module's statement). They import the files themselves: importing this index would close a cycle.
 export { SessionsService, allowEverySignIn } from './sessions.service';
-export type * from './sessions.types';
-export { liveSessionExistsSql } from './sessions.statements';
+export type * from './session-types';
+export { liveSessionExistsSql } from './session-statements';
 
 /** Sessions, rotating refresh tokens, access tokens and the public keys that verify them. */
 export const sessionsModule: WardenModule = {

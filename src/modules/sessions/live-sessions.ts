@@ -1,5 +1,5 @@
 import { SessionEntity } from './session.entity';
-import type { SessionsServiceDeps, Viewer } from './sessions.types';
+import type { SessionsServiceDeps, Viewer } from './session-types';
 import { WardenError } from '../../errors/warden-error';
 
 /** Reads of live sessions: is this bearer's session live, which sessions a user has, how recent its authentication is. */

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { SessionEntity } from './session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import type { TokenPairs } from './token-pairs';
-import type { RevocationListener, SessionsServiceDeps, Viewer } from './sessions.types';
+import type { RevocationListener, SessionsServiceDeps, Viewer } from './session-types';
 import { UsersService } from '../users/users.service';
 import { AuditEvents } from '../audit/audit-events';
 import { isUuid, parseSecretToken } from '../../crypto/secret-token';

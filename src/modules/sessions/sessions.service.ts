@@ -16,7 +16,7 @@ import type {
   SignInGate,
   SignInRequest,
   Viewer,
-} from './sessions.types';
+} from './session-types';
 import type { RequestMeta } from '../request-meta';
 
 export type {
@@ -32,14 +32,14 @@ export type {
   SignInPrecondition,
   SignInRequest,
   Viewer,
-} from './sessions.types';
+} from './session-types';
 export { allowEverySignIn } from './sign-in';
 
 /**
  * Sessions, as the other modules and the transport call them: a facade over the parts that do the work:
  * sign-in.ts (the one way a session starts, and its gate), refresh.ts (a fresh pair for an existing session),
  * revocation.ts (ending sessions), live-sessions.ts (bearer checks and listing), token-pairs.ts (what they share)
- * and sessions.statements.ts (the hot paths' SQL texts). Each method delegates; none adds behaviour.
+ * and session-statements.ts (the hot paths' SQL texts). Each method delegates; none adds behaviour.
  */
 export class SessionsService {
   private readonly signIns: SignIn;

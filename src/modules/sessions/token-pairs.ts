@@ -3,7 +3,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import type { SessionEntity } from './session.entity';
 import type { UserEntity } from '../users/users.service';
 import type { SessionAssurance } from './assurance';
-import type { SessionsServiceDeps, SessionTokens } from './sessions.types';
+import type { SessionsServiceDeps, SessionTokens } from './session-types';
 import { createSecretToken, keyedHash, keyedHashMatches } from '../../crypto/secret-token';
 import { RawStatements } from '../../db/raw-statements';
 

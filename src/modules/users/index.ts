@@ -8,7 +8,7 @@ import { ViewerResolver } from './viewer.resolver';
 // module-tables-are-private rule). They import the files themselves: importing this index would close a cycle
 // through the resolvers.
 export { UsersService, type UserEntity } from './users.service';
-export { userStatements } from './users.statements';
+export { userStatements } from './user-statements';
 
 /** Accounts, organizations and the viewer query. */
 export const usersModule: WardenModule = {

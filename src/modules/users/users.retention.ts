@@ -1,7 +1,7 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
 import { tableOf } from '../../db/table-of';
-import { liveSessionExistsSql } from '../sessions/sessions.statements';
-import { identityExistsSql } from '../oauth/identity.statements';
+import { liveSessionExistsSql } from '../sessions/session-statements';
+import { identityExistsSql } from '../oauth/identity-statements';
 import { auditStatements } from '../audit/audit-statements';
 import { AuditEvents } from '../audit/audit-events';
 import { OrganizationEntity } from './organization.entity';

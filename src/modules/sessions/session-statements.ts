@@ -4,10 +4,10 @@ import type { RawStatements } from '../../db/raw-statements';
 import { SessionEntity } from './session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import type { AuthMethod } from './assurance';
-import type { OneStatementSignIn, SignInGateSql, SignInPrecondition } from './sessions.types';
+import type { OneStatementSignIn, SignInGateSql, SignInPrecondition } from './session-types';
 import { auditStatements } from '../audit/audit-statements';
 import type { AuditRow } from '../audit/audit.service';
-import { userStatements } from '../users/users.statements';
+import { userStatements } from '../users/user-statements';
 
 /**
  * The texts of the sessions module's hand-written statements (hot paths: one named prepared statement per call,
