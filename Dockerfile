@@ -2,7 +2,7 @@
 #   docker build -t warden .
 #   docker run -p 4000:4000 -e DATABASE_URL=… -e REDIS_URL=… -e JWT_PRIVATE_KEY=… -e WARDEN_SECRET=… -e SMTP_URL=… warden
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: nothing the gateway runs needs one (native build tools are not in this image).
@@ -13,7 +13,7 @@ COPY migrations ./migrations
 # The gateway only: the workspace packages (packages/*) are not part of the image.
 RUN npm run build:gateway
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=4000 \
     HOST=0.0.0.0 \

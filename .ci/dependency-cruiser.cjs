@@ -45,9 +45,9 @@ module.exports = {
       name: 'module-tables-are-private',
       severity: 'error',
       comment:
-        "A module reads and writes another module's table only through what that module exports (its service, its *-statements.ts SQL fragments), never through the other module's *.entity.ts. Exception: an entity file may import another module's entity for a TypeORM relation (a relation is schema, not access). For now `from` covers sessions, otp, password, password-reset, magic-link, users and audit; account, mfa, oauth and passkeys join when their clean-up lands (then `from` becomes every module).",
-      from: { path: '^src/modules/(sessions|otp|password|password-reset|magic-link|users|audit)/', pathNot: '\\.entity\\.ts$' },
-      to: { path: '^src/modules/([^/]+)/[^/]+\\.entity\\.ts$', pathNot: '^src/modules/$1/' },
+        "Modules own their tables: a module reads or writes another module's table only through what that module's index.ts lists (its services, its *-statements.ts SQL fragments; imported from those files, as importing an index would close a cycle through the resolvers), never by importing its *.entity.ts. An entity file may name another module's entity for a TypeORM relation (schema, not access).",
+      from: { path: '^src/modules/([^/]+)/', pathNot: '\\.entity\\.ts$' },
+      to: { path: '^src/modules/[^/]+/[^/]+\\.entity\\.ts$', pathNot: '^src/modules/$1/' },
     },
     {
       name: 'not-to-unresolvable',

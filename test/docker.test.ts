@@ -58,11 +58,14 @@ describe('Dockerfile', () => {
 
   test('multi-stage: npm ci and build, then a slim runtime with production dependencies running dist/src/main.js', () => {
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    // Both stages on Node 24 LTS, the version CI runs (.ci/node-version).
+    expect(dockerfile.match(/^FROM node:24-/gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/RUN npm ci [^\n]*\nCOPY[\s\S]*RUN npm run build/);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
     expect(dockerfile).toContain('CMD ["node", "dist/src/main.js"]');
-    expect(JSON.parse(read('package.json')).scripts.start).toBe('node dist/src/main.js');
+    // npm start is the same, plus a `.env` when there is one (npm run warden -- init); the image takes the environment only.
+    expect(JSON.parse(read('package.json')).scripts.start).toBe('node --env-file-if-exists=.env dist/src/main.js');
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/readyz/);
     expect(dockerfile).toMatch(/^USER node$/m);
   });
@@ -74,6 +77,6 @@ describe('Dockerfile', () => {
       expect(fs.existsSync(path.join(root, source))).toBe(true);
       expect(ignored).not.toContain(source);
     }
-    for (const heavy of ['node_modules', '.git', 'dist', '.data', 'test']) expect(ignored).toContain(heavy);
+    for (const heavy of ['node_modules', '.git', 'dist', '.data', 'test', '.env']) expect(ignored).toContain(heavy);
   });
 });

@@ -19,6 +19,7 @@ import { OutboxSmsSender } from '../sms/outbox-sms-sender';
 import { DisabledSmsSender } from '../sms/disabled-sms-sender';
 import { SigningKeys } from '../crypto/signing-keys';
 import { loadOrCreateDevSecret, loadOrCreateDevSigningKey } from '../crypto/dev-secrets';
+import { maskUrl, reaching, tcpReachable } from './unreachable';
 
 /** Registers a shutdown step; the composition root runs them in reverse order. */
 export type AddCleanup = (cleanup: () => Promise<unknown>) => void;
@@ -92,7 +93,9 @@ export async function createInfrastructure(
     databaseUrl = embedded.url;
     poolSize = 1;
   }
-  if (config.databaseSchema) await ensureSchema(databaseUrl, config.databaseSchema);
+  // A configured PostgreSQL, Redis or SMTP server that cannot be reached stops the start, naming its variable.
+  const pgStep = <T>(step: () => Promise<T>) => (config.databaseUrl ? reaching('DATABASE_URL', maskUrl(config.databaseUrl), step) : step());
+  if (config.databaseSchema) await pgStep(() => ensureSchema(databaseUrl, config.databaseSchema!));
   const dataSource = createDataSource({
     url: databaseUrl,
     schema: config.databaseSchema,
@@ -102,7 +105,7 @@ export async function createInfrastructure(
       ? { statementTimeoutMs: config.databaseStatementTimeoutMs, idleInTransactionTimeoutMs: config.databaseIdleInTransactionTimeoutMs }
       : {}),
   });
-  await dataSource.initialize();
+  await pgStep(() => dataSource.initialize());
   addCleanup(() => dataSource.destroy());
   await migrate(dataSource, poolSize > 1);
 
@@ -112,7 +115,9 @@ export async function createInfrastructure(
   if (config.redisUrl || config.redisClusterNodes) {
     const redis = new RedisKvStore({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.redisKeyPrefix });
     addCleanup(() => redis.close());
-    await redis.connect();
+    await (config.redisClusterNodes
+      ? reaching('REDIS_CLUSTER_NODES', config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(','), () => redis.connect())
+      : reaching('REDIS_URL', maskUrl(config.redisUrl!), () => redis.connect()));
     kv = redis;
     pubsub = new RedisPubSub({
       commands: redis.client,
@@ -135,6 +140,12 @@ export async function createInfrastructure(
   const hmacKey = Buffer.from(config.secretKey ?? loadOrCreateDevSecret(config.dataDir), 'utf8');
   const previousHmacKey = config.previousSecretKey ? Buffer.from(config.previousSecretKey, 'utf8') : null;
   const signingKeys = await SigningKeys.load(config.jwtPrivateKeys ?? [loadOrCreateDevSigningKey(config.dataDir)]);
+
+  if (config.smtpUrl && !overrides.mailTransport) {
+    const smtp = new URL(config.smtpUrl);
+    const port = Number(smtp.port || (smtp.protocol === 'smtps:' ? 465 : 587));
+    await reaching('SMTP_URL', maskUrl(config.smtpUrl), () => tcpReachable(smtp.hostname, port, Math.min(5000, config.mailSendTimeoutMs)));
+  }
 
   const outboxDir = path.resolve(config.dataDir, 'outbox');
   const mailTransport: MailTransport =

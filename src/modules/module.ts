@@ -13,6 +13,7 @@ export type RouteRegistration = (fastify: FastifyInstance, services: ServiceLook
 
 export type { MaintenanceContext, MaintenanceJob } from '../maintenance/maintenance-job';
 import type { MaintenanceJob } from '../maintenance/maintenance-job';
+import type { ModuleDeclarations } from './declaration-types';
 
 /**
  * A capability, as plain data: what it adds to the schema, the data source, the HTTP server and the
@@ -26,4 +27,15 @@ export interface WardenModule {
   resolvers: readonly ClassType[];
   routes?: readonly RouteRegistration[];
   jobs?: readonly MaintenanceJob[];
+  /**
+   * Declarations (src/modules/declaration-types.ts): the descriptor spreads its <cap>.declarations.ts object
+   * here, the same object src/modules/declarations.ts lists, so the module shows all it adds to the shared
+   * tables. Each name is declared by one module only (modules.test.ts).
+   */
+  auditEvents?: ModuleDeclarations['auditEvents'];
+  rateLimits?: ModuleDeclarations['rateLimits'];
+  limits?: ModuleDeclarations['limits'];
+  codePurposes?: ModuleDeclarations['codePurposes'];
+  errorCodes?: ModuleDeclarations['errorCodes'];
+  inputBounds?: ModuleDeclarations['inputBounds'];
 }

@@ -3,6 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getMetadataStorage } from 'type-graphql';
 import { moduleEntities, moduleResolvers, wardenModules } from '.';
+import { moduleDeclarations } from './declarations';
+import { AuditEvents } from './audit/audit-events';
+import { fieldLimitNames } from './rate-limits/field-limits';
+import { OtpPurpose } from './otp/otp.enums';
+import { coreErrorCodes, errorCodes } from '../errors/error-codes';
+import { coreLimits, defaultLimits, limitTable } from '../config/limits';
+import { coreInputBounds, maxLengthByField } from '../graphql/input-guard';
 import { rateLimitOf } from '../graphql/decorators/rate-limit';
 import { isRecentAuth } from '../graphql/decorators/recent-auth';
 
@@ -45,6 +52,61 @@ describe('the module list (src/modules/index.ts)', () => {
   });
 });
 
+describe('the declarations (src/modules/declarations.ts and each <cap>.declarations.ts)', () => {
+  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds'] as const;
+
+  test('every descriptor carries the declarations the list holds for its module, and the list names no other module', () => {
+    for (const m of wardenModules) {
+      const declared = (moduleDeclarations as Record<string, Record<string, unknown>>)[m.name] ?? {};
+      for (const kind of kinds) expect({ module: m.name, kind, value: m[kind] }).toEqual({ module: m.name, kind, value: declared[kind] });
+    }
+    expect(Object.keys(moduleDeclarations).filter((name) => !wardenModules.some((m) => m.name === name))).toEqual([]);
+  });
+
+  test.each(kinds)('no %s name is declared twice (across modules, or beside the core table)', (kind) => {
+    const names = wardenModules.flatMap((m) => {
+      const field = m[kind];
+      if (!field) return [];
+      return Array.isArray(field) ? field.map(String) : Object.keys(field);
+    });
+    const core: Record<(typeof kinds)[number], string[]> = {
+      auditEvents: [],
+      rateLimits: [],
+      limits: Object.keys(coreLimits),
+      codePurposes: [],
+      errorCodes: Object.keys(coreErrorCodes),
+      inputBounds: Object.keys(coreInputBounds),
+    };
+    const all = [...core[kind], ...names];
+    expect(all.filter((name, i) => all.indexOf(name) !== i)).toEqual([]);
+  });
+
+  test('audit event names, limit variables and field-limit prefixes are unique and follow their conventions', () => {
+    const eventNames = wardenModules.flatMap((m) => Object.values(m.auditEvents ?? {}));
+    expect(eventNames.filter((n, i) => eventNames.indexOf(n) !== i)).toEqual([]);
+    expect(eventNames.filter((n) => !/^[a-z_]+\.[a-z_]+$/.test(n))).toEqual([]);
+    const envs = limitTable.map((d) => d.env);
+    expect(envs.filter((n, i) => envs.indexOf(n) !== i)).toEqual([]);
+    // A per-IP limit is named after the module whose mutation it guards.
+    const misplaced = wardenModules.flatMap((m) => (m.rateLimits ?? []).filter((n) => !n.startsWith(`${m.name}.`)).map((n) => `${m.name}: ${n}`));
+    expect(misplaced).toEqual([]);
+  });
+
+  test('the derived tables hold exactly what the descriptors declare', () => {
+    const from = <T>(pick: (m: (typeof wardenModules)[number]) => T | undefined) => wardenModules.flatMap((m) => pick(m) ?? []);
+    expect(Object.entries(AuditEvents).sort()).toEqual(from((m) => Object.entries(m.auditEvents ?? {})).sort());
+    expect([...fieldLimitNames].sort()).toEqual(from((m) => m.rateLimits?.slice()).sort());
+    expect(Object.keys(OtpPurpose).sort()).toEqual(from((m) => m.codePurposes?.slice()).sort());
+    expect([...errorCodes].sort()).toEqual([...Object.keys(coreErrorCodes), ...from((m) => Object.keys(m.errorCodes ?? {}))].sort());
+    expect(Object.keys(defaultLimits).sort()).toEqual([...Object.keys(coreLimits), ...from((m) => Object.keys(m.limits ?? {}))].sort());
+    expect(Object.keys(maxLengthByField).sort()).toEqual([...Object.keys(coreInputBounds), ...from((m) => Object.keys(m.inputBounds ?? {}))].sort());
+  });
+
+  test('every default limit lies within its own bounds', () => {
+    expect(limitTable.filter((d) => !(d.min <= d.default && d.default <= d.max) || !Number.isInteger(d.default)).map((d) => d.env)).toEqual([]);
+  });
+});
+
 /**
  * One module shape (docs/architecture.md, "File roles"): every folder under src/modules/ uses the same file roles,
  * every mutation has a rate limit, every mutation that needs a viewer is @Authorized, decorators in one order.
@@ -61,6 +123,7 @@ describe('one module shape', () => {
     { role: 'GraphQL input types', pattern: /\.inputs?\.ts$/, declares: ['@InputType('] },
     { role: 'GraphQL enums shared by types and inputs', pattern: /\.enums\.ts$/, declares: ['registerEnumType('] },
     { role: 'retention (maintenance jobs)', pattern: /\.retention\.ts$/ },
+    { role: 'declarations (what the capability adds to the shared tables; data only)', pattern: /^[a-z0-9-]+\.declarations\.ts$/ },
     { role: 'helper (plain code: no GraphQL or TypeORM declarations)', pattern: /^[a-z0-9]+(-[a-z0-9]+)*\.ts$/ },
   ];
   /** Files that fit no role, each with its reason. Empty today; an entry is a debt, not a pattern. */

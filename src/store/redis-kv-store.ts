@@ -62,10 +62,16 @@ export class RedisKvStore implements KvStore {
 
   /** Connects and waits until Redis answers. */
   async connect(): Promise<void> {
+    // ioredis rejects with "Connection is closed."; the socket's own error (ECONNREFUSED…) says why.
+    let lastError: unknown = null;
+    const remember = (error: unknown) => (lastError = error);
+    this.client.on('error', remember);
     try {
       await this.client.connect();
     } catch (cause) {
-      throw WardenError.unavailable('redis', cause);
+      throw WardenError.unavailable('redis', lastError ?? cause);
+    } finally {
+      this.client.off('error', remember);
     }
   }
 

@@ -1,9 +1,8 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
 import { deleteInBatches } from '../../maintenance/batch-delete';
 import { tableOf } from '../../db/table-of';
-import { AuditEventEntity } from '../audit/audit-event.entity';
-import { OrganizationEntity } from '../users/organization.entity';
-import { UserEntity } from '../users/user.entity';
+import { anonymiseAuditRowsOf, recordAccountsErased } from '../audit';
+import { deleteEmptyOrganizations, deleteErasedAccounts, lockAccountsDueForErasure } from '../users';
 import { ContactChangeEntity } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
 
@@ -23,32 +22,17 @@ const KNOWN_DEVICE_RETENTION_DAYS = 365;
 const eraseDeletedAccounts: MaintenanceJob = {
   name: 'users.deleted',
   async run(ctx) {
-    const users = tableOf(ctx.em, UserEntity);
-    const organizations = tableOf(ctx.em, OrganizationEntity);
-    const auditEvents = tableOf(ctx.em, AuditEventEntity);
     let total = 0;
     while (total < ctx.maxRows && !ctx.stopping()) {
       const limit = Math.min(ctx.batchSize, ctx.maxRows - total);
       const erased = await ctx.em.transaction(async (em) => {
-        const rows: { id: string; organization_id: string | null }[] = await em.query(
-          `SELECT id, organization_id FROM ${users} WHERE deleted_at IS NOT NULL AND erase_at <= $1 ORDER BY erase_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [ctx.now, limit],
-        );
+        const rows = await lockAccountsDueForErasure(em, ctx.now, limit);
         if (rows.length === 0) return 0;
         const ids = rows.map((r) => r.id);
-        await em.query(`UPDATE ${auditEvents} SET user_id = NULL, ip = NULL, user_agent = NULL, data = '{}'::jsonb WHERE user_id = ANY($1::uuid[])`, [ids]);
-        await em.query(`DELETE FROM ${users} WHERE id = ANY($1::uuid[]) AND deleted_at IS NOT NULL`, [ids]);
-        const orgIds = [...new Set(rows.map((r) => r.organization_id).filter((id): id is string => !!id))];
-        if (orgIds.length > 0) {
-          await em.query(
-            `DELETE FROM ${organizations} o WHERE o.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${users} u WHERE u.organization_id = o.id)`,
-            [orgIds],
-          );
-        }
-        await em.query(
-          `INSERT INTO ${auditEvents} (id, event, outcome, user_id, data, created_at) VALUES (gen_random_uuid(), 'account.erased', 'success', NULL, $1::jsonb, $2)`,
-          [JSON.stringify({ accounts: rows.length }), ctx.now],
-        );
+        await anonymiseAuditRowsOf(em, ids);
+        await deleteErasedAccounts(em, ids);
+        await deleteEmptyOrganizations(em, [...new Set(rows.map((r) => r.organization_id).filter((id): id is string => !!id))]);
+        await recordAccountsErased(em, rows.length, ctx.now);
         return rows.length;
       });
       total += erased;

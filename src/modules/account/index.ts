@@ -4,6 +4,7 @@ import { AccountUserResolver } from './account-user.resolver';
 import { accountRetentionJobs } from './account.retention';
 import { ContactChangeEntity } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
+import { accountDeclarations } from './account.declarations';
 
 /**
  * The account lifecycle (issue #12): profile, password, email and phone changes, deletion with recovery,
@@ -14,4 +15,5 @@ export const accountModule: WardenModule = {
   entities: [ContactChangeEntity, KnownDeviceEntity],
   resolvers: [AccountResolver, AccountUserResolver],
   jobs: accountRetentionJobs,
+  ...accountDeclarations,
 };

@@ -1,10 +1,11 @@
 import { auditRetentionJobs } from './audit.retention';
 import type { WardenModule } from '../module';
 import { AuditEventEntity } from './audit-event.entity';
+import { auditDeclarations } from './audit.declarations';
 
 // What other modules use: AuditService (record, recordMany, takeHeld, observeCommitted) and, for a hot path's own
 // statement, auditStatements (they never name audit_events themselves). Imported from the files themselves.
-export { AuditService, type AuditRecord, type AuditRow } from './audit.service';
+export { AuditService, type AuditRecord } from './audit.service';
 export { auditStatements } from './audit-statements';
 
 /** The audit trail, and the observers (metrics) told about each committed row. */
@@ -13,4 +14,8 @@ export const auditModule: WardenModule = {
   entities: [AuditEventEntity],
   resolvers: [],
   jobs: auditRetentionJobs,
+  ...auditDeclarations,
 };
+
+// The audit trail as other modules read it (module tables are private: no other module imports audit-event.entity.ts).
+export { anonymiseAuditRowsOf, auditRowsOf, exportSecurityEvents, recordAccountsErased, type AuditRow } from './audit-rows';

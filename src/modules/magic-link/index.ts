@@ -2,10 +2,7 @@ import { magicLinkRetentionJobs } from './magic-link.retention';
 import type { WardenModule } from '../module';
 import { MagicLinkTokenEntity } from './magic-link-token.entity';
 import { MagicLinkResolver } from './magic-link.resolver';
-
-// What other modules use (a completed reset voids every link). They import the file itself: importing this index
-// would close a cycle.
-export { MagicLinkService } from './magic-link.service';
+import { magicLinkDeclarations } from './magic-link.declarations';
 
 /** Sign-in links sent by email. */
 export const magicLinkModule: WardenModule = {
@@ -13,4 +10,8 @@ export const magicLinkModule: WardenModule = {
   entities: [MagicLinkTokenEntity],
   resolvers: [MagicLinkResolver],
   jobs: magicLinkRetentionJobs,
+  ...magicLinkDeclarations,
 };
+
+// Module tables are private: other modules spend links through this, never through magic-link-token.entity.ts.
+export { spendOutstandingLinks } from './link-rows';

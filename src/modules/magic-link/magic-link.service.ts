@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { MagicLinkTokenEntity } from './magic-link-token.entity';
-import { UsersService } from '../users/users.service';
+import type { UsersService } from '../users/users.service';
+import { lockUser } from '../users/user-rows';
 import { normalizeEmail } from '../users/identifiers';
 import type { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import type { AuditService } from '../audit/audit.service';
@@ -86,7 +87,7 @@ export class MagicLinkService {
         commitThenSend(this.deps.dataSource, {
           write: async (em) => {
             // Requests for one account take turns (the user row's lock), so "newest" is well defined.
-            await UsersService.lock(em, user!.id, 'update');
+            await lockUser(em, user!.id);
             const now = this.deps.now();
             const token = createSecretToken();
             const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
@@ -130,7 +131,7 @@ export class MagicLinkService {
    */
   private voidOtherLinks(userId: string, tokenId: string): Promise<void> {
     return withTransaction(this.deps.dataSource, async (em) => {
-      await UsersService.lock(em, userId, 'update');
+      await lockUser(em, userId);
       const mine = await em.findOne(MagicLinkTokenEntity, { where: { id: tokenId } });
       if (!mine || mine.consumedAt) return;
       await em
@@ -142,20 +143,6 @@ export class MagicLinkService {
         .andWhere('consumed_at IS NULL')
         .execute();
     });
-  }
-
-  /**
-   * Voids every unused link of the account (a completed password reset ends every other way in), inside the
-   * caller's transaction. For the modules that must void links without touching the magic-link table.
-   */
-  static async voidOutstanding(em: EntityManager, userId: string, now: Date): Promise<void> {
-    await em
-      .createQueryBuilder()
-      .update(MagicLinkTokenEntity)
-      .set({ consumedAt: now })
-      .where('user_id = :userId', { userId })
-      .andWhere('consumed_at IS NULL')
-      .execute();
   }
 
   /** Consumes the link's token (exactly one of racing callers wins), marks the email verified, signs in. */

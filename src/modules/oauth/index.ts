@@ -4,6 +4,7 @@ import { requestMeta } from '../../http/request-meta';
 import { IdentityEntity } from './identity.entity';
 import { IdentityFieldsResolver, OAuthResolver } from './oauth.resolver';
 import { BROWSER_COOKIE, CALLBACK_PATH, OAuthService, START_PATH, type RouteAnswer } from './oauth.service';
+import { oauthDeclarations } from './oauth.declarations';
 
 function rawQuery(request: FastifyRequest): string {
   const i = request.url.indexOf('?');
@@ -65,4 +66,8 @@ export const oauthModule: WardenModule = {
       );
     },
   ],
+  ...oauthDeclarations,
 };
+
+// The identities table's part of another module's statement (users.retention: a linked account is a way in).
+export { identityExistsSql } from './identity-statements';

@@ -2,6 +2,7 @@ import { otpRetentionJobs } from './otp.retention';
 import type { WardenModule } from '../module';
 import { OtpChallengeEntity } from './otp-challenge.entity';
 import { OtpResolver } from './otp.resolver';
+import { otpDeclarations } from './otp.declarations';
 
 // What other modules use (challenges: issue, check, consume, void). They import the files themselves: importing this
 // index would close a cycle.
@@ -15,4 +16,8 @@ export const otpModule: WardenModule = {
   entities: [OtpChallengeEntity],
   resolvers: [OtpResolver],
   jobs: otpRetentionJobs,
+  ...otpDeclarations,
 };
+
+// Challenge rows as other modules reach them (module tables are private: no other module imports otp-challenge.entity.ts).
+export { setChallengeSession, spendOutstandingCodes, spendSessionChallenges, type OtpChallenge } from './challenge-rows';

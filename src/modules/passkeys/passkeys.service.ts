@@ -10,7 +10,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { PasskeyEntity } from './passkey.entity';
-import { UserEntity } from '../users/user.entity';
+import { findUser, lockUser } from '../users';
 import type { UsersService } from '../users/users.service';
 import type { SignInMethodSource, SignInMethods } from '../users/sign-in-methods';
 import { isUuid } from '../../crypto/secret-token';
@@ -204,7 +204,7 @@ export class PasskeysService {
     let row: PasskeyEntity;
     try {
       row = await withTransaction(this.deps.dataSource, async (em) => {
-        const user = await em.findOne(UserEntity, { where: { id: viewer.userId } });
+        const user = await findUser(em, viewer.userId);
         if (!user) throw new WardenError('UNAUTHENTICATED');
         const entity = em.create(PasskeyEntity, {
           id: randomUUID(),
@@ -333,7 +333,7 @@ export class PasskeysService {
         .andWhere('(counter < :counter OR (counter = 0 AND :counter = 0))', { counter: newCounter })
         .execute();
       if (!updated.affected) throw invalid();
-      const user = await tx.findOne(UserEntity, { where: { id: row.userId } });
+      const user = await findUser(tx, row.userId);
       if (!user) throw invalid();
       await this.deps.audit.record(tx, { event: AuditEvents.passkeyUsed, userId: user.id, meta, data: { passkeyId: row.id, userVerified } });
       // RFC 8176: hwk (or swk for a synced passkey) is the key; pin stands for any user verification (the
@@ -372,7 +372,7 @@ export class PasskeysService {
   async remove(viewer: Viewer, id: string, meta: RequestMeta): Promise<boolean> {
     const removed = await withTransaction(this.deps.dataSource, async (em) => {
       // The user row lock serialises removals of one account's ways in (two passkeys removed at once).
-      await em.findOne(UserEntity, { where: { id: viewer.userId }, lock: { mode: 'pessimistic_write', tables: ['users'] } });
+      await lockUser(em, viewer.userId);
       const row = await this.ownPasskey(em, viewer, id);
       const remaining = await this.deps.signInMethods.remainingAfter(em, viewer.userId, { kind: 'passkey', count: row.flaggedAt ? 0 : 1 });
       if (remaining < 1) throw new WardenError('LAST_SIGN_IN_METHOD', { message: 'This passkey is the last way to sign in to this account.' });

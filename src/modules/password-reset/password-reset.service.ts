@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { PasswordResetTokenEntity } from './password-reset-token.entity';
-import { UsersService } from '../users/users.service';
+import type { UsersService } from '../users/users.service';
+import { lockUser } from '../users/user-rows';
 import { normalizeEmail } from '../users/identifiers';
 import type { OtpService } from '../otp/otp.service';
 import type { AuthChallengeType } from '../otp/auth-challenge.type';
@@ -16,7 +17,8 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
-import { MagicLinkService } from '../magic-link/magic-link.service';
+import { spendOutstandingLinks } from '../magic-link/link-rows';
+import { spendOutstandingCodes } from '../otp/challenge-rows';
 
 export interface PasswordResetServiceDeps {
   dataSource: DataSource;
@@ -77,7 +79,7 @@ export class PasswordResetService {
             ttlSeconds,
             userId: async (em) => {
               // Requests for one account take turns (the user row's lock), so "newest" is well defined.
-              await UsersService.lock(em, user!.id, 'update');
+              await lockUser(em, user!.id);
               return user!.id;
             },
             write: async (em, challenge) => {
@@ -134,7 +136,7 @@ export class PasswordResetService {
    */
   private voidOtherResets(userId: string, challengeId: string, tokenId: string): Promise<void> {
     return withTransaction(this.deps.dataSource, async (em) => {
-      await UsersService.lock(em, userId, 'update');
+      await lockUser(em, userId);
       const mine = await em.findOne(PasswordResetTokenEntity, { where: { id: tokenId } });
       if (!mine || mine.consumedAt) return;
       const now = this.deps.now();
@@ -163,8 +165,8 @@ export class PasswordResetService {
       .where('user_id = :userId', { userId })
       .andWhere('consumed_at IS NULL')
       .execute();
-    await MagicLinkService.voidOutstanding(em, userId, now);
-    await this.deps.otp.challenges.voidOutstanding(em, userId);
+    await spendOutstandingLinks(em, userId, now);
+    await spendOutstandingCodes(em, userId, now);
   }
 
   /**

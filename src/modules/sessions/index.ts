@@ -4,6 +4,7 @@ import type { WardenModule } from '../module';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionEntity } from './session.entity';
 import { SessionsResolver } from './sessions.resolver';
+import { sessionsDeclarations } from './sessions.declarations';
 
 // What other modules use (the facade over sign-in, refresh and revocation, and the sessions table's part of
 // another module's statement). They import the files themselves: importing this index would close a cycle.
@@ -26,4 +27,8 @@ export const sessionsModule: WardenModule = {
     },
   ],
   jobs: sessionsRetentionJobs,
+  ...sessionsDeclarations,
 };
+
+// Session rows as other modules reach them (module tables are private: no other module imports session.entity.ts).
+export { exportSessions, lockSession, sessionState, type SessionState } from './session-rows';

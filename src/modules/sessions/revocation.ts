@@ -52,7 +52,7 @@ export class SessionRevocation {
    * revocation, or this one waits for it and then sees, and ends, the session it created (F2).
    */
   async revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta, exceptSessionId?: string): Promise<number> {
-    await UsersService.lock(em, userId, 'share');
+    await UsersService.lockForShare(em, userId);
     const query = em
       .createQueryBuilder(SessionEntity, 's')
       .setLock('pessimistic_write')

@@ -3,11 +3,12 @@ import type { WardenModule } from '../module';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 import { ViewerResolver } from './viewer.resolver';
+import { usersDeclarations } from './users.declarations';
 
 // What other modules use to read and write users and organizations (they never import user.entity.ts: the
 // module-tables-are-private rule). They import the files themselves: importing this index would close a cycle
 // through the resolvers.
-export { UsersService, type UserEntity } from './users.service';
+export { UsersService } from './users.service';
 export { userStatements } from './user-statements';
 
 /** Accounts, organizations and the viewer query. */
@@ -16,4 +17,20 @@ export const usersModule: WardenModule = {
   entities: [OrganizationEntity, UserEntity],
   resolvers: [ViewerResolver],
   jobs: usersRetentionJobs,
+  ...usersDeclarations,
 };
+
+// The users table as other modules reach it (module tables are private: no other module imports user.entity.ts).
+export type { UserEntity } from './user.entity';
+export {
+  deleteEmptyOrganizations,
+  deleteErasedAccounts,
+  exportOrganization,
+  exportProfile,
+  findUser,
+  lockAccountsDueForErasure,
+  lockUser,
+  lockUserByEmail,
+  updateUser,
+  type UserPatch,
+} from './user-rows';

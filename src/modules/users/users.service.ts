@@ -127,11 +127,11 @@ export class UsersService {
   }
 
   /**
-   * Locks the user's row in `em`'s transaction: `share` (FOR SHARE: a deletion waits) or `update` (FOR UPDATE: requests
-   * for one account take turns). Callers take it first (lock order: the user, then what hangs off it).
+   * Share-locks the user's row in `em`'s transaction (FOR SHARE: a deletion waits; lock order: the user first, then
+   * what hangs off it). FOR UPDATE, with the row: lockUser (user-rows.ts).
    */
-  static async lock(em: EntityManager, userId: string, mode: 'share' | 'update'): Promise<void> {
-    await em.findOne(UserEntity, { where: { id: userId }, select: { id: true }, lock: { mode: mode === 'share' ? 'pessimistic_read' : 'pessimistic_write' } });
+  static async lockForShare(em: EntityManager, userId: string): Promise<void> {
+    await em.findOne(UserEntity, { where: { id: userId }, select: { id: true }, lock: { mode: 'pessimistic_read' } });
   }
 
   /**

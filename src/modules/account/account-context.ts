@@ -1,0 +1,129 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { UsersService } from '../users/users.service';
+import { findUser, lockUser, type UserEntity } from '../users';
+import { maskEmail, maskPhone } from '../users/identifiers';
+import type { SessionsService } from '../sessions/sessions.service';
+import type { ChallengesService } from '../otp/challenges.service';
+import { spendOutstandingCodes } from '../otp';
+import type { PasswordService } from '../password/password.service';
+import { hasPassword } from '../password';
+import { spendOutstandingLinks } from '../magic-link';
+import { spendOutstandingResets } from '../password-reset';
+import type { AuditService } from '../audit/audit.service';
+import type { PasswordHasher } from '../../crypto/password-hasher';
+import type { KvStore } from '../../store/kv-store';
+import type { Mailer } from '../../mail/mailer';
+import type { RenderedMail } from '../../mail/templates/templates';
+import { WardenError } from '../../errors/warden-error';
+import type { Limits } from '../../config/limits';
+import type { RequestMeta } from '../request-meta';
+import type { LoginLockout } from '../rate-limits/login-lockout';
+import type { SmsSender } from '../../sms/sms-sender';
+
+export interface AccountServiceDeps {
+  dataSource: DataSource;
+  kv: KvStore;
+  users: UsersService;
+  sessions: SessionsService;
+  challenges: ChallengesService;
+  passwords: PasswordService;
+  hasher: PasswordHasher;
+  audit: AuditService;
+  mailer: Mailer;
+  /** The notice texted to the old phone after a phone change. */
+  sms: SmsSender;
+  /** The password-login lockout: changePassword's wrong current passwords count toward it (same key as login). */
+  lockout: LoginLockout;
+  hmacKey: Buffer;
+  /** WARDEN_SECRET_PREVIOUS: undo links hashed under it still match after a rotation (F12). */
+  previousHmacKey?: Buffer | null;
+  limits: Readonly<Limits>;
+  appUrl: string;
+  productName: string;
+  now: () => Date;
+  /** Background failures (the new-device notice) are logged here, never thrown. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+/** Where the example app (examples/web) serves the pages that mails link to. */
+export const accountPaths = {
+  security: '/settings/security',
+  recover: '/account/recover',
+  undoEmailChange: '/account/undo-email',
+} as const;
+
+/** One section of exportAccountData; other capabilities (identities, factors, passkeys) add theirs. */
+export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;
+
+/**
+ * What the parts of the account lifecycle (profile, contact changes, deletion and recovery, export, the
+ * new-device notice) share: their dependencies, links into the app, the live user, notices and the account's
+ * ways in. `section` reads an export section another module registered (undefined until it did).
+ */
+export class AccountContext {
+  constructor(
+    readonly deps: AccountServiceDeps,
+    private readonly section: (name: string) => ExportSection | undefined,
+  ) {}
+
+  url(path: string, query?: Record<string, string>): string {
+    const url = new URL(path, this.deps.appUrl);
+    for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
+    return url.toString();
+  }
+
+  /** The account, not pending deletion (UNAUTHENTICATED otherwise); `lock`: FOR UPDATE in `em`'s transaction. */
+  async loadUser(em: EntityManager, userId: string, lock = false): Promise<UserEntity> {
+    const user = lock ? await lockUser(em, userId) : await findUser(em, userId);
+    if (!user || user.deletedAt) throw new WardenError('UNAUTHENTICATED');
+    return user;
+  }
+
+  /** A notice about something already committed: a refused mail is audited, never undoes the change. */
+  async notify(to: string | null, mail: RenderedMail, flow: string, userId: string, meta: RequestMeta): Promise<void> {
+    if (!to) return;
+    try {
+      await this.deps.mailer.sendRendered(to, mail);
+    } catch (error) {
+      if (!(error instanceof WardenError) || error.code !== 'SERVICE_UNAVAILABLE') throw error;
+      await this.deps.audit.recordDeliveryFailure(error, { flow, channel: 'EMAIL', userId, meta });
+    }
+  }
+
+  /** Spends every outstanding code and link of the account (password change, email change undone, deletion). */
+  async voidOutstanding(em: EntityManager, userId: string): Promise<void> {
+    const now = this.deps.now();
+    await spendOutstandingCodes(em, userId, now);
+    await spendOutstandingLinks(em, userId, now);
+    await spendOutstandingResets(em, userId, now);
+  }
+
+  hasPassword(userId: string): Promise<boolean> {
+    return hasPassword(this.deps.dataSource.manager, userId);
+  }
+
+  /**
+   * The account's ways in, one line each, for the "was this you?" notices: email, phone, passkeys (by name) and
+   * linked provider accounts, read through the sections the passkeys and oauth modules registered for export.
+   * Takes the user the caller already holds (no second read of the row).
+   */
+  async waysIn(user: UserEntity): Promise<string[]> {
+    const em = this.deps.dataSource.manager;
+    const lines: string[] = [];
+    if (user.email) lines.push(`Email: ${maskEmail(user.email)}${user.emailVerified ? '' : ' (not verified)'}`);
+    if (user.phone) lines.push(`Phone: ${maskPhone(user.phone)}${user.phoneVerified ? '' : ' (not verified)'}`);
+    if (await this.hasPassword(user.id)) lines.push('Password: set');
+    const rows = async (name: string) => {
+      const section = this.section(name);
+      const out = section ? await section(em, user.id) : [];
+      return Array.isArray(out) ? (out as Record<string, unknown>[]) : [];
+    };
+    const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
+    for (const p of await rows('passkeys')) lines.push(`Passkey: ${text(p.name) ?? 'unnamed'}`);
+    for (const i of await rows('identities')) {
+      const email = text(i.email);
+      lines.push(`Linked account: ${text(i.provider) ?? 'provider'}${email ? ` (${maskEmail(email)})` : ''}`);
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,44 @@
+import type { EntityManager } from 'typeorm';
+import { SessionEntity } from './session.entity';
+
+/** What other modules may read of a session row (they never import session.entity.ts). */
+export interface SessionState {
+  id: string;
+  userId: string;
+  revokedAt: Date | null;
+  expiresAt: Date;
+  aal: SessionEntity['aal'];
+}
+
+/**
+ * The session row locked in `em`'s transaction: 'share' (FOR SHARE: a revocation committing meanwhile is waited
+ * for and seen) or 'update' (FOR UPDATE). Takes it in the order every revocation does (after the user row).
+ */
+export async function lockSession(em: EntityManager, id: string, mode: 'share' | 'update'): Promise<void> {
+  await em.findOne(SessionEntity, { where: { id }, select: { id: true }, lock: { mode: mode === 'share' ? 'pessimistic_read' : 'pessimistic_write' } });
+}
+
+/** The session's owner, state and assurance level, or null; `share`: under FOR SHARE. */
+export function sessionState(em: EntityManager, id: string, options: { share?: boolean } = {}): Promise<SessionState | null> {
+  return em.findOne(SessionEntity, {
+    where: { id },
+    select: { id: true, userId: true, revokedAt: true, expiresAt: true, aal: true },
+    ...(options.share ? { lock: { mode: 'pessimistic_read' as const } } : {}),
+  });
+}
+
+/** The `sessions` section of exportAccountData (no token material). */
+export async function exportSessions(em: EntityManager, userId: string): Promise<unknown[]> {
+  return (await em.find(SessionEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((s) => ({
+    id: s.id,
+    createdAt: s.createdAt,
+    lastUsedAt: s.lastUsedAt,
+    lastAuthenticatedAt: s.lastAuthenticatedAt,
+    expiresAt: s.expiresAt,
+    revokedAt: s.revokedAt,
+    authenticatorAssuranceLevel: s.aal,
+    amr: s.amr,
+    ip: s.ip,
+    userAgent: s.userAgent,
+  }));
+}
