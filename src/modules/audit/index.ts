@@ -8,9 +8,10 @@ import { auditDeclarations } from './audit.declarations';
 export { AuditService, type AuditRecord } from './audit.service';
 export { auditStatements } from './audit-statements';
 
-/** The audit trail, and the observers (metrics) told about each committed row. */
+/** The audit trail, and the observers (metrics) told about each committed row. The AuditService itself is in the kernel. */
 export const auditModule: WardenModule = {
   name: 'audit',
+  build: (kernel) => ({ instances: [kernel.audit] }),
   entities: [AuditEventEntity],
   resolvers: [],
   jobs: auditRetentionJobs,

@@ -41,6 +41,14 @@ export interface ChallengesServiceDeps {
   limits: Readonly<Limits>;
   productName: string;
   now: () => Date;
+  /** Every module's codePurposes hooks (purpose → handler), read at each verify (the app passes kernel.hooks). */
+  purposes: PurposeRegistry;
+}
+
+/** Where verify() finds the handler of a purpose: every module's codePurposes, one handler per purpose. */
+export interface PurposeRegistry {
+  codePurpose(purpose: OtpPurposeValue): PurposeHandler | undefined;
+  codePurposes(): readonly OtpPurposeValue[];
 }
 
 /** What a purpose handler gets when its challenge's code was right and the challenge is now consumed. */

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { OtpChallengeEntity, type OtpPurposeValue } from './otp-challenge.entity';
-import { ATTEMPTS_TTL_SECONDS, challengeKeys, type ChallengesServiceDeps, type PurposeHandler } from './challenge-types';
+import { ATTEMPTS_TTL_SECONDS, challengeKeys, type ChallengesServiceDeps } from './challenge-types';
 import type { IssuedSession, SignInPrecondition } from '../sessions/sessions.service';
 import { AuditEvents } from '../audit/audit-events';
 import { hashOtpCode, hashOtpCodeMatches } from '../../crypto/otp-code';
@@ -12,19 +12,13 @@ import { withTransaction } from '../../db/transaction';
 
 /**
  * Checking codes and verifyOtp: the attempt budget (counted before the constant-time comparison), single-use
- * consumption, and the handler registered per purpose (registerPurpose) that runs once a code was right.
+ * consumption, and the handler of each purpose (every module's codePurposes hooks, read from the registry at
+ * each verify) that runs once a code was right.
  */
 export class ChallengeVerification {
   private rawStatements: RawStatements | null = null;
-  private readonly purposes = new Map<OtpPurposeValue, PurposeHandler>();
 
   constructor(private readonly deps: ChallengesServiceDeps) {}
-
-  /** Makes verify() accept codes of this purpose. One handler per purpose. */
-  registerPurpose(purpose: OtpPurposeValue, handler: PurposeHandler): void {
-    if (this.purposes.has(purpose)) throw new Error(`challenge purpose ${purpose} registered twice`);
-    this.purposes.set(purpose, handler);
-  }
 
   /** Counts one try against the challenge's OTP_MAX_ATTEMPTS; OTP_EXPIRED once over. Returns the tries left. */
   async countAttempt(challenge: OtpChallengeEntity, meta: RequestMeta): Promise<number> {
@@ -92,7 +86,7 @@ export class ChallengeVerification {
         'challengeId',
       );
     }
-    const custom = challenge.channel === 'TOTP' ? this.purposes.get(challenge.purpose)?.checkCode : undefined;
+    const custom = challenge.channel === 'TOTP' ? this.deps.purposes.codePurpose(challenge.purpose)?.checkCode : undefined;
     if (challenge.channel === 'TOTP' ? !/^\d{6}$/.test(code.trim()) : !otpDigits.test(code.trim())) {
       throw WardenError.badInput(`The code is ${challenge.channel === 'TOTP' ? 6 : this.deps.limits.otpLength} digits.`, 'code');
     }
@@ -163,13 +157,13 @@ export class ChallengeVerification {
   }
 
   /**
-   * verifyOtp for every registered purpose: checks the code, then consumes the challenge and runs the purpose's
+   * verifyOtp for every purpose in the registry: checks the code, then consumes the challenge and runs the purpose's
    * handler in one transaction (exactly one of racing callers signs in). A purpose with a fastVerify tries that
    * first (one statement, no transaction); when it signed nobody in, the transaction runs as for the others.
    */
   async verify(input: { challengeId: string; code: string }, meta: RequestMeta): Promise<IssuedSession> {
-    const { challenge, checked } = await this.checkWith(input.challengeId, input.code, [...this.purposes.keys()], meta);
-    const handler = this.purposes.get(challenge.purpose)!;
+    const { challenge, checked } = await this.checkWith(input.challengeId, input.code, this.deps.purposes.codePurposes(), meta);
+    const handler = this.deps.purposes.codePurpose(challenge.purpose)!;
     const fast = handler.fastVerify ? await handler.fastVerify(challenge, { meta, checked }, this.consumeWhen(challenge.id)) : null;
     const issued =
       fast ??

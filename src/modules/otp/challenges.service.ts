@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { OtpChallengeEntity, type OtpChannelValue, type OtpPurposeValue } from './otp-challenge.entity';
 import { OtpChannel, OtpPurpose } from './otp.enums';
 import type { AuthChallengeType } from './auth-challenge.type';
-import { challengeKeys, type ChallengesServiceDeps, type IssueSpec, type PurposeHandler, type StartChallenge } from './challenge-types';
+import { challengeKeys, type ChallengesServiceDeps, type IssueSpec, type StartChallenge } from './challenge-types';
 import { ChallengeVerification } from './challenge-verification';
 import { maskEmail, maskPhone } from '../users/identifiers';
 import type { IssuedSession } from '../sessions/sessions.service';
@@ -17,7 +17,7 @@ import { assertNoOpenTransaction, withTransaction } from '../../db/transaction';
 import { commitThenSend } from '../../db/commit-then-send';
 import { realOrDecoy, type KnownAccount } from './real-or-decoy';
 
-export type { ChallengesServiceDeps, IssueSpec, PurposeHandler, StartChallenge, VerifiedContext } from './challenge-types';
+export type { ChallengesServiceDeps, IssueSpec, PurposeHandler, PurposeRegistry, StartChallenge, VerifiedContext } from './challenge-types';
 
 /** SendTiming kind for resent email codes (the mail alone: the rest of a resend is the same for decoys). */
 const RESEND_TIMING_KIND = 'otp-email-resend';
@@ -25,18 +25,13 @@ const RESEND_TIMING_KIND = 'otp-email-resend';
 /**
  * The one-time code primitive every flow builds on: issue (start + commit + deliver + audit, spent again if
  * the delivery fails), check (attempt-limited, constant time), consume (single use), resend, and verify with
- * a handler per purpose (registerPurpose): new purposes plug in without touching this class.
+ * a handler per purpose (each module's codePurposes hook): new purposes plug in without touching this class.
  */
 export class ChallengesService {
   private readonly verification: ChallengeVerification;
 
   constructor(private readonly deps: ChallengesServiceDeps) {
     this.verification = new ChallengeVerification(deps);
-  }
-
-  /** Makes verify() accept codes of this purpose. One handler per purpose. */
-  registerPurpose(purpose: OtpPurposeValue, handler: PurposeHandler): void {
-    this.verification.registerPurpose(purpose, handler);
   }
 
   /**
@@ -160,17 +155,6 @@ export class ChallengesService {
       .where('id = :id', { id: challengeId })
       .andWhere('consumed_at IS NULL')
       .execute();
-  }
-
-  /**
-   * Voids the user's unused challenges inside the caller's transaction: of `purpose` only when given, all but
-   * `exceptId` when given (a reset mail replaces older reset codes; a completed reset ends every way in).
-   */
-  async voidOutstanding(em: EntityManager, userId: string, options: { purpose?: OtpPurposeValue; exceptId?: string } = {}): Promise<void> {
-    const query = em.createQueryBuilder().update(OtpChallengeEntity).set({ consumedAt: this.deps.now() }).where('user_id = :userId', { userId });
-    if (options.purpose) query.andWhere('purpose = :purpose', { purpose: options.purpose });
-    if (options.exceptId) query.andWhere('id <> :exceptId', { exceptId: options.exceptId });
-    await query.andWhere('consumed_at IS NULL').execute();
   }
 
   /** Records on a challenge just issued which first factor it finishes (a password login's emailed code: ['pwd']). */

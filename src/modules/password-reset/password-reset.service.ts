@@ -148,7 +148,7 @@ export class PasswordResetService {
         .andWhere('id <> :tokenId', { tokenId })
         .andWhere('consumed_at IS NULL')
         .execute();
-      await this.deps.otp.challenges.voidOutstanding(em, userId, { purpose: 'PASSWORD_RESET', exceptId: challengeId });
+      await spendOutstandingCodes(em, userId, now, { purpose: 'PASSWORD_RESET', exceptId: challengeId });
     });
   }
 

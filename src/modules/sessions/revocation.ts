@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { SessionEntity } from './session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import type { TokenPairs } from './token-pairs';
-import type { RevocationListener, SessionsServiceDeps, Viewer } from './session-types';
+import type { SessionsServiceDeps, Viewer } from './session-types';
 import { UsersService } from '../users/users.service';
 import { AuditEvents } from '../audit/audit-events';
 import { isUuid, parseSecretToken } from '../../crypto/secret-token';
@@ -13,24 +13,18 @@ import { withTransaction } from '../../db/transaction';
 /**
  * Ending sessions: logout, logoutAll, revokeSession, a superseded session, and revocation inside another flow's
  * transaction (password change and reset, deletion, refresh-token reuse). Access tokens die at once (the
- * revocation list); the revocation listeners spend what the ended sessions left pending.
+ * revocation list); the onSessionsRevoked hooks (every module's, read at each revocation) spend what the ended
+ * sessions left pending.
  */
 export class SessionRevocation {
-  private readonly revocationListeners: RevocationListener[] = [];
-
   constructor(
     private readonly deps: SessionsServiceDeps,
     private readonly pairs: TokenPairs,
   ) {}
 
-  /** See RevocationListener: called in the revoking transaction, after the sessions were marked revoked. */
-  addRevocationListener(listener: RevocationListener): void {
-    this.revocationListeners.push(listener);
-  }
-
   /**
    * Marks sessions (all of one user) revoked: first in the revocation list (so access tokens die at once), then
-   * in PostgreSQL; then the revocation listeners spend what those sessions left pending, in the same transaction.
+   * in PostgreSQL; then the onSessionsRevoked hooks spend what those sessions left pending, in the same transaction.
    */
   async revokeInTransaction(em: EntityManager, userId: string, sessionIds: string[], reason: string): Promise<void> {
     if (sessionIds.length === 0) return;
@@ -42,7 +36,7 @@ export class SessionRevocation {
       .where('id IN (:...ids)', { ids: sessionIds })
       .andWhere('revoked_at IS NULL')
       .execute();
-    for (const listener of this.revocationListeners) await listener(em, userId, sessionIds);
+    for (const listener of this.deps.onSessionsRevoked?.() ?? []) await listener(em, userId, sessionIds);
   }
 
   /**

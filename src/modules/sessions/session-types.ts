@@ -48,8 +48,9 @@ export interface SignInRequest {
 }
 
 /**
- * The one hook between a passed first factor and a new session. The default allows every sign-in; the
- * second-factor module (issue #11) replaces it: for a user with a factor enrolled and an amr without one, it
+ * A hook between a passed first factor and a new session (the signInGates hook: every module's gates are
+ * chained in module-list order, chainSignInGates). The second-factor module (issue #11) gives one: for a user
+ * with a factor enrolled and an amr without one, it
  * opens an MFA challenge in the same transaction (no network call) and answers
  * `{ allow: false, error: new WardenError('MFA_REQUIRED', { extensions: { challengeId } }) }`.
  * The refusal is returned, not thrown, so the transaction still commits (the first factor stays spent and
@@ -94,7 +95,7 @@ export interface OneStatementSignIn {
   precondition: SignInPrecondition;
 }
 
-/** A session that a sign-in created and committed (see addSignInListener). */
+/** A session that a sign-in created and committed (the onSignedIn hooks). */
 export interface SignedIn {
   userId: string;
   sessionId: string;
@@ -122,6 +123,10 @@ export interface SessionsServiceDeps {
   now: () => Date;
   /** REAUTH_MAX_AGE_SECONDS: how recent "recent authentication" is. Default 900. */
   reauthMaxAgeSeconds?: number;
-  /** Default: allowEverySignIn. */
+  /** Default: allowEverySignIn. The app passes every module's gates, chained (chainSignInGates). */
   signInGate?: SignInGate;
+  /** The hooks run after every new session commits (onSignedIn), read at each sign-in. */
+  onSignedIn?: () => readonly ((signedIn: SignedIn) => void)[];
+  /** The hooks run in every revoking transaction (onSessionsRevoked), read at each revocation. */
+  onSessionsRevoked?: () => readonly RevocationListener[];
 }

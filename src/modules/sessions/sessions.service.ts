@@ -6,17 +6,7 @@ import { SessionRefresh } from './refresh';
 import { SessionRevocation } from './revocation';
 import { LiveSessions } from './live-sessions';
 import type { AuthMethod } from './assurance';
-import type {
-  IssuedSession,
-  OneStatementSignIn,
-  RevocationListener,
-  SessionsServiceDeps,
-  SessionTokens,
-  SignedIn,
-  SignInGate,
-  SignInRequest,
-  Viewer,
-} from './session-types';
+import type { IssuedSession, OneStatementSignIn, SessionsServiceDeps, SessionTokens, SignInGate, SignInRequest, Viewer } from './session-types';
 import type { RequestMeta } from '../request-meta';
 
 export type {
@@ -57,16 +47,6 @@ export class SessionsService {
 
   // Sign-in (sign-in.ts)
 
-  /** Installs the second-factor gate (issue #11); one gate, replaced, never chained. */
-  setSignInGate(gate: SignInGate): void {
-    this.signIns.setSignInGate(gate);
-  }
-
-  /** See SignIn.addSignInListener: told after the COMMIT of every new session. */
-  addSignInListener(listener: (signedIn: SignedIn) => void): void {
-    this.signIns.addSignInListener(listener);
-  }
-
   /** See SignIn.checkSignInGate: the gate's answer for a first factor, without creating a session. */
   checkSignInGate(em: EntityManager, request: SignInRequest): ReturnType<SignInGate['check']> {
     return this.signIns.checkSignInGate(em, request);
@@ -100,11 +80,6 @@ export class SessionsService {
   }
 
   // Ending sessions (revocation.ts)
-
-  /** See RevocationListener: called in the revoking transaction, after the sessions were marked revoked. */
-  addRevocationListener(listener: RevocationListener): void {
-    this.revocation.addRevocationListener(listener);
-  }
 
   /** See SessionRevocation.revokeAllInTransaction. */
   revokeAllInTransaction(em: EntityManager, userId: string, reason: string, meta: RequestMeta, exceptSessionId?: string): Promise<number> {

@@ -17,31 +17,17 @@ export const allowEverySignIn: SignInGate = { check: async () => ({ allow: true 
 
 /**
  * Starting a session: THE one way every sign-in path does it (signIn, and its one-statement form), the
- * SignInGate it asks first, and the sign-in listeners told after COMMIT.
+ * SignInGate it asks first (every module's signInGates hooks, chained: chainSignInGates), and the onSignedIn
+ * hooks told after COMMIT (both read at each sign-in).
  */
 export class SignIn {
-  private signInGate: SignInGate;
-  private readonly signInListeners: ((signedIn: SignedIn) => void)[] = [];
+  private readonly signInGate: SignInGate;
 
   constructor(
     private readonly deps: SessionsServiceDeps,
     private readonly pairs: TokenPairs,
   ) {
     this.signInGate = deps.signInGate ?? allowEverySignIn;
-  }
-
-  /** Installs the second-factor gate (issue #11); one gate, replaced, never chained. */
-  setSignInGate(gate: SignInGate): void {
-    this.signInGate = gate;
-  }
-
-  /**
-   * Called after the COMMIT of every new session (never inside the transaction; a rolled-back sign-in is not
-   * reported). For side effects such as the new-device notice (account module); a listener must not throw and
-   * runs its own I/O in the background.
-   */
-  addSignInListener(listener: (signedIn: SignedIn) => void): void {
-    this.signInListeners.push(listener);
   }
 
   /**
@@ -146,7 +132,7 @@ export class SignIn {
    */
   private afterSignIn(em: EntityManager, audit: AuditRecord[], session: SessionEntity, method: string, meta: RequestMeta): void {
     afterCommit(em, () => this.deps.audit.observeCommitted(audit));
-    const listeners = this.signInListeners;
+    const listeners = this.deps.onSignedIn?.() ?? [];
     if (listeners.length > 0) {
       const signedIn: SignedIn = { userId: session.userId, sessionId: session.id, method, meta, at: session.lastAuthenticatedAt };
       afterCommit(em, () => {
