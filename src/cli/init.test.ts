@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config';
 import { SigningKeys } from '../crypto/signing-keys';
+import { listVariables } from '../config/variables';
 import { PLACEHOLDERS, initEnvFile } from './init';
 
 const filled = {
@@ -83,5 +84,35 @@ describe('warden init', () => {
     const env = read();
     expect(JSON.parse(seen.toString())).toEqual([env.JWT_PRIVATE_KEY, env.WARDEN_SECRET]);
     expect(env.JWT_PRIVATE_KEY).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----$/);
+  });
+});
+
+describe('warden init and .env.example agree on what production needs', () => {
+  const required = listVariables()
+    .filter((v) => v.required === 'production')
+    .map((v) => v.env)
+    .sort();
+  const example = fs.readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8');
+
+  test('.env.example sets (empty) exactly the variables production requires, and names every other one commented out', () => {
+    expect(Object.keys(parseEnv(example)).sort()).toEqual(required);
+    const missing = listVariables().filter((v) => !new RegExp(`^(# )?${v.env.replace(/[<>]/g, '\\$&')}=`, 'm').test(example));
+    expect(missing.map((v) => v.env)).toEqual([]);
+  });
+
+  test('the file init writes holds every required variable, and only variables the process reads', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-init-'));
+    try {
+      const file = path.join(dir, '.env');
+      initEnvFile(file);
+      const written = Object.keys(parseEnv(fs.readFileSync(file, 'utf8')));
+      expect(required.filter((name) => !written.includes(name))).toEqual([]);
+      const known = listVariables().map((v) => v.env);
+      expect(written.filter((name) => !known.includes(name))).toEqual([]);
+      // What it leaves to fill in is what it cannot generate: the required ones beyond the key and the secret, plus MAIL_FROM.
+      expect(PLACEHOLDERS.map((p) => p.name).sort()).toEqual([...required.filter((n) => n !== 'JWT_PRIVATE_KEY' && n !== 'WARDEN_SECRET'), 'MAIL_FROM'].sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
