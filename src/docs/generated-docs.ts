@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listVariables } from '../config/variables';
 import { errorCodeTable } from '../errors/error-codes';
+import { routeTable } from '../http/routes';
 import { moduleDeclarations } from '../modules/declarations';
 
 /** Markdown table cell: no pipe or newline breaks the row. */
@@ -22,6 +23,12 @@ export function variableTable(): string {
 export function errorCodeDocTable(): string {
   const rows = errorCodeTable.map((e) => `| \`${e.code}\` | ${e.module} | ${e.logLevel} | ${cell(e.message)} |`);
   return ['| code | module | logged at | default message |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** Every HTTP route (src/http/routes.ts and each module's `httpRoutes`), as docs/api.md shows it. */
+export function routeDocTable(): string {
+  const rows = routeTable().map((r) => `| \`${r.method} ${r.path}\` | ${r.module} | ${cell(r.doc)} |`);
+  return ['| route | module | what |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
 /** Replaces what lies between `<!-- generated:<name> start -->` and `<!-- generated:<name> end -->`. */
@@ -94,6 +101,7 @@ type Section = { file: string; name: string; render: () => string } | { file: st
 const sections: readonly Section[] = [
   { file: 'docs/configuration.md', name: 'variables', render: variableTable },
   { file: 'docs/api.md', name: 'error-codes', render: errorCodeDocTable },
+  { file: 'docs/api.md', name: 'routes', render: routeDocTable },
   { file: '.env.example', whole: envExample },
 ];
 

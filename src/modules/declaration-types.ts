@@ -24,6 +24,16 @@ export interface ErrorCodeDeclaration {
   logLevel: LogLevel;
 }
 
+/** An HTTP route a capability serves next to /graphql (its handler is registered by the descriptor's `routes`). */
+export interface RouteDeclaration {
+  /** HEAD is implied by GET (Fastify answers it from the GET handler). */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  /** Fastify's path syntax (`:param`, `*`). */
+  path: string;
+  /** One line for docs/api.md. */
+  doc: string;
+}
+
 export interface ModuleDeclarations {
   /** Audit event names (noun.past_verb), by the key services use (`AuditEvents.otpSent`). */
   auditEvents?: Readonly<Record<string, string>>;
@@ -37,4 +47,6 @@ export interface ModuleDeclarations {
   errorCodes?: Readonly<Record<string, ErrorCodeDeclaration>>;
   /** Longest raw string per argument or input field name (src/graphql/input-guard.ts), for names only it uses. */
   inputBounds?: Readonly<Record<string, number>>;
+  /** The HTTP routes its descriptor's `routes` register (test/flows/http-routes.test.ts checks both agree). */
+  httpRoutes?: readonly RouteDeclaration[];
 }

@@ -1,4 +1,4 @@
-import type { ErrorCodeDeclaration, LimitDeclaration } from './declaration-types';
+import type { ErrorCodeDeclaration, LimitDeclaration, RouteDeclaration } from './declaration-types';
 import { usersDeclarations } from './users/users.declarations';
 import { passwordDeclarations } from './password/password.declarations';
 import { sessionsDeclarations } from './sessions/sessions.declarations';
@@ -77,6 +77,7 @@ export const declaredEntries = {
   codePurposes: entries<string>(get('codePurposes')),
   errorCodes: entries<ErrorCodeDeclaration>(get('errorCodes')),
   inputBounds: entries<number>(get('inputBounds')),
+  httpRoutes: entries<RouteDeclaration>(get('httpRoutes')).map((e) => ({ ...e, key: `${e.value.method} ${e.value.path}` })),
 };
 
 const table = <T>(list: Entry<T>[]) => Object.freeze(Object.fromEntries(list.map((e) => [e.key, e.value])));

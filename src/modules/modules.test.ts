@@ -12,6 +12,7 @@ import { coreLimits, defaultLimits, limitTable } from '../config/limits';
 import { coreInputBounds, maxLengthByField } from '../graphql/input-guard';
 import { rateLimitOf } from '../graphql/decorators/rate-limit';
 import { isRecentAuth } from '../graphql/decorators/recent-auth';
+import { coreRoutes } from '../http/routes';
 
 /** Classes exported by every src/modules/<cap>/*<suffix> file. */
 function exportedClasses(suffix: string): { file: string; type: unknown }[] {
@@ -53,7 +54,7 @@ describe('the module list (src/modules/index.ts)', () => {
 });
 
 describe('the declarations (src/modules/declarations.ts and each <cap>.declarations.ts)', () => {
-  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds'] as const;
+  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds', 'httpRoutes'] as const;
 
   test('every descriptor carries the declarations the list holds for its module, and the list names no other module', () => {
     for (const m of wardenModules) {
@@ -67,7 +68,8 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
     const names = wardenModules.flatMap((m) => {
       const field = m[kind];
       if (!field) return [];
-      return Array.isArray(field) ? field.map(String) : Object.keys(field);
+      if (!Array.isArray(field)) return Object.keys(field);
+      return field.map((entry) => (typeof entry === 'string' ? entry : `${entry.method} ${entry.path}`));
     });
     const core: Record<(typeof kinds)[number], string[]> = {
       auditEvents: [],
@@ -76,6 +78,7 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
       codePurposes: [],
       errorCodes: Object.keys(coreErrorCodes),
       inputBounds: Object.keys(coreInputBounds),
+      httpRoutes: coreRoutes.map((r) => `${r.method} ${r.path}`),
     };
     const all = [...core[kind], ...names];
     expect(all.filter((name, i) => all.indexOf(name) !== i)).toEqual([]);

@@ -12,6 +12,7 @@ export const sessionsDeclarations = {
     sessionRevoked: 'session.revoked',
     refreshReuseDetected: 'session.reuse_detected',
   },
+  httpRoutes: [{ method: 'GET', path: '/.well-known/jwks.json', doc: 'public keys that verify access tokens (`kid` on each), cacheable for 5 minutes' }],
   rateLimits: ['sessions.refresh', 'sessions.logout', 'sessions.logout-all', 'sessions.revoke'],
   limits: {
     accessTokenTtlSeconds: { env: 'ACCESS_TOKEN_TTL_SECONDS', default: 15 * 60, min: 60, max: D, doc: 'lifetime of an access token.' },
