@@ -34,11 +34,18 @@ export interface RouteDeclaration {
   doc: string;
 }
 
+/**
+ * Which per-IP rule a rate limit counts against: `default` is RATE_LIMIT_IP_PER_MINUTE; `session-upkeep`
+ * (refresh, logout: far more frequent per IP than sign-in, e.g. an office behind one NAT) is
+ * RATE_LIMIT_IP_SESSION_PER_MINUTE.
+ */
+export type RateLimitRule = 'default' | 'session-upkeep';
+
 export interface ModuleDeclarations {
   /** Audit event names (noun.past_verb), by the key services use (`AuditEvents.otpSent`). */
   auditEvents?: Readonly<Record<string, string>>;
-  /** Names of the per-IP limits its mutations' @RateLimit decorators give (`<module>.<operation>`). */
-  rateLimits?: readonly string[];
+  /** The per-IP limits its mutations' @RateLimit decorators name (`<module>.<operation>`), each with the rule it counts against. */
+  rateLimits?: Readonly<Record<string, RateLimitRule>>;
   /** Its limit variables, keyed by the camelCase name services read (`config.limits.otpTtlSeconds`). */
   limits?: Readonly<Record<string, LimitDeclaration>>;
   /** The OTP purposes (GraphQL enum OtpPurpose) its challenges are opened for; handlers are registered by the module. */

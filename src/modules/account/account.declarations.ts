@@ -19,7 +19,14 @@ export const accountDeclarations = {
     accountRecovered: 'account.recovered',
     accountExported: 'account.exported',
   },
-  rateLimits: ['account.update', 'account.password', 'account.request-change', 'account.undo-email-change', 'account.recovery', 'account.verify-recovery'],
+  rateLimits: {
+    'account.update': 'default',
+    'account.password': 'default',
+    'account.request-change': 'default',
+    'account.undo-email-change': 'default',
+    'account.recovery': 'default',
+    'account.verify-recovery': 'default',
+  },
   limits: {
     emailChangeUndoTtlSeconds: {
       env: 'EMAIL_CHANGE_UNDO_TTL_SECONDS',

@@ -16,7 +16,7 @@ export const mfaDeclarations = {
     recoveryCodesRegenerated: 'mfa.recovery_codes_regenerated',
     reauthenticationRequested: 'session.reauthentication_requested',
   },
-  rateLimits: ['mfa.enroll', 'mfa.verify-recovery-code', 'mfa.reauthenticate'],
+  rateLimits: { 'mfa.enroll': 'default', 'mfa.verify-recovery-code': 'default', 'mfa.reauthenticate': 'default' },
   limits: {
     mfaMaxFailures: {
       env: 'MFA_MAX_FAILURES',

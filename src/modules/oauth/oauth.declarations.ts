@@ -10,7 +10,7 @@ export const oauthDeclarations = {
     identityLinked: 'identity.linked',
     identityUnlinked: 'identity.unlinked',
   },
-  rateLimits: ['oauth.start', 'oauth.complete', 'oauth.link', 'oauth.unlink', 'oauth.callback'],
+  rateLimits: { 'oauth.start': 'default', 'oauth.complete': 'default', 'oauth.link': 'default', 'oauth.unlink': 'default', 'oauth.callback': 'default' },
   limits: {
     oauthFlowTtlSeconds: {
       env: 'OAUTH_FLOW_TTL_SECONDS',

@@ -11,7 +11,7 @@ export const otpDeclarations = {
     otpVerified: 'otp.verified',
     otpFailed: 'otp.failed',
   },
-  rateLimits: ['otp.request', 'otp.resend', 'otp.verify'],
+  rateLimits: { 'otp.request': 'default', 'otp.resend': 'default', 'otp.verify': 'default' },
   limits: {
     otpLength: { env: 'OTP_LENGTH', default: 6, min: 6, max: 10, doc: 'digits in an emailed or texted code.' },
     otpTtlSeconds: { env: 'OTP_TTL_SECONDS', default: 10 * 60, min: 60, max: H, doc: 'how long an emailed or texted code stays valid.' },
