@@ -24,6 +24,12 @@ export interface ErrorCodeDeclaration {
   logLevel: LogLevel;
 }
 
+/** The mail that carries a code of one purpose (src/mail/templates/templates.ts codeMail; the subject names the code). */
+export interface MailDeclaration {
+  /** The heading of the mail and the first line of its text. */
+  title: string;
+}
+
 /** An HTTP route a capability serves next to /graphql (its handler is registered by the descriptor's `routes`). */
 export interface RouteDeclaration {
   /** HEAD is implied by GET (Fastify answers it from the GET handler). */
@@ -54,6 +60,8 @@ export interface ModuleDeclarations {
   errorCodes?: Readonly<Record<string, ErrorCodeDeclaration>>;
   /** Longest raw string per argument or input field name (src/graphql/input-guard.ts), for names only it uses. */
   inputBounds?: Readonly<Record<string, number>>;
+  /** The mail for each of its `codePurposes` that is sent by mail, by purpose (a purpose with no mail entry is never mailed). */
+  mail?: Readonly<Record<string, MailDeclaration>>;
   /** The HTTP routes its descriptor's `routes` register (test/flows/http-routes.test.ts checks both agree). */
   httpRoutes?: readonly RouteDeclaration[];
 }

@@ -1,4 +1,4 @@
-import type { ErrorCodeDeclaration, LimitDeclaration, RateLimitRule, RouteDeclaration } from './declaration-types';
+import type { ErrorCodeDeclaration, LimitDeclaration, MailDeclaration, RateLimitRule, RouteDeclaration } from './declaration-types';
 import { usersDeclarations } from './users/users.declarations';
 import { passwordDeclarations } from './password/password.declarations';
 import { sessionsDeclarations } from './sessions/sessions.declarations';
@@ -46,6 +46,8 @@ export type FieldLimitName = keyof UnionToIntersection<FieldOf<'rateLimits'>>;
 export type OtpPurposeName = FieldOf<'codePurposes'> extends readonly (infer N)[] ? N : never;
 export type ModuleErrorCode = keyof UnionToIntersection<FieldOf<'errorCodes'>>;
 export type ModuleLimitName = keyof UnionToIntersection<FieldOf<'limits'>>;
+/** `mail` of every module, merged: the mail of each mailed code purpose. */
+export type DeclaredMail = UnionToIntersection<FieldOf<'mail'>>;
 
 export type ModuleName = keyof typeof moduleDeclarations;
 
@@ -77,6 +79,7 @@ export const declaredEntries = {
   codePurposes: entries<string>(get('codePurposes')),
   errorCodes: entries<ErrorCodeDeclaration>(get('errorCodes')),
   inputBounds: entries<number>(get('inputBounds')),
+  mail: entries<MailDeclaration>(get('mail')),
   httpRoutes: entries<RouteDeclaration>(get('httpRoutes')).map((e) => ({ ...e, key: `${e.value.method} ${e.value.path}` })),
 };
 
@@ -89,4 +92,5 @@ export const declaredRateLimitRules = table(declaredEntries.rateLimits) as Reado
 export const declaredOtpPurposes = Object.freeze(declaredEntries.codePurposes.map((e) => e.value)) as readonly OtpPurposeName[];
 export const declaredErrorCodes = table(declaredEntries.errorCodes) as Readonly<Record<ModuleErrorCode, ErrorCodeDeclaration>>;
 export const declaredLimits = table(declaredEntries.limits) as Readonly<Record<ModuleLimitName, LimitDeclaration>>;
+export const declaredMail = table(declaredEntries.mail) as DeclaredMail;
 export const declaredInputBounds = table(declaredEntries.inputBounds) as Readonly<Record<string, number>>;

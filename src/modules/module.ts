@@ -39,5 +39,6 @@ export interface WardenModule {
   codePurposes?: ModuleDeclarations['codePurposes'];
   errorCodes?: ModuleDeclarations['errorCodes'];
   inputBounds?: ModuleDeclarations['inputBounds'];
+  mail?: ModuleDeclarations['mail'];
   httpRoutes?: ModuleDeclarations['httpRoutes'];
 }

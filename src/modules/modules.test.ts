@@ -54,7 +54,7 @@ describe('the module list (src/modules/index.ts)', () => {
 });
 
 describe('the declarations (src/modules/declarations.ts and each <cap>.declarations.ts)', () => {
-  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds', 'httpRoutes'] as const;
+  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds', 'mail', 'httpRoutes'] as const;
 
   test('every descriptor carries the declarations the list holds for its module, and the list names no other module', () => {
     for (const m of wardenModules) {
@@ -78,6 +78,7 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
       codePurposes: [],
       errorCodes: Object.keys(coreErrorCodes),
       inputBounds: Object.keys(coreInputBounds),
+      mail: [],
       httpRoutes: coreRoutes.map((r) => `${r.method} ${r.path}`),
     };
     const all = [...core[kind], ...names];
@@ -107,6 +108,15 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
     expect([...errorCodes].sort()).toEqual([...Object.keys(coreErrorCodes), ...from((m) => Object.keys(m.errorCodes ?? {}))].sort());
     expect(Object.keys(defaultLimits).sort()).toEqual([...Object.keys(coreLimits), ...from((m) => Object.keys(m.limits ?? {}))].sort());
     expect(Object.keys(maxLengthByField).sort()).toEqual([...Object.keys(coreInputBounds), ...from((m) => Object.keys(m.inputBounds ?? {}))].sort());
+  });
+
+  test('a module declares mail only for code purposes it declares', () => {
+    const strays = wardenModules.flatMap((m) =>
+      Object.keys(m.mail ?? {})
+        .filter((purpose) => !(m.codePurposes ?? []).includes(purpose))
+        .map((purpose) => `${m.name}: ${purpose}`),
+    );
+    expect(strays).toEqual([]);
   });
 
   test('every default limit lies within its own bounds', () => {

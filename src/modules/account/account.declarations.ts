@@ -44,5 +44,10 @@ export const accountDeclarations = {
     },
   },
   codePurposes: ['EMAIL_CHANGE', 'PHONE_CHANGE', 'ACCOUNT_RECOVERY'],
+  mail: {
+    EMAIL_CHANGE: { title: 'Confirm your new email address' },
+    PHONE_CHANGE: { title: 'Confirm your new phone number' },
+    ACCOUNT_RECOVERY: { title: 'Recover your account' },
+  },
   inputBounds: { newEmail: 320, currentPassword: 1024 },
 } as const satisfies ModuleDeclarations;

@@ -42,6 +42,8 @@ export const mfaDeclarations = {
     }, // NIST 800-63B: at most 100 consecutive failures
   },
   codePurposes: ['MFA', 'REAUTHENTICATION'],
+  // MFA codes come from an authenticator app, never by mail.
+  mail: { REAUTHENTICATION: { title: 'Confirm it is you' } },
   errorCodes: {
     MFA_REQUIRED: { message: 'A second factor is required to finish signing in.', logLevel: 'info' },
     REAUTHENTICATION_REQUIRED: { message: 'Confirm it is you: sign in again to do this.', logLevel: 'info' },

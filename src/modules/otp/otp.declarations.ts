@@ -20,6 +20,7 @@ export const otpDeclarations = {
     otpMaxSends: { env: 'OTP_MAX_SENDS', default: 5, min: 1, max: 20, doc: 'sends (first + resends) per challenge.' },
   },
   codePurposes: ['SIGNUP', 'LOGIN'],
+  mail: { SIGNUP: { title: 'Confirm your email' }, LOGIN: { title: 'Your sign-in code' } },
   errorCodes: {
     INVALID_OTP: { message: 'The code is incorrect.', logLevel: 'info' },
     OTP_EXPIRED: { message: 'The code has expired or can no longer be used. Request a new one.', logLevel: 'info' },

@@ -15,4 +15,5 @@ export const passwordResetDeclarations = {
     passwordResetTtlSeconds: { env: 'PASSWORD_RESET_TTL_SECONDS', default: 30 * 60, min: 60, max: D, doc: 'lifetime of a reset link and code.' },
   },
   codePurposes: ['PASSWORD_RESET'],
+  mail: { PASSWORD_RESET: { title: 'Reset your password' } },
 } as const satisfies ModuleDeclarations;
