@@ -116,3 +116,12 @@ describe('warden init and .env.example agree on what production needs', () => {
     }
   });
 });
+
+test("the README's production paragraph names every variable production requires, .env.example and warden init", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const paragraph = readme.slice(readme.indexOf('**Production**'), readme.indexOf('Delete `.data/`'));
+  const required = listVariables().filter((v) => v.required === 'production');
+  expect(required.filter((v) => !paragraph.includes(`\`${v.env}\``)).map((v) => v.env)).toEqual([]);
+  expect(paragraph).toContain('.env.example');
+  expect(paragraph).toContain('npm run warden -- init');
+});
