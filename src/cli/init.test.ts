@@ -125,3 +125,16 @@ test("the README's production paragraph names every variable production requires
   expect(paragraph).toContain('.env.example');
   expect(paragraph).toContain('npm run warden -- init');
 });
+
+test('.env.example with every default uncommented configures exactly what nothing set does (its defaults are the real ones)', () => {
+  const example = fs.readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8');
+  const uncommented = example
+    .split('\n')
+    .filter((line) => /^# [A-Z0-9_]+=/.test(line))
+    .map((line) => line.slice(2))
+    .join('\n');
+  const defaults = parseEnv(uncommented) as Record<string, string>;
+  expect(Object.keys(defaults).length).toBe(listVariables().filter((v) => !v.pattern && !v.required).length);
+  const base = { NODE_ENV: 'test', DATA_DIR: '/tmp/warden-example' };
+  expect(loadConfig({ ...defaults, ...base })).toEqual(loadConfig(base));
+});
