@@ -3,9 +3,10 @@ import type { WardenModule } from '../module';
 import { AuditEventEntity } from './audit-event.entity';
 import { auditDeclarations } from './audit.declarations';
 
-/** The audit trail, and the observers (metrics) told about each committed row. */
+/** The audit trail, and the observers (metrics) told about each committed row. The AuditService itself is in the kernel. */
 export const auditModule: WardenModule = {
   name: 'audit',
+  build: (kernel) => ({ instances: [kernel.audit] }),
   entities: [AuditEventEntity],
   resolvers: [],
   jobs: auditRetentionJobs,
