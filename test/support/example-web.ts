@@ -38,7 +38,8 @@ export const browserArtifacts = path.join(repoRoot, 'test', 'artifacts', 'browse
  * Where the browser tests put their page screenshots: docs/screenshots (the pictures docs/frontend.md shows) when
  * UPDATE_SCREENSHOTS=1, else test/artifacts/screenshots, so an ordinary test run leaves the work tree clean.
  */
-export const docsScreenshots = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'screenshots') : path.join(repoRoot, 'test', 'artifacts', 'screenshots');
+export const docsScreenshots =
+  process.env.UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'screenshots') : path.join(repoRoot, 'test', 'artifacts', 'screenshots');
 
 /** A full-page screenshot of `page` into docs/screenshots/<name>.png. */
 export async function docsScreenshot(page: { screenshot(options: { path: string; fullPage: boolean }): Promise<unknown> }, name: string): Promise<void> {
