@@ -1,4 +1,4 @@
-import type { DeclaringModule, ErrorCodeDeclaration, LimitDeclaration } from './declaration-types';
+import type { DeclaringModule, ErrorCodeDeclaration, LimitDeclaration, MailDeclaration, RateLimitRule, RouteDeclaration } from './declaration-types';
 import { usersDeclarations } from './users/users.declarations';
 import { passwordDeclarations } from './password/password.declarations';
 import { sessionsDeclarations } from './sessions/sessions.declarations';
@@ -42,10 +42,12 @@ type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) exten
 /** `auditEvents` of every module, merged: `AuditEvents.otpSent` is 'otp.sent'. */
 export type DeclaredAuditEvents = UnionToIntersection<FieldOf<'auditEvents'>>;
 export type AuditEventName = DeclaredAuditEvents[keyof DeclaredAuditEvents];
-export type FieldLimitName = FieldOf<'rateLimits'> extends readonly (infer N)[] ? N : never;
+export type FieldLimitName = keyof UnionToIntersection<FieldOf<'rateLimits'>>;
 export type OtpPurposeName = FieldOf<'codePurposes'> extends readonly (infer N)[] ? N : never;
 export type ModuleErrorCode = keyof UnionToIntersection<FieldOf<'errorCodes'>>;
 export type ModuleLimitName = keyof UnionToIntersection<FieldOf<'limits'>>;
+/** `mail` of every module, merged: the mail of each mailed code purpose. */
+export type DeclaredMail = UnionToIntersection<FieldOf<'mail'>>;
 
 export type ModuleName = keyof typeof moduleDeclarations;
 
@@ -80,11 +82,13 @@ function entries<T>(
 export function declaredEntriesOf(modules: readonly DeclaringModule[]) {
   return {
     auditEvents: entries<string>(modules, (d) => d.auditEvents),
-    rateLimits: entries<string>(modules, (d) => d.rateLimits),
+    rateLimits: entries<RateLimitRule>(modules, (d) => d.rateLimits),
     limits: entries<LimitDeclaration>(modules, (d) => d.limits),
     codePurposes: entries<string>(modules, (d) => d.codePurposes),
     errorCodes: entries<ErrorCodeDeclaration>(modules, (d) => d.errorCodes),
     inputBounds: entries<number>(modules, (d) => d.inputBounds),
+    mail: entries<MailDeclaration>(modules, (d) => d.mail),
+    httpRoutes: entries<RouteDeclaration>(modules, (d) => d.httpRoutes).map((e) => ({ ...e, key: `${e.value.method} ${e.value.path}` })),
   };
 }
 
@@ -94,8 +98,11 @@ export const declaredEntries = declaredEntriesOf(moduleDeclarationList);
 const table = <T>(list: DeclaredEntry<T>[]) => Object.freeze(Object.fromEntries(list.map((e) => [e.key, e.value])));
 
 export const declaredAuditEvents = table(declaredEntries.auditEvents) as DeclaredAuditEvents;
-export const declaredFieldLimitNames = Object.freeze(declaredEntries.rateLimits.map((e) => e.value)) as readonly FieldLimitName[];
+export const declaredFieldLimitNames = Object.freeze(declaredEntries.rateLimits.map((e) => e.key)) as readonly FieldLimitName[];
+/** The per-IP rule each rate limit counts against (src/modules/rate-limits/field-limits.ts). */
+export const declaredRateLimitRules = table(declaredEntries.rateLimits) as Readonly<Record<FieldLimitName, RateLimitRule>>;
 export const declaredOtpPurposes = Object.freeze(declaredEntries.codePurposes.map((e) => e.value)) as readonly OtpPurposeName[];
 export const declaredErrorCodes = table(declaredEntries.errorCodes) as Readonly<Record<ModuleErrorCode, ErrorCodeDeclaration>>;
 export const declaredLimits = table(declaredEntries.limits) as Readonly<Record<ModuleLimitName, LimitDeclaration>>;
+export const declaredMail = table(declaredEntries.mail) as DeclaredMail;
 export const declaredInputBounds = table(declaredEntries.inputBounds) as Readonly<Record<string, number>>;

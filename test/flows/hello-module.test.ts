@@ -7,7 +7,7 @@ import { signUpAndVerify, uniqueEmail } from '../support/flows';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { listVariables } from '../../src/config/variables';
 import { buildWardenSchema } from '../../src/graphql/schema';
-import { errorCodeDocTable, variableTable } from '../../src/docs/generated-docs';
+import { envExample, errorCodeDocTable, variableTable } from '../../src/docs/generated-docs';
 import { wardenModules } from '../../src/modules';
 import { moduleDeclarationList } from '../../src/modules/declarations';
 import { helloModule } from '../../examples/hello-module';
@@ -50,10 +50,12 @@ describe('the config from the module list with hello added', () => {
 });
 
 describe('the generated tables from the module list with hello added', () => {
-  test('the variable table of docs/configuration.md has its variable, default, bounds and module', () => {
+  test('the variable table of docs/configuration.md and .env.example have its variable, default, bounds and module', () => {
     expect(listVariables(withHello)).toContainEqual(expect.objectContaining({ env: 'HELLO_MAX_NAME_LENGTH', default: 40, min: 1, max: 100, module: 'hello' }));
     expect(variableTable(withHello)).toContain('| `HELLO_MAX_NAME_LENGTH` | `40` | 1 to 100 | hello |');
     expect(variableTable()).not.toContain('HELLO_');
+    expect(envExample(withHello)).toMatch(/# ---- hello -+\n\n# longest name `hello` greets\. A whole number, 1 to 100\.\n# HELLO_MAX_NAME_LENGTH=40\n/);
+    expect(envExample()).not.toContain('HELLO_');
   });
 
   test('the error-code table of docs/api.md has its code', () => {

@@ -16,6 +16,12 @@ export interface UsersProvides {
   signInMethods: SignInMethods;
 }
 
+// What other modules use to read and write users and organizations (they never import user.entity.ts: the
+// module-tables-are-private rule). They import the files themselves: importing this index would close a cycle
+// through the resolvers.
+export { UsersService } from './users.service';
+export { userStatements } from './user-statements';
+
 /** Accounts, organizations and the viewer query. */
 export const usersModule: WardenModule = {
   name: 'users',

@@ -8,6 +8,9 @@ import type { ProfileCache } from './profile-cache';
 import { afterCommit } from '../../db/after-commit';
 import { RawStatements } from '../../db/raw-statements';
 
+/** The user row type other modules hold (they never import user.entity.ts: the users module owns the table). */
+export type { UserEntity } from './user.entity';
+
 export interface NewUser {
   email?: string | null;
   emailVerified?: boolean;
@@ -121,6 +124,24 @@ export class UsersService {
     const user = await em.findOneOrFail(UserEntity, { where: { phone } });
     if (user.id === id) this.usersChanged(em, [id]);
     return { user, created: user.id === id };
+  }
+
+  /**
+   * Share-locks the user's row in `em`'s transaction (FOR SHARE: a deletion waits; lock order: the user first, then
+   * what hangs off it). FOR UPDATE, with the row: lockUser (user-rows.ts).
+   */
+  static async lockForShare(em: EntityManager, userId: string): Promise<void> {
+    await em.findOne(UserEntity, { where: { id: userId }, select: { id: true }, lock: { mode: 'pessimistic_read' } });
+  }
+
+  /**
+   * Deletes an account that never verified its email (a signup whose code could not be mailed), and its organization
+   * if it had one; its challenge and password go with it (ON DELETE CASCADE). A verified account is left alone.
+   */
+  async deleteUnverified(em: EntityManager, userId: string, organizationId: string | null): Promise<void> {
+    await em.delete(UserEntity, { id: userId, emailVerified: false });
+    if (organizationId) await em.delete(OrganizationEntity, { id: organizationId });
+    this.usersChanged(em, [userId], organizationId ? [organizationId] : []);
   }
 
   async markVerified(em: EntityManager, user: UserEntity, channel: 'EMAIL' | 'SMS'): Promise<UserEntity> {
