@@ -37,5 +37,3 @@ export const wardenModules: readonly WardenModule[] = [
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);
 export const moduleResolvers = wardenModules.flatMap((m) => m.resolvers);
-export const moduleRoutes = wardenModules.flatMap((m) => m.routes ?? []);
-export const moduleJobs = wardenModules.flatMap((m) => m.jobs ?? []);
