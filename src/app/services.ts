@@ -39,6 +39,8 @@ import { IdentityFieldsResolver, OAuthResolver } from '../modules/oauth/oauth.re
 import { AccountService } from '../modules/account/account.service';
 import { AccountResolver } from '../modules/account/account.resolver';
 import { AccountUserResolver } from '../modules/account/account-user.resolver';
+import { OrganizationsService, PermissionCatalog, exportMemberships } from '../modules/organizations';
+import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserResolver } from '../modules/organizations/organizations.resolver';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** The domain services, built once per app from the infrastructure. */
@@ -238,6 +240,15 @@ export function createServices(
   account.registerExportSection('identities', exportIdentities);
   account.registerExportSection('mfaFactors', exportMfaFactors);
   account.registerExportSection('passkeys', exportPasskeys);
+  account.registerExportSection('memberships', exportMemberships);
+
+  const organizations = new OrganizationsService({
+    dataSource,
+    users,
+    audit,
+    catalog: new PermissionCatalog(config.orgExtraPermissions),
+    maxStringLength: config.limits.maxStringLength,
+  });
 
   const passkeys = new PasskeysService({
     dataSource,
@@ -287,6 +298,10 @@ export function createServices(
     new AccountUserResolver(account),
     passkeys,
     new PasskeysResolver(passkeys),
+    organizations,
+    new OrganizationsResolver(organizations),
+    new OrganizationFieldsResolver(organizations),
+    new OrganizationsUserResolver(organizations),
   ];
 
   return { metrics, hasher, fieldLimiter, audit, users, sessions, otp, passwords, magicLinks, resets, instances };

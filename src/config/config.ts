@@ -3,6 +3,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import { defaultLimits, limitEnvNames, type Limits } from './limits';
 import { crossLimitRules, limitSchema } from './limit-bounds';
 import { OAuthConfigError, parseOAuthProviders, type OAuthProviderConfig } from './oauth-providers';
+import { parseExtraPermissions } from '../modules/organizations/permissions';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -56,6 +57,8 @@ export interface Config {
   trustProxy: number;
   /** ISO 3166 alpha-2 codes that texts may go to; null: every country (SMS_ALLOWED_COUNTRIES unset). */
   smsAllowedCountries: readonly string[] | null;
+  /** ORG_EXTRA_PERMISSIONS: the application's organization permissions (none built in). */
+  orgExtraPermissions: readonly string[];
   dataDir: string;
   logLevel: string;
   productName: string;
@@ -181,6 +184,7 @@ const baseSchema = z.object({
   TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   SMS_ALLOWED_COUNTRIES: z.string().optional(),
+  ORG_EXTRA_PERMISSIONS: z.string().optional(),
   DATA_DIR: z.string().default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PRODUCT_NAME: z.string().min(1).max(60).default('Warden'),
@@ -317,6 +321,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (refusal) throw new ConfigError(refusal);
   }
   const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
+  let orgExtraPermissions: readonly string[];
+  try {
+    orgExtraPermissions = parseExtraPermissions(e.ORG_EXTRA_PERMISSIONS);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
@@ -420,6 +430,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
     trustProxy: e.TRUST_PROXY,
     smsAllowedCountries,
+    orgExtraPermissions,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     productName: e.PRODUCT_NAME,

@@ -14,6 +14,7 @@ export const errorCodes = [
   'OAUTH_FAILED',
   'IDENTITY_ALREADY_LINKED',
   'LAST_SIGN_IN_METHOD',
+  'LAST_OWNER',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
@@ -37,6 +38,7 @@ export const errorLogLevels: Record<ErrorCode, LogLevel> = {
   OAUTH_FAILED: 'warn',
   IDENTITY_ALREADY_LINKED: 'info',
   LAST_SIGN_IN_METHOD: 'info',
+  LAST_OWNER: 'info',
   SERVICE_UNAVAILABLE: 'error',
   INTERNAL_SERVER_ERROR: 'error',
 };
@@ -56,6 +58,7 @@ export const defaultMessages: Record<ErrorCode, string> = {
   OAUTH_FAILED: 'Signing in with the provider failed.',
   IDENTITY_ALREADY_LINKED: 'This provider account is already linked to another user.',
   LAST_SIGN_IN_METHOD: 'This is the last way to sign in to the account; add another one first.',
+  LAST_OWNER: 'An organization always keeps an owner: make another member owner first.',
   SERVICE_UNAVAILABLE: 'The service is temporarily unavailable. Try again shortly.',
   INTERNAL_SERVER_ERROR: 'Internal server error.',
 };

@@ -7,7 +7,7 @@ import type { Context } from './context';
 import { buildGuardedSchema, wardenSchemaOptions } from './schema';
 import { UsersService } from '../modules/users/users.service';
 import type { UserType } from '../modules/users/user.type';
-import type { OrganizationType } from '../modules/users/organization.type';
+import type { OrganizationType } from '../modules/organizations/organization.type';
 
 /**
  * The pinned Federation 2 version. type-graphql does not print a schema @link: without it @apollo/subgraph

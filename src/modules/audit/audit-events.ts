@@ -59,6 +59,14 @@ export const AuditEvents = {
   accountRecoveryRequested: 'account_recovery.requested',
   accountRecovered: 'account.recovered',
   accountExported: 'account.exported',
+  // Organizations (src/modules/organizations): data.organizationId on every row; data.memberId for the member changed
+  organizationCreated: 'organization.created',
+  organizationUpdated: 'organization.updated',
+  organizationDeleted: 'organization.deleted',
+  memberRoleUpdated: 'member.role_updated',
+  memberRemoved: 'member.removed',
+  memberLeft: 'member.left',
+  ownershipTransferred: 'organization.ownership_transferred',
   /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
   deliveryFailed: 'delivery.failed',
 } as const;

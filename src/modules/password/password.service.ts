@@ -16,7 +16,7 @@ import { withTransaction } from '../../db/transaction';
 import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
 import type { SessionsService } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
-import { OrganizationEntity } from '../users/organization.entity';
+import { OrganizationEntity } from '../organizations/organization.entity';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { LoginLockout } from '../rate-limits/login-lockout';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';

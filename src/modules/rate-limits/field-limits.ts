@@ -37,6 +37,13 @@ export const fieldLimitNames = [
   'account.undo-email-change',
   'account.recovery',
   'account.verify-recovery',
+  'organizations.create',
+  'organizations.update',
+  'organizations.delete',
+  'organizations.leave',
+  'organizations.remove-member',
+  'organizations.update-member-role',
+  'organizations.transfer-ownership',
 ] as const;
 
 export type FieldLimitName = (typeof fieldLimitNames)[number];

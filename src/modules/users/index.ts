@@ -1,13 +1,12 @@
 import { usersRetentionJobs } from './users.retention';
 import type { WardenModule } from '../module';
-import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 import { ViewerResolver } from './viewer.resolver';
 
-/** Accounts, organizations and the viewer query. */
+/** Accounts and the viewer query (organizations and memberships: the organizations module). */
 export const usersModule: WardenModule = {
   name: 'users',
-  entities: [OrganizationEntity, UserEntity],
+  entities: [UserEntity],
   resolvers: [ViewerResolver],
   jobs: usersRetentionJobs,
 };
@@ -15,7 +14,6 @@ export const usersModule: WardenModule = {
 // The users table as other modules reach it (module tables are private: no other module imports user.entity.ts).
 export type { UserEntity } from './user.entity';
 export {
-  deleteEmptyOrganizations,
   deleteErasedAccounts,
   exportOrganization,
   exportProfile,

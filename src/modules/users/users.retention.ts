@@ -4,7 +4,7 @@ import { SessionEntity } from '../sessions/session.entity';
 import { IdentityEntity } from '../oauth/identity.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditEvents } from '../audit/audit-events';
-import { OrganizationEntity } from './organization.entity';
+import { settleOrganizationsAfterErasure } from '../organizations/organization-rows';
 import { UserEntity } from './user.entity';
 
 const DAY_MS = 86_400_000;
@@ -24,7 +24,6 @@ export const usersRetentionJobs: MaintenanceJob[] = [
       const users = tableOf(ctx.em, UserEntity);
       const sessions = tableOf(ctx.em, SessionEntity);
       const identities = tableOf(ctx.em, IdentityEntity);
-      const organizations = tableOf(ctx.em, OrganizationEntity);
       const auditEvents = tableOf(ctx.em, AuditEventEntity);
       const cutoff = new Date(ctx.now.getTime() - ctx.config.maintenance.unverifiedAccountTtlDays * DAY_MS);
       const idleCutoff = new Date(ctx.now.getTime() - ctx.config.limits.refreshIdleTtlSeconds * 1000);
@@ -48,12 +47,8 @@ export const usersRetentionJobs: MaintenanceJob[] = [
               Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as { id: string; organization_id: string | null }[]) : [],
             );
           const orgIds = [...new Set(rows.map((r) => r.organization_id).filter((id): id is string => !!id))];
-          if (orgIds.length > 0) {
-            await em.query(
-              `DELETE FROM ${organizations} o WHERE o.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${users} u WHERE u.organization_id = o.id)`,
-              [orgIds],
-            );
-          }
+          // Their memberships went with them (ON DELETE CASCADE): an organization left empty goes.
+          await settleOrganizationsAfterErasure(em, orgIds);
           if (rows.length > 0) {
             await em.query(
               `INSERT INTO ${auditEvents} (id, event, outcome, user_id, data, created_at)
