@@ -80,6 +80,7 @@ export class Organizations1796500000000 implements MigrationInterface {
 function slugFromName(name: string): string {
   const base = name
     .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

@@ -322,8 +322,15 @@ export class OrganizationsService {
     return em.count(MembershipEntity, { where: { organizationId, role: 'owner' } });
   }
 
-  private audit(em: EntityManager, event: AuditEventName, actor: Actor, meta: RequestMeta, data: Record<string, unknown>): Promise<void> {
-    return this.deps.audit.record(em, { event, userId: actor.userId, meta, data });
+  /**
+   * One audit row for the actor; a change to another member also gets a row for that member (data.byUserId), so
+   * it shows in their securityEvents too.
+   */
+  private async audit(em: EntityManager, event: AuditEventName, actor: Actor, meta: RequestMeta, data: Record<string, unknown>): Promise<void> {
+    const memberId = data.memberId;
+    const rows = [{ event, userId: actor.userId, meta, data }];
+    if (typeof memberId === 'string' && memberId !== actor.userId) rows.push({ event, userId: memberId, meta, data: { ...data, byUserId: actor.userId } });
+    await this.deps.audit.recordMany(em, rows);
   }
 }
 

@@ -6,12 +6,13 @@ export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
- * A slug made from a name (contract): NFKD, ASCII lower case, every other run becomes `-`, at most 48 characters
+ * A slug made from a name (contract): NFKD (its combining marks dropped: é gives e), ASCII lower case, every other run becomes `-`, at most 48 characters
  * (no dash at either end). A name with nothing left (all symbols, another script) gives `org`.
  */
 export function slugFromName(name: string): string {
   const base = name
     .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
