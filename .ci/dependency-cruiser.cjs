@@ -46,7 +46,7 @@ module.exports = {
       severity: 'error',
       comment:
         "Modules own their tables: a module reads or writes another module's table only through what that module's index.ts exports, never by importing its *.entity.ts. An entity file may name another module's entity for a TypeORM relation (schema, not access).",
-      from: { path: '^src/modules/(account|mfa|oauth|passkeys)/', pathNot: '\\.entity\\.ts$' },
+      from: { path: '^src/modules/(account|mfa|oauth|passkeys|organizations)/', pathNot: '\\.entity\\.ts$' },
       to: { path: '^src/modules/[^/]+/[^/]+\\.entity\\.ts$', pathNot: '^src/modules/$1/' },
     },
     {

@@ -39,7 +39,11 @@ describe('organizations', () => {
   beforeAll(async () => {
     t = await startTestApp({
       overrides: { now: clock.now },
-      env: { REAUTH_MAX_AGE_SECONDS: String(REAUTH_MAX_AGE_SECONDS), RATE_LIMIT_SENDS_PER_HOUR: '100', ORG_EXTRA_PERMISSIONS: 'invoices:read,invoices:approve' },
+      env: {
+        REAUTH_MAX_AGE_SECONDS: String(REAUTH_MAX_AGE_SECONDS),
+        RATE_LIMIT_SENDS_PER_HOUR: '100',
+        ORG_EXTRA_PERMISSIONS: 'invoices:read,invoices:approve',
+      },
     });
   });
   afterAll(async () => {
@@ -83,7 +87,10 @@ describe('organizations', () => {
     }
   };
   const auditRows = async (event: string, organizationId: string) =>
-    sql(`SELECT user_id, data FROM ${t.table('audit_events')} WHERE event = $1 AND data->>'organizationId' = $2 AND NOT (data ? 'byUserId') ORDER BY created_at`, [event, organizationId]);
+    sql(
+      `SELECT user_id, data FROM ${t.table('audit_events')} WHERE event = $1 AND data->>'organizationId' = $2 AND NOT (data ? 'byUserId') ORDER BY created_at`,
+      [event, organizationId],
+    );
 
   describe('the vocabulary and built-in roles', () => {
     it('Query.permissions lists Warden’s permissions (built in) then ORG_EXTRA_PERMISSIONS, without signing in', async () => {
@@ -169,7 +176,15 @@ describe('organizations', () => {
       const a = await person();
       const name = `Nörd ${Date.now().toString(36)}`;
       const first = await create(a, name);
-      expect(first).toMatchObject({ name, slug: name.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-'), viewerRole: 'owner' });
+      expect(first).toMatchObject({
+        name,
+        slug: name
+          .normalize('NFKD')
+          .replace(/\p{M}+/gu, '')
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-'),
+        viewerRole: 'owner',
+      });
       const second = await create(a, name);
       expect(second.slug).toMatch(new RegExp(`^${first.slug}-[a-z0-9]{6}$`));
       expect(await auditRows('organization.created', first.id)).toEqual([expect.objectContaining({ user_id: a.userId })]);
@@ -273,7 +288,9 @@ describe('organizations', () => {
   describe('membership changes', () => {
     it('updateMemberRole (members:update_role): an admin makes a member admin and back; a member cannot', async () => {
       const { admin, member, org, owner } = await team();
-      const { updateMemberRole } = await admin.client.request(UpdateMemberRoleDocument, { input: { organizationId: org.id, userId: member.userId, role: 'admin' } });
+      const { updateMemberRole } = await admin.client.request(UpdateMemberRoleDocument, {
+        input: { organizationId: org.id, userId: member.userId, role: 'admin' },
+      });
       expect(updateMemberRole).toMatchObject({ userId: member.userId, role: 'admin', email: member.email });
       await admin.client.request(UpdateMemberRoleDocument, { input: { organizationId: org.id, userId: member.userId, role: 'member' } });
       expect(await roleOf(org.id, member)).toBe('member');
@@ -417,9 +434,7 @@ describe('organizations', () => {
       const { transferOwnership } = await owner.client.request(TransferOwnershipDocument, { input: { organizationId: org.id, userId: member.userId } });
       expect(transferOwnership.id).toBe(org.id);
       expect([await roleOf(org.id, member), await roleOf(org.id, owner)]).toEqual(['owner', 'admin']);
-      expect((await auditRows('organization.ownership_transferred', org.id)).map((r) => [r.user_id, r.data.memberId])).toEqual([
-        [owner.userId, member.userId],
-      ]);
+      expect((await auditRows('organization.ownership_transferred', org.id)).map((r) => [r.user_id, r.data.memberId])).toEqual([[owner.userId, member.userId]]);
     });
 
     it('deleteOrganization without recent authentication is REAUTHENTICATION_REQUIRED; an admin gets PERMISSION_REQUIRED', async () => {

@@ -172,4 +172,3 @@ export class OrganizationsUserResolver {
     return (await this.orgs.organizationsOf(self.userId)).map(toOrganization);
   }
 }
-

@@ -65,4 +65,3 @@ export class OrganizationMemberConnectionType {
   @Field(() => Boolean)
   hasNextPage: boolean;
 }
-
