@@ -8,7 +8,8 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`warden: configuration error: ${error.message}\n`);
+      // Every problem at once, one line each, so one start names everything to fix.
+      for (const problem of error.problems) process.stderr.write(`warden: configuration error: ${problem}\n`);
       process.exit(1);
     }
     throw error;

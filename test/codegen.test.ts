@@ -64,6 +64,11 @@ describe('codegen: typed documents for the tests and for frontends', () => {
     const root = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
     const web = JSON.parse(fs.readFileSync(path.join(exampleWebDir, 'package.json'), 'utf8'));
     const rootVersions = { ...root.dependencies, ...root.devDependencies } as Record<string, string>;
+    // A workspace of the root (@warden/client) is linked into the root node_modules: the example names its folder.
+    for (const folder of fs.readdirSync(path.join(repoRoot, 'packages'))) {
+      const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'packages', folder, 'package.json'), 'utf8')) as { name: string };
+      rootVersions[pkg.name] = `file:../../packages/${folder}`;
+    }
     for (const [name, range] of Object.entries({ ...web.dependencies, ...web.devDependencies } as Record<string, string>)) {
       expect(`${name}@${rootVersions[name]}`).toBe(`${name}@${range}`);
     }

@@ -30,9 +30,9 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
   // FEDERATION_ENABLED: an Apollo Federation 2 subgraph (docs/federation.md); the same fields plus _service/_entities.
   const schema = config.federationEnabled ? await buildWardenSubgraphSchema(container) : await buildWardenSchema(container);
   const byClass = new Map<unknown, object>(services.instances.map((instance) => [instance.constructor, instance]));
-  // A module listed without its resolver built in src/app/services.ts fails at start, not on the first request.
+  // A module listed without its resolver built by its module's build fails at start, not on the first request.
   const unbuilt = moduleResolvers.filter((type) => !byClass.has(type)).map((type) => type.name);
-  if (unbuilt.length) throw new TypeError(`resolvers listed in src/modules but not built in src/app/services.ts: ${unbuilt.join(', ')}`);
+  if (unbuilt.length) throw new TypeError(`resolvers listed in src/modules but not built by any module's build (WardenModule.build): ${unbuilt.join(', ')}`);
   const lookup: ServiceLookup = {
     get(type) {
       const instance = byClass.get(type);

@@ -4,6 +4,7 @@ import { defaultLimits, limitEnvNames, type Limits } from './limits';
 import { crossLimitRules, limitSchema } from './limit-bounds';
 import { OAuthConfigError, parseOAuthProviders, type OAuthProviderConfig } from './oauth-providers';
 import { parseExtraPermissions } from '../modules/organizations/permissions';
+import { coreVariables, type CoreVariableName, type VariableDeclaration } from './variables';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -109,9 +110,45 @@ export interface MaintenanceConfig {
   unverifiedAccountTtlDays: number;
 }
 
+/**
+ * Every problem with the environment, one line each (`NAME: what is wrong`): loadConfig checks every variable
+ * before it throws, so one start names everything to fix. The message is the lines joined by newlines.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : [...problems];
+    super(list.join('\n'));
+    this.problems = Object.freeze(list);
+  }
 }
+
+const coreByName = new Map<string, VariableDeclaration>(coreVariables.map((v) => [v.env, v]));
+
+function declared(name: CoreVariableName): VariableDeclaration {
+  return coreByName.get(name)!;
+}
+
+/** The default of a core variable with a text default (src/config/variables.ts). */
+function def(name: CoreVariableName): string {
+  return String(declared(name).default);
+}
+
+function numberSchema(name: CoreVariableName) {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = declared(name);
+  return z
+    .string()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
+
+/** A core numeric variable: a whole number within the bounds and with the default its declaration gives. */
+const wholeNumber = (name: CoreVariableName) => numberSchema(name).default(Number(declared(name).default));
+/** The same, for a numeric variable with no default (unset: off). */
+const optionalWholeNumber = (name: CoreVariableName) => numberSchema(name).optional();
 
 const url = (name: string) =>
   z.string().refine((v) => {
@@ -125,19 +162,15 @@ const url = (name: string) =>
 
 const optional = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
-const baseSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().default('0.0.0.0'),
+/** How each core variable (src/config/variables.ts) is parsed; config.test.ts checks the two name the same variables. */
+export const baseSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default(def('NODE_ENV') as NodeEnv),
+  PORT: wholeNumber('PORT'),
+  HOST: z.string().default(def('HOST')),
   PUBLIC_URL: url('PUBLIC_URL').optional(),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).max(200).optional(),
-  REAUTH_MAX_AGE_SECONDS: z.coerce
-    .number()
-    .int('REAUTH_MAX_AGE_SECONDS must be a whole number')
-    .min(5, 'REAUTH_MAX_AGE_SECONDS must be at least 5')
-    .max(86_400, 'REAUTH_MAX_AGE_SECONDS must be at most 86400')
-    .default(900),
-  APP_URL: url('APP_URL').default('http://localhost:3000'),
+  REAUTH_MAX_AGE_SECONDS: wholeNumber('REAUTH_MAX_AGE_SECONDS'),
+  APP_URL: url('APP_URL').default(def('APP_URL')),
   REDIRECT_ALLOWLIST: z.string().optional(),
   CORS_ORIGINS: z.string().optional(),
   WEBAUTHN_RP_ID: z
@@ -154,11 +187,11 @@ const baseSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, 'DATABASE_SCHEMA must be a plain identifier')
     .optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_POOL_SIZE: wholeNumber('DATABASE_POOL_SIZE'),
   /** PostgreSQL statement_timeout on every pooled connection. */
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: wholeNumber('DATABASE_STATEMENT_TIMEOUT_MS'),
   /** PostgreSQL idle_in_transaction_session_timeout: the server ends a transaction left idle this long. */
-  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: wholeNumber('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
@@ -167,7 +200,7 @@ const baseSchema = z.object({
     .string()
     .regex(/^\s*[^\s,:]+:\d+\s*(,\s*[^\s,:]+:\d+\s*)*$/, 'REDIS_CLUSTER_NODES must be host:port,host:port…')
     .optional(),
-  REDIS_KEY_PREFIX: z.string().default('warden:'),
+  REDIS_KEY_PREFIX: z.string().default(def('REDIS_KEY_PREFIX')),
   JWT_PRIVATE_KEY: z.string().optional(),
   WARDEN_SECRET: z.string().min(32, 'WARDEN_SECRET must be at least 32 characters').optional(),
   WARDEN_SECRET_PREVIOUS: z.string().min(32, 'WARDEN_SECRET_PREVIOUS must be at least 32 characters').optional(),
@@ -175,39 +208,34 @@ const baseSchema = z.object({
     .string()
     .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
     .optional(),
-  MAIL_FROM: z.string().default('Warden <no-reply@localhost>'),
+  MAIL_FROM: z.string().default(def('MAIL_FROM')),
   /** Longest wait on the SMTP server for one mail (connect, greeting, each reply). */
-  MAIL_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+  MAIL_SEND_TIMEOUT_MS: wholeNumber('MAIL_SEND_TIMEOUT_MS'),
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_FROM: z.string().optional(),
   TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
-  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  TRUST_PROXY: wholeNumber('TRUST_PROXY'),
   SMS_ALLOWED_COUNTRIES: z.string().optional(),
   ORG_EXTRA_PERMISSIONS: z.string().optional(),
-  DATA_DIR: z.string().default('.data'),
+  DATA_DIR: z.string().default(def('DATA_DIR')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  PRODUCT_NAME: z.string().min(1).max(60).default('Warden'),
-  MAGIC_LINK_PATH: z.string().startsWith('/', 'MAGIC_LINK_PATH must start with /').default('/auth/magic-link'),
-  PASSWORD_RESET_PATH: z.string().startsWith('/', 'PASSWORD_RESET_PATH must start with /').default('/auth/reset-password'),
+  PRODUCT_NAME: z.string().min(1).max(60).default(def('PRODUCT_NAME')),
+  MAGIC_LINK_PATH: z.string().startsWith('/', 'MAGIC_LINK_PATH must start with /').default(def('MAGIC_LINK_PATH')),
+  PASSWORD_RESET_PATH: z.string().startsWith('/', 'PASSWORD_RESET_PATH must start with /').default(def('PASSWORD_RESET_PATH')),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
-  MAINTENANCE_ENABLED: z.enum(['true', 'false'], { message: 'MAINTENANCE_ENABLED must be true or false' }).default('true'),
-  MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
-  MAINTENANCE_BATCH_SIZE: z.coerce.number().int().min(10).max(10_000).default(1000),
-  MAINTENANCE_MAX_ROWS_PER_RUN: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
-  CODE_RETENTION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
-  REFRESH_ROTATED_RETENTION_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(90 * 86_400)
-    .default(7 * 86_400),
-  SESSION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(180),
-  UNVERIFIED_ACCOUNT_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
-  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  ALLOW_LOOPBACK_URLS: z.enum(['true', 'false'], 'ALLOW_LOOPBACK_URLS must be true or false').default('false'),
-  FEDERATION_ENABLED: z.enum(['true', 'false'], 'FEDERATION_ENABLED must be true or false').default('false'),
+  MAINTENANCE_ENABLED: z.enum(['true', 'false'], { message: 'MAINTENANCE_ENABLED must be true or false' }).default(def('MAINTENANCE_ENABLED') as 'true'),
+  MAINTENANCE_INTERVAL_SECONDS: wholeNumber('MAINTENANCE_INTERVAL_SECONDS'),
+  MAINTENANCE_BATCH_SIZE: wholeNumber('MAINTENANCE_BATCH_SIZE'),
+  MAINTENANCE_MAX_ROWS_PER_RUN: wholeNumber('MAINTENANCE_MAX_ROWS_PER_RUN'),
+  CODE_RETENTION_HOURS: wholeNumber('CODE_RETENTION_HOURS'),
+  REFRESH_ROTATED_RETENTION_SECONDS: wholeNumber('REFRESH_ROTATED_RETENTION_SECONDS'),
+  SESSION_RETENTION_DAYS: wholeNumber('SESSION_RETENTION_DAYS'),
+  AUDIT_RETENTION_DAYS: wholeNumber('AUDIT_RETENTION_DAYS'),
+  UNVERIFIED_ACCOUNT_TTL_DAYS: wholeNumber('UNVERIFIED_ACCOUNT_TTL_DAYS'),
+  METRICS_PORT: optionalWholeNumber('METRICS_PORT'),
+  ALLOW_LOOPBACK_URLS: z.enum(['true', 'false'], 'ALLOW_LOOPBACK_URLS must be true or false').default(def('ALLOW_LOOPBACK_URLS') as 'false'),
+  FEDERATION_ENABLED: z.enum(['true', 'false'], 'FEDERATION_ENABLED must be true or false').default(def('FEDERATION_ENABLED') as 'false'),
   TRANSACTION_GUARD: z.enum(['true', 'false'], 'TRANSACTION_GUARD must be true or false').optional(),
   FEDERATION_ROUTER_SECRET: z.string().min(16, 'FEDERATION_ROUTER_SECRET must be at least 16 characters').max(512).optional(),
 });
@@ -296,47 +324,78 @@ function oauthProviders(env: Record<string, string | undefined>, isProduction: b
   }
 }
 
-/** Reads and validates configuration once. The only reader of process.env in Warden. */
+type BaseEnv = z.infer<typeof baseSchema>;
+
+/**
+ * Each core variable on its own: a bad value is one problem line and the variable falls back to its default
+ * (or unset), so the checks after it still run and report theirs.
+ */
+function parseCoreVariables(cleaned: Record<string, string | undefined>, problems: string[]): BaseEnv {
+  const values: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(baseSchema.shape) as [string, z.ZodType][]) {
+    const result = schema.safeParse(cleaned[key]);
+    if (result.success) {
+      values[key] = result.data;
+      continue;
+    }
+    problems.push(`${key}: ${result.error.issues[0]!.message}`);
+    values[key] = schema.safeParse(undefined).data;
+  }
+  return values as BaseEnv;
+}
+
+/** Runs one check; a ConfigError it throws becomes problem lines and `fallback` its value. */
+function check<T>(problems: string[], fallback: T, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return fallback;
+  }
+}
+
+/**
+ * Reads and validates configuration once. The only reader of process.env in Warden. Every variable is
+ * checked before anything is refused: the ConfigError lists every problem, one line each.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const problems: string[] = [];
   const cleaned: Record<string, string | undefined> = {};
   for (const key of Object.keys(baseSchema.shape)) cleaned[key] = optional(env[key]);
-  const parsed = baseSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'config');
-    throw new ConfigError(`${name}: ${issue.message}`);
-  }
-  const e = parsed.data;
+  const e = parseCoreVariables(cleaned, problems);
 
   const limits = { ...defaultLimits } as Limits;
   for (const key of Object.keys(limitEnvNames) as (keyof Limits)[]) {
     const raw = optional(env[limitEnvNames[key]]);
     if (raw === undefined) continue;
     const result = limitSchema(key).safeParse(raw);
-    if (!result.success) throw new ConfigError(result.error.issues[0]!.message);
-    limits[key] = result.data;
+    if (!result.success) problems.push(result.error.issues[0]!.message);
+    else limits[key] = result.data;
   }
   for (const rule of crossLimitRules) {
     const refusal = rule(limits);
-    if (refusal) throw new ConfigError(refusal);
+    if (refusal) problems.push(refusal);
   }
-  const smsAllowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES);
-  let orgExtraPermissions: readonly string[];
-  try {
-    orgExtraPermissions = parseExtraPermissions(e.ORG_EXTRA_PERMISSIONS);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  const smsAllowedCountries = check(problems, null, () => parseCountries(e.SMS_ALLOWED_COUNTRIES));
+  const orgExtraPermissions = check<readonly string[]>(problems, [], () => {
+    try {
+      return parseExtraPermissions(e.ORG_EXTRA_PERMISSIONS);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  });
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
-    const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'].find((k) => !cleaned[k]);
-    throw new ConfigError(`${missing}: required when any Twilio setting is given`);
+    for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM']) {
+      if (!cleaned[k]) problems.push(`${k}: required when any Twilio setting is given`);
+    }
   }
 
-  if (e.WARDEN_SECRET_PREVIOUS && !e.WARDEN_SECRET) throw new ConfigError('WARDEN_SECRET_PREVIOUS: set only beside WARDEN_SECRET (the new secret)');
+  if (e.WARDEN_SECRET_PREVIOUS && !e.WARDEN_SECRET) problems.push('WARDEN_SECRET_PREVIOUS: set only beside WARDEN_SECRET (the new secret)');
   if (e.WARDEN_SECRET_PREVIOUS && e.WARDEN_SECRET_PREVIOUS === e.WARDEN_SECRET) {
-    throw new ConfigError('WARDEN_SECRET_PREVIOUS: is WARDEN_SECRET; set it to the secret before the rotation, or unset it');
+    problems.push('WARDEN_SECRET_PREVIOUS: is WARDEN_SECRET; set it to the secret before the rotation, or unset it');
   }
 
   const isProduction = e.NODE_ENV === 'production';
@@ -349,20 +408,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ['SMTP_URL', e.SMTP_URL],
     ];
     for (const [name, value] of required) {
-      if (!value) throw new ConfigError(`${name}: required when NODE_ENV=production (no embedded default in production)`);
+      // A value given but refused above is already named; "required" would be a second, wrong line.
+      if (!value && !cleaned[name]) problems.push(`${name}: required when NODE_ENV=production (no embedded default in production)`);
     }
     // Without it, anyone who reaches /graphql can call _entities and _service (docs/federation.md).
-    if (e.FEDERATION_ENABLED === 'true' && !e.FEDERATION_ROUTER_SECRET) {
-      throw new ConfigError('FEDERATION_ROUTER_SECRET: required when NODE_ENV=production and FEDERATION_ENABLED=true');
+    if (e.FEDERATION_ENABLED === 'true' && !e.FEDERATION_ROUTER_SECRET && !cleaned.FEDERATION_ROUTER_SECRET) {
+      problems.push('FEDERATION_ROUTER_SECRET: required when NODE_ENV=production and FEDERATION_ENABLED=true');
     }
     // Reset and magic links are built from these: a loopback address would send users' links nowhere.
     for (const [name, value] of [
       ['PUBLIC_URL', e.PUBLIC_URL],
       ['APP_URL', cleaned.APP_URL],
     ] as const) {
-      if (!value) throw new ConfigError(`${name}: required when NODE_ENV=production (links in mails are built from it)`);
-      if (isLoopbackUrl(value) && e.ALLOW_LOOPBACK_URLS !== 'true') {
-        throw new ConfigError(
+      if (!value) {
+        problems.push(`${name}: required when NODE_ENV=production (links in mails are built from it)`);
+      } else if (isLoopbackUrl(value) && e.ALLOW_LOOPBACK_URLS !== 'true') {
+        problems.push(
           `${name}: "${value}" names localhost or a loopback address; set the public URL (or ALLOW_LOOPBACK_URLS=true for a test run on one machine)`,
         );
       }
@@ -376,21 +437,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       })
     : null;
   // A brace in the prefix would become every key's hash tag and pin all keys to one cluster slot.
-  if (redisClusterNodes && /[{}]/.test(e.REDIS_KEY_PREFIX)) throw new ConfigError('REDIS_KEY_PREFIX: must not contain { or } with REDIS_CLUSTER_NODES');
+  if (redisClusterNodes && /[{}]/.test(e.REDIS_KEY_PREFIX)) problems.push('REDIS_KEY_PREFIX: must not contain { or } with REDIS_CLUSTER_NODES');
 
   const appUrl = e.APP_URL.replace(/\/$/, '');
-  const allowlist = originList(e.REDIRECT_ALLOWLIST ?? appUrl, 'REDIRECT_ALLOWLIST');
+  const allowlist = check(problems, [], () => originList(e.REDIRECT_ALLOWLIST ?? appUrl, 'REDIRECT_ALLOWLIST'));
   // Origins that may read /graphql answers with the refresh cookie: the frontend only, not every redirect target.
-  const corsOrigins = originList(e.CORS_ORIGINS ?? appUrl, 'CORS_ORIGINS', httpOrigin);
+  const corsOrigins = check(problems, [], () => originList(e.CORS_ORIGINS ?? appUrl, 'CORS_ORIGINS', httpOrigin));
 
-  const webauthnOrigins = originList(e.WEBAUTHN_ORIGINS ?? appUrl, 'WEBAUTHN_ORIGINS');
+  const webauthnOrigins = check(problems, [], () => originList(e.WEBAUTHN_ORIGINS ?? appUrl, 'WEBAUTHN_ORIGINS'));
   const webauthnRpId = e.WEBAUTHN_RP_ID ?? new URL(appUrl).hostname;
   for (const o of webauthnOrigins) {
     const host = new URL(o).hostname;
     if (host !== webauthnRpId && !host.endsWith(`.${webauthnRpId}`)) {
-      throw new ConfigError(`WEBAUTHN_ORIGINS: ${o} is not ${webauthnRpId} or one of its subdomains (WEBAUTHN_RP_ID)`);
+      problems.push(`WEBAUTHN_ORIGINS: ${o} is not ${webauthnRpId} or one of its subdomains (WEBAUTHN_RP_ID)`);
     }
   }
+  const jwtPrivateKeys = check(problems, null, () => (e.JWT_PRIVATE_KEY ? Object.freeze(splitPrivateKeys(e.JWT_PRIVATE_KEY)) : null));
+  const providers = check(problems, [], () => oauthProviders(env, isProduction, e.ALLOW_LOOPBACK_URLS === 'true'));
+
+  if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   const config: Config = {
@@ -414,7 +479,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL ?? null,
     redisClusterNodes: redisClusterNodes ? Object.freeze(redisClusterNodes) : null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
-    jwtPrivateKeys: e.JWT_PRIVATE_KEY ? Object.freeze(splitPrivateKeys(e.JWT_PRIVATE_KEY)) : null,
+    jwtPrivateKeys,
     secretKey: e.WARDEN_SECRET ?? null,
     previousSecretKey: e.WARDEN_SECRET_PREVIOUS ?? null,
     smtpUrl: e.SMTP_URL ?? null,
@@ -442,7 +507,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     transactionGuard: e.TRANSACTION_GUARD ? e.TRANSACTION_GUARD === 'true' : !isProduction,
     federationEnabled: e.FEDERATION_ENABLED === 'true',
     federationRouterSecret: e.FEDERATION_ROUTER_SECRET ?? null,
-    oauthProviders: oauthProviders(env, isProduction, e.ALLOW_LOOPBACK_URLS === 'true'),
+    oauthProviders: providers,
     limits: Object.freeze(limits),
     maintenance: Object.freeze({
       enabled: e.MAINTENANCE_ENABLED === 'true',

@@ -36,7 +36,7 @@ export function withTransaction<T>(dataSource: DataSource, fn: (em: EntityManage
 
 /**
  * Runs fn outside the withTransaction context it was called from: for work started by a hook that fires
- * during COMMIT (see SessionsService.addSignInListener), which is no longer inside the transaction.
+ * during COMMIT (see the onSignedIn hooks, SessionsService.afterSignIn), which is no longer inside the transaction.
  */
 export function outsideTransaction<T>(fn: () => T): T {
   return guardOn ? openTransaction.exit(fn) : fn();

@@ -1,64 +1,38 @@
-/** The contract's error codes (../shared/CONTRACT.md "Errors"), nothing else. */
-export const errorCodes = [
-  'BAD_USER_INPUT',
-  'WEAK_PASSWORD',
-  'INVALID_CREDENTIALS',
-  'INVALID_OTP',
-  'OTP_EXPIRED',
-  'INVALID_TOKEN',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'RATE_LIMITED',
-  'MFA_REQUIRED',
-  'REAUTHENTICATION_REQUIRED',
-  'OAUTH_FAILED',
-  'IDENTITY_ALREADY_LINKED',
-  'LAST_SIGN_IN_METHOD',
-  'LAST_OWNER',
-  'SERVICE_UNAVAILABLE',
-  'INTERNAL_SERVER_ERROR',
-] as const;
+import type { ErrorCodeDeclaration, LogLevel } from '../modules/declaration-types';
+import { declaredEntries, declaredErrorCodes, type ModuleErrorCode } from '../modules/declarations';
 
-export type ErrorCode = (typeof errorCodes)[number];
+export type { LogLevel };
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/**
+ * The contract's error codes (../shared/CONTRACT.md "Errors") that belong to no one capability. A capability's
+ * own codes are in the `errorCodes` of its declarations (src/modules/<cap>/<cap>.declarations.ts).
+ */
+export const coreErrorCodes = {
+  BAD_USER_INPUT: { message: 'The input is not valid.', logLevel: 'info' },
+  INVALID_TOKEN: { message: 'The token is invalid or has expired.', logLevel: 'info' },
+  UNAUTHENTICATED: { message: 'The access token is invalid or has expired.', logLevel: 'info' },
+  FORBIDDEN: { message: 'You are not allowed to do this.', logLevel: 'info' },
+  SERVICE_UNAVAILABLE: { message: 'The service is temporarily unavailable. Try again shortly.', logLevel: 'error' },
+  INTERNAL_SERVER_ERROR: { message: 'Internal server error.', logLevel: 'error' },
+} as const satisfies Record<string, ErrorCodeDeclaration>;
 
-export const errorLogLevels: Record<ErrorCode, LogLevel> = {
-  BAD_USER_INPUT: 'info',
-  WEAK_PASSWORD: 'info',
-  INVALID_CREDENTIALS: 'info',
-  INVALID_OTP: 'info',
-  OTP_EXPIRED: 'info',
-  INVALID_TOKEN: 'info',
-  UNAUTHENTICATED: 'info',
-  FORBIDDEN: 'info',
-  RATE_LIMITED: 'warn',
-  MFA_REQUIRED: 'info',
-  REAUTHENTICATION_REQUIRED: 'info',
-  OAUTH_FAILED: 'warn',
-  IDENTITY_ALREADY_LINKED: 'info',
-  LAST_SIGN_IN_METHOD: 'info',
-  LAST_OWNER: 'info',
-  SERVICE_UNAVAILABLE: 'error',
-  INTERNAL_SERVER_ERROR: 'error',
-};
+/** Every error code: the core ones and every capability's, nothing else. */
+export type ErrorCode = keyof typeof coreErrorCodes | ModuleErrorCode;
 
-export const defaultMessages: Record<ErrorCode, string> = {
-  BAD_USER_INPUT: 'The input is not valid.',
-  WEAK_PASSWORD: 'The password does not meet the policy.',
-  INVALID_CREDENTIALS: 'Email or password is incorrect.',
-  INVALID_OTP: 'The code is incorrect.',
-  OTP_EXPIRED: 'The code has expired or can no longer be used. Request a new one.',
-  INVALID_TOKEN: 'The token is invalid or has expired.',
-  UNAUTHENTICATED: 'The access token is invalid or has expired.',
-  FORBIDDEN: 'You are not allowed to do this.',
-  RATE_LIMITED: 'Too many requests. Try again later.',
-  MFA_REQUIRED: 'A second factor is required to finish signing in.',
-  REAUTHENTICATION_REQUIRED: 'Confirm it is you: sign in again to do this.',
-  OAUTH_FAILED: 'Signing in with the provider failed.',
-  IDENTITY_ALREADY_LINKED: 'This provider account is already linked to another user.',
-  LAST_SIGN_IN_METHOD: 'This is the last way to sign in to the account; add another one first.',
-  LAST_OWNER: 'An organization always keeps an owner: make another member owner first.',
-  SERVICE_UNAVAILABLE: 'The service is temporarily unavailable. Try again shortly.',
-  INTERNAL_SERVER_ERROR: 'Internal server error.',
-};
+/** Each code with its default message, log level and owner ('core' or the module that declares it). */
+export const errorCodeTable: readonly (ErrorCodeDeclaration & { code: ErrorCode; module: string })[] = Object.freeze([
+  ...Object.entries(coreErrorCodes).map(([code, d]) => ({ code: code as ErrorCode, module: 'core', ...d })),
+  ...declaredEntries.errorCodes.map((e) => ({ code: e.key as ErrorCode, module: e.module, ...e.value })),
+]);
+
+const all: Readonly<Record<ErrorCode, ErrorCodeDeclaration>> = { ...coreErrorCodes, ...declaredErrorCodes };
+
+export const errorCodes = Object.freeze(errorCodeTable.map((e) => e.code));
+
+export const errorLogLevels = Object.freeze(Object.fromEntries(errorCodeTable.map((e) => [e.code, all[e.code].logLevel]))) as Readonly<
+  Record<ErrorCode, LogLevel>
+>;
+
+export const defaultMessages = Object.freeze(Object.fromEntries(errorCodeTable.map((e) => [e.code, all[e.code].message]))) as Readonly<
+  Record<ErrorCode, string>
+>;

@@ -1,5 +1,6 @@
 import { defaultFieldResolver, isObjectType, type GraphQLSchema } from 'graphql';
 import { WardenError } from '../errors/warden-error';
+import { declaredInputBounds } from '../modules/declarations';
 
 /** Longest string any argument may carry, in UTF-16 code units, unless `maxLengthByField` says otherwise. */
 export const DEFAULT_MAX_STRING_LENGTH = 1024;
@@ -7,25 +8,23 @@ export const DEFAULT_MAX_STRING_LENGTH = 1024;
 /**
  * Per-field maxima, by the argument's (or input field's) own name wherever it appears. They are
  * outer bounds on the raw input; services still apply their own, narrower rules (PASSWORD_MAX_LENGTH,
- * MAX_STRING_LENGTH, 254 for a normalised email…).
+ * MAX_STRING_LENGTH, 254 for a normalised email…). The names several capabilities take are here; a name only
+ * one capability takes is in the `inputBounds` of its declarations (src/modules/<cap>/<cap>.declarations.ts).
  */
-export const maxLengthByField: Readonly<Record<string, number>> = Object.freeze({
+export const coreInputBounds: Readonly<Record<string, number>> = Object.freeze({
   email: 320,
   phone: 32,
   password: 1024,
   newPassword: 1024,
-  currentPassword: 1024,
-  newEmail: 320,
   code: 32,
   challengeId: 64,
-  factorId: 64,
-  recoveryCode: 64,
   id: 64,
   token: 256,
-  refreshToken: 256,
   redirectTo: 2048,
-  logoUrl: 2048,
 });
+
+/** Every per-field maximum: the core ones and every capability's `inputBounds`. */
+export const maxLengthByField: Readonly<Record<string, number>> = Object.freeze({ ...coreInputBounds, ...declaredInputBounds });
 
 /**
  * Marks a JSON scalar's parsed value (e.g. a WebAuthn response) whose scalar already checked every string in it

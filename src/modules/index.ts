@@ -17,7 +17,8 @@ import { organizationsModule } from './organizations';
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
  * maintenance runner are all built from this list: adding a capability is a folder and one line here
- * (plus its migration, and its service built in src/app/services.ts).
+ * (plus its migration and its declarations object in src/modules/declarations.ts): its services, resolvers and
+ * hooks come from its own build (WardenModule.build).
  */
 export const wardenModules: readonly WardenModule[] = [
   usersModule,

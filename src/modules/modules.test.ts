@@ -1,8 +1,22 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
-import { getMetadataStorage } from 'type-graphql';
+import type { EntityManager } from 'typeorm';
 import { moduleEntities, moduleResolvers, wardenModules } from '.';
+import { moduleDeclarations } from './declarations';
+import { AuditEvents } from './audit/audit-events';
+import { fieldLimitNames } from './rate-limits/field-limits';
+import { OtpPurpose } from './otp/otp.enums';
+import { coreErrorCodes, errorCodes } from '../errors/error-codes';
+import { coreLimits, defaultLimits, limitTable } from '../config/limits';
+import { coreInputBounds, maxLengthByField } from '../graphql/input-guard';
+import type { Kernel, WardenModule } from './module';
+import { buildModules, buildOrder } from '../kernel/build-modules';
+import { HookRegistry } from '../kernel/hooks';
+import { chainSignInGates } from './sessions/sign-in-gates';
+import type { SignInGate, SignInRequest } from './sessions/sessions.service';
+import { WardenError } from '../errors/warden-error';
+import { getMetadataStorage } from 'type-graphql';
 import { rateLimitOf } from '../graphql/decorators/rate-limit';
 import { isRecentAuth } from '../graphql/decorators/recent-auth';
 
@@ -45,6 +59,149 @@ describe('the module list (src/modules/index.ts)', () => {
   });
 });
 
+describe('the declarations (src/modules/declarations.ts and each <cap>.declarations.ts)', () => {
+  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds'] as const;
+
+  test('every descriptor carries the declarations the list holds for its module, and the list names no other module', () => {
+    for (const m of wardenModules) {
+      const declared = (moduleDeclarations as Record<string, Record<string, unknown>>)[m.name] ?? {};
+      for (const kind of kinds) expect({ module: m.name, kind, value: m[kind] }).toEqual({ module: m.name, kind, value: declared[kind] });
+    }
+    expect(Object.keys(moduleDeclarations).filter((name) => !wardenModules.some((m) => m.name === name))).toEqual([]);
+  });
+
+  test.each(kinds)('no %s name is declared twice (across modules, or beside the core table)', (kind) => {
+    const names = wardenModules.flatMap((m) => {
+      const field = m[kind];
+      if (!field) return [];
+      return Array.isArray(field) ? field.map(String) : Object.keys(field);
+    });
+    const core: Record<(typeof kinds)[number], string[]> = {
+      auditEvents: [],
+      rateLimits: [],
+      limits: Object.keys(coreLimits),
+      codePurposes: [],
+      errorCodes: Object.keys(coreErrorCodes),
+      inputBounds: Object.keys(coreInputBounds),
+    };
+    const all = [...core[kind], ...names];
+    expect(all.filter((name, i) => all.indexOf(name) !== i)).toEqual([]);
+  });
+
+  test('audit event names, limit variables and field-limit prefixes are unique and follow their conventions', () => {
+    const eventNames = wardenModules.flatMap((m) => Object.values(m.auditEvents ?? {}));
+    expect(eventNames.filter((n, i) => eventNames.indexOf(n) !== i)).toEqual([]);
+    expect(eventNames.filter((n) => !/^[a-z_]+\.[a-z_]+$/.test(n))).toEqual([]);
+    const envs = limitTable.map((d) => d.env);
+    expect(envs.filter((n, i) => envs.indexOf(n) !== i)).toEqual([]);
+    // A per-IP limit is named after the module whose mutation it guards.
+    const misplaced = wardenModules.flatMap((m) => (m.rateLimits ?? []).filter((n) => !n.startsWith(`${m.name}.`)).map((n) => `${m.name}: ${n}`));
+    expect(misplaced).toEqual([]);
+  });
+
+  test('the derived tables hold exactly what the descriptors declare', () => {
+    const from = <T>(pick: (m: (typeof wardenModules)[number]) => T | undefined) => wardenModules.flatMap((m) => pick(m) ?? []);
+    expect(Object.entries(AuditEvents).sort()).toEqual(from((m) => Object.entries(m.auditEvents ?? {})).sort());
+    expect([...fieldLimitNames].sort()).toEqual(from((m) => m.rateLimits?.slice()).sort());
+    expect(Object.keys(OtpPurpose).sort()).toEqual(from((m) => m.codePurposes?.slice()).sort());
+    expect([...errorCodes].sort()).toEqual([...Object.keys(coreErrorCodes), ...from((m) => Object.keys(m.errorCodes ?? {}))].sort());
+    expect(Object.keys(defaultLimits).sort()).toEqual([...Object.keys(coreLimits), ...from((m) => Object.keys(m.limits ?? {}))].sort());
+    expect(Object.keys(maxLengthByField).sort()).toEqual([...Object.keys(coreInputBounds), ...from((m) => Object.keys(m.inputBounds ?? {}))].sort());
+  });
+
+  test('every default limit lies within its own bounds', () => {
+    expect(limitTable.filter((d) => !(d.min <= d.default && d.default <= d.max) || !Number.isInteger(d.default)).map((d) => d.env)).toEqual([]);
+  });
+});
+
+/** A module that only records when it was built and what its peers gave it. */
+function fake(name: string, dependsOn: string[] = [], extra: Partial<WardenModule> = {}): WardenModule {
+  return { name, dependsOn, entities: [], resolvers: [], build: () => ({ provides: { from: name } }), ...extra };
+}
+const kernel = () => ({ hooks: new HookRegistry() }) as unknown as Kernel;
+
+describe('building the modules (src/kernel/build-modules.ts)', () => {
+  test('the build order puts every module after the modules it depends on, otherwise keeps the list order', () => {
+    const order = buildOrder([fake('a', ['c']), fake('b'), fake('c', ['b']), fake('d')]).map((m) => m.name);
+    expect(order).toEqual(['b', 'c', 'a', 'd']);
+  });
+
+  test('the real module list: every module is built after each module in its dependsOn', () => {
+    const order = buildOrder(wardenModules).map((m) => m.name);
+    for (const m of wardenModules) for (const dep of m.dependsOn ?? []) expect(order.indexOf(dep)).toBeLessThan(order.indexOf(m.name));
+    expect(wardenModules.every((m) => typeof m.build === 'function')).toBe(true);
+  });
+
+  test('a dependency missing from the list fails at start, naming both modules', () => {
+    expect(() => buildOrder([fake('a'), fake('b', ['organizations'])])).toThrow('module b depends on module organizations, which is not in the module list');
+  });
+
+  test('a dependency cycle fails at start, naming the cycle', () => {
+    expect(() => buildOrder([fake('a', ['b']), fake('b', ['c']), fake('c', ['a'])])).toThrow('module dependency cycle: a -> b -> c -> a');
+  });
+
+  test('a build gets the provides of the modules it depends on, and no other', () => {
+    const seen: unknown[] = [];
+    const uses = (name: string) => fake('user', ['b'], { build: (_k, peers) => (seen.push(peers.of(name)), {}) });
+    buildModules([fake('a'), fake('b'), uses('b')], kernel());
+    expect(seen).toEqual([{ from: 'b' }]);
+    expect(() => buildModules([fake('a'), fake('b'), uses('a')], kernel())).toThrow('module user uses module a but does not name it in dependsOn');
+  });
+
+  test('hooks are read only once every module was built; a code purpose handled by two modules fails', () => {
+    const hooks = new HookRegistry();
+    expect(() => hooks.signInGates()).toThrow('hooks read before every module was built');
+    const handler = { onVerified: async () => ({ refused: new WardenError('FORBIDDEN') }) };
+    hooks.add('one', { codePurposes: { MFA: handler } });
+    expect(() => hooks.add('two', { codePurposes: { MFA: handler } })).toThrow('code purpose MFA handled by both module one and module two');
+  });
+});
+
+describe('sign-in gates from several modules (chained in module-list order)', () => {
+  const em = {} as EntityManager;
+  const request = { user: { id: 'u1' }, amr: ['pwd'], method: 'password', meta: {} } as unknown as SignInRequest;
+  const asked: string[] = [];
+  const gate = (name: string, allow: boolean, sql: ReturnType<NonNullable<SignInGate['sqlAllows']>>): SignInGate => ({
+    check: async () => {
+      asked.push(name);
+      return allow ? { allow: true } : { allow: false, error: new WardenError('FORBIDDEN', { message: name }) };
+    },
+    sqlAllows: () => sql,
+  });
+  function chained(...gates: SignInGate[]): SignInGate {
+    const k = kernel();
+    const modules = gates.map((g, i) => fake(`m${i}`, [], { build: () => ({ hooks: { signInGates: [g] } }) }));
+    buildModules(modules, k);
+    return chainSignInGates(() => k.hooks.signInGates());
+  }
+  beforeEach(() => (asked.length = 0));
+
+  test('both are consulted: a refusal from the second wins even though the first allows', async () => {
+    const decision = await chained(gate('first', true, { always: true }), gate('second', false, null)).check(em, request);
+    expect(asked).toEqual(['first', 'second']);
+    expect(decision).toMatchObject({ allow: false, error: { message: 'second' } });
+  });
+
+  test('the first refusal wins: the gates after it are not asked (their side effects do not happen)', async () => {
+    const decision = await chained(gate('first', false, null), gate('second', false, null)).check(em, request);
+    expect(asked).toEqual(['first']);
+    expect(decision).toMatchObject({ allow: false, error: { message: 'first' } });
+  });
+
+  test('every gate allows: the sign-in is allowed; no gate at all: allowed', async () => {
+    expect(await chained(gate('first', true, null), gate('second', true, null)).check(em, request)).toEqual({ allow: true });
+    expect(await chained().check(em, request)).toEqual({ allow: true });
+  });
+
+  test('sqlAllows says "always" only if every gate does; predicates are ANDed; one gate without SQL: null', () => {
+    const p = (key: string) => ({ key, predicate: (u: string) => `${key}(${u})` });
+    expect(chained(gate('a', true, { always: true }), gate('b', true, { always: true })).sqlAllows!(['pwd'])).toEqual({ always: true });
+    const both = chained(gate('a', true, p('mfa')), gate('b', true, { always: true }), gate('c', true, p('ban'))).sqlAllows!(['pwd']);
+    expect(both && 'key' in both && [both.key, both.predicate('$2')]).toEqual(['mfa_ban', '(mfa($2)) AND (ban($2))']);
+    expect(chained(gate('a', true, { always: true }), gate('b', true, null)).sqlAllows!(['pwd'])).toBeNull();
+  });
+});
+
 /**
  * One module shape (docs/architecture.md, "File roles"): every folder under src/modules/ uses the same file roles,
  * every mutation has a rate limit, every mutation that needs a viewer is @Authorized, decorators in one order.
@@ -61,6 +218,7 @@ describe('one module shape', () => {
     { role: 'GraphQL input types', pattern: /\.inputs?\.ts$/, declares: ['@InputType('] },
     { role: 'GraphQL enums shared by types and inputs', pattern: /\.enums\.ts$/, declares: ['registerEnumType('] },
     { role: 'retention (maintenance jobs)', pattern: /\.retention\.ts$/ },
+    { role: 'declarations (what the capability adds to the shared tables; data only)', pattern: /^[a-z0-9-]+\.declarations\.ts$/ },
     { role: 'helper (plain code: no GraphQL or TypeORM declarations)', pattern: /^[a-z0-9]+(-[a-z0-9]+)*\.ts$/ },
   ];
   /** Files that fit no role, each with its reason. Empty today; an entry is a debt, not a pattern. */

@@ -101,7 +101,8 @@ describeWithChromium('example web app in headless Chromium against the gateway',
     await page.reload();
     await page.getByTestId('viewer').waitFor();
     expect(await page.getByTestId('viewer-email').textContent()).toBe(email);
-    const refreshes = operations.filter((o) => o.operationName === 'RefreshSession');
+    // The refresh is @warden/client's (examples/web/src/apollo.ts), one for the page load.
+    const refreshes = operations.filter((o) => o.operationName === 'WardenRefreshSession');
     expect(refreshes).toHaveLength(1);
     expect(refreshes[0]!.variables ?? {}).toEqual({}); // no token in the body: the cookie carried it
     expect((await refreshCookie(page))?.value).not.toBe(cookie!.value); // rotated
@@ -142,11 +143,12 @@ describeWithChromium('example web app in headless Chromium against the gateway',
     expect(link.origin + link.pathname).toBe(`${site.url}/auth/magic-link`);
     // Every page load asks refreshSession first, here without a cookie, racing the link's sign-in. Its
     // refusal is held until the link has signed in, so it arrives last: the newer sign-in must stand (the
-    // app signed out on it, now and then, until auth.tsx ignored a refresh that a sign-in overtook).
+    // app signed out on it, now and then, until it dropped a refresh that a sign-in overtook; @warden/client
+    // keeps that rule now).
     const held: { refusal?: Promise<void> } = {};
     await second.route('**/graphql', async (route) => {
       const operation = (route.request().postDataJSON() as { operationName?: string } | null)?.operationName;
-      if (operation !== 'RefreshSession' || held.refusal) return route.continue();
+      if (operation !== 'WardenRefreshSession' || held.refusal) return route.continue();
       const refused = route.fetch();
       held.refusal = second
         .getByTestId('viewer')

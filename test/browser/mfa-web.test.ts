@@ -15,7 +15,8 @@ const clock = new TestClock();
 
 /**
  * examples/web's security page in headless Chromium against the gateway: enroll an authenticator with the
- * secret shown beside the QR code, sign out, sign in with password + authenticator code, then with a recovery code.
+ * secret shown beside the QR code, sign out, sign in with password + authenticator code, then with a recovery code;
+ * later, the re-authentication step before new recovery codes.
  * Codes come from the tests' own TOTP (test/support/totp-ref.ts); the gateway runs on a clock the test moves.
  */
 describeWithChromium('example web app: two-step verification in headless Chromium', () => {
@@ -127,5 +128,18 @@ describeWithChromium('example web app: two-step verification in headless Chromiu
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByTestId('viewer').waitFor();
     expect(await page.getByTestId('viewer-email').textContent()).toBe(email);
+
+    // Sixteen minutes later (past REAUTH_MAX_AGE_SECONDS, 900), new recovery codes need a recent sign-in: the
+    // REAUTHENTICATION_REQUIRED event of @warden/client opens the confirmation step, then the change runs again.
+    clock.advance(16 * 60);
+    await page.getByRole('link', { name: 'Security' }).click();
+    await page.getByTestId('mfa-on').waitFor();
+    await page.getByRole('button', { name: 'New recovery codes' }).click();
+    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    clock.advance(30);
+    await page.getByLabel('Confirmation code').fill(codeAt(secret, clock.now()));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('recovery-codes').waitFor();
+    expect(await page.getByTestId('recovery-code').count()).toBe(10);
   });
 });

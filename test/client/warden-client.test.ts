@@ -482,3 +482,25 @@ describe('verifyWardenToken: the scope claim (an API-key token, signed by a loca
     await expect(verifyWardenToken('not-a-token', options())).rejects.toMatchObject({ code: 'MALFORMED' });
   });
 });
+
+describe('@warden/client: the global fetch', () => {
+  const original = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = original;
+  });
+
+  test('is called as a browser requires (on the global object, not on the client), so the page-load refresh works', async () => {
+    const calledOn: unknown[] = [];
+    // A browser's window.fetch throws "Illegal invocation" when called with another `this`.
+    globalThis.fetch = function (this: unknown) {
+      calledOn.push(this);
+      if (this !== undefined && this !== globalThis) return Promise.reject(new TypeError('Illegal invocation'));
+      const payload = { accessToken: 'refreshed', accessTokenExpiresAt: new Date(Date.now() + 600_000).toISOString(), user: { id: 'u1' } };
+      return Promise.resolve(new Response(JSON.stringify({ data: { refreshSession: payload } }), { headers: { 'content-type': 'application/json' } }));
+    } as typeof fetch;
+    const auth = createWardenAuth({ url: 'http://warden.test/graphql', refreshEarlySeconds: 0 });
+    await expect(auth.refresh()).resolves.toBe('refreshed');
+    expect(calledOn).toHaveLength(1);
+    auth.dispose();
+  });
+});

@@ -11,10 +11,10 @@ import { SignInMethods } from '../../src/modules/users/sign-in-methods';
 import { WardenError } from '../../src/errors/warden-error';
 import type { AccessTokens } from '../../src/modules/sessions/access-tokens';
 import type { RevocationList } from '../../src/modules/sessions/revocation-list';
-import type { Mailer } from '../../src/mail/mailer';
+import type { Notices } from '../../src/kernel/notices';
 
 /**
- * A passkey sign-in meets the second-factor gate (SignInGate, installed by the MFA module) through the one
+ * A passkey sign-in meets the second-factor gate (SignInGate, the MFA module's signInGates hook) through the one
  * session-creating function: the gate here behaves like the MFA gate for an account with a factor enrolled
  * (anything below aal2 answers MFA_REQUIRED). A user-verifying passkey passes it; without user verification the
  * gate applies. The real SessionsService runs against this app's PostgreSQL and key-value store.
@@ -60,8 +60,8 @@ describe('passkeys and the second-factor gate', () => {
       users: new UsersService(dataSource),
       sessions,
       audit,
-      mailer: {} as Mailer,
-      signInMethods: new SignInMethods(),
+      notices: {} as Notices,
+      signInMethods: new SignInMethods(() => []),
       requireAal2ToAddFactor: async () => undefined,
       rpId: t.app.config.webauthn.rpId,
       origins: t.app.config.webauthn.origins,

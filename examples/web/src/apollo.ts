@@ -1,23 +1,22 @@
-import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
-import { SetContextLink } from '@apollo/client/link/context';
-import { CombinedGraphQLErrors } from '@apollo/client/errors';
-import { getAccessToken } from './token';
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { print, type FragmentDefinitionNode } from 'graphql';
+import { createWardenAuth, type WardenAuth } from '@warden/client';
+import { createWardenLink } from '@warden/client/apollo';
+import { UserFieldsFragmentDoc } from './generated/graphql';
+
+/** What refreshSession selects: the token and the same user fields as every other sign-in of the app. */
+const refreshSelection = `accessToken accessTokenExpiresAt user ${print((UserFieldsFragmentDoc.definitions[0] as FragmentDefinitionNode).selectionSet)}`;
 
 /**
- * Apollo Client for Warden. The access token lives in memory only (token.ts) and goes out as a bearer
- * header; the refresh token is the HttpOnly warden_refresh cookie, which the browser sends with
- * `credentials: 'include'` and JavaScript never sees.
+ * Warden's session (@warden/client) and Apollo Client over it. The access token lives in memory only (in
+ * `auth`) and goes out as a bearer header; the refresh token is the HttpOnly warden_refresh cookie, which the
+ * browser sends with `credentials: 'include'` and JavaScript never sees. The link keeps the token of every
+ * AuthPayload a mutation answers, refreshes once and sends an operation again on UNAUTHENTICATED or
+ * CLAIMS_CHANGED, and turns MFA_REQUIRED, REAUTHENTICATION_REQUIRED and CAPTCHA_REQUIRED into events (auth.tsx).
  */
-export function createApolloClient(uri = '/graphql'): ApolloClient {
-  const auth = new SetContextLink((prev) => {
-    const token = getAccessToken();
-    return token ? { headers: { ...prev.headers, authorization: `Bearer ${token}` } } : {};
-  });
+export function createWardenClient(uri = '/graphql'): { auth: WardenAuth; client: ApolloClient } {
+  const auth = createWardenAuth({ url: uri, refreshSelection });
   const http = new HttpLink({ uri, credentials: 'include' });
-  return new ApolloClient({ link: auth.concat(http), cache: new InMemoryCache() });
-}
-
-/** The contract code of a failed operation, or null. */
-export function errorCode(error: unknown): string | null {
-  return CombinedGraphQLErrors.is(error) ? String(error.errors[0]?.extensions?.code ?? '') || null : null;
+  const client = new ApolloClient({ link: ApolloLink.from([createWardenLink(auth), http]), cache: new InMemoryCache() });
+  return { auth, client };
 }

@@ -1,98 +1,98 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useApolloClient } from '@apollo/client/react';
-import {
-  LogoutAllDocument,
-  LogoutDocument,
-  RefreshSessionDocument,
-  type AuthPayloadFieldsFragment,
-  type ChallengeFieldsFragment,
-  type UserFieldsFragment,
-} from './generated/graphql';
-import { setAccessToken } from './token';
+import type { WardenAuth, WardenEvent } from '@warden/client';
+import type { ChallengeFieldsFragment, UserFieldsFragment } from './generated/graphql';
+import { navigate } from './router';
 
-export type AuthState =
-  | { status: 'restoring' }
-  | { status: 'signedIn'; user: UserFieldsFragment }
-  | { status: 'signedOut' };
+export type AuthState = { status: 'restoring' } | { status: 'signedIn'; user: UserFieldsFragment } | { status: 'signedOut' };
 
 interface Auth {
   state: AuthState;
-  /** After verifyOtp / verifyMagicLink / resetPassword: keep the access token in memory. */
-  signIn(payload: AuthPayloadFieldsFragment): void;
+  /** logout (or logoutAll) with the token and the cookie, then an empty Apollo cache. */
   signOut(options?: { everywhere?: boolean }): Promise<void>;
   /** The code challenge being answered (signup, login, passwordless, reset by code). */
   challenge: ChallengeFieldsFragment | null;
   setChallenge(challenge: ChallengeFieldsFragment | null): void;
+  /** The second step of a sign-in that answered MFA_REQUIRED (its event's challengeId), for /mfa. */
+  mfaChallengeId: string | null;
+  /** @warden/client's session, for pages that listen to its events (useWardenEvent). */
+  warden: WardenAuth;
 }
 
 const AuthContext = createContext<Auth | null>(null);
 
-/** Refresh a minute before the access token expires. */
-const REFRESH_EARLY_MS = 60_000;
-
-export function AuthProvider({ children }: { children: ReactNode }) {
+/**
+ * The session, held by @warden/client (apollo.ts): this provider only follows its events. Sign-ins need no
+ * call here: the link keeps the token of every AuthPayload a mutation answers (verifyOtp, verifyMagicLink,
+ * resetPassword, completeOAuth…) and says SIGNED_IN. On page load one refreshSession through the cookie restores
+ * the session; a refresh answer that a sign-in or sign-out overtook is dropped by the client.
+ */
+export function AuthProvider({ auth, children }: { auth: WardenAuth; children: ReactNode }) {
   const client = useApolloClient();
   const [state, setState] = useState<AuthState>({ status: 'restoring' });
-  const [challenge, setChallenge] = useState<ChallengeFieldsFragment | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const restoring = useRef<Promise<void> | null>(null);
-  const refreshRef = useRef<() => Promise<void>>(async () => undefined);
-
-  // Bumped by every sign-in and sign-out. A refresh answers for the state it started from: one sent before a
-  // sign-in (the mount-time refresh of a page that then verifies a magic link, a reset link or a code) must
-  // not sign that newer session out when it fails, nor sign back in after a sign-out when it succeeds.
-  const generation = useRef(0);
-
-  const signIn = useCallback((payload: AuthPayloadFieldsFragment) => {
-    generation.current += 1;
-    setAccessToken(payload.accessToken);
-    setState({ status: 'signedIn', user: payload.user });
-    setChallenge(null);
-    if (timer.current) clearTimeout(timer.current);
-    const inMs = new Date(payload.accessTokenExpiresAt).getTime() - Date.now() - REFRESH_EARLY_MS;
-    timer.current = setTimeout(() => void refreshRef.current(), Math.max(inMs, 5_000));
+  const [challenge, setCodeChallenge] = useState<ChallengeFieldsFragment | null>(null);
+  const [mfaChallengeId, setMfaChallengeId] = useState<string | null>(null);
+  // A new code challenge (a login, a resend…) replaces the second step of an earlier sign-in.
+  const setChallenge = useCallback((next: ChallengeFieldsFragment | null) => {
+    setCodeChallenge(next);
+    setMfaChallengeId(null);
   }, []);
+  const restoring = useRef(false);
+  // While signOut waits for logout's answer (which clears the cookie), the page stays as it is.
+  const signingOut = useRef(false);
 
-  /** refreshSession with no argument: the browser sends the warden_refresh cookie. */
-  const refresh = useCallback(async () => {
-    const startedIn = generation.current;
-    try {
-      const { data } = await client.mutate({ mutation: RefreshSessionDocument });
-      if (generation.current !== startedIn) return; // signed in or out meanwhile: that is newer
-      if (data) signIn(data.refreshSession);
-      else throw new Error('no data');
-    } catch {
-      if (generation.current !== startedIn) return;
-      setAccessToken(null);
-      setState({ status: 'signedOut' });
-    }
-  }, [client, signIn]);
-  refreshRef.current = refresh;
+  useEffect(
+    () =>
+      auth.subscribe((event: WardenEvent) => {
+        switch (event.type) {
+          case 'SIGNED_IN':
+            setState({ status: 'signedIn', user: event.user as UserFieldsFragment });
+            setChallenge(null);
+            break;
+          case 'SIGNED_OUT':
+            if (!signingOut.current) setState({ status: 'signedOut' });
+            break;
+          case 'MFA_REQUIRED':
+            // The first factor passed (a code, a magic link, a passkey, OAuth): the authenticator step finishes it.
+            setMfaChallengeId(event.challengeId);
+            navigate('/mfa');
+            break;
+          case 'REAUTHENTICATION_REQUIRED':
+            break; // the page that ran the change asks for the confirmation step (security.tsx, useWardenEvent)
+          case 'CAPTCHA_REQUIRED':
+            break; // no CAPTCHA widget yet: the form shows the readable message (messages.ts) of the error
+        }
+      }),
+    [auth, setChallenge],
+  );
 
   // After a reload the access token is gone (memory only): ask for a new one with the cookie, once.
   useEffect(() => {
-    restoring.current ??= refresh();
-    return () => {
-      if (timer.current) clearTimeout(timer.current);
-    };
-  }, [refresh]);
+    if (restoring.current) return;
+    restoring.current = true;
+    void auth.refresh().then((token) => {
+      if (!token) setState((s) => (s.status === 'restoring' ? { status: 'signedOut' } : s));
+    });
+  }, [auth]);
 
   const signOut = useCallback(
     async (options: { everywhere?: boolean } = {}) => {
-      generation.current += 1;
+      signingOut.current = true;
       try {
-        await client.mutate({ mutation: options.everywhere ? LogoutAllDocument : LogoutDocument });
+        await auth.signOut(options);
       } finally {
-        if (timer.current) clearTimeout(timer.current);
-        setAccessToken(null);
+        signingOut.current = false;
         setState({ status: 'signedOut' });
         await client.clearStore();
       }
     },
-    [client],
+    [auth, client],
   );
 
-  const value = useMemo(() => ({ state, signIn, signOut, challenge, setChallenge }), [state, signIn, signOut, challenge]);
+  const value = useMemo(
+    () => ({ state, signOut, challenge, setChallenge, mfaChallengeId, warden: auth }),
+    [state, signOut, challenge, setChallenge, mfaChallengeId, auth],
+  );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 
@@ -100,4 +100,18 @@ export function useAuth(): Auth {
   const auth = useContext(AuthContext);
   if (!auth) throw new Error('useAuth outside <AuthProvider>');
   return auth;
+}
+
+/** Calls listener for each @warden/client event of that type while the component is mounted. */
+export function useWardenEvent<T extends WardenEvent['type']>(type: T, listener: (event: Extract<WardenEvent, { type: T }>) => void): void {
+  const { warden } = useAuth();
+  const latest = useRef(listener);
+  latest.current = listener;
+  useEffect(
+    () =>
+      warden.subscribe((event) => {
+        if (event.type === type) latest.current(event as Extract<WardenEvent, { type: T }>);
+      }),
+    [warden, type],
+  );
 }

@@ -1,15 +1,15 @@
 import { createRoot } from 'react-dom/client';
 import { ApolloProvider } from '@apollo/client/react';
-import { createApolloClient } from './apollo';
+import { createWardenClient } from './apollo';
 import { AuthProvider } from './auth';
 import { App } from './App';
 import './styles.css';
 
-const client = createApolloClient();
+const { auth, client } = createWardenClient();
 
 createRoot(document.getElementById('root')!).render(
   <ApolloProvider client={client}>
-    <AuthProvider>
+    <AuthProvider auth={auth}>
       <App />
     </AuthProvider>
   </ApolloProvider>,

@@ -135,7 +135,8 @@ export class WardenAuth {
   constructor(private readonly options: WardenAuthOptions) {
     const f = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
     if (!f) throw new Error('@warden/client: no fetch available; pass options.fetch');
-    this.fetchImpl = f;
+    // A browser's window.fetch must be called on the global object ("Illegal invocation" on the client).
+    this.fetchImpl = options.fetch ?? f.bind(globalThis);
   }
 
   get url(): string {

@@ -1,3 +1,5 @@
+import type { OtpPurposeName } from '../../modules/declarations';
+
 /** Every message Warden sends, in one place: subject, text and HTML. */
 export interface RenderedMail {
   subject: string;
@@ -5,7 +7,8 @@ export interface RenderedMail {
   html: string;
 }
 
-export type CodePurpose = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET' | 'REAUTHENTICATION' | 'EMAIL_CHANGE' | 'PHONE_CHANGE' | 'ACCOUNT_RECOVERY';
+/** Purposes whose code is mailed (a second factor comes from an authenticator app, never by mail). */
+export type CodePurpose = Exclude<OtpPurposeName, 'MFA'>;
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 

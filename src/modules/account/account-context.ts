@@ -4,16 +4,15 @@ import { findUser, lockUser, type UserEntity } from '../users';
 import { maskEmail, maskPhone } from '../users/identifiers';
 import type { SessionsService } from '../sessions/sessions.service';
 import type { ChallengesService } from '../otp/challenges.service';
-import { spendOutstandingCodes } from '../otp';
 import type { PasswordService } from '../password/password.service';
 import { hasPassword } from '../password';
-import { spendOutstandingLinks } from '../magic-link';
-import { spendOutstandingResets } from '../password-reset';
 import type { AuditService } from '../audit/audit.service';
 import type { PasswordHasher } from '../../crypto/password-hasher';
 import type { KvStore } from '../../store/kv-store';
 import type { Mailer } from '../../mail/mailer';
 import type { RenderedMail } from '../../mail/templates/templates';
+import type { Notices } from '../../kernel/notices';
+import type { ExportSection } from '../../kernel/hooks';
 import { WardenError } from '../../errors/warden-error';
 import type { Limits } from '../../config/limits';
 import type { RequestMeta } from '../request-meta';
@@ -29,7 +28,12 @@ export interface AccountServiceDeps {
   passwords: PasswordService;
   hasher: PasswordHasher;
   audit: AuditService;
+  /** The change's code mails (the old address's notice travels with the new address's code). */
   mailer: Mailer;
+  /** Every notice about a change already made (after commit; failures audited and logged, never thrown). */
+  notices: Notices;
+  /** Every module's hooks (read at call time): exportAccountData's sections and "void every outstanding code and link". */
+  hooks: AccountHooks;
   /** The notice texted to the old phone after a phone change. */
   sms: SmsSender;
   /** The password-login lockout: changePassword's wrong current passwords count toward it (same key as login). */
@@ -52,19 +56,24 @@ export const accountPaths = {
   undoEmailChange: '/account/undo-email',
 } as const;
 
-/** One section of exportAccountData; other capabilities (identities, factors, passkeys) add theirs. */
-export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;
+export type { ExportSection } from '../../kernel/hooks';
+
+/** What the account reads from every module's hooks (the app passes kernel.hooks). */
+export interface AccountHooks {
+  /** Every module's exportAccountData sections, in module-list order. */
+  exportSections(): readonly (readonly [string, ExportSection])[];
+  exportSection(name: string): ExportSection | undefined;
+  /** Every module's "void every outstanding code and link" of a user. */
+  waysIn(): readonly { voidOutstanding(em: EntityManager, userId: string): Promise<void> }[];
+}
 
 /**
  * What the parts of the account lifecycle (profile, contact changes, deletion and recovery, export, the
  * new-device notice) share: their dependencies, links into the app, the live user, notices and the account's
- * ways in. `section` reads an export section another module registered (undefined until it did).
+ * ways in (the passkeys and identities export sections, read from the hooks at call time).
  */
 export class AccountContext {
-  constructor(
-    readonly deps: AccountServiceDeps,
-    private readonly section: (name: string) => ExportSection | undefined,
-  ) {}
+  constructor(readonly deps: AccountServiceDeps) {}
 
   url(path: string, query?: Record<string, string>): string {
     const url = new URL(path, this.deps.appUrl);
@@ -79,23 +88,15 @@ export class AccountContext {
     return user;
   }
 
-  /** A notice about something already committed: a refused mail is audited, never undoes the change. */
+  /** A notice about something already committed (Notices: a failed delivery is audited and logged, never undoes the change). */
   async notify(to: string | null, mail: RenderedMail, flow: string, userId: string, meta: RequestMeta): Promise<void> {
-    if (!to) return;
-    try {
-      await this.deps.mailer.sendRendered(to, mail);
-    } catch (error) {
-      if (!(error instanceof WardenError) || error.code !== 'SERVICE_UNAVAILABLE') throw error;
-      await this.deps.audit.recordDeliveryFailure(error, { flow, channel: 'EMAIL', userId, meta });
-    }
+    await this.deps.notices.send(userId, { flow, mail, to }, meta);
   }
 
   /** Spends every outstanding code and link of the account (password change, email change undone, deletion). */
   async voidOutstanding(em: EntityManager, userId: string): Promise<void> {
-    const now = this.deps.now();
-    await spendOutstandingCodes(em, userId, now);
-    await spendOutstandingLinks(em, userId, now);
-    await spendOutstandingResets(em, userId, now);
+    // Each capability spends its own (the waysIn hooks: one-time codes, magic links, reset links).
+    for (const way of this.deps.hooks.waysIn()) await way.voidOutstanding(em, userId);
   }
 
   hasPassword(userId: string): Promise<boolean> {
@@ -104,7 +105,7 @@ export class AccountContext {
 
   /**
    * The account's ways in, one line each, for the "was this you?" notices: email, phone, passkeys (by name) and
-   * linked provider accounts, read through the sections the passkeys and oauth modules registered for export.
+   * linked provider accounts, read through the export sections the passkeys and oauth modules give (their hooks).
    * Takes the user the caller already holds (no second read of the row).
    */
   async waysIn(user: UserEntity): Promise<string[]> {
@@ -114,7 +115,7 @@ export class AccountContext {
     if (user.phone) lines.push(`Phone: ${maskPhone(user.phone)}${user.phoneVerified ? '' : ' (not verified)'}`);
     if (await this.hasPassword(user.id)) lines.push('Password: set');
     const rows = async (name: string) => {
-      const section = this.section(name);
+      const section = this.deps.hooks.exportSection(name);
       const out = section ? await section(em, user.id) : [];
       return Array.isArray(out) ? (out as Record<string, unknown>[]) : [];
     };

@@ -4,13 +4,10 @@ import type { Viewer } from '../sessions/sessions.service';
 import { isUuid } from '../../crypto/secret-token';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
-import type { AccountContext, ExportSection } from './account-context';
+import type { AccountContext } from './account-context';
 
 /** Audit events shown by User.securityEvents: everything about the account but routine token refreshes. */
 const HIDDEN_FROM_ACTIVITY = ['session.refreshed'];
-
-/** Sections another module owns: they answer [] until it registers its own (once). */
-const PLACEHOLDER_SECTIONS = ['identities', 'mfaFactors', 'passkeys'];
 
 export interface SecurityEventRow {
   id: string;
@@ -22,34 +19,9 @@ export interface SecurityEventRow {
   userAgent: string | null;
 }
 
-/** exportAccountData (its sections, in registration order) and the security activity (User.securityEvents). */
+/** exportAccountData (every module's exportSections hooks, in module-list order) and the security activity (User.securityEvents). */
 export class AccountExport {
-  private readonly sections = new Map<string, ExportSection>();
-  private readonly placeholders = new Set<string>();
-  private context!: AccountContext;
-
-  /** The context is built with `registered` (waysIn reads the passkeys and identities sections), then handed here. */
-  useContext(context: AccountContext): void {
-    this.context = context;
-  }
-
-  /** Sections in their export order, with the placeholders where their modules' own sections go. */
-  register(name: string, section: ExportSection): void {
-    if (this.sections.has(name) && !this.placeholders.delete(name)) throw new Error(`export section ${name} registered twice`);
-    this.sections.set(name, section);
-  }
-
-  addPlaceholders(): void {
-    for (const name of PLACEHOLDER_SECTIONS) {
-      this.sections.set(name, async () => []);
-      this.placeholders.add(name);
-    }
-  }
-
-  /** A section its module registered (not a placeholder), or undefined. */
-  registered(name: string): ExportSection | undefined {
-    return this.placeholders.has(name) ? undefined : this.sections.get(name);
-  }
+  constructor(private readonly context: AccountContext) {}
 
   /** Everything stored about the viewer, without secrets; at most once an hour per account. */
   async exportAccountData(viewer: Viewer, meta: RequestMeta): Promise<Record<string, unknown>> {
@@ -59,7 +31,7 @@ export class AccountExport {
     const em = deps.dataSource.manager;
     await this.context.loadUser(em, viewer.userId);
     const out: Record<string, unknown> = { exportedAt: deps.now().toISOString() };
-    for (const [name, section] of this.sections) out[name] = await section(em, viewer.userId);
+    for (const [name, section] of deps.hooks.exportSections()) out[name] = await section(em, viewer.userId);
     await deps.audit.recordAlone({ event: AuditEvents.accountExported, userId: viewer.userId, meta });
     return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
   }

@@ -9,6 +9,7 @@ import { isUniqueViolation } from '../../db/db-errors';
 import type { RequestMeta } from '../request-meta';
 import type { AccountContext } from './account-context';
 import { passwordSetMail } from './account-mail';
+import { passwordChangedMail } from '../../mail/templates/templates';
 
 /** Profile and password: updateProfile, changePassword, setPassword. */
 export class AccountProfile {
@@ -65,13 +66,7 @@ export class AccountProfile {
       await this.deps.audit.record(em, { event: AuditEvents.passwordChanged, userId: user.id, meta });
       return { issued: await this.deps.sessions.reauthenticate(em, viewer.sessionId, ['pwd'], meta), email: user.email };
     });
-    if (email) {
-      try {
-        await this.deps.mailer.sendPasswordChanged(email);
-      } catch (error) {
-        await this.deps.audit.recordDeliveryFailure(error, { flow: 'password_changed_notice', channel: 'EMAIL', userId: viewer.userId, meta });
-      }
-    }
+    await this.context.notify(email, passwordChangedMail(this.deps.productName), 'password_changed_notice', viewer.userId, meta);
     return issued;
   }
 

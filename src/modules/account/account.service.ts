@@ -4,6 +4,7 @@ import { exportOrganization, exportProfile } from '../users';
 import type { IssuedSession, SignedIn, Viewer } from '../sessions/sessions.service';
 import { exportSessions } from '../sessions';
 import type { VerifiedContext } from '../otp/challenges.service';
+import type { CodePurposes } from '../../kernel/hooks';
 import type { AuthChallengeType } from '../otp/auth-challenge.type';
 import { exportPassword } from '../password';
 import { exportSecurityEvents } from '../audit';
@@ -19,19 +20,19 @@ import { NewDeviceNotice } from './new-device-notice';
 import { ContactChangeEntity } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
 
-export { accountPaths, type AccountServiceDeps, type ExportSection } from './account-context';
+export { accountPaths, type AccountHooks, type AccountServiceDeps, type ExportSection } from './account-context';
 export type { SecurityEventRow } from './account-export';
 
 /**
  * The account lifecycle once signed in: profile, password, email and phone changes (with the undo link),
  * deletion with a recovery grace period, export, security activity and the new-device notice. Each concern is
  * its own class (account-profile, contact-change, contact-change-notices, account-deletion, account-export,
- * new-device-notice); this one wires them to the other modules and answers the resolvers.
+ * new-device-notice); this one gives the module's hooks (its build returns them) and answers the resolvers.
  * Every mail is sent after its transaction committed; notices about a change that already happened are best
  * effort (a refused mail is audited as delivery.failed; the change stands).
  */
 export class AccountService {
-  private readonly exports = new AccountExport();
+  private readonly exports: AccountExport;
   private readonly profile: AccountProfile;
   private readonly contactChanges: ContactChanges;
   private readonly contactNotices: ContactChangeNotices;
@@ -39,48 +40,56 @@ export class AccountService {
   private readonly devices: NewDeviceNotice;
 
   constructor(private readonly deps: AccountServiceDeps) {
-    const context = new AccountContext(deps, (name) => this.exports.registered(name));
-    this.exports.useContext(context);
+    const context = new AccountContext(deps);
+    this.exports = new AccountExport(context);
     this.profile = new AccountProfile(context);
     this.contactChanges = new ContactChanges(context);
     this.contactNotices = new ContactChangeNotices(context);
     this.deletion = new AccountDeletion(context);
     this.devices = new NewDeviceNotice(context);
-    const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
-    deps.challenges.registerPurpose('EMAIL_CHANGE', {
-      lockFirst: (em, c) => this.contactChanges.lockForContactChange(em, c),
-      onVerified: (em, c, ctx) => this.contactChanges.finishContactChange(em, c, ctxMeta(ctx)),
-    });
-    deps.challenges.registerPurpose('PHONE_CHANGE', {
-      lockFirst: (em, c) => this.contactChanges.lockForContactChange(em, c),
-      onVerified: (em, c, ctx) => this.contactChanges.finishContactChange(em, c, ctxMeta(ctx)),
-      afterCommit: (c, issued, ctx) => this.contactNotices.noticePhoneChanged(c, issued, ctx.meta),
-    });
-    // Whatever a revoked session started and left pending dies with it (F2).
-    deps.sessions.addRevocationListener((em, userId, sessionIds) => this.contactChanges.spendPendingOf(em, userId, sessionIds));
-    deps.challenges.registerPurpose('ACCOUNT_RECOVERY', { onVerified: (em, c, ctx) => this.deletion.finishRecovery(em, c, ctxMeta(ctx)) });
-    // Called during COMMIT: the notice runs after it, outside the transaction's context.
-    deps.sessions.addSignInListener((signedIn) =>
-      outsideTransaction(() => {
-        void this.noticeDevice(signedIn).catch((error) => deps.onBackgroundError?.(error));
-      }),
-    );
-    this.registerExportSection('profile', exportProfile);
-    this.registerExportSection('organization', exportOrganization);
-    this.registerExportSection('password', exportPassword);
-    this.registerExportSection('sessions', exportSessions);
-    this.registerExportSection('contactChanges', exportContactChanges);
-    this.registerExportSection('knownDevices', exportKnownDevices);
-    this.exports.addPlaceholders();
-    this.registerExportSection('securityEvents', exportSecurityEvents);
   }
 
+  /** The code purposes this module verifies (EMAIL_CHANGE, PHONE_CHANGE, ACCOUNT_RECOVERY): its codePurposes hook. */
+  codePurposes(): CodePurposes {
+    const ctxMeta = (ctx: VerifiedContext) => ctx.meta;
+    return {
+      EMAIL_CHANGE: {
+        lockFirst: (em, c) => this.contactChanges.lockForContactChange(em, c),
+        onVerified: (em, c, ctx) => this.contactChanges.finishContactChange(em, c, ctxMeta(ctx)),
+      },
+      PHONE_CHANGE: {
+        lockFirst: (em, c) => this.contactChanges.lockForContactChange(em, c),
+        onVerified: (em, c, ctx) => this.contactChanges.finishContactChange(em, c, ctxMeta(ctx)),
+        afterCommit: (c, issued, ctx) => this.contactNotices.noticePhoneChanged(c, issued, ctx.meta),
+      },
+      ACCOUNT_RECOVERY: { onVerified: (em, c, ctx) => this.deletion.finishRecovery(em, c, ctxMeta(ctx)) },
+    };
+  }
+
+  /** Its onSessionsRevoked hook: whatever a revoked session started and left pending dies with it (F2). */
+  readonly onSessionsRevoked = (em: EntityManager, userId: string, sessionIds: readonly string[]): Promise<void> =>
+    this.contactChanges.spendPendingOf(em, userId, sessionIds);
+
+  /** Its onSignedIn hook, called during COMMIT: the new-device notice runs after it, outside the transaction's context. */
+  readonly onSignedIn = (signedIn: SignedIn): void =>
+    outsideTransaction(() => {
+      void this.noticeDevice(signedIn).catch((error) => this.deps.onBackgroundError?.(error));
+    });
+
   /**
-   * Adds a section to exportAccountData: never secrets. `identities`, `mfaFactors` and `passkeys` answer []
-   * until the module that owns them registers its own (once).
+   * Its own exportAccountData sections (its exportSections hook), never secrets, through the owning modules'
+   * row functions; identities, mfaFactors and passkeys come from their modules' hooks.
    */
-  registerExportSection(name: string, section: ExportSection): void {
-    this.exports.register(name, section);
+  exportSections(): Record<string, ExportSection> {
+    return {
+      profile: exportProfile,
+      organization: exportOrganization,
+      password: exportPassword,
+      sessions: exportSessions,
+      contactChanges: exportContactChanges,
+      knownDevices: exportKnownDevices,
+      securityEvents: exportSecurityEvents,
+    };
   }
 
   // --- Profile and password (account-profile.ts) ----------------------------------------------------

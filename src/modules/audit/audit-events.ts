@@ -1,74 +1,10 @@
-/** Audit event names: noun.past_verb. */
-export const AuditEvents = {
-  userSignedUp: 'user.signed_up',
-  signupDuplicateAttempted: 'signup.duplicate_attempted',
-  loginPasswordChecked: 'login.password_checked',
-  otpRequested: 'otp.requested',
-  otpSent: 'otp.sent',
-  otpResent: 'otp.resent',
-  otpVerified: 'otp.verified',
-  otpFailed: 'otp.failed',
-  sessionCreated: 'session.created',
-  sessionRefreshed: 'session.refreshed',
-  sessionReauthenticated: 'session.reauthenticated',
-  sessionRevoked: 'session.revoked',
-  refreshReuseDetected: 'session.reuse_detected',
-  magicLinkSent: 'magic_link.sent',
-  magicLinkRequested: 'magic_link.requested',
-  magicLinkUsed: 'magic_link.used',
-  magicLinkFailed: 'magic_link.failed',
-  passwordResetRequested: 'password_reset.requested',
-  passwordResetSent: 'password_reset.sent',
-  passwordResetCompleted: 'password_reset.completed',
-  passwordResetFailed: 'password_reset.failed',
-  userCreatedFromPhone: 'user.created_from_phone',
-  /** An account with nothing verified was deleted UNVERIFIED_ACCOUNT_TTL_DAYS after signup (retention sweep). */
-  userExpired: 'user.expired',
-  passkeyRegistered: 'passkey.registered',
-  passkeyRegistrationFailed: 'passkey.registration_failed',
-  passkeyUsed: 'passkey.used',
-  passkeyFailed: 'passkey.failed',
-  /** An assertion's signature counter went backwards: the passkey was flagged (a cloned authenticator) and no longer signs in. */
-  passkeyFlagged: 'passkey.flagged',
-  passkeyRenamed: 'passkey.renamed',
-  passkeyRemoved: 'passkey.removed',
-  mfaEnrollmentStarted: 'mfa.enrollment_started',
-  mfaFactorEnrolled: 'mfa.factor_enrolled',
-  mfaFactorRemoved: 'mfa.factor_removed',
-  /** A first factor passed for a user with a second factor: an MFA challenge was opened. */
-  mfaChallenged: 'mfa.challenged',
-  mfaVerified: 'mfa.verified',
-  mfaFailed: 'mfa.failed',
-  recoveryCodeUsed: 'mfa.recovery_code_used',
-  recoveryCodesRegenerated: 'mfa.recovery_codes_regenerated',
-  reauthenticationRequested: 'session.reauthentication_requested',
-  oauthCompleted: 'oauth.completed',
-  oauthFailed: 'oauth.failed',
-  identityLinked: 'identity.linked',
-  identityUnlinked: 'identity.unlinked',
-  // Account lifecycle (src/modules/account)
-  profileUpdated: 'user.profile_updated',
-  passwordChanged: 'password.changed',
-  passwordSet: 'password.set',
-  emailChangeRequested: 'email_change.requested',
-  emailChanged: 'email.changed',
-  emailChangeUndone: 'email_change.undone',
-  phoneChangeRequested: 'phone_change.requested',
-  phoneChanged: 'phone.changed',
-  accountDeleted: 'account.deleted',
-  accountRecoveryRequested: 'account_recovery.requested',
-  accountRecovered: 'account.recovered',
-  accountExported: 'account.exported',
-  // Organizations (src/modules/organizations): data.organizationId on every row; data.memberId for the member changed
-  organizationCreated: 'organization.created',
-  organizationUpdated: 'organization.updated',
-  organizationDeleted: 'organization.deleted',
-  memberRoleUpdated: 'member.role_updated',
-  memberRemoved: 'member.removed',
-  memberLeft: 'member.left',
-  ownershipTransferred: 'organization.ownership_transferred',
-  /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
-  deliveryFailed: 'delivery.failed',
-} as const;
+import { declaredAuditEvents, type AuditEventName } from '../declarations';
 
-export type AuditEventName = (typeof AuditEvents)[keyof typeof AuditEvents];
+/**
+ * Audit event names (noun.past_verb), by key: `AuditEvents.otpSent` is 'otp.sent'. Each name is declared
+ * once, in the `auditEvents` of the capability that records it (src/modules/<cap>/<cap>.declarations.ts);
+ * this is their merge, and AuditEventName the closed union of their values.
+ */
+export const AuditEvents = declaredAuditEvents;
+
+export type { AuditEventName };

@@ -7,6 +7,7 @@ import { EntityPrivacyResolver } from './entity-privacy.resolver';
  */
 export const federationModule: WardenModule = {
   name: 'federation',
+  build: () => ({ instances: [new EntityPrivacyResolver()] }),
   entities: [],
   resolvers: [EntityPrivacyResolver],
 };

@@ -10,7 +10,8 @@ import type { UsersService } from '../users/users.service';
 import { lockUser as lockUserRow, type UserEntity } from '../users';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
-import type { Mailer } from '../../mail/mailer';
+import type { Notices } from '../../kernel/notices';
+import { securityNoticeMail } from '../../mail/templates/templates';
 import type { KvStore } from '../../store/kv-store';
 import type { Limits } from '../../config/limits';
 import { WardenError } from '../../errors/warden-error';
@@ -31,7 +32,8 @@ export interface MfaServiceDeps {
   sessions: SessionsService;
   users: UsersService;
   audit: AuditService;
-  mailer: Mailer;
+  /** Security notices (after commit, failures audited, never thrown). */
+  notices: Notices;
   /** WARDEN_SECRET: the HMAC key for recovery codes and, through HKDF, the key that encrypts TOTP secrets. */
   hmacKey: Buffer;
   /** WARDEN_SECRET_PREVIOUS: TOTP secrets sealed and recovery codes hashed under it still work (docs/operations.md). */
@@ -220,13 +222,9 @@ export class MfaContext {
     if (await this.hasConfirmedFactor(em, viewer.userId)) await this.requireAal2(em, viewer);
   }
 
-  /** Mails a security notice after commit; a mail failure does not undo the change (it is audited). */
+  /** A security notice (Notices: after commit; a failed delivery is audited as mfa_notice and logged, never thrown). */
   async notify(user: UserEntity | null, meta: RequestMeta, title: string, body: string): Promise<void> {
     if (!user?.email) return;
-    try {
-      await this.deps.mailer.sendSecurityNotice(user.email, title, body);
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: 'mfa_notice', channel: 'EMAIL', userId: user.id, meta }).catch(() => undefined);
-    }
+    await this.deps.notices.send(user.id, { flow: 'mfa_notice', to: user.email, mail: securityNoticeMail(this.deps.productName, title, body) }, meta);
   }
 }

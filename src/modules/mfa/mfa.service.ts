@@ -5,6 +5,7 @@ import type { IssuedSession, SignInGate, SignInRequest, Viewer } from '../sessio
 import { AuditEvents } from '../audit/audit-events';
 import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
+import type { CodePurposes } from '../../kernel/hooks';
 import { MfaContext, type MfaServiceDeps, type RecoveryCodesResult, type TotpEnrollmentResult } from './mfa-context';
 import { MfaVerification } from './mfa-verification';
 import { MfaEnrollment } from './mfa-enrollment';
@@ -15,9 +16,9 @@ export { MFA_FAILURE_NOTICE_AFTER, RECOVERY_CODE_COUNT, type MfaServiceDeps, typ
 
 /**
  * Second factors (issue #11): authenticator apps (TOTP), recovery codes, the sign-in gate that asks for them, and
- * re-authentication. The gate is installed on SessionsService, so every path that creates a session passes it.
+ * re-authentication. The gate is the mfa module's signInGates hook, so every path that creates a session passes it.
  * Each concern is its own class (mfa-verification, mfa-enrollment, recovery-codes, reauthentication; what they
- * share is in mfa-context); this one wires them to the other modules and answers the resolvers.
+ * share is in mfa-context); this one gives the module's hooks (its build returns them) and answers the resolvers.
  */
 export class MfaService {
   private readonly context: MfaContext;
@@ -32,22 +33,27 @@ export class MfaService {
     this.recoveryCodes = new RecoveryCodes(this.context);
     this.enrollment = new MfaEnrollment(this.context, this.recoveryCodes);
     this.reauthentication = new Reauthentication(this.context);
-    deps.sessions.setSignInGate(this.gate);
-    deps.challenges.registerPurpose('MFA', {
-      checkCode: (challenge, code, meta) => this.verification.checkTotp(challenge, code, meta),
-      onVerified: (em, challenge, ctx) => this.verification.finishMfa(em, challenge, ctx),
-    });
-    deps.challenges.registerPurpose('REAUTHENTICATION', {
-      lockFirst: (em, challenge) => this.reauthentication.lockForReauthentication(em, challenge),
-      checkCode: (challenge, code, meta) => this.verification.checkTotp(challenge, code, meta),
-      onVerified: (em, challenge, ctx) => this.reauthentication.finishReauthentication(em, challenge, ctx),
-    });
+  }
+
+  /** The code purposes this module verifies (MFA, REAUTHENTICATION): the mfa module's codePurposes hook. */
+  codePurposes(): CodePurposes {
+    return {
+      MFA: {
+        checkCode: (challenge, code, meta) => this.verification.checkTotp(challenge, code, meta),
+        onVerified: (em, challenge, ctx) => this.verification.finishMfa(em, challenge, ctx),
+      },
+      REAUTHENTICATION: {
+        lockFirst: (em, challenge) => this.reauthentication.lockForReauthentication(em, challenge),
+        checkCode: (challenge, code, meta) => this.verification.checkTotp(challenge, code, meta),
+        onVerified: (em, challenge, ctx) => this.reauthentication.finishReauthentication(em, challenge, ctx),
+      },
+    };
   }
 
   // ---------------------------------------------------------------- the gate
 
   /**
-   * The one sign-in gate. A first factor for a user with a confirmed second factor opens an MFA challenge (in the
+   * The second-factor sign-in gate (the mfa module's signInGates hook). A first factor for a user with a confirmed second factor opens an MFA challenge (in the
    * caller's transaction, nothing sent) and refuses with MFA_REQUIRED; a sign-in that a second factor finished
    * (amr has mfa, or is aal2 already, e.g. a user-verifying passkey) passes.
    */

@@ -3,7 +3,12 @@ import type { WardenModule } from '../module';
 import { requestMeta } from '../../http/request-meta';
 import { IdentityEntity } from './identity.entity';
 import { IdentityFieldsResolver, OAuthResolver } from './oauth.resolver';
-import { BROWSER_COOKIE, CALLBACK_PATH, OAuthService, START_PATH, type RouteAnswer } from './oauth.service';
+import { BROWSER_COOKIE, CALLBACK_PATH, OAuthService, START_PATH, exportIdentities, identitySignInMethodSource, type RouteAnswer } from './oauth.service';
+import { ProviderClients } from './provider-clients';
+import type { UsersProvides } from '../users';
+import type { SessionsProvides } from '../sessions';
+import type { RateLimitsProvides } from '../rate-limits';
+import { oauthDeclarations } from './oauth.declarations';
 
 function rawQuery(request: FastifyRequest): string {
   const i = request.url.indexOf('?');
@@ -45,6 +50,34 @@ async function orUnavailable(reply: FastifyReply, request: FastifyRequest, run: 
 /** Sign-in with Google, GitHub or any OpenID provider, and linked identities (docs/oauth.md). */
 export const oauthModule: WardenModule = {
   name: 'oauth',
+  dependsOn: ['users', 'sessions', 'rate-limits'],
+  build(kernel, peers) {
+    const { config } = kernel;
+    const { users, signInMethods } = peers.of<UsersProvides>('users');
+    const oauth = new OAuthService({
+      dataSource: kernel.db,
+      kv: kernel.kv,
+      clients: new ProviderClients(config.oauthProviders, { publicUrl: config.publicUrl, isProduction: config.isProduction }),
+      users,
+      sessions: peers.of<SessionsProvides>('sessions').sessions,
+      audit: kernel.audit,
+      notices: kernel.notices,
+      productName: config.productName,
+      signInMethods,
+      fieldLimiter: peers.of<RateLimitsProvides>('rate-limits').fieldLimiter,
+      hmacKey: kernel.keys.hmacKey,
+      limits: kernel.limits,
+      publicUrl: config.publicUrl,
+      redirectAllowlist: config.redirectAllowlist,
+      secureCookies: config.nodeEnv !== 'development',
+      trustProxy: config.trustProxy,
+      now: kernel.clock.now,
+    });
+    return {
+      instances: [oauth, new OAuthResolver(oauth), new IdentityFieldsResolver(oauth)],
+      hooks: { signInMethods: [identitySignInMethodSource], exportSections: { identities: exportIdentities } },
+    };
+  },
   entities: [IdentityEntity],
   resolvers: [OAuthResolver, IdentityFieldsResolver],
   routes: [
@@ -65,4 +98,5 @@ export const oauthModule: WardenModule = {
       );
     },
   ],
+  ...oauthDeclarations,
 };

@@ -10,7 +10,8 @@ import type { SessionsService } from '../sessions/sessions.service';
 import { sessionState } from '../sessions';
 import type { UsersService } from '../users/users.service';
 import { normalizeEmail, optionalText } from '../users/identifiers';
-import type { Mailer } from '../../mail/mailer';
+import type { Notices } from '../../kernel/notices';
+import { securityNoticeMail } from '../../mail/templates/templates';
 import type { SignInMethods } from '../users/sign-in-methods';
 import type { FieldLimiter } from '../rate-limits/field-limits';
 import type { FlowSecrets, ProviderClients, ProviderProfile } from './provider-clients';
@@ -25,7 +26,7 @@ export interface OAuthServiceDeps {
   sessions: SessionsService;
   audit: AuditService;
   /** Notices of linked and unlinked identities (after commit; a failed delivery is audited, never thrown). */
-  mailer: Mailer;
+  notices: Notices;
   productName: string;
   signInMethods: SignInMethods;
   fieldLimiter: FieldLimiter;
@@ -126,24 +127,19 @@ export class OAuthContext {
       .catch(() => undefined);
   }
 
-  /** The identity notice (F5), after commit; a failed delivery is audited and never undoes or fails the change. */
+  /** The identity notice (F5) through Notices: after commit; a failed delivery is audited and logged, never thrown. */
   async notify(userId: string, change: 'linked' | 'unlinked', provider: string, providerEmail: string | null, meta: RequestMeta): Promise<void> {
-    try {
-      const user = await this.deps.users.findById(this.deps.dataSource.manager, userId);
-      if (!user?.email) return;
-      const providerName = this.deps.clients.find(provider)?.name ?? provider;
-      const account = providerEmail ? `${providerName} account ${providerEmail}` : `${providerName} account`;
-      const product = this.deps.productName;
-      await this.deps.mailer.sendSecurityNotice(
-        user.email,
-        `A ${providerName} account was ${change}`,
-        change === 'linked'
-          ? `The ${account} was linked to your ${product} account: it can now sign in to it.`
-          : `The ${account} was unlinked from your ${product} account: it no longer signs in to it.`,
-      );
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: `identity_${change}_notice`, channel: 'EMAIL', userId, meta }).catch(() => undefined);
-    }
+    const providerName = this.deps.clients.find(provider)?.name ?? provider;
+    const account = providerEmail ? `${providerName} account ${providerEmail}` : `${providerName} account`;
+    const product = this.deps.productName;
+    const mail = securityNoticeMail(
+      product,
+      `A ${providerName} account was ${change}`,
+      change === 'linked'
+        ? `The ${account} was linked to your ${product} account: it can now sign in to it.`
+        : `The ${account} was unlinked from your ${product} account: it no longer signs in to it.`,
+    );
+    await this.deps.notices.send(userId, { flow: `identity_${change}_notice`, mail }, meta);
   }
 
   /** Not revoked, not expired, and the user's (revocation by logout, logoutAll, revokeSession… ends a link flow). */

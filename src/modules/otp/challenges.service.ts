@@ -54,6 +54,14 @@ export interface ChallengesServiceDeps {
   limits: Readonly<Limits>;
   productName: string;
   now: () => Date;
+  /** Every module's codePurposes hooks (purpose → handler), read at each verify (the app passes kernel.hooks). */
+  purposes: PurposeRegistry;
+}
+
+/** Where verify() finds the handler of a purpose: every module's codePurposes, one handler per purpose. */
+export interface PurposeRegistry {
+  codePurpose(purpose: OtpPurposeValue): PurposeHandler | undefined;
+  codePurposes(): readonly OtpPurposeValue[];
 }
 
 /** Attempt counters outlive any challenge: a resend never resets a challenge's budget. */
@@ -123,19 +131,12 @@ export interface IssueSpec<X> {
 /**
  * The one-time code primitive every flow builds on: issue (start + commit + deliver + audit, spent again if
  * the delivery fails), check (attempt-limited, constant time), consume (single use), resend, and verify with
- * a handler per purpose (registerPurpose): new purposes plug in without touching this class.
+ * a handler per purpose (each module's codePurposes hook): new purposes plug in without touching this class.
  */
 export class ChallengesService {
   private rawStatements: RawStatements | null = null;
-  private readonly purposes = new Map<OtpPurposeValue, PurposeHandler>();
 
   constructor(private readonly deps: ChallengesServiceDeps) {}
-
-  /** Makes verify() accept codes of this purpose. One handler per purpose. */
-  registerPurpose(purpose: OtpPurposeValue, handler: PurposeHandler): void {
-    if (this.purposes.has(purpose)) throw new Error(`challenge purpose ${purpose} registered twice`);
-    this.purposes.set(purpose, handler);
-  }
 
   /**
    * Writes the challenge (and the flow's rows and audit events) in one short transaction, commits, then sends.
@@ -437,7 +438,7 @@ export class ChallengesService {
         'challengeId',
       );
     }
-    const custom = challenge.channel === 'TOTP' ? this.purposes.get(challenge.purpose)?.checkCode : undefined;
+    const custom = challenge.channel === 'TOTP' ? this.deps.purposes.codePurpose(challenge.purpose)?.checkCode : undefined;
     if (challenge.channel === 'TOTP' ? !/^\d{6}$/.test(code.trim()) : !otpDigits.test(code.trim())) {
       throw WardenError.badInput(`The code is ${challenge.channel === 'TOTP' ? 6 : this.deps.limits.otpLength} digits.`, 'code');
     }
@@ -513,8 +514,8 @@ export class ChallengesService {
    * first (one statement, no transaction); when it signed nobody in, the transaction runs as for the others.
    */
   async verify(input: { challengeId: string; code: string }, meta: RequestMeta): Promise<IssuedSession> {
-    const { challenge, checked } = await this.checkWith(input.challengeId, input.code, [...this.purposes.keys()], meta);
-    const handler = this.purposes.get(challenge.purpose)!;
+    const { challenge, checked } = await this.checkWith(input.challengeId, input.code, this.deps.purposes.codePurposes(), meta);
+    const handler = this.deps.purposes.codePurpose(challenge.purpose)!;
     const fast = handler.fastVerify ? await handler.fastVerify(challenge, { meta, checked }, this.consumeWhen(challenge.id)) : null;
     const issued =
       fast ??

@@ -1,8 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
+import type { OtpPurposeName } from '../declarations';
 
 export type OtpChannelValue = 'EMAIL' | 'SMS' | 'TOTP';
-export type OtpPurposeValue = 'SIGNUP' | 'LOGIN' | 'PASSWORD_RESET' | 'MFA' | 'REAUTHENTICATION' | 'EMAIL_CHANGE' | 'PHONE_CHANGE' | 'ACCOUNT_RECOVERY';
+/** The column's values: the OtpPurpose union itself (declared once, by the capabilities' `codePurposes`). */
+export type OtpPurposeValue = OtpPurposeName;
 
 /** A one-time code sent to an email or phone. The code is stored only as an HMAC bound to the challenge id. */
 @Entity({ name: 'otp_challenges' })

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { OtpChallengeEntity } from './otp-challenge.entity';
+import { OtpChallengeEntity, type OtpPurposeValue } from './otp-challenge.entity';
 import type { AuthChallengeType } from './auth-challenge.type';
-import { ChallengesService, type ChallengesServiceDeps, type VerifiedContext } from './challenges.service';
+import { ChallengesService, type ChallengesServiceDeps, type PurposeHandler, type VerifiedContext } from './challenges.service';
 import { normalizeEmail, normalizePhone } from '../users/identifiers';
 import type { IssuedSession, SignInPrecondition } from '../sessions/sessions.service';
 import type { AuthMethod } from '../sessions/assurance';
@@ -26,12 +26,15 @@ export class OtpService {
 
   constructor(private readonly deps: OtpServiceDeps) {
     this.challenges = new ChallengesService(deps);
+  }
+
+  /** The code purposes this flow verifies (SIGNUP, LOGIN): the otp module's codePurposes hook. */
+  codePurposes(): Partial<Record<OtpPurposeValue, PurposeHandler>> {
     const signIn = { onVerified: (em: EntityManager, challenge: OtpChallengeEntity, ctx: VerifiedContext) => this.signIn(em, challenge, ctx.meta) };
-    this.challenges.registerPurpose('SIGNUP', signIn);
-    this.challenges.registerPurpose('LOGIN', {
-      ...signIn,
-      fastVerify: (challenge, ctx, consume) => this.signInOneStatement(challenge, ctx.meta, consume),
-    });
+    return {
+      SIGNUP: signIn,
+      LOGIN: { ...signIn, fastVerify: (challenge, ctx, consume) => this.signInOneStatement(challenge, ctx.meta, consume) },
+    };
   }
 
   /**

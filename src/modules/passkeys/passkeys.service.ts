@@ -19,7 +19,8 @@ import type { IssuedSession, SessionsService, Viewer } from '../sessions/session
 import type { AuthMethod } from '../sessions/assurance';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
-import type { Mailer } from '../../mail/mailer';
+import type { Notices } from '../../kernel/notices';
+import { passkeyChangedMail } from '../../mail/templates/templates';
 import type { KvStore } from '../../store/kv-store';
 import type { RequestMeta } from '../request-meta';
 import { WardenError } from '../../errors/warden-error';
@@ -63,7 +64,8 @@ export interface PasskeysServiceDeps {
   users: UsersService;
   sessions: SessionsService;
   audit: AuditService;
-  mailer: Mailer;
+  /** Passkey added / removed notices (after commit, failures audited, never thrown). */
+  notices: Notices;
   signInMethods: SignInMethods;
   /**
    * Adding a passkey is adding a way past the second-factor gate: MfaService's rule (aal2 once a confirmed second
@@ -238,15 +240,9 @@ export class PasskeysService {
     return PasskeysService.toView(row);
   }
 
-  /** The notice mail, after commit; a failed delivery is audited and does not undo the change. */
+  /** The notice mail through Notices: after commit; a failed delivery is audited and logged, never thrown. */
   private async notify(userId: string, change: 'added' | 'removed', passkeyName: string | null, meta: RequestMeta): Promise<void> {
-    const user = await this.deps.users.findById(this.deps.dataSource.manager, userId);
-    if (!user?.email) return;
-    try {
-      await this.deps.mailer.sendPasskeyChanged(user.email, change, passkeyName);
-    } catch (error) {
-      await this.deps.audit.recordDeliveryFailure(error, { flow: `passkey_${change}_notice`, channel: 'EMAIL', userId, meta });
-    }
+    await this.deps.notices.send(userId, { flow: `passkey_${change}_notice`, mail: passkeyChangedMail(this.deps.productName, change, passkeyName) }, meta);
   }
 
   /**

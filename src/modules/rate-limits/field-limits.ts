@@ -1,52 +1,15 @@
 import type { Limits } from '../../config/limits';
+import { declaredFieldLimitNames, type FieldLimitName } from '../declarations';
 import type { RequestMeta } from '../request-meta';
 import { ipBucket, type LimitRule, type RateLimiter } from './rate-limiter';
 
-/** Every mutation field that is limited per client IP, by the name its @RateLimit decorator gives. */
-export const fieldLimitNames = [
-  'password.signup',
-  'password.login',
-  'otp.request',
-  'otp.resend',
-  'otp.verify',
-  'magic-link.request',
-  'magic-link.verify',
-  'password-reset.request',
-  'password-reset.reset',
-  'mfa.enroll',
-  'mfa.verify-recovery-code',
-  'mfa.reauthenticate',
-  'sessions.refresh',
-  'sessions.logout',
-  'sessions.logout-all',
-  'sessions.revoke',
-  'passkeys.registration-start',
-  'passkeys.registration-finish',
-  'passkeys.authentication-start',
-  'passkeys.authentication-finish',
-  'passkeys.rename',
-  'passkeys.remove',
-  'oauth.start',
-  'oauth.complete',
-  'oauth.link',
-  'oauth.unlink',
-  'oauth.callback',
-  'account.update',
-  'account.password',
-  'account.request-change',
-  'account.undo-email-change',
-  'account.recovery',
-  'account.verify-recovery',
-  'organizations.create',
-  'organizations.update',
-  'organizations.delete',
-  'organizations.leave',
-  'organizations.remove-member',
-  'organizations.update-member-role',
-  'organizations.transfer-ownership',
-] as const;
+/**
+ * Every mutation field that is limited per client IP, by the name its @RateLimit decorator gives. Each name is
+ * declared once, in the `rateLimits` of its capability (src/modules/<cap>/<cap>.declarations.ts).
+ */
+export const fieldLimitNames = declaredFieldLimitNames;
 
-export type FieldLimitName = (typeof fieldLimitNames)[number];
+export type { FieldLimitName };
 
 /** Session upkeep (refresh, logout) runs far more often per IP than sign-in (offices behind one NAT). */
 const sessionFields: ReadonlySet<FieldLimitName> = new Set(['sessions.refresh', 'sessions.logout', 'sessions.logout-all', 'sessions.revoke']);

@@ -4,10 +4,54 @@ import type { WardenModule } from '../module';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionEntity } from './session.entity';
 import { SessionsResolver } from './sessions.resolver';
+import { sessionsDeclarations } from './sessions.declarations';
+import { SessionsService } from './sessions.service';
+import { AccessTokens } from './access-tokens';
+import { RevocationList } from './revocation-list';
+import { chainSignInGates } from './sign-in-gates';
+
+/** What the sessions module provides its dependents. */
+export interface SessionsProvides {
+  sessions: SessionsService;
+  accessTokens: AccessTokens;
+  /** The revocation list, whose pub/sub channel other in-process caches share (the profile cache). */
+  revocations: RevocationList;
+}
 
 /** Sessions, rotating refresh tokens, access tokens and the public keys that verify them. */
 export const sessionsModule: WardenModule = {
   name: 'sessions',
+  build(kernel) {
+    const { config, limits, clock, keys, hooks } = kernel;
+    const accessTokens = new AccessTokens(keys.signingKeys, {
+      issuer: config.publicUrl,
+      audience: config.accessTokenAudience,
+      ttlSeconds: limits.accessTokenTtlSeconds,
+      now: clock.now,
+      nowMs: clock.nowMs,
+      cacheMaxEntries: limits.verifiedTokenCacheMaxEntries,
+    });
+    const revocations = new RevocationList(kernel.kv, kernel.pubsub, limits.accessTokenTtlSeconds);
+    revocations.start();
+    kernel.addCleanup(() => revocations.close());
+    const sessions = new SessionsService({
+      dataSource: kernel.db,
+      accessTokens,
+      revocations,
+      audit: kernel.audit,
+      hmacKey: keys.hmacKey,
+      previousHmacKey: keys.previousHmacKey,
+      limits,
+      reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
+      now: clock.now,
+      // Every module's gates, chained in module-list order, read at each sign-in (mfa is built after sessions).
+      signInGate: chainSignInGates(() => hooks.signInGates()),
+      onSignedIn: () => hooks.onSignedIn(),
+      onSessionsRevoked: () => hooks.onSessionsRevoked(),
+    });
+    const provides: SessionsProvides = { sessions, accessTokens, revocations };
+    return { provides, instances: [keys.signingKeys, accessTokens, revocations, sessions, new SessionsResolver(sessions)] };
+  },
   entities: [SessionEntity, RefreshTokenEntity],
   resolvers: [SessionsResolver],
   routes: [
@@ -20,6 +64,7 @@ export const sessionsModule: WardenModule = {
     },
   ],
   jobs: sessionsRetentionJobs,
+  ...sessionsDeclarations,
 };
 
 // Session rows as other modules reach them (module tables are private: no other module imports session.entity.ts).

@@ -66,6 +66,7 @@ export class RevocationList {
     for (const id of sessionIds) if ((this.local.get(id) ?? 0) < forgetAtMs) this.local.set(id, forgetAtMs);
   }
 
+  // Wall clock on purpose (not the kernel's clock): entries are compared with the pub/sub's publish times.
   private sweep(): void {
     const now = Date.now();
     for (const [id, forgetAtMs] of this.local) if (forgetAtMs <= now) this.local.delete(id);

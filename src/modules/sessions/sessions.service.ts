@@ -77,8 +77,8 @@ export interface SignInRequest {
 }
 
 /**
- * The one hook between a passed first factor and a new session. The default allows every sign-in; the
- * second-factor module (issue #11) replaces it: for a user with a factor enrolled and an amr without one, it
+ * A hook between a passed first factor and a new session (the signInGates hook: every module's gates are
+ * chained in module-list order, chainSignInGates). The second-factor module (issue #11) gives one: for a user with a factor enrolled and an amr without one, it
  * opens an MFA challenge in the same transaction (no network call) and answers
  * `{ allow: false, error: new WardenError('MFA_REQUIRED', { extensions: { challengeId } }) }`.
  * The refusal is returned, not thrown, so the transaction still commits (the first factor stays spent and
@@ -123,7 +123,7 @@ export interface OneStatementSignIn {
   precondition: SignInPrecondition;
 }
 
-/** A session that a sign-in created and committed (see addSignInListener). */
+/** A session that a sign-in created and committed (the onSignedIn hooks). */
 export interface SignedIn {
   userId: string;
   sessionId: string;
@@ -153,26 +153,23 @@ export interface SessionsServiceDeps {
   now: () => Date;
   /** REAUTH_MAX_AGE_SECONDS: how recent "recent authentication" is. Default 900. */
   reauthMaxAgeSeconds?: number;
-  /** Default: allowEverySignIn. */
+  /** Default: allowEverySignIn. The app passes every module's gates, chained (chainSignInGates). */
   signInGate?: SignInGate;
+  /** The hooks run after every new session commits (onSignedIn), read at each sign-in. */
+  onSignedIn?: () => readonly ((signedIn: SignedIn) => void)[];
+  /** The hooks run in every revoking transaction (onSessionsRevoked), read at each revocation. */
+  onSessionsRevoked?: () => readonly RevocationListener[];
 }
 
 const REFRESH_PURPOSE = 'refresh';
 
 /** Sessions: creation at sign-in, refresh-token rotation with reuse detection, revocation, listing. */
 export class SessionsService {
-  private signInGate: SignInGate;
+  private readonly signInGate: SignInGate;
   private rawStatements: RawStatements | null = null;
-  private readonly signInListeners: ((signedIn: SignedIn) => void)[] = [];
-  private readonly revocationListeners: RevocationListener[] = [];
 
   constructor(private readonly deps: SessionsServiceDeps) {
     this.signInGate = deps.signInGate ?? allowEverySignIn;
-  }
-
-  /** Installs the second-factor gate (issue #11); one gate, replaced, never chained. */
-  setSignInGate(gate: SignInGate): void {
-    this.signInGate = gate;
   }
 
   private static assurance(session: SessionEntity): SessionAssurance {
@@ -381,7 +378,7 @@ export class SessionsService {
    */
   private afterSignIn(em: EntityManager, audit: AuditRecord[], session: SessionEntity, method: string, meta: RequestMeta): void {
     afterCommit(em, () => this.deps.audit.observeCommitted(audit));
-    const listeners = this.signInListeners;
+    const listeners = this.deps.onSignedIn?.() ?? [];
     if (listeners.length > 0) {
       const signedIn: SignedIn = { userId: session.userId, sessionId: session.id, method, meta, at: session.lastAuthenticatedAt };
       afterCommit(em, () => {
@@ -412,20 +409,6 @@ export class SessionsService {
       [userId],
     );
     return rows.length === 0 || rows[0]!.deleted;
-  }
-
-  /**
-   * Called after the COMMIT of every new session (never inside the transaction; a rolled-back sign-in is not
-   * reported). For side effects such as the new-device notice (account module); a listener must not throw and
-   * runs its own I/O in the background.
-   */
-  addSignInListener(listener: (signedIn: SignedIn) => void): void {
-    this.signInListeners.push(listener);
-  }
-
-  /** See RevocationListener: called in the revoking transaction, after the sessions were marked revoked. */
-  addRevocationListener(listener: RevocationListener): void {
-    this.revocationListeners.push(listener);
   }
 
   /**
@@ -688,7 +671,7 @@ export class SessionsService {
       .where('id IN (:...ids)', { ids: sessionIds })
       .andWhere('revoked_at IS NULL')
       .execute();
-    for (const listener of this.revocationListeners) await listener(em, userId, sessionIds);
+    for (const listener of this.deps.onSessionsRevoked?.() ?? []) await listener(em, userId, sessionIds);
   }
 
   /**

@@ -1,14 +1,43 @@
 import { usersRetentionJobs } from './users.retention';
 import type { WardenModule } from '../module';
+import type { SessionsProvides } from '../sessions';
 import { UserEntity } from './user.entity';
 import { ViewerResolver } from './viewer.resolver';
+import { usersDeclarations } from './users.declarations';
+import { UsersService } from './users.service';
+import { ProfileCache } from './profile-cache';
+import { SignInMethods, coreSignInMethodSources } from './sign-in-methods';
+
+/** What the users module provides its dependents. */
+export interface UsersProvides {
+  users: UsersService;
+  /** LAST_SIGN_IN_METHOD: every module's signInMethods hooks, counted. */
+  signInMethods: SignInMethods;
+}
 
 /** Accounts and the viewer query (organizations and memberships: the organizations module). */
 export const usersModule: WardenModule = {
   name: 'users',
+  // The profile cache is invalidated through the sessions' revocation channel.
+  dependsOn: ['sessions'],
+  build(kernel, peers) {
+    const { revocations } = peers.of<SessionsProvides>('sessions');
+    // Profiles (viewer's email, name, organization) in memory, invalidated through the revocation channel.
+    const profiles = new ProfileCache(revocations, {
+      maxEntries: kernel.limits.profileCacheMaxEntries,
+      ttlSeconds: kernel.limits.profileCacheTtlSeconds,
+      onPublishError: (err) => kernel.logger.error({ err }, 'profile change not published: other instances keep it until PROFILE_CACHE_TTL_SECONDS'),
+    });
+    const users = new UsersService(kernel.db, profiles);
+    // Ways into an account (LAST_SIGN_IN_METHOD): every module's own source, read when counted.
+    const signInMethods = new SignInMethods(() => kernel.hooks.signInMethods());
+    const provides: UsersProvides = { users, signInMethods };
+    return { provides, instances: [users, signInMethods, new ViewerResolver(users)], hooks: { signInMethods: coreSignInMethodSources() } };
+  },
   entities: [UserEntity],
   resolvers: [ViewerResolver],
   jobs: usersRetentionJobs,
+  ...usersDeclarations,
 };
 
 // The users table as other modules reach it (module tables are private: no other module imports user.entity.ts).

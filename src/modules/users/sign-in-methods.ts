@@ -3,8 +3,8 @@ import { tableOf } from '../../db/table-of';
 
 /**
  * The ways into an account, counted across capabilities, so that removing one (a password, a linked provider
- * identity, a passkey) can refuse to remove the last (LAST_SIGN_IN_METHOD). Each capability registers one
- * source when the app is composed; nothing here knows about passwords, identities or passkeys.
+ * identity, a passkey) can refuse to remove the last (LAST_SIGN_IN_METHOD). Each capability gives one source
+ * per kind from its build (the signInMethods hook); nothing here knows about passwords, identities or passkeys.
  */
 export interface SignInMethodSource {
   /** e.g. 'password', 'email', 'phone', 'identity', 'passkey'. */
@@ -14,17 +14,13 @@ export interface SignInMethodSource {
 }
 
 export class SignInMethods {
-  private readonly sources: SignInMethodSource[] = [];
-
-  register(source: SignInMethodSource): void {
-    if (this.sources.some((s) => s.kind === source.kind)) throw new TypeError(`sign-in method ${source.kind} registered twice`);
-    this.sources.push(source);
-  }
+  /** `sources`: every module's signInMethods hooks (one per kind), read at each count. */
+  constructor(private readonly sources: () => readonly SignInMethodSource[]) {}
 
   /** Every kind with its count, for the caller to subtract the one it is about to remove. */
   async countByKind(em: EntityManager, userId: string): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    for (const source of this.sources) counts[source.kind] = await source.count(em, userId);
+    for (const source of this.sources()) counts[source.kind] = await source.count(em, userId);
     return counts;
   }
 
@@ -38,7 +34,7 @@ export class SignInMethods {
 
 /**
  * The sources the core owns: a password, and a verified email or phone (passwordless codes and magic links reach
- * them, so each is a way in). Provider identities and passkeys register theirs from their own modules.
+ * them, so each is a way in). Provider identities and passkeys give theirs from their own modules' builds.
  */
 export function coreSignInMethodSources(): SignInMethodSource[] {
   return [

@@ -1,13 +1,11 @@
 import { useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { RecoverAccountDocument, RequestAccountRecoveryDocument, UndoEmailChangeDocument, type ChallengeFieldsFragment } from '../generated/graphql';
-import { useAuth } from '../auth';
 import { navigate } from '../router';
 import { ActionForm, Field } from '../ui';
 
 /** /account/recover: a deleted account, within its grace period, asks for a code and is restored (signed in). */
 export function RecoverAccountPage({ url }: { url: URL }) {
-  const { signIn } = useAuth();
   const [requestAccountRecovery] = useMutation(RequestAccountRecoveryDocument);
   const [recoverAccount] = useMutation(RecoverAccountDocument);
   const [email, setEmail] = useState('');
@@ -22,9 +20,7 @@ export function RecoverAccountPage({ url }: { url: URL }) {
         submit="Recover account"
         action={async () => {
           const { data } = await recoverAccount({ variables: { input: { challengeId: challenge.challengeId, code: code.trim() } } });
-          if (!data) return;
-          signIn(data.recoverAccount);
-          navigate('/');
+          if (data) navigate('/'); // the link kept the AuthPayload's token
         }}
       >
         <p className="muted">If {challenge.destination} belongs to an account pending deletion, a code is on its way.</p>

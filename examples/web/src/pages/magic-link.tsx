@@ -1,13 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { VerifyMagicLinkDocument } from '../generated/graphql';
-import { useAuth } from '../auth';
 import { describeError } from '../messages';
 import { Link, navigate } from '../router';
 
 /** Landing page of the emailed link: /auth/magic-link?token=…[&redirectTo=…] (Warden's MAGIC_LINK_PATH). */
 export function MagicLinkPage({ url }: { url: URL }) {
-  const { signIn } = useAuth();
   const [verifyMagicLink] = useMutation(VerifyMagicLinkDocument);
   const [error, setError] = useState<string | null>(null);
   const started = useRef(false);
@@ -26,13 +24,12 @@ export function MagicLinkPage({ url }: { url: URL }) {
     verifyMagicLink({ variables: { token } })
       .then(({ data }) => {
         if (!data) throw new Error('no data');
-        signIn(data.verifyMagicLink);
         // Only follow redirectTo within this app: Warden checked it against REDIRECT_ALLOWLIST, we stay stricter.
         const target = redirectTo && new URL(redirectTo, window.location.origin).origin === window.location.origin ? new URL(redirectTo).pathname : '/';
         navigate(target, { replace: true });
       })
       .catch((e: unknown) => setError(describeError(e)));
-  }, [url, verifyMagicLink, signIn]);
+  }, [url, verifyMagicLink]);
 
   return (
     <div className="card">

@@ -7,13 +7,16 @@ import { ActionForm, Field } from '../ui';
 
 /** The second sign-in step: the authenticator code (verifyOtp) or a recovery code (verifyRecoveryCode). */
 export function MfaChallengePage() {
-  const { challenge, signIn } = useAuth();
+  const { challenge, mfaChallengeId } = useAuth();
+  // A login of an account with an authenticator app answers a TOTP challenge; any other first factor answers
+  // MFA_REQUIRED, whose event (auth.tsx) gives the challenge id.
+  const challengeId = mfaChallengeId ?? (challenge?.channel === 'TOTP' ? challenge.challengeId : null);
   const [verifyOtp] = useMutation(VerifyOtpDocument);
   const [verifyRecoveryCode] = useMutation(VerifyRecoveryCodeDocument);
   const [useRecovery, setUseRecovery] = useState(false);
   const [code, setCode] = useState('');
 
-  if (!challenge) {
+  if (!challengeId) {
     return (
       <div className="card">
         <p>
@@ -23,15 +26,10 @@ export function MfaChallengePage() {
     );
   }
 
+  // Either answer is an AuthPayload, whose token the link keeps (signed in).
   const action = async () => {
-    const challengeId = challenge.challengeId;
-    if (useRecovery) {
-      const { data } = await verifyRecoveryCode({ variables: { input: { challengeId, recoveryCode: code.trim() } } });
-      if (data) signIn(data.verifyRecoveryCode);
-    } else {
-      const { data } = await verifyOtp({ variables: { input: { challengeId, code: code.trim() } } });
-      if (data) signIn(data.verifyOtp);
-    }
+    if (useRecovery) await verifyRecoveryCode({ variables: { input: { challengeId, recoveryCode: code.trim() } } });
+    else await verifyOtp({ variables: { input: { challengeId, code: code.trim() } } });
     navigate('/');
   };
 

@@ -94,7 +94,7 @@ export function OAuthButtons() {
  * restored from the warden_refresh cookie, so that completeOAuth carries its bearer.
  */
 export function OAuthReturnPage({ url }: { url: URL }) {
-  const { state, signIn } = useAuth();
+  const { state } = useAuth();
   const [completeOAuth] = useMutation(CompleteOAuthDocument);
   const [error, setError] = useState<string | null>(null);
   const started = useRef(false);
@@ -120,11 +120,10 @@ export function OAuthReturnPage({ url }: { url: URL }) {
     completeOAuth({ variables: { input: { code, codeVerifier: flow.verifier } } })
       .then(({ data }) => {
         if (!data) throw new Error('no data');
-        signIn(data.completeOAuth);
         navigate('/', { replace: true });
       })
       .catch((e: unknown) => setError(describeError(e)));
-  }, [url, flow, state.status, completeOAuth, signIn]);
+  }, [url, flow, state.status, completeOAuth]);
 
   return (
     <div className="card">

@@ -9,7 +9,6 @@ import {
   StartPasskeyRegistrationDocument,
   ViewerPasskeysDocument,
 } from '../generated/graphql';
-import { useAuth } from '../auth';
 import { describeError } from '../messages';
 import { navigate } from '../router';
 import { formatDate } from '../ui';
@@ -20,7 +19,6 @@ import { formatDate } from '../ui';
  */
 export function PasskeySignInPage() {
   const client = useApolloClient();
-  const { signIn } = useAuth();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const autofillStarted = useRef(false);
@@ -34,9 +32,7 @@ export function PasskeySignInPage() {
     const { challengeId, options } = data.startPasskeyAuthentication;
     const response = await startAuthentication({ optionsJSON: options, useBrowserAutofill });
     const finished = await client.mutate({ mutation: FinishPasskeyAuthenticationDocument, variables: { input: { challengeId, response } } });
-    if (!finished.data) return;
-    signIn(finished.data.finishPasskeyAuthentication);
-    navigate('/');
+    if (finished.data) navigate('/'); // the link kept the AuthPayload's token
   };
 
   const withButton = async () => {

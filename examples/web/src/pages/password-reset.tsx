@@ -8,7 +8,7 @@ import { Notice } from '../messages';
 
 /** Forgot password: Warden emails a code and a link. Type the code here, or open the link (ResetLinkPage). */
 export function ForgotPasswordPage() {
-  const { challenge, setChallenge, signIn } = useAuth();
+  const { challenge, setChallenge } = useAuth();
   const [requestReset] = useMutation(RequestPasswordResetDocument);
   const [resetPassword] = useMutation(ResetPasswordDocument);
   const [email, setEmail] = useState('');
@@ -24,9 +24,7 @@ export function ForgotPasswordPage() {
   const reset = async () => {
     if (!pending) return;
     const { data } = await resetPassword({ variables: { input: { challengeId: pending.challengeId, code: code.trim(), newPassword } } });
-    if (!data) return;
-    signIn(data.resetPassword); // every other session of the account was ended
-    navigate('/');
+    if (data) navigate('/'); // signed in (the link kept the token); every other session of the account was ended
   };
 
   if (!pending) {
@@ -51,7 +49,6 @@ export function ForgotPasswordPage() {
 
 /** Landing page of the reset link: /auth/reset-password?token=… (Warden's PASSWORD_RESET_PATH). */
 export function ResetLinkPage({ url }: { url: URL }) {
-  const { signIn } = useAuth();
   const [resetPassword] = useMutation(ResetPasswordDocument);
   const [newPassword, setNewPassword] = useState('');
   // Read once, then drop the token from the address bar and history.
@@ -63,9 +60,7 @@ export function ResetLinkPage({ url }: { url: URL }) {
   const reset = async () => {
     if (!token.current) throw new Notice('This link has no token. Ask for a new one.');
     const { data } = await resetPassword({ variables: { input: { token: token.current, newPassword } } });
-    if (!data) return;
-    signIn(data.resetPassword);
-    navigate('/', { replace: true });
+    if (data) navigate('/', { replace: true });
   };
 
   return (

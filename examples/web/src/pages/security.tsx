@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import {
   ConfirmTotpEnrollmentDocument,
@@ -11,8 +11,7 @@ import {
   type ChallengeFieldsFragment,
   type StartTotpEnrollmentMutation,
 } from '../generated/graphql';
-import { useAuth } from '../auth';
-import { errorCode } from '../apollo';
+import { useWardenEvent } from '../auth';
 import { describeError } from '../messages';
 import { ActionForm, Field, formatDate } from '../ui';
 import { PasskeysSection } from './passkeys';
@@ -24,7 +23,6 @@ type Enrollment = StartTotpEnrollmentMutation['startTotpEnrollment'];
  * re-authentication step Warden asks for before sensitive changes (REAUTHENTICATION_REQUIRED).
  */
 export function SecurityPage() {
-  const { signIn } = useAuth();
   const { data, loading, error, refetch } = useQuery(SecurityViewerDocument, { fetchPolicy: 'network-only' });
   const [startEnrollment] = useMutation(StartTotpEnrollmentDocument);
   const [confirmEnrollment] = useMutation(ConfirmTotpEnrollmentDocument);
@@ -41,15 +39,29 @@ export function SecurityPage() {
   const [reauthCode, setReauthCode] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
 
+  // The sensitive action running now, and whether it was answered REAUTHENTICATION_REQUIRED (@warden/client's event).
+  const running = useRef<{ fn: () => Promise<void>; reauthRequired: boolean } | null>(null);
+  useWardenEvent('REAUTHENTICATION_REQUIRED', () => {
+    if (running.current) running.current.reauthRequired = true;
+  });
+
   /** Runs a sensitive action; on REAUTHENTICATION_REQUIRED asks Warden for a challenge and retries after it. */
   const sensitive = async (fn: () => Promise<void>) => {
     setNotice(null);
+    const run = { fn, reauthRequired: false };
+    running.current = run;
     try {
       await fn();
     } catch (e) {
-      if (errorCode(e) !== 'REAUTHENTICATION_REQUIRED') return setNotice(describeError(e));
-      const { data: r } = await requestReauthentication();
-      if (r) setReauth({ challenge: r.requestReauthentication, retry: fn });
+      if (!run.reauthRequired) return setNotice(describeError(e));
+      try {
+        const { data: r } = await requestReauthentication();
+        if (r) setReauth({ challenge: r.requestReauthentication, retry: fn });
+      } catch (e2) {
+        setNotice(describeError(e2));
+      }
+    } finally {
+      if (running.current === run) running.current = null;
     }
   };
 
@@ -71,8 +83,7 @@ export function SecurityPage() {
         submit="Confirm"
         action={async () => {
           const { data: v } = await verifyOtp({ variables: { input: { challengeId: reauth.challenge.challengeId, code: reauthCode.trim() } } });
-          if (!v) return;
-          signIn(v.verifyOtp);
+          if (!v) return; // a freshly authenticated token: the link kept it
           const retry = reauth.retry;
           setReauth(null);
           setReauthCode('');

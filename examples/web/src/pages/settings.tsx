@@ -18,7 +18,7 @@ import { ActionForm, Field } from '../ui';
  * requestEmailChange and deleteAccount need a recent sign-in (REAUTHENTICATION_REQUIRED otherwise).
  */
 export function SettingsPage() {
-  const { state, signIn, signOut } = useAuth();
+  const { state, signOut } = useAuth();
   const { data, refetch } = useQuery(ViewerDocument, { fetchPolicy: 'network-only', skip: state.status !== 'signedIn' });
   const [updateProfile] = useMutation(UpdateProfileDocument);
   const [requestEmailChange] = useMutation(RequestEmailChangeDocument);
@@ -88,8 +88,7 @@ export function SettingsPage() {
           submit="Confirm email"
           action={async () => {
             const { data: verified } = await verifyOtp({ variables: { input: { challengeId: emailChallenge.challengeId, code: emailCode.trim() } } });
-            if (!verified) return;
-            signIn(verified.verifyOtp);
+            if (!verified) return; // a new access token with the new email: the link kept it
             setEmailChallenge(null);
             setEmailCode('');
             await refetch();
@@ -116,8 +115,7 @@ export function SettingsPage() {
         title="Password"
         submit="Change password"
         action={async () => {
-          const { data: changed } = await changePassword({ variables: { input: { currentPassword, newPassword } } });
-          if (changed) signIn(changed.changePassword);
+          await changePassword({ variables: { input: { currentPassword, newPassword } } }); // the link keeps the new token
           setCurrentPassword('');
           setNewPassword('');
           setStatus('Password changed. Every other session was signed out.');

@@ -3,15 +3,13 @@ import { useCountdown } from '../ui';
 import { useMutation } from '@apollo/client/react';
 import { ResendOtpDocument, VerifyOtpDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
-import { CombinedGraphQLErrors } from '@apollo/client/errors';
-import { errorCode } from '../apollo';
 import { describeError } from '../messages';
 import { Link, navigate } from '../router';
 import { ActionForm, Field } from '../ui';
 
 /** Enter the SIGNUP or LOGIN code that Warden emailed or texted. */
 export function VerifyPage() {
-  const { challenge, setChallenge, signIn } = useAuth();
+  const { challenge, setChallenge } = useAuth();
   const [verifyOtp] = useMutation(VerifyOtpDocument);
   const [resendOtp] = useMutation(ResendOtpDocument);
   const [code, setCode] = useState('');
@@ -29,21 +27,11 @@ export function VerifyPage() {
     );
   }
 
+  // The link keeps the answer's token (signed in). With two-step verification on, the code was the first factor:
+  // the answer is MFA_REQUIRED, whose event takes the app to the authenticator step (/mfa, auth.tsx).
   const verify = async () => {
-    let data;
-    try {
-      ({ data } = await verifyOtp({ variables: { input: { challengeId: challenge.challengeId, code: code.trim() } } }));
-    } catch (error) {
-      // Two-step verification is on: the code was the first factor; the authenticator code finishes the sign-in.
-      const mfaChallengeId = CombinedGraphQLErrors.is(error) ? error.errors[0]?.extensions?.challengeId : undefined;
-      if (errorCode(error) !== 'MFA_REQUIRED' || typeof mfaChallengeId !== 'string') throw error;
-      setChallenge({ ...challenge, challengeId: mfaChallengeId, channel: 'TOTP', purpose: 'MFA', destination: 'authenticator app' });
-      navigate('/mfa');
-      return;
-    }
-    if (!data) return;
-    signIn(data.verifyOtp);
-    navigate('/');
+    const { data } = await verifyOtp({ variables: { input: { challengeId: challenge.challengeId, code: code.trim() } } });
+    if (data) navigate('/');
   };
 
   const resend = async () => {

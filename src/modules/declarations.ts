@@ -1,0 +1,91 @@
+import type { ErrorCodeDeclaration, LimitDeclaration } from './declaration-types';
+import { usersDeclarations } from './users/users.declarations';
+import { passwordDeclarations } from './password/password.declarations';
+import { sessionsDeclarations } from './sessions/sessions.declarations';
+import { otpDeclarations } from './otp/otp.declarations';
+import { magicLinkDeclarations } from './magic-link/magic-link.declarations';
+import { passwordResetDeclarations } from './password-reset/password-reset.declarations';
+import { auditDeclarations } from './audit/audit.declarations';
+import { rateLimitsDeclarations } from './rate-limits/rate-limits.declarations';
+import { passkeysDeclarations } from './passkeys/passkeys.declarations';
+import { mfaDeclarations } from './mfa/mfa.declarations';
+import { oauthDeclarations } from './oauth/oauth.declarations';
+import { accountDeclarations } from './account/account.declarations';
+import { organizationsDeclarations } from './organizations/organizations.declarations';
+
+/**
+ * Every capability's declarations (its <cap>.declarations.ts), by module name, in the order of
+ * src/modules/index.ts. Each descriptor there spreads the same object, and src/modules/modules.test.ts
+ * checks both agree. This file imports data only (no service, no resolver), so the config, the errors and
+ * the services can all depend on what is derived here without a cycle: the closed unions below are the
+ * type checker's view of the declarations, so an undeclared name still fails to compile.
+ */
+export const moduleDeclarations = {
+  users: usersDeclarations,
+  password: passwordDeclarations,
+  sessions: sessionsDeclarations,
+  otp: otpDeclarations,
+  'magic-link': magicLinkDeclarations,
+  'password-reset': passwordResetDeclarations,
+  audit: auditDeclarations,
+  'rate-limits': rateLimitsDeclarations,
+  passkeys: passkeysDeclarations,
+  mfa: mfaDeclarations,
+  oauth: oauthDeclarations,
+  account: accountDeclarations,
+  organizations: organizationsDeclarations,
+} as const;
+
+type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];
+/** Field F of every declaration that has it (a union over the modules). */
+type FieldOf<F extends string> = Declared extends infer D ? (D extends { readonly [K in F]: infer V } ? V : never) : never;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** `auditEvents` of every module, merged: `AuditEvents.otpSent` is 'otp.sent'. */
+export type DeclaredAuditEvents = UnionToIntersection<FieldOf<'auditEvents'>>;
+export type AuditEventName = DeclaredAuditEvents[keyof DeclaredAuditEvents];
+export type FieldLimitName = FieldOf<'rateLimits'> extends readonly (infer N)[] ? N : never;
+export type OtpPurposeName = FieldOf<'codePurposes'> extends readonly (infer N)[] ? N : never;
+export type ModuleErrorCode = keyof UnionToIntersection<FieldOf<'errorCodes'>>;
+export type ModuleLimitName = keyof UnionToIntersection<FieldOf<'limits'>>;
+
+export type ModuleName = keyof typeof moduleDeclarations;
+
+interface Entry<T> {
+  module: ModuleName;
+  key: string;
+  value: T;
+}
+
+function entries<T>(pick: (d: Declared) => Readonly<Record<string, T>> | readonly T[] | undefined): Entry<T>[] {
+  return (Object.keys(moduleDeclarations) as ModuleName[]).flatMap((module) => {
+    const field = pick(moduleDeclarations[module]);
+    if (!field) return [];
+    if (Array.isArray(field)) return (field as readonly T[]).map((value) => ({ module, key: String(value), value }));
+    return Object.entries(field as Record<string, T>).map(([key, value]) => ({ module, key, value }));
+  });
+}
+
+const get =
+  <F extends string>(field: F) =>
+  (d: Declared) =>
+    (d as unknown as Partial<Record<F, never>>)[field];
+
+/** Every declared entry of each kind, with the module that declared it (modules.test.ts checks none is declared twice). */
+export const declaredEntries = {
+  auditEvents: entries<string>(get('auditEvents')),
+  rateLimits: entries<string>(get('rateLimits')),
+  limits: entries<LimitDeclaration>(get('limits')),
+  codePurposes: entries<string>(get('codePurposes')),
+  errorCodes: entries<ErrorCodeDeclaration>(get('errorCodes')),
+  inputBounds: entries<number>(get('inputBounds')),
+};
+
+const table = <T>(list: Entry<T>[]) => Object.freeze(Object.fromEntries(list.map((e) => [e.key, e.value])));
+
+export const declaredAuditEvents = table(declaredEntries.auditEvents) as DeclaredAuditEvents;
+export const declaredFieldLimitNames = Object.freeze(declaredEntries.rateLimits.map((e) => e.value)) as readonly FieldLimitName[];
+export const declaredOtpPurposes = Object.freeze(declaredEntries.codePurposes.map((e) => e.value)) as readonly OtpPurposeName[];
+export const declaredErrorCodes = table(declaredEntries.errorCodes) as Readonly<Record<ModuleErrorCode, ErrorCodeDeclaration>>;
+export const declaredLimits = table(declaredEntries.limits) as Readonly<Record<ModuleLimitName, LimitDeclaration>>;
+export const declaredInputBounds = table(declaredEntries.inputBounds) as Readonly<Record<string, number>>;

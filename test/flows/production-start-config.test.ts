@@ -1,0 +1,25 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+// Issue 24: a production start with nothing set names every required variable in one run, not one per
+// restart. Runs the built entry point (npm run build first, as .ci/run does) with an empty environment.
+const root = path.resolve(__dirname, '../..');
+const main = path.join(root, 'dist/src/main.js');
+
+describe('node dist/src/main.js with NODE_ENV=production and nothing else set', () => {
+  test('exits non-zero, naming every required variable, one line each, in the same run', () => {
+    expect({ built: fs.existsSync(main), hint: 'run npm run build first' }).toEqual({ built: true, hint: 'run npm run build first' });
+    const run = spawnSync(process.execPath, [main], {
+      cwd: root,
+      env: { NODE_ENV: 'production', PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    const named = lines.map((line) => /^warden: configuration error: ([A-Z_]+): required when NODE_ENV=production/.exec(line)?.[1] ?? line);
+    expect(named).toEqual(['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL', 'PUBLIC_URL', 'APP_URL']);
+    expect(run.stdout).toBe('');
+  });
+});
