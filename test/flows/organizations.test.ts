@@ -327,13 +327,11 @@ describe('organizations', () => {
       expect([await roleOf(org.id, owner), await roleOf(org.id, admin), await roleOf(org.id, member)]).toEqual(['owner', 'admin', 'member']);
     });
 
-    it('escalation: assigning a role needs every permission in it (a member given members:update_role cannot grant admin)', async () => {
+    it('escalation: a member made admin can grant admin (it holds every permission of it) but not owner (OWNER_REQUIRED)', async () => {
       const { owner, member, org } = await team();
-      // A role key outside the built-in ones grants only org:read; give the member a role that can update roles but lacks the rest.
       await sql(`UPDATE ${t.table('memberships')} SET role = 'admin' WHERE organization_id = $1 AND user_id = $2`, [org.id, member.userId]);
       const helper = await person('helper');
       await addMember(org.id, helper, 'member');
-      // As admin it may grant admin (it holds every permission of admin) but not owner.
       await member.client.request(UpdateMemberRoleDocument, { input: { organizationId: org.id, userId: helper.userId, role: 'admin' } });
       const err = await member.client.error(
         member.client.request(UpdateMemberRoleDocument, { input: { organizationId: org.id, userId: helper.userId, role: 'owner' } }),
