@@ -58,13 +58,13 @@ describe('organizations', () => {
   };
   const sql = (text: string, params: unknown[] = []): Promise<any[]> => t.app.dataSource.query(text, params);
   /** Invitations are not built yet: members other than the creator are added as rows (the shape acceptInvitation will write). */
+  // Each later than the one before, also where the clock has only milliseconds (embedded PGlite).
+  let joined = 0;
   const addMember = async (organizationId: string, who: Person, role: string): Promise<void> => {
-    await sql(`INSERT INTO ${t.table('memberships')} (id, organization_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4, now())`, [
-      randomUUID(),
-      organizationId,
-      who.userId,
-      role,
-    ]);
+    await sql(
+      `INSERT INTO ${t.table('memberships')} (id, organization_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+      [randomUUID(), organizationId, who.userId, role, ++joined],
+    );
   };
   const roleOf = async (organizationId: string, who: Person): Promise<string | null> =>
     (await sql(`SELECT role FROM ${t.table('memberships')} WHERE organization_id = $1 AND user_id = $2`, [organizationId, who.userId]))[0]?.role ?? null;

@@ -39,6 +39,7 @@ export const organizationsModule: WardenModule = {
 // The organizations and memberships tables as other modules reach them (signup, account deletion and erasure, export).
 export type { OrganizationEntity } from './organization.entity';
 export {
+  deleteOrganizationRow,
   insertOrganizationWithOwner,
   organizationIdsOf,
   settleOrganizationsAfterErasure,

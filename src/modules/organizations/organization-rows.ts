@@ -46,6 +46,11 @@ export async function insertOrganizationWithOwner(em: EntityManager, input: NewO
   return em.findOneOrFail(OrganizationEntity, { where: { id } });
 }
 
+/** Signup's compensation (the SIGNUP code could not be mailed): the new organization goes again, its membership with it. */
+export async function deleteOrganizationRow(em: EntityManager, id: string): Promise<void> {
+  await em.delete(OrganizationEntity, { id });
+}
+
 export function slugTaken(): WardenError {
   return new WardenError('BAD_USER_INPUT', { message: 'This slug is taken.', extensions: { field: 'slug', reason: 'SLUG_TAKEN' } });
 }

@@ -16,7 +16,7 @@ import { withTransaction } from '../../db/transaction';
 import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
 import type { SessionsService } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
-import { OrganizationEntity } from '../organizations/organization.entity';
+import { deleteOrganizationRow } from '../organizations/organization-rows';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { LoginLockout } from '../rate-limits/login-lockout';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
@@ -120,7 +120,7 @@ export class PasswordService {
         spend: async (em) => {
           const { id, organizationId } = created!;
           await em.delete(UserEntity, { id, emailVerified: false });
-          if (organizationId) await em.delete(OrganizationEntity, { id: organizationId });
+          if (organizationId) await deleteOrganizationRow(em, organizationId);
           this.deps.users.usersChanged(em, [id], organizationId ? [organizationId] : []);
         },
       });
