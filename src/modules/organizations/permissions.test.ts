@@ -1,3 +1,4 @@
+import { loadConfig } from '../../config/config';
 import { PermissionCatalog, parseExtraPermissions } from './permissions';
 
 describe('ORG_EXTRA_PERMISSIONS', () => {
@@ -34,5 +35,13 @@ describe('built-in roles', () => {
     expect(catalog.definitions.filter((d) => d.builtIn)).toHaveLength(12);
     expect(catalog.isPermission('org:delete')).toBe(true);
     expect(catalog.isPermission('invoices:write')).toBe(false);
+  });
+});
+
+describe('ORG_EXTRA_PERMISSIONS in the configuration', () => {
+  it('is read once at start; a bad entry stops the gateway naming it', () => {
+    expect(loadConfig({ ORG_EXTRA_PERMISSIONS: 'invoices:read' }).orgExtraPermissions).toEqual(['invoices:read']);
+    expect(loadConfig({}).orgExtraPermissions).toEqual([]);
+    expect(() => loadConfig({ ORG_EXTRA_PERMISSIONS: 'invoices:read,org:delete' })).toThrow(/ORG_EXTRA_PERMISSIONS: "org:delete" is one of Warden's own/);
   });
 });
