@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config';
 import { SigningKeys } from '../crypto/signing-keys';
+import { listVariables } from '../config/variables';
 import { PLACEHOLDERS, initEnvFile } from './init';
 
 const filled = {
@@ -84,4 +85,56 @@ describe('warden init', () => {
     expect(JSON.parse(seen.toString())).toEqual([env.JWT_PRIVATE_KEY, env.WARDEN_SECRET]);
     expect(env.JWT_PRIVATE_KEY).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----$/);
   });
+});
+
+describe('warden init and .env.example agree on what production needs', () => {
+  const required = listVariables()
+    .filter((v) => v.required === 'production')
+    .map((v) => v.env)
+    .sort();
+  const example = fs.readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8');
+
+  test('.env.example sets (empty) exactly the variables production requires, and names every other one commented out', () => {
+    expect(Object.keys(parseEnv(example)).sort()).toEqual(required);
+    const missing = listVariables().filter((v) => !new RegExp(`^(# )?${v.env.replace(/[<>]/g, '\\$&')}=`, 'm').test(example));
+    expect(missing.map((v) => v.env)).toEqual([]);
+  });
+
+  test('the file init writes holds every required variable, and only variables the process reads', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-init-'));
+    try {
+      const file = path.join(dir, '.env');
+      initEnvFile(file);
+      const written = Object.keys(parseEnv(fs.readFileSync(file, 'utf8')));
+      expect(required.filter((name) => !written.includes(name))).toEqual([]);
+      const known = listVariables().map((v) => v.env);
+      expect(written.filter((name) => !known.includes(name))).toEqual([]);
+      // What it leaves to fill in is what it cannot generate: the required ones beyond the key and the secret, plus MAIL_FROM.
+      expect(PLACEHOLDERS.map((p) => p.name).sort()).toEqual([...required.filter((n) => n !== 'JWT_PRIVATE_KEY' && n !== 'WARDEN_SECRET'), 'MAIL_FROM'].sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test("the README's production paragraph names every variable production requires, .env.example and warden init", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const paragraph = readme.slice(readme.indexOf('**Production**'), readme.indexOf('Delete `.data/`'));
+  const required = listVariables().filter((v) => v.required === 'production');
+  expect(required.filter((v) => !paragraph.includes(`\`${v.env}\``)).map((v) => v.env)).toEqual([]);
+  expect(paragraph).toContain('.env.example');
+  expect(paragraph).toContain('npm run warden -- init');
+});
+
+test('.env.example with every default uncommented configures exactly what nothing set does (its defaults are the real ones)', () => {
+  const example = fs.readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8');
+  const uncommented = example
+    .split('\n')
+    .filter((line) => /^# [A-Z0-9_]+=/.test(line))
+    .map((line) => line.slice(2))
+    .join('\n');
+  const defaults = parseEnv(uncommented) as Record<string, string>;
+  expect(Object.keys(defaults).length).toBe(listVariables().filter((v) => !v.pattern && !v.required).length);
+  const base = { NODE_ENV: 'test', DATA_DIR: '/tmp/warden-example' };
+  expect(loadConfig({ ...defaults, ...base })).toEqual(loadConfig(base));
 });

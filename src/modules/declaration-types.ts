@@ -24,11 +24,34 @@ export interface ErrorCodeDeclaration {
   logLevel: LogLevel;
 }
 
+/** The mail that carries a code of one purpose (src/mail/templates/templates.ts codeMail; the subject names the code). */
+export interface MailDeclaration {
+  /** The heading of the mail and the first line of its text. */
+  title: string;
+}
+
+/** An HTTP route a capability serves next to /graphql (its handler is registered by the descriptor's `routes`). */
+export interface RouteDeclaration {
+  /** HEAD is implied by GET (Fastify answers it from the GET handler). */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  /** Fastify's path syntax (`:param`, `*`). */
+  path: string;
+  /** One line for docs/api.md. */
+  doc: string;
+}
+
+/**
+ * Which per-IP rule a rate limit counts against: `default` is RATE_LIMIT_IP_PER_MINUTE; `session-upkeep`
+ * (refresh, logout: far more frequent per IP than sign-in, e.g. an office behind one NAT) is
+ * RATE_LIMIT_IP_SESSION_PER_MINUTE.
+ */
+export type RateLimitRule = 'default' | 'session-upkeep';
+
 export interface ModuleDeclarations {
   /** Audit event names (noun.past_verb), by the key services use (`AuditEvents.otpSent`). */
   auditEvents?: Readonly<Record<string, string>>;
-  /** Names of the per-IP limits its mutations' @RateLimit decorators give (`<module>.<operation>`). */
-  rateLimits?: readonly string[];
+  /** The per-IP limits its mutations' @RateLimit decorators name (`<module>.<operation>`), each with the rule it counts against. */
+  rateLimits?: Readonly<Record<string, RateLimitRule>>;
   /** Its limit variables, keyed by the camelCase name services read (`config.limits.otpTtlSeconds`). */
   limits?: Readonly<Record<string, LimitDeclaration>>;
   /** The OTP purposes (GraphQL enum OtpPurpose) its challenges are opened for; handlers are registered by the module. */
@@ -37,4 +60,8 @@ export interface ModuleDeclarations {
   errorCodes?: Readonly<Record<string, ErrorCodeDeclaration>>;
   /** Longest raw string per argument or input field name (src/graphql/input-guard.ts), for names only it uses. */
   inputBounds?: Readonly<Record<string, number>>;
+  /** The mail for each of its `codePurposes` that is sent by mail, by purpose (a purpose with no mail entry is never mailed). */
+  mail?: Readonly<Record<string, MailDeclaration>>;
+  /** The HTTP routes its descriptor's `routes` register (test/flows/http-routes.test.ts checks both agree). */
+  httpRoutes?: readonly RouteDeclaration[];
 }

@@ -1,4 +1,4 @@
-import type { ErrorCodeDeclaration, LimitDeclaration } from './declaration-types';
+import type { ErrorCodeDeclaration, LimitDeclaration, MailDeclaration, RateLimitRule, RouteDeclaration } from './declaration-types';
 import { usersDeclarations } from './users/users.declarations';
 import { passwordDeclarations } from './password/password.declarations';
 import { sessionsDeclarations } from './sessions/sessions.declarations';
@@ -44,10 +44,12 @@ type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) exten
 /** `auditEvents` of every module, merged: `AuditEvents.otpSent` is 'otp.sent'. */
 export type DeclaredAuditEvents = UnionToIntersection<FieldOf<'auditEvents'>>;
 export type AuditEventName = DeclaredAuditEvents[keyof DeclaredAuditEvents];
-export type FieldLimitName = FieldOf<'rateLimits'> extends readonly (infer N)[] ? N : never;
+export type FieldLimitName = keyof UnionToIntersection<FieldOf<'rateLimits'>>;
 export type OtpPurposeName = FieldOf<'codePurposes'> extends readonly (infer N)[] ? N : never;
 export type ModuleErrorCode = keyof UnionToIntersection<FieldOf<'errorCodes'>>;
 export type ModuleLimitName = keyof UnionToIntersection<FieldOf<'limits'>>;
+/** `mail` of every module, merged: the mail of each mailed code purpose. */
+export type DeclaredMail = UnionToIntersection<FieldOf<'mail'>>;
 
 export type ModuleName = keyof typeof moduleDeclarations;
 
@@ -74,18 +76,23 @@ const get =
 /** Every declared entry of each kind, with the module that declared it (modules.test.ts checks none is declared twice). */
 export const declaredEntries = {
   auditEvents: entries<string>(get('auditEvents')),
-  rateLimits: entries<string>(get('rateLimits')),
+  rateLimits: entries<RateLimitRule>(get('rateLimits')),
   limits: entries<LimitDeclaration>(get('limits')),
   codePurposes: entries<string>(get('codePurposes')),
   errorCodes: entries<ErrorCodeDeclaration>(get('errorCodes')),
   inputBounds: entries<number>(get('inputBounds')),
+  mail: entries<MailDeclaration>(get('mail')),
+  httpRoutes: entries<RouteDeclaration>(get('httpRoutes')).map((e) => ({ ...e, key: `${e.value.method} ${e.value.path}` })),
 };
 
 const table = <T>(list: Entry<T>[]) => Object.freeze(Object.fromEntries(list.map((e) => [e.key, e.value])));
 
 export const declaredAuditEvents = table(declaredEntries.auditEvents) as DeclaredAuditEvents;
-export const declaredFieldLimitNames = Object.freeze(declaredEntries.rateLimits.map((e) => e.value)) as readonly FieldLimitName[];
+export const declaredFieldLimitNames = Object.freeze(declaredEntries.rateLimits.map((e) => e.key)) as readonly FieldLimitName[];
+/** The per-IP rule each rate limit counts against (src/modules/rate-limits/field-limits.ts). */
+export const declaredRateLimitRules = table(declaredEntries.rateLimits) as Readonly<Record<FieldLimitName, RateLimitRule>>;
 export const declaredOtpPurposes = Object.freeze(declaredEntries.codePurposes.map((e) => e.value)) as readonly OtpPurposeName[];
 export const declaredErrorCodes = table(declaredEntries.errorCodes) as Readonly<Record<ModuleErrorCode, ErrorCodeDeclaration>>;
 export const declaredLimits = table(declaredEntries.limits) as Readonly<Record<ModuleLimitName, LimitDeclaration>>;
+export const declaredMail = table(declaredEntries.mail) as DeclaredMail;
 export const declaredInputBounds = table(declaredEntries.inputBounds) as Readonly<Record<string, number>>;

@@ -50,6 +50,7 @@ export interface WardenModule {
   entities: readonly ClassType[];
   /** type-graphql resolver classes; their instances come from the composition root's container. */
   resolvers: readonly ClassType[];
+  /** Registers its HTTP routes; each one is declared in `httpRoutes` (method, path, doc) for docs/api.md. */
   routes?: readonly RouteRegistration[];
   jobs?: readonly MaintenanceJob[];
   /**
@@ -63,4 +64,6 @@ export interface WardenModule {
   codePurposes?: ModuleDeclarations['codePurposes'];
   errorCodes?: ModuleDeclarations['errorCodes'];
   inputBounds?: ModuleDeclarations['inputBounds'];
+  mail?: ModuleDeclarations['mail'];
+  httpRoutes?: ModuleDeclarations['httpRoutes'];
 }

@@ -19,6 +19,7 @@ import { WardenError } from '../errors/warden-error';
 import { getMetadataStorage } from 'type-graphql';
 import { rateLimitOf } from '../graphql/decorators/rate-limit';
 import { isRecentAuth } from '../graphql/decorators/recent-auth';
+import { coreRoutes } from '../http/routes';
 
 /** Classes exported by every src/modules/<cap>/*<suffix> file. */
 function exportedClasses(suffix: string): { file: string; type: unknown }[] {
@@ -60,7 +61,7 @@ describe('the module list (src/modules/index.ts)', () => {
 });
 
 describe('the declarations (src/modules/declarations.ts and each <cap>.declarations.ts)', () => {
-  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds'] as const;
+  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds', 'mail', 'httpRoutes'] as const;
 
   test('every descriptor carries the declarations the list holds for its module, and the list names no other module', () => {
     for (const m of wardenModules) {
@@ -74,7 +75,8 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
     const names = wardenModules.flatMap((m) => {
       const field = m[kind];
       if (!field) return [];
-      return Array.isArray(field) ? field.map(String) : Object.keys(field);
+      if (!Array.isArray(field)) return Object.keys(field);
+      return field.map((entry) => (typeof entry === 'string' ? entry : `${entry.method} ${entry.path}`));
     });
     const core: Record<(typeof kinds)[number], string[]> = {
       auditEvents: [],
@@ -83,6 +85,8 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
       codePurposes: [],
       errorCodes: Object.keys(coreErrorCodes),
       inputBounds: Object.keys(coreInputBounds),
+      mail: [],
+      httpRoutes: coreRoutes.map((r) => `${r.method} ${r.path}`),
     };
     const all = [...core[kind], ...names];
     expect(all.filter((name, i) => all.indexOf(name) !== i)).toEqual([]);
@@ -95,18 +99,31 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
     const envs = limitTable.map((d) => d.env);
     expect(envs.filter((n, i) => envs.indexOf(n) !== i)).toEqual([]);
     // A per-IP limit is named after the module whose mutation it guards.
-    const misplaced = wardenModules.flatMap((m) => (m.rateLimits ?? []).filter((n) => !n.startsWith(`${m.name}.`)).map((n) => `${m.name}: ${n}`));
+    const misplaced = wardenModules.flatMap((m) =>
+      Object.keys(m.rateLimits ?? {})
+        .filter((n) => !n.startsWith(`${m.name}.`))
+        .map((n) => `${m.name}: ${n}`),
+    );
     expect(misplaced).toEqual([]);
   });
 
   test('the derived tables hold exactly what the descriptors declare', () => {
     const from = <T>(pick: (m: (typeof wardenModules)[number]) => T | undefined) => wardenModules.flatMap((m) => pick(m) ?? []);
     expect(Object.entries(AuditEvents).sort()).toEqual(from((m) => Object.entries(m.auditEvents ?? {})).sort());
-    expect([...fieldLimitNames].sort()).toEqual(from((m) => m.rateLimits?.slice()).sort());
+    expect([...fieldLimitNames].sort()).toEqual(from((m) => Object.keys(m.rateLimits ?? {})).sort());
     expect(Object.keys(OtpPurpose).sort()).toEqual(from((m) => m.codePurposes?.slice()).sort());
     expect([...errorCodes].sort()).toEqual([...Object.keys(coreErrorCodes), ...from((m) => Object.keys(m.errorCodes ?? {}))].sort());
     expect(Object.keys(defaultLimits).sort()).toEqual([...Object.keys(coreLimits), ...from((m) => Object.keys(m.limits ?? {}))].sort());
     expect(Object.keys(maxLengthByField).sort()).toEqual([...Object.keys(coreInputBounds), ...from((m) => Object.keys(m.inputBounds ?? {}))].sort());
+  });
+
+  test('a module declares mail only for code purposes it declares', () => {
+    const strays = wardenModules.flatMap((m) =>
+      Object.keys(m.mail ?? {})
+        .filter((purpose) => !(m.codePurposes ?? []).includes(purpose))
+        .map((purpose) => `${m.name}: ${purpose}`),
+    );
+    expect(strays).toEqual([]);
   });
 
   test('every default limit lies within its own bounds', () => {

@@ -1,4 +1,14 @@
+import { routeTable } from '../../src/http/routes';
 import { startTestApp, type TestApp } from '../support/start-test-app';
+
+/** `METHOD path` of every route in Fastify's route listing; HEAD is left out where a GET serves the same path. */
+function registeredRoutes(listing: string): string[] {
+  const routes = [...listing.matchAll(/^[│ ]*[├└]── (\S+) \(([A-Z, ]+)\)$/gm)].flatMap(([, path, methods]) => {
+    const list = methods!.split(', ');
+    return list.filter((m) => !(m === 'HEAD' && list.includes('GET'))).map((m) => `${m} ${path}`);
+  });
+  return [...new Set(routes)].sort();
+}
 
 describe('plain routes', () => {
   let t: TestApp;
@@ -6,6 +16,16 @@ describe('plain routes', () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
+
+  test("every route Fastify registers is declared (src/http/routes.ts or a module's httpRoutes), and every declared route is registered", () => {
+    const registered = registeredRoutes(t.app.fastify.printRoutes({ commonPrefix: false }));
+    expect(registered.length).toBeGreaterThanOrEqual(8);
+    expect(registered).toEqual(
+      routeTable()
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    );
+  });
 
   test('GET /healthz answers 200 while the process runs', async () => {
     const res = await fetch(`${t.url}/healthz`);

@@ -33,10 +33,13 @@ export function sharedExampleWebDir(): string | null {
 export const browserArtifacts = path.join(repoRoot, 'test', 'artifacts', 'browser');
 
 /**
- * The screenshots docs/frontend.md shows, one per page of examples/web: rewritten by every browser test run under
- * the same names (committed; the content changes with the dates and addresses of the run).
+ * The screenshots docs/frontend.md shows, one per page of examples/web, under fixed names (committed).
+ *
+ * Where the browser tests put their page screenshots: docs/screenshots (the pictures docs/frontend.md shows) when
+ * UPDATE_SCREENSHOTS=1, else test/artifacts/screenshots, so an ordinary test run leaves the work tree clean.
  */
-export const docsScreenshots = path.join(repoRoot, 'docs', 'screenshots');
+export const docsScreenshots =
+  process.env.UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'screenshots') : path.join(repoRoot, 'test', 'artifacts', 'screenshots');
 
 /** A full-page screenshot of `page` into docs/screenshots/<name>.png. */
 export async function docsScreenshot(page: { screenshot(options: { path: string; fullPage: boolean }): Promise<unknown> }, name: string): Promise<void> {

@@ -1,4 +1,5 @@
-import type { OtpPurposeName } from '../../modules/declarations';
+import type { MailDeclaration } from '../../modules/declaration-types';
+import { declaredMail, type OtpPurposeName } from '../../modules/declarations';
 
 /** Every message Warden sends, in one place: subject, text and HTML. */
 export interface RenderedMail {
@@ -22,18 +23,14 @@ const codeBlock = (code: string) => `<p style="font-size:32px;letter-spacing:6px
 export const button = (url: string, label: string) =>
   `<p><a href="${escapeHtml(url)}" style="display:inline-block;padding:10px 18px;background:#111;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(label)}</a></p><p style="font-size:12px;color:#666">Or paste this link into your browser:<br>${escapeHtml(url)}</p>`;
 
-const purposeTitles: Record<CodePurpose, string> = {
-  SIGNUP: 'Confirm your email',
-  LOGIN: 'Your sign-in code',
-  PASSWORD_RESET: 'Reset your password',
-  REAUTHENTICATION: 'Confirm it is you',
-  EMAIL_CHANGE: 'Confirm your new email address',
-  PHONE_CHANGE: 'Confirm your new phone number',
-  ACCOUNT_RECOVERY: 'Recover your account',
-};
+/**
+ * The mail of each mailed purpose, as the module that declares the purpose gives it (its `mail` entry in
+ * src/modules/<cap>/<cap>.declarations.ts). Typed so that a purpose without one does not compile.
+ */
+const purposeMail: Readonly<Record<CodePurpose, MailDeclaration>> = declaredMail;
 
 export function codeMail(product: string, purpose: CodePurpose, code: string, minutes: number): RenderedMail {
-  const title = purposeTitles[purpose];
+  const title = purposeMail[purpose].title;
   return {
     subject: `${code} is your ${product} code`,
     text: `${title}\n\nYour code is: ${code}\n\nIt expires in ${minutes} minutes. Never share it with anyone.`,
@@ -65,7 +62,7 @@ export function magicLinkMail(product: string, link: string, minutes: number): R
 }
 
 export function passwordResetMail(product: string, code: string, link: string, minutes: number): RenderedMail {
-  const title = purposeTitles.PASSWORD_RESET;
+  const title = purposeMail.PASSWORD_RESET.title;
   return {
     subject: `Reset your ${product} password`,
     text: `${title}\n\nYour reset code is: ${code}\n\nOr open this link (valid ${minutes} minutes, once):\n${link}`,

@@ -19,7 +19,14 @@ export const accountDeclarations = {
     accountRecovered: 'account.recovered',
     accountExported: 'account.exported',
   },
-  rateLimits: ['account.update', 'account.password', 'account.request-change', 'account.undo-email-change', 'account.recovery', 'account.verify-recovery'],
+  rateLimits: {
+    'account.update': 'default',
+    'account.password': 'default',
+    'account.request-change': 'default',
+    'account.undo-email-change': 'default',
+    'account.recovery': 'default',
+    'account.verify-recovery': 'default',
+  },
   limits: {
     emailChangeUndoTtlSeconds: {
       env: 'EMAIL_CHANGE_UNDO_TTL_SECONDS',
@@ -37,5 +44,10 @@ export const accountDeclarations = {
     },
   },
   codePurposes: ['EMAIL_CHANGE', 'PHONE_CHANGE', 'ACCOUNT_RECOVERY'],
+  mail: {
+    EMAIL_CHANGE: { title: 'Confirm your new email address' },
+    PHONE_CHANGE: { title: 'Confirm your new phone number' },
+    ACCOUNT_RECOVERY: { title: 'Recover your account' },
+  },
   inputBounds: { newEmail: 320, currentPassword: 1024 },
 } as const satisfies ModuleDeclarations;

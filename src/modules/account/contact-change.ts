@@ -64,7 +64,7 @@ export class ContactChanges {
    */
   private async voidSentTo(em: EntityManager, userId: string, kind: ContactKind, oldValue: string): Promise<void> {
     if (kind === 'EMAIL') return this.context.voidOutstanding(em, userId);
-    await spendOutstandingCodes(em, userId, this.deps.now(), oldValue);
+    await spendOutstandingCodes(em, userId, this.deps.now(), { destination: oldValue });
   }
 
   /**

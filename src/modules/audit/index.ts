@@ -3,6 +3,11 @@ import type { WardenModule } from '../module';
 import { AuditEventEntity } from './audit-event.entity';
 import { auditDeclarations } from './audit.declarations';
 
+// What other modules use: AuditService (record, recordMany, takeHeld, observeCommitted) and, for a hot path's own
+// statement, auditStatements (they never name audit_events themselves). Imported from the files themselves.
+export { AuditService, type AuditRecord } from './audit.service';
+export { auditStatements } from './audit-statements';
+
 /** The audit trail, and the observers (metrics) told about each committed row. The AuditService itself is in the kernel. */
 export const auditModule: WardenModule = {
   name: 'audit',

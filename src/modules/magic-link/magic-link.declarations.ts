@@ -8,7 +8,7 @@ export const magicLinkDeclarations = {
     magicLinkUsed: 'magic_link.used',
     magicLinkFailed: 'magic_link.failed',
   },
-  rateLimits: ['magic-link.request', 'magic-link.verify'],
+  rateLimits: { 'magic-link.request': 'default', 'magic-link.verify': 'default' },
   limits: {
     magicLinkTtlSeconds: {
       env: 'MAGIC_LINK_TTL_SECONDS',

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { MagicLinkTokenEntity } from './magic-link-token.entity';
 import type { UsersService } from '../users/users.service';
+import { lockUser } from '../users/user-rows';
 import { normalizeEmail } from '../users/identifiers';
 import type { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import type { AuditService } from '../audit/audit.service';
@@ -15,7 +16,6 @@ import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
 import { commitThenSend } from '../../db/commit-then-send';
 import { realOrDecoy } from '../otp/real-or-decoy';
-import { UserEntity } from '../users/user.entity';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 
 export interface MagicLinkServiceDeps {
@@ -87,7 +87,7 @@ export class MagicLinkService {
         commitThenSend(this.deps.dataSource, {
           write: async (em) => {
             // Requests for one account take turns (the user row's lock), so "newest" is well defined.
-            await em.findOne(UserEntity, { where: { id: user!.id }, lock: { mode: 'pessimistic_write' } });
+            await lockUser(em, user!.id);
             const now = this.deps.now();
             const token = createSecretToken();
             const expiresAt = new Date(now.getTime() + this.deps.limits.magicLinkTtlSeconds * 1000);
@@ -131,7 +131,7 @@ export class MagicLinkService {
    */
   private voidOtherLinks(userId: string, tokenId: string): Promise<void> {
     return withTransaction(this.deps.dataSource, async (em) => {
-      await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+      await lockUser(em, userId);
       const mine = await em.findOne(MagicLinkTokenEntity, { where: { id: tokenId } });
       if (!mine || mine.consumedAt) return;
       await em

@@ -16,7 +16,7 @@ export const mfaDeclarations = {
     recoveryCodesRegenerated: 'mfa.recovery_codes_regenerated',
     reauthenticationRequested: 'session.reauthentication_requested',
   },
-  rateLimits: ['mfa.enroll', 'mfa.verify-recovery-code', 'mfa.reauthenticate'],
+  rateLimits: { 'mfa.enroll': 'default', 'mfa.verify-recovery-code': 'default', 'mfa.reauthenticate': 'default' },
   limits: {
     mfaMaxFailures: {
       env: 'MFA_MAX_FAILURES',
@@ -42,6 +42,8 @@ export const mfaDeclarations = {
     }, // NIST 800-63B: at most 100 consecutive failures
   },
   codePurposes: ['MFA', 'REAUTHENTICATION'],
+  // MFA codes come from an authenticator app, never by mail.
+  mail: { REAUTHENTICATION: { title: 'Confirm it is you' } },
   errorCodes: {
     MFA_REQUIRED: { message: 'A second factor is required to finish signing in.', logLevel: 'info' },
     REAUTHENTICATION_REQUIRED: { message: 'Confirm it is you: sign in again to do this.', logLevel: 'info' },

@@ -100,3 +100,6 @@ export const oauthModule: WardenModule = {
   ],
   ...oauthDeclarations,
 };
+
+// The identities table's part of another module's statement (users.retention: a linked account is a way in).
+export { identityExistsSql } from './identity-statements';

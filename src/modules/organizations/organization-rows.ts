@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { tableOf } from '../../db/table-of';
 import { WardenError } from '../../errors/warden-error';
 import { OrganizationEntity } from './organization.entity';
@@ -10,6 +10,9 @@ import { slugFromName, slugSuffix } from './slug';
  * The organizations and memberships tables as other modules reach them (users for signup, account for deletion and
  * erasure): plain functions taking the caller's `em`, never opening a transaction of their own.
  */
+/** The organizations row, as other modules may name it (they never import organization.entity.ts). */
+export type OrganizationRow = OrganizationEntity;
+
 export interface NewOrganization {
   name: string;
   /** Already checked against SLUG_PATTERN; null or undefined: made from the name. */
@@ -44,6 +47,11 @@ export async function insertOrganizationWithOwner(em: EntityManager, input: NewO
   }
   await em.insert(MembershipEntity, { id: randomUUID(), organizationId: id, userId: ownerId, role: 'owner' });
   return em.findOneOrFail(OrganizationEntity, { where: { id } });
+}
+
+/** Organizations by id, in no particular order (the users module's DataLoader and profile cache). */
+export function findOrganizations(em: EntityManager, ids: readonly string[]): Promise<OrganizationEntity[]> {
+  return em.find(OrganizationEntity, { where: { id: In([...ids]) } });
 }
 
 /** Signup's compensation (the SIGNUP code could not be mailed): the new organization goes again, its membership with it. */

@@ -1,17 +1,25 @@
 import type { EntityManager } from 'typeorm';
 import { tableOf } from '../../db/table-of';
-import { OtpChallengeEntity } from './otp-challenge.entity';
+import { OtpChallengeEntity, type OtpPurposeValue } from './otp-challenge.entity';
 
 /** The challenge row as purpose handlers receive it (other modules name this type, never the entity file). */
 export type OtpChallenge = OtpChallengeEntity;
 
 /**
  * Spends the user's outstanding codes (consumed_at set): all of them, or only those sent to `destination` (an
- * address the account no longer has).
+ * address the account no longer has), only those of `purpose`, all but `exceptId` (a reset mail replaces the
+ * older reset codes).
  */
-export async function spendOutstandingCodes(em: EntityManager, userId: string, now: Date, destination?: string): Promise<void> {
+export async function spendOutstandingCodes(
+  em: EntityManager,
+  userId: string,
+  now: Date,
+  only: { destination?: string; purpose?: OtpPurposeValue; exceptId?: string } = {},
+): Promise<void> {
   const qb = em.createQueryBuilder().update(OtpChallengeEntity).set({ consumedAt: now }).where('user_id = :userId', { userId });
-  if (destination !== undefined) qb.andWhere('destination = :destination', { destination });
+  if (only.destination !== undefined) qb.andWhere('destination = :destination', { destination: only.destination });
+  if (only.purpose !== undefined) qb.andWhere('purpose = :purpose', { purpose: only.purpose });
+  if (only.exceptId !== undefined) qb.andWhere('id <> :exceptId', { exceptId: only.exceptId });
   await qb.andWhere('consumed_at IS NULL').execute();
 }
 

@@ -17,6 +17,12 @@ export interface OtpProvides {
   challenges: ChallengesService;
 }
 
+// What other modules use (challenges: issue, check, consume, void). They import the files themselves: importing this
+// index would close a cycle.
+export { OtpService } from './otp.service';
+export { ChallengesService } from './challenges.service';
+export type * from './challenge-types';
+
 /** One-time codes by email and SMS: passwordless sign-in and email verification. */
 export const otpModule: WardenModule = {
   name: 'otp',

@@ -11,7 +11,7 @@ export const otpDeclarations = {
     otpVerified: 'otp.verified',
     otpFailed: 'otp.failed',
   },
-  rateLimits: ['otp.request', 'otp.resend', 'otp.verify'],
+  rateLimits: { 'otp.request': 'default', 'otp.resend': 'default', 'otp.verify': 'default' },
   limits: {
     otpLength: { env: 'OTP_LENGTH', default: 6, min: 6, max: 10, doc: 'digits in an emailed or texted code.' },
     otpTtlSeconds: { env: 'OTP_TTL_SECONDS', default: 10 * 60, min: 60, max: H, doc: 'how long an emailed or texted code stays valid.' },
@@ -20,6 +20,7 @@ export const otpDeclarations = {
     otpMaxSends: { env: 'OTP_MAX_SENDS', default: 5, min: 1, max: 20, doc: 'sends (first + resends) per challenge.' },
   },
   codePurposes: ['SIGNUP', 'LOGIN'],
+  mail: { SIGNUP: { title: 'Confirm your email' }, LOGIN: { title: 'Your sign-in code' } },
   errorCodes: {
     INVALID_OTP: { message: 'The code is incorrect.', logLevel: 'info' },
     OTP_EXPIRED: { message: 'The code has expired or can no longer be used. Request a new one.', logLevel: 'info' },

@@ -12,12 +12,12 @@ export const passkeysDeclarations = {
     passkeyRenamed: 'passkey.renamed',
     passkeyRemoved: 'passkey.removed',
   },
-  rateLimits: [
-    'passkeys.registration-start',
-    'passkeys.registration-finish',
-    'passkeys.authentication-start',
-    'passkeys.authentication-finish',
-    'passkeys.rename',
-    'passkeys.remove',
-  ],
+  rateLimits: {
+    'passkeys.registration-start': 'default',
+    'passkeys.registration-finish': 'default',
+    'passkeys.authentication-start': 'default',
+    'passkeys.authentication-finish': 'default',
+    'passkeys.rename': 'default',
+    'passkeys.remove': 'default',
+  },
 } as const satisfies ModuleDeclarations;

@@ -10,9 +10,10 @@ export const passwordResetDeclarations = {
     passwordResetCompleted: 'password_reset.completed',
     passwordResetFailed: 'password_reset.failed',
   },
-  rateLimits: ['password-reset.request', 'password-reset.reset'],
+  rateLimits: { 'password-reset.request': 'default', 'password-reset.reset': 'default' },
   limits: {
     passwordResetTtlSeconds: { env: 'PASSWORD_RESET_TTL_SECONDS', default: 30 * 60, min: 60, max: D, doc: 'lifetime of a reset link and code.' },
   },
   codePurposes: ['PASSWORD_RESET'],
+  mail: { PASSWORD_RESET: { title: 'Reset your password' } },
 } as const satisfies ModuleDeclarations;

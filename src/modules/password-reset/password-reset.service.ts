@@ -1,10 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { PasswordResetTokenEntity } from './password-reset-token.entity';
 import type { UsersService } from '../users/users.service';
+import { lockUser } from '../users/user-rows';
 import { normalizeEmail } from '../users/identifiers';
 import type { OtpService } from '../otp/otp.service';
 import type { AuthChallengeType } from '../otp/auth-challenge.type';
-import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
 import type { PasswordService } from '../password/password.service';
 import type { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import type { AuditService } from '../audit/audit.service';
@@ -17,8 +17,8 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
-import { UserEntity } from '../users/user.entity';
-import { MagicLinkTokenEntity } from '../magic-link/magic-link-token.entity';
+import { spendOutstandingLinks } from '../magic-link/link-rows';
+import { spendOutstandingCodes } from '../otp/challenge-rows';
 
 export interface PasswordResetServiceDeps {
   dataSource: DataSource;
@@ -79,7 +79,7 @@ export class PasswordResetService {
             ttlSeconds,
             userId: async (em) => {
               // Requests for one account take turns (the user row's lock), so "newest" is well defined.
-              await em.findOne(UserEntity, { where: { id: user!.id }, lock: { mode: 'pessimistic_write' } });
+              await lockUser(em, user!.id);
               return user!.id;
             },
             write: async (em, challenge) => {
@@ -136,7 +136,7 @@ export class PasswordResetService {
    */
   private voidOtherResets(userId: string, challengeId: string, tokenId: string): Promise<void> {
     return withTransaction(this.deps.dataSource, async (em) => {
-      await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+      await lockUser(em, userId);
       const mine = await em.findOne(PasswordResetTokenEntity, { where: { id: tokenId } });
       if (!mine || mine.consumedAt) return;
       const now = this.deps.now();
@@ -148,15 +148,7 @@ export class PasswordResetService {
         .andWhere('id <> :tokenId', { tokenId })
         .andWhere('consumed_at IS NULL')
         .execute();
-      await em
-        .createQueryBuilder()
-        .update(OtpChallengeEntity)
-        .set({ consumedAt: now })
-        .where('user_id = :userId', { userId })
-        .andWhere("purpose = 'PASSWORD_RESET'")
-        .andWhere('id <> :challengeId', { challengeId })
-        .andWhere('consumed_at IS NULL')
-        .execute();
+      await spendOutstandingCodes(em, userId, now, { purpose: 'PASSWORD_RESET', exceptId: challengeId });
     });
   }
 
@@ -166,9 +158,15 @@ export class PasswordResetService {
    */
   private async voidAllWaysIn(em: EntityManager, userId: string): Promise<void> {
     const now = this.deps.now();
-    for (const entity of [PasswordResetTokenEntity, MagicLinkTokenEntity, OtpChallengeEntity]) {
-      await em.createQueryBuilder().update(entity).set({ consumedAt: now }).where('user_id = :userId', { userId }).andWhere('consumed_at IS NULL').execute();
-    }
+    await em
+      .createQueryBuilder()
+      .update(PasswordResetTokenEntity)
+      .set({ consumedAt: now })
+      .where('user_id = :userId', { userId })
+      .andWhere('consumed_at IS NULL')
+      .execute();
+    await spendOutstandingLinks(em, userId, now);
+    await spendOutstandingCodes(em, userId, now);
   }
 
   /**

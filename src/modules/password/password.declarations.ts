@@ -5,7 +5,7 @@ export const passwordDeclarations = {
   auditEvents: {
     loginPasswordChecked: 'login.password_checked',
   },
-  rateLimits: ['password.signup', 'password.login'],
+  rateLimits: { 'password.signup': 'default', 'password.login': 'default' },
   limits: {
     bcryptCost: {
       env: 'BCRYPT_COST',

@@ -13,10 +13,7 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import type { Limits } from '../../config/limits';
 import { withTransaction } from '../../db/transaction';
-import { OtpChallengeEntity } from '../otp/otp-challenge.entity';
 import type { SessionsService } from '../sessions/sessions.service';
-import { UserEntity } from '../users/user.entity';
-import { deleteOrganizationRow } from '../organizations/organization-rows';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { LoginLockout } from '../rate-limits/login-lockout';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
@@ -119,9 +116,7 @@ export class PasswordService {
         // so the same signup can simply be retried.
         spend: async (em) => {
           const { id, organizationId } = created!;
-          await em.delete(UserEntity, { id, emailVerified: false });
-          if (organizationId) await deleteOrganizationRow(em, organizationId);
-          this.deps.users.usersChanged(em, [id], organizationId ? [organizationId] : []);
+          await this.deps.users.deleteUnverified(em, id, organizationId);
         },
       });
       return this.deps.otp.challenges.toChallengeType(challenge);
@@ -180,7 +175,7 @@ export class PasswordService {
       userId: user.id,
       // The code finishes a sign-in whose password was checked: the session's amr is ['pwd','otp','email'].
       write: async (em, c) => {
-        await em.update(OtpChallengeEntity, { id: c.id }, { firstFactorAmr: ['pwd'] });
+        await this.deps.otp.challenges.setFirstFactorAmr(em, c.id, ['pwd']);
       },
       audit: (c) => [
         { event: AuditEvents.loginPasswordChecked, userId: user.id, meta },

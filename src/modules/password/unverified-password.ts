@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { PasswordCredentialEntity } from './password-credential.entity';
-import type { UserEntity } from '../users/user.entity';
+import type { UserEntity } from '../users/users.service';
 import type { SessionsService } from '../sessions/sessions.service';
 import type { RequestMeta } from '../request-meta';
 

@@ -1,5 +1,5 @@
 import type { Limits } from '../../config/limits';
-import { declaredFieldLimitNames, type FieldLimitName } from '../declarations';
+import { declaredFieldLimitNames, declaredRateLimitRules, type FieldLimitName } from '../declarations';
 import type { RequestMeta } from '../request-meta';
 import { ipBucket, type LimitRule, type RateLimiter } from './rate-limiter';
 
@@ -11,12 +11,12 @@ export const fieldLimitNames = declaredFieldLimitNames;
 
 export type { FieldLimitName };
 
-/** Session upkeep (refresh, logout) runs far more often per IP than sign-in (offices behind one NAT). */
-const sessionFields: ReadonlySet<FieldLimitName> = new Set(['sessions.refresh', 'sessions.logout', 'sessions.logout-all', 'sessions.revoke']);
-
-/** The per-IP rule for one field: RATE_LIMIT_IP_PER_MINUTE, or RATE_LIMIT_IP_SESSION_PER_MINUTE for session upkeep. */
+/**
+ * The per-IP rule for one field: RATE_LIMIT_IP_PER_MINUTE, or RATE_LIMIT_IP_SESSION_PER_MINUTE for session upkeep
+ * (refresh, logout: far more frequent per IP than sign-in), as the field's module declares it with its rate limit.
+ */
 export function fieldRule(name: FieldLimitName, limits: Readonly<Limits>): LimitRule {
-  const limit = sessionFields.has(name) ? limits.rateLimitIpSessionPerMinute : limits.rateLimitIpPerMinute;
+  const limit = declaredRateLimitRules[name] === 'session-upkeep' ? limits.rateLimitIpSessionPerMinute : limits.rateLimitIpPerMinute;
   return { name: `ip:${name}`, limit, windowSeconds: 60 };
 }
 

@@ -18,6 +18,12 @@ export interface SessionsProvides {
   revocations: RevocationList;
 }
 
+// What other modules use (the facade over sign-in, refresh and revocation, and the sessions table's part of
+// another module's statement). They import the files themselves: importing this index would close a cycle.
+export { SessionsService, allowEverySignIn } from './sessions.service';
+export type * from './session-types';
+export { liveSessionExistsSql } from './session-statements';
+
 /** Sessions, rotating refresh tokens, access tokens and the public keys that verify them. */
 export const sessionsModule: WardenModule = {
   name: 'sessions',

@@ -12,7 +12,13 @@ export const sessionsDeclarations = {
     sessionRevoked: 'session.revoked',
     refreshReuseDetected: 'session.reuse_detected',
   },
-  rateLimits: ['sessions.refresh', 'sessions.logout', 'sessions.logout-all', 'sessions.revoke'],
+  httpRoutes: [{ method: 'GET', path: '/.well-known/jwks.json', doc: 'public keys that verify access tokens (`kid` on each), cacheable for 5 minutes' }],
+  rateLimits: {
+    'sessions.refresh': 'session-upkeep',
+    'sessions.logout': 'session-upkeep',
+    'sessions.logout-all': 'session-upkeep',
+    'sessions.revoke': 'session-upkeep',
+  },
   limits: {
     accessTokenTtlSeconds: { env: 'ACCESS_TOKEN_TTL_SECONDS', default: 15 * 60, min: 60, max: D, doc: 'lifetime of an access token.' },
     refreshTokenTtlSeconds: { env: 'REFRESH_TOKEN_TTL_SECONDS', default: 30 * 24 * 3600, min: H, max: 400 * D, doc: 'absolute lifetime of a session.' },

@@ -15,6 +15,12 @@ export interface UsersProvides {
   signInMethods: SignInMethods;
 }
 
+// What other modules use to read and write users and organizations (they never import user.entity.ts: the
+// module-tables-are-private rule). They import the files themselves: importing this index would close a cycle
+// through the resolvers.
+export { UsersService } from './users.service';
+export { userStatements } from './user-statements';
+
 /** Accounts and the viewer query (organizations and memberships: the organizations module). */
 export const usersModule: WardenModule = {
   name: 'users',

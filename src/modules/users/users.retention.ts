@@ -1,8 +1,8 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
 import { tableOf } from '../../db/table-of';
-import { SessionEntity } from '../sessions/session.entity';
-import { IdentityEntity } from '../oauth/identity.entity';
-import { AuditEventEntity } from '../audit/audit-event.entity';
+import { liveSessionExistsSql } from '../sessions/session-statements';
+import { identityExistsSql } from '../oauth/identity-statements';
+import { auditStatements } from '../audit/audit-statements';
 import { AuditEvents } from '../audit/audit-events';
 import { settleOrganizationsAfterErasure } from '../organizations/organization-rows';
 import { UserEntity } from './user.entity';
@@ -22,9 +22,7 @@ export const usersRetentionJobs: MaintenanceJob[] = [
     name: 'users.unverified',
     async run(ctx) {
       const users = tableOf(ctx.em, UserEntity);
-      const sessions = tableOf(ctx.em, SessionEntity);
-      const identities = tableOf(ctx.em, IdentityEntity);
-      const auditEvents = tableOf(ctx.em, AuditEventEntity);
+      const names = { table: (entity: Parameters<typeof tableOf>[1]) => tableOf(ctx.em, entity) };
       const cutoff = new Date(ctx.now.getTime() - ctx.config.maintenance.unverifiedAccountTtlDays * DAY_MS);
       const idleCutoff = new Date(ctx.now.getTime() - ctx.config.limits.refreshIdleTtlSeconds * 1000);
       let total = 0;
@@ -36,8 +34,8 @@ export const usersRetentionJobs: MaintenanceJob[] = [
               `DELETE FROM ${users} u WHERE u.id IN (
                SELECT c.id FROM ${users} c
                WHERE c.email_verified = false AND c.phone_verified = false AND c.created_at < $1
-                 AND NOT EXISTS (SELECT 1 FROM ${sessions} s WHERE s.user_id = c.id AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_used_at > $3)
-                 AND NOT EXISTS (SELECT 1 FROM ${identities} i WHERE i.user_id = c.id)
+                 AND NOT ${liveSessionExistsSql(ctx.em, 'c.id', '$2', '$3')}
+                 AND NOT ${identityExistsSql(ctx.em, 'c.id')}
                ORDER BY c.created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
              AND u.email_verified = false AND u.phone_verified = false
              RETURNING u.id, u.organization_id`,
@@ -51,8 +49,11 @@ export const usersRetentionJobs: MaintenanceJob[] = [
           await settleOrganizationsAfterErasure(em, orgIds);
           if (rows.length > 0) {
             await em.query(
-              `INSERT INTO ${auditEvents} (id, event, outcome, user_id, data, created_at)
-               SELECT gen_random_uuid(), $1, 'success', id, '{"reason":"unverified"}'::jsonb, $3 FROM unnest($2::uuid[]) AS id`,
+              auditStatements.insert(
+                names,
+                `SELECT gen_random_uuid(), $1, 'success', id, NULL, NULL, '{"reason":"unverified"}'::jsonb, $3 FROM unnest($2::uuid[]) AS id`,
+                { createdAt: true },
+              ),
               [AuditEvents.userExpired, rows.map((r) => r.id), ctx.now],
             );
           }

@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { UserEntity } from './user.entity';
-import { OrganizationEntity } from '../organizations/organization.entity';
 import type { UserType } from './user.type';
 import type { OrganizationType } from '../organizations/organization.type';
 import type { ProfileCache } from './profile-cache';
 import { afterCommit } from '../../db/after-commit';
 import { RawStatements } from '../../db/raw-statements';
 import { tableOf } from '../../db/table-of';
-import { earliestOrganizationSql, insertOrganizationWithOwner } from '../organizations/organization-rows';
+import {
+  deleteOrganizationRow,
+  earliestOrganizationSql,
+  findOrganizations,
+  insertOrganizationWithOwner,
+  type OrganizationRow,
+} from '../organizations/organization-rows';
+
+/** The user row type other modules hold (they never import user.entity.ts: the users module owns the table). */
+export type { UserEntity } from './user.entity';
 
 export interface NewUser {
   email?: string | null;
@@ -81,9 +89,9 @@ export class UsersService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  async loadOrganizations(ids: readonly string[]): Promise<(OrganizationEntity | null)[]> {
+  async loadOrganizations(ids: readonly string[]): Promise<(OrganizationRow | null)[]> {
     const stamp = this.profiles?.stamp();
-    const rows = await this.dataSource.manager.find(OrganizationEntity, { where: { id: In([...ids]) } });
+    const rows = await findOrganizations(this.dataSource.manager, ids);
     if (stamp) this.profiles!.fillOrganizations(rows.map(UsersService.toOrganizationType), stamp);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
@@ -142,6 +150,24 @@ export class UsersService {
     return { user, created: user.id === id };
   }
 
+  /**
+   * Share-locks the user's row in `em`'s transaction (FOR SHARE: a deletion waits; lock order: the user first, then
+   * what hangs off it). FOR UPDATE, with the row: lockUser (user-rows.ts).
+   */
+  static async lockForShare(em: EntityManager, userId: string): Promise<void> {
+    await em.findOne(UserEntity, { where: { id: userId }, select: { id: true }, lock: { mode: 'pessimistic_read' } });
+  }
+
+  /**
+   * Deletes an account that never verified its email (a signup whose code could not be mailed), and its organization
+   * if it had one; its challenge and password go with it (ON DELETE CASCADE). A verified account is left alone.
+   */
+  async deleteUnverified(em: EntityManager, userId: string, organizationId: string | null): Promise<void> {
+    await em.delete(UserEntity, { id: userId, emailVerified: false });
+    if (organizationId) await deleteOrganizationRow(em, organizationId);
+    this.usersChanged(em, [userId], organizationId ? [organizationId] : []);
+  }
+
   async markVerified(em: EntityManager, user: UserEntity, channel: 'EMAIL' | 'SMS'): Promise<UserEntity> {
     if (channel === 'EMAIL' && !user.emailVerified) {
       await em.update(UserEntity, { id: user.id }, { emailVerified: true });
@@ -174,7 +200,7 @@ export class UsersService {
     return { id, organizationId: null } as UserType;
   }
 
-  static toOrganizationType(org: OrganizationEntity): OrganizationType {
+  static toOrganizationType(org: OrganizationRow): OrganizationType {
     return { id: org.id, name: org.name, slug: org.slug, industry: org.industry, teamSize: org.teamSize, logoUrl: org.logoUrl, createdAt: org.createdAt };
   }
 }

@@ -1,0 +1,57 @@
+import { SessionEntity } from './session.entity';
+import type { SessionsServiceDeps, Viewer } from './session-types';
+import { WardenError } from '../../errors/warden-error';
+
+/** Reads of live sessions: is this bearer's session live, which sessions a user has, how recent its authentication is. */
+export class LiveSessions {
+  constructor(private readonly deps: SessionsServiceDeps) {}
+
+  /** Validates a bearer token: signature, expiry, and that its session was not revoked since. */
+  async authenticate(accessToken: string): Promise<Viewer> {
+    const claims = await this.deps.accessTokens.verify(accessToken);
+    if (await this.deps.revocations.isRevoked(claims.sessionId)) throw new WardenError('UNAUTHENTICATED');
+    return { userId: claims.userId, sessionId: claims.sessionId };
+  }
+
+  /**
+   * The same check when it needs no I/O (the token verified before, and the revocation list is current):
+   * the Viewer, or UNAUTHENTICATED if revoked. undefined: call authenticate().
+   */
+  authenticateFromMemory(accessToken: string): Viewer | undefined {
+    const claims = this.deps.accessTokens.remembered(accessToken);
+    if (!claims) return undefined;
+    const revoked = this.deps.revocations.isRevokedLocally(claims.sessionId);
+    if (revoked === null) return undefined;
+    if (revoked) throw new WardenError('UNAUTHENTICATED');
+    return { userId: claims.userId, sessionId: claims.sessionId };
+  }
+
+  /** Live sessions of a user, newest first. */
+  async listLive(userIds: readonly string[]): Promise<Map<string, SessionEntity[]>> {
+    const now = this.deps.now();
+    const rows = await this.deps.dataSource.manager
+      .createQueryBuilder(SessionEntity, 's')
+      .where('s.user_id IN (:...userIds)', { userIds })
+      .andWhere('s.revoked_at IS NULL')
+      .andWhere('s.expires_at > :now', { now })
+      .andWhere('s.last_used_at > :idleCutoff', { idleCutoff: new Date(now.getTime() - this.deps.limits.refreshIdleTtlSeconds * 1000) })
+      .orderBy('s.created_at', 'DESC')
+      .getMany();
+    const byUser = new Map<string, SessionEntity[]>(userIds.map((id) => [id, []]));
+    for (const row of rows) byUser.get(row.userId)?.push(row);
+    return byUser;
+  }
+
+  /** REAUTHENTICATION_REQUIRED (extensions.maxAgeSeconds) unless the session authenticated within REAUTH_MAX_AGE_SECONDS. */
+  async requireRecentAuthentication(viewer: Viewer): Promise<void> {
+    const maxAgeSeconds = this.deps.reauthMaxAgeSeconds ?? 900;
+    const session = await this.deps.dataSource.manager.findOne(SessionEntity, {
+      where: { id: viewer.sessionId },
+      select: { id: true, lastAuthenticatedAt: true },
+    });
+    if (!session) throw new WardenError('UNAUTHENTICATED');
+    if (this.deps.now().getTime() - session.lastAuthenticatedAt.getTime() > maxAgeSeconds * 1000) {
+      throw new WardenError('REAUTHENTICATION_REQUIRED', { extensions: { maxAgeSeconds } });
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { EntityManager } from 'typeorm';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import type { SessionEntity } from './session.entity';
+import type { UserEntity } from '../users/users.service';
+import type { SessionAssurance } from './assurance';
+import type { SessionsServiceDeps, SessionTokens } from './session-types';
+import { createSecretToken, keyedHash, keyedHashMatches } from '../../crypto/secret-token';
+import { RawStatements } from '../../db/raw-statements';
+
+const REFRESH_PURPOSE = 'refresh';
+
+/**
+ * What sign-in, refresh and revocation share: refresh tokens (keyed hash at rest), the token pair a session is
+ * answered with, when its refresh token stops working, and the named raw statements on TypeORM's pool.
+ */
+export class TokenPairs {
+  private rawStatements: RawStatements | null = null;
+
+  constructor(private readonly deps: SessionsServiceDeps) {}
+
+  get raw(): RawStatements {
+    return (this.rawStatements ??= new RawStatements(this.deps.dataSource));
+  }
+
+  static assurance(session: SessionEntity): SessionAssurance {
+    return { amr: session.amr, aal: session.aal, authTime: session.lastAuthenticatedAt };
+  }
+
+  hash(secret: string): string {
+    return keyedHash(this.deps.hmacKey, REFRESH_PURPOSE, secret);
+  }
+
+  /**
+   * A refresh token's stored hash against its secret: under WARDEN_SECRET, then (a token issued before a rotation)
+   * WARDEN_SECRET_PREVIOUS. The one-statement rotation compares under the current key only; a miss takes the
+   * general path, which asks this. Rotating replaces the token with one hashed under the current key.
+   */
+  matches(stored: string, secret: string): boolean {
+    return keyedHashMatches(stored, this.deps.hmacKey, this.deps.previousHmacKey, REFRESH_PURPOSE, secret);
+  }
+
+  private async newRefreshToken(em: EntityManager, sessionId: string): Promise<string> {
+    const token = createSecretToken();
+    await em.insert(RefreshTokenEntity, { id: token.id, sessionId, secretHash: this.hash(token.secret), rotatedAt: null });
+    return token.token;
+  }
+
+  /** A new refresh token for an existing session (written in `em`) and a fresh access token. */
+  async issue(em: EntityManager, session: SessionEntity, user: UserEntity, signIn: boolean): Promise<SessionTokens> {
+    return this.answer(session, user, await this.newRefreshToken(em, session.id), signIn);
+  }
+
+  /** The answer for a session whose refresh token was already written: that token and a fresh access token. */
+  async answer(session: SessionEntity, user: UserEntity, refreshToken: string, signIn: boolean): Promise<SessionTokens> {
+    const access = await this.deps.accessTokens.issue(session.userId, session.id, TokenPairs.assurance(session));
+    return {
+      signIn,
+      sessionId: session.id,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken,
+      refreshTokenExpiresAt: this.refreshExpiresAt(session),
+      user,
+    };
+  }
+
+  /** When the refresh token stops working: the idle limit or the absolute limit, whichever comes first. */
+  refreshExpiresAt(session: Pick<SessionEntity, 'lastUsedAt' | 'expiresAt'>): Date {
+    const idleEnd = session.lastUsedAt.getTime() + this.deps.limits.refreshIdleTtlSeconds * 1000;
+    return new Date(Math.min(idleEnd, session.expiresAt.getTime()));
+  }
+
+  /** Marks every unrotated refresh token of a session rotated: the session's one live token is the next one issued. */
+  async rotateLiveTokens(em: EntityManager, sessionId: string, now: Date): Promise<void> {
+    await em
+      .createQueryBuilder()
+      .update(RefreshTokenEntity)
+      .set({ rotatedAt: now })
+      .where('session_id = :sessionId', { sessionId })
+      .andWhere('rotated_at IS NULL')
+      .execute();
+  }
+}
