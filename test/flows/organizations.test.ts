@@ -169,6 +169,19 @@ describe('organizations', () => {
       await client.request(LeaveOrganizationDocument, { organizationId: signupOrg.id });
       expect((await client.query(MyOrganizationsDocument)).viewer!.organization!.id).toBe(second.id);
     });
+    it('a signup whose SIGNUP code cannot be mailed leaves neither the account nor its organization behind', async () => {
+      const email = uniqueEmail('refused');
+      const name = `Refused ${Date.now().toString(36)}`;
+      t.inbox.refuse();
+      try {
+        const err = await t.client().error(t.client().request(SignupDocument, { input: { email, password: PASSWORD, organization: { name } } }));
+        expect(err.code).toBe('SERVICE_UNAVAILABLE');
+      } finally {
+        t.inbox.accept();
+      }
+      expect(await sql(`SELECT 1 FROM ${t.table('organizations')} WHERE name = $1`, [name])).toEqual([]);
+      expect(await sql(`SELECT 1 FROM ${t.table('users')} WHERE email = $1`, [email])).toEqual([]);
+    });
   });
 
   describe('createOrganization and updateOrganization', () => {
