@@ -339,3 +339,18 @@ describe('one module shape', () => {
     expect(outOfOrder).toEqual([]);
   });
 });
+
+describe('no god services', () => {
+  /** Issue 23: a capability is split by concern; no source file in src/modules grows past this. */
+  const MAX_LINES = 400;
+
+  test(`no source file in src/modules is over ${MAX_LINES} lines`, () => {
+    const files = fs.readdirSync(__dirname, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'));
+    expect(files.length).toBeGreaterThan(50);
+    const long = files
+      .map((name) => ({ name, lines: fs.readFileSync(path.join(__dirname, name), 'utf8').split('\n').length }))
+      .filter((f) => f.lines > MAX_LINES)
+      .map((f) => `${f.name}: ${f.lines} lines`);
+    expect(long).toEqual([]);
+  });
+});
