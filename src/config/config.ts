@@ -5,6 +5,7 @@ import { crossLimitRules, limitSchemaOf } from './limit-bounds';
 import type { DeclaringModule } from '../modules/declaration-types';
 import { moduleDeclarationList } from '../modules/declarations';
 import { OAuthConfigError, parseOAuthProviders, type OAuthProviderConfig } from './oauth-providers';
+import { parseExtraPermissions } from '../modules/organizations/permissions';
 import { coreVariables, type CoreVariableName, type VariableDeclaration } from './variables';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -59,6 +60,8 @@ export interface Config {
   trustProxy: number;
   /** ISO 3166 alpha-2 codes that texts may go to; null: every country (SMS_ALLOWED_COUNTRIES unset). */
   smsAllowedCountries: readonly string[] | null;
+  /** ORG_EXTRA_PERMISSIONS: the application's organization permissions (none built in). */
+  orgExtraPermissions: readonly string[];
   dataDir: string;
   logLevel: string;
   productName: string;
@@ -216,6 +219,7 @@ export const baseSchema = z.object({
   TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
   TRUST_PROXY: wholeNumber('TRUST_PROXY'),
   SMS_ALLOWED_COUNTRIES: z.string().optional(),
+  ORG_EXTRA_PERMISSIONS: z.string().optional(),
   DATA_DIR: z.string().default(def('DATA_DIR')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PRODUCT_NAME: z.string().min(1).max(60).default(def('PRODUCT_NAME')),
@@ -382,6 +386,13 @@ export function loadConfig(
     if (refusal) problems.push(refusal);
   }
   const smsAllowedCountries = check(problems, null, () => parseCountries(e.SMS_ALLOWED_COUNTRIES));
+  const orgExtraPermissions = check<readonly string[]>(problems, [], () => {
+    try {
+      return parseExtraPermissions(e.ORG_EXTRA_PERMISSIONS);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  });
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
@@ -492,6 +503,7 @@ export function loadConfig(
         : null,
     trustProxy: e.TRUST_PROXY,
     smsAllowedCountries,
+    orgExtraPermissions,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     productName: e.PRODUCT_NAME,

@@ -8,7 +8,7 @@ import { buildGuardedSchema, wardenSchemaOptions } from './schema';
 import { UsersService } from '../modules/users/users.service';
 import type { WardenModule } from '../modules/module';
 import type { UserType } from '../modules/users/user.type';
-import type { OrganizationType } from '../modules/users/organization.type';
+import type { OrganizationType } from '../modules/organizations/organization.type';
 
 /**
  * The pinned Federation 2 version. type-graphql does not print a schema @link: without it @apollo/subgraph
