@@ -195,9 +195,13 @@ export function listVariables(modules?: readonly DeclaringModule[]): VariableInf
   return [
     ...coreVariables.map((v): VariableInfo => ({ ...v, module: 'module' in v ? v.module : 'core' })),
     ...limitTableOf(modules).map((l): VariableInfo => ({ env: l.env, default: l.default, min: l.min, max: l.max, doc: l.doc, module: l.module })),
-    ...settingTableOf(modules).map(
-      (s): VariableInfo => ({ env: s.env, default: s.default, doc: s.doc, module: s.module, ...(s.requiredInProduction ? { required: 'production' as const } : {}) }),
-    ),
+    ...settingTableOf(modules).map((s): VariableInfo => ({
+      env: s.env,
+      default: s.default,
+      doc: s.doc,
+      module: s.module,
+      ...(s.requiredInProduction ? { required: 'production' as const } : {}),
+    })),
     ...oauthVariablePatterns.map((v): VariableInfo => ({ ...v, module: 'oauth', pattern: /<ID>/.test(v.env) })),
   ];
 }
