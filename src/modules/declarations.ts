@@ -11,6 +11,7 @@ import { passkeysDeclarations } from './passkeys/passkeys.declarations';
 import { mfaDeclarations } from './mfa/mfa.declarations';
 import { oauthDeclarations } from './oauth/oauth.declarations';
 import { accountDeclarations } from './account/account.declarations';
+import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
 
 /**
  * Every capability's declarations (its <cap>.declarations.ts), by module name, in the order of
@@ -32,6 +33,7 @@ export const moduleDeclarations = {
   mfa: mfaDeclarations,
   oauth: oauthDeclarations,
   account: accountDeclarations,
+  'breached-passwords': breachedPasswordsDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];

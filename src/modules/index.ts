@@ -12,6 +12,7 @@ import { passkeysModule } from './passkeys';
 import { mfaModule } from './mfa';
 import { oauthModule } from './oauth';
 import { accountModule } from './account';
+import { breachedPasswordsModule } from './breached-passwords';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -33,6 +34,7 @@ export const wardenModules: readonly WardenModule[] = [
   mfaModule,
   oauthModule,
   accountModule,
+  breachedPasswordsModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);
