@@ -5,6 +5,7 @@ import { OAuthIdentities1796100000000 } from './1796100000000-OAuthIdentities';
 import { Mfa1796200000000 } from './1796200000000-Mfa';
 import { AccountLifecycle1796300000000 } from './1796300000000-AccountLifecycle';
 import { Passkeys1796400000000 } from './1796400000000-Passkeys';
+import { Organizations1796500000000 } from './1796500000000-Organizations';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   Mfa1796200000000,
   AccountLifecycle1796300000000,
   Passkeys1796400000000,
+  Organizations1796500000000,
 ];

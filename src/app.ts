@@ -16,7 +16,7 @@ import { createServices } from './app/services';
 import type { UsersService } from './modules/users/users.service';
 import { createHttp } from './app/http';
 import { MaintenanceRunner } from './maintenance/maintenance-runner';
-import { moduleJobs } from './modules';
+import type { WardenModule } from './modules/module';
 
 /** What tests (and embedders) may replace. Everything else comes from Config. */
 export interface AppOverrides {
@@ -29,6 +29,11 @@ export interface AppOverrides {
   logDestination?: DestinationStream;
   /** Print function for the development outboxes (defaults to stdout). */
   outboxPrint?: (line: string) => void;
+  /**
+   * The capabilities to compose (default src/modules/index.ts): e.g. `[...wardenModules, helloModule]`
+   * (docs/architecture.md, examples/hello-module). Load the config with the same list, so their limits are parsed.
+   */
+  modules?: readonly WardenModule[];
 }
 
 export interface App {
@@ -71,7 +76,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
 
     const maintenance = new MaintenanceRunner({
       dataSource: infra.dataSource,
-      jobs: moduleJobs,
+      jobs: services.modules.flatMap((m) => m.jobs ?? []),
       config,
       now,
       logger,

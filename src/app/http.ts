@@ -11,7 +11,6 @@ import { instanceContainer } from '../graphql/container';
 import { createContextFactory } from '../graphql/context';
 import { metricsPlugin } from '../graphql/plugins/metrics-plugin';
 import { createHttpServer } from '../http/server';
-import { moduleResolvers, moduleRoutes } from '../modules';
 import type { ServiceLookup } from '../modules/module';
 import type { Infrastructure } from './infrastructure';
 import type { Services } from './services';
@@ -28,10 +27,14 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
   const { metrics, sessions, users, fieldLimiter } = services;
   const container = instanceContainer(services.instances);
   // FEDERATION_ENABLED: an Apollo Federation 2 subgraph (docs/federation.md); the same fields plus _service/_entities.
-  const schema = config.federationEnabled ? await buildWardenSubgraphSchema(container) : await buildWardenSchema(container);
+  const { modules } = services;
+  const schema = config.federationEnabled ? await buildWardenSubgraphSchema(container, modules) : await buildWardenSchema(container, modules);
   const byClass = new Map<unknown, object>(services.instances.map((instance) => [instance.constructor, instance]));
   // A module listed without its resolver built by its module's build fails at start, not on the first request.
-  const unbuilt = moduleResolvers.filter((type) => !byClass.has(type)).map((type) => type.name);
+  const unbuilt = modules
+    .flatMap((m) => m.resolvers)
+    .filter((type) => !byClass.has(type))
+    .map((type) => type.name);
   if (unbuilt.length) throw new TypeError(`resolvers listed in src/modules but not built by any module's build (WardenModule.build): ${unbuilt.join(', ')}`);
   const lookup: ServiceLookup = {
     get(type) {
@@ -51,7 +54,7 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
     bodyLimitBytes: config.limits.graphqlMaxBodyBytes,
     graphqlLimits: config.limits,
     maxOperationsPerRequest: config.limits.graphqlMaxOperationsPerRequest,
-    routes: moduleRoutes.map((register) => (instance: FastifyInstance) => register(instance, lookup)),
+    routes: modules.flatMap((m) => m.routes ?? []).map((register) => (instance: FastifyInstance) => register(instance, lookup)),
     readiness: [
       { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
       { name: 'store', check: () => kv.ping() },

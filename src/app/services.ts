@@ -6,6 +6,8 @@ import { registerRuntimeGauges } from '../metrics/runtime-gauges';
 import type { Clock } from '../kernel/clock';
 import { buildModules } from '../kernel/build-modules';
 import { wardenModules } from '../modules';
+import type { WardenModule } from '../modules/module';
+import { addErrorCodes } from '../errors/error-codes';
 import type { UsersProvides } from '../modules/users';
 import type { SessionsProvides } from '../modules/sessions';
 import type { RateLimitsProvides } from '../modules/rate-limits';
@@ -24,10 +26,12 @@ export interface Services {
   sessions: SessionsService;
   /** Everything the container hands out by class: services, adapters and the resolver instances. */
   instances: object[];
+  /** The module list that was built (AppOverrides.modules, default src/modules/index.ts). */
+  modules: readonly WardenModule[];
 }
 
 /**
- * The kernel, then every module of src/modules/index.ts built in dependency order (buildModules: each module's
+ * The kernel, then every module of the list (default src/modules/index.ts) built in dependency order (buildModules: each module's
  * build gets the kernel and its dependencies' `provides`; the hooks go to kernel.hooks). Nothing here names a
  * capability's services but the few the transport itself uses.
  */
@@ -37,10 +41,13 @@ export function createServices(
   clock: Clock,
   logger: Logger,
   addCleanup: AddCleanup,
-  overrides: { passwordHasher?: PasswordHasher } = {},
+  overrides: { passwordHasher?: PasswordHasher; modules?: readonly WardenModule[] } = {},
 ): Services {
+  const modules = overrides.modules ?? wardenModules;
+  // The error codes of a module composed beside the product's (the product's are known already).
+  addErrorCodes(modules);
   const kernel = createKernel(config, infra, clock, logger, addCleanup, overrides);
-  const built = buildModules(wardenModules, kernel);
+  const built = buildModules(modules, kernel);
   const provided = <P extends object>(name: string) => built.provides.get(name) as P;
   const { users } = provided<UsersProvides>('users');
   const { sessions, revocations } = provided<SessionsProvides>('sessions');
@@ -56,5 +63,6 @@ export function createServices(
     users,
     sessions,
     instances: [kernel.metrics, ...built.instances],
+    modules,
   };
 }

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import { defaultLimits, limitEnvNames, type Limits } from './limits';
-import { crossLimitRules, limitSchema } from './limit-bounds';
+import { limitTableOf, type Limits } from './limits';
+import { crossLimitRules, limitSchemaOf } from './limit-bounds';
+import type { DeclaringModule } from '../modules/declaration-types';
+import { moduleDeclarationList } from '../modules/declarations';
 import { OAuthConfigError, parseOAuthProviders, type OAuthProviderConfig } from './oauth-providers';
+import { parseExtraPermissions } from '../modules/organizations/permissions';
 import { coreVariables, type CoreVariableName, type VariableDeclaration } from './variables';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -57,6 +60,8 @@ export interface Config {
   trustProxy: number;
   /** ISO 3166 alpha-2 codes that texts may go to; null: every country (SMS_ALLOWED_COUNTRIES unset). */
   smsAllowedCountries: readonly string[] | null;
+  /** ORG_EXTRA_PERMISSIONS: the application's organization permissions (none built in). */
+  orgExtraPermissions: readonly string[];
   dataDir: string;
   logLevel: string;
   productName: string;
@@ -216,6 +221,7 @@ export const baseSchema = z.object({
   TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
   TRUST_PROXY: wholeNumber('TRUST_PROXY'),
   SMS_ALLOWED_COUNTRIES: z.string().optional(),
+  ORG_EXTRA_PERMISSIONS: z.string().optional(),
   DATA_DIR: z.string().default(def('DATA_DIR')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PRODUCT_NAME: z.string().min(1).max(60).default(def('PRODUCT_NAME')),
@@ -358,27 +364,40 @@ function check<T>(problems: string[], fallback: T, run: () => T): T {
 
 /**
  * Reads and validates configuration once. The only reader of process.env in Warden. Every variable is
- * checked before anything is refused: the ConfigError lists every problem, one line each.
+ * checked before anything is refused: the ConfigError lists every problem, one line each. The limits are those
+ * of `modules` (default: the product's, src/modules/declarations.ts; a WardenModule list works as well, e.g.
+ * `[...wardenModules, helloModule]`).
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  modules: readonly DeclaringModule[] = moduleDeclarationList,
+): Readonly<Config> {
   const problems: string[] = [];
   const cleaned: Record<string, string | undefined> = {};
   for (const key of Object.keys(baseSchema.shape)) cleaned[key] = optional(env[key]);
   const e = parseCoreVariables(cleaned, problems);
 
-  const limits = { ...defaultLimits } as Limits;
-  for (const key of Object.keys(limitEnvNames) as (keyof Limits)[]) {
-    const raw = optional(env[limitEnvNames[key]]);
+  const limits = {} as Limits;
+  for (const limit of limitTableOf(modules)) {
+    limits[limit.key] = limit.default;
+    const raw = optional(env[limit.env]);
     if (raw === undefined) continue;
-    const result = limitSchema(key).safeParse(raw);
+    const result = limitSchemaOf(limit).safeParse(raw);
     if (!result.success) problems.push(result.error.issues[0]!.message);
-    else limits[key] = result.data;
+    else limits[limit.key] = result.data;
   }
   for (const rule of crossLimitRules) {
     const refusal = rule(limits);
     if (refusal) problems.push(refusal);
   }
   const smsAllowedCountries = check(problems, null, () => parseCountries(e.SMS_ALLOWED_COUNTRIES));
+  const orgExtraPermissions = check<readonly string[]>(problems, [], () => {
+    try {
+      return parseExtraPermissions(e.ORG_EXTRA_PERMISSIONS);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  });
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
@@ -489,6 +508,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
     trustProxy: e.TRUST_PROXY,
     smsAllowedCountries,
+    orgExtraPermissions,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     productName: e.PRODUCT_NAME,

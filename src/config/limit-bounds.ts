@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LimitDeclaration } from '../modules/declaration-types';
 import { limitEnvNames, limitTable, type Limits } from './limits';
 
 /** [minimum, maximum] of every limit variable, from its declaration (src/config/limits.ts, the modules' `limits`). */
@@ -9,7 +10,11 @@ export const limitBounds: Readonly<Record<keyof Limits, readonly [number, number
 /** The zod schema of one limit variable: a whole number within its bounds. */
 export function limitSchema(key: keyof Limits): z.ZodType<number> {
   const [min, max] = limitBounds[key];
-  const name = limitEnvNames[key];
+  return limitSchemaOf({ env: limitEnvNames[key], min, max });
+}
+
+/** The same from the declaration itself (loadConfig parses the limits of the module list it is given). */
+export function limitSchemaOf({ env: name, min, max }: Pick<LimitDeclaration, 'env' | 'min' | 'max'>): z.ZodType<number> {
   return z
     .string()
     .regex(/^\d+$/, `${name}: must be a whole number between ${min} and ${max}`)

@@ -1,5 +1,5 @@
-import type { LimitDeclaration } from '../modules/declaration-types';
-import { declaredEntries, type ModuleLimitName } from '../modules/declarations';
+import type { DeclaringModule, LimitDeclaration } from '../modules/declaration-types';
+import { declaredEntriesOf, moduleDeclarationList, type ModuleLimitName } from '../modules/declarations';
 
 /**
  * The limits that belong to no one capability: GraphQL request bounds and free-text length. Every other
@@ -29,11 +29,18 @@ export type LimitName = keyof typeof coreLimits | ModuleLimitName;
 /** Every limit, by the camelCase name services read (`config.limits.otpTtlSeconds`). */
 export type Limits = { [K in LimitName]: number };
 
+export type LimitEntry = LimitDeclaration & { key: LimitName; module: string };
+
+/** Every limit of `modules` with its owner ('core' or the module that declares it); default: the product's modules. */
+export function limitTableOf(modules: readonly DeclaringModule[] = moduleDeclarationList): readonly LimitEntry[] {
+  return Object.freeze([
+    ...Object.entries(coreLimits).map(([key, d]) => ({ key: key as LimitName, module: 'core', ...d })),
+    ...declaredEntriesOf(modules).limits.map((e) => ({ key: e.key as LimitName, module: e.module, ...e.value })),
+  ]);
+}
+
 /** Every limit with its owner ('core' or the module that declares it). */
-export const limitTable: readonly (LimitDeclaration & { key: LimitName; module: string })[] = Object.freeze([
-  ...Object.entries(coreLimits).map(([key, d]) => ({ key: key as LimitName, module: 'core', ...d })),
-  ...declaredEntries.limits.map((e) => ({ key: e.key as LimitName, module: e.module, ...e.value })),
-]);
+export const limitTable: readonly LimitEntry[] = limitTableOf();
 
 const byKey = <T>(pick: (d: LimitDeclaration) => T) =>
   Object.freeze(Object.fromEntries(limitTable.map((d) => [d.key, pick(d)]))) as Readonly<Record<LimitName, T>>;

@@ -1,4 +1,5 @@
-import { limitTable } from './limits';
+import type { DeclaringModule } from '../modules/declaration-types';
+import { limitTableOf } from './limits';
 
 /**
  * One environment variable the process reads. Numbers have bounds (parsed as a whole number in [min, max],
@@ -120,6 +121,12 @@ export const coreVariables = [
   { env: 'TWILIO_FROM', default: null, doc: 'the sender: a Twilio number in E.164, or a messaging service SID (MG…).' },
   { env: 'TWILIO_API_BASE_URL', default: null, doc: 'another Twilio API base URL (tests, regional endpoints).' },
   { env: 'SMS_ALLOWED_COUNTRIES', default: null, doc: 'comma-separated ISO 3166 alpha-2 codes texts may go to (unset: every country).' },
+  {
+    env: 'ORG_EXTRA_PERMISSIONS',
+    default: null,
+    module: 'organizations',
+    doc: 'comma-separated application permissions for organization roles, each ^[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}$, at most 100, none built in.',
+  },
   { env: 'TRUST_PROXY', default: 0, min: 0, max: 10, doc: "hops of X-Forwarded-For to trust for the client IP (0: the socket's address)." },
   { env: 'DATA_DIR', default: '.data', doc: 'where the development defaults keep their files (embedded database, generated keys, outbox).' },
   { env: 'LOG_LEVEL', default: null, doc: 'fatal, error, warn, info, debug, trace or silent (default info; silent under NODE_ENV=test).' },
@@ -204,12 +211,12 @@ export const oauthVariablePatterns: readonly VariableDeclaration[] = [
 /**
  * Every variable the process reads: the core ones, every limit (core and each module's) and the OAUTH_*
  * family as patterns, each with its default, bounds, doc and owning module. docs/configuration.md and
- * .env.example are generated from this list.
+ * .env.example are generated from this list. `modules`: whose limits (default: the product's).
  */
-export function listVariables(): VariableInfo[] {
+export function listVariables(modules?: readonly DeclaringModule[]): VariableInfo[] {
   return [
     ...coreVariables.map((v): VariableInfo => ({ ...v, module: 'module' in v ? v.module : 'core' })),
-    ...limitTable.map((l): VariableInfo => ({ env: l.env, default: l.default, min: l.min, max: l.max, doc: l.doc, module: l.module })),
+    ...limitTableOf(modules).map((l): VariableInfo => ({ env: l.env, default: l.default, min: l.min, max: l.max, doc: l.doc, module: l.module })),
     ...oauthVariablePatterns.map((v): VariableInfo => ({ ...v, module: 'oauth', pattern: /<ID>/.test(v.env) })),
   ];
 }

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { listVariables } from '../config/variables';
-import { errorCodeTable } from '../errors/error-codes';
+import { errorCodeTableOf } from '../errors/error-codes';
 import { routeTable } from '../http/routes';
-import { moduleDeclarations } from '../modules/declarations';
+import type { DeclaringModule } from '../modules/declaration-types';
+import { moduleDeclarationList } from '../modules/declarations';
 
 /** Markdown table cell: no pipe or newline breaks the row. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** Every variable the process reads (src/config/variables.ts listVariables), as docs/configuration.md shows it. */
-export function variableTable(): string {
-  const rows = listVariables().map((v) => {
+/** Every variable the process reads (src/config/variables.ts listVariables), as docs/configuration.md shows it; `modules`: default the product's. */
+export function variableTable(modules?: readonly DeclaringModule[]): string {
+  const rows = listVariables(modules).map((v) => {
     const fallback = v.default === null ? 'unset' : `\`${v.default}\``;
     const bounds = v.min !== undefined && v.max !== undefined ? `${v.min} to ${v.max}` : '';
     const required = v.required === 'production' ? ' **Required when `NODE_ENV=production`.**' : '';
@@ -19,15 +20,15 @@ export function variableTable(): string {
   return ['| variable | default | bounds | module | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** Every error code (core and each module's declarations), as docs/api.md shows it. */
-export function errorCodeDocTable(): string {
-  const rows = errorCodeTable.map((e) => `| \`${e.code}\` | ${e.module} | ${e.logLevel} | ${cell(e.message)} |`);
+/** Every error code (core and each module's declarations), as docs/api.md shows it; `modules`: default the product's. */
+export function errorCodeDocTable(modules?: readonly DeclaringModule[]): string {
+  const rows = errorCodeTableOf(modules).map((e) => `| \`${e.code}\` | ${e.module} | ${e.logLevel} | ${cell(e.message)} |`);
   return ['| code | module | logged at | default message |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** Every HTTP route (src/http/routes.ts and each module's `httpRoutes`), as docs/api.md shows it. */
-export function routeDocTable(): string {
-  const rows = routeTable().map((r) => `| \`${r.method} ${r.path}\` | ${r.module} | ${cell(r.doc)} |`);
+/** Every HTTP route (src/http/routes.ts and each module's `httpRoutes`), as docs/api.md shows it; `modules`: default the product's. */
+export function routeDocTable(modules?: readonly DeclaringModule[]): string {
+  const rows = routeTable(modules).map((r) => `| \`${r.method} ${r.path}\` | ${r.module} | ${cell(r.doc)} |`);
   return ['| route | module | what |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
@@ -63,10 +64,11 @@ const envValue = (value: string | number) => (/^[A-Za-z0-9_.:/@,+-]*$/.test(Stri
  * .env.example: every variable of listVariables(), grouped by owning module (core first, then the modules in
  * the order of src/modules/declarations.ts), each with its doc line. A variable whose default applies is commented
  * out with that default; the ones production requires are left uncommented and empty, marked above.
+ * `modules`: default the product's.
  */
-export function envExample(): string {
-  const variables = listVariables();
-  const order = ['core', ...Object.keys(moduleDeclarations)];
+export function envExample(list: readonly DeclaringModule[] = moduleDeclarationList): string {
+  const variables = listVariables(list);
+  const order = ['core', ...list.map((m) => m.name)];
   const modules = [...new Set([...order.filter((m) => variables.some((v) => v.module === m)), ...variables.map((v) => v.module)])];
   const required = variables.filter((v) => v.required === 'production').map((v) => v.env);
   const out = [

@@ -1,4 +1,4 @@
-import { defaultMessages, errorLogLevels, type ErrorCode, type LogLevel } from './error-codes';
+import { errorCodeDeclaration, type ErrorCode, type LogLevel } from './error-codes';
 
 export interface WardenErrorOptions {
   message?: string;
@@ -16,10 +16,11 @@ export class WardenError extends Error {
   readonly logLevel: LogLevel;
 
   constructor(code: ErrorCode, options: WardenErrorOptions = {}) {
-    super(options.message ?? defaultMessages[code], options.cause === undefined ? undefined : { cause: options.cause });
+    const declared = errorCodeDeclaration(code);
+    super(options.message ?? declared.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.extensions = options.extensions ?? {};
-    this.logLevel = errorLogLevels[code];
+    this.logLevel = declared.logLevel;
   }
 
   static badInput(message: string, field?: string): WardenError {

@@ -7,7 +7,7 @@ import type { FieldLimiter } from '../modules/rate-limits/field-limits';
 import type { SessionsService, Viewer } from '../modules/sessions/sessions.service';
 import type { UsersService } from '../modules/users/users.service';
 import type { UserEntity } from '../modules/users/user.entity';
-import type { OrganizationEntity } from '../modules/users/organization.entity';
+import type { OrganizationEntity } from '../modules/organizations/organization.entity';
 import type { SessionEntity } from '../modules/sessions/session.entity';
 import { WardenError } from '../errors/warden-error';
 

@@ -6,8 +6,9 @@ import { createResolversMap, type ContainerType } from 'type-graphql';
 import type { Context } from './context';
 import { buildGuardedSchema, wardenSchemaOptions } from './schema';
 import { UsersService } from '../modules/users/users.service';
+import type { WardenModule } from '../modules/module';
 import type { UserType } from '../modules/users/user.type';
-import type { OrganizationType } from '../modules/users/organization.type';
+import type { OrganizationType } from '../modules/organizations/organization.type';
 
 /**
  * The pinned Federation 2 version. type-graphql does not print a schema @link: without it @apollo/subgraph
@@ -51,8 +52,8 @@ const referenceResolvers = {
  * the Federation 2 @link in front, rebuilt by @apollo/subgraph with type-graphql's own resolvers (middlewares,
  * auth checker, scalars and enum values included) plus the reference resolvers. Adds `_service` and `_entities`.
  */
-export async function buildWardenSubgraphSchema(container?: ContainerType): Promise<GraphQLSchema> {
-  const schema = await buildGuardedSchema({ ...wardenSchemaOptions(container), skipCheck: true });
+export async function buildWardenSubgraphSchema(container?: ContainerType, modules?: readonly WardenModule[]): Promise<GraphQLSchema> {
+  const schema = await buildGuardedSchema({ ...wardenSchemaOptions(container, modules), skipCheck: true });
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, typeResolvers] of Object.entries(referenceResolvers)) resolvers[type] = { ...resolvers[type], ...typeResolvers };
   return buildSubgraphSchema({

@@ -4,17 +4,17 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type BuildSchemaOptions, type ContainerType } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { moduleResolvers } from '../modules';
-import type { ClassType } from '../modules/module';
+import type { ClassType, WardenModule } from '../modules/module';
 import { guardArguments } from './input-guard';
 import { applyDirectResolvers } from './direct-resolvers';
 
 /** Every capability's resolvers, from the one module list (src/modules/index.ts). */
 export const resolverClasses = moduleResolvers as [ClassType, ...ClassType[]];
 
-/** The type-graphql options of Warden's schema (the plain one here, the subgraph in federation.ts). */
-export function wardenSchemaOptions(container?: ContainerType): BuildSchemaOptions {
+/** The type-graphql options of Warden's schema (the plain one here, the subgraph in federation.ts); `modules`: default the product's list. */
+export function wardenSchemaOptions(container?: ContainerType, modules?: readonly WardenModule[]): BuildSchemaOptions {
   return {
-    resolvers: resolverClasses,
+    resolvers: modules ? (modules.flatMap((m) => m.resolvers) as [ClassType, ...ClassType[]]) : resolverClasses,
     container: container ?? { get: () => ({}) },
     authChecker,
     authMode: 'error',
@@ -37,9 +37,9 @@ export async function buildGuardedSchema(options: BuildSchemaOptions): Promise<G
   return schema;
 }
 
-/** Builds the executable schema. */
-export function buildWardenSchema(container?: ContainerType): Promise<GraphQLSchema> {
-  return buildGuardedSchema(wardenSchemaOptions(container));
+/** Builds the executable schema from the resolvers of `modules` (default: src/modules/index.ts). */
+export function buildWardenSchema(container?: ContainerType, modules?: readonly WardenModule[]): Promise<GraphQLSchema> {
+  return buildGuardedSchema(wardenSchemaOptions(container, modules));
 }
 
 export const SCHEMA_HEADER = '# Emitted from the type-graphql classes by `npm run schema`. Do not edit by hand.\n\n';

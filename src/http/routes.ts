@@ -1,5 +1,5 @@
-import type { RouteDeclaration } from '../modules/declaration-types';
-import { declaredEntries } from '../modules/declarations';
+import type { DeclaringModule, RouteDeclaration } from '../modules/declaration-types';
+import { declaredEntriesOf, moduleDeclarationList } from '../modules/declarations';
 
 /** The routes the server itself registers (src/http/server.ts, src/http/metrics-route.ts), beside the modules' own. */
 export const coreRoutes: readonly RouteDeclaration[] = [
@@ -24,7 +24,7 @@ export const coreRoutes: readonly RouteDeclaration[] = [
   },
 ];
 
-/** Every HTTP route: the core ones and each module's `httpRoutes`, with the module that serves it. */
-export function routeTable(): readonly (RouteDeclaration & { module: string })[] {
-  return [...coreRoutes.map((r) => ({ ...r, module: 'core' })), ...declaredEntries.httpRoutes.map((e) => ({ ...e.value, module: e.module }))];
+/** Every HTTP route: the core ones and each module's `httpRoutes` (default: the product's modules), with the module that serves it. */
+export function routeTable(modules: readonly DeclaringModule[] = moduleDeclarationList): readonly (RouteDeclaration & { module: string })[] {
+  return [...coreRoutes.map((r) => ({ ...r, module: 'core' })), ...declaredEntriesOf(modules).httpRoutes.map((e) => ({ ...e.value, module: e.module }))];
 }

@@ -65,3 +65,12 @@ export interface ModuleDeclarations {
   /** The HTTP routes its descriptor's `routes` register (test/flows/http-routes.test.ts checks both agree). */
   httpRoutes?: readonly RouteDeclaration[];
 }
+
+/**
+ * A module as the tables see it: its name and its declarations. Every WardenModule descriptor is one (it spreads
+ * its declarations object), and so is each entry of src/modules/declarations.ts `moduleDeclarationList`; the
+ * config, the generated docs and the error codes take a list of them (default: the product's).
+ */
+export interface DeclaringModule extends ModuleDeclarations {
+  readonly name: string;
+}

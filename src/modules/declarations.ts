@@ -1,4 +1,4 @@
-import type { ErrorCodeDeclaration, LimitDeclaration, MailDeclaration, RateLimitRule, RouteDeclaration } from './declaration-types';
+import type { DeclaringModule, ErrorCodeDeclaration, LimitDeclaration, MailDeclaration, RateLimitRule, RouteDeclaration } from './declaration-types';
 import { usersDeclarations } from './users/users.declarations';
 import { passwordDeclarations } from './password/password.declarations';
 import { sessionsDeclarations } from './sessions/sessions.declarations';
@@ -11,6 +11,7 @@ import { passkeysDeclarations } from './passkeys/passkeys.declarations';
 import { mfaDeclarations } from './mfa/mfa.declarations';
 import { oauthDeclarations } from './oauth/oauth.declarations';
 import { accountDeclarations } from './account/account.declarations';
+import { organizationsDeclarations } from './organizations/organizations.declarations';
 import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
 
 /**
@@ -33,6 +34,7 @@ export const moduleDeclarations = {
   mfa: mfaDeclarations,
   oauth: oauthDeclarations,
   account: accountDeclarations,
+  organizations: organizationsDeclarations,
   'breached-passwords': breachedPasswordsDeclarations,
 } as const;
 
@@ -53,39 +55,51 @@ export type DeclaredMail = UnionToIntersection<FieldOf<'mail'>>;
 
 export type ModuleName = keyof typeof moduleDeclarations;
 
-interface Entry<T> {
-  module: ModuleName;
+/**
+ * The same declarations as a list of modules (name and declarations), the shape the config, the generated docs
+ * and the error codes take: their default. A composition with more modules (examples/hello-module's test) passes
+ * its own list, e.g. `[...wardenModules, helloModule]`.
+ */
+export const moduleDeclarationList: readonly DeclaringModule[] = Object.freeze(
+  (Object.keys(moduleDeclarations) as ModuleName[]).map((name): DeclaringModule => ({ name, ...moduleDeclarations[name] })),
+);
+
+export interface DeclaredEntry<T> {
+  module: string;
   key: string;
   value: T;
 }
 
-function entries<T>(pick: (d: Declared) => Readonly<Record<string, T>> | readonly T[] | undefined): Entry<T>[] {
-  return (Object.keys(moduleDeclarations) as ModuleName[]).flatMap((module) => {
-    const field = pick(moduleDeclarations[module]);
+function entries<T>(
+  modules: readonly DeclaringModule[],
+  pick: (d: DeclaringModule) => Readonly<Record<string, T>> | readonly T[] | undefined,
+): DeclaredEntry<T>[] {
+  return modules.flatMap((m) => {
+    const field = pick(m);
     if (!field) return [];
-    if (Array.isArray(field)) return (field as readonly T[]).map((value) => ({ module, key: String(value), value }));
-    return Object.entries(field as Record<string, T>).map(([key, value]) => ({ module, key, value }));
+    if (Array.isArray(field)) return (field as readonly T[]).map((value) => ({ module: m.name, key: String(value), value }));
+    return Object.entries(field as Record<string, T>).map(([key, value]) => ({ module: m.name, key, value }));
   });
 }
 
-const get =
-  <F extends string>(field: F) =>
-  (d: Declared) =>
-    (d as unknown as Partial<Record<F, never>>)[field];
+/** Every declared entry of each kind in `modules`, with the module that declared it. */
+export function declaredEntriesOf(modules: readonly DeclaringModule[]) {
+  return {
+    auditEvents: entries<string>(modules, (d) => d.auditEvents),
+    rateLimits: entries<RateLimitRule>(modules, (d) => d.rateLimits),
+    limits: entries<LimitDeclaration>(modules, (d) => d.limits),
+    codePurposes: entries<string>(modules, (d) => d.codePurposes),
+    errorCodes: entries<ErrorCodeDeclaration>(modules, (d) => d.errorCodes),
+    inputBounds: entries<number>(modules, (d) => d.inputBounds),
+    mail: entries<MailDeclaration>(modules, (d) => d.mail),
+    httpRoutes: entries<RouteDeclaration>(modules, (d) => d.httpRoutes).map((e) => ({ ...e, key: `${e.value.method} ${e.value.path}` })),
+  };
+}
 
 /** Every declared entry of each kind, with the module that declared it (modules.test.ts checks none is declared twice). */
-export const declaredEntries = {
-  auditEvents: entries<string>(get('auditEvents')),
-  rateLimits: entries<RateLimitRule>(get('rateLimits')),
-  limits: entries<LimitDeclaration>(get('limits')),
-  codePurposes: entries<string>(get('codePurposes')),
-  errorCodes: entries<ErrorCodeDeclaration>(get('errorCodes')),
-  inputBounds: entries<number>(get('inputBounds')),
-  mail: entries<MailDeclaration>(get('mail')),
-  httpRoutes: entries<RouteDeclaration>(get('httpRoutes')).map((e) => ({ ...e, key: `${e.value.method} ${e.value.path}` })),
-};
+export const declaredEntries = declaredEntriesOf(moduleDeclarationList);
 
-const table = <T>(list: Entry<T>[]) => Object.freeze(Object.fromEntries(list.map((e) => [e.key, e.value])));
+const table = <T>(list: DeclaredEntry<T>[]) => Object.freeze(Object.fromEntries(list.map((e) => [e.key, e.value])));
 
 export const declaredAuditEvents = table(declaredEntries.auditEvents) as DeclaredAuditEvents;
 export const declaredFieldLimitNames = Object.freeze(declaredEntries.rateLimits.map((e) => e.key)) as readonly FieldLimitName[];

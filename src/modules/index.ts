@@ -12,6 +12,7 @@ import { passkeysModule } from './passkeys';
 import { mfaModule } from './mfa';
 import { oauthModule } from './oauth';
 import { accountModule } from './account';
+import { organizationsModule } from './organizations';
 import { breachedPasswordsModule } from './breached-passwords';
 
 /**
@@ -34,10 +35,9 @@ export const wardenModules: readonly WardenModule[] = [
   mfaModule,
   oauthModule,
   accountModule,
+  organizationsModule,
   breachedPasswordsModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);
 export const moduleResolvers = wardenModules.flatMap((m) => m.resolvers);
-export const moduleRoutes = wardenModules.flatMap((m) => m.routes ?? []);
-export const moduleJobs = wardenModules.flatMap((m) => m.jobs ?? []);

@@ -193,7 +193,12 @@ describe('retention: each table is swept after its period, fresher rows stay', (
     const [sharingUser] = await sql(t, `SELECT id, organization_id FROM ${users} WHERE email = $1`, [sharing]);
     const [phoneUser] = await sql(t, `SELECT id FROM ${users} WHERE email = $1`, [phoneOnly]);
     expect(loneUser!.organization_id).toBeTruthy();
-    await sql(t, `UPDATE ${users} SET organization_id = $1 WHERE id = $2`, [sharingUser!.organization_id, verified.user.id]);
+    // Another (verified) member shares the organization: a membership, as organizations are shared now.
+    await sql(t, `INSERT INTO ${t.table('memberships')} (id, organization_id, user_id, role) VALUES ($1, $2, $3, 'member')`, [
+      randomUUID(),
+      sharingUser!.organization_id,
+      verified.user.id,
+    ]);
     await sql(t, `UPDATE ${users} SET phone = '+447700900123', phone_verified = true WHERE id = $1`, [phoneUser!.id]);
 
     // created_at is PostgreSQL's own clock: put the accounts where the test clock says 7 days and 1 hour ago.
@@ -218,6 +223,8 @@ describe('retention: each table is swept after its period, fresher rows stay', (
     expect(expired.map((r) => r.user_id)).toEqual(expect.arrayContaining([loneUser!.id, sharingUser!.id]));
     expect(expired.map((r) => r.user_id)).not.toContain(phoneUser!.id);
     expect(await exists(t, 'organizations', sharingUser!.organization_id as string)).toBe(true);
+    // It keeps an owner: the remaining member (no admin left) became it.
+    expect(await sql(t, `SELECT role FROM ${t.table('memberships')} WHERE organization_id = $1`, [sharingUser!.organization_id])).toEqual([{ role: 'owner' }]);
     expect(await exists(t, 'users', verified.user.id)).toBe(true);
     expect(await exists(t, 'users', phoneUser!.id as string)).toBe(true);
     expect(await exists(t, 'password_credentials', phoneUser!.id as string, 'user_id')).toBe(true);

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../../src/config/config';
 import { defaultLimits } from '../../src/config/limits';
 import { createApp, type App, type AppOverrides } from '../../src/app';
+import type { WardenModule } from '../../src/modules/module';
 import { backends } from './backends';
 import { SmtpInbox } from './smtp-inbox';
 import { TwilioFake } from './twilio-fake';
@@ -49,6 +50,8 @@ export interface StartOptions {
   smtpFront?: (inbox: SmtpInbox) => Promise<string>;
   /** Reuse another app's schema, prefix, keys and secret (a second instance of the same deployment). */
   shareWith?: TestApp;
+  /** Another module list (default the product's): the config and the app are both built from it. */
+  modules?: readonly WardenModule[];
 }
 
 /**
@@ -93,10 +96,10 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     TRANSACTION_GUARD: 'true',
     ...options.env,
   };
-  const config = loadConfig(env);
+  const config = loadConfig(env, options.modules);
   let app: App;
   try {
-    app = await createApp(config, options.overrides);
+    app = await createApp(config, options.modules ? { ...options.overrides, modules: options.modules } : options.overrides);
   } catch (error) {
     await inbox.stop();
     await twilio.stop();

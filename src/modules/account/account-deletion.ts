@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { lockUser, updateUser } from '../users';
 import { normalizeEmail } from '../users/identifiers';
+import { soleOwnedOrganizationsWithOthers } from '../organizations';
 import type { IssuedSession, Viewer } from '../sessions/sessions.service';
 import type { OtpChallenge } from '../otp';
 import type { AuthChallengeType } from '../otp/auth-challenge.type';
@@ -29,6 +30,14 @@ export class AccountDeletion {
     const eraseAt = new Date(now.getTime() + this.deps.limits.accountDeletionGraceDays * DAY_MS);
     const email = await withTransaction(this.deps.dataSource, async (em) => {
       const user = await this.context.loadUser(em, viewer.userId, true);
+      // An organization always keeps an owner (contract, LAST_OWNER): transfer ownership or delete it first.
+      const organizationIds = await soleOwnedOrganizationsWithOthers(em, user.id);
+      if (organizationIds.length > 0) {
+        throw new WardenError('LAST_OWNER', {
+          message: 'You are the only owner of an organization with other members: transfer its ownership or delete it first.',
+          extensions: { organizationIds },
+        });
+      }
       await updateUser(em, user.id, { deletedAt: now, eraseAt });
       this.deps.users.usersChanged(em, [user.id]);
       await this.deps.sessions.revokeAllInTransaction(em, user.id, 'account_deleted', meta);

@@ -2,7 +2,8 @@ import type { MaintenanceJob } from '../../maintenance/maintenance-job';
 import { deleteInBatches } from '../../maintenance/batch-delete';
 import { tableOf } from '../../db/table-of';
 import { anonymiseAuditRowsOf, recordAccountsErased } from '../audit';
-import { deleteEmptyOrganizations, deleteErasedAccounts, lockAccountsDueForErasure } from '../users';
+import { deleteErasedAccounts, lockAccountsDueForErasure } from '../users';
+import { organizationIdsOf, settleOrganizationsAfterErasure } from '../organizations';
 import { ContactChangeEntity } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
 
@@ -14,8 +15,8 @@ const KNOWN_DEVICE_RETENTION_DAYS = 365;
  * Erasure after the grace period (ACCOUNT_DELETION_GRACE_DAYS): accounts whose erase_at has passed are
  * deleted, and with them everything tied to them by ON DELETE CASCADE foreign keys onto users (password,
  * sessions and refresh tokens, codes, links, contact changes, known devices, and the identities, factors
- * and passkeys tables of later modules, which follow the same rule); their organization goes once it has no
- * member left. Their audit rows stay for the audit trail but are anonymised (no user id, IP, user agent or
+ * and passkeys tables of later modules, which follow the same rule) and their memberships; an organization goes
+ * once it has no member left, and one left without an owner makes its earliest-joined admin (else member) owner. Their audit rows stay for the audit trail but are anonymised (no user id, IP, user agent or
  * data). One transaction per batch, rows re-checked under lock (a recovery meanwhile wins); idempotent, and
  * the runner's advisory lock makes it run on one instance at a time.
  */
@@ -29,9 +30,11 @@ const eraseDeletedAccounts: MaintenanceJob = {
         const rows = await lockAccountsDueForErasure(em, ctx.now, limit);
         if (rows.length === 0) return 0;
         const ids = rows.map((r) => r.id);
+        const organizationIds = await organizationIdsOf(em, ids);
         await anonymiseAuditRowsOf(em, ids);
         await deleteErasedAccounts(em, ids);
-        await deleteEmptyOrganizations(em, [...new Set(rows.map((r) => r.organization_id).filter((id): id is string => !!id))]);
+        // Their memberships went with them (ON DELETE CASCADE): an organization left empty goes, one left without an owner gets one.
+        await settleOrganizationsAfterErasure(em, organizationIds);
         await recordAccountsErased(em, rows.length, ctx.now);
         return rows.length;
       });

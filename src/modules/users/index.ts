@@ -1,7 +1,6 @@
 import { usersRetentionJobs } from './users.retention';
 import type { WardenModule } from '../module';
 import type { SessionsProvides } from '../sessions';
-import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 import { ViewerResolver } from './viewer.resolver';
 import { usersDeclarations } from './users.declarations';
@@ -22,7 +21,7 @@ export interface UsersProvides {
 export { UsersService } from './users.service';
 export { userStatements } from './user-statements';
 
-/** Accounts, organizations and the viewer query. */
+/** Accounts and the viewer query (organizations and memberships: the organizations module). */
 export const usersModule: WardenModule = {
   name: 'users',
   // The profile cache is invalidated through the sessions' revocation channel.
@@ -41,7 +40,7 @@ export const usersModule: WardenModule = {
     const provides: UsersProvides = { users, signInMethods };
     return { provides, instances: [users, signInMethods, new ViewerResolver(users)], hooks: { signInMethods: coreSignInMethodSources() } };
   },
-  entities: [OrganizationEntity, UserEntity],
+  entities: [UserEntity],
   resolvers: [ViewerResolver],
   jobs: usersRetentionJobs,
   ...usersDeclarations,
@@ -50,7 +49,6 @@ export const usersModule: WardenModule = {
 // The users table as other modules reach it (module tables are private: no other module imports user.entity.ts).
 export type { UserEntity } from './user.entity';
 export {
-  deleteEmptyOrganizations,
   deleteErasedAccounts,
   exportOrganization,
   exportProfile,

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { UserType } from './user.type';
-import type { OrganizationType } from './organization.type';
+import type { OrganizationType } from '../organizations/organization.type';
 
 /**
  * The channel the cache listens on: the revocation list's (src/modules/sessions/revocation-list.ts), so one

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { tableOf } from '../../db/table-of';
-import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 
 /**
@@ -53,13 +52,4 @@ export function lockAccountsDueForErasure(em: EntityManager, now: Date, limit: n
 /** Erasure: deletes these accounts (still pending deletion); ON DELETE CASCADE takes every row tied to them. */
 export async function deleteErasedAccounts(em: EntityManager, ids: readonly string[]): Promise<void> {
   await em.query(`DELETE FROM ${tableOf(em, UserEntity)} WHERE id = ANY($1::uuid[]) AND deleted_at IS NOT NULL`, [[...ids]]);
-}
-
-/** Erasure: these organizations go once they have no member left. */
-export async function deleteEmptyOrganizations(em: EntityManager, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await em.query(
-    `DELETE FROM ${tableOf(em, OrganizationEntity)} o WHERE o.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${tableOf(em, UserEntity)} u WHERE u.organization_id = o.id)`,
-    [[...ids]],
-  );
 }

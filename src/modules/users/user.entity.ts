@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { OrganizationEntity } from './organization.entity';
+import { OrganizationEntity } from '../organizations/organization.entity';
 
 @Entity({ name: 'users' })
 @Index('users_unverified_created_at_idx', ['createdAt'], { where: '"email_verified" = false AND "phone_verified" = false' })

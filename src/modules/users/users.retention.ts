@@ -4,7 +4,7 @@ import { liveSessionExistsSql } from '../sessions/session-statements';
 import { identityExistsSql } from '../oauth/identity-statements';
 import { auditStatements } from '../audit/audit-statements';
 import { AuditEvents } from '../audit/audit-events';
-import { OrganizationEntity } from './organization.entity';
+import { settleOrganizationsAfterErasure } from '../organizations/organization-rows';
 import { UserEntity } from './user.entity';
 
 const DAY_MS = 86_400_000;
@@ -22,7 +22,6 @@ export const usersRetentionJobs: MaintenanceJob[] = [
     name: 'users.unverified',
     async run(ctx) {
       const users = tableOf(ctx.em, UserEntity);
-      const organizations = tableOf(ctx.em, OrganizationEntity);
       const names = { table: (entity: Parameters<typeof tableOf>[1]) => tableOf(ctx.em, entity) };
       const cutoff = new Date(ctx.now.getTime() - ctx.config.maintenance.unverifiedAccountTtlDays * DAY_MS);
       const idleCutoff = new Date(ctx.now.getTime() - ctx.config.limits.refreshIdleTtlSeconds * 1000);
@@ -46,12 +45,8 @@ export const usersRetentionJobs: MaintenanceJob[] = [
               Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as { id: string; organization_id: string | null }[]) : [],
             );
           const orgIds = [...new Set(rows.map((r) => r.organization_id).filter((id): id is string => !!id))];
-          if (orgIds.length > 0) {
-            await em.query(
-              `DELETE FROM ${organizations} o WHERE o.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${users} u WHERE u.organization_id = o.id)`,
-              [orgIds],
-            );
-          }
+          // Their memberships went with them (ON DELETE CASCADE): an organization left empty goes.
+          await settleOrganizationsAfterErasure(em, orgIds);
           if (rows.length > 0) {
             await em.query(
               auditStatements.insert(

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { UserEntity } from './user.entity';
-import { OrganizationEntity } from './organization.entity';
 import type { UserType } from './user.type';
-import type { OrganizationType } from './organization.type';
+import type { OrganizationType } from '../organizations/organization.type';
 import type { ProfileCache } from './profile-cache';
 import { afterCommit } from '../../db/after-commit';
 import { RawStatements } from '../../db/raw-statements';
+import { tableOf } from '../../db/table-of';
+import {
+  deleteOrganizationRow,
+  earliestOrganizationSql,
+  findOrganizations,
+  insertOrganizationWithOwner,
+  type OrganizationRow,
+} from '../organizations/organization-rows';
 
 /** The user row type other modules hold (they never import user.entity.ts: the users module owns the table). */
 export type { UserEntity } from './user.entity';
@@ -82,21 +89,19 @@ export class UsersService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  async loadOrganizations(ids: readonly string[]): Promise<(OrganizationEntity | null)[]> {
+  async loadOrganizations(ids: readonly string[]): Promise<(OrganizationRow | null)[]> {
     const stamp = this.profiles?.stamp();
-    const rows = await this.dataSource.manager.find(OrganizationEntity, { where: { id: In([...ids]) } });
+    const rows = await findOrganizations(this.dataSource.manager, ids);
     if (stamp) this.profiles!.fillOrganizations(rows.map(UsersService.toOrganizationType), stamp);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  /** Inserts the user (and organization). Throws the driver's unique violation when the email or phone is taken. */
+  /**
+   * Inserts the user, and the organization with the user as its owner (one membership), in `em`'s transaction.
+   * Throws the driver's unique violation when the email or phone is taken.
+   */
   async create(em: EntityManager, input: NewUser): Promise<UserEntity> {
-    let organizationId: string | null = null;
-    if (input.organization) {
-      organizationId = randomUUID();
-      await em.insert(OrganizationEntity, { id: organizationId, ...input.organization });
-    }
     const user = em.create(UserEntity, {
       id: randomUUID(),
       email: input.email ?? null,
@@ -104,12 +109,31 @@ export class UsersService {
       phone: input.phone ?? null,
       phoneVerified: input.phoneVerified ?? false,
       name: input.name ?? null,
-      organizationId,
+      organizationId: null,
     });
     await em.insert(UserEntity, user);
+    let organizationId: string | null = null;
+    if (input.organization) {
+      organizationId = (await insertOrganizationWithOwner(em, input.organization, user.id)).id;
+      await em.update(UserEntity, { id: user.id }, { organizationId });
+    }
     // Nothing can be cached for a new id; published anyway so that the rule "every write publishes" has no exception.
     this.usersChanged(em, [user.id], organizationId ? [organizationId] : []);
     return em.findOneOrFail(UserEntity, { where: { id: user.id } });
+  }
+
+  /**
+   * After memberships of these users changed (an organization created, left, removed or deleted): users.organization_id
+   * is set again to each one's earliest-joined membership (what the deprecated User.organization answers), and the
+   * cached profiles are dropped. Same `em` as the change.
+   */
+  async membershipsChanged(em: EntityManager, userIds: readonly string[], organizationIds: readonly string[] = []): Promise<void> {
+    if (userIds.length > 0) {
+      await em.query(`UPDATE ${tableOf(em, UserEntity)} u SET organization_id = ${earliestOrganizationSql(em, 'u.id')} WHERE u.id = ANY($1::uuid[])`, [
+        [...userIds],
+      ]);
+    }
+    this.usersChanged(em, userIds, organizationIds);
   }
 
   /**
@@ -140,7 +164,7 @@ export class UsersService {
    */
   async deleteUnverified(em: EntityManager, userId: string, organizationId: string | null): Promise<void> {
     await em.delete(UserEntity, { id: userId, emailVerified: false });
-    if (organizationId) await em.delete(OrganizationEntity, { id: organizationId });
+    if (organizationId) await deleteOrganizationRow(em, organizationId);
     this.usersChanged(em, [userId], organizationId ? [organizationId] : []);
   }
 
@@ -176,7 +200,7 @@ export class UsersService {
     return { id, organizationId: null } as UserType;
   }
 
-  static toOrganizationType(org: OrganizationEntity): OrganizationType {
-    return { id: org.id, name: org.name, industry: org.industry, teamSize: org.teamSize, logoUrl: org.logoUrl };
+  static toOrganizationType(org: OrganizationRow): OrganizationType {
+    return { id: org.id, name: org.name, slug: org.slug, industry: org.industry, teamSize: org.teamSize, logoUrl: org.logoUrl, createdAt: org.createdAt };
   }
 }

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { UserType } from './user.type';
-import { OrganizationType } from './organization.type';
+import { OrganizationType } from '../organizations/organization.type';
 import { UsersService } from './users.service';
 import { SessionType } from '../sessions/session.type';
 import { WardenError } from '../../errors/warden-error';
@@ -43,7 +43,11 @@ export class ViewerResolver {
   }
 
   @Direct('User')
-  @FieldResolver(() => OrganizationType, { nullable: true })
+  @FieldResolver(() => OrganizationType, {
+    nullable: true,
+    deprecationReason: 'Use organizations: this is the earliest-joined one.',
+    description: 'The earliest-joined organization (the one created at signup for existing accounts).',
+  })
   organization(@Root() user: UserType, @Ctx() ctx: Context): OrganizationType | null | Promise<OrganizationType | null> {
     if (!user.organizationId) return null;
     return this.users.cachedOrganization(user.organizationId) ?? this.loadOrganization(user.organizationId, ctx);

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity({ name: 'organizations' })
 export class OrganizationEntity {
@@ -7,6 +7,11 @@ export class OrganizationEntity {
 
   @Column('text')
   name: string;
+
+  /** Unique, ^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$ (slug.ts). */
+  @Index('organizations_slug_key', { unique: true })
+  @Column('text')
+  slug: string;
 
   @Column('text', { nullable: true })
   industry: string | null;

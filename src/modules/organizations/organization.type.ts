@@ -14,6 +14,9 @@ export class OrganizationType {
   @Field(() => String)
   name: string;
 
+  @Field(() => String, { description: 'Unique, ^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' })
+  slug: string;
+
   @Field(() => String, { nullable: true })
   industry: string | null;
 
@@ -22,4 +25,7 @@ export class OrganizationType {
 
   @Field(() => String, { nullable: true })
   logoUrl: string | null;
+
+  @Field(() => Date)
+  createdAt: Date;
 }

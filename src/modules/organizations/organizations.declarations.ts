@@ -1,0 +1,28 @@
+import type { ModuleDeclarations } from '../declaration-types';
+
+/** What the organizations capability adds to the shared tables (see src/modules/declaration-types.ts). */
+export const organizationsDeclarations = {
+  // data.organizationId on every row; data.memberId for the member changed (who gets a row too, with data.byUserId).
+  auditEvents: {
+    organizationCreated: 'organization.created',
+    organizationUpdated: 'organization.updated',
+    organizationDeleted: 'organization.deleted',
+    ownershipTransferred: 'organization.ownership_transferred',
+    memberRoleUpdated: 'member.role_updated',
+    memberRemoved: 'member.removed',
+    memberLeft: 'member.left',
+  },
+  rateLimits: {
+    'organizations.create': 'default',
+    'organizations.update': 'default',
+    'organizations.delete': 'default',
+    'organizations.leave': 'default',
+    'organizations.remove-member': 'default',
+    'organizations.update-member-role': 'default',
+    'organizations.transfer-ownership': 'default',
+  },
+  errorCodes: {
+    LAST_OWNER: { message: 'An organization always keeps an owner: make another member owner first.', logLevel: 'info' },
+  },
+  inputBounds: { organizationId: 64, userId: 64, slug: 64, role: 64, permission: 100 },
+} as const satisfies ModuleDeclarations;

@@ -1,0 +1,174 @@
+import DataLoader from 'dataloader';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { RateLimit } from '../../graphql/decorators/rate-limit';
+import { RecentAuth } from '../../graphql/decorators/recent-auth';
+import { requireSelf } from '../../graphql/viewer-only';
+import { UserType } from '../users/user.type';
+import { UsersService } from '../users/users.service';
+import type { MembershipEntity } from './membership.entity';
+import type { OrganizationEntity } from './organization.entity';
+import { OrganizationType } from './organization.type';
+import { OrganizationMemberConnectionType, OrganizationMemberType, OrganizationRoleType, PermissionDefinitionType } from './organizations.types';
+import { CreateOrganizationInput, MemberRefInput, UpdateMemberRoleInput, UpdateOrganizationInput } from './organizations.inputs';
+import { OrganizationsService } from './organizations.service';
+
+/** The viewer's memberships read once per request (from the database, never from the token). */
+const viewerMemberships = new WeakMap<Context, DataLoader<string, MembershipEntity | null>>();
+
+async function viewerMembership(ctx: Context, orgs: OrganizationsService, organizationId: string): Promise<MembershipEntity | null> {
+  const viewer = await ctx.viewer();
+  if (!viewer) return null;
+  let loader = viewerMemberships.get(ctx);
+  if (!loader) {
+    loader = new DataLoader((ids: readonly string[]) => orgs.membershipsOf(viewer.userId, ids));
+    viewerMemberships.set(ctx, loader);
+  }
+  return loader.load(organizationId);
+}
+
+function toOrganization(org: OrganizationEntity): OrganizationType {
+  return UsersService.toOrganizationType(org);
+}
+
+async function toMembers(ctx: Context, rows: readonly MembershipEntity[]): Promise<OrganizationMemberType[]> {
+  const users = await ctx.loaders.user.loadMany(rows.map((r) => r.userId));
+  return rows.map((r, i) => {
+    const user = users[i];
+    const known = user && !(user instanceof Error) ? user : null;
+    return { id: r.id, userId: r.userId, email: known?.email ?? null, name: known?.name ?? null, role: r.role, joinedAt: r.joinedAt };
+  });
+}
+
+/** Queries and mutations of organizations (contract, third part). Thin: one service call each. */
+@Resolver()
+export class OrganizationsResolver {
+  constructor(private readonly orgs: OrganizationsService) {}
+
+  @Query(() => [PermissionDefinitionType], { description: 'Public: the permission vocabulary.' })
+  permissions(): PermissionDefinitionType[] {
+    return this.orgs.permissions().map((p) => ({ ...p }));
+  }
+
+  @Query(() => OrganizationType, { nullable: true, description: "For a member (or the organization's API key); null otherwise, unknown ids alike." })
+  async organization(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<OrganizationType | null> {
+    const viewer = await ctx.viewer();
+    const org = viewer ? await this.orgs.organizationForMember(viewer.userId, id) : null;
+    return org ? toOrganization(org) : null;
+  }
+
+  @Authorized()
+  @RateLimit('organizations.create')
+  @Mutation(() => OrganizationType, { description: 'The viewer becomes its owner. The session’s active organization does not change.' })
+  async createOrganization(@Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<OrganizationType> {
+    return toOrganization(await this.orgs.create(await ctx.requireViewer(), input, ctx.meta));
+  }
+
+  @Authorized()
+  @RateLimit('organizations.update')
+  @Mutation(() => OrganizationType)
+  async updateOrganization(@Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput, @Ctx() ctx: Context): Promise<OrganizationType> {
+    return toOrganization(await this.orgs.update(await ctx.requireViewer(), input, ctx.meta));
+  }
+
+  @Authorized()
+  @RateLimit('organizations.delete')
+  @RecentAuth()
+  @Mutation(() => Boolean, { description: 'Owner, recent authentication.' })
+  async deleteOrganization(@Arg('organizationId', () => ID) organizationId: string, @Ctx() ctx: Context): Promise<boolean> {
+    await this.orgs.delete(await ctx.requireViewer(), organizationId, ctx.meta);
+    return true;
+  }
+
+  @Authorized()
+  @RateLimit('organizations.update-member-role')
+  @Mutation(() => OrganizationMemberType)
+  async updateMemberRole(@Arg('input', () => UpdateMemberRoleInput) input: UpdateMemberRoleInput, @Ctx() ctx: Context): Promise<OrganizationMemberType> {
+    const member = await this.orgs.updateMemberRole(await ctx.requireViewer(), input, ctx.meta);
+    return (await toMembers(ctx, [member]))[0]!;
+  }
+
+  @Authorized()
+  @RateLimit('organizations.remove-member')
+  @Mutation(() => Boolean, { description: 'Others only; the viewer uses leaveOrganization.' })
+  async removeMember(@Arg('input', () => MemberRefInput) input: MemberRefInput, @Ctx() ctx: Context): Promise<boolean> {
+    await this.orgs.removeMember(await ctx.requireViewer(), input, ctx.meta);
+    return true;
+  }
+
+  @Authorized()
+  @RateLimit('organizations.leave')
+  @Mutation(() => Boolean)
+  async leaveOrganization(@Arg('organizationId', () => ID) organizationId: string, @Ctx() ctx: Context): Promise<boolean> {
+    await this.orgs.leave(await ctx.requireViewer(), organizationId, ctx.meta);
+    return true;
+  }
+
+  @Authorized()
+  @RateLimit('organizations.transfer-ownership')
+  @RecentAuth()
+  @Mutation(() => OrganizationType, { description: 'Owner, recent authentication: the member becomes owner, the viewer admin.' })
+  async transferOwnership(@Arg('input', () => MemberRefInput) input: MemberRefInput, @Ctx() ctx: Context): Promise<OrganizationType> {
+    return toOrganization(await this.orgs.transferOwnership(await ctx.requireViewer(), input, ctx.meta));
+  }
+}
+
+/** The caller-dependent fields of Organization: each reads the caller's membership (once per request). */
+@Resolver(() => OrganizationType)
+export class OrganizationFieldsResolver {
+  constructor(private readonly orgs: OrganizationsService) {}
+
+  @FieldResolver(() => String, { nullable: true, description: "The caller's role key here; null for a non-member or an API key." })
+  async viewerRole(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<string | null> {
+    return (await viewerMembership(ctx, this.orgs, org.id))?.role ?? null;
+  }
+
+  @FieldResolver(() => [String], { description: "The caller's permissions here, sorted; [] for a non-member; an API key's effective scopes." })
+  async viewerPermissions(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<string[]> {
+    const member = await viewerMembership(ctx, this.orgs, org.id);
+    return member ? [...this.orgs.permissionsOf(member.role)] : [];
+  }
+
+  @FieldResolver(() => Boolean, { description: 'BAD_USER_INPUT when permission is not in Query.permissions; false for a non-member.' })
+  async viewerCan(@Root() org: OrganizationType, @Arg('permission', () => String) permission: string, @Ctx() ctx: Context): Promise<boolean> {
+    const name = this.orgs.checkPermissionName(permission);
+    const member = await viewerMembership(ctx, this.orgs, org.id);
+    return member ? this.orgs.permissionsOf(member.role).includes(name) : false;
+  }
+
+  @FieldResolver(() => Int)
+  async memberCount(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<number> {
+    this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
+    return this.orgs.memberCount(org.id);
+  }
+
+  @FieldResolver(() => OrganizationMemberConnectionType, { description: 'Earliest joined first.' })
+  async members(
+    @Root() org: OrganizationType,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<OrganizationMemberConnectionType> {
+    this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'members:read');
+    const page = await this.orgs.members(org.id, first ?? 50, after);
+    return { nodes: await toMembers(ctx, page.nodes), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
+  }
+
+  @FieldResolver(() => [OrganizationRoleType], { description: 'Built-in roles first, then custom roles by key.' })
+  async roles(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<OrganizationRoleType[]> {
+    this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
+    return this.orgs.roles().map((r) => ({ ...r, permissions: [...r.permissions] }));
+  }
+}
+
+/** User.organizations: only on the viewer. */
+@Resolver(() => UserType)
+export class OrganizationsUserResolver {
+  constructor(private readonly orgs: OrganizationsService) {}
+
+  @FieldResolver(() => [OrganizationType], { description: 'Only resolvable on the viewer: earliest joined first.' })
+  async organizations(@Root() user: UserType, @Ctx() ctx: Context): Promise<OrganizationType[]> {
+    const self = await requireSelf(ctx, user.id);
+    return (await this.orgs.organizationsOf(self.userId)).map(toOrganization);
+  }
+}

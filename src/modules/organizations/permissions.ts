@@ -1,0 +1,98 @@
+/**
+ * The organization permission vocabulary and the built-in roles (contract, "Organizations"). Every check names a
+ * permission, never a role: a role is only the list of permissions it grants.
+ */
+
+/** Warden's own permissions, in the contract's order, with the line Query.permissions shows. */
+export const BUILT_IN_PERMISSIONS = [
+  { name: 'org:read', description: 'See the organization, its member count and its roles (in every role).' },
+  { name: 'org:update', description: 'Change the organization’s name, slug and profile.' },
+  { name: 'org:delete', description: 'Delete the organization or transfer its ownership (owner only).' },
+  { name: 'members:read', description: 'List the members.' },
+  { name: 'members:invite', description: 'Invite members; list, resend and revoke invitations.' },
+  { name: 'members:remove', description: 'Remove members.' },
+  { name: 'members:update_role', description: 'Change a member’s role.' },
+  { name: 'roles:manage', description: 'Create, edit and delete custom roles.' },
+  { name: 'api_keys:manage', description: 'Manage the organization’s API keys.' },
+  { name: 'webhooks:manage', description: 'Manage the organization’s webhook endpoints and deliveries.' },
+  { name: 'events:read', description: 'Read the organization’s events.' },
+  { name: 'audit:read', description: 'Read the audit rows naming the organization.' },
+] as const;
+
+export type BuiltInPermission = (typeof BUILT_IN_PERMISSIONS)[number]['name'];
+
+const builtInNames: ReadonlySet<string> = new Set(BUILT_IN_PERMISSIONS.map((p) => p.name));
+
+/** The contract's pattern for an application permission (ORG_EXTRA_PERMISSIONS). */
+export const EXTRA_PERMISSION_PATTERN = /^[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}$/;
+export const MAX_EXTRA_PERMISSIONS = 100;
+
+/**
+ * ORG_EXTRA_PERMISSIONS: comma-separated, each matching EXTRA_PERMISSION_PATTERN, at most 100, none built in.
+ * Blanks around entries are ignored, a repeated entry counts once. Throws an Error naming the first bad entry.
+ */
+export function parseExtraPermissions(raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const names = [...new Set(raw.split(',').map((s) => s.trim()))];
+  for (const name of names) {
+    if (name === '') throw new Error('ORG_EXTRA_PERMISSIONS: an empty entry (two commas in a row, or a trailing comma)');
+    if (!EXTRA_PERMISSION_PATTERN.test(name)) throw new Error(`ORG_EXTRA_PERMISSIONS: "${name}" does not match ${EXTRA_PERMISSION_PATTERN.source}`);
+    if (builtInNames.has(name)) throw new Error(`ORG_EXTRA_PERMISSIONS: "${name}" is one of Warden's own permissions`);
+  }
+  if (names.length > MAX_EXTRA_PERMISSIONS) throw new Error(`ORG_EXTRA_PERMISSIONS: ${names.length} permissions, at most ${MAX_EXTRA_PERMISSIONS}`);
+  return names;
+}
+
+export interface PermissionDefinition {
+  name: string;
+  description: string | null;
+  builtIn: boolean;
+}
+
+export interface RoleDefinition {
+  key: string;
+  name: string;
+  description: string | null;
+  builtIn: boolean;
+  /** Sorted. */
+  permissions: readonly string[];
+}
+
+export const BUILT_IN_ROLE_KEYS = ['owner', 'admin', 'member'] as const;
+
+/** The vocabulary (Warden's, then the application's) and the built-in roles, fixed at start from the configuration. */
+export class PermissionCatalog {
+  readonly definitions: readonly PermissionDefinition[];
+  readonly builtInRoles: readonly RoleDefinition[];
+  private readonly known: ReadonlySet<string>;
+  private readonly roles: ReadonlyMap<string, RoleDefinition>;
+
+  constructor(extra: readonly string[]) {
+    this.definitions = [
+      ...BUILT_IN_PERMISSIONS.map((p) => ({ name: p.name, description: p.description, builtIn: true })),
+      ...extra.map((name) => ({ name, description: null, builtIn: false })),
+    ];
+    this.known = new Set(this.definitions.map((d) => d.name));
+    const every = [...this.known].sort();
+    this.builtInRoles = [
+      { key: 'owner', name: 'Owner', description: 'Every permission.', builtIn: true, permissions: every },
+      { key: 'admin', name: 'Admin', description: 'Every permission but org:delete.', builtIn: true, permissions: every.filter((p) => p !== 'org:delete') },
+      { key: 'member', name: 'Member', description: 'Sees the organization and its members.', builtIn: true, permissions: ['members:read', 'org:read'] },
+    ];
+    this.roles = new Map(this.builtInRoles.map((r) => [r.key, r]));
+  }
+
+  isPermission(name: string): boolean {
+    return this.known.has(name);
+  }
+
+  /** A built-in role by key, or undefined (custom roles are not built yet). */
+  role(key: string): RoleDefinition | undefined {
+    return this.roles.get(key);
+  }
+
+  /** The sorted permissions a role key grants; an unknown key grants only org:read (in every role). */
+  permissionsOf(roleKey: string): readonly string[] {
+    return this.roles.get(roleKey)?.permissions ?? ['org:read'];
+  }
+}
