@@ -219,7 +219,7 @@ describe('breached passwords off (the default outside production)', () => {
   let t: TestApp;
   beforeAll(async () => {
     fake = await PwnedPasswordsFake.start();
-    t = await startTestApp({ env: { HIBP_API_URL: fake.url } });
+    t = await startTestApp({ env: { HIBP_ENABLED: '', HIBP_API_URL: fake.url } }); // '': unset, the default
   });
   afterAll(async () => {
     await t?.close();
