@@ -150,6 +150,13 @@ describe('breached passwords: Pwned Passwords range checks (HIBP_ENABLED) agains
     }
     // Nothing happened for the address either way: no mail, and it is still free to sign up.
     expect(t.inbox.mailsTo(email)).toHaveLength(0);
+    // A taken address answers exactly as a free one (the check runs before the account lookup), and its owner gets no mail.
+    const taken = uniqueEmail('hibp-taken');
+    await signUpAndVerify(t, t.client(), taken);
+    const mailsBefore = t.inbox.mailsTo(taken).length;
+    expect(await signupError(t, breached, taken)).toEqual(answers[0]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.inbox.mailsTo(taken)).toHaveLength(mailsBefore);
     const { signup } = await t.client().request(SignupDocument, { input: { email, password: use(fresh('free')) } });
     expect(signup.purpose).toBe('SIGNUP');
   });
@@ -180,6 +187,18 @@ describe('breached passwords: Pwned Passwords range checks (HIBP_ENABLED) agains
         expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: { dependency: 'hibp' } });
       }
     }
+  });
+
+  test('a range API that sends its headers and then stalls is timed out too (the body is read under the same signal)', async () => {
+    fake.mode = 'stall';
+    const password = use(fresh('stall'));
+    const started = Date.now();
+    const err = await signupError(closed, password);
+    const elapsed = Date.now() - started;
+    expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: { dependency: 'hibp' } });
+    expect(fake.requestsFor(password)).toHaveLength(1);
+    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
   });
 
   test('a 500 from the range API: open accepts, closed answers SERVICE_UNAVAILABLE hibp, and the error is counted', async () => {

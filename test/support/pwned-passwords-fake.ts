@@ -20,7 +20,8 @@ export interface RangeRequest {
  */
 export class PwnedPasswordsFake {
   readonly requests: RangeRequest[] = [];
-  mode: 'ok' | 'hang' | 'error' = 'ok';
+  /** hang: no answer at all; stall: the headers and a first line, then nothing; error: a 500. */
+  mode: 'ok' | 'hang' | 'stall' | 'error' = 'ok';
   private readonly breached = new Map<string, Map<string, number>>();
   private readonly hanging = new Set<ServerResponse>();
 
@@ -54,6 +55,12 @@ export class PwnedPasswordsFake {
     this.requests.push({ path: req.url ?? '', headers: req.headers });
     if (this.mode === 'hang') {
       this.hanging.add(res);
+      return;
+    }
+    if (this.mode === 'stall') {
+      this.hanging.add(res);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write(`${'0'.repeat(35)}:1\r\n`);
       return;
     }
     if (this.mode === 'error') {
