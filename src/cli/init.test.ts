@@ -109,8 +109,8 @@ describe('warden init and .env.example agree on what production needs', () => {
       expect(required.filter((name) => !written.includes(name))).toEqual([]);
       const known = listVariables().map((v) => v.env);
       expect(written.filter((name) => !known.includes(name))).toEqual([]);
-      // What it leaves to fill in is what it cannot generate: the required ones beyond the key and the secret, plus MAIL_FROM.
-      expect(PLACEHOLDERS.map((p) => p.name).sort()).toEqual([...required.filter((n) => n !== 'JWT_PRIVATE_KEY' && n !== 'WARDEN_SECRET'), 'MAIL_FROM'].sort());
+      // What it leaves to fill in is exactly what production requires and init cannot generate (the key and the secret).
+      expect(PLACEHOLDERS.map((p) => p.name).sort()).toEqual(required.filter((n) => n !== 'JWT_PRIVATE_KEY' && n !== 'WARDEN_SECRET').sort());
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

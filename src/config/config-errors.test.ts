@@ -15,7 +15,7 @@ describe('configuration errors are collected and reported together (issue 24)', 
   test('production with nothing set names every required variable in one ConfigError, one line each', () => {
     const lines = problems({ NODE_ENV: 'production' });
     const named = lines.map((line) => line.slice(0, line.indexOf(':')));
-    expect(named).toEqual(['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL', 'PUBLIC_URL', 'APP_URL']);
+    expect(named).toEqual(['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'APP_URL']);
     for (const line of lines) expect(line).toMatch(/^[A-Z_]+: required when NODE_ENV=production/);
   });
 

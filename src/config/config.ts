@@ -412,6 +412,8 @@ export function loadConfig(
       ['JWT_PRIVATE_KEY', e.JWT_PRIVATE_KEY],
       ['WARDEN_SECRET', e.WARDEN_SECRET],
       ['SMTP_URL', e.SMTP_URL],
+      // Its default (no-reply@localhost) serves development only: production names the real sender.
+      ['MAIL_FROM', env.MAIL_FROM?.trim()],
     ];
     for (const [name, value] of required) {
       // A value given but refused above is already named; "required" would be a second, wrong line.

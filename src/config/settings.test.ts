@@ -53,6 +53,7 @@ const production = {
   JWT_PRIVATE_KEY: '{"kty":"OKP","crv":"Ed25519","d":"x","x":"y"}',
   WARDEN_SECRET: 's'.repeat(32),
   SMTP_URL: 'smtp://mail:25',
+  MAIL_FROM: 'Example <no-reply@example.com>',
 };
 
 describe("a module's settings (non-numeric variables, src/config/settings.ts)", () => {

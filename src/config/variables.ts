@@ -109,7 +109,12 @@ export const coreVariables = [
     required: 'production',
     doc: 'smtp:// or smtps:// URL; unset outside production: mails go to the log and DATA_DIR/outbox.',
   },
-  { env: 'MAIL_FROM', default: 'Warden <no-reply@localhost>', doc: 'From: of every mail.' },
+  {
+    env: 'MAIL_FROM',
+    default: 'Warden <no-reply@localhost>',
+    required: 'production',
+    doc: 'From: of every mail, `Name <address>` (the default serves development only).',
+  },
   {
     env: 'MAIL_SEND_TIMEOUT_MS',
     default: 10_000,
