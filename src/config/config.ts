@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { limitTableOf, type Limits } from './limits';
@@ -283,6 +284,27 @@ export function splitPrivateKeys(raw: string): string[] {
   return pems;
 }
 
+/**
+ * Each key must be one SigningKeys can sign with (Ed25519 → EdDSA, P-256 → ES256): an RSA or P-384 key is named
+ * here, with the other problems, not at start after the migrations. The message never holds the key.
+ */
+export function checkSigningKeyKinds(keys: readonly string[]): void {
+  keys.forEach((material, i) => {
+    const which = keys.length > 1 ? `key ${i + 1} ` : '';
+    let kind: string;
+    try {
+      const text = material.trim();
+      const key = text.startsWith('{') ? createPrivateKey({ key: JSON.parse(text), format: 'jwk' }) : createPrivateKey({ key: text, format: 'pem' });
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (key.asymmetricKeyType === 'ed25519' || (key.asymmetricKeyType === 'ec' && curve === 'prime256v1')) return;
+      kind = key.asymmetricKeyType === 'ec' ? `an EC key on ${curve ?? 'an unknown curve'}` : `an ${String(key.asymmetricKeyType).toUpperCase()} key`;
+    } catch {
+      throw new ConfigError(`JWT_PRIVATE_KEY: ${which}is not a private key that can be read (use Ed25519 or P-256)`);
+    }
+    throw new ConfigError(`JWT_PRIVATE_KEY: ${which}is ${kind}; unsupported (use Ed25519 or P-256)`);
+  });
+}
+
 /** SMS_ALLOWED_COUNTRIES: comma-separated ISO 3166 alpha-2 codes ("GB,IE,FR"); unset: every country. */
 export function parseCountries(raw: string | undefined): readonly string[] | null {
   if (raw === undefined) return null;
@@ -460,7 +482,12 @@ export function loadConfig(
       problems.push(`WEBAUTHN_ORIGINS: ${o} is not ${webauthnRpId} or one of its subdomains (WEBAUTHN_RP_ID)`);
     }
   }
-  const jwtPrivateKeys = check(problems, null, () => (e.JWT_PRIVATE_KEY ? Object.freeze(splitPrivateKeys(e.JWT_PRIVATE_KEY)) : null));
+  const jwtPrivateKeys = check(problems, null, () => {
+    if (!e.JWT_PRIVATE_KEY) return null;
+    const keys = splitPrivateKeys(e.JWT_PRIVATE_KEY);
+    checkSigningKeyKinds(keys);
+    return Object.freeze(keys);
+  });
   const providers = check(problems, [], () => oauthProviders(env, isProduction, e.ALLOW_LOOPBACK_URLS === 'true'));
 
   if (problems.length > 0) throw new ConfigError(problems);
