@@ -540,6 +540,51 @@ describe('verifyWardenToken: the scope claim (an API-key token, signed by a loca
     await expect(verifyWardenToken(partial, options(['orders']))).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
   });
 
+  test('an issuer or audience missing or empty (a misconfigured service) throws, whatever the token', async () => {
+    const token = await sign({ sub: 'u1' });
+    for (const bad of [
+      { issuer: '' },
+      { issuer: undefined },
+      { audience: '' },
+      { audience: undefined },
+      { audience: [] },
+      { audience: [''] },
+      { audience: [issuer, ' '] },
+    ]) {
+      await expect(verifyWardenToken(token, { ...options(), ...bad } as never)).rejects.toThrow(/issuer|audience/);
+    }
+  });
+
+  test('only EdDSA and ES256 are accepted: an HS256 and an RS256 token with the same kid are refused', async () => {
+    const hs = await new SignJWT({ sub: 'u1' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience(issuer)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('a-shared-secret-of-thirty-two-bytes!'));
+    const rsa = await generateKeyPair('RS256');
+    const rs = await new SignJWT({ sub: 'u1' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience(issuer)
+      .setExpirationTime('5m')
+      .sign(rsa.privateKey);
+    for (const token of [hs, rs]) {
+      await expect(verifyWardenToken(token, options())).rejects.toMatchObject({ name: 'WardenTokenError', code: 'INVALID_SIGNATURE' });
+    }
+  });
+
+  test('a forged signature (another Ed25519 key, the same kid) is refused', async () => {
+    const other = await generateKeyPair('EdDSA');
+    const forged = await new SignJWT({ sub: 'u1' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience(issuer)
+      .setExpirationTime('5m')
+      .sign(other.privateKey);
+    await expect(verifyWardenToken(forged, options())).rejects.toMatchObject({ name: 'WardenTokenError', code: 'INVALID_SIGNATURE' });
+  });
+
   test('a token that is not an access token (typ), or not a JWT, is refused', async () => {
     await expect(verifyWardenToken(await sign({ sub: 'u1' }, 'JWT'), options())).rejects.toMatchObject({ name: 'WardenTokenError', code: 'MISSING_CLAIM' });
     await expect(verifyWardenToken('not-a-token', options())).rejects.toMatchObject({ code: 'MALFORMED' });
