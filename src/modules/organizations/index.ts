@@ -18,7 +18,7 @@ export const organizationsModule: WardenModule = {
   dependsOn: ['users'],
   build(kernel, peers) {
     const users = peers.of<UsersProvides>('users').users;
-    const catalog = new PermissionCatalog(kernel.config.orgExtraPermissions);
+    const catalog = new PermissionCatalog(kernel.config.settings.orgExtraPermissions);
     const organizations = new OrganizationsService({
       dataSource: kernel.db,
       users,
