@@ -12,6 +12,7 @@ import { mfaDeclarations } from './mfa/mfa.declarations';
 import { oauthDeclarations } from './oauth/oauth.declarations';
 import { accountDeclarations } from './account/account.declarations';
 import { organizationsDeclarations } from './organizations/organizations.declarations';
+import { captchaDeclarations } from './captcha/captcha.declarations';
 
 /**
  * Every capability's declarations (its <cap>.declarations.ts), by module name, in the order of
@@ -34,6 +35,7 @@ export const moduleDeclarations = {
   oauth: oauthDeclarations,
   account: accountDeclarations,
   organizations: organizationsDeclarations,
+  captcha: captchaDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];
