@@ -583,7 +583,8 @@ export function startupWarnings(config: Config): string[] {
   }
   if (!config.metricsToken && !config.metricsPort) lines.push('METRICS_TOKEN and METRICS_PORT not set: /metrics is not served (404)');
   if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
-  if (config.captcha.provider === 'none') lines.push('CAPTCHA_PROVIDER=none: sign-in and sending mutations are only rate-limited (no CAPTCHA past the thresholds)');
+  if (config.captcha.provider === 'none')
+    lines.push('CAPTCHA_PROVIDER=none: sign-in and sending mutations are only rate-limited (no CAPTCHA past the thresholds)');
   return lines;
 }
 

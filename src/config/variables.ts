@@ -127,7 +127,12 @@ export const coreVariables = [
     module: 'organizations',
     doc: 'comma-separated application permissions for organization roles, each ^[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}$, at most 100, none built in.',
   },
-  { env: 'CAPTCHA_PROVIDER', default: 'none', module: 'captcha', doc: 'none, altcha, turnstile or hcaptcha (docs/bot-defences.md); none: captchaToken is ignored.' },
+  {
+    env: 'CAPTCHA_PROVIDER',
+    default: 'none',
+    module: 'captcha',
+    doc: 'none, altcha, turnstile or hcaptcha (docs/bot-defences.md); none: captchaToken is ignored.',
+  },
   { env: 'CAPTCHA_SITE_KEY', default: null, module: 'captcha', doc: 'turnstile or hcaptcha site key; required with them.' },
   { env: 'CAPTCHA_SECRET_KEY', default: null, module: 'captcha', doc: 'turnstile or hcaptcha secret key; required with them.' },
   { env: 'CAPTCHA_VERIFY_URL', default: null, module: 'captcha', doc: "siteverify override (tests, proxies); default: the provider's." },

@@ -3,7 +3,7 @@ import type { RevocationListener, SignInGate, SignedIn } from '../modules/sessio
 import type { PurposeHandler } from '../modules/otp/challenges.service';
 import type { OtpPurposeValue } from '../modules/otp/otp-challenge.entity';
 import type { SignInMethodSource } from '../modules/users/sign-in-methods';
-import type { FieldGuard } from '../modules/rate-limits/field-limits';
+import type { FieldGuard } from '../modules/rate-limits/field-guard';
 
 /** One section of exportAccountData (never secrets): the account gives its own, other capabilities (identities, factors, passkeys) theirs. */
 export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;

@@ -18,7 +18,13 @@ async function post(t: TestApp, fields: string, headers: Record<string, string> 
 async function solve(challenge: { algorithm: string; challenge: string; salt: string; signature: string; maxnumber?: number }): Promise<string> {
   const solution = await solveChallenge(challenge.challenge, challenge.salt, challenge.algorithm, challenge.maxnumber).promise;
   if (!solution) throw new Error('challenge not solvable');
-  const payload = { algorithm: challenge.algorithm, challenge: challenge.challenge, number: solution.number, salt: challenge.salt, signature: challenge.signature };
+  const payload = {
+    algorithm: challenge.algorithm,
+    challenge: challenge.challenge,
+    number: solution.number,
+    salt: challenge.salt,
+    signature: challenge.signature,
+  };
   return Buffer.from(JSON.stringify(payload)).toString('base64');
 }
 
@@ -61,7 +67,13 @@ describe('ALTCHA past the per-IP threshold', () => {
       code: 'CAPTCHA_REQUIRED',
       provider: 'altcha',
       reason: 'THRESHOLD',
-      challenge: { algorithm: 'SHA-256', maxnumber: 1000, challenge: expect.any(String), salt: expect.stringMatching(/expires=\d+/), signature: expect.any(String) },
+      challenge: {
+        algorithm: 'SHA-256',
+        maxnumber: 1000,
+        challenge: expect.any(String),
+        salt: expect.stringMatching(/expires=\d+/),
+        signature: expect.any(String),
+      },
     });
     challenge = errors[0]!.extensions!.challenge as typeof challenge;
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -90,7 +90,8 @@ export class AccountResolver {
   requestAccountRecovery(
     @Arg('input', () => RequestAccountRecoveryInput) input: RequestAccountRecoveryInput,
     @CaptchaToken() _captchaToken: string | null,
-    @Ctx() ctx: Context): Promise<AuthChallengeType> {
+    @Ctx() ctx: Context,
+  ): Promise<AuthChallengeType> {
     return this.account.requestAccountRecovery(input, ctx.meta);
   }
 

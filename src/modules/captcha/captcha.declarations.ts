@@ -31,7 +31,13 @@ export const captchaDeclarations = {
       doc: 'longest wait on the turnstile or hcaptcha siteverify call (then SERVICE_UNAVAILABLE dependency captcha).',
     },
     captchaAltchaMaxNumber: { env: 'CAPTCHA_ALTCHA_MAX_NUMBER', default: 100_000, min: 1000, max: 10_000_000, doc: 'ALTCHA difficulty (maxnumber).' },
-    captchaTokenTtlSeconds: { env: 'CAPTCHA_TOKEN_TTL_SECONDS', default: 300, min: 30, max: 3600, doc: 'lifetime of an ALTCHA challenge; spent tokens are remembered this long.' },
+    captchaTokenTtlSeconds: {
+      env: 'CAPTCHA_TOKEN_TTL_SECONDS',
+      default: 300,
+      min: 30,
+      max: 3600,
+      doc: 'lifetime of an ALTCHA challenge; spent tokens are remembered this long.',
+    },
   },
   errorCodes: {
     CAPTCHA_REQUIRED: { message: 'Solve the CAPTCHA and send its captchaToken.', logLevel: 'info' },

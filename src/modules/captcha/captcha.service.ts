@@ -7,7 +7,7 @@ import { WardenError } from '../../errors/warden-error';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { RequestMeta } from '../request-meta';
-import type { FieldGuard, FieldGuardPlan, GuardedField } from '../rate-limits/field-limits';
+import type { FieldGuard, FieldGuardPlan, GuardedField } from '../rate-limits/field-guard';
 import { ipBucket } from '../rate-limits/rate-limiter';
 import { normalizeEmail, normalizePhone } from '../users/identifiers';
 import type { KvStore } from '../../store/kv-store';

@@ -17,7 +17,8 @@ export class MagicLinkResolver {
   async requestMagicLink(
     @Arg('input', () => RequestMagicLinkInput) input: RequestMagicLinkInput,
     @CaptchaToken() _captchaToken: string | null,
-    @Ctx() ctx: Context): Promise<RequestAcceptedType> {
+    @Ctx() ctx: Context,
+  ): Promise<RequestAcceptedType> {
     await this.magicLinks.request(input, ctx.meta);
     return { ok: true };
   }

@@ -15,7 +15,11 @@ export class OtpResolver {
 
   @RateLimit('otp.request')
   @Mutation(() => AuthChallengeType, { description: 'Passwordless: emails or texts a LOGIN code.' })
-  requestOtp(@Arg('input', () => RequestOtpInput) input: RequestOtpInput, @CaptchaToken() _captchaToken: string | null, @Ctx() ctx: Context): Promise<AuthChallengeType> {
+  requestOtp(
+    @Arg('input', () => RequestOtpInput) input: RequestOtpInput,
+    @CaptchaToken() _captchaToken: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<AuthChallengeType> {
     return this.otp.requestOtp(input, ctx.meta);
   }
 

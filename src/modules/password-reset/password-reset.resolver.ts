@@ -18,7 +18,8 @@ export class PasswordResetResolver {
   requestPasswordReset(
     @Arg('input', () => RequestPasswordResetInput) input: RequestPasswordResetInput,
     @CaptchaToken() _captchaToken: string | null,
-    @Ctx() ctx: Context): Promise<AuthChallengeType> {
+    @Ctx() ctx: Context,
+  ): Promise<AuthChallengeType> {
     return this.resets.request(input, ctx.meta);
   }
 
