@@ -4,7 +4,7 @@ import { solveChallenge } from 'altcha-lib/v1';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { rawPost } from '../support/graphql-client';
 import { countRows, errorsOf, signUpVerified } from '../support/attack';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig, startupWarnings } from '../../src/config/config';
 
 const magicLink = (email: string, token?: string, alias = 'm') =>
   `${alias}: requestMagicLink(input: { email: "${email}" }${token ? `, captchaToken: "${token}"` : ''}) { ok }`;
@@ -259,6 +259,11 @@ describe('production configuration', () => {
   test.each(['turnstile', 'hcaptcha'])('production refuses CAPTCHA_PROVIDER=%s without keys', (provider) => {
     expect(() => loadConfig({ ...production, CAPTCHA_PROVIDER: provider })).toThrow(/CAPTCHA_SITE_KEY: required[\s\S]*CAPTCHA_SECRET_KEY: required/);
     expect(loadConfig({ ...production, CAPTCHA_PROVIDER: provider, CAPTCHA_SITE_KEY: 's', CAPTCHA_SECRET_KEY: 'k' }).captcha).toMatchObject({ provider });
+  });
+
+  test('production warns with CAPTCHA_PROVIDER=none, not with altcha', () => {
+    expect(startupWarnings(loadConfig(production)).join('\n')).toMatch(/CAPTCHA_PROVIDER=none/);
+    expect(startupWarnings(loadConfig({ ...production, CAPTCHA_PROVIDER: 'altcha' })).join('\n')).not.toMatch(/CAPTCHA/);
   });
 
   test('an unknown provider is refused everywhere', () => {
