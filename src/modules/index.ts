@@ -14,6 +14,7 @@ import { oauthModule } from './oauth';
 import { accountModule } from './account';
 import { organizationsModule } from './organizations';
 import { captchaModule } from './captcha';
+import { breachedPasswordsModule } from './breached-passwords';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -37,6 +38,7 @@ export const wardenModules: readonly WardenModule[] = [
   accountModule,
   organizationsModule,
   captchaModule,
+  breachedPasswordsModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);
