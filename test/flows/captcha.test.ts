@@ -155,7 +155,7 @@ describe('ALTCHA per identifier: rotating IPs does not dodge it', () => {
   });
 });
 
-type Behaviour = 'success' | 'failure' | 'foreign' | 'hang' | 'error';
+type Behaviour = 'success' | 'failure' | 'foreign' | 'cors' | 'hang' | 'error';
 
 /** A Turnstile siteverify stand-in: answers as `behaviour` says and keeps the forms it received. */
 async function siteverifyStandIn() {
@@ -172,7 +172,7 @@ async function siteverifyStandIn() {
       if (state.behaviour === 'hang') state.hanging.push(res);
       else if (state.behaviour === 'error') json(503, { error: 'down' });
       else if (state.behaviour === 'failure') json(200, { success: false, 'error-codes': ['invalid-input-response'] });
-      else json(200, { success: true, hostname: state.behaviour === 'foreign' ? 'evil.test' : 'app.test' });
+      else json(200, { success: true, hostname: { foreign: 'evil.test', cors: 'other.test', success: 'app.test' }[state.behaviour] });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -241,6 +241,42 @@ describe('Turnstile against a local siteverify stand-in (threshold 0: every call
     standIn.state.behaviour = 'error';
     const down = await post(t, magicLink('t6@example.com', 'tok-error'));
     expect(down.errors[0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', dependency: 'captcha' });
+  });
+});
+
+describe('hCaptcha against the stand-in', () => {
+  let t: TestApp;
+  let standIn: Awaited<ReturnType<typeof siteverifyStandIn>>;
+  beforeAll(async () => {
+    standIn = await siteverifyStandIn();
+    t = await startTestApp({
+      env: {
+        CAPTCHA_PROVIDER: 'hcaptcha',
+        CAPTCHA_SITE_KEY: 'h-site',
+        CAPTCHA_SECRET_KEY: 'h-secret',
+        CAPTCHA_VERIFY_URL: standIn.url,
+        CAPTCHA_IP_THRESHOLD: '1',
+        CORS_ORIGINS: 'http://app.test,http://other.test',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await standIn?.stop();
+  });
+
+  test('past the threshold: siteKey in the error; the form carries sitekey too; a hostname of CORS_ORIGINS is accepted', async () => {
+    expect((await post(t, magicLink('h0@example.com'))).errors).toEqual([]);
+    expect(standIn.state.forms).toHaveLength(0);
+    expect((await post(t, magicLink('h1@example.com'))).errors[0]!.extensions).toEqual({
+      code: 'CAPTCHA_REQUIRED',
+      provider: 'hcaptcha',
+      reason: 'THRESHOLD',
+      siteKey: 'h-site',
+    });
+    standIn.state.behaviour = 'cors';
+    expect((await post(t, magicLink('h2@example.com', 'h-token'))).errors).toEqual([]);
+    expect(Object.fromEntries(standIn.state.forms.at(-1)!)).toEqual({ secret: 'h-secret', response: 'h-token', remoteip: '127.0.0.1', sitekey: 'h-site' });
   });
 });
 
