@@ -6,6 +6,9 @@ import { PermissionCatalog } from './permissions';
 import { exportMemberships } from './organization-rows';
 import { OrganizationEntity } from './organization.entity';
 import { MembershipEntity } from './membership.entity';
+import { OrganizationRoleEntity } from './role.entity';
+import { RolesService } from './roles.service';
+import { RolesResolver } from './roles.resolver';
 import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserResolver } from './organizations.resolver';
 
 /** Organizations, memberships, built-in roles and the permission vocabulary (issue #25, first part). */
@@ -14,12 +17,23 @@ export const organizationsModule: WardenModule = {
   // users: the profile cache (User.organization) and users.organization_id, kept as the earliest-joined membership.
   dependsOn: ['users'],
   build(kernel, peers) {
+    const users = peers.of<UsersProvides>('users').users;
+    const catalog = new PermissionCatalog(kernel.config.settings.orgExtraPermissions);
     const organizations = new OrganizationsService({
       dataSource: kernel.db,
-      users: peers.of<UsersProvides>('users').users,
+      users,
       audit: kernel.audit,
-      catalog: new PermissionCatalog(kernel.config.settings.orgExtraPermissions),
+      catalog,
       maxStringLength: kernel.limits.maxStringLength,
+    });
+    const roles = new RolesService({
+      dataSource: kernel.db,
+      organizations,
+      users,
+      audit: kernel.audit,
+      catalog,
+      maxStringLength: kernel.limits.maxStringLength,
+      maxCustomRoles: kernel.limits.orgMaxCustomRoles,
     });
     return {
       instances: [
@@ -27,12 +41,14 @@ export const organizationsModule: WardenModule = {
         new OrganizationsResolver(organizations),
         new OrganizationFieldsResolver(organizations),
         new OrganizationsUserResolver(organizations),
+        roles,
+        new RolesResolver(roles),
       ],
       hooks: { exportSections: { memberships: exportMemberships } },
     };
   },
-  entities: [OrganizationEntity, MembershipEntity],
-  resolvers: [OrganizationsResolver, OrganizationFieldsResolver, OrganizationsUserResolver],
+  entities: [OrganizationEntity, MembershipEntity, OrganizationRoleEntity],
+  resolvers: [OrganizationsResolver, OrganizationFieldsResolver, OrganizationsUserResolver, RolesResolver],
   ...organizationsDeclarations,
 };
 
