@@ -61,6 +61,8 @@ export interface Config {
   trustProxy: number;
   /** ISO 3166 alpha-2 codes that texts may go to; null: every country (SMS_ALLOWED_COUNTRIES unset). */
   smsAllowedCountries: readonly string[] | null;
+  /** CAPTCHA_* (docs/bot-defences.md); the thresholds and timeouts are in limits. */
+  captcha: Readonly<CaptchaConfig>;
   dataDir: string;
   logLevel: string;
   productName: string;
@@ -85,6 +87,26 @@ export interface Config {
   settings: Readonly<Settings>;
   maintenance: Readonly<MaintenanceConfig>;
 }
+
+export type CaptchaProvider = 'none' | 'altcha' | 'turnstile' | 'hcaptcha';
+
+export interface CaptchaConfig {
+  /** CAPTCHA_PROVIDER */
+  provider: CaptchaProvider;
+  /** CAPTCHA_SITE_KEY (turnstile, hcaptcha) */
+  siteKey: string | null;
+  /** CAPTCHA_SECRET_KEY (turnstile, hcaptcha) */
+  secretKey: string | null;
+  /** CAPTCHA_VERIFY_URL, else the provider's siteverify URL; null for none and altcha. */
+  verifyUrl: string | null;
+}
+
+const captchaVerifyUrls: Readonly<Record<CaptchaProvider, string | null>> = {
+  none: null,
+  altcha: null,
+  turnstile: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+  hcaptcha: 'https://api.hcaptcha.com/siteverify',
+};
 
 export interface WebAuthnConfig {
   rpId: string;
@@ -220,6 +242,12 @@ export const baseSchema = z.object({
   TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
   TRUST_PROXY: wholeNumber('TRUST_PROXY'),
   SMS_ALLOWED_COUNTRIES: z.string().optional(),
+  CAPTCHA_PROVIDER: z
+    .enum(['none', 'altcha', 'turnstile', 'hcaptcha'], 'CAPTCHA_PROVIDER must be none, altcha, turnstile or hcaptcha')
+    .default(def('CAPTCHA_PROVIDER') as 'none'),
+  CAPTCHA_SITE_KEY: z.string().max(512).optional(),
+  CAPTCHA_SECRET_KEY: z.string().max(512).optional(),
+  CAPTCHA_VERIFY_URL: url('CAPTCHA_VERIFY_URL').optional(),
   DATA_DIR: z.string().default(def('DATA_DIR')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PRODUCT_NAME: z.string().min(1).max(60).default(def('PRODUCT_NAME')),
@@ -436,6 +464,12 @@ export function loadConfig(
       // A value given but refused above is already named; "required" would be a second, wrong line.
       if (!value && !cleaned[name]) problems.push(`${name}: required when NODE_ENV=production (no embedded default in production)`);
     }
+    // A third-party CAPTCHA without its keys would refuse every call past the threshold.
+    if (e.CAPTCHA_PROVIDER === 'turnstile' || e.CAPTCHA_PROVIDER === 'hcaptcha') {
+      for (const name of ['CAPTCHA_SITE_KEY', 'CAPTCHA_SECRET_KEY'] as const) {
+        if (!e[name] && !cleaned[name]) problems.push(`${name}: required when NODE_ENV=production and CAPTCHA_PROVIDER=${e.CAPTCHA_PROVIDER}`);
+      }
+    }
     // Without it, anyone who reaches /graphql can call _entities and _service (docs/federation.md).
     if (e.FEDERATION_ENABLED === 'true' && !e.FEDERATION_ROUTER_SECRET && !cleaned.FEDERATION_ROUTER_SECRET) {
       problems.push('FEDERATION_ROUTER_SECRET: required when NODE_ENV=production and FEDERATION_ENABLED=true');
@@ -525,6 +559,12 @@ export function loadConfig(
         : null,
     trustProxy: e.TRUST_PROXY,
     smsAllowedCountries,
+    captcha: Object.freeze({
+      provider: e.CAPTCHA_PROVIDER,
+      siteKey: e.CAPTCHA_SITE_KEY ?? null,
+      secretKey: e.CAPTCHA_SECRET_KEY ?? null,
+      verifyUrl: e.CAPTCHA_VERIFY_URL ?? captchaVerifyUrls[e.CAPTCHA_PROVIDER],
+    }),
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     productName: e.PRODUCT_NAME,
@@ -565,6 +605,8 @@ export function startupWarnings(config: Config): string[] {
   }
   if (!config.metricsToken && !config.metricsPort) lines.push('METRICS_TOKEN and METRICS_PORT not set: /metrics is not served (404)');
   if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
+  if (config.captcha.provider === 'none')
+    lines.push('CAPTCHA_PROVIDER=none: sign-in and sending mutations are only rate-limited (no CAPTCHA past the thresholds)');
   return lines;
 }
 

@@ -12,6 +12,8 @@ const production = {
   APP_URL: 'https://app.example.com',
   METRICS_TOKEN: 'm'.repeat(20),
   SMS_ALLOWED_COUNTRIES: 'US',
+  // CAPTCHA_PROVIDER=none is warned about in production (issue 29): a complete environment picks one.
+  CAPTCHA_PROVIDER: 'altcha',
 };
 
 describe('FEDERATION_ENABLED and FEDERATION_ROUTER_SECRET', () => {
