@@ -20,6 +20,7 @@ export const organizationsDeclarations = {
     'organizations.remove-member': 'default',
     'organizations.update-member-role': 'default',
     'organizations.transfer-ownership': 'default',
+    'organizations.set-active': 'default',
   },
   errorCodes: {
     LAST_OWNER: { message: 'An organization always keeps an owner: make another member owner first.', logLevel: 'info' },

@@ -14,6 +14,10 @@ import { MembershipEntity } from './membership.entity';
 import { insertOrganizationWithOwner, slugTaken } from './organization-rows';
 import { SLUG_PATTERN } from './slug';
 import type { PermissionCatalog, PermissionDefinition, RoleDefinition } from './permissions';
+import type { ChangedMember, PendingClaims, StaleClaims } from './stale-claims';
+
+/** Collects, inside a change's transaction, the members whose token claims it alters (published after COMMIT). */
+type ClaimsCollector = (organizationId: string, members: readonly ChangedMember[]) => Promise<void>;
 
 export interface OrganizationsDeps {
   dataSource: DataSource;
@@ -21,6 +25,8 @@ export interface OrganizationsDeps {
   audit: AuditService;
   catalog: PermissionCatalog;
   maxStringLength: number;
+  /** Stale claims (access tokens of a changed member refused with CLAIMS_CHANGED); set once built (index.ts). */
+  claims?: StaleClaims;
 }
 
 /** Who acts: the signed-in viewer. */
@@ -84,6 +90,11 @@ function notAMemberInput(): WardenError {
 export class OrganizationsService {
   constructor(private readonly deps: OrganizationsDeps) {}
 
+  /** Stale claims on every membership change from now on (index.ts: built after this service, which it reads). */
+  useClaims(claims: StaleClaims): void {
+    this.deps.claims = claims;
+  }
+
   permissions(): readonly PermissionDefinition[] {
     return this.deps.catalog.definitions;
   }
@@ -95,6 +106,31 @@ export class OrganizationsService {
 
   permissionsOf(role: string): readonly string[] {
     return this.deps.catalog.permissionsOf(role);
+  }
+
+  /**
+   * THE permissions of a role key in an organization, sorted: what an access token's `scope` claim holds and what a
+   * claims change compares (built-in roles from the catalog; custom roles slot in here).
+   */
+  async permissionsFor(organizationId: string, role: string): Promise<readonly string[]> {
+    void organizationId;
+    return this.permissionsOf(role);
+  }
+
+  /**
+   * A membership change's transaction: `work` reports the members whose claims it alters (claims(organizationId,
+   * members)); once it committed, their older access tokens for that organization are refused on every instance.
+   */
+  private async changing<T>(work: (em: EntityManager, claims: ClaimsCollector) => Promise<T>): Promise<T> {
+    let pending: PendingClaims = [];
+    const result = await withTransaction(this.deps.dataSource, async (em) => {
+      pending = [];
+      return work(em, async (organizationId, members) => {
+        if (this.deps.claims) pending.push(...(await this.deps.claims.membersChanged(em, organizationId, members)));
+      });
+    });
+    await this.deps.claims?.publish(pending);
+    return result;
   }
 
   /** BAD_USER_INPUT unless `permission` is in the vocabulary (viewerCan). */
@@ -217,10 +253,14 @@ export class OrganizationsService {
 
   /** org:delete (an owner; the resolver asks for a recent authentication). Memberships go with it. */
   async delete(actor: Actor, organizationId: string, meta: RequestMeta): Promise<void> {
-    await withTransaction(this.deps.dataSource, async (em) => {
+    await this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, organizationId, actor);
       this.require(caller, 'org:delete');
       const members = await em.find(MembershipEntity, { where: { organizationId: org.id }, select: { userId: true } });
+      await claims(
+        org.id,
+        members.map((m) => ({ userId: m.userId, role: null })),
+      );
       await em.delete(OrganizationEntity, { id: org.id });
       await this.deps.users.membershipsChanged(
         em,
@@ -233,12 +273,13 @@ export class OrganizationsService {
 
   /** The viewer leaves. A sole owner is LAST_OWNER (transfer ownership first, or delete the organization). */
   async leave(actor: Actor, organizationId: string, meta: RequestMeta): Promise<void> {
-    await withTransaction(this.deps.dataSource, async (em) => {
+    await this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, organizationId, actor);
       if (caller.role === 'owner' && (await this.ownerCount(em, org.id)) === 1) {
         throw lastOwner('You are the only owner: make another member owner first, or delete the organization.');
       }
       await em.delete(MembershipEntity, { id: caller.id });
+      await claims(org.id, [{ userId: actor.userId, role: null }]);
       await this.deps.users.membershipsChanged(em, [actor.userId], [org.id]);
       await this.audit(em, AuditEvents.memberLeft, actor, meta, { organizationId: org.id, memberId: actor.userId, role: caller.role });
     });
@@ -246,7 +287,7 @@ export class OrganizationsService {
 
   /** members:remove; others only; an owner is removed only by an owner. */
   async removeMember(actor: Actor, ref: { organizationId: string; userId: string }, meta: RequestMeta): Promise<void> {
-    await withTransaction(this.deps.dataSource, async (em) => {
+    await this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, ref.organizationId, actor);
       this.require(caller, 'members:remove');
       if (ref.userId === actor.userId) throw WardenError.badInput('To leave the organization yourself, use leaveOrganization.', 'userId');
@@ -256,6 +297,7 @@ export class OrganizationsService {
         if ((await this.ownerCount(em, org.id)) === 1) throw lastOwner('The organization would have no owner left.');
       }
       await em.delete(MembershipEntity, { id: target.id });
+      await claims(org.id, [{ userId: target.userId, role: null }]);
       await this.deps.users.membershipsChanged(em, [target.userId], [org.id]);
       await this.audit(em, AuditEvents.memberRemoved, actor, meta, { organizationId: org.id, memberId: target.userId, role: target.role });
     });
@@ -266,7 +308,7 @@ export class OrganizationsService {
    * sorted); giving or taking `owner` needs an owner; the last owner keeps the role (LAST_OWNER).
    */
   async updateMemberRole(actor: Actor, input: { organizationId: string; userId: string; role: string }, meta: RequestMeta): Promise<MembershipEntity> {
-    return withTransaction(this.deps.dataSource, async (em) => {
+    return this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, input.organizationId, actor);
       this.require(caller, 'members:update_role');
       const role = typeof input.role === 'string' ? this.deps.catalog.role(input.role) : undefined;
@@ -279,6 +321,7 @@ export class OrganizationsService {
       if (target.role === role.key) return target;
       if (target.role === 'owner' && (await this.ownerCount(em, org.id)) === 1) throw lastOwner('The organization would have no owner left.');
       await em.update(MembershipEntity, { id: target.id }, { role: role.key });
+      await claims(org.id, [{ userId: target.userId, role: role.key }]);
       this.deps.users.usersChanged(em, [target.userId], [org.id]);
       await this.audit(em, AuditEvents.memberRoleUpdated, actor, meta, { organizationId: org.id, memberId: target.userId, from: target.role, to: role.key });
       return { ...target, role: role.key };
@@ -287,13 +330,17 @@ export class OrganizationsService {
 
   /** org:delete (an owner; the resolver asks for a recent authentication): the member becomes owner, the viewer admin. */
   async transferOwnership(actor: Actor, ref: { organizationId: string; userId: string }, meta: RequestMeta): Promise<OrganizationEntity> {
-    return withTransaction(this.deps.dataSource, async (em) => {
+    return this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, ref.organizationId, actor);
       this.require(caller, 'org:delete');
       if (ref.userId === actor.userId) throw WardenError.badInput('You are already an owner: name another member.', 'userId');
       const target = await this.targetMember(em, org.id, ref.userId);
       await em.update(MembershipEntity, { id: target.id }, { role: 'owner' });
       await em.update(MembershipEntity, { id: caller.id }, { role: 'admin' });
+      await claims(org.id, [
+        { userId: target.userId, role: 'owner' },
+        { userId: actor.userId, role: 'admin' },
+      ]);
       this.deps.users.usersChanged(em, [target.userId, actor.userId], [org.id]);
       await this.audit(em, AuditEvents.ownershipTransferred, actor, meta, { organizationId: org.id, memberId: target.userId, from: target.role });
       return org;
