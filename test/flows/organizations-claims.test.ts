@@ -8,7 +8,6 @@ import type { WardenClient } from '../support/graphql-client';
 import { realRedis, realRedisAvailable } from '../support/attack';
 import { CreateOrganizationDocument } from '../graphql/generated/graphql';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const doc = (text: TemplateStringsArray) => gql(text) as TypedDocumentNode<any, any>;
 const SetActive = doc`
   mutation SetActive($organizationId: ID) {
