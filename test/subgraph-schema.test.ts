@@ -16,9 +16,10 @@ describe('schema/subgraph.graphql (FEDERATION_ENABLED=true)', () => {
     expect(sdl).toMatch(/^type Organization\s+@key\(fields: "id"\)\s*\{/m);
   });
 
-  test('carries the contract\'s @requiresScopes on organization fields and mutations; schema/schema.graphql does not', () => {
+  test("carries the contract's @requiresScopes on organization fields and mutations; schema/schema.graphql does not", () => {
     const sdl = checkedIn.slice(SUBGRAPH_HEADER.length);
-    const scoped = (field: string, scope: string) => new RegExp(`^\\s+${field}(\\([^)]*\\))?: [^\\n]+ @requiresScopes\\(scopes: \\[\\["${scope}"\\]\\]\\)$`, 'm');
+    const scoped = (field: string, scope: string) =>
+      new RegExp(`^\\s+${field}(\\([^)]*\\))?: [^\\n]+ @requiresScopes\\(scopes: \\[\\["${scope}"\\]\\]\\)$`, 'm');
     for (const [field, scope] of [
       ['memberCount', 'org:read'],
       ['members', 'members:read'],
