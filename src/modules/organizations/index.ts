@@ -23,7 +23,7 @@ export const organizationsModule: WardenModule = {
       dataSource: kernel.db,
       users: peers.of<UsersProvides>('users').users,
       audit: kernel.audit,
-      catalog: new PermissionCatalog(kernel.config.orgExtraPermissions),
+      catalog: new PermissionCatalog(kernel.config.settings.orgExtraPermissions),
       maxStringLength: kernel.limits.maxStringLength,
     });
     const { sessions, revocations } = peers.of<SessionsProvides>('sessions');

@@ -1,4 +1,5 @@
 import type { ModuleDeclarations } from '../declaration-types';
+import { parseExtraPermissions } from './permissions';
 
 /** What the organizations capability adds to the shared tables (see src/modules/declaration-types.ts). */
 export const organizationsDeclarations = {
@@ -21,6 +22,14 @@ export const organizationsDeclarations = {
     'organizations.update-member-role': 'default',
     'organizations.transfer-ownership': 'default',
     'organizations.set-active': 'default',
+  },
+  settings: {
+    orgExtraPermissions: {
+      env: 'ORG_EXTRA_PERMISSIONS',
+      default: null,
+      doc: 'comma-separated application permissions for organization roles, each ^[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}$, at most 100, none built in.',
+      parse: (raw: string | undefined) => parseExtraPermissions(raw),
+    },
   },
   errorCodes: {
     LAST_OWNER: { message: 'An organization always keeps an owner: make another member owner first.', logLevel: 'info' },
