@@ -14,10 +14,7 @@ import { MembershipEntity } from './membership.entity';
 import { insertOrganizationWithOwner, slugTaken } from './organization-rows';
 import { SLUG_PATTERN } from './slug';
 import type { PermissionCatalog, PermissionDefinition, RoleDefinition } from './permissions';
-import type { ChangedMember, PendingClaims, StaleClaims } from './stale-claims';
-
-/** Collects, inside a change's transaction, the members whose token claims it alters (published after COMMIT). */
-type ClaimsCollector = (organizationId: string, members: readonly ChangedMember[]) => Promise<void>;
+import { changingClaims, type ClaimsCollector, type StaleClaims } from './stale-claims';
 
 export interface OrganizationsDeps {
   dataSource: DataSource;
@@ -117,20 +114,9 @@ export class OrganizationsService {
     return this.permissionsOf(role);
   }
 
-  /**
-   * A membership change's transaction: `work` reports the members whose claims it alters (claims(organizationId,
-   * members)); once it committed, their older access tokens for that organization are refused on every instance.
-   */
-  private async changing<T>(work: (em: EntityManager, claims: ClaimsCollector) => Promise<T>): Promise<T> {
-    let pending: PendingClaims = [];
-    const result = await withTransaction(this.deps.dataSource, async (em) => {
-      pending = [];
-      return work(em, async (organizationId, members) => {
-        if (this.deps.claims) pending.push(...(await this.deps.claims.membersChanged(em, organizationId, members)));
-      });
-    });
-    await this.deps.claims?.publish(pending);
-    return result;
+  /** A membership change's transaction, with stale claims (see changingClaims). */
+  private changing<T>(work: (em: EntityManager, claims: ClaimsCollector) => Promise<T>): Promise<T> {
+    return changingClaims(this.deps.dataSource, this.deps.claims, work);
   }
 
   /** BAD_USER_INPUT unless `permission` is in the vocabulary (viewerCan). */

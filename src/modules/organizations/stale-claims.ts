@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { withTransaction } from '../../db/transaction';
 import type { ClaimsChange, RevocationList } from '../sessions/revocation-list';
 import { clearActiveOrganization } from '../sessions/session-rows';
 import { tableOf } from '../../db/table-of';
@@ -70,4 +71,27 @@ export class StaleClaims {
     const publishedS = Math.floor(this.deps.now().getTime() / 1000);
     await this.deps.revocations.claimsChanged(pending.map((p) => ({ ...p, publishedS })));
   }
+}
+
+/** Collects, inside a change's transaction, the members whose token claims it alters (published after COMMIT). */
+export type ClaimsCollector = (organizationId: string, members: readonly ChangedMember[]) => Promise<void>;
+
+/**
+ * A membership change's transaction: `work` reports the members whose claims it alters (claims(organizationId,
+ * members)); once it committed, their older access tokens for that organization are refused on every instance.
+ */
+export async function changingClaims<T>(
+  dataSource: DataSource,
+  claims: StaleClaims | undefined,
+  work: (em: EntityManager, claims: ClaimsCollector) => Promise<T>,
+): Promise<T> {
+  let pending: PendingClaims = [];
+  const result = await withTransaction(dataSource, async (em) => {
+    pending = [];
+    return work(em, async (organizationId, members) => {
+      if (claims) pending.push(...(await claims.membersChanged(em, organizationId, members)));
+    });
+  });
+  await claims?.publish(pending);
+  return result;
 }
