@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { limitTableOf, type Limits } from './limits';
@@ -75,8 +76,6 @@ export interface Config {
   transactionGuard: boolean;
   /** FEDERATION_ENABLED (docs/federation.md): serve /graphql as an Apollo Federation 2 subgraph. */
   federationEnabled: boolean;
-  /** HIBP_* (docs/bot-defences.md): Pwned Passwords range checks of new passwords; `enabled` defaults to production. */
-  hibp: Readonly<{ enabled: boolean; apiUrl: string; failureMode: 'open' | 'closed' }>;
   /** FEDERATION_ROUTER_SECRET: when set, `_service` and `_entities` answer only requests whose x-router-secret header carries it. */
   federationRouterSecret: string | null;
   /** OAUTH_GOOGLE_*, OAUTH_GITHUB_*, OAUTH_OIDC_<ID>_* (docs/oauth.md); empty: no provider sign-in. */
@@ -240,9 +239,6 @@ export const baseSchema = z.object({
   ALLOW_LOOPBACK_URLS: z.enum(['true', 'false'], 'ALLOW_LOOPBACK_URLS must be true or false').default(def('ALLOW_LOOPBACK_URLS') as 'false'),
   FEDERATION_ENABLED: z.enum(['true', 'false'], 'FEDERATION_ENABLED must be true or false').default(def('FEDERATION_ENABLED') as 'false'),
   TRANSACTION_GUARD: z.enum(['true', 'false'], 'TRANSACTION_GUARD must be true or false').optional(),
-  HIBP_ENABLED: z.enum(['true', 'false'], 'HIBP_ENABLED must be true or false').optional(),
-  HIBP_API_URL: z.url({ protocol: /^https?$/, message: 'HIBP_API_URL must be an http(s) URL' }).default(def('HIBP_API_URL')),
-  HIBP_FAILURE_MODE: z.enum(['open', 'closed'], 'HIBP_FAILURE_MODE must be open or closed').default(def('HIBP_FAILURE_MODE') as 'open'),
   FEDERATION_ROUTER_SECRET: z.string().min(16, 'FEDERATION_ROUTER_SECRET must be at least 16 characters').max(512).optional(),
 });
 
@@ -281,6 +277,27 @@ export function splitPrivateKeys(raw: string): string[] {
   const pems = text.replace(/\\n/g, '\n').match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g);
   if (!pems) throw new ConfigError('JWT_PRIVATE_KEY: expected a PEM private key or a JWK');
   return pems;
+}
+
+/**
+ * Each key must be one SigningKeys can sign with (Ed25519 → EdDSA, P-256 → ES256): an RSA or P-384 key is named
+ * here, with the other problems, not at start after the migrations. The message never holds the key.
+ */
+export function checkSigningKeyKinds(keys: readonly string[]): void {
+  keys.forEach((material, i) => {
+    const which = keys.length > 1 ? `key ${i + 1} ` : '';
+    let kind: string;
+    try {
+      const text = material.trim();
+      const key = text.startsWith('{') ? createPrivateKey({ key: JSON.parse(text), format: 'jwk' }) : createPrivateKey({ key: text, format: 'pem' });
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (key.asymmetricKeyType === 'ed25519' || (key.asymmetricKeyType === 'ec' && curve === 'prime256v1')) return;
+      kind = key.asymmetricKeyType === 'ec' ? `an EC key on ${curve ?? 'an unknown curve'}` : `an ${String(key.asymmetricKeyType).toUpperCase()} key`;
+    } catch {
+      throw new ConfigError(`JWT_PRIVATE_KEY: ${which}is not a private key that can be read (use Ed25519 or P-256)`);
+    }
+    throw new ConfigError(`JWT_PRIVATE_KEY: ${which}is ${kind}; unsupported (use Ed25519 or P-256)`);
+  });
 }
 
 /** SMS_ALLOWED_COUNTRIES: comma-separated ISO 3166 alpha-2 codes ("GB,IE,FR"); unset: every country. */
@@ -412,6 +429,8 @@ export function loadConfig(
       ['JWT_PRIVATE_KEY', e.JWT_PRIVATE_KEY],
       ['WARDEN_SECRET', e.WARDEN_SECRET],
       ['SMTP_URL', e.SMTP_URL],
+      // Its default (no-reply@localhost) serves development only: production names the real sender.
+      ['MAIL_FROM', env.MAIL_FROM?.trim()],
     ];
     for (const [name, value] of required) {
       // A value given but refused above is already named; "required" would be a second, wrong line.
@@ -458,7 +477,12 @@ export function loadConfig(
       problems.push(`WEBAUTHN_ORIGINS: ${o} is not ${webauthnRpId} or one of its subdomains (WEBAUTHN_RP_ID)`);
     }
   }
-  const jwtPrivateKeys = check(problems, null, () => (e.JWT_PRIVATE_KEY ? Object.freeze(splitPrivateKeys(e.JWT_PRIVATE_KEY)) : null));
+  const jwtPrivateKeys = check(problems, null, () => {
+    if (!e.JWT_PRIVATE_KEY) return null;
+    const keys = splitPrivateKeys(e.JWT_PRIVATE_KEY);
+    checkSigningKeyKinds(keys);
+    return Object.freeze(keys);
+  });
   const providers = check(problems, [], () => oauthProviders(env, isProduction, e.ALLOW_LOOPBACK_URLS === 'true'));
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -512,11 +536,6 @@ export function loadConfig(
     transactionGuard: e.TRANSACTION_GUARD ? e.TRANSACTION_GUARD === 'true' : !isProduction,
     federationEnabled: e.FEDERATION_ENABLED === 'true',
     federationRouterSecret: e.FEDERATION_ROUTER_SECRET ?? null,
-    hibp: Object.freeze({
-      enabled: e.HIBP_ENABLED ? e.HIBP_ENABLED === 'true' : isProduction,
-      apiUrl: e.HIBP_API_URL,
-      failureMode: e.HIBP_FAILURE_MODE,
-    }),
     oauthProviders: providers,
     limits: Object.freeze(limits),
     settings,

@@ -109,7 +109,12 @@ export const coreVariables = [
     required: 'production',
     doc: 'smtp:// or smtps:// URL; unset outside production: mails go to the log and DATA_DIR/outbox.',
   },
-  { env: 'MAIL_FROM', default: 'Warden <no-reply@localhost>', doc: 'From: of every mail.' },
+  {
+    env: 'MAIL_FROM',
+    default: 'Warden <no-reply@localhost>',
+    required: 'production',
+    doc: 'From: of every mail, `Name <address>` (the default serves development only).',
+  },
   {
     env: 'MAIL_SEND_TIMEOUT_MS',
     default: 10_000,
@@ -141,24 +146,6 @@ export const coreVariables = [
     default: null,
     module: 'federation',
     doc: '16 to 512 characters: _service and _entities answer only requests whose x-router-secret carries it (required in production with FEDERATION_ENABLED).',
-  },
-  {
-    env: 'HIBP_ENABLED',
-    default: null,
-    module: 'breached-passwords',
-    doc: 'true: new passwords are checked against Pwned Passwords (k-anonymity range API) (default true in production, false otherwise).',
-  },
-  {
-    env: 'HIBP_API_URL',
-    default: 'https://api.pwnedpasswords.com',
-    module: 'breached-passwords',
-    doc: 'origin of the Pwned Passwords range API (tests, proxies); GET <HIBP_API_URL>/range/<5 hex>.',
-  },
-  {
-    env: 'HIBP_FAILURE_MODE',
-    default: 'open',
-    module: 'breached-passwords',
-    doc: 'open: a timeout or failure of the range API accepts the password (a warning is logged); closed: SERVICE_UNAVAILABLE with dependency hibp.',
   },
   { env: 'MAINTENANCE_ENABLED', default: 'true', doc: 'false leaves every table to grow (run the retention sweeps elsewhere).' },
   { env: 'MAINTENANCE_INTERVAL_SECONDS', default: 3600, min: 60, max: 86_400, doc: 'pause between two maintenance runs (±10% jitter).' },

@@ -36,6 +36,13 @@ const Transfer = doc`
   mutation Transfer($input: MemberRefInput!) { transferOwnership(input: $input) { id } }
 `;
 
+const CreateRole = doc`
+  mutation CreateRole($input: CreateRoleInput!) { createRole(input: $input) { key permissions } }
+`;
+const UpdateRoleDef = doc`
+  mutation UpdateRoleDef($input: UpdateRoleInput!) { updateRole(input: $input) { key permissions } }
+`;
+
 const EXTRA = ['invoices:approve', 'invoices:read'];
 const WARDEN = [
   'org:read',
@@ -211,6 +218,22 @@ describe('organization claims', () => {
     await member.client.query(Viewer);
     member.client.accessToken = old;
     expect(await refusal(member.client)).toEqual({ code: 'UNAUTHENTICATED', reason: 'CLAIMS_CHANGED' });
+  });
+
+  test('updateRole of a custom role’s permissions: its holders’ tokens are refused, refresh answers the new scope', async () => {
+    const owner = await person('owner');
+    const member = await person('member');
+    const org = await create(owner, 'Custom');
+    await addMember(org.id, member, 'member');
+    await owner.client.request(CreateRole, { input: { organizationId: org.id, key: 'billing', name: 'Billing', permissions: ['invoices:read'] } });
+    await owner.client.request(UpdateRole, { input: { organizationId: org.id, userId: member.userId, role: 'billing' } });
+    const first = await activate(member, org.id);
+    expectOrgClaims(first.accessToken, { org_id: org.id, org_role: 'billing', scope: 'invoices:read org:read' });
+
+    await owner.client.request(UpdateRoleDef, { input: { organizationId: org.id, key: 'billing', permissions: ['invoices:read', 'invoices:approve'] } });
+    expect(await refusal(member.client)).toEqual({ code: 'UNAUTHENTICATED', reason: 'CLAIMS_CHANGED' });
+    expectOrgClaims((await refresh(member)).accessToken, { org_id: org.id, org_role: 'billing', scope: 'invoices:approve invoices:read org:read' });
+    await member.client.query(Viewer);
   });
 
   test('transferOwnership and leaveOrganization change both sides’ claims', async () => {

@@ -10,6 +10,9 @@ import { PermissionCatalog } from './permissions';
 import { exportMemberships } from './organization-rows';
 import { OrganizationEntity } from './organization.entity';
 import { MembershipEntity } from './membership.entity';
+import { OrganizationRoleEntity } from './role.entity';
+import { RolesService } from './roles.service';
+import { RolesResolver } from './roles.resolver';
 import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserResolver } from './organizations.resolver';
 
 /** Organizations, memberships, built-in roles and the permission vocabulary (issue #25, first part). */
@@ -19,16 +22,31 @@ export const organizationsModule: WardenModule = {
   // sessions: the active organization lives on the session; stale claims go through its revocation list.
   dependsOn: ['users', 'sessions'],
   build(kernel, peers) {
+    const users = peers.of<UsersProvides>('users').users;
+    const catalog = new PermissionCatalog(kernel.config.settings.orgExtraPermissions);
     const organizations = new OrganizationsService({
       dataSource: kernel.db,
-      users: peers.of<UsersProvides>('users').users,
+      users,
       audit: kernel.audit,
-      catalog: new PermissionCatalog(kernel.config.settings.orgExtraPermissions),
+      catalog,
       maxStringLength: kernel.limits.maxStringLength,
+    });
+    const roles = new RolesService({
+      dataSource: kernel.db,
+      organizations,
+      users,
+      audit: kernel.audit,
+      catalog,
+      maxStringLength: kernel.limits.maxStringLength,
+      maxCustomRoles: kernel.limits.orgMaxCustomRoles,
     });
     const { sessions, revocations } = peers.of<SessionsProvides>('sessions');
     organizations.useClaims(
-      new StaleClaims({ revocations, permissionsFor: (organizationId, role) => organizations.permissionsFor(organizationId, role), now: kernel.clock.now }),
+      new StaleClaims({
+        revocations,
+        permissionsFor: (organizationId, role, em) => organizations.permissionsFor(organizationId, role, em),
+        now: kernel.clock.now,
+      }),
     );
     const active = new ActiveOrganizations({ dataSource: kernel.db, sessions, organizations, now: kernel.clock.now });
     return {
@@ -37,6 +55,8 @@ export const organizationsModule: WardenModule = {
         new OrganizationsResolver(organizations),
         new OrganizationFieldsResolver(organizations),
         new OrganizationsUserResolver(organizations),
+        roles,
+        new RolesResolver(roles),
         active,
         new ActiveOrganizationResolver(active),
         new ActiveOrganizationUserResolver(active),
@@ -49,11 +69,12 @@ export const organizationsModule: WardenModule = {
       },
     };
   },
-  entities: [OrganizationEntity, MembershipEntity],
+  entities: [OrganizationEntity, MembershipEntity, OrganizationRoleEntity],
   resolvers: [
     OrganizationsResolver,
     OrganizationFieldsResolver,
     OrganizationsUserResolver,
+    RolesResolver,
     ActiveOrganizationResolver,
     ActiveOrganizationUserResolver,
     ActiveOrganizationSessionResolver,

@@ -12,6 +12,10 @@ export const organizationsDeclarations = {
     memberRoleUpdated: 'member.role_updated',
     memberRemoved: 'member.removed',
     memberLeft: 'member.left',
+    // data.role: {key, name, permissions}
+    roleCreated: 'role.created',
+    roleUpdated: 'role.updated',
+    roleDeleted: 'role.deleted',
   },
   rateLimits: {
     'organizations.create': 'default',
@@ -22,6 +26,18 @@ export const organizationsDeclarations = {
     'organizations.update-member-role': 'default',
     'organizations.transfer-ownership': 'default',
     'organizations.set-active': 'default',
+    'organizations.create-role': 'default',
+    'organizations.update-role': 'default',
+    'organizations.delete-role': 'default',
+  },
+  limits: {
+    orgMaxCustomRoles: {
+      env: 'ORG_MAX_CUSTOM_ROLES',
+      default: 50,
+      min: 1,
+      max: 10000,
+      doc: 'custom roles per organization; past it createRole is FORBIDDEN LIMIT_REACHED.',
+    },
   },
   settings: {
     orgExtraPermissions: {
@@ -34,5 +50,5 @@ export const organizationsDeclarations = {
   errorCodes: {
     LAST_OWNER: { message: 'An organization always keeps an owner: make another member owner first.', logLevel: 'info' },
   },
-  inputBounds: { organizationId: 64, userId: 64, slug: 64, role: 64, permission: 100 },
+  inputBounds: { organizationId: 64, userId: 64, slug: 64, role: 64, permission: 100, key: 64 },
 } as const satisfies ModuleDeclarations;

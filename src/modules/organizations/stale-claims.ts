@@ -2,8 +2,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { withTransaction } from '../../db/transaction';
 import type { ClaimsChange, RevocationList } from '../sessions/revocation-list';
 import { clearActiveOrganization } from '../sessions/session-rows';
-import { tableOf } from '../../db/table-of';
-import { MembershipEntity } from './membership.entity';
 
 /** A member whose organization claims a change alters: the new role, or null when the membership ended. */
 export interface ChangedMember {
@@ -14,7 +12,7 @@ export interface ChangedMember {
 export interface StaleClaimsDeps {
   revocations: RevocationList;
   /** The sorted permissions a role grants in an organization (OrganizationsService.permissionsFor). */
-  permissionsFor: (organizationId: string, role: string) => Promise<readonly string[]> | readonly string[];
+  permissionsFor: (organizationId: string, role: string, em: EntityManager) => Promise<readonly string[]> | readonly string[];
   now: () => Date;
 }
 
@@ -40,26 +38,10 @@ export class StaleClaims {
     const pending: PendingClaims = [];
     const atS = Math.floor(this.deps.now().getTime() / 1000);
     for (const m of members) {
-      const scope = m.role === null ? null : [...(await this.deps.permissionsFor(organizationId, m.role))].sort().join(' ');
+      const scope = m.role === null ? null : [...(await this.deps.permissionsFor(organizationId, m.role, em))].sort().join(' ');
       pending.push({ userId: m.userId, organizationId, atS, role: m.role, scope });
     }
     return pending;
-  }
-
-  /**
-   * A role's permissions changed (updateRole of a custom role): every member holding `roleKey` in the organization,
-   * inside the change's transaction, after the change (permissionsFor answers the new permissions).
-   */
-  async roleChanged(em: EntityManager, organizationId: string, roleKey: string): Promise<PendingClaims> {
-    const rows: { user_id: string }[] = await em.query(`SELECT user_id FROM ${tableOf(em, MembershipEntity)} WHERE organization_id = $1 AND role = $2`, [
-      organizationId,
-      roleKey,
-    ]);
-    return this.membersChanged(
-      em,
-      organizationId,
-      rows.map((r) => ({ userId: r.user_id, role: roleKey })),
-    );
   }
 
   /**
