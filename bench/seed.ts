@@ -44,14 +44,21 @@ export async function seedUsers(databaseUrl: string, schema: string, group: stri
   try {
     await client.query(`SET search_path TO "${schema}"`);
     await client.query('BEGIN');
-    const org = await client.query(`INSERT INTO organizations (id, name, industry) VALUES (gen_random_uuid(), $1, 'Benchmarks') RETURNING id`, [
+    const org = await client.query(`INSERT INTO organizations (id, name, slug, industry) VALUES (gen_random_uuid(), $1, $2, 'Benchmarks') RETURNING id`, [
       `Bench ${group}`,
+      `bench-${group.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now().toString(36)}`,
     ]);
     await client.query(
       `INSERT INTO users (id, email, email_verified, name, organization_id)
        SELECT gen_random_uuid(), 'bench.' || $1 || '.' || g || '@bench.test', true, 'Bench user ' || g, $3
        FROM generate_series(0, $2 - 1) AS g`,
       [group, count, org.rows[0].id],
+    );
+    // Each a member (the signup shape): their sessions start with this organization active (org claims in tokens).
+    await client.query(
+      `INSERT INTO memberships (id, organization_id, user_id, role, joined_at)
+       SELECT gen_random_uuid(), $2, id, 'member', created_at FROM users WHERE email LIKE 'bench.' || $1 || '.%'`,
+      [group, org.rows[0].id],
     );
     await client.query(
       `INSERT INTO password_credentials (user_id, password_hash)

@@ -55,6 +55,15 @@ export async function startGateway(options: GatewayOptions) {
       // …and Warden's Set-Cookie (sign-in, refresh, logout) comes back to the browser.
       fromSubgraphsToClient: ({ response, subgraphName }) => (subgraphName === warden ? { 'set-cookie': response.headers.getSetCookie() } : {}),
     },
+    // Router-enforced permissions: a field annotated @requiresScopes (Warden's organization fields) is refused at
+    // the gateway, before any subgraph runs, unless the verified token's `scope` (the active organization's
+    // permissions) holds one of its scope sets. Requests without a token pass; Warden applies the same rules itself.
+    genericAuth: {
+      mode: 'protect-granular',
+      rejectUnauthenticated: false,
+      resolveUserFn: (context: { jwt?: { payload?: Record<string, unknown> } }) => context.jwt?.payload ?? null,
+      extractScopes: (user: Record<string, unknown> | null) => (typeof user?.scope === 'string' && user.scope !== '' ? user.scope.split(' ') : []),
+    },
     plugins: () => [
       // Hive's JWT plugin verifies with jsonwebtoken, which cannot verify Ed25519: Warden signs with a P-256
       // key (JWT_PRIVATE_KEY, ES256) for it. (A jose-based check through `genericAuth` accepts EdDSA too.)

@@ -14,7 +14,7 @@ import type { OrganizationType } from '../modules/organizations/organization.typ
  * The pinned Federation 2 version. type-graphql does not print a schema @link: without it @apollo/subgraph
  * silently treats the SDL as a Federation 1 subgraph, so it is prepended here (and the drift test checks it).
  */
-export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@requiresScopes"])';
 
 type SubgraphResolvers = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>['resolvers']>;
 

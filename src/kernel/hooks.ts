@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RevocationListener, SignInGate, SignedIn } from '../modules/sessions/sessions.service';
+import type { OrganizationClaimsSource } from '../modules/sessions/session-types';
 import type { PurposeHandler } from '../modules/otp/challenges.service';
 import type { OtpPurposeValue } from '../modules/otp/otp-challenge.entity';
 import type { SignInMethodSource } from '../modules/users/sign-in-methods';
@@ -38,6 +39,8 @@ export interface ModuleHooks {
   codePurposes?: CodePurposes;
   /** Asked by @RateLimit for every executed field: counters to send with its per-IP count (one round trip), then a decision. */
   fieldGuards?: readonly FieldGuard[];
+  /** The permissions behind an access token's `scope` claim (one module gives it: organizations). */
+  organizationClaims?: OrganizationClaimsSource;
 }
 
 /**
@@ -55,6 +58,7 @@ export class HookRegistry {
   private readonly ways: WayIn[] = [];
   private readonly guards: FieldGuard[] = [];
   private readonly purposes = new Map<OtpPurposeValue, { owner: string; handler: PurposeHandler }>();
+  private claims: { owner: string; source: OrganizationClaimsSource } | undefined;
 
   /** Adds one module's hooks (in module-list order). A purpose, export section or sign-in method kind given twice fails. */
   add(owner: string, hooks: ModuleHooks | undefined): void {
@@ -74,6 +78,10 @@ export class HookRegistry {
       const taken = this.methods.get(source.kind);
       if (taken) throw new Error(`sign-in method ${source.kind} given by both module ${taken.owner} and module ${owner}`);
       this.methods.set(source.kind, { owner, source });
+    }
+    if (hooks.organizationClaims) {
+      if (this.claims) throw new Error(`organizationClaims given by both module ${this.claims.owner} and module ${owner}`);
+      this.claims = { owner, source: hooks.organizationClaims };
     }
     for (const [purpose, handler] of Object.entries(hooks.codePurposes ?? {}) as [OtpPurposeValue, PurposeHandler][]) {
       const taken = this.purposes.get(purpose);
@@ -127,6 +135,10 @@ export class HookRegistry {
 
   codePurpose(purpose: OtpPurposeValue): PurposeHandler | undefined {
     return this.read(this.purposes.get(purpose)?.handler);
+  }
+
+  organizationClaims(): OrganizationClaimsSource | undefined {
+    return this.read(this.claims?.source);
   }
 
   codePurposes(): readonly OtpPurposeValue[] {

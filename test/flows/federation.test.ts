@@ -79,7 +79,7 @@ describe('Warden in an Apollo Federation 2 supergraph (examples/supergraph)', ()
   }
 
   test('the subgraph SDL is Federation 2, and composition errors fail', () => {
-    expect(wardenSdl).toMatch(/extend schema\s+@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.3"/);
+    expect(wardenSdl).toMatch(/extend schema\s+@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.5"/);
     expect(wardenSdl).toMatch(/type User\s+@key\(fields: "id"\)/);
     expect(wardenSdl).toMatch(/type Organization\s+@key\(fields: "id"\)/);
     const conflicting = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])

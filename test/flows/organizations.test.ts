@@ -14,6 +14,7 @@ import {
   OrganizationDetailsDocument,
   OrganizationDocument,
   PermissionsDocument,
+  RefreshSessionDocument,
   RemoveMemberDocument,
   SignupDocument,
   TransferOwnershipDocument,
@@ -167,6 +168,9 @@ describe('organizations', () => {
       const other = await person('co-owner');
       await addMember(signupOrg.id, other, 'owner');
       await client.request(LeaveOrganizationDocument, { organizationId: signupOrg.id });
+      // It was the session's active organization: the token's claims went stale (CLAIMS_CHANGED), refresh once.
+      expect((await client.error(client.query(MyOrganizationsDocument))).extensions.reason).toBe('CLAIMS_CHANGED');
+      client.accessToken = (await client.request(RefreshSessionDocument, {})).refreshSession.accessToken;
       expect((await client.query(MyOrganizationsDocument)).viewer!.organization!.id).toBe(second.id);
     });
     it('a signup whose SIGNUP code cannot be mailed leaves neither the account nor its organization behind', async () => {

@@ -47,4 +47,22 @@ describe('the example supergraph on its documented defaults', () => {
     const viewer = await post(supergraph.gateway.url, '{ viewer { email orders { id } } }', auth.accessToken);
     expect(viewer).toEqual({ data: { viewer: { email, orders: [{ id: placed.data.placeOrder.id }] } } });
   });
+
+  test('the gateway enforces @requiresScopes from the token’s scope (the active organization’s permissions) before any subgraph runs', async () => {
+    const client = new WardenClient('http://127.0.0.1:4100');
+    const auth = await signUpAndVerify(t, client, uniqueEmail('scopes'));
+    const created = await post(supergraph.gateway.url, 'mutation { createOrganization(input: { name: "Scoped" }) { id } }', auth.accessToken);
+    expect(created.errors).toBeUndefined();
+    const id = created.data.createOrganization.id;
+    const query = '{ viewer { organizations { id memberCount } } }';
+    // No active organization: no scope claim, so memberCount (org:read) is cut by the gateway (the rest is answered).
+    const refused = await post(supergraph.gateway.url, query, auth.accessToken);
+    expect(refused.data).toEqual({ viewer: { organizations: [{ id, memberCount: null }] } });
+    expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+
+    const switched = await post(supergraph.gateway.url, `mutation { setActiveOrganization(organizationId: "${id}") { accessToken } }`, auth.accessToken);
+    expect(switched.errors).toBeUndefined();
+    const allowed = await post(supergraph.gateway.url, query, switched.data.setActiveOrganization.accessToken);
+    expect(allowed).toEqual({ data: { viewer: { organizations: [{ id, memberCount: 1 }] } } });
+  });
 });

@@ -1,5 +1,9 @@
 import type { WardenModule } from '../module';
 import type { UsersProvides } from '../users';
+import type { SessionsProvides } from '../sessions';
+import { StaleClaims } from './stale-claims';
+import { ActiveOrganizations } from './active-organization';
+import { ActiveOrganizationResolver, ActiveOrganizationSessionResolver, ActiveOrganizationUserResolver } from './active-organization.resolver';
 import { organizationsDeclarations } from './organizations.declarations';
 import { OrganizationsService } from './organizations.service';
 import { PermissionCatalog } from './permissions';
@@ -15,7 +19,8 @@ import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserRes
 export const organizationsModule: WardenModule = {
   name: 'organizations',
   // users: the profile cache (User.organization) and users.organization_id, kept as the earliest-joined membership.
-  dependsOn: ['users'],
+  // sessions: the active organization lives on the session; stale claims go through its revocation list.
+  dependsOn: ['users', 'sessions'],
   build(kernel, peers) {
     const users = peers.of<UsersProvides>('users').users;
     const catalog = new PermissionCatalog(kernel.config.settings.orgExtraPermissions);
@@ -35,6 +40,15 @@ export const organizationsModule: WardenModule = {
       maxStringLength: kernel.limits.maxStringLength,
       maxCustomRoles: kernel.limits.orgMaxCustomRoles,
     });
+    const { sessions, revocations } = peers.of<SessionsProvides>('sessions');
+    organizations.useClaims(
+      new StaleClaims({
+        revocations,
+        permissionsFor: (organizationId, role, em) => organizations.permissionsFor(organizationId, role, em),
+        now: kernel.clock.now,
+      }),
+    );
+    const active = new ActiveOrganizations({ dataSource: kernel.db, sessions, organizations, now: kernel.clock.now });
     return {
       instances: [
         organizations,
@@ -43,12 +57,28 @@ export const organizationsModule: WardenModule = {
         new OrganizationsUserResolver(organizations),
         roles,
         new RolesResolver(roles),
+        active,
+        new ActiveOrganizationResolver(active),
+        new ActiveOrganizationUserResolver(active),
+        new ActiveOrganizationSessionResolver(active),
       ],
-      hooks: { exportSections: { memberships: exportMemberships } },
+      hooks: {
+        exportSections: { memberships: exportMemberships },
+        // The scope claim: the active organization's permissions (custom roles slot in through permissionsFor).
+        organizationClaims: { permissionsFor: (organizationId, role) => organizations.permissionsFor(organizationId, role) },
+      },
     };
   },
   entities: [OrganizationEntity, MembershipEntity, OrganizationRoleEntity],
-  resolvers: [OrganizationsResolver, OrganizationFieldsResolver, OrganizationsUserResolver, RolesResolver],
+  resolvers: [
+    OrganizationsResolver,
+    OrganizationFieldsResolver,
+    OrganizationsUserResolver,
+    RolesResolver,
+    ActiveOrganizationResolver,
+    ActiveOrganizationUserResolver,
+    ActiveOrganizationSessionResolver,
+  ],
   ...organizationsDeclarations,
 };
 

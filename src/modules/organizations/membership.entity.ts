@@ -26,4 +26,8 @@ export class MembershipEntity {
 
   @Column('timestamptz', { default: () => 'now()' })
   joinedAt: Date;
+
+  /** When the user last made this organization active (setActiveOrganization); a new session starts with the latest. */
+  @Column('timestamptz', { nullable: true })
+  lastActiveAt?: Date | null;
 }

@@ -25,6 +25,7 @@ export const organizationsDeclarations = {
     'organizations.remove-member': 'default',
     'organizations.update-member-role': 'default',
     'organizations.transfer-ownership': 'default',
+    'organizations.set-active': 'default',
     'organizations.create-role': 'default',
     'organizations.update-role': 'default',
     'organizations.delete-role': 'default',

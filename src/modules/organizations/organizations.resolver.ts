@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
@@ -12,6 +12,7 @@ import { OrganizationType } from './organization.type';
 import { OrganizationMemberConnectionType, OrganizationMemberType, OrganizationRoleType, PermissionDefinitionType } from './organizations.types';
 import { CreateOrganizationInput, MemberRefInput, UpdateMemberRoleInput, UpdateOrganizationInput } from './organizations.inputs';
 import { OrganizationsService } from './organizations.service';
+import { requiresScopes } from './requires-scopes';
 
 /** The viewer's memberships read once per request (from the database, never from the token). */
 const viewerMemberships = new WeakMap<Context, DataLoader<string, MembershipEntity | null>>();
@@ -66,6 +67,7 @@ export class OrganizationsResolver {
 
   @Authorized()
   @RateLimit('organizations.update')
+  @Directive(requiresScopes('org:update'))
   @Mutation(() => OrganizationType)
   async updateOrganization(@Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput, @Ctx() ctx: Context): Promise<OrganizationType> {
     return toOrganization(await this.orgs.update(await ctx.requireViewer(), input, ctx.meta));
@@ -74,6 +76,7 @@ export class OrganizationsResolver {
   @Authorized()
   @RateLimit('organizations.delete')
   @RecentAuth()
+  @Directive(requiresScopes('org:delete'))
   @Mutation(() => Boolean, { description: 'Owner, recent authentication.' })
   async deleteOrganization(@Arg('organizationId', () => ID) organizationId: string, @Ctx() ctx: Context): Promise<boolean> {
     await this.orgs.delete(await ctx.requireViewer(), organizationId, ctx.meta);
@@ -82,6 +85,7 @@ export class OrganizationsResolver {
 
   @Authorized()
   @RateLimit('organizations.update-member-role')
+  @Directive(requiresScopes('members:update_role'))
   @Mutation(() => OrganizationMemberType)
   async updateMemberRole(@Arg('input', () => UpdateMemberRoleInput) input: UpdateMemberRoleInput, @Ctx() ctx: Context): Promise<OrganizationMemberType> {
     const member = await this.orgs.updateMemberRole(await ctx.requireViewer(), input, ctx.meta);
@@ -90,6 +94,7 @@ export class OrganizationsResolver {
 
   @Authorized()
   @RateLimit('organizations.remove-member')
+  @Directive(requiresScopes('members:remove'))
   @Mutation(() => Boolean, { description: 'Others only; the viewer uses leaveOrganization.' })
   async removeMember(@Arg('input', () => MemberRefInput) input: MemberRefInput, @Ctx() ctx: Context): Promise<boolean> {
     await this.orgs.removeMember(await ctx.requireViewer(), input, ctx.meta);
@@ -136,12 +141,14 @@ export class OrganizationFieldsResolver {
     return member ? (await this.orgs.permissionsOf(member)).includes(name) : false;
   }
 
+  @Directive(requiresScopes('org:read'))
   @FieldResolver(() => Int)
   async memberCount(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<number> {
     await this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
     return this.orgs.memberCount(org.id);
   }
 
+  @Directive(requiresScopes('members:read'))
   @FieldResolver(() => OrganizationMemberConnectionType, { description: 'Earliest joined first.' })
   async members(
     @Root() org: OrganizationType,
@@ -154,6 +161,7 @@ export class OrganizationFieldsResolver {
     return { nodes: await toMembers(ctx, page.nodes), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
   }
 
+  @Directive(requiresScopes('org:read'))
   @FieldResolver(() => [OrganizationRoleType], { description: 'Built-in roles first, then custom roles by key.' })
   async roles(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<OrganizationRoleType[]> {
     await this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');

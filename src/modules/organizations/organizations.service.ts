@@ -15,6 +15,7 @@ import { insertOrganizationWithOwner, slugTaken } from './organization-rows';
 import { SLUG_PATTERN } from './slug';
 import { permissionsOf, roleOf, customRoleDefinition, type PermissionCatalog, type PermissionDefinition, type RoleDefinition } from './permissions';
 import { customRolesOf } from './role-rows';
+import { changingClaims, type ClaimsCollector, type StaleClaims } from './stale-claims';
 
 export interface OrganizationsDeps {
   dataSource: DataSource;
@@ -22,6 +23,8 @@ export interface OrganizationsDeps {
   audit: AuditService;
   catalog: PermissionCatalog;
   maxStringLength: number;
+  /** Stale claims (access tokens of a changed member refused with CLAIMS_CHANGED); set once built (index.ts). */
+  claims?: StaleClaims;
 }
 
 /** Who acts: the signed-in viewer. */
@@ -85,6 +88,11 @@ function notAMemberInput(): WardenError {
 export class OrganizationsService {
   constructor(private readonly deps: OrganizationsDeps) {}
 
+  /** Stale claims on every membership change from now on (index.ts: built after this service, which it reads). */
+  useClaims(claims: StaleClaims): void {
+    this.deps.claims = claims;
+  }
+
   permissions(): readonly PermissionDefinition[] {
     return this.deps.catalog.definitions;
   }
@@ -98,6 +106,19 @@ export class OrganizationsService {
   /** The sorted permissions `member` holds (permissions.ts permissionsOf: built-in roles from code, custom from the table). */
   permissionsOf(member: MembershipEntity, em: EntityManager = this.deps.dataSource.manager): Promise<readonly string[]> {
     return permissionsOf(em, this.deps.catalog, member.organizationId, member.role);
+  }
+
+  /**
+   * The permissions of a role key in an organization, sorted (permissions.ts permissionsOf), read in `em`: what an
+   * access token's `scope` claim holds and what a claims change compares. Built-in roles need no query.
+   */
+  permissionsFor(organizationId: string, role: string, em: EntityManager = this.deps.dataSource.manager): Promise<readonly string[]> {
+    return permissionsOf(em, this.deps.catalog, organizationId, role);
+  }
+
+  /** A membership or role change's transaction, with stale claims (see changingClaims); roles.service's updateRole too. */
+  changing<T>(work: (em: EntityManager, claims: ClaimsCollector) => Promise<T>): Promise<T> {
+    return changingClaims(this.deps.dataSource, this.deps.claims, work);
   }
 
   /** BAD_USER_INPUT unless `permission` is in the vocabulary (viewerCan). */
@@ -220,10 +241,14 @@ export class OrganizationsService {
 
   /** org:delete (an owner; the resolver asks for a recent authentication). Memberships go with it. */
   async delete(actor: Actor, organizationId: string, meta: RequestMeta): Promise<void> {
-    await withTransaction(this.deps.dataSource, async (em) => {
+    await this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, organizationId, actor);
       await this.require(caller, 'org:delete', em);
       const members = await em.find(MembershipEntity, { where: { organizationId: org.id }, select: { userId: true } });
+      await claims(
+        org.id,
+        members.map((m) => ({ userId: m.userId, role: null })),
+      );
       await em.delete(OrganizationEntity, { id: org.id });
       await this.deps.users.membershipsChanged(
         em,
@@ -236,12 +261,13 @@ export class OrganizationsService {
 
   /** The viewer leaves. A sole owner is LAST_OWNER (transfer ownership first, or delete the organization). */
   async leave(actor: Actor, organizationId: string, meta: RequestMeta): Promise<void> {
-    await withTransaction(this.deps.dataSource, async (em) => {
+    await this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, organizationId, actor);
       if (caller.role === 'owner' && (await this.ownerCount(em, org.id)) === 1) {
         throw lastOwner('You are the only owner: make another member owner first, or delete the organization.');
       }
       await em.delete(MembershipEntity, { id: caller.id });
+      await claims(org.id, [{ userId: actor.userId, role: null }]);
       await this.deps.users.membershipsChanged(em, [actor.userId], [org.id]);
       await this.audit(em, AuditEvents.memberLeft, actor, meta, { organizationId: org.id, memberId: actor.userId, role: caller.role });
     });
@@ -249,7 +275,7 @@ export class OrganizationsService {
 
   /** members:remove; others only; an owner is removed only by an owner. */
   async removeMember(actor: Actor, ref: { organizationId: string; userId: string }, meta: RequestMeta): Promise<void> {
-    await withTransaction(this.deps.dataSource, async (em) => {
+    await this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, ref.organizationId, actor);
       await this.require(caller, 'members:remove', em);
       if (ref.userId === actor.userId) throw WardenError.badInput('To leave the organization yourself, use leaveOrganization.', 'userId');
@@ -259,6 +285,7 @@ export class OrganizationsService {
         if ((await this.ownerCount(em, org.id)) === 1) throw lastOwner('The organization would have no owner left.');
       }
       await em.delete(MembershipEntity, { id: target.id });
+      await claims(org.id, [{ userId: target.userId, role: null }]);
       await this.deps.users.membershipsChanged(em, [target.userId], [org.id]);
       await this.audit(em, AuditEvents.memberRemoved, actor, meta, { organizationId: org.id, memberId: target.userId, role: target.role });
     });
@@ -269,7 +296,7 @@ export class OrganizationsService {
    * sorted); giving or taking `owner` needs an owner; the last owner keeps the role (LAST_OWNER).
    */
   async updateMemberRole(actor: Actor, input: { organizationId: string; userId: string; role: string }, meta: RequestMeta): Promise<MembershipEntity> {
-    return withTransaction(this.deps.dataSource, async (em) => {
+    return this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, input.organizationId, actor);
       await this.require(caller, 'members:update_role', em);
       const role = typeof input.role === 'string' ? await roleOf(em, this.deps.catalog, org.id, input.role) : undefined;
@@ -282,6 +309,7 @@ export class OrganizationsService {
       if (target.role === role.key) return target;
       if (target.role === 'owner' && (await this.ownerCount(em, org.id)) === 1) throw lastOwner('The organization would have no owner left.');
       await em.update(MembershipEntity, { id: target.id }, { role: role.key });
+      await claims(org.id, [{ userId: target.userId, role: role.key }]);
       this.deps.users.usersChanged(em, [target.userId], [org.id]);
       await this.audit(em, AuditEvents.memberRoleUpdated, actor, meta, { organizationId: org.id, memberId: target.userId, from: target.role, to: role.key });
       return { ...target, role: role.key };
@@ -290,13 +318,17 @@ export class OrganizationsService {
 
   /** org:delete (an owner; the resolver asks for a recent authentication): the member becomes owner, the viewer admin. */
   async transferOwnership(actor: Actor, ref: { organizationId: string; userId: string }, meta: RequestMeta): Promise<OrganizationEntity> {
-    return withTransaction(this.deps.dataSource, async (em) => {
+    return this.changing(async (em, claims) => {
       const { org, caller } = await this.lockAsMember(em, ref.organizationId, actor);
       await this.require(caller, 'org:delete', em);
       if (ref.userId === actor.userId) throw WardenError.badInput('You are already an owner: name another member.', 'userId');
       const target = await this.targetMember(em, org.id, ref.userId);
       await em.update(MembershipEntity, { id: target.id }, { role: 'owner' });
       await em.update(MembershipEntity, { id: caller.id }, { role: 'admin' });
+      await claims(org.id, [
+        { userId: target.userId, role: 'owner' },
+        { userId: actor.userId, role: 'admin' },
+      ]);
       this.deps.users.usersChanged(em, [target.userId, actor.userId], [org.id]);
       await this.audit(em, AuditEvents.ownershipTransferred, actor, meta, { organizationId: org.id, memberId: target.userId, from: target.role });
       return org;

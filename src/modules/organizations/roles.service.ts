@@ -87,7 +87,8 @@ export class RolesService {
     if (params.name !== undefined && params.name !== null) patch.name = requiredText(params.name, 'name', this.deps.maxStringLength);
     if (params.description !== undefined) patch.description = optionalText(params.description, 'description', this.deps.maxStringLength);
     if (params.permissions !== undefined && params.permissions !== null) patch.permissions = this.checkPermissions(params.permissions);
-    return withTransaction(this.deps.dataSource, async (em) => {
+    // Stale claims: the holders' access tokens for this organization are refused once this commits (CLAIMS_CHANGED).
+    return this.deps.organizations.changing(async (em, claims) => {
       const { org, caller } = await this.deps.organizations.lockAsMember(em, params.organizationId, actor);
       await this.deps.organizations.require(caller, 'roles:manage', em);
       const row = await findCustomRole(em, org.id, key);
@@ -98,7 +99,12 @@ export class RolesService {
       const role = customRoleDefinition(this.deps.catalog, { ...row, ...patch });
       if (patch.permissions) {
         // The holders' cached profiles (viewerPermissions) go; checks read the table in every request anyway.
-        this.deps.users.usersChanged(em, await holdersOf(em, org.id, key), [org.id]);
+        const holders = await holdersOf(em, org.id, key);
+        this.deps.users.usersChanged(em, holders, [org.id]);
+        await claims(
+          org.id,
+          holders.map((userId) => ({ userId, role: key })),
+        );
       }
       await this.audit(em, AuditEvents.roleUpdated, actor, meta, org.id, role);
       return role;

@@ -4,12 +4,26 @@ import type { SigningKeys } from '../../crypto/signing-keys';
 import { WardenError } from '../../errors/warden-error';
 import { authMethods, type AuthMethod, type SessionAssurance } from './assurance';
 
+/** The organization claims of an access token (contract, "Token claims and stale claims"). */
+export interface OrganizationClaims {
+  /** org_id */
+  id: string;
+  /** org_role: the role key. */
+  role: string;
+  /** scope: the organization's permissions (sorted when signed). */
+  scope: readonly string[];
+}
+
 export interface AccessTokenClaims {
   userId: string;
   sessionId: string;
   expiresAt: Date;
   /** auth_time, amr, aal: how the session's user last authenticated. */
   assurance: SessionAssurance;
+  /** iat, epoch seconds (stale claims: a token issued before a membership change is refused). */
+  issuedAtS: number;
+  /** org_id, org_role, scope (space-separated): the session's active organization when issued; absent: none. */
+  organization?: { id: string; role: string; scope: string };
 }
 
 interface Remembered extends AccessTokenClaims {
@@ -48,9 +62,17 @@ export class AccessTokens {
     this.nowMs = options.nowMs ?? (() => options.now().getTime());
   }
 
-  async issue(userId: string, sessionId: string, assurance: SessionAssurance): Promise<{ token: string; expiresAt: Date }> {
+  /** `organization`: the session's active organization's claims (org_id, org_role, scope); absent claims are left out. */
+  async issue(
+    userId: string,
+    sessionId: string,
+    assurance: SessionAssurance,
+    organization?: OrganizationClaims | null,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = this.options.now();
-    const expiresAt = new Date(Math.floor(issuedAt.getTime() / 1000) * 1000 + this.options.ttlSeconds * 1000);
+    const issuedAtS = Math.floor(issuedAt.getTime() / 1000);
+    const expiresAt = new Date(issuedAtS * 1000 + this.options.ttlSeconds * 1000);
+    const org = organization ? { id: organization.id, role: organization.role, scope: [...organization.scope].sort().join(' ') } : undefined;
     const token = await this.keys.sign(
       {
         sid: sessionId,
@@ -58,11 +80,12 @@ export class AccessTokens {
         auth_time: Math.floor(assurance.authTime.getTime() / 1000),
         amr: [...assurance.amr],
         aal: assurance.aal,
+        ...(org ? { org_id: org.id, org_role: org.role, ...(org.scope ? { scope: org.scope } : {}) } : {}),
       },
       { issuer: this.options.issuer, audience: this.options.audience, subject: userId, issuedAt, expiresAt },
     );
     // We just signed it: its first use need not verify it.
-    this.remember(token, { userId, sessionId, expiresAt, assurance });
+    this.remember(token, { userId, sessionId, expiresAt, assurance, issuedAtS, ...(org ? { organization: org } : {}) });
     return { token, expiresAt };
   }
 
@@ -90,14 +113,20 @@ export class AccessTokens {
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
         throw new Error('missing claims');
       }
-      const { auth_time: authTime, amr, aal } = payload;
+      const { auth_time: authTime, amr, aal, iat, org_id: orgId, org_role: orgRole, scope } = payload;
       if (typeof authTime !== 'number' || (aal !== 'aal1' && aal !== 'aal2')) throw new Error('missing assurance claims');
       if (!Array.isArray(amr) || !amr.every((m) => (authMethods as readonly unknown[]).includes(m))) throw new Error('bad amr claim');
+      if (typeof iat !== 'number') throw new Error('missing iat');
+      if (orgId !== undefined && (typeof orgId !== 'string' || typeof orgRole !== 'string' || (scope !== undefined && typeof scope !== 'string'))) {
+        throw new Error('bad organization claims');
+      }
       claims = {
         userId: payload.sub,
         sessionId: payload.sid,
         expiresAt: new Date(payload.exp * 1000),
         assurance: { authTime: new Date(authTime * 1000), amr: amr as AuthMethod[], aal },
+        issuedAtS: iat,
+        ...(typeof orgId === 'string' ? { organization: { id: orgId, role: orgRole as string, scope: (scope as string | undefined) ?? '' } } : {}),
       };
     } catch (cause) {
       throw new WardenError('UNAUTHENTICATED', { cause });

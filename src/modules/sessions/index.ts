@@ -54,6 +54,7 @@ export const sessionsModule: WardenModule = {
       signInGate: chainSignInGates(() => hooks.signInGates()),
       onSignedIn: () => hooks.onSignedIn(),
       onSessionsRevoked: () => hooks.onSessionsRevoked(),
+      organizationClaims: () => hooks.organizationClaims(),
     });
     const provides: SessionsProvides = { sessions, accessTokens, revocations };
     return { provides, instances: [keys.signingKeys, accessTokens, revocations, sessions, new SessionsResolver(sessions)] };

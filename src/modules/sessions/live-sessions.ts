@@ -10,6 +10,7 @@ export class LiveSessions {
   async authenticate(accessToken: string): Promise<Viewer> {
     const claims = await this.deps.accessTokens.verify(accessToken);
     if (await this.deps.revocations.isRevoked(claims.sessionId)) throw new WardenError('UNAUTHENTICATED');
+    if (claims.organization && (await this.deps.revocations.claimsStale(claims))) throw claimsChanged();
     return { userId: claims.userId, sessionId: claims.sessionId };
   }
 
@@ -23,6 +24,9 @@ export class LiveSessions {
     const revoked = this.deps.revocations.isRevokedLocally(claims.sessionId);
     if (revoked === null) return undefined;
     if (revoked) throw new WardenError('UNAUTHENTICATED');
+    const stale = this.deps.revocations.claimsStaleLocally(claims);
+    if (stale === null) return undefined;
+    if (stale) throw claimsChanged();
     return { userId: claims.userId, sessionId: claims.sessionId };
   }
 
@@ -54,4 +58,12 @@ export class LiveSessions {
       throw new WardenError('REAUTHENTICATION_REQUIRED', { extensions: { maxAgeSeconds } });
     }
   }
+}
+
+/** A membership change altered the token's organization claims: refresh once (new claims) and retry. */
+function claimsChanged(): WardenError {
+  return new WardenError('UNAUTHENTICATED', {
+    message: 'The organization claims of this token changed: refresh the session and retry.',
+    extensions: { reason: 'CLAIMS_CHANGED' },
+  });
 }

@@ -113,11 +113,13 @@ export class SessionRefresh {
     const row = rows[0];
     if (!row?.rotated) return null;
     this.deps.audit.observeCommitted([{ event: AuditEvents.sessionRefreshed, userId: row.user_id, meta, data: { sessionId: row.session_id } }]);
-    const access = await this.deps.accessTokens.issue(row.user_id, row.session_id, {
-      amr: row.amr,
-      aal: row.aal,
-      authTime: row.last_authenticated_at,
-    });
+    const organization = await this.pairs.organizationClaims(row.active_organization_id, row.active_organization_role);
+    const access = await this.deps.accessTokens.issue(
+      row.user_id,
+      row.session_id,
+      { amr: row.amr, aal: row.aal, authTime: row.last_authenticated_at },
+      organization,
+    );
     const user = {
       id: row.user_id,
       email: row.email,
@@ -173,6 +175,21 @@ export class SessionRefresh {
   }
 
   /**
+   * setActiveOrganization's session side: the session (live, of userId) gets `organizationId` (null: none) as its
+   * active organization and a fresh pair with its claims, the live refresh token rotated out as in continueSession
+   * (same sid). The caller checked the membership in the same transaction. Null unless the session is live.
+   */
+  async switchOrganization(em: EntityManager, sessionId: string, userId: string, organizationId: string | null): Promise<SessionTokens | null> {
+    const session = await this.touchLiveSession(
+      em,
+      sessionId,
+      (current) => current.userId === userId && !current.user!.deletedAt,
+      () => ({ activeOrganizationId: organizationId }),
+    );
+    return session ? this.pairs.issue(em, session, session.user!, false) : null;
+  }
+
+  /**
    * What reauthenticate and continueSession share: lock the session row (its user is read with it, not locked),
    * and unless it is missing, revoked, expired or refused by `accept`, write `changes` (computed from the locked
    * row) with lastUsedAt = now to the row and the entity, and rotate its live refresh tokens. Null when refused.
@@ -181,7 +198,7 @@ export class SessionRefresh {
     em: EntityManager,
     sessionId: string,
     accept?: (session: SessionEntity) => boolean,
-    changes?: (session: SessionEntity, now: Date) => Partial<Pick<SessionEntity, 'amr' | 'aal' | 'lastAuthenticatedAt'>>,
+    changes?: (session: SessionEntity, now: Date) => Partial<Pick<SessionEntity, 'amr' | 'aal' | 'lastAuthenticatedAt' | 'activeOrganizationId'>>,
   ): Promise<SessionEntity | null> {
     const session = await em.findOne(SessionEntity, {
       where: { id: sessionId },

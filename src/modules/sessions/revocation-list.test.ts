@@ -83,4 +83,47 @@ describe('RevocationList', () => {
     expect(list.isRevokedLocally('recent')).toBe(true);
     await Promise.all([list.close(), kv.close()]);
   });
+
+  describe('stale organization claims (CLAIMS_CHANGED)', () => {
+    const change = { userId: 'u1', organizationId: 'o1', atS: 1000, publishedS: 1001, role: 'admin', scope: 'members:read org:read org:update' };
+    const token = (issuedAtS: number, role = 'member', scope = 'members:read org:read', organizationId = 'o1') => ({
+      userId: 'u1',
+      issuedAtS,
+      organization: { id: organizationId, role, scope },
+    });
+
+    test('refused when issued before the change, or up to its publication without the new claims; other organizations untouched', async () => {
+      const kv = new MemoryKvStore();
+      const pubsub = new MemoryPubSub();
+      const here = new RevocationList(kv, pubsub, 900);
+      const there = new RevocationList(kv, pubsub, 900);
+      here.start();
+      there.start();
+      await here.claimsChanged([change]);
+      expect(there.claimsStaleLocally(token(999))).toBe(true);
+      expect(there.claimsStaleLocally(token(999, 'admin', change.scope))).toBe(true); // before the change, whatever it says
+      expect(there.claimsStaleLocally(token(1000))).toBe(true);
+      expect(there.claimsStaleLocally(token(1001))).toBe(true);
+      expect(there.claimsStaleLocally(token(1000, 'admin', change.scope))).toBe(false);
+      expect(there.claimsStaleLocally(token(1002))).toBe(false); // issued after the publication
+      expect(there.claimsStaleLocally(token(999, 'member', 'members:read org:read', 'o2'))).toBe(false);
+      expect(there.claimsStaleLocally({ userId: 'u1', issuedAtS: 999 })).toBe(false); // no organization claims
+      await Promise.all([here.close(), there.close(), kv.close()]);
+    });
+
+    test('asks the store when the channel is not current', async () => {
+      const kv = new MemoryKvStore();
+      const pubsub = new SilentPubSub();
+      const writer = new RevocationList(kv, pubsub, 900);
+      const reader = new RevocationList(kv, pubsub, 900);
+      writer.start();
+      reader.start();
+      await writer.claimsChanged([change]);
+      pubsub.current = false;
+      expect(reader.claimsStaleLocally(token(999))).toBeNull();
+      expect(await reader.claimsStale(token(999))).toBe(true);
+      expect(await reader.claimsStale(token(1002))).toBe(false);
+      await Promise.all([writer.close(), reader.close(), kv.close()]);
+    });
+  });
 });

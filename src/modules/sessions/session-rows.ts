@@ -42,3 +42,21 @@ export async function exportSessions(em: EntityManager, userId: string): Promise
     userAgent: s.userAgent,
   }));
 }
+
+/** The session's active organization id (null: none, or no such session). */
+export async function activeOrganizationOf(em: EntityManager, sessionId: string): Promise<string | null> {
+  const row = await em.findOne(SessionEntity, { where: { id: sessionId }, select: { id: true, activeOrganizationId: true } });
+  return row?.activeOrganizationId ?? null;
+}
+
+/** Inside a membership change's transaction: these users' sessions no longer have `organizationId` active. */
+export async function clearActiveOrganization(em: EntityManager, userIds: readonly string[], organizationId: string): Promise<void> {
+  if (userIds.length === 0) return;
+  await em
+    .createQueryBuilder()
+    .update(SessionEntity)
+    .set({ activeOrganizationId: null })
+    .where('active_organization_id = :organizationId', { organizationId })
+    .andWhere('user_id IN (:...userIds)', { userIds: [...userIds] })
+    .execute();
+}

@@ -8,6 +8,7 @@ import type { OneStatementSignIn, SignInGateSql, SignInPrecondition } from './se
 import { auditStatements } from '../audit/audit-statements';
 import type { AuditRow } from '../audit/audit.service';
 import { userStatements } from '../users/user-statements';
+import { membershipStatements } from '../organizations/membership-statements';
 
 /**
  * The texts of the sessions module's hand-written statements (hot paths: one named prepared statement per call,
@@ -33,10 +34,13 @@ export interface RefreshRow {
   organization_id: string | null;
   user_created_at: Date;
   user_updated_at: Date;
+  /** The session's active organization, and the user's role there (both null: none, or the membership ended). */
+  active_organization_id: string | null;
+  active_organization_role: string | null;
 }
 
-export const REFRESH_ROTATE = 'warden_refresh_rotate_v1';
-export const SIGN_IN = 'warden_sign_in_v3';
+export const REFRESH_ROTATE = 'warden_refresh_rotate_v2';
+export const SIGN_IN = 'warden_sign_in_v4';
 
 /**
  * The common refresh: lock and touch the session, rotate the token (only if still unrotated), insert its
@@ -49,11 +53,12 @@ export function refreshRotateSql(raw: RawStatements): string {
   const tokens = raw.table(RefreshTokenEntity);
   const users = userStatements.table(raw);
   return `WITH s AS (
-      UPDATE ${sessions} s SET last_used_at = $3
+      UPDATE ${sessions} s SET last_used_at = $3,
+        active_organization_id = CASE WHEN ${membershipStatements.roleOf(raw, 's.user_id', 's.active_organization_id')} IS NULL THEN NULL ELSE s.active_organization_id END
       FROM ${tokens} t
       WHERE t.id = $1 AND t.secret_hash = $2 AND t.rotated_at IS NULL AND s.id = t.session_id
         AND s.revoked_at IS NULL AND s.expires_at > $3 AND s.last_used_at > $4
-      RETURNING s.id, s.user_id, s.amr, s.aal, s.last_authenticated_at, s.last_used_at, s.expires_at
+      RETURNING s.id, s.user_id, s.amr, s.aal, s.last_authenticated_at, s.last_used_at, s.expires_at, s.active_organization_id
     ), r AS (
       UPDATE ${tokens} t SET rotated_at = $3 FROM s WHERE t.id = $1 AND t.rotated_at IS NULL RETURNING t.id
     ), n AS (
@@ -63,18 +68,30 @@ export function refreshRotateSql(raw: RawStatements): string {
     )
     SELECT s.id AS session_id, s.user_id, s.amr, s.aal, s.last_authenticated_at, s.last_used_at, s.expires_at,
            EXISTS (SELECT 1 FROM r) AS rotated, u.email, u.email_verified, u.phone, u.phone_verified, u.name,
-           u.organization_id, u.created_at AS user_created_at, u.updated_at AS user_updated_at
+           u.organization_id, u.created_at AS user_created_at, u.updated_at AS user_updated_at, s.active_organization_id,
+           ${membershipStatements.roleOf(raw, 's.user_id', 's.active_organization_id')} AS active_organization_role
     FROM s JOIN ${users} u ON u.id = s.user_id`;
 }
 
-/** The sign-in in the caller's transaction: sessionInsertsSql from one row always. */
+/** What both sign-in statements also answer: the new session's active organization and the user's role there. */
+export interface SignInOrganizationRow {
+  active_organization_id: string | null;
+  active_organization_role: string | null;
+}
+
+/** The sign-in in the caller's transaction: sessionInsertsSql from one row always; answers SignInOrganizationRow. */
 export function signInSql(raw: RawStatements): string {
-  return `WITH ${sessionInsertsSql(raw, 0, '(SELECT 1) AS one')} SELECT 1`;
+  return `WITH ${sessionInsertsSql(raw, 0, '(SELECT 1) AS one')} SELECT ${activeOrganizationColumns(raw)} FROM s`;
+}
+
+/** The active organization's columns of a sign-in's answer, from the inserted session `s`. */
+function activeOrganizationColumns(raw: RawStatements): string {
+  return `s.active_organization_id, ${membershipStatements.roleOf(raw, 's.user_id', 's.active_organization_id')} AS active_organization_role`;
 }
 
 /** signInOneStatement's statement name: one per precondition, gate predicate and flag checked. */
 export function oneStatementSignInName(precondition: SignInPrecondition, gate: SignInGateSql, verified: OneStatementSignIn['verified']): string {
-  const name = `warden_${precondition.key}_sign_in_v1_${'always' in gate ? 'all' : gate.key}_${verified}`;
+  const name = `warden_${precondition.key}_sign_in_v2_${'always' in gate ? 'all' : gate.key}_${verified}`;
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`signInOneStatement: ${name} is not a statement name ([a-z0-9_])`);
   return name;
 }
@@ -100,7 +117,7 @@ export function oneStatementSignInSql(
     ), c AS (
       ${precondition.sql('g')}
     ), ${sessionInsertsSql(raw, k, 'c')}
-    SELECT u.* FROM u WHERE EXISTS (SELECT 1 FROM s)`;
+    SELECT u.*, ${activeOrganizationColumns(raw)} FROM u, s`;
 }
 
 /**
@@ -111,9 +128,10 @@ export function oneStatementSignInSql(
 function sessionInsertsSql(raw: RawStatements, k: number, from: string): string {
   const p = (i: number) => `$${k + i}`;
   return `s AS (
-      INSERT INTO ${raw.table(SessionEntity)} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip)
+      INSERT INTO ${raw.table(SessionEntity)} (id, user_id, aal, amr, last_authenticated_at, last_used_at, expires_at, user_agent, ip, active_organization_id)
       SELECT ${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}::text, ${p(4)}::text[], ${p(5)}::timestamptz, ${p(5)}::timestamptz, ${p(6)}::timestamptz,
-        ${p(7)}::text, ${p(8)}::text FROM ${from} RETURNING id
+        ${p(7)}::text, ${p(8)}::text, ${membershipStatements.initialActiveOrganization(raw, `${p(2)}::uuid`)} FROM ${from}
+      RETURNING id, user_id, active_organization_id
     ), a AS (
       ${auditStatements.insertRows(raw, [9, 10, 11, 12, 13, 14, 15].map(p), 'EXISTS (SELECT 1 FROM s)')}
     ), t AS (

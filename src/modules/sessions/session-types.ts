@@ -129,4 +129,14 @@ export interface SessionsServiceDeps {
   onSignedIn?: () => readonly ((signedIn: SignedIn) => void)[];
   /** The hooks run in every revoking transaction (onSessionsRevoked), read at each revocation. */
   onSessionsRevoked?: () => readonly RevocationListener[];
+  /** The organizations module's permissions (the `scope` claim), read at each token issued; none: no org claims. */
+  organizationClaims?: () => OrganizationClaimsSource | undefined;
+}
+
+export type { OrganizationClaims } from './access-tokens';
+
+/** Where the `scope` claim comes from (the organizationClaims hook, given by the organizations module). */
+export interface OrganizationClaimsSource {
+  /** The sorted permissions the role key grants in that organization (built-in or custom role). */
+  permissionsFor(organizationId: string, role: string): Promise<readonly string[]> | readonly string[];
 }

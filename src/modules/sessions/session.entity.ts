@@ -8,6 +8,7 @@ import type { AuthMethod, AuthenticatorAssuranceLevel } from './assurance';
 @Index('sessions_expires_at_idx', ['expiresAt'])
 @Index('sessions_last_used_at_idx', ['lastUsedAt'])
 @Index('sessions_revoked_at_idx', ['revokedAt'], { where: '"revoked_at" IS NOT NULL' })
+@Index('sessions_active_organization_idx', ['activeOrganizationId', 'userId'], { where: '"active_organization_id" IS NOT NULL' })
 export class SessionEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -52,4 +53,8 @@ export class SessionEntity {
 
   @Column('text', { nullable: true })
   ip: string | null;
+
+  /** The active organization (its claims go into access tokens); null: none. FK ON DELETE SET NULL (migration). */
+  @Column('uuid', { nullable: true })
+  activeOrganizationId: string | null;
 }

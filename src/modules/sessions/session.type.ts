@@ -28,4 +28,7 @@ export class SessionType {
 
   @Field(() => Boolean, { description: 'True for the session the request is made with.' })
   current: boolean;
+
+  /** Not a field: Session.activeOrganization (the organizations module) resolves it. */
+  activeOrganizationId?: string | null;
 }

@@ -79,6 +79,11 @@ export class SessionsService {
     return this.refreshes.continueSession(em, sessionId, userId);
   }
 
+  /** See SessionRefresh.switchOrganization (setActiveOrganization). */
+  switchOrganization(em: EntityManager, sessionId: string, userId: string, organizationId: string | null): Promise<SessionTokens | null> {
+    return this.refreshes.switchOrganization(em, sessionId, userId, organizationId);
+  }
+
   // Ending sessions (revocation.ts)
 
   /** See SessionRevocation.revokeAllInTransaction. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { SessionEntity } from './session.entity';
 import type { TokenPairs } from './token-pairs';
-import { oneStatementSignInName, oneStatementSignInSql, SIGN_IN, signInSql, signInValues } from './session-statements';
+import { oneStatementSignInName, oneStatementSignInSql, SIGN_IN, signInSql, signInValues, type SignInOrganizationRow } from './session-statements';
 import type { IssuedSession, OneStatementSignIn, SessionsServiceDeps, SessionTokens, SignedIn, SignInGate, SignInRequest } from './session-types';
 import { userStatements } from '../users/user-statements';
 import { AuditService, type AuditRecord } from '../audit/audit.service';
@@ -67,14 +67,17 @@ export class SignIn {
     // after COMMIT, as audit.record does.
     const audit = this.sessionCreated(session, request.method, meta);
     const refresh = createSecretToken();
-    await this.pairs.raw.runIn(
+    // The same statement starts the session with its active organization (the one made active last, else the
+    // earliest joined) and answers the user's role there.
+    const [org] = await this.pairs.raw.runIn<SignInOrganizationRow>(
       em,
       SIGN_IN,
       () => signInSql(this.pairs.raw),
       signInValues(session, [...this.deps.audit.takeHeld(em), AuditService.toRow(audit)], { id: refresh.id, hash: this.pairs.hash(refresh.secret) }),
     );
+    session.activeOrganizationId = org?.active_organization_id ?? null;
     this.afterSignIn(em, [audit], session, request.method, meta);
-    return this.pairs.answer(session, user, refresh.token, true);
+    return this.pairs.answer(session, user, refresh.token, true, org?.active_organization_role);
   }
 
   /**
@@ -103,7 +106,8 @@ export class SignIn {
     if (!row) return null;
     // Committed: tell the audit observer and the sign-in listeners now (signIn does it after COMMIT).
     this.afterSignIn(this.deps.dataSource.manager, audit, session, request.method, meta);
-    return this.pairs.answer(session, userStatements.toUser(raw, row), refresh.token, true);
+    session.activeOrganizationId = (row.active_organization_id as string | null) ?? null;
+    return this.pairs.answer(session, userStatements.toUser(raw, row), refresh.token, true, row.active_organization_role as string | null);
   }
 
   /** A new session's row (not written). */
@@ -121,6 +125,7 @@ export class SignIn {
       revokedReason: null,
       userAgent: meta.userAgent,
       ip: meta.ip,
+      activeOrganizationId: null,
     });
   }
 

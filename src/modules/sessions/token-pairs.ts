@@ -1,11 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { RefreshTokenEntity } from './refresh-token.entity';
-import type { SessionEntity } from './session.entity';
+import { SessionEntity } from './session.entity';
 import type { UserEntity } from '../users/users.service';
 import type { SessionAssurance } from './assurance';
 import type { SessionsServiceDeps, SessionTokens } from './session-types';
 import { createSecretToken, keyedHash, keyedHashMatches } from '../../crypto/secret-token';
 import { RawStatements } from '../../db/raw-statements';
+import type { OrganizationClaims } from './access-tokens';
+import { membershipStatements } from '../organizations/membership-statements';
 
 const REFRESH_PURPOSE = 'refresh';
 
@@ -45,14 +47,40 @@ export class TokenPairs {
     return token.token;
   }
 
-  /** A new refresh token for an existing session (written in `em`) and a fresh access token. */
+  /**
+   * A new refresh token for an existing session (written in `em`) and a fresh access token with the current claims
+   * of its active organization (read in `em`); a membership that ended clears the session's active organization.
+   */
   async issue(em: EntityManager, session: SessionEntity, user: UserEntity, signIn: boolean): Promise<SessionTokens> {
-    return this.answer(session, user, await this.newRefreshToken(em, session.id), signIn);
+    let role: string | null = null;
+    if (session.activeOrganizationId) {
+      role = await membershipStatements.roleIn(em, session.userId, session.activeOrganizationId);
+      if (role === null) {
+        await em.update(SessionEntity, { id: session.id }, { activeOrganizationId: null });
+        session.activeOrganizationId = null;
+      }
+    }
+    return this.answer(session, user, await this.newRefreshToken(em, session.id), signIn, role);
   }
 
-  /** The answer for a session whose refresh token was already written: that token and a fresh access token. */
-  async answer(session: SessionEntity, user: UserEntity, refreshToken: string, signIn: boolean): Promise<SessionTokens> {
-    const access = await this.deps.accessTokens.issue(session.userId, session.id, TokenPairs.assurance(session));
+  /**
+   * The organization claims of a token: the active organization, the user's role there (null: no membership, no
+   * claims) and the role's permissions from the organizationClaims hook.
+   */
+  async organizationClaims(organizationId: string | null | undefined, role: string | null | undefined): Promise<OrganizationClaims | null> {
+    if (!organizationId || !role) return null;
+    const source = this.deps.organizationClaims?.();
+    if (!source) return null;
+    return { id: organizationId, role, scope: await source.permissionsFor(organizationId, role) };
+  }
+
+  /**
+   * The answer for a session whose refresh token was already written: that token and a fresh access token (with
+   * the claims of `session.activeOrganizationId` when `role`, the user's role there, is given).
+   */
+  async answer(session: SessionEntity, user: UserEntity, refreshToken: string, signIn: boolean, role?: string | null): Promise<SessionTokens> {
+    const organization = await this.organizationClaims(session.activeOrganizationId, role);
+    const access = await this.deps.accessTokens.issue(session.userId, session.id, TokenPairs.assurance(session), organization);
     return {
       signIn,
       sessionId: session.id,

@@ -72,6 +72,7 @@ export class ViewerResolver {
       userAgent: s.userAgent,
       ip: s.ip,
       current: s.id === self.sessionId,
+      activeOrganizationId: s.activeOrganizationId,
     }));
   }
 }

@@ -1,0 +1,55 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { RateLimit } from '../../graphql/decorators/rate-limit';
+import { selfOrNull } from '../../graphql/viewer-only';
+import { UserType } from '../users/user.type';
+import { UsersService } from '../users/users.service';
+import { SessionType } from '../sessions/session.type';
+import { AuthPayloadType } from '../sessions/auth-payload.type';
+import { toAuthPayload } from '../sessions/auth-payload';
+import { OrganizationType } from './organization.type';
+import { ActiveOrganizations } from './active-organization';
+
+/** setActiveOrganization and the active organization of the viewer's sessions. */
+@Resolver()
+export class ActiveOrganizationResolver {
+  constructor(private readonly active: ActiveOrganizations) {}
+
+  @Authorized()
+  @RateLimit('organizations.set-active')
+  @Mutation(() => AuthPayloadType, {
+    description: "Sets (null: clears) the session's active organization; answers the same session's tokens with the new claims.",
+  })
+  async setActiveOrganization(
+    @Arg('organizationId', () => ID, { nullable: true }) organizationId: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayloadType> {
+    return toAuthPayload(ctx, await this.active.setActive(await ctx.requireViewer(), organizationId));
+  }
+}
+
+@Resolver(() => UserType)
+export class ActiveOrganizationUserResolver {
+  constructor(private readonly active: ActiveOrganizations) {}
+
+  @FieldResolver(() => OrganizationType, { nullable: true, description: "Only resolvable on the viewer: the current session's active organization." })
+  async activeOrganization(@Root() user: UserType, @Ctx() ctx: Context): Promise<OrganizationType | null> {
+    const self = await selfOrNull(ctx, user.id);
+    if (!self) return null;
+    const org = await this.active.ofSession(self.userId, self.sessionId);
+    return org ? UsersService.toOrganizationType(org) : null;
+  }
+}
+
+@Resolver(() => SessionType)
+export class ActiveOrganizationSessionResolver {
+  constructor(private readonly active: ActiveOrganizations) {}
+
+  @FieldResolver(() => OrganizationType, { nullable: true })
+  async activeOrganization(@Root() session: SessionType, @Ctx() ctx: Context): Promise<OrganizationType | null> {
+    const viewer = await ctx.viewer();
+    if (!viewer) return null;
+    const org = await this.active.ofSession(viewer.userId, session.id, session.activeOrganizationId);
+    return org ? UsersService.toOrganizationType(org) : null;
+  }
+}

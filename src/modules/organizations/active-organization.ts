@@ -1,0 +1,57 @@
+import type { DataSource } from 'typeorm';
+import { WardenError } from '../../errors/warden-error';
+import { withTransaction } from '../../db/transaction';
+import type { SessionsService } from '../sessions/sessions.service';
+import type { SessionTokens, Viewer } from '../sessions/session-types';
+import { activeOrganizationOf } from '../sessions/session-rows';
+import { MembershipEntity } from './membership.entity';
+import type { OrganizationEntity } from './organization.entity';
+import { isUuid, notAMember, type OrganizationsService } from './organizations.service';
+
+export interface ActiveOrganizationsDeps {
+  dataSource: DataSource;
+  sessions: SessionsService;
+  organizations: OrganizationsService;
+  now: () => Date;
+}
+
+/**
+ * The session's active organization (contract, "Active organization"): setActiveOrganization, and what
+ * User.activeOrganization and Session.activeOrganization answer. A new session starts with the membership made
+ * active last (memberships.last_active_at), else the earliest joined: the sign-in statements do it (sessions module).
+ */
+export class ActiveOrganizations {
+  constructor(private readonly deps: ActiveOrganizationsDeps) {}
+
+  /**
+   * Checks the membership now (FORBIDDEN NOT_A_MEMBER, unknown ids alike), remembers it as the user's last active
+   * organization, and answers the same session (same sid) with its refresh token rotated and an access token with
+   * the new claims. null clears the active organization. In one transaction; the membership row is locked first (a
+   * removal racing it either waits for this and then clears the session, or wins and this answers NOT_A_MEMBER).
+   */
+  async setActive(viewer: Viewer, organizationId: string | null | undefined): Promise<SessionTokens> {
+    return withTransaction(this.deps.dataSource, async (em) => {
+      let active: string | null = null;
+      if (organizationId !== null && organizationId !== undefined) {
+        if (!isUuid(organizationId)) throw notAMember();
+        const member = await em.findOne(MembershipEntity, {
+          where: { userId: viewer.userId, organizationId },
+          select: { id: true },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!member) throw notAMember();
+        await em.update(MembershipEntity, { id: member.id }, { lastActiveAt: this.deps.now() });
+        active = organizationId;
+      }
+      const tokens = await this.deps.sessions.switchOrganization(em, viewer.sessionId, viewer.userId, active);
+      if (!tokens) throw new WardenError('UNAUTHENTICATED');
+      return tokens;
+    });
+  }
+
+  /** The active organization of a session of `userId`, while the user is a member; else null. */
+  async ofSession(userId: string, sessionId: string, knownId?: string | null): Promise<OrganizationEntity | null> {
+    const id = knownId === undefined ? await activeOrganizationOf(this.deps.dataSource.manager, sessionId) : knownId;
+    return id ? this.deps.organizations.organizationForMember(userId, id) : null;
+  }
+}
