@@ -6,6 +6,7 @@ import { Mfa1796200000000 } from './1796200000000-Mfa';
 import { AccountLifecycle1796300000000 } from './1796300000000-AccountLifecycle';
 import { Passkeys1796400000000 } from './1796400000000-Passkeys';
 import { Organizations1796500000000 } from './1796500000000-Organizations';
+import { OrganizationInvitations1796520000000 } from './1796520000000-OrganizationInvitations';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   AccountLifecycle1796300000000,
   Passkeys1796400000000,
   Organizations1796500000000,
+  OrganizationInvitations1796520000000,
 ];

@@ -66,6 +66,8 @@ export interface Config {
   logLevel: string;
   productName: string;
   magicLinkPath: string;
+  /** ORG_INVITATION_PATH: the page invitation links open under APP_URL. */
+  orgInvitationPath: string;
   passwordResetPath: string;
   /** null: /metrics is open to whoever reaches the port (outside production: in production it is then not served). */
   metricsToken: string | null;
@@ -225,6 +227,7 @@ export const baseSchema = z.object({
   PRODUCT_NAME: z.string().min(1).max(60).default(def('PRODUCT_NAME')),
   MAGIC_LINK_PATH: z.string().startsWith('/', 'MAGIC_LINK_PATH must start with /').default(def('MAGIC_LINK_PATH')),
   PASSWORD_RESET_PATH: z.string().startsWith('/', 'PASSWORD_RESET_PATH must start with /').default(def('PASSWORD_RESET_PATH')),
+  ORG_INVITATION_PATH: z.string().startsWith('/', 'ORG_INVITATION_PATH must start with /').default(def('ORG_INVITATION_PATH')),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   MAINTENANCE_ENABLED: z.enum(['true', 'false'], { message: 'MAINTENANCE_ENABLED must be true or false' }).default(def('MAINTENANCE_ENABLED') as 'true'),
   MAINTENANCE_INTERVAL_SECONDS: wholeNumber('MAINTENANCE_INTERVAL_SECONDS'),
@@ -509,6 +512,7 @@ export function loadConfig(
     productName: e.PRODUCT_NAME,
     magicLinkPath: e.MAGIC_LINK_PATH,
     passwordResetPath: e.PASSWORD_RESET_PATH,
+    orgInvitationPath: e.ORG_INVITATION_PATH,
     metricsToken: e.METRICS_TOKEN ?? null,
     metricsPort: e.METRICS_PORT ?? null,
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS === 'true',
