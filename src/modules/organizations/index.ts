@@ -1,5 +1,11 @@
 import type { WardenModule } from '../module';
 import type { UsersProvides } from '../users';
+import type { SessionsProvides } from '../sessions';
+import type { RateLimitsProvides } from '../rate-limits';
+import { InvitationEntity } from './invitation.entity';
+import { InvitationsService } from './invitations.service';
+import { InvitationFieldsResolver, InvitationsResolver, InvitationsUserResolver } from './invitations.resolver';
+import { invitationsRetentionJobs } from './invitations.retention';
 import { organizationsDeclarations } from './organizations.declarations';
 import { OrganizationsService } from './organizations.service';
 import { PermissionCatalog } from './permissions';
@@ -12,7 +18,8 @@ import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserRes
 export const organizationsModule: WardenModule = {
   name: 'organizations',
   // users: the profile cache (User.organization) and users.organization_id, kept as the earliest-joined membership.
-  dependsOn: ['users'],
+  // sessions: acceptInvitation answers the session's rotated tokens; rate-limits: sends per address.
+  dependsOn: ['users', 'sessions', 'rate-limits'],
   build(kernel, peers) {
     const organizations = new OrganizationsService({
       dataSource: kernel.db,
@@ -21,8 +28,29 @@ export const organizationsModule: WardenModule = {
       catalog: new PermissionCatalog(kernel.config.orgExtraPermissions),
       maxStringLength: kernel.limits.maxStringLength,
     });
+    const invitations = new InvitationsService({
+      dataSource: kernel.db,
+      organizations,
+      users: peers.of<UsersProvides>('users').users,
+      sessions: peers.of<SessionsProvides>('sessions').sessions,
+      audit: kernel.audit,
+      mailer: kernel.mailer,
+      kv: kernel.kv,
+      identifierLimits: peers.of<RateLimitsProvides>('rate-limits').identifierLimits,
+      hmacKey: kernel.keys.hmacKey,
+      previousHmacKey: kernel.keys.previousHmacKey,
+      limits: kernel.limits,
+      appUrl: kernel.config.appUrl,
+      invitationPath: kernel.config.orgInvitationPath,
+      productName: kernel.config.productName,
+      now: kernel.clock.now,
+    });
     return {
       instances: [
+        invitations,
+        new InvitationsResolver(invitations),
+        new InvitationFieldsResolver(invitations, organizations),
+        new InvitationsUserResolver(invitations),
         organizations,
         new OrganizationsResolver(organizations),
         new OrganizationFieldsResolver(organizations),
@@ -31,8 +59,9 @@ export const organizationsModule: WardenModule = {
       hooks: { exportSections: { memberships: exportMemberships } },
     };
   },
-  entities: [OrganizationEntity, MembershipEntity],
-  resolvers: [OrganizationsResolver, OrganizationFieldsResolver, OrganizationsUserResolver],
+  entities: [OrganizationEntity, MembershipEntity, InvitationEntity],
+  jobs: invitationsRetentionJobs,
+  resolvers: [OrganizationsResolver, OrganizationFieldsResolver, OrganizationsUserResolver, InvitationsResolver, InvitationFieldsResolver, InvitationsUserResolver],
   ...organizationsDeclarations,
 };
 
