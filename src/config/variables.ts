@@ -133,7 +133,12 @@ export const coreVariables = [
   { env: 'PRODUCT_NAME', default: 'Warden', doc: 'the name in mails and texts.' },
   { env: 'MAGIC_LINK_PATH', default: '/auth/magic-link', module: 'magic-link', doc: 'path under APP_URL that sign-in links open.' },
   { env: 'PASSWORD_RESET_PATH', default: '/auth/reset-password', module: 'password-reset', doc: 'path under APP_URL that reset links open.' },
-  { env: 'ORG_INVITATION_PATH', default: '/invitations/accept', module: 'organizations', doc: 'the frontend page that calls acceptInvitation (invitation links open APP_URL + this path).' },
+  {
+    env: 'ORG_INVITATION_PATH',
+    default: '/invitations/accept',
+    module: 'organizations',
+    doc: 'the frontend page that calls acceptInvitation (invitation links open APP_URL + this path).',
+  },
   { env: 'METRICS_TOKEN', default: null, doc: 'at least 16 characters: bearer token of /metrics (production serves /metrics only with it or METRICS_PORT).' },
   { env: 'METRICS_PORT', default: null, min: 1, max: 65535, doc: '/metrics on its own port (same HOST) instead of the API port.' },
   {

@@ -110,7 +110,9 @@ describe('organization invitations', () => {
     expect(mine.viewer!.organizations.map((o) => o.id)).toContain(org.id);
     expect(await statusOf(invitation.id)).toBe('ACCEPTED');
     expect((await newcomer.client.query(PendingInvitationsDocument)).viewer!.pendingInvitations).toEqual([]);
-    const audit = await sql(`SELECT user_id FROM ${t.table('audit_events')} WHERE event = 'invitation.accepted' AND data->>'invitationId' = $1`, [invitation.id]);
+    const audit = await sql(`SELECT user_id FROM ${t.table('audit_events')} WHERE event = 'invitation.accepted' AND data->>'invitationId' = $1`, [
+      invitation.id,
+    ]);
     expect(audit).toEqual([{ user_id: newcomer.userId }]);
     const listed = await owner.client.query(OrganizationInvitationsDocument, { id: org.id, status: 'ACCEPTED' });
     expect(listed.organization!.invitations.nodes.map((i) => i.id)).toEqual([invitation.id]);
@@ -152,7 +154,9 @@ describe('organization invitations', () => {
     // Once.
     const first = await inviteAndToken(owner, org.id, invitee.email);
     await invitee.client.request(AcceptInvitationDocument, { input: { token: first.token } });
-    expect(await invitee.client.error(invitee.client.request(AcceptInvitationDocument, { input: { token: first.token } }))).toMatchObject({ code: 'INVALID_TOKEN' });
+    expect(await invitee.client.error(invitee.client.request(AcceptInvitationDocument, { input: { token: first.token } }))).toMatchObject({
+      code: 'INVALID_TOKEN',
+    });
     expect(await t.client().error(t.client().query(InvitationPreviewDocument, { token: first.token }))).toMatchObject({ code: 'INVALID_TOKEN' });
 
     // Revoked.
@@ -160,7 +164,9 @@ describe('organization invitations', () => {
     const revoked = await inviteAndToken(owner, org.id, second.email);
     const { revokeInvitation } = await owner.client.request(RevokeInvitationDocument, { id: revoked.invitation.id });
     expect(revokeInvitation.status).toBe('REVOKED');
-    expect(await second.client.error(second.client.request(AcceptInvitationDocument, { input: { token: revoked.token } }))).toMatchObject({ code: 'INVALID_TOKEN' });
+    expect(await second.client.error(second.client.request(AcceptInvitationDocument, { input: { token: revoked.token } }))).toMatchObject({
+      code: 'INVALID_TOKEN',
+    });
     expect(await second.client.error(second.client.request(AcceptInvitationDocument, { input: { invitationId: revoked.invitation.id } }))).toMatchObject({
       code: 'INVALID_TOKEN',
     });
@@ -173,7 +179,9 @@ describe('organization invitations', () => {
       await owner.client.request(ResendInvitationDocument, { id: resent.invitation.id });
       const newToken = await tokenFor(third.email, before);
       expect(newToken).not.toBe(resent.token);
-      expect(await third.client.error(third.client.request(AcceptInvitationDocument, { input: { token: resent.token } }))).toMatchObject({ code: 'INVALID_TOKEN' });
+      expect(await third.client.error(third.client.request(AcceptInvitationDocument, { input: { token: resent.token } }))).toMatchObject({
+        code: 'INVALID_TOKEN',
+      });
       await third.client.request(AcceptInvitationDocument, { input: { token: newToken } });
       expect(await membership(org.id, third.userId)).toBe('member');
     });
@@ -184,7 +192,9 @@ describe('organization invitations', () => {
     await withClock(TTL_HOURS * 3600 + 1, async () => {
       expect(await t.client().error(t.client().query(InvitationPreviewDocument, { token: expiring.token }))).toMatchObject({ code: 'INVALID_TOKEN' });
       await logIn(t, fourth.client, fourth.email);
-      expect(await fourth.client.error(fourth.client.request(AcceptInvitationDocument, { input: { token: expiring.token } }))).toMatchObject({ code: 'INVALID_TOKEN' });
+      expect(await fourth.client.error(fourth.client.request(AcceptInvitationDocument, { input: { token: expiring.token } }))).toMatchObject({
+        code: 'INVALID_TOKEN',
+      });
       await logIn(t, owner.client, owner.email);
       const listed = await owner.client.query(OrganizationInvitationsDocument, { id: org.id, status: 'EXPIRED' });
       expect(listed.organization!.invitations.nodes.map((i) => i.id)).toEqual([expiring.invitation.id]);
@@ -323,7 +333,10 @@ describe('organization invitations', () => {
       const { token } = await inviteAndToken(owner, org.id, who.email, role);
       await who.client.request(AcceptInvitationDocument, { input: { token } });
     }
-    expect(await admin.client.error(invite(admin, org.id, uniqueEmail('x'), 'owner'))).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'OWNER_REQUIRED' } });
+    expect(await admin.client.error(invite(admin, org.id, uniqueEmail('x'), 'owner'))).toMatchObject({
+      code: 'FORBIDDEN',
+      extensions: { reason: 'OWNER_REQUIRED' },
+    });
     expect(await member.client.error(invite(member, org.id, uniqueEmail('x')))).toMatchObject({
       code: 'FORBIDDEN',
       extensions: { reason: 'PERMISSION_REQUIRED', permission: 'members:invite' },
@@ -343,8 +356,14 @@ describe('organization invitations', () => {
     const b = await invite(ownerB, orgB.id, uniqueEmail('target'));
     expect((await ownerA.client.query(OrganizationDocument, { id: orgB.id })).organization).toBeNull();
     for (const id of [b.id, '00000000-0000-4000-8000-000000000000', 'not-an-id']) {
-      expect(await ownerA.client.error(ownerA.client.request(RevokeInvitationDocument, { id }))).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'NOT_A_MEMBER' } });
-      expect(await ownerA.client.error(ownerA.client.request(ResendInvitationDocument, { id }))).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'NOT_A_MEMBER' } });
+      expect(await ownerA.client.error(ownerA.client.request(RevokeInvitationDocument, { id }))).toMatchObject({
+        code: 'FORBIDDEN',
+        extensions: { reason: 'NOT_A_MEMBER' },
+      });
+      expect(await ownerA.client.error(ownerA.client.request(ResendInvitationDocument, { id }))).toMatchObject({
+        code: 'FORBIDDEN',
+        extensions: { reason: 'NOT_A_MEMBER' },
+      });
     }
     expect(await ownerA.client.error(invite(ownerA, orgB.id, uniqueEmail('x')))).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'NOT_A_MEMBER' } });
     const listedA = await ownerA.client.query(OrganizationInvitationsDocument, { id: orgA.id });

@@ -61,7 +61,14 @@ export const organizationsModule: WardenModule = {
   },
   entities: [OrganizationEntity, MembershipEntity, InvitationEntity],
   jobs: invitationsRetentionJobs,
-  resolvers: [OrganizationsResolver, OrganizationFieldsResolver, OrganizationsUserResolver, InvitationsResolver, InvitationFieldsResolver, InvitationsUserResolver],
+  resolvers: [
+    OrganizationsResolver,
+    OrganizationFieldsResolver,
+    OrganizationsUserResolver,
+    InvitationsResolver,
+    InvitationFieldsResolver,
+    InvitationsUserResolver,
+  ],
   ...organizationsDeclarations,
 };
 

@@ -102,7 +102,10 @@ export class InvitationsService {
       const role = this.checkAssignable(caller, roleKey);
       const user = await this.deps.users.findByEmail(em, email);
       if (user?.emailVerified && (await em.exists(MembershipEntity, { where: { organizationId: org.id, userId: user.id } }))) {
-        throw new WardenError('BAD_USER_INPUT', { message: 'This address belongs to a member already.', extensions: { field: 'email', reason: 'ALREADY_MEMBER' } });
+        throw new WardenError('BAD_USER_INPUT', {
+          message: 'This address belongs to a member already.',
+          extensions: { field: 'email', reason: 'ALREADY_MEMBER' },
+        });
       }
       const pending = await em.findOne(InvitationEntity, { where: { organizationId: org.id, email, status: 'PENDING' }, lock: { mode: 'pessimistic_write' } });
       if (pending) return this.renew(em, org, caller, pending, role, meta);
@@ -193,10 +196,19 @@ export class InvitationsService {
       if (!existing) {
         const count = await em.count(MembershipEntity, { where: { userId: viewer.userId } });
         if (count >= this.deps.limits.orgMaxMembershipsPerUser) throw limitReached('ORG_MAX_MEMBERSHIPS_PER_USER');
-        await em.insert(MembershipEntity, { id: randomUUID(), organizationId: found.organizationId, userId: viewer.userId, role: found.role, joinedAt: this.deps.now() });
+        await em.insert(MembershipEntity, {
+          id: randomUUID(),
+          organizationId: found.organizationId,
+          userId: viewer.userId,
+          role: found.role,
+          joinedAt: this.deps.now(),
+        });
         await this.deps.users.membershipsChanged(em, [viewer.userId], [found.organizationId]);
       }
-      await this.audit(em, AuditEvents.invitationAccepted, viewer.userId, meta, found, { role: existing ? existing.role : found.role, alreadyMember: !!existing });
+      await this.audit(em, AuditEvents.invitationAccepted, viewer.userId, meta, found, {
+        role: existing ? existing.role : found.role,
+        alreadyMember: !!existing,
+      });
       const tokens = await this.deps.sessions.continueSession(em, viewer.sessionId, viewer.userId);
       if (!tokens) throw new WardenError('UNAUTHENTICATED');
       return tokens;
@@ -217,7 +229,12 @@ export class InvitationsService {
   }
 
   /** members:invite, checked by the resolver. */
-  async list(organizationId: string, status: InvitationStatusName | null, first: number, after: string | null | undefined): Promise<{ page: InvitationPage; views: InvitationView[] }> {
+  async list(
+    organizationId: string,
+    status: InvitationStatusName | null,
+    first: number,
+    after: string | null | undefined,
+  ): Promise<{ page: InvitationPage; views: InvitationView[] }> {
     const em = this.deps.dataSource.manager;
     const page = await invitationsPage(em, organizationId, status, first, after, this.deps.now());
     const org = await em.findOne(OrganizationEntity, { where: { id: organizationId } });
@@ -258,14 +275,27 @@ export class InvitationsService {
       spend: async (em, w) => {
         const now = this.deps.now();
         await em.update(InvitationEntity, { id: w.row.id, status: 'PENDING' }, { status: 'REVOKED', revokedAt: now, endedAt: now });
-        await this.deps.audit.recordAlone({ event: AuditEvents.invitationFailed, outcome: 'failure', userId: w.row.invitedByUserId, meta, data: { organizationId: w.row.organizationId, invitationId: w.row.id, reason: 'mail_refused' } });
+        await this.deps.audit.recordAlone({
+          event: AuditEvents.invitationFailed,
+          outcome: 'failure',
+          userId: w.row.invitedByUserId,
+          meta,
+          data: { organizationId: w.row.organizationId, invitationId: w.row.id, reason: 'mail_refused' },
+        });
       },
     });
     return this.view(this.deps.dataSource.manager, written.row, written.organizationName);
   }
 
   /** A PENDING (or expired PENDING) row sent again: cooldown, max sends, a new token and expiry, maybe a new role. */
-  private async renew(em: EntityManager, org: OrganizationEntity, caller: MembershipEntity, row: InvitationEntity, role: string, meta: RequestMeta): Promise<Written> {
+  private async renew(
+    em: EntityManager,
+    org: OrganizationEntity,
+    caller: MembershipEntity,
+    row: InvitationEntity,
+    role: string,
+    meta: RequestMeta,
+  ): Promise<Written> {
     const now = this.deps.now();
     const availableAt = row.lastSentAt.getTime() + this.deps.limits.orgInvitationResendCooldownSeconds * 1000;
     if (availableAt > now.getTime()) throw WardenError.rateLimited((availableAt - now.getTime()) / 1000);
@@ -309,7 +339,10 @@ export class InvitationsService {
     const held = new Set(this.deps.organizations.permissionsOf(caller.role));
     const missing = [...role.permissions].sort().find((p) => !held.has(p));
     if (missing) {
-      throw new WardenError('FORBIDDEN', { message: `This needs the ${missing} permission in the organization.`, extensions: { reason: 'PERMISSION_REQUIRED', permission: missing } });
+      throw new WardenError('FORBIDDEN', {
+        message: `This needs the ${missing} permission in the organization.`,
+        extensions: { reason: 'PERMISSION_REQUIRED', permission: missing },
+      });
     }
     return role.key;
   }
@@ -363,7 +396,14 @@ export class InvitationsService {
     throw invalidToken();
   }
 
-  private async audit(em: EntityManager, event: (typeof AuditEvents)[keyof typeof AuditEvents], userId: string, meta: RequestMeta, row: InvitationEntity, data: Record<string, unknown>): Promise<void> {
+  private async audit(
+    em: EntityManager,
+    event: (typeof AuditEvents)[keyof typeof AuditEvents],
+    userId: string,
+    meta: RequestMeta,
+    row: InvitationEntity,
+    data: Record<string, unknown>,
+  ): Promise<void> {
     await this.deps.audit.record(em, { event, userId, meta, data: { organizationId: row.organizationId, invitationId: row.id, ...data } });
   }
 
@@ -384,4 +424,3 @@ export class InvitationsService {
     };
   }
 }
-

@@ -45,7 +45,13 @@ export const organizationsDeclarations = {
     },
     orgInvitationMaxSends: { env: 'ORG_INVITATION_MAX_SENDS', default: 5, min: 1, max: 20, doc: 'sends per invitation (the first included).' },
     orgMaxPendingInvitations: { env: 'ORG_MAX_PENDING_INVITATIONS', default: 100, min: 1, max: 10000, doc: 'unexpired PENDING invitations per organization.' },
-    orgMaxMembershipsPerUser: { env: 'ORG_MAX_MEMBERSHIPS_PER_USER', default: 100, min: 1, max: 10000, doc: 'organizations one user may belong to (checked when accepting an invitation).' },
+    orgMaxMembershipsPerUser: {
+      env: 'ORG_MAX_MEMBERSHIPS_PER_USER',
+      default: 100,
+      min: 1,
+      max: 10000,
+      doc: 'organizations one user may belong to (checked when accepting an invitation).',
+    },
   },
   errorCodes: {
     LAST_OWNER: { message: 'An organization always keeps an owner: make another member owner first.', logLevel: 'info' },
