@@ -9,7 +9,8 @@ import { RequestAcceptedType } from '../magic-link/request-accepted.type';
 import { OrganizationType } from './organization.type';
 import { InvitationConnectionType, InvitationStatus, InvitationType } from './invitations.types';
 import { InvitationRefInput, InviteMemberInput } from './invitations.inputs';
-import { InvitationsService, type InvitationView } from './invitations.service';
+import { InvitationsService } from './invitations.service';
+import type { InvitationView } from './invitation-view';
 import { OrganizationsService } from './organizations.service';
 
 const toType = (v: InvitationView): InvitationType => ({ ...v, status: v.status as InvitationStatus });

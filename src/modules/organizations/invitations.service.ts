@@ -19,6 +19,7 @@ import { InvitationEntity, type InvitationStatusName } from './invitation.entity
 import { MembershipEntity } from './membership.entity';
 import { OrganizationEntity } from './organization.entity';
 import { invitationMail } from './invitation-mail';
+import { forbidden, invalidToken, invitationView, limitReached, type InvitationView } from './invitation-view';
 import { invitationStatus, invitationsPage, pendingInvitationsTo, type InvitationPage } from './invitation-rows';
 import { isUuid, notAMember, type Actor, type OrganizationsService } from './organizations.service';
 
@@ -40,31 +41,8 @@ export interface InvitationsDeps {
   now: () => Date;
 }
 
-/** An invitation as the schema answers it. */
-export interface InvitationView {
-  id: string;
-  organizationId: string;
-  organizationName: string;
-  email: string;
-  role: string;
-  status: InvitationStatusName;
-  invitedByName: string | null;
-  createdAt: Date;
-  expiresAt: Date;
-  resendAvailableAt: Date;
-}
-
+/** Separates this kind of secret's keyed hash from other tokens'. */
 const PURPOSE = 'org-invitation';
-
-const invalidToken = () => new WardenError('INVALID_TOKEN');
-
-function limitReached(limit: string): WardenError {
-  return new WardenError('FORBIDDEN', { message: `A limit was reached (${limit}).`, extensions: { reason: 'LIMIT_REACHED', limit } });
-}
-
-function forbidden(reason: string, message: string): WardenError {
-  return new WardenError('FORBIDDEN', { message, extensions: { reason } });
-}
 
 /** What was written before a mail: the row and the token to mail (never stored, never logged). */
 interface Written {
@@ -407,20 +385,11 @@ export class InvitationsService {
     await this.deps.audit.record(em, { event, userId, meta, data: { organizationId: row.organizationId, invitationId: row.id, ...data } });
   }
 
-  private async view(em: EntityManager, row: InvitationEntity, organizationName?: string): Promise<InvitationView> {
-    const name = organizationName ?? (await em.findOne(OrganizationEntity, { where: { id: row.organizationId } }))?.name ?? '';
-    const inviter = row.invitedByUserId ? await this.deps.users.findById(em, row.invitedByUserId) : null;
-    return {
-      id: row.id,
-      organizationId: row.organizationId,
-      organizationName: name,
-      email: row.email,
-      role: row.role,
-      status: invitationStatus(row, this.deps.now()),
-      invitedByName: inviter?.name ?? null,
-      createdAt: row.createdAt,
-      expiresAt: row.expiresAt,
-      resendAvailableAt: new Date(row.lastSentAt.getTime() + this.deps.limits.orgInvitationResendCooldownSeconds * 1000),
-    };
+  private view(em: EntityManager, row: InvitationEntity, organizationName?: string): Promise<InvitationView> {
+    return invitationView(em, this.deps.users, row, {
+      now: this.deps.now(),
+      cooldownSeconds: this.deps.limits.orgInvitationResendCooldownSeconds,
+      organizationName,
+    });
   }
 }
