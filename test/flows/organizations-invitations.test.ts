@@ -388,6 +388,25 @@ describe('organization invitations', () => {
     expect(invitation.status).toBe('PENDING');
   });
 
+  it('retention: the maintenance job deletes invitations ended (or expired) more than 90 days ago, and keeps the rest', async () => {
+    const owner = await person('owner');
+    const org = await create(owner);
+    const [old, recent, pending] = [
+      await invite(owner, org.id, uniqueEmail('old')),
+      await invite(owner, org.id, uniqueEmail('recent')),
+      await invite(owner, org.id, uniqueEmail('open')),
+    ];
+    await owner.client.request(RevokeInvitationDocument, { id: old.id });
+    await owner.client.request(RevokeInvitationDocument, { id: recent.id });
+    await sql(`UPDATE ${t.table('invitations')} SET ended_at = now() - interval '91 days' WHERE id = $1`, [old.id]);
+    await sql(`UPDATE ${t.table('invitations')} SET ended_at = now() - interval '89 days' WHERE id = $1`, [recent.id]);
+    const result = await t.app.maintenance.runOnce();
+    expect(result.status).toBe('ran');
+    expect(await statusOf(old.id)).toBeUndefined();
+    expect(await statusOf(recent.id)).toBe('REVOKED');
+    expect(await statusOf(pending.id)).toBe('PENDING');
+  });
+
   it('Organization.invitations pages newest first and filters by status; first outside 1 to 100 is BAD_USER_INPUT', async () => {
     const owner = await person('owner');
     const org = await create(owner);
