@@ -20,6 +20,8 @@ export interface HelloServiceDeps {
   notices: Notices;
   /** HELLO_MAX_NAME_LENGTH */
   maxNameLength: number;
+  /** HELLO_GREETING: the template, `{name}` once. */
+  greeting: string;
   productName: string;
 }
 
@@ -29,7 +31,7 @@ export class HelloService {
   /** Greets `name` on behalf of the viewer: one audit row, then (after it is written) a notice to the viewer. */
   async greet(userId: string, name: string, meta: RequestMeta): Promise<string> {
     if (name.length > this.deps.maxNameLength) throw new WardenError(NAME_NOT_GREETED, { extensions: { field: 'name' } });
-    const greeting = `Hello, ${name}!`;
+    const greeting = this.deps.greeting.replace('{name}', () => name);
     await this.deps.audit.record(this.deps.db.manager, { event: GREETED, userId, meta, data: { nameLength: name.length } });
     await this.deps.notices.send(userId, { flow: 'hello_notice', mail: greetedMail(this.deps.productName, greeting) }, meta);
     return greeting;

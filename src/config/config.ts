@@ -5,7 +5,7 @@ import { crossLimitRules, limitSchemaOf } from './limit-bounds';
 import type { DeclaringModule } from '../modules/declaration-types';
 import { moduleDeclarationList } from '../modules/declarations';
 import { OAuthConfigError, parseOAuthProviders, type OAuthProviderConfig } from './oauth-providers';
-import { parseExtraPermissions } from '../modules/organizations/permissions';
+import { parseSettings, type Settings } from './settings';
 import { coreVariables, type CoreVariableName, type VariableDeclaration } from './variables';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -60,14 +60,10 @@ export interface Config {
   trustProxy: number;
   /** ISO 3166 alpha-2 codes that texts may go to; null: every country (SMS_ALLOWED_COUNTRIES unset). */
   smsAllowedCountries: readonly string[] | null;
-  /** ORG_EXTRA_PERMISSIONS: the application's organization permissions (none built in). */
-  orgExtraPermissions: readonly string[];
   dataDir: string;
   logLevel: string;
   productName: string;
   magicLinkPath: string;
-  /** ORG_INVITATION_PATH: the page invitation links open under APP_URL. */
-  orgInvitationPath: string;
   passwordResetPath: string;
   /** null: /metrics is open to whoever reaches the port (outside production: in production it is then not served). */
   metricsToken: string | null;
@@ -79,11 +75,15 @@ export interface Config {
   transactionGuard: boolean;
   /** FEDERATION_ENABLED (docs/federation.md): serve /graphql as an Apollo Federation 2 subgraph. */
   federationEnabled: boolean;
+  /** HIBP_* (docs/bot-defences.md): Pwned Passwords range checks of new passwords; `enabled` defaults to production. */
+  hibp: Readonly<{ enabled: boolean; apiUrl: string; failureMode: 'open' | 'closed' }>;
   /** FEDERATION_ROUTER_SECRET: when set, `_service` and `_entities` answer only requests whose x-router-secret header carries it. */
   federationRouterSecret: string | null;
   /** OAUTH_GOOGLE_*, OAUTH_GITHUB_*, OAUTH_OIDC_<ID>_* (docs/oauth.md); empty: no provider sign-in. */
   oauthProviders: readonly OAuthProviderConfig[];
   limits: Readonly<Limits>;
+  /** Every module's non-numeric variables (the `settings` of its declarations), as each one's `parse` returns them. */
+  settings: Readonly<Settings>;
   maintenance: Readonly<MaintenanceConfig>;
 }
 
@@ -221,13 +221,11 @@ export const baseSchema = z.object({
   TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
   TRUST_PROXY: wholeNumber('TRUST_PROXY'),
   SMS_ALLOWED_COUNTRIES: z.string().optional(),
-  ORG_EXTRA_PERMISSIONS: z.string().optional(),
   DATA_DIR: z.string().default(def('DATA_DIR')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PRODUCT_NAME: z.string().min(1).max(60).default(def('PRODUCT_NAME')),
   MAGIC_LINK_PATH: z.string().startsWith('/', 'MAGIC_LINK_PATH must start with /').default(def('MAGIC_LINK_PATH')),
   PASSWORD_RESET_PATH: z.string().startsWith('/', 'PASSWORD_RESET_PATH must start with /').default(def('PASSWORD_RESET_PATH')),
-  ORG_INVITATION_PATH: z.string().startsWith('/', 'ORG_INVITATION_PATH must start with /').default(def('ORG_INVITATION_PATH')),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   MAINTENANCE_ENABLED: z.enum(['true', 'false'], { message: 'MAINTENANCE_ENABLED must be true or false' }).default(def('MAINTENANCE_ENABLED') as 'true'),
   MAINTENANCE_INTERVAL_SECONDS: wholeNumber('MAINTENANCE_INTERVAL_SECONDS'),
@@ -242,6 +240,9 @@ export const baseSchema = z.object({
   ALLOW_LOOPBACK_URLS: z.enum(['true', 'false'], 'ALLOW_LOOPBACK_URLS must be true or false').default(def('ALLOW_LOOPBACK_URLS') as 'false'),
   FEDERATION_ENABLED: z.enum(['true', 'false'], 'FEDERATION_ENABLED must be true or false').default(def('FEDERATION_ENABLED') as 'false'),
   TRANSACTION_GUARD: z.enum(['true', 'false'], 'TRANSACTION_GUARD must be true or false').optional(),
+  HIBP_ENABLED: z.enum(['true', 'false'], 'HIBP_ENABLED must be true or false').optional(),
+  HIBP_API_URL: z.url({ protocol: /^https?$/, message: 'HIBP_API_URL must be an http(s) URL' }).default(def('HIBP_API_URL')),
+  HIBP_FAILURE_MODE: z.enum(['open', 'closed'], 'HIBP_FAILURE_MODE must be open or closed').default(def('HIBP_FAILURE_MODE') as 'open'),
   FEDERATION_ROUTER_SECRET: z.string().min(16, 'FEDERATION_ROUTER_SECRET must be at least 16 characters').max(512).optional(),
 });
 
@@ -362,8 +363,8 @@ function check<T>(problems: string[], fallback: T, run: () => T): T {
 
 /**
  * Reads and validates configuration once. The only reader of process.env in Warden. Every variable is
- * checked before anything is refused: the ConfigError lists every problem, one line each. The limits are those
- * of `modules` (default: the product's, src/modules/declarations.ts; a WardenModule list works as well, e.g.
+ * checked before anything is refused: the ConfigError lists every problem, one line each. The limits and the
+ * settings are those of `modules` (default: the product's, src/modules/declarations.ts; a WardenModule list works as well, e.g.
  * `[...wardenModules, helloModule]`).
  */
 export function loadConfig(
@@ -389,13 +390,6 @@ export function loadConfig(
     if (refusal) problems.push(refusal);
   }
   const smsAllowedCountries = check(problems, null, () => parseCountries(e.SMS_ALLOWED_COUNTRIES));
-  const orgExtraPermissions = check<readonly string[]>(problems, [], () => {
-    try {
-      return parseExtraPermissions(e.ORG_EXTRA_PERMISSIONS);
-    } catch (error) {
-      throw new ConfigError((error as Error).message);
-    }
-  });
 
   const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioSet > 0 && twilioSet < 3) {
@@ -410,6 +404,7 @@ export function loadConfig(
   }
 
   const isProduction = e.NODE_ENV === 'production';
+  const settings = parseSettings(env, modules, isProduction, problems);
   if (isProduction) {
     const required: [string, unknown][] = [
       ['DATABASE_URL', e.DATABASE_URL],
@@ -506,21 +501,25 @@ export function loadConfig(
         : null,
     trustProxy: e.TRUST_PROXY,
     smsAllowedCountries,
-    orgExtraPermissions,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     productName: e.PRODUCT_NAME,
     magicLinkPath: e.MAGIC_LINK_PATH,
     passwordResetPath: e.PASSWORD_RESET_PATH,
-    orgInvitationPath: e.ORG_INVITATION_PATH,
     metricsToken: e.METRICS_TOKEN ?? null,
     metricsPort: e.METRICS_PORT ?? null,
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS === 'true',
     transactionGuard: e.TRANSACTION_GUARD ? e.TRANSACTION_GUARD === 'true' : !isProduction,
     federationEnabled: e.FEDERATION_ENABLED === 'true',
     federationRouterSecret: e.FEDERATION_ROUTER_SECRET ?? null,
+    hibp: Object.freeze({
+      enabled: e.HIBP_ENABLED ? e.HIBP_ENABLED === 'true' : isProduction,
+      apiUrl: e.HIBP_API_URL,
+      failureMode: e.HIBP_FAILURE_MODE,
+    }),
     oauthProviders: providers,
     limits: Object.freeze(limits),
+    settings,
     maintenance: Object.freeze({
       enabled: e.MAINTENANCE_ENABLED === 'true',
       intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS,

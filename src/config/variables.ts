@@ -1,5 +1,6 @@
 import type { DeclaringModule } from '../modules/declaration-types';
 import { limitTableOf } from './limits';
+import { settingTableOf } from './settings';
 
 /**
  * One environment variable the process reads. Numbers have bounds (parsed as a whole number in [min, max],
@@ -28,8 +29,8 @@ const H = 3600;
 const D = 24 * H;
 
 /**
- * Every variable the process reads that is not a limit: the limits are declared by their modules (and the
- * core ones in src/config/limits.ts). src/config/config.ts parses exactly these (config.test.ts checks it).
+ * Every variable the process reads that is not a limit or a module's setting: those are declared by their
+ * modules (`limits`, `settings`; the core limits in src/config/limits.ts). src/config/config.ts parses exactly these (config.test.ts checks it).
  */
 export const coreVariables = [
   { env: 'NODE_ENV', default: 'development', doc: 'development, production or test. production refuses every embedded default.' },
@@ -121,24 +122,12 @@ export const coreVariables = [
   { env: 'TWILIO_FROM', default: null, doc: 'the sender: a Twilio number in E.164, or a messaging service SID (MG…).' },
   { env: 'TWILIO_API_BASE_URL', default: null, doc: 'another Twilio API base URL (tests, regional endpoints).' },
   { env: 'SMS_ALLOWED_COUNTRIES', default: null, doc: 'comma-separated ISO 3166 alpha-2 codes texts may go to (unset: every country).' },
-  {
-    env: 'ORG_EXTRA_PERMISSIONS',
-    default: null,
-    module: 'organizations',
-    doc: 'comma-separated application permissions for organization roles, each ^[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}$, at most 100, none built in.',
-  },
   { env: 'TRUST_PROXY', default: 0, min: 0, max: 10, doc: "hops of X-Forwarded-For to trust for the client IP (0: the socket's address)." },
   { env: 'DATA_DIR', default: '.data', doc: 'where the development defaults keep their files (embedded database, generated keys, outbox).' },
   { env: 'LOG_LEVEL', default: null, doc: 'fatal, error, warn, info, debug, trace or silent (default info; silent under NODE_ENV=test).' },
   { env: 'PRODUCT_NAME', default: 'Warden', doc: 'the name in mails and texts.' },
   { env: 'MAGIC_LINK_PATH', default: '/auth/magic-link', module: 'magic-link', doc: 'path under APP_URL that sign-in links open.' },
   { env: 'PASSWORD_RESET_PATH', default: '/auth/reset-password', module: 'password-reset', doc: 'path under APP_URL that reset links open.' },
-  {
-    env: 'ORG_INVITATION_PATH',
-    default: '/invitations/accept',
-    module: 'organizations',
-    doc: 'the frontend page that calls acceptInvitation (invitation links open APP_URL + this path).',
-  },
   { env: 'METRICS_TOKEN', default: null, doc: 'at least 16 characters: bearer token of /metrics (production serves /metrics only with it or METRICS_PORT).' },
   { env: 'METRICS_PORT', default: null, min: 1, max: 65535, doc: '/metrics on its own port (same HOST) instead of the API port.' },
   {
@@ -152,6 +141,24 @@ export const coreVariables = [
     default: null,
     module: 'federation',
     doc: '16 to 512 characters: _service and _entities answer only requests whose x-router-secret carries it (required in production with FEDERATION_ENABLED).',
+  },
+  {
+    env: 'HIBP_ENABLED',
+    default: null,
+    module: 'breached-passwords',
+    doc: 'true: new passwords are checked against Pwned Passwords (k-anonymity range API) (default true in production, false otherwise).',
+  },
+  {
+    env: 'HIBP_API_URL',
+    default: 'https://api.pwnedpasswords.com',
+    module: 'breached-passwords',
+    doc: 'origin of the Pwned Passwords range API (tests, proxies); GET <HIBP_API_URL>/range/<5 hex>.',
+  },
+  {
+    env: 'HIBP_FAILURE_MODE',
+    default: 'open',
+    module: 'breached-passwords',
+    doc: 'open: a timeout or failure of the range API accepts the password (a warning is logged); closed: SERVICE_UNAVAILABLE with dependency hibp.',
   },
   { env: 'MAINTENANCE_ENABLED', default: 'true', doc: 'false leaves every table to grow (run the retention sweeps elsewhere).' },
   { env: 'MAINTENANCE_INTERVAL_SECONDS', default: 3600, min: 60, max: 86_400, doc: 'pause between two maintenance runs (±10% jitter).' },
@@ -197,14 +204,22 @@ export const oauthVariablePatterns: readonly VariableDeclaration[] = [
 ];
 
 /**
- * Every variable the process reads: the core ones, every limit (core and each module's) and the OAUTH_*
- * family as patterns, each with its default, bounds, doc and owning module. docs/configuration.md and
- * .env.example are generated from this list. `modules`: whose limits (default: the product's).
+ * Every variable the process reads: the core ones, every limit (core and each module's), every module's
+ * settings and the OAUTH_* family as patterns, each with its default, bounds, doc and owning module.
+ * docs/configuration.md and .env.example are generated from this list. `modules`: whose limits and settings
+ * (default: the product's).
  */
 export function listVariables(modules?: readonly DeclaringModule[]): VariableInfo[] {
   return [
     ...coreVariables.map((v): VariableInfo => ({ ...v, module: 'module' in v ? v.module : 'core' })),
     ...limitTableOf(modules).map((l): VariableInfo => ({ env: l.env, default: l.default, min: l.min, max: l.max, doc: l.doc, module: l.module })),
+    ...settingTableOf(modules).map((s): VariableInfo => ({
+      env: s.env,
+      default: s.default,
+      doc: s.doc,
+      module: s.module,
+      ...(s.requiredInProduction ? { required: 'production' as const } : {}),
+    })),
     ...oauthVariablePatterns.map((v): VariableInfo => ({ ...v, module: 'oauth', pattern: /<ID>/.test(v.env) })),
   ];
 }

@@ -63,6 +63,12 @@ export class Metrics implements AuditObserver {
     help: 'Rotated refresh tokens presented after the reuse interval (the session was revoked)',
     registers: [this.registry],
   });
+  readonly hibpChecks = new Counter({
+    name: 'warden_hibp_checks_total',
+    help: 'Pwned Passwords checks of new passwords by outcome: clean, breached, or error (timeout, non-2xx, network; HIBP_FAILURE_MODE decided)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly authEvents = new Counter({
     name: 'warden_auth_events_total',
     help: 'Committed audit events by name (otp.sent, otp.failed, session.reuse_detected…) and outcome',

@@ -3,8 +3,9 @@
  * every other part reads: audit event names, per-IP rate-limit names, limit variables, code purposes, error
  * codes and input bounds. Each capability writes them once, in src/modules/<cap>/<cap>.declarations.ts, as an
  * `as const` object; src/modules/declarations.ts lists those objects and derives the closed unions
- * (AuditEventName, FieldLimitName, OtpPurpose, ErrorCode, Limits) from them. Pure data, no imports: the
- * config, the errors and every service can import it without a dependency cycle.
+ * (AuditEventName, FieldLimitName, OtpPurpose, ErrorCode, Limits, Settings) from them. Pure data (a setting's
+ * `parse` is a plain function of its text), no imports: the config, the errors and every service can import it
+ * without a dependency cycle.
  */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -17,6 +18,31 @@ export interface LimitDeclaration {
   max: number;
   doc: string;
 }
+
+/** What a setting's `parse` is told besides the text. */
+export interface SettingContext {
+  /** NODE_ENV=production. */
+  isProduction: boolean;
+}
+
+/**
+ * One non-numeric environment variable (a list, an enum, a URL, a flag…), parsed by the module's own `parse`
+ * into `config.settings.<key>`. `default` is the text used when the variable is unset or blank (null: `parse`
+ * gets undefined), shown in docs/configuration.md and .env.example. `parse` throws an Error whose message is the
+ * one-line refusal without the variable's name (loadConfig writes `NAME: message`, collected with every other
+ * problem); it must not read the environment or anything else.
+ */
+export interface SettingDeclaration<T = unknown> {
+  env: string;
+  default: string | null;
+  doc: string;
+  /** true: NODE_ENV=production refuses to start when the variable is unset (`NAME: required when NODE_ENV=production`). */
+  requiredInProduction?: boolean;
+  parse(raw: string | undefined, ctx: SettingContext): T;
+}
+
+/** The parsed values of a `settings` object: `config.settings` of one module (what each `parse` returns). */
+export type SettingValues<S> = { readonly [K in keyof S]: S[K] extends { parse(...args: never[]): infer T } ? T : never };
 
 /** One contract error code (../shared/CONTRACT.md "Errors"): its default message and the level it is logged at. */
 export interface ErrorCodeDeclaration {
@@ -54,6 +80,8 @@ export interface ModuleDeclarations {
   rateLimits?: Readonly<Record<string, RateLimitRule>>;
   /** Its limit variables, keyed by the camelCase name services read (`config.limits.otpTtlSeconds`). */
   limits?: Readonly<Record<string, LimitDeclaration>>;
+  /** Its non-numeric variables, keyed by the camelCase name services read (`config.settings.orgExtraPermissions`). */
+  settings?: Readonly<Record<string, SettingDeclaration>>;
   /** The OTP purposes (GraphQL enum OtpPurpose) its challenges are opened for; handlers are registered by the module. */
   codePurposes?: readonly string[];
   /** The contract error codes it throws that belong to no other capability. */

@@ -1,4 +1,13 @@
-import type { DeclaringModule, ErrorCodeDeclaration, LimitDeclaration, MailDeclaration, RateLimitRule, RouteDeclaration } from './declaration-types';
+import type {
+  DeclaringModule,
+  ErrorCodeDeclaration,
+  LimitDeclaration,
+  MailDeclaration,
+  RateLimitRule,
+  RouteDeclaration,
+  SettingDeclaration,
+  SettingValues,
+} from './declaration-types';
 import { usersDeclarations } from './users/users.declarations';
 import { passwordDeclarations } from './password/password.declarations';
 import { sessionsDeclarations } from './sessions/sessions.declarations';
@@ -12,6 +21,7 @@ import { mfaDeclarations } from './mfa/mfa.declarations';
 import { oauthDeclarations } from './oauth/oauth.declarations';
 import { accountDeclarations } from './account/account.declarations';
 import { organizationsDeclarations } from './organizations/organizations.declarations';
+import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
 
 /**
  * Every capability's declarations (its <cap>.declarations.ts), by module name, in the order of
@@ -34,6 +44,7 @@ export const moduleDeclarations = {
   oauth: oauthDeclarations,
   account: accountDeclarations,
   organizations: organizationsDeclarations,
+  'breached-passwords': breachedPasswordsDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];
@@ -48,6 +59,11 @@ export type FieldLimitName = keyof UnionToIntersection<FieldOf<'rateLimits'>>;
 export type OtpPurposeName = FieldOf<'codePurposes'> extends readonly (infer N)[] ? N : never;
 export type ModuleErrorCode = keyof UnionToIntersection<FieldOf<'errorCodes'>>;
 export type ModuleLimitName = keyof UnionToIntersection<FieldOf<'limits'>>;
+/** `settings` of every module, merged (their declarations). */
+export type DeclaredSettings = UnionToIntersection<FieldOf<'settings'>>;
+export type ModuleSettingName = keyof DeclaredSettings;
+/** `config.settings`: every module's setting by key, typed by what its `parse` returns. */
+export type Settings = SettingValues<DeclaredSettings>;
 /** `mail` of every module, merged: the mail of each mailed code purpose. */
 export type DeclaredMail = UnionToIntersection<FieldOf<'mail'>>;
 
@@ -86,6 +102,7 @@ export function declaredEntriesOf(modules: readonly DeclaringModule[]) {
     auditEvents: entries<string>(modules, (d) => d.auditEvents),
     rateLimits: entries<RateLimitRule>(modules, (d) => d.rateLimits),
     limits: entries<LimitDeclaration>(modules, (d) => d.limits),
+    settings: entries<SettingDeclaration>(modules, (d) => d.settings),
     codePurposes: entries<string>(modules, (d) => d.codePurposes),
     errorCodes: entries<ErrorCodeDeclaration>(modules, (d) => d.errorCodes),
     inputBounds: entries<number>(modules, (d) => d.inputBounds),

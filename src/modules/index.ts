@@ -13,6 +13,7 @@ import { mfaModule } from './mfa';
 import { oauthModule } from './oauth';
 import { accountModule } from './account';
 import { organizationsModule } from './organizations';
+import { breachedPasswordsModule } from './breached-passwords';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -35,6 +36,7 @@ export const wardenModules: readonly WardenModule[] = [
   oauthModule,
   accountModule,
   organizationsModule,
+  breachedPasswordsModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

@@ -61,6 +61,7 @@ export interface WardenModule {
   auditEvents?: ModuleDeclarations['auditEvents'];
   rateLimits?: ModuleDeclarations['rateLimits'];
   limits?: ModuleDeclarations['limits'];
+  settings?: ModuleDeclarations['settings'];
   codePurposes?: ModuleDeclarations['codePurposes'];
   errorCodes?: ModuleDeclarations['errorCodes'];
   inputBounds?: ModuleDeclarations['inputBounds'];

@@ -20,6 +20,8 @@ import { getMetadataStorage } from 'type-graphql';
 import { rateLimitOf } from '../graphql/decorators/rate-limit';
 import { isRecentAuth } from '../graphql/decorators/recent-auth';
 import { coreRoutes } from '../http/routes';
+import { coreVariables, oauthVariablePatterns } from '../config/variables';
+import { settingTableOf } from '../config/settings';
 
 /** Classes exported by every src/modules/<cap>/*<suffix> file. */
 function exportedClasses(suffix: string): { file: string; type: unknown }[] {
@@ -61,7 +63,7 @@ describe('the module list (src/modules/index.ts)', () => {
 });
 
 describe('the declarations (src/modules/declarations.ts and each <cap>.declarations.ts)', () => {
-  const kinds = ['auditEvents', 'rateLimits', 'limits', 'codePurposes', 'errorCodes', 'inputBounds', 'mail', 'httpRoutes'] as const;
+  const kinds = ['auditEvents', 'rateLimits', 'limits', 'settings', 'codePurposes', 'errorCodes', 'inputBounds', 'mail', 'httpRoutes'] as const;
 
   test('every descriptor carries the declarations the list holds for its module, and the list names no other module', () => {
     for (const m of wardenModules) {
@@ -82,6 +84,7 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
       auditEvents: [],
       rateLimits: [],
       limits: Object.keys(coreLimits),
+      settings: [],
       codePurposes: [],
       errorCodes: Object.keys(coreErrorCodes),
       inputBounds: Object.keys(coreInputBounds),
@@ -114,7 +117,30 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
     expect(Object.keys(OtpPurpose).sort()).toEqual(from((m) => m.codePurposes?.slice()).sort());
     expect([...errorCodes].sort()).toEqual([...Object.keys(coreErrorCodes), ...from((m) => Object.keys(m.errorCodes ?? {}))].sort());
     expect(Object.keys(defaultLimits).sort()).toEqual([...Object.keys(coreLimits), ...from((m) => Object.keys(m.limits ?? {}))].sort());
+    expect(settingTableOf().map((s) => `${s.module}.${s.key}`)).toEqual(from((m) => Object.keys(m.settings ?? {}).map((key) => `${m.name}.${key}`)));
     expect(Object.keys(maxLengthByField).sort()).toEqual([...Object.keys(coreInputBounds), ...from((m) => Object.keys(m.inputBounds ?? {}))].sort());
+  });
+
+  test('every variable name is read once: settings and limits unique across modules, none a core variable, a core limit or an OAUTH_* name', () => {
+    const settingEnvs = wardenModules.flatMap((m) => Object.values(m.settings ?? {}).map((s) => s.env));
+    expect(settingEnvs.length).toBeGreaterThan(0);
+    const all = [...coreVariables.map((v) => v.env), ...oauthVariablePatterns.map((v) => v.env), ...limitTable.map((l) => l.env), ...settingEnvs];
+    expect(all.filter((name, i) => all.indexOf(name) !== i)).toEqual([]);
+    expect(settingEnvs.filter((name) => !/^[A-Z][A-Z0-9_]*$/.test(name) || name.startsWith('OAUTH_'))).toEqual([]);
+  });
+
+  test("every setting's default (or unset, when it has none) is accepted by its own parse", () => {
+    const refused = wardenModules.flatMap((m) =>
+      Object.values(m.settings ?? {}).flatMap((s) => {
+        try {
+          s.parse(s.default ?? undefined, { isProduction: false });
+          return [];
+        } catch (error) {
+          return [`${s.env}: ${(error as Error).message}`];
+        }
+      }),
+    );
+    expect(refused).toEqual([]);
   });
 
   test('a module declares mail only for code purposes it declares', () => {

@@ -94,6 +94,9 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     // Production-mode tests keep the transaction guard too (it is off by default in production, where it
     // costs every request; tests are where it catches a send inside a transaction). TRANSACTION_GUARD: '' unsets it.
     TRANSACTION_GUARD: 'true',
+    // No test reaches the outside network: Pwned Passwords stays off, production-mode tests included (its default
+    // there is on). test/flows/breached-passwords.test.ts turns it on against a stand-in (HIBP_API_URL).
+    HIBP_ENABLED: 'false',
     ...options.env,
   };
   const config = loadConfig(env, options.modules);

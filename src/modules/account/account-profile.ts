@@ -35,7 +35,7 @@ export class AccountProfile {
   async changePassword(viewer: Viewer, input: { currentPassword: string; newPassword: string }, meta: RequestMeta): Promise<IssuedSession> {
     if (typeof input.currentPassword !== 'string' || input.currentPassword.length === 0)
       throw WardenError.badInput('Enter your current password.', 'currentPassword');
-    this.deps.passwords.checkNewPassword(input.newPassword, 'newPassword');
+    const newPassword = await this.deps.passwords.checkNewPassword(input.newPassword, 'newPassword');
     const em0 = this.deps.dataSource.manager;
     // Wrong current passwords count toward the account's password-login lockout (keyed as login keys it, by
     // the email): a stolen session cannot guess the password faster than login could, and past the threshold
@@ -57,7 +57,7 @@ export class AccountProfile {
       throw new WardenError('INVALID_CREDENTIALS', { message: 'The current password is not right.' });
     }
     await attempt.succeeded();
-    const passwordHash = await this.deps.passwords.hashNewPassword(input.newPassword, 'newPassword');
+    const passwordHash = await this.deps.passwords.hashCheckedPassword(newPassword, 'newPassword');
     const { issued, email } = await withTransaction(this.deps.dataSource, async (em) => {
       const user = await this.context.loadUser(em, viewer.userId, true);
       await this.deps.passwords.setPassword(em, user.id, passwordHash);

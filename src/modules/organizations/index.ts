@@ -25,7 +25,7 @@ export const organizationsModule: WardenModule = {
       dataSource: kernel.db,
       users: peers.of<UsersProvides>('users').users,
       audit: kernel.audit,
-      catalog: new PermissionCatalog(kernel.config.orgExtraPermissions),
+      catalog: new PermissionCatalog(kernel.config.settings.orgExtraPermissions),
       maxStringLength: kernel.limits.maxStringLength,
     });
     const invitations = new InvitationsService({
@@ -41,7 +41,7 @@ export const organizationsModule: WardenModule = {
       previousHmacKey: kernel.keys.previousHmacKey,
       limits: kernel.limits,
       appUrl: kernel.config.appUrl,
-      invitationPath: kernel.config.orgInvitationPath,
+      invitationPath: kernel.config.settings.orgInvitationPath,
       productName: kernel.config.productName,
       now: kernel.clock.now,
     });

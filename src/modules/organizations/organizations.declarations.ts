@@ -1,4 +1,6 @@
 import type { ModuleDeclarations } from '../declaration-types';
+import { parseExtraPermissions } from './permissions';
+import { parseInvitationPath } from './invitation-mail';
 
 /** What the organizations capability adds to the shared tables (see src/modules/declaration-types.ts). */
 export const organizationsDeclarations = {
@@ -51,6 +53,20 @@ export const organizationsDeclarations = {
       min: 1,
       max: 10000,
       doc: 'organizations one user may belong to (checked when accepting an invitation).',
+    },
+  },
+  settings: {
+    orgExtraPermissions: {
+      env: 'ORG_EXTRA_PERMISSIONS',
+      default: null,
+      doc: 'comma-separated application permissions for organization roles, each ^[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}$, at most 100, none built in.',
+      parse: (raw: string | undefined) => parseExtraPermissions(raw),
+    },
+    orgInvitationPath: {
+      env: 'ORG_INVITATION_PATH',
+      default: '/invitations/accept',
+      doc: 'the frontend page that calls acceptInvitation: invitation links open APP_URL + this path + ?token=….',
+      parse: (raw: string | undefined) => parseInvitationPath(raw),
     },
   },
   errorCodes: {

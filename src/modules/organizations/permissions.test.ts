@@ -40,8 +40,8 @@ describe('built-in roles', () => {
 
 describe('ORG_EXTRA_PERMISSIONS in the configuration', () => {
   it('is read once at start; a bad entry stops the gateway naming it', () => {
-    expect(loadConfig({ ORG_EXTRA_PERMISSIONS: 'invoices:read' }).orgExtraPermissions).toEqual(['invoices:read']);
-    expect(loadConfig({}).orgExtraPermissions).toEqual([]);
+    expect(loadConfig({ ORG_EXTRA_PERMISSIONS: 'invoices:read' }).settings.orgExtraPermissions).toEqual(['invoices:read']);
+    expect(loadConfig({}).settings.orgExtraPermissions).toEqual([]);
     expect(() => loadConfig({ ORG_EXTRA_PERMISSIONS: 'invoices:read,org:delete' })).toThrow(/ORG_EXTRA_PERMISSIONS: "org:delete" is one of Warden's own/);
   });
 });

@@ -29,17 +29,18 @@ export const MAX_EXTRA_PERMISSIONS = 100;
 
 /**
  * ORG_EXTRA_PERMISSIONS: comma-separated, each matching EXTRA_PERMISSION_PATTERN, at most 100, none built in.
- * Blanks around entries are ignored, a repeated entry counts once. Throws an Error naming the first bad entry.
+ * Blanks around entries are ignored, a repeated entry counts once. Throws an Error naming the first bad entry
+ * (the message without the variable's name: the configuration writes `ORG_EXTRA_PERMISSIONS: message`).
  */
 export function parseExtraPermissions(raw: string | undefined): readonly string[] {
   if (raw === undefined || raw.trim() === '') return [];
   const names = [...new Set(raw.split(',').map((s) => s.trim()))];
   for (const name of names) {
-    if (name === '') throw new Error('ORG_EXTRA_PERMISSIONS: an empty entry (two commas in a row, or a trailing comma)');
-    if (!EXTRA_PERMISSION_PATTERN.test(name)) throw new Error(`ORG_EXTRA_PERMISSIONS: "${name}" does not match ${EXTRA_PERMISSION_PATTERN.source}`);
-    if (builtInNames.has(name)) throw new Error(`ORG_EXTRA_PERMISSIONS: "${name}" is one of Warden's own permissions`);
+    if (name === '') throw new Error('an empty entry (two commas in a row, or a trailing comma)');
+    if (!EXTRA_PERMISSION_PATTERN.test(name)) throw new Error(`"${name}" does not match ${EXTRA_PERMISSION_PATTERN.source}`);
+    if (builtInNames.has(name)) throw new Error(`"${name}" is one of Warden's own permissions`);
   }
-  if (names.length > MAX_EXTRA_PERMISSIONS) throw new Error(`ORG_EXTRA_PERMISSIONS: ${names.length} permissions, at most ${MAX_EXTRA_PERMISSIONS}`);
+  if (names.length > MAX_EXTRA_PERMISSIONS) throw new Error(`${names.length} permissions, at most ${MAX_EXTRA_PERMISSIONS}`);
   return names;
 }
 

@@ -183,7 +183,7 @@ export class PasswordResetService {
     const byToken = !!input.token;
     if (byCode === byToken) throw WardenError.badInput('Give either challengeId and code, or token.');
     if (byCode && !(input.challengeId && input.code)) throw WardenError.badInput('challengeId and code go together.');
-    const newPassword = this.deps.passwords.checkNewPassword(input.newPassword, 'newPassword');
+    const newPassword = await this.deps.passwords.checkNewPassword(input.newPassword, 'newPassword');
 
     let challengeId: string | null = null;
     let tokenId: string | null = null;
@@ -215,7 +215,7 @@ export class PasswordResetService {
 
     let userId: string | null = null;
     try {
-      const passwordHash = await this.deps.passwords.hashNewPassword(newPassword, 'newPassword');
+      const passwordHash = await this.deps.passwords.hashCheckedPassword(newPassword, 'newPassword');
       const issued = await withTransaction(this.deps.dataSource, async (em) => {
         const now = this.deps.now();
         // The code and the link came in one mail: whichever is used consumes both.

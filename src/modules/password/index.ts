@@ -3,6 +3,7 @@ import type { UsersProvides } from '../users';
 import type { SessionsProvides } from '../sessions';
 import type { OtpProvides } from '../otp';
 import type { RateLimitsProvides } from '../rate-limits';
+import type { BreachedPasswordsProvides } from '../breached-passwords';
 import { PasswordCredentialEntity } from './password-credential.entity';
 import { PasswordResolver } from './password.resolver';
 import { passwordDeclarations } from './password.declarations';
@@ -22,13 +23,15 @@ export interface PasswordProvides {
 /** Sign-up and login with a password (and the policy it is checked against). */
 export const passwordModule: WardenModule = {
   name: 'password',
-  dependsOn: ['users', 'otp', 'sessions', 'rate-limits'],
+  dependsOn: ['users', 'otp', 'sessions', 'rate-limits', 'breached-passwords'],
   build(kernel, peers) {
     const { users } = peers.of<UsersProvides>('users');
     const { otp } = peers.of<OtpProvides>('otp');
     const { sessions } = peers.of<SessionsProvides>('sessions');
     const { lockout, identifierLimits } = peers.of<RateLimitsProvides>('rate-limits');
+    const { breachedPasswords } = peers.of<BreachedPasswordsProvides>('breached-passwords');
     const passwords = new PasswordService({
+      breachedPasswords,
       dataSource: kernel.db,
       users,
       otp,

@@ -17,6 +17,7 @@ import type { SessionsService } from '../sessions/sessions.service';
 import { isUniqueViolation } from '../../db/db-errors';
 import type { LoginLockout } from '../rate-limits/login-lockout';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
+import type { BreachedPasswordsService } from '../breached-passwords/breached-passwords.service';
 
 export interface SignupParams {
   email: string;
@@ -39,6 +40,8 @@ export interface PasswordServiceDeps {
   /** A wrong password answers like a right one when the email's sends budget is spent (no oracle). */
   identifierLimits: IdentifierLimits;
   limits: Readonly<Limits>;
+  /** Pwned Passwords (HIBP_ENABLED), asked after the policy; a network call, so never inside a transaction. */
+  breachedPasswords: BreachedPasswordsService;
 }
 
 /** Password accounts: signup (then a SIGNUP code) and login (then a LOGIN code). */
@@ -54,12 +57,27 @@ export class PasswordService {
     await em.upsert(PasswordCredentialEntity, { userId, passwordHash }, ['userId']);
   }
 
-  /** The policy alone (no hash): call it before anything that costs more. */
-  checkNewPassword(password: unknown, field = 'password'): string {
-    return checkPasswordPolicy(password, this.policy(), field);
+  /**
+   * The checks of a new password (no hash), in the contract's order: length, the bundled common list, then Pwned
+   * Passwords when HIBP_ENABLED (a network call: call this before any transaction opens, and before anything that
+   * costs more). Each refusal is WEAK_PASSWORD with its reason; the range API failing may be SERVICE_UNAVAILABLE.
+   */
+  async checkNewPassword(password: unknown, field = 'password'): Promise<string> {
+    const checked = checkPasswordPolicy(password, this.policy(), field);
+    await this.deps.breachedPasswords.check(checked, field);
+    return checked;
   }
 
-  hashNewPassword(password: unknown, field = 'password'): Promise<string> {
+  /** Checks (checkNewPassword) and hashes a new password. */
+  async hashNewPassword(password: unknown, field = 'password'): Promise<string> {
+    return this.deps.hasher.hash(await this.checkNewPassword(password, field));
+  }
+
+  /**
+   * Hashes a password the caller already passed through checkNewPassword (the policy is applied again, it costs
+   * nothing; Pwned Passwords is not asked twice, so a failing range API is waited for once per request).
+   */
+  hashCheckedPassword(password: string, field = 'password'): Promise<string> {
     return this.deps.hasher.hash(checkPasswordPolicy(password, this.policy(), field));
   }
 
