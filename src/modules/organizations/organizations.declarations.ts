@@ -1,6 +1,6 @@
 import type { ModuleDeclarations } from '../declaration-types';
 import { parseExtraPermissions } from './permissions';
-import { parseInvitationPath } from './invitation-mail';
+import { parseInvitationPath } from './invitation-path';
 
 /** What the organizations capability adds to the shared tables (see src/modules/declaration-types.ts). */
 export const organizationsDeclarations = {
