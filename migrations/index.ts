@@ -7,6 +7,7 @@ import { AccountLifecycle1796300000000 } from './1796300000000-AccountLifecycle'
 import { Passkeys1796400000000 } from './1796400000000-Passkeys';
 import { Organizations1796500000000 } from './1796500000000-Organizations';
 import { OrganizationInvitations1796520000000 } from './1796520000000-OrganizationInvitations';
+import { OrganizationRoles1796600000000 } from './1796600000000-OrganizationRoles';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Passkeys1796400000000,
   Organizations1796500000000,
   OrganizationInvitations1796520000000,
+  OrganizationRoles1796600000000,
 ];

@@ -75,8 +75,6 @@ export interface Config {
   transactionGuard: boolean;
   /** FEDERATION_ENABLED (docs/federation.md): serve /graphql as an Apollo Federation 2 subgraph. */
   federationEnabled: boolean;
-  /** HIBP_* (docs/bot-defences.md): Pwned Passwords range checks of new passwords; `enabled` defaults to production. */
-  hibp: Readonly<{ enabled: boolean; apiUrl: string; failureMode: 'open' | 'closed' }>;
   /** FEDERATION_ROUTER_SECRET: when set, `_service` and `_entities` answer only requests whose x-router-secret header carries it. */
   federationRouterSecret: string | null;
   /** OAUTH_GOOGLE_*, OAUTH_GITHUB_*, OAUTH_OIDC_<ID>_* (docs/oauth.md); empty: no provider sign-in. */
@@ -240,9 +238,6 @@ export const baseSchema = z.object({
   ALLOW_LOOPBACK_URLS: z.enum(['true', 'false'], 'ALLOW_LOOPBACK_URLS must be true or false').default(def('ALLOW_LOOPBACK_URLS') as 'false'),
   FEDERATION_ENABLED: z.enum(['true', 'false'], 'FEDERATION_ENABLED must be true or false').default(def('FEDERATION_ENABLED') as 'false'),
   TRANSACTION_GUARD: z.enum(['true', 'false'], 'TRANSACTION_GUARD must be true or false').optional(),
-  HIBP_ENABLED: z.enum(['true', 'false'], 'HIBP_ENABLED must be true or false').optional(),
-  HIBP_API_URL: z.url({ protocol: /^https?$/, message: 'HIBP_API_URL must be an http(s) URL' }).default(def('HIBP_API_URL')),
-  HIBP_FAILURE_MODE: z.enum(['open', 'closed'], 'HIBP_FAILURE_MODE must be open or closed').default(def('HIBP_FAILURE_MODE') as 'open'),
   FEDERATION_ROUTER_SECRET: z.string().min(16, 'FEDERATION_ROUTER_SECRET must be at least 16 characters').max(512).optional(),
 });
 
@@ -512,11 +507,6 @@ export function loadConfig(
     transactionGuard: e.TRANSACTION_GUARD ? e.TRANSACTION_GUARD === 'true' : !isProduction,
     federationEnabled: e.FEDERATION_ENABLED === 'true',
     federationRouterSecret: e.FEDERATION_ROUTER_SECRET ?? null,
-    hibp: Object.freeze({
-      enabled: e.HIBP_ENABLED ? e.HIBP_ENABLED === 'true' : isProduction,
-      apiUrl: e.HIBP_API_URL,
-      failureMode: e.HIBP_FAILURE_MODE,
-    }),
     oauthProviders: providers,
     limits: Object.freeze(limits),
     settings,

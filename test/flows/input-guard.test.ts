@@ -1,5 +1,15 @@
 import fc from 'fast-check';
-import { getNamedType, getNullableType, isInputObjectType, isLeafType, isNonNullType, isScalarType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLInputType,
+  type GraphQLSchema,
+} from 'graphql';
 import { buildWardenSchema } from '../../src/graphql/schema';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { rawPost } from '../support/graphql-client';
@@ -45,6 +55,9 @@ function buildValue(type: GraphQLInputType, path: string[], target: string[] | n
   const named = getNamedType(type);
   const onTarget = target !== null && target.length > 0 && path.every((p, i) => target[i] === p);
   if (onTarget && path.length === target.length) return bad;
+  const nullable = getNullableType(type);
+  // A list (createRole's permissions): one element, valid or `bad` as above.
+  if (isListType(nullable)) return [buildValue(nullable.ofType as GraphQLInputType, path, target, bad)];
   if (isInputObjectType(named)) {
     const out: Record<string, unknown> = {};
     for (const field of Object.values(named.getFields())) {
@@ -129,7 +142,9 @@ describe('no input reaches PostgreSQL unchecked: every string argument of every 
         const res = await call(target, bad);
         const errors = (res.json?.errors ?? []) as { extensions?: { code?: string; field?: string } }[];
         const field = target.path.join('.');
-        const ok = errors.length === 1 && errors[0]!.extensions?.code === 'BAD_USER_INPUT' && errors[0]!.extensions?.field === field;
+        // A list's element is named with its index (createRole's input.permissions.0).
+        const named = errors[0]?.extensions?.field;
+        const ok = errors.length === 1 && errors[0]!.extensions?.code === 'BAD_USER_INPUT' && (named === field || named === `${field}.0`);
         const after = await rowCounts();
         if (!ok) failures.push(`${target.mutation} ${field} ${label}: ${JSON.stringify(res.json).slice(0, 200)}`);
         else if (JSON.stringify(after) !== JSON.stringify(before)) failures.push(`${target.mutation} ${field} ${label}: rows written`);

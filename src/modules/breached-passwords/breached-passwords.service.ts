@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { WardenError } from '../../errors/warden-error';
 import { assertNoOpenTransaction } from '../../db/transaction';
+import type { HibpFailureMode } from './hibp-settings';
 import type { PwnedRangeClient } from './pwned-range-client';
 
-export type HibpFailureMode = 'open' | 'closed';
 export type HibpOutcome = 'clean' | 'breached' | 'error';
 
 export interface BreachedPasswordsDeps {

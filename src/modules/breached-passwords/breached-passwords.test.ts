@@ -1,4 +1,6 @@
 import { loadConfig } from '../../config/config';
+import { settingTableOf } from '../../config/settings';
+import { coreVariables, listVariables } from '../../config/variables';
 import { parseRange, sha1Split } from './pwned-range-client';
 
 describe('Pwned Passwords range helpers', () => {
@@ -30,23 +32,49 @@ describe('HIBP_* configuration', () => {
     APP_URL: 'https://app.example.com',
   };
 
+  const hibp = (env: Record<string, string>) => {
+    const { hibpEnabled, hibpApiUrl, hibpFailureMode } = loadConfig(env).settings;
+    return { hibpEnabled, hibpApiUrl, hibpFailureMode };
+  };
+
   test('on by default in production only; the public API, open, 1500 ms by default', () => {
-    expect(loadConfig(production).hibp).toEqual({ enabled: true, apiUrl: 'https://api.pwnedpasswords.com', failureMode: 'open' });
+    expect(hibp(production)).toEqual({ hibpEnabled: true, hibpApiUrl: 'https://api.pwnedpasswords.com', hibpFailureMode: 'open' });
     expect(loadConfig(production).limits.hibpTimeoutMs).toBe(1500);
-    expect(loadConfig({ ...production, HIBP_ENABLED: 'false' }).hibp.enabled).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'development' }).hibp.enabled).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'test', HIBP_ENABLED: 'true', HIBP_FAILURE_MODE: 'closed', HIBP_API_URL: 'http://127.0.0.1:9' }).hibp).toEqual({
-      enabled: true,
-      apiUrl: 'http://127.0.0.1:9',
-      failureMode: 'closed',
+    expect(hibp({ ...production, HIBP_ENABLED: 'false' }).hibpEnabled).toBe(false);
+    expect(hibp({ ...production, HIBP_ENABLED: ' ' }).hibpEnabled).toBe(true); // blank is unset
+    expect(hibp({ NODE_ENV: 'development' })).toEqual({ hibpEnabled: false, hibpApiUrl: 'https://api.pwnedpasswords.com', hibpFailureMode: 'open' });
+    expect(hibp({ NODE_ENV: 'test', HIBP_ENABLED: 'true', HIBP_FAILURE_MODE: 'closed', HIBP_API_URL: ' http://127.0.0.1:9 ' })).toEqual({
+      hibpEnabled: true,
+      hibpApiUrl: 'http://127.0.0.1:9',
+      hibpFailureMode: 'closed',
     });
   });
 
-  test('bad values are refused at start, naming the variable', () => {
-    expect(() => loadConfig({ NODE_ENV: 'test', HIBP_ENABLED: 'yes' })).toThrow(/HIBP_ENABLED must be true or false/);
-    expect(() => loadConfig({ NODE_ENV: 'test', HIBP_FAILURE_MODE: 'ajar' })).toThrow(/HIBP_FAILURE_MODE must be open or closed/);
-    expect(() => loadConfig({ NODE_ENV: 'test', HIBP_API_URL: 'ftp://x' })).toThrow(/HIBP_API_URL must be an http\(s\) URL/);
+  test('the three are breached-passwords settings, not core variables', () => {
+    const rows = listVariables().filter((v) => ['HIBP_ENABLED', 'HIBP_API_URL', 'HIBP_FAILURE_MODE'].includes(v.env));
+    expect(rows.map((v) => [v.env, v.module, v.default])).toEqual([
+      ['HIBP_ENABLED', 'breached-passwords', null],
+      ['HIBP_API_URL', 'breached-passwords', 'https://api.pwnedpasswords.com'],
+      ['HIBP_FAILURE_MODE', 'breached-passwords', 'open'],
+    ]);
+    expect(
+      settingTableOf()
+        .filter((s) => s.module === 'breached-passwords')
+        .map((s) => s.env),
+    ).toEqual(['HIBP_ENABLED', 'HIBP_API_URL', 'HIBP_FAILURE_MODE']);
+    expect(coreVariables.some((v) => v.env.startsWith('HIBP_'))).toBe(false);
+  });
+
+  test('bad values are refused at start, naming the variable, all at once', () => {
+    expect(() => loadConfig({ NODE_ENV: 'test', HIBP_ENABLED: 'yes' })).toThrow(/HIBP_ENABLED: must be true or false/);
+    expect(() => loadConfig({ NODE_ENV: 'test', HIBP_FAILURE_MODE: 'ajar' })).toThrow(/HIBP_FAILURE_MODE: must be open or closed/);
+    for (const url of ['ftp://x', 'http:example.com', 'https:/path', 'not a url', 'http://']) {
+      expect(() => loadConfig({ NODE_ENV: 'test', HIBP_API_URL: url })).toThrow(/HIBP_API_URL: must be an http\(s\) URL/);
+    }
     expect(() => loadConfig({ NODE_ENV: 'test', HIBP_TIMEOUT_MS: '99' })).toThrow(/HIBP_TIMEOUT_MS/);
     expect(() => loadConfig({ NODE_ENV: 'test', HIBP_TIMEOUT_MS: '10001' })).toThrow(/HIBP_TIMEOUT_MS/);
+    expect(() => loadConfig({ NODE_ENV: 'test', HIBP_ENABLED: 'yes', HIBP_FAILURE_MODE: 'ajar', HIBP_API_URL: 'ftp://x' })).toThrow(
+      /HIBP_ENABLED: must be true or false[\s\S]*HIBP_API_URL: must be an http\(s\) URL[\s\S]*HIBP_FAILURE_MODE: must be open or closed/,
+    );
   });
 });

@@ -15,11 +15,11 @@ export interface BreachedPasswordsProvides {
 export const breachedPasswordsModule: WardenModule = {
   name: 'breached-passwords',
   build(kernel) {
-    const { hibp } = kernel.config;
-    const client = hibp.enabled ? new PwnedRangeClient({ apiUrl: hibp.apiUrl, timeoutMs: kernel.limits.hibpTimeoutMs }) : null;
+    const { hibpEnabled, hibpApiUrl, hibpFailureMode } = kernel.config.settings;
+    const client = hibpEnabled ? new PwnedRangeClient({ apiUrl: hibpApiUrl, timeoutMs: kernel.limits.hibpTimeoutMs }) : null;
     const breachedPasswords = new BreachedPasswordsService({
       client,
-      failureMode: hibp.failureMode,
+      failureMode: hibpFailureMode,
       logger: kernel.logger,
       count: (outcome) => kernel.metrics.hibpChecks.inc({ outcome }),
     });

@@ -12,6 +12,9 @@ import { PermissionCatalog } from './permissions';
 import { exportMemberships } from './organization-rows';
 import { OrganizationEntity } from './organization.entity';
 import { MembershipEntity } from './membership.entity';
+import { OrganizationRoleEntity } from './role.entity';
+import { RolesService } from './roles.service';
+import { RolesResolver } from './roles.resolver';
 import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserResolver } from './organizations.resolver';
 
 /** Organizations, memberships, built-in roles and the permission vocabulary (issue #25, first part). */
@@ -21,17 +24,19 @@ export const organizationsModule: WardenModule = {
   // sessions: acceptInvitation answers the session's rotated tokens; rate-limits: sends per address.
   dependsOn: ['users', 'sessions', 'rate-limits'],
   build(kernel, peers) {
+    const users = peers.of<UsersProvides>('users').users;
+    const catalog = new PermissionCatalog(kernel.config.settings.orgExtraPermissions);
     const organizations = new OrganizationsService({
       dataSource: kernel.db,
-      users: peers.of<UsersProvides>('users').users,
+      users,
       audit: kernel.audit,
-      catalog: new PermissionCatalog(kernel.config.settings.orgExtraPermissions),
+      catalog,
       maxStringLength: kernel.limits.maxStringLength,
     });
     const invitations = new InvitationsService({
       dataSource: kernel.db,
       organizations,
-      users: peers.of<UsersProvides>('users').users,
+      users,
       sessions: peers.of<SessionsProvides>('sessions').sessions,
       audit: kernel.audit,
       mailer: kernel.mailer,
@@ -45,6 +50,15 @@ export const organizationsModule: WardenModule = {
       productName: kernel.config.productName,
       now: kernel.clock.now,
     });
+    const roles = new RolesService({
+      dataSource: kernel.db,
+      organizations,
+      users,
+      audit: kernel.audit,
+      catalog,
+      maxStringLength: kernel.limits.maxStringLength,
+      maxCustomRoles: kernel.limits.orgMaxCustomRoles,
+    });
     return {
       instances: [
         invitations,
@@ -55,16 +69,19 @@ export const organizationsModule: WardenModule = {
         new OrganizationsResolver(organizations),
         new OrganizationFieldsResolver(organizations),
         new OrganizationsUserResolver(organizations),
+        roles,
+        new RolesResolver(roles),
       ],
       hooks: { exportSections: { memberships: exportMemberships } },
     };
   },
-  entities: [OrganizationEntity, MembershipEntity, InvitationEntity],
+  entities: [OrganizationEntity, MembershipEntity, OrganizationRoleEntity, InvitationEntity],
   jobs: invitationsRetentionJobs,
   resolvers: [
     OrganizationsResolver,
     OrganizationFieldsResolver,
     OrganizationsUserResolver,
+    RolesResolver,
     InvitationsResolver,
     InvitationFieldsResolver,
     InvitationsUserResolver,

@@ -81,7 +81,7 @@ export class InvitationFieldsResolver {
   ): Promise<InvitationConnectionType> {
     const viewer = await ctx.viewer();
     const member = viewer ? ((await this.orgs.membershipsOf(viewer.userId, [org.id]))[0] ?? null) : null;
-    this.orgs.require(member, 'members:invite');
+    await this.orgs.require(member, 'members:invite');
     const { page, views } = await this.service.list(org.id, status ?? null, first ?? 50, after);
     return { nodes: views.map(toType), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
   }

@@ -73,11 +73,11 @@ export class InvitationsService {
     const roleKey = input.role ?? 'member';
     // A read before the counters, so that nobody outside the organization spends its budget; repeated under the lock.
     const member = (await this.deps.organizations.membershipsOf(actor.userId, [input.organizationId]))[0] ?? null;
-    this.deps.organizations.require(member, 'members:invite');
+    await this.deps.organizations.require(member, 'members:invite');
     await this.countSend(input.organizationId, email);
     return this.send(meta, async (em) => {
       const { org, caller } = await this.lockAsInviter(em, input.organizationId, actor);
-      const role = this.checkAssignable(caller, roleKey);
+      const role = await this.checkAssignable(em, caller, roleKey);
       const user = await this.deps.users.findByEmail(em, email);
       if (user?.emailVerified && (await em.exists(MembershipEntity, { where: { organizationId: org.id, userId: user.id } }))) {
         throw new WardenError('BAD_USER_INPUT', {
@@ -123,7 +123,7 @@ export class InvitationsService {
     const found = isUuid(id) ? await this.deps.dataSource.manager.findOne(InvitationEntity, { where: { id } }) : null;
     if (!found) throw notAMember();
     const member = (await this.deps.organizations.membershipsOf(actor.userId, [found.organizationId]))[0] ?? null;
-    this.deps.organizations.require(member, 'members:invite');
+    await this.deps.organizations.require(member, 'members:invite');
     await this.countSend(found.organizationId, found.email);
     return this.send(meta, async (em) => {
       const { org, caller } = await this.lockAsInviter(em, found.organizationId, actor);
@@ -278,7 +278,7 @@ export class InvitationsService {
     const availableAt = row.lastSentAt.getTime() + this.deps.limits.orgInvitationResendCooldownSeconds * 1000;
     if (availableAt > now.getTime()) throw WardenError.rateLimited((availableAt - now.getTime()) / 1000);
     if (row.sends >= this.deps.limits.orgInvitationMaxSends) throw limitReached('ORG_INVITATION_MAX_SENDS');
-    this.checkAssignable(caller, role);
+    await this.checkAssignable(em, caller, role);
     const token = createSecretToken();
     const patch = {
       role,
@@ -305,16 +305,17 @@ export class InvitationsService {
     if (!isUuid(organizationId)) throw notAMember();
     const org = await em.findOne(OrganizationEntity, { where: { id: organizationId }, lock: { mode: 'pessimistic_write' } });
     if (!org) throw notAMember();
-    const caller = this.deps.organizations.require(await em.findOne(MembershipEntity, { where: { organizationId, userId: actor.userId } }), 'members:invite');
+    const member = await em.findOne(MembershipEntity, { where: { organizationId, userId: actor.userId } });
+    const caller = await this.deps.organizations.require(member, 'members:invite', em);
     return { org, caller };
   }
 
   /** A known role whose every permission the caller holds (PERMISSION_REQUIRED: the first missing); owner only by an owner. */
-  private checkAssignable(caller: MembershipEntity, roleKey: unknown): string {
-    const role = typeof roleKey === 'string' ? this.deps.organizations.roles().find((r) => r.key === roleKey) : undefined;
+  private async checkAssignable(em: EntityManager, caller: MembershipEntity, roleKey: unknown): Promise<string> {
+    const role = typeof roleKey === 'string' ? (await this.deps.organizations.roles(caller.organizationId, em)).find((r) => r.key === roleKey) : undefined;
     if (!role) throw WardenError.badInput('Unknown role: see Organization.roles.', 'role');
     if (role.key === 'owner' && caller.role !== 'owner') throw forbidden('OWNER_REQUIRED', 'Only an owner can invite an owner.');
-    const held = new Set(this.deps.organizations.permissionsOf(caller.role));
+    const held = new Set(await this.deps.organizations.permissionsOf(caller, em));
     const missing = [...role.permissions].sort().find((p) => !held.has(p));
     if (missing) {
       throw new WardenError('FORBIDDEN', {

@@ -20,7 +20,7 @@ export class MembershipEntity {
   @Column('uuid')
   userId: string;
 
-  /** A role key: owner, admin, member. */
+  /** A role key: owner, admin, member, or one of the organization's custom roles (organization_roles). */
   @Column('text')
   role: string;
 

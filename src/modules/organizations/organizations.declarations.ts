@@ -19,6 +19,10 @@ export const organizationsDeclarations = {
     invitationAccepted: 'invitation.accepted',
     invitationDeclined: 'invitation.declined',
     invitationFailed: 'invitation.failed',
+    // data.role: {key, name, permissions}
+    roleCreated: 'role.created',
+    roleUpdated: 'role.updated',
+    roleDeleted: 'role.deleted',
   },
   rateLimits: {
     'organizations.create': 'default',
@@ -34,6 +38,9 @@ export const organizationsDeclarations = {
     'organizations.accept-invitation': 'default',
     'organizations.decline-invitation': 'default',
     'organizations.invitation-preview': 'default',
+    'organizations.create-role': 'default',
+    'organizations.update-role': 'default',
+    'organizations.delete-role': 'default',
   },
   limits: {
     orgInvitationTtlHours: { env: 'ORG_INVITATION_TTL_HOURS', default: 168, min: 1, max: 720, doc: 'invitation lifetime.' },
@@ -54,6 +61,13 @@ export const organizationsDeclarations = {
       max: 10000,
       doc: 'organizations one user may belong to (checked when accepting an invitation).',
     },
+    orgMaxCustomRoles: {
+      env: 'ORG_MAX_CUSTOM_ROLES',
+      default: 50,
+      min: 1,
+      max: 10000,
+      doc: 'custom roles per organization; past it createRole is FORBIDDEN LIMIT_REACHED.',
+    },
   },
   settings: {
     orgExtraPermissions: {
@@ -72,5 +86,5 @@ export const organizationsDeclarations = {
   errorCodes: {
     LAST_OWNER: { message: 'An organization always keeps an owner: make another member owner first.', logLevel: 'info' },
   },
-  inputBounds: { invitationId: 64, organizationId: 64, userId: 64, slug: 64, role: 64, permission: 100 },
+  inputBounds: { invitationId: 64, organizationId: 64, userId: 64, slug: 64, role: 64, permission: 100, key: 64 },
 } as const satisfies ModuleDeclarations;

@@ -126,19 +126,19 @@ export class OrganizationFieldsResolver {
   @FieldResolver(() => [String], { description: "The caller's permissions here, sorted; [] for a non-member; an API key's effective scopes." })
   async viewerPermissions(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<string[]> {
     const member = await viewerMembership(ctx, this.orgs, org.id);
-    return member ? [...this.orgs.permissionsOf(member.role)] : [];
+    return member ? [...(await this.orgs.permissionsOf(member))] : [];
   }
 
   @FieldResolver(() => Boolean, { description: 'BAD_USER_INPUT when permission is not in Query.permissions; false for a non-member.' })
   async viewerCan(@Root() org: OrganizationType, @Arg('permission', () => String) permission: string, @Ctx() ctx: Context): Promise<boolean> {
     const name = this.orgs.checkPermissionName(permission);
     const member = await viewerMembership(ctx, this.orgs, org.id);
-    return member ? this.orgs.permissionsOf(member.role).includes(name) : false;
+    return member ? (await this.orgs.permissionsOf(member)).includes(name) : false;
   }
 
   @FieldResolver(() => Int)
   async memberCount(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<number> {
-    this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
+    await this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
     return this.orgs.memberCount(org.id);
   }
 
@@ -149,15 +149,15 @@ export class OrganizationFieldsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ): Promise<OrganizationMemberConnectionType> {
-    this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'members:read');
+    await this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'members:read');
     const page = await this.orgs.members(org.id, first ?? 50, after);
     return { nodes: await toMembers(ctx, page.nodes), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
   }
 
   @FieldResolver(() => [OrganizationRoleType], { description: 'Built-in roles first, then custom roles by key.' })
   async roles(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<OrganizationRoleType[]> {
-    this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
-    return this.orgs.roles().map((r) => ({ ...r, permissions: [...r.permissions] }));
+    await this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
+    return (await this.orgs.roles(org.id)).map((r) => ({ ...r, permissions: [...r.permissions] }));
   }
 }
 

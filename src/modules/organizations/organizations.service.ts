@@ -13,7 +13,8 @@ import { OrganizationEntity } from './organization.entity';
 import { MembershipEntity } from './membership.entity';
 import { insertOrganizationWithOwner, slugTaken } from './organization-rows';
 import { SLUG_PATTERN } from './slug';
-import type { PermissionCatalog, PermissionDefinition, RoleDefinition } from './permissions';
+import { permissionsOf, roleOf, customRoleDefinition, type PermissionCatalog, type PermissionDefinition, type RoleDefinition } from './permissions';
+import { customRolesOf } from './role-rows';
 
 export interface OrganizationsDeps {
   dataSource: DataSource;
@@ -57,7 +58,7 @@ export function notAMember(): WardenError {
   return new WardenError('FORBIDDEN', { message: 'You are not a member of this organization.', extensions: { reason: 'NOT_A_MEMBER' } });
 }
 
-function permissionRequired(permission: string): WardenError {
+export function permissionRequired(permission: string): WardenError {
   return new WardenError('FORBIDDEN', {
     message: `This needs the ${permission} permission in the organization.`,
     extensions: { reason: 'PERMISSION_REQUIRED', permission },
@@ -88,13 +89,15 @@ export class OrganizationsService {
     return this.deps.catalog.definitions;
   }
 
-  /** Built-in roles first (custom roles are not built yet). */
-  roles(): readonly RoleDefinition[] {
-    return this.deps.catalog.builtInRoles;
+  /** Built-in roles first, then the organization's custom roles by key. */
+  async roles(organizationId: string, em: EntityManager = this.deps.dataSource.manager): Promise<RoleDefinition[]> {
+    const custom = await customRolesOf(em, organizationId);
+    return [...this.deps.catalog.builtInRoles, ...custom.map((row) => customRoleDefinition(this.deps.catalog, row))];
   }
 
-  permissionsOf(role: string): readonly string[] {
-    return this.deps.catalog.permissionsOf(role);
+  /** The sorted permissions `member` holds (permissions.ts permissionsOf: built-in roles from code, custom from the table). */
+  permissionsOf(member: MembershipEntity, em: EntityManager = this.deps.dataSource.manager): Promise<readonly string[]> {
+    return permissionsOf(em, this.deps.catalog, member.organizationId, member.role);
   }
 
   /** BAD_USER_INPUT unless `permission` is in the vocabulary (viewerCan). */
@@ -133,9 +136,9 @@ export class OrganizationsService {
   }
 
   /** Throws unless `member` holds `permission` (FORBIDDEN NOT_A_MEMBER for no membership). */
-  require(member: MembershipEntity | null, permission: string): MembershipEntity {
+  async require(member: MembershipEntity | null, permission: string, em?: EntityManager): Promise<MembershipEntity> {
     if (!member) throw notAMember();
-    if (!this.permissionsOf(member.role).includes(permission)) throw permissionRequired(permission);
+    if (!(await this.permissionsOf(member, em)).includes(permission)) throw permissionRequired(permission);
     return member;
   }
 
@@ -198,7 +201,7 @@ export class OrganizationsService {
     try {
       return await withTransaction(this.deps.dataSource, async (em) => {
         const { org, caller } = await this.lockAsMember(em, params.organizationId, actor);
-        this.require(caller, 'org:update');
+        await this.require(caller, 'org:update', em);
         if (patch.slug !== undefined && patch.slug !== org.slug) {
           const taken = await em.exists(OrganizationEntity, { where: { slug: patch.slug } });
           if (taken) throw slugTaken();
@@ -219,7 +222,7 @@ export class OrganizationsService {
   async delete(actor: Actor, organizationId: string, meta: RequestMeta): Promise<void> {
     await withTransaction(this.deps.dataSource, async (em) => {
       const { org, caller } = await this.lockAsMember(em, organizationId, actor);
-      this.require(caller, 'org:delete');
+      await this.require(caller, 'org:delete', em);
       const members = await em.find(MembershipEntity, { where: { organizationId: org.id }, select: { userId: true } });
       await em.delete(OrganizationEntity, { id: org.id });
       await this.deps.users.membershipsChanged(
@@ -248,7 +251,7 @@ export class OrganizationsService {
   async removeMember(actor: Actor, ref: { organizationId: string; userId: string }, meta: RequestMeta): Promise<void> {
     await withTransaction(this.deps.dataSource, async (em) => {
       const { org, caller } = await this.lockAsMember(em, ref.organizationId, actor);
-      this.require(caller, 'members:remove');
+      await this.require(caller, 'members:remove', em);
       if (ref.userId === actor.userId) throw WardenError.badInput('To leave the organization yourself, use leaveOrganization.', 'userId');
       const target = await this.targetMember(em, org.id, ref.userId);
       if (target.role === 'owner') {
@@ -268,12 +271,12 @@ export class OrganizationsService {
   async updateMemberRole(actor: Actor, input: { organizationId: string; userId: string; role: string }, meta: RequestMeta): Promise<MembershipEntity> {
     return withTransaction(this.deps.dataSource, async (em) => {
       const { org, caller } = await this.lockAsMember(em, input.organizationId, actor);
-      this.require(caller, 'members:update_role');
-      const role = typeof input.role === 'string' ? this.deps.catalog.role(input.role) : undefined;
+      await this.require(caller, 'members:update_role', em);
+      const role = typeof input.role === 'string' ? await roleOf(em, this.deps.catalog, org.id, input.role) : undefined;
       if (!role) throw WardenError.badInput('Unknown role: see Organization.roles.', 'role');
       const target = await this.targetMember(em, org.id, input.userId);
       if ((role.key === 'owner' || target.role === 'owner') && caller.role !== 'owner') throw ownerRequired();
-      const held = new Set(this.permissionsOf(caller.role));
+      const held = new Set(await this.permissionsOf(caller, em));
       const missing = role.permissions.find((p) => !held.has(p));
       if (missing) throw permissionRequired(missing);
       if (target.role === role.key) return target;
@@ -289,7 +292,7 @@ export class OrganizationsService {
   async transferOwnership(actor: Actor, ref: { organizationId: string; userId: string }, meta: RequestMeta): Promise<OrganizationEntity> {
     return withTransaction(this.deps.dataSource, async (em) => {
       const { org, caller } = await this.lockAsMember(em, ref.organizationId, actor);
-      this.require(caller, 'org:delete');
+      await this.require(caller, 'org:delete', em);
       if (ref.userId === actor.userId) throw WardenError.badInput('You are already an owner: name another member.', 'userId');
       const target = await this.targetMember(em, org.id, ref.userId);
       await em.update(MembershipEntity, { id: target.id }, { role: 'owner' });
@@ -301,7 +304,7 @@ export class OrganizationsService {
   }
 
   /** The organization under FOR UPDATE and the caller's membership read after the lock; NOT_A_MEMBER for an unknown id. */
-  private async lockAsMember(em: EntityManager, organizationId: string, actor: Actor): Promise<{ org: OrganizationEntity; caller: MembershipEntity }> {
+  async lockAsMember(em: EntityManager, organizationId: string, actor: Actor): Promise<{ org: OrganizationEntity; caller: MembershipEntity }> {
     if (!isUuid(organizationId)) throw notAMember();
     const org = await em.findOne(OrganizationEntity, { where: { id: organizationId }, lock: { mode: 'pessimistic_write' } });
     if (!org) throw notAMember();

@@ -1,3 +1,7 @@
+import type { EntityManager } from 'typeorm';
+import { findCustomRole } from './role-rows';
+import type { OrganizationRoleEntity } from './role.entity';
+
 /**
  * The organization permission vocabulary and the built-in roles (contract, "Organizations"). Every check names a
  * permission, never a role: a role is only the list of permissions it grants.
@@ -87,13 +91,43 @@ export class PermissionCatalog {
     return this.known.has(name);
   }
 
-  /** A built-in role by key, or undefined (custom roles are not built yet). */
+  /** A built-in role by key, or undefined (custom roles: roleOf). */
   role(key: string): RoleDefinition | undefined {
     return this.roles.get(key);
   }
 
-  /** The sorted permissions a role key grants; an unknown key grants only org:read (in every role). */
-  permissionsOf(roleKey: string): readonly string[] {
-    return this.roles.get(roleKey)?.permissions ?? ['org:read'];
+  isBuiltInRole(key: string): boolean {
+    return this.roles.has(key);
   }
+}
+
+/** The contract's pattern for a custom role key (owner, admin and member are built in and fixed). */
+export const CUSTOM_ROLE_KEY_PATTERN = /^[a-z][a-z0-9_-]{1,31}$/;
+
+/**
+ * A custom role row as a definition: its stored permissions still in the vocabulary (an ORG_EXTRA_PERMISSIONS entry
+ * dropped since grants nothing), never org:delete, always org:read, sorted.
+ */
+export function customRoleDefinition(catalog: PermissionCatalog, row: OrganizationRoleEntity): RoleDefinition {
+  const permissions = new Set(row.permissions.filter((p) => catalog.isPermission(p) && p !== 'org:delete'));
+  permissions.add('org:read');
+  return { key: row.key, name: row.name, description: row.description, builtIn: false, permissions: [...permissions].sort() };
+}
+
+/** A role of the organization by key: a built-in one from the catalog, a custom one from organization_roles; else undefined. */
+export async function roleOf(em: EntityManager, catalog: PermissionCatalog, organizationId: string, roleKey: string): Promise<RoleDefinition | undefined> {
+  const builtIn = catalog.role(roleKey);
+  if (builtIn) return builtIn;
+  if (!CUSTOM_ROLE_KEY_PATTERN.test(roleKey)) return undefined;
+  const row = await findCustomRole(em, organizationId, roleKey);
+  return row ? customRoleDefinition(catalog, row) : undefined;
+}
+
+/**
+ * THE permission resolution: the sorted permissions a member with `roleKey` holds in the organization, read in `em`
+ * (built-in roles from the catalog, custom roles from organization_roles). Every check, viewerPermissions, viewerCan
+ * and the token's scope claim take their answer from here. A key naming no role grants only org:read.
+ */
+export async function permissionsOf(em: EntityManager, catalog: PermissionCatalog, organizationId: string, roleKey: string): Promise<readonly string[]> {
+  return (await roleOf(em, catalog, organizationId, roleKey))?.permissions ?? ['org:read'];
 }
