@@ -5,6 +5,8 @@ import type { WardenClient } from '../support/graphql-client';
 import {
   AcceptInvitationDocument,
   CreateOrganizationDocument,
+  CreateRoleDocument,
+  DeleteRoleDocument,
   DeclineInvitationDocument,
   InvitationPreviewDocument,
   InviteMemberDocument,
@@ -346,6 +348,30 @@ describe('organization invitations', () => {
     expect(asOwner.role).toBe('owner');
     const asAdmin = await invite(admin, org.id, uniqueEmail('x'), 'admin');
     expect(asAdmin.role).toBe('admin');
+  });
+
+  it('custom roles: an inviter lacking a permission of the role is PERMISSION_REQUIRED; a PENDING invitation holds the role (ROLE_IN_USE)', async () => {
+    const owner = await person('owner');
+    const org = await create(owner);
+    const inviter = await person('inviter');
+    await owner.client.request(CreateRoleDocument, { input: { organizationId: org.id, key: 'recruiter', name: 'Recruiter', permissions: ['members:invite'] } });
+    await owner.client.request(CreateRoleDocument, { input: { organizationId: org.id, key: 'auditor', name: 'Auditor', permissions: ['audit:read'] } });
+    const { token } = await inviteAndToken(owner, org.id, inviter.email, 'recruiter');
+    await inviter.client.request(AcceptInvitationDocument, { input: { token } });
+    expect(await membership(org.id, inviter.userId)).toBe('recruiter');
+    expect(await inviter.client.error(invite(inviter, org.id, uniqueEmail('x'), 'auditor'))).toMatchObject({
+      code: 'FORBIDDEN',
+      extensions: { reason: 'PERMISSION_REQUIRED', permission: 'audit:read' },
+    });
+    const pending = await invite(inviter, org.id, uniqueEmail('x'), 'recruiter');
+    expect(pending.role).toBe('recruiter');
+    const held = await invite(owner, org.id, uniqueEmail('x'), 'auditor');
+    expect(await owner.client.error(owner.client.request(DeleteRoleDocument, { organizationId: org.id, key: 'auditor' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      extensions: { reason: 'ROLE_IN_USE' },
+    });
+    await owner.client.request(RevokeInvitationDocument, { id: held.id });
+    await owner.client.request(DeleteRoleDocument, { organizationId: org.id, key: 'auditor' });
   });
 
   it('cross-organization: invitations of B are unreachable for a member of A, as unknown ids are (NOT_A_MEMBER)', async () => {
