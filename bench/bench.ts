@@ -116,6 +116,7 @@ async function main(): Promise<void> {
       JWT_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       WARDEN_SECRET: randomBytes(32).toString('base64url'),
       SMTP_URL: sink.url,
+      MAIL_FROM: 'Warden Bench <no-reply@warden.bench>',
       PUBLIC_URL: 'http://warden.bench',
       APP_URL: 'http://app.bench',
       // Production serves /metrics only with a token (or on METRICS_PORT).

@@ -61,6 +61,26 @@ describe('warden init', () => {
     expect(read().NODE_ENV).toBe('production');
   });
 
+  test('--force replaces the file (a new 0600 file renamed over it), never writes through a symlink, leaves no temp file', () => {
+    // A world-readable file, then a symlink to another file: --force must not open either for writing.
+    fs.writeFileSync(file, 'OLD=1\n', { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+    const oldInode = fs.statSync(file).ino;
+    expect(initEnvFile(file, { force: true }).written).toBe(true);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(file).ino).not.toBe(oldInode); // a new file, private from its creation
+    const elsewhere = path.join(dir, 'elsewhere.txt');
+    fs.writeFileSync(elsewhere, 'not yours\n', { mode: 0o644 });
+    fs.rmSync(file);
+    fs.symlinkSync(elsewhere, file);
+    expect(initEnvFile(file, { force: true }).written).toBe(true);
+    expect(fs.readFileSync(elsewhere, 'utf8')).toBe('not yours\n');
+    expect(fs.lstatSync(file).isSymbolicLink()).toBe(false);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(read().NODE_ENV).toBe('production');
+    expect(fs.readdirSync(dir).sort()).toEqual(['.env', 'elsewhere.txt']);
+  });
+
   test('loadConfig refuses only the placeholders; filled in, the file is a complete production configuration', () => {
     initEnvFile(file);
     const env = read();
@@ -109,8 +129,8 @@ describe('warden init and .env.example agree on what production needs', () => {
       expect(required.filter((name) => !written.includes(name))).toEqual([]);
       const known = listVariables().map((v) => v.env);
       expect(written.filter((name) => !known.includes(name))).toEqual([]);
-      // What it leaves to fill in is what it cannot generate: the required ones beyond the key and the secret, plus MAIL_FROM.
-      expect(PLACEHOLDERS.map((p) => p.name).sort()).toEqual([...required.filter((n) => n !== 'JWT_PRIVATE_KEY' && n !== 'WARDEN_SECRET'), 'MAIL_FROM'].sort());
+      // What it leaves to fill in is exactly what production requires and init cannot generate (the key and the secret).
+      expect(PLACEHOLDERS.map((p) => p.name).sort()).toEqual(required.filter((n) => n !== 'JWT_PRIVATE_KEY' && n !== 'WARDEN_SECRET').sort());
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
 /** The production variables `warden init` cannot choose: written empty, each with what to put there. */
@@ -41,15 +42,29 @@ export function productionEnvFile(): string {
   return lines.join('\n') + '\n';
 }
 
-/** Writes the file unless it exists (force: overwrite). Created with mode 0600. */
+/**
+ * Writes the file unless it exists, created with mode 0600. force: a new 0600 file (O_EXCL, in the same folder)
+ * renamed over the target, so the secret is never in a readable file and a symlink at the target is replaced,
+ * not written through.
+ */
 export function initEnvFile(file: string, options: { force?: boolean } = {}): InitResult {
   const toFill = PLACEHOLDERS.map((p) => p.name);
+  if (!options.force) {
+    try {
+      fs.writeFileSync(file, productionEnvFile(), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { written: false, toFill };
+      throw error;
+    }
+    return { written: true, toFill };
+  }
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    fs.writeFileSync(file, productionEnvFile(), { mode: 0o600, flag: options.force ? 'w' : 'wx' });
+    fs.writeFileSync(temp, productionEnvFile(), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temp, file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { written: false, toFill };
+    fs.rmSync(temp, { force: true });
     throw error;
   }
-  if (options.force) fs.chmodSync(file, 0o600);
   return { written: true, toFill };
 }

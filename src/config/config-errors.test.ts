@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from './config';
 
 /** The ConfigError loadConfig throws for `env` (the test fails if it does not throw one). */
@@ -15,7 +16,7 @@ describe('configuration errors are collected and reported together (issue 24)', 
   test('production with nothing set names every required variable in one ConfigError, one line each', () => {
     const lines = problems({ NODE_ENV: 'production' });
     const named = lines.map((line) => line.slice(0, line.indexOf(':')));
-    expect(named).toEqual(['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL', 'PUBLIC_URL', 'APP_URL']);
+    expect(named).toEqual(['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'APP_URL']);
     for (const line of lines) expect(line).toMatch(/^[A-Z_]+: required when NODE_ENV=production/);
   });
 
@@ -48,6 +49,27 @@ describe('configuration errors are collected and reported together (issue 24)', 
         'OAUTH_GOOGLE_CLIENT_SECRET',
       ].sort(),
     );
+  });
+
+  test.each([
+    ['RSA', () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, /RSA|rsa/],
+    ['P-384', () => generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey, /secp384r1|P-384/],
+  ])('an unsupported JWT_PRIVATE_KEY (%s, PEM or JWK) is named with the other problems, before any start step', (_name, make, detail) => {
+    const key = make();
+    for (const material of [key.export({ type: 'pkcs8', format: 'pem' }).toString(), JSON.stringify(key.export({ format: 'jwk' }))]) {
+      const lines = problems({ PORT: 'eighty', JWT_PRIVATE_KEY: material });
+      expect(lines.map((line) => line.slice(0, line.indexOf(':'))).sort()).toEqual(['JWT_PRIVATE_KEY', 'PORT']);
+      const line = lines.find((l) => l.startsWith('JWT_PRIVATE_KEY:'))!;
+      expect(line).toMatch(/Ed25519 or P-256/);
+      expect(line).toMatch(detail);
+      expect(line).not.toContain('PRIVATE KEY-----');
+    }
+  });
+
+  test('a second, unsupported key among supported ones is named too', () => {
+    const good = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const bad = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(problems({ JWT_PRIVATE_KEY: good + bad })).toEqual([expect.stringMatching(/^JWT_PRIVATE_KEY: key 2 .*Ed25519 or P-256/)]);
   });
 
   test('the message is the problems, one per line', () => {

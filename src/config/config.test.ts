@@ -70,11 +70,12 @@ describe('loadConfig', () => {
       JWT_PRIVATE_KEY: pem(),
       WARDEN_SECRET: 'x'.repeat(32),
       SMTP_URL: 'smtp://mail:587',
+      MAIL_FROM: 'Example <no-reply@example.com>',
       PUBLIC_URL: 'https://auth.example.com',
       APP_URL: 'https://app.example.com',
     };
     expect(loadConfig(full).isProduction).toBe(true);
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL']) {
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL', 'MAIL_FROM']) {
       const env: Record<string, string | undefined> = { ...full, [name]: undefined };
       expect(() => loadConfig(env)).toThrow(new ConfigError(`${name}: required when NODE_ENV=production (no embedded default in production)`));
     }

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { limitTableOf, type Limits } from './limits';
@@ -60,6 +61,8 @@ export interface Config {
   trustProxy: number;
   /** ISO 3166 alpha-2 codes that texts may go to; null: every country (SMS_ALLOWED_COUNTRIES unset). */
   smsAllowedCountries: readonly string[] | null;
+  /** CAPTCHA_* (docs/bot-defences.md); the thresholds and timeouts are in limits. */
+  captcha: Readonly<CaptchaConfig>;
   dataDir: string;
   logLevel: string;
   productName: string;
@@ -84,6 +87,26 @@ export interface Config {
   settings: Readonly<Settings>;
   maintenance: Readonly<MaintenanceConfig>;
 }
+
+export type CaptchaProvider = 'none' | 'altcha' | 'turnstile' | 'hcaptcha';
+
+export interface CaptchaConfig {
+  /** CAPTCHA_PROVIDER */
+  provider: CaptchaProvider;
+  /** CAPTCHA_SITE_KEY (turnstile, hcaptcha) */
+  siteKey: string | null;
+  /** CAPTCHA_SECRET_KEY (turnstile, hcaptcha) */
+  secretKey: string | null;
+  /** CAPTCHA_VERIFY_URL, else the provider's siteverify URL; null for none and altcha. */
+  verifyUrl: string | null;
+}
+
+const captchaVerifyUrls: Readonly<Record<CaptchaProvider, string | null>> = {
+  none: null,
+  altcha: null,
+  turnstile: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+  hcaptcha: 'https://api.hcaptcha.com/siteverify',
+};
 
 export interface WebAuthnConfig {
   rpId: string;
@@ -219,6 +242,12 @@ export const baseSchema = z.object({
   TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL').optional(),
   TRUST_PROXY: wholeNumber('TRUST_PROXY'),
   SMS_ALLOWED_COUNTRIES: z.string().optional(),
+  CAPTCHA_PROVIDER: z
+    .enum(['none', 'altcha', 'turnstile', 'hcaptcha'], 'CAPTCHA_PROVIDER must be none, altcha, turnstile or hcaptcha')
+    .default(def('CAPTCHA_PROVIDER') as 'none'),
+  CAPTCHA_SITE_KEY: z.string().max(512).optional(),
+  CAPTCHA_SECRET_KEY: z.string().max(512).optional(),
+  CAPTCHA_VERIFY_URL: url('CAPTCHA_VERIFY_URL').optional(),
   DATA_DIR: z.string().default(def('DATA_DIR')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PRODUCT_NAME: z.string().min(1).max(60).default(def('PRODUCT_NAME')),
@@ -276,6 +305,27 @@ export function splitPrivateKeys(raw: string): string[] {
   const pems = text.replace(/\\n/g, '\n').match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g);
   if (!pems) throw new ConfigError('JWT_PRIVATE_KEY: expected a PEM private key or a JWK');
   return pems;
+}
+
+/**
+ * Each key must be one SigningKeys can sign with (Ed25519 → EdDSA, P-256 → ES256): an RSA or P-384 key is named
+ * here, with the other problems, not at start after the migrations. The message never holds the key.
+ */
+export function checkSigningKeyKinds(keys: readonly string[]): void {
+  keys.forEach((material, i) => {
+    const which = keys.length > 1 ? `key ${i + 1} ` : '';
+    let kind: string;
+    try {
+      const text = material.trim();
+      const key = text.startsWith('{') ? createPrivateKey({ key: JSON.parse(text), format: 'jwk' }) : createPrivateKey({ key: text, format: 'pem' });
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (key.asymmetricKeyType === 'ed25519' || (key.asymmetricKeyType === 'ec' && curve === 'prime256v1')) return;
+      kind = key.asymmetricKeyType === 'ec' ? `an EC key on ${curve ?? 'an unknown curve'}` : `an ${String(key.asymmetricKeyType).toUpperCase()} key`;
+    } catch {
+      throw new ConfigError(`JWT_PRIVATE_KEY: ${which}is not a private key that can be read (use Ed25519 or P-256)`);
+    }
+    throw new ConfigError(`JWT_PRIVATE_KEY: ${which}is ${kind}; unsupported (use Ed25519 or P-256)`);
+  });
 }
 
 /** SMS_ALLOWED_COUNTRIES: comma-separated ISO 3166 alpha-2 codes ("GB,IE,FR"); unset: every country. */
@@ -407,10 +457,18 @@ export function loadConfig(
       ['JWT_PRIVATE_KEY', e.JWT_PRIVATE_KEY],
       ['WARDEN_SECRET', e.WARDEN_SECRET],
       ['SMTP_URL', e.SMTP_URL],
+      // Its default (no-reply@localhost) serves development only: production names the real sender.
+      ['MAIL_FROM', env.MAIL_FROM?.trim()],
     ];
     for (const [name, value] of required) {
       // A value given but refused above is already named; "required" would be a second, wrong line.
       if (!value && !cleaned[name]) problems.push(`${name}: required when NODE_ENV=production (no embedded default in production)`);
+    }
+    // A third-party CAPTCHA without its keys would refuse every call past the threshold.
+    if (e.CAPTCHA_PROVIDER === 'turnstile' || e.CAPTCHA_PROVIDER === 'hcaptcha') {
+      for (const name of ['CAPTCHA_SITE_KEY', 'CAPTCHA_SECRET_KEY'] as const) {
+        if (!e[name] && !cleaned[name]) problems.push(`${name}: required when NODE_ENV=production and CAPTCHA_PROVIDER=${e.CAPTCHA_PROVIDER}`);
+      }
     }
     // Without it, anyone who reaches /graphql can call _entities and _service (docs/federation.md).
     if (e.FEDERATION_ENABLED === 'true' && !e.FEDERATION_ROUTER_SECRET && !cleaned.FEDERATION_ROUTER_SECRET) {
@@ -453,7 +511,12 @@ export function loadConfig(
       problems.push(`WEBAUTHN_ORIGINS: ${o} is not ${webauthnRpId} or one of its subdomains (WEBAUTHN_RP_ID)`);
     }
   }
-  const jwtPrivateKeys = check(problems, null, () => (e.JWT_PRIVATE_KEY ? Object.freeze(splitPrivateKeys(e.JWT_PRIVATE_KEY)) : null));
+  const jwtPrivateKeys = check(problems, null, () => {
+    if (!e.JWT_PRIVATE_KEY) return null;
+    const keys = splitPrivateKeys(e.JWT_PRIVATE_KEY);
+    checkSigningKeyKinds(keys);
+    return Object.freeze(keys);
+  });
   const providers = check(problems, [], () => oauthProviders(env, isProduction, e.ALLOW_LOOPBACK_URLS === 'true'));
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -496,6 +559,12 @@ export function loadConfig(
         : null,
     trustProxy: e.TRUST_PROXY,
     smsAllowedCountries,
+    captcha: Object.freeze({
+      provider: e.CAPTCHA_PROVIDER,
+      siteKey: e.CAPTCHA_SITE_KEY ?? null,
+      secretKey: e.CAPTCHA_SECRET_KEY ?? null,
+      verifyUrl: e.CAPTCHA_VERIFY_URL ?? captchaVerifyUrls[e.CAPTCHA_PROVIDER],
+    }),
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     productName: e.PRODUCT_NAME,
@@ -536,6 +605,8 @@ export function startupWarnings(config: Config): string[] {
   }
   if (!config.metricsToken && !config.metricsPort) lines.push('METRICS_TOKEN and METRICS_PORT not set: /metrics is not served (404)');
   if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
+  if (config.captcha.provider === 'none')
+    lines.push('CAPTCHA_PROVIDER=none: sign-in and sending mutations are only rate-limited (no CAPTCHA past the thresholds)');
   return lines;
 }
 

@@ -7,10 +7,13 @@ const production = {
   JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAfhX7W2cVYrVqK5GjJ1yWm1Dq7gYq5pY2bF3n3v6c0K\n-----END PRIVATE KEY-----',
   WARDEN_SECRET: 'x'.repeat(40),
   SMTP_URL: 'smtp://mail.internal:25',
+  MAIL_FROM: 'Example <no-reply@example.com>',
   PUBLIC_URL: 'https://auth.example.com',
   APP_URL: 'https://app.example.com',
   METRICS_TOKEN: 'm'.repeat(20),
   SMS_ALLOWED_COUNTRIES: 'US',
+  // CAPTCHA_PROVIDER=none is warned about in production (issue 29): a complete environment picks one.
+  CAPTCHA_PROVIDER: 'altcha',
 };
 
 describe('FEDERATION_ENABLED and FEDERATION_ROUTER_SECRET', () => {

@@ -7,6 +7,7 @@ const production = {
   JWT_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   WARDEN_SECRET: 'x'.repeat(32),
   SMTP_URL: 'smtp://mail:587',
+  MAIL_FROM: 'Example <no-reply@example.com>',
   PUBLIC_URL: 'https://auth.example.com',
   APP_URL: 'https://app.example.com',
 };

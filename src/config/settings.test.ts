@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from './config';
 import { settingTableOf } from './settings';
 import { listVariables } from './variables';
@@ -50,9 +51,10 @@ const production = {
   APP_URL: 'https://app.example.com',
   DATABASE_URL: 'postgres://db/warden',
   REDIS_URL: 'redis://cache:6379',
-  JWT_PRIVATE_KEY: '{"kty":"OKP","crv":"Ed25519","d":"x","x":"y"}',
+  JWT_PRIVATE_KEY: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
   WARDEN_SECRET: 's'.repeat(32),
   SMTP_URL: 'smtp://mail:25',
+  MAIL_FROM: 'Example <no-reply@example.com>',
 };
 
 describe("a module's settings (non-numeric variables, src/config/settings.ts)", () => {

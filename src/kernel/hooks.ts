@@ -3,6 +3,7 @@ import type { RevocationListener, SignInGate, SignedIn } from '../modules/sessio
 import type { PurposeHandler } from '../modules/otp/challenges.service';
 import type { OtpPurposeValue } from '../modules/otp/otp-challenge.entity';
 import type { SignInMethodSource } from '../modules/users/sign-in-methods';
+import type { FieldGuard } from '../modules/rate-limits/field-guard';
 
 /** One section of exportAccountData (never secrets): the account gives its own, other capabilities (identities, factors, passkeys) theirs. */
 export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;
@@ -35,6 +36,8 @@ export interface ModuleHooks {
   waysIn?: readonly WayIn[];
   /** One-time code purposes this module verifies (purpose → handler), one handler per purpose across the list. */
   codePurposes?: CodePurposes;
+  /** Asked by @RateLimit for every executed field: counters to send with its per-IP count (one round trip), then a decision. */
+  fieldGuards?: readonly FieldGuard[];
 }
 
 /**
@@ -50,6 +53,7 @@ export class HookRegistry {
   private readonly sections = new Map<string, { owner: string; section: ExportSection }>();
   private readonly methods = new Map<string, { owner: string; source: SignInMethodSource }>();
   private readonly ways: WayIn[] = [];
+  private readonly guards: FieldGuard[] = [];
   private readonly purposes = new Map<OtpPurposeValue, { owner: string; handler: PurposeHandler }>();
 
   /** Adds one module's hooks (in module-list order). A purpose, export section or sign-in method kind given twice fails. */
@@ -60,6 +64,7 @@ export class HookRegistry {
     this.signedIn.push(...(hooks.onSignedIn ?? []));
     this.revoked.push(...(hooks.onSessionsRevoked ?? []));
     this.ways.push(...(hooks.waysIn ?? []));
+    this.guards.push(...(hooks.fieldGuards ?? []));
     for (const [name, section] of Object.entries(hooks.exportSections ?? {})) {
       const taken = this.sections.get(name);
       if (taken) throw new Error(`export section ${name} given by both module ${taken.owner} and module ${owner}`);
@@ -110,6 +115,10 @@ export class HookRegistry {
 
   signInMethods(): readonly SignInMethodSource[] {
     return this.read([...this.methods.values()].map((m) => m.source));
+  }
+
+  fieldGuards(): readonly FieldGuard[] {
+    return this.read(this.guards);
   }
 
   waysIn(): readonly WayIn[] {

@@ -6,6 +6,7 @@ import type { AuditService } from '../modules/audit/audit.service';
 import type { RequestMeta } from '../modules/request-meta';
 import { UserEntity } from '../modules/users/user.entity';
 import { assertNoOpenTransaction } from '../db/transaction';
+import { WardenError } from '../errors/warden-error';
 
 /** A notice about something that already happened to an account ("a passkey was added", "your email changed"). */
 export interface Notice {
@@ -43,9 +44,21 @@ export class Notices {
       await this.deps.mailer.sendRendered(to, notice.mail);
       return true;
     } catch (error) {
-      this.deps.logger.warn({ err: error, flow: notice.flow, userId }, 'notice not delivered');
+      this.logFailure(error, notice.flow, userId);
       await this.deps.audit.recordDeliveryFailure(error, { flow: notice.flow, channel: 'EMAIL', userId, meta }).catch(() => undefined);
       return false;
+    }
+  }
+
+  /**
+   * A notice that failed: an unavailable dependency (the mail server refused, PostgreSQL down) is a warning; any
+   * other error is a bug and is logged at error level. For a caller that sends a notice without awaiting it too.
+   */
+  logFailure(error: unknown, flow: string, userId: string): void {
+    if (error instanceof WardenError && error.code === 'SERVICE_UNAVAILABLE') {
+      this.deps.logger.warn({ err: error, flow, userId }, 'notice not delivered');
+    } else {
+      this.deps.logger.error({ err: error, flow, userId }, 'notice failed: not a delivery failure (a bug)');
     }
   }
 

@@ -21,6 +21,7 @@ import { mfaDeclarations } from './mfa/mfa.declarations';
 import { oauthDeclarations } from './oauth/oauth.declarations';
 import { accountDeclarations } from './account/account.declarations';
 import { organizationsDeclarations } from './organizations/organizations.declarations';
+import { captchaDeclarations } from './captcha/captcha.declarations';
 import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
 
 /**
@@ -44,6 +45,7 @@ export const moduleDeclarations = {
   oauth: oauthDeclarations,
   account: accountDeclarations,
   organizations: organizationsDeclarations,
+  captcha: captchaDeclarations,
   'breached-passwords': breachedPasswordsDeclarations,
 } as const;
 

@@ -13,6 +13,7 @@ import { mfaModule } from './mfa';
 import { oauthModule } from './oauth';
 import { accountModule } from './account';
 import { organizationsModule } from './organizations';
+import { captchaModule } from './captcha';
 import { breachedPasswordsModule } from './breached-passwords';
 
 /**
@@ -36,6 +37,7 @@ export const wardenModules: readonly WardenModule[] = [
   oauthModule,
   accountModule,
   organizationsModule,
+  captchaModule,
   breachedPasswordsModule,
 ];
 

@@ -322,10 +322,10 @@ describe('one module shape', () => {
       });
   }
 
-  function mutations() {
+  function mutations(kind: 'mutations' | 'queries' = 'mutations') {
     const storage = getMetadataStorage();
     const resolverTypes = new Set<unknown>(moduleResolvers);
-    return storage.mutations
+    return storage[kind]
       .filter((m) => resolverTypes.has(m.target))
       .map((m) => {
         const middlewares = storage.middlewares.filter((d) => d.target === m.target && d.fieldName === m.methodName).flatMap((d) => d.middlewares);
@@ -336,6 +336,7 @@ describe('one module shape', () => {
           recentAuth: middlewares.some(isRecentAuth),
           authorized: storage.authorizedFields.some((a) => a.target === m.target && a.fieldName === m.methodName),
           callsRequireViewer: /\.requireViewer\(/.test(source),
+          callsRequireSelf: /\brequireSelf\(/.test(source),
         };
       });
   }
@@ -352,6 +353,14 @@ describe('one module shape', () => {
     const all = mutations();
     expect(all.some((m) => m.callsRequireViewer)).toBe(true);
     expect(all.filter((m) => (m.callsRequireViewer || m.recentAuth) && !m.authorized).map((m) => m.name)).toEqual([]);
+  });
+
+  test('every query that needs a viewer (requireViewer, requireSelf, @RecentAuth) is @Authorized', () => {
+    // No root query needs one today (viewer and organization answer null without credentials); a new one that
+    // does must be @Authorized, as mutations are. (Field resolvers on User use requireSelf: reached through viewer.)
+    const all = mutations('queries');
+    expect(all.map((q) => q.name)).toEqual(expect.arrayContaining(['viewer', 'organization', 'oauthProviders']));
+    expect(all.filter((q) => (q.callsRequireViewer || q.callsRequireSelf || q.recentAuth) && !q.authorized).map((q) => q.name)).toEqual([]);
   });
 
   test(`decorators on resolver methods come in one order: ${DECORATOR_ORDER.join(', ')}`, () => {

@@ -410,6 +410,69 @@ describe('@warden/client: CLAIMS_CHANGED (fake endpoint: the gateway does not ra
     }
   });
 
+  test('a refresh that fails for another reason (HTTP 503, a network error, RATE_LIMITED) keeps the session, hands the error to the operation and retries with backoff', async () => {
+    let refreshes = 0;
+    const fake = await fakeEndpoint((body, req) => {
+      if (!body.query.includes('refreshSession')) return refreshes < 4 ? claimsChanged : { data: { orders: 7 } };
+      refreshes += 1;
+      if (refreshes === 1) return { httpStatus: 503, errors: [{ message: 'Try later', extensions: { code: 'SERVICE_UNAVAILABLE' } }], data: null };
+      if (refreshes === 2) {
+        req.socket.destroy(); // the fetch throws
+        return new Promise(() => {});
+      }
+      if (refreshes === 3) return { errors: [{ message: 'Slow down', extensions: { code: 'RATE_LIMITED' } }], data: null };
+      return refreshed(refreshes);
+    });
+    try {
+      const auth = createWardenAuth({ url: fake.url, refreshEarlySeconds: 0, refreshRetryBaseMs: 20 });
+      auth.setSession({ accessToken: 'token-0' });
+      const events: WardenEvent[] = [];
+      auth.subscribe((e) => events.push(e));
+      const apollo = new ApolloClient({ link: ApolloLink.from([createWardenLink(auth), new HttpLink({ uri: fake.url })]), cache: new InMemoryCache() });
+      // The operation that needed the refresh gets the error; the session stays.
+      const first = await apollo.query({ query: ORDERS, fetchPolicy: 'no-cache', errorPolicy: 'all' }).then(
+        (r) => r.error,
+        (e: unknown) => e,
+      );
+      expect(first).toBeTruthy();
+      expect(auth.getAccessToken()).toBe('token-0');
+      // The retries (backoff) go on alone: the network error and RATE_LIMITED keep the session too, then it succeeds.
+      const deadline = Date.now() + 5_000;
+      while (auth.getAccessToken() !== 'token-4' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(auth.getAccessToken()).toBe('token-4');
+      expect(refreshes).toBe(4);
+      expect(events.map((e) => e.type)).toEqual(['SIGNED_IN']);
+      expect(events[0]).toMatchObject({ source: 'refresh' });
+      expect((await apollo.query({ query: ORDERS, fetchPolicy: 'no-cache' })).data).toEqual({ orders: 7 });
+      auth.dispose();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('refresh() rejects on a transient failure and stays signed in; UNAUTHENTICATED (refused) signs out', async () => {
+    const answers: unknown[] = [
+      { httpStatus: 502, errors: [{ message: 'Bad gateway' }] },
+      { data: null, errors: [{ message: 'Sign in first.', extensions: { code: 'UNAUTHENTICATED' } }] },
+    ];
+    const fake = await fakeEndpoint((_body, _req, n) => answers[n - 1]);
+    try {
+      const auth = createWardenAuth({ url: fake.url, refreshEarlySeconds: 0, refreshRetryBaseMs: 60_000 });
+      auth.setSession({ accessToken: 'token-0' });
+      const events: WardenEvent[] = [];
+      auth.subscribe((e) => events.push(e));
+      await expect(auth.refresh()).rejects.toMatchObject({ name: 'WardenRefreshError', status: 502 });
+      expect(auth.getAccessToken()).toBe('token-0');
+      expect(events).toEqual([]);
+      expect(await auth.refresh()).toBeNull();
+      expect(auth.getAccessToken()).toBeNull();
+      expect(events).toEqual([{ type: 'SIGNED_OUT', reason: 'refreshFailed' }]);
+      auth.dispose();
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('REAUTHENTICATION_REQUIRED and CAPTCHA_REQUIRED become typed events with their extensions, without a retry', async () => {
     const answers = [
       { errors: [{ message: 'Sign in again', extensions: { code: 'REAUTHENTICATION_REQUIRED', maxAgeSeconds: 900 } }], data: null },
@@ -475,6 +538,51 @@ describe('verifyWardenToken: the scope claim (an API-key token, signed by a loca
     // "orders" is not "orders:read": whole words of the claim only.
     const partial = await sign({ sub: 'wdn_client', scope: 'orders:read' });
     await expect(verifyWardenToken(partial, options(['orders']))).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+  });
+
+  test('an issuer or audience missing or empty (a misconfigured service) throws, whatever the token', async () => {
+    const token = await sign({ sub: 'u1' });
+    for (const bad of [
+      { issuer: '' },
+      { issuer: undefined },
+      { audience: '' },
+      { audience: undefined },
+      { audience: [] },
+      { audience: [''] },
+      { audience: [issuer, ' '] },
+    ]) {
+      await expect(verifyWardenToken(token, { ...options(), ...bad } as never)).rejects.toThrow(/issuer|audience/);
+    }
+  });
+
+  test('only EdDSA and ES256 are accepted: an HS256 and an RS256 token with the same kid are refused', async () => {
+    const hs = await new SignJWT({ sub: 'u1' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience(issuer)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('a-shared-secret-of-thirty-two-bytes!'));
+    const rsa = await generateKeyPair('RS256');
+    const rs = await new SignJWT({ sub: 'u1' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience(issuer)
+      .setExpirationTime('5m')
+      .sign(rsa.privateKey);
+    for (const token of [hs, rs]) {
+      await expect(verifyWardenToken(token, options())).rejects.toMatchObject({ name: 'WardenTokenError', code: 'INVALID_SIGNATURE' });
+    }
+  });
+
+  test('a forged signature (another Ed25519 key, the same kid) is refused', async () => {
+    const other = await generateKeyPair('EdDSA');
+    const forged = await new SignJWT({ sub: 'u1' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience(issuer)
+      .setExpirationTime('5m')
+      .sign(other.privateKey);
+    await expect(verifyWardenToken(forged, options())).rejects.toMatchObject({ name: 'WardenTokenError', code: 'INVALID_SIGNATURE' });
   });
 
   test('a token that is not an access token (typ), or not a JWT, is refused', async () => {

@@ -31,6 +31,7 @@ import {
   RequestOtpDocument,
   RequestPasswordResetDocument,
   RequestPhoneChangeDocument,
+  ResetPasswordDocument,
   SetPasswordDocument,
   SignupDocument,
   UndoEmailChangeDocument,
@@ -145,6 +146,14 @@ describe('account lifecycle', () => {
       const before = t.inbox.mailsTo(email).length;
       const { login } = await t.client(DEVICE).request(LoginDocument, { input: { email, password: PASSWORD } });
       const pendingCode = codeFrom(await t.inbox.waitForMail(email, before + 1));
+      // An outstanding magic link and password-reset link, mailed before the change (the waysIn hooks void them).
+      const requester = t.client(DEVICE);
+      await requester.request(RequestMagicLinkDocument, { input: { email } });
+      const magicToken = linkFrom(await t.inbox.waitForMail(email, before + 2)).searchParams.get('token')!;
+      await requester.request(RequestPasswordResetDocument, { input: { email } });
+      const resetToken = linkFrom(await t.inbox.waitForMail(email, before + 3)).searchParams.get('token')!;
+      expect(magicToken).toBeTruthy();
+      expect(resetToken).toBeTruthy();
 
       expect(
         (await client.error(client.request(ChangePasswordDocument, { input: { currentPassword: 'wrong password!!', newPassword: 'a brand new passphrase' } })))
@@ -161,8 +170,13 @@ describe('account lifecycle', () => {
       expect((await other.client.error(other.client.query(ViewerBasicDocument))).code).toBe('UNAUTHENTICATED');
       const refresher = t.client(DEVICE);
       expect((await refresher.error(refresher.request(RefreshSessionDocument, { refreshToken: other.payload.refreshToken }))).code).toBe('INVALID_TOKEN');
-      // The code sent before the change no longer works.
       const stale = t.client(DEVICE);
+      // The magic link and the reset link sent before the change are void too.
+      expect((await stale.error(stale.request(VerifyMagicLinkDocument, { token: magicToken }))).code).toBe('INVALID_TOKEN');
+      expect((await stale.error(stale.request(ResetPasswordDocument, { input: { token: resetToken, newPassword: 'an attacker passphrase 1' } }))).code).toBe(
+        'INVALID_TOKEN',
+      );
+      // The code sent before the change no longer works.
       expect((await stale.error(stale.request(VerifyOtpDocument, { input: { challengeId: login.challengeId, code: pendingCode } }))).code).toBe('OTP_EXPIRED');
       await mailWith(email, /password was changed/);
       // The old password fails, the new one signs in.

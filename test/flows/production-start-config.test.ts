@@ -19,7 +19,7 @@ describe('node dist/src/main.js with NODE_ENV=production and nothing else set', 
     expect(run.status).toBe(1);
     const lines = run.stderr.trim().split('\n');
     const named = lines.map((line) => /^warden: configuration error: ([A-Z_]+): required when NODE_ENV=production/.exec(line)?.[1] ?? line);
-    expect(named).toEqual(['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL', 'PUBLIC_URL', 'APP_URL']);
+    expect(named).toEqual(['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'WARDEN_SECRET', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'APP_URL']);
     expect(run.stdout).toBe('');
   });
 });

@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { signUpAndVerify, TestClock } from '../support/flows';
 import { ViewerSessionAssuranceDocument } from '../graphql/generated/graphql';
-import { SessionsService } from '../../src/modules/sessions/sessions.service';
+import { allowEverySignIn, SessionsService } from '../../src/modules/sessions/sessions.service';
 import { AccessTokens } from '../../src/modules/sessions/access-tokens';
 import type { RevocationList } from '../../src/modules/sessions/revocation-list';
 import { AuditService } from '../../src/modules/audit/audit.service';
@@ -37,6 +37,7 @@ describe('re-authentication: REAUTH_MAX_AGE_SECONDS and reauthenticate()', () =>
       limits: t.app.config.limits,
       reauthMaxAgeSeconds: t.app.config.reauthMaxAgeSeconds,
       now: clock.now,
+      signInGate: allowEverySignIn, // these methods never sign in
     });
   });
   afterAll(() => t.close());

@@ -58,7 +58,7 @@ export interface SignedInEvent {
 }
 export interface SignedOutEvent {
   type: 'SIGNED_OUT';
-  /** signOut(); clearSession(); or a refresh that the server refused (no cookie, revoked, expired). */
+  /** signOut(); clearSession(); or a refresh that the server refused (INVALID_TOKEN or UNAUTHENTICATED: no cookie, revoked, expired). */
   reason: 'signOut' | 'cleared' | 'refreshFailed';
 }
 export type WardenChallengeEvent = MfaRequiredEvent | ReauthenticationRequiredEvent | CaptchaRequiredEvent;
@@ -78,6 +78,35 @@ export interface WardenAuthOptions {
   refreshEarlySeconds?: number;
   /** The AuthPayload selection of refreshSession. Default: accessToken accessTokenExpiresAt user { id }. */
   refreshSelection?: string;
+  /**
+   * After a refresh that failed without a refusal (network error, 5xx, RATE_LIMITED…), the first retry waits this
+   * long; each next one twice as long, up to refreshRetryMaxMs. Default 1000.
+   */
+  refreshRetryBaseMs?: number;
+  /** The longest wait between refresh retries. Default 60000. */
+  refreshRetryMaxMs?: number;
+}
+
+/** The server refused the refresh (no cookie, revoked, expired): these codes sign the client out. */
+const REFRESH_REFUSED_CODES = new Set(['INVALID_TOKEN', 'UNAUTHENTICATED']);
+
+/**
+ * A refresh that failed without the server refusing it (network error, HTTP 5xx, an answer that is not JSON,
+ * SERVICE_UNAVAILABLE, RATE_LIMITED…): the session is kept, the refresh is retried later, and refresh() rejects
+ * with this error so the operation that waited for it gets it.
+ */
+export class WardenRefreshError extends Error {
+  override readonly name = 'WardenRefreshError';
+  constructor(
+    message: string,
+    /** The HTTP status, when an answer arrived. */
+    readonly status: number | null,
+    /** The GraphQL error code, when the answer had one. */
+    readonly code: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** What to do after an operation answered with errors. */
@@ -129,6 +158,8 @@ export class WardenAuth {
   private generation = 0;
   private inFlight: Promise<string | null> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Refresh retries in a row after failures that were not refusals (reset by any success or session change). */
+  private failedRefreshes = 0;
   private readonly listeners = new Set<WardenListener>();
   private readonly fetchImpl: FetchLike;
 
@@ -172,6 +203,7 @@ export class WardenAuth {
   setSession(payload: WardenSessionPayload): void {
     this.generation += 1;
     this.inFlight = null;
+    this.failedRefreshes = 0;
     this.apply(payload);
     this.emit({ type: 'SIGNED_IN', source: 'setSession', accessTokenExpiresAt: this.expiresAt, user: payload.user ?? null });
   }
@@ -180,6 +212,7 @@ export class WardenAuth {
   clearSession(reason: SignedOutEvent['reason'] = 'cleared'): void {
     this.generation += 1;
     this.inFlight = null;
+    this.failedRefreshes = 0;
     this.accessToken = null;
     this.expiresAt = null;
     this.cancelTimer();
@@ -206,7 +239,9 @@ export class WardenAuth {
   /**
    * Asks for a new access token with the cookie. Concurrent callers share the refresh in flight. Resolves the
    * token to use now: the refreshed one; or, when a sign-in, sign-out or token set overtook the refresh, the
-   * current one (the late answer is dropped); or null when the server refused (then the client is signed out).
+   * current one (the late answer is dropped); or null when the server refused (INVALID_TOKEN or UNAUTHENTICATED:
+   * then the client is signed out). Any other failure (network, 5xx, not JSON, RATE_LIMITED…) rejects with a
+   * WardenRefreshError: the token is kept, nothing is emitted, and the refresh is retried with a bounded backoff.
    */
   refresh(): Promise<string | null> {
     if (this.inFlight) return this.inFlight;
@@ -259,21 +294,42 @@ export class WardenAuth {
   }
 
   private async runRefresh(startedIn: number): Promise<string | null> {
-    let payload: WardenSessionPayload | null = null;
+    let outcome: { kind: 'ok'; payload: WardenSessionPayload } | { kind: 'refused' } | { kind: 'failed'; error: WardenRefreshError };
     try {
       const selection = this.options.refreshSelection ?? DEFAULT_SELECTION;
-      const body = await this.post('WardenRefreshSession', `mutation WardenRefreshSession { refreshSession { ${selection} } }`, null);
-      const answer = (body.data as { refreshSession?: unknown } | null | undefined)?.refreshSession;
-      if (isAuthPayload(answer)) payload = answer;
-    } catch {
-      payload = null;
+      const res = await this.send('WardenRefreshSession', `mutation WardenRefreshSession { refreshSession { ${selection} } }`, null);
+      const body = await res.json().then(
+        (json) => (json && typeof json === 'object' ? (json as { data?: unknown; errors?: WardenGraphQLError[] }) : null),
+        () => null,
+      );
+      if (!body) outcome = { kind: 'failed', error: new WardenRefreshError(`refreshSession: HTTP ${res.status}, not a JSON object`, res.status, null) };
+      else {
+        const codes = (body.errors ?? []).map((e) => e?.extensions?.code).filter((c): c is string => typeof c === 'string');
+        const answer = (body.data as { refreshSession?: unknown } | null | undefined)?.refreshSession;
+        if (codes.some((c) => REFRESH_REFUSED_CODES.has(c))) outcome = { kind: 'refused' };
+        else if (res.ok && isAuthPayload(answer)) outcome = { kind: 'ok', payload: answer };
+        else
+          outcome = {
+            kind: 'failed',
+            error: new WardenRefreshError(`refreshSession failed: HTTP ${res.status}${codes[0] ? `, ${codes[0]}` : ''}`, res.status, codes[0] ?? null),
+          };
+      }
+    } catch (cause) {
+      outcome = { kind: 'failed', error: new WardenRefreshError('refreshSession: the request failed', null, null, { cause }) };
     }
     // A sign-in, sign-out or token set happened while this refresh was in flight: it wins, the answer is dropped.
     if (this.generation !== startedIn) return this.accessToken;
-    if (!payload) {
+    outcome = outcome!;
+    if (outcome.kind === 'refused') {
       this.clearSession('refreshFailed');
       return null;
     }
+    if (outcome.kind === 'failed') {
+      this.scheduleRetry();
+      throw outcome.error;
+    }
+    const payload = outcome.payload;
+    this.failedRefreshes = 0;
     this.generation += 1;
     this.apply(payload);
     this.emit({ type: 'SIGNED_IN', source: 'refresh', accessTokenExpiresAt: this.expiresAt, user: payload.user ?? null });
@@ -293,9 +349,24 @@ export class WardenAuth {
     const inMs = Math.max(this.expiresAt.getTime() - Date.now() - early, 5_000);
     const timer = setTimeout(() => {
       this.timer = null;
-      void this.refresh();
+      this.refresh().catch(() => undefined); // a failure that is not a refusal schedules its own retry
     }, inMs);
     (timer as { unref?: () => void }).unref?.(); // never keeps a Node process alive
+    this.timer = timer;
+  }
+
+  /** After a failure that was not a refusal: try again in base·2^n ms, never more than the maximum. */
+  private scheduleRetry(): void {
+    this.cancelTimer();
+    const base = this.options.refreshRetryBaseMs ?? 1_000;
+    const max = this.options.refreshRetryMaxMs ?? 60_000;
+    const inMs = Math.min(base * 2 ** Math.min(this.failedRefreshes, 30), max);
+    this.failedRefreshes += 1;
+    const timer = setTimeout(() => {
+      this.timer = null;
+      this.refresh().catch(() => undefined); // a further failure schedules its own retry
+    }, inMs);
+    (timer as { unref?: () => void }).unref?.();
     this.timer = timer;
   }
 
@@ -305,15 +376,19 @@ export class WardenAuth {
   }
 
   private async post(operationName: string, query: string, token: string | null): Promise<{ data?: unknown; errors?: WardenGraphQLError[] }> {
+    const res = await this.send(operationName, query, token);
+    return (await res.json()) as { data?: unknown; errors?: WardenGraphQLError[] };
+  }
+
+  private send(operationName: string, query: string, token: string | null): ReturnType<FetchLike> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...this.options.headers };
     if (token) headers.authorization = `Bearer ${token}`;
-    const res = await this.fetchImpl(this.options.url, {
+    return this.fetchImpl(this.options.url, {
       method: 'POST',
       headers,
       body: JSON.stringify({ operationName, query }),
       credentials: this.options.credentials ?? 'include',
     });
-    return (await res.json()) as { data?: unknown; errors?: WardenGraphQLError[] };
   }
 }
 

@@ -75,6 +75,12 @@ function jwksFor(url: string): ReturnType<typeof createRemoteJWKSet> {
  * then that every required scope is in the scope claim. Resolves the claims or rejects with WardenTokenError.
  */
 export async function verifyWardenToken(token: string, options: VerifyWardenTokenOptions): Promise<VerifiedWardenToken> {
+  // A service without an issuer or audience would accept any Warden's (or any audience's) tokens: a configuration bug.
+  const audiences = Array.isArray(options?.audience) ? options.audience : [options?.audience];
+  if (typeof options?.issuer !== 'string' || !options.issuer.trim()) throw new TypeError("verifyWardenToken: options.issuer is required (Warden's PUBLIC_URL)");
+  if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || !a.trim())) {
+    throw new TypeError('verifyWardenToken: options.audience is required (ACCESS_TOKEN_AUDIENCE), with no empty entry');
+  }
   if (typeof token !== 'string' || token.split('.').length !== 3) throw new WardenTokenError('MALFORMED', 'The token is not a JWT.');
   let payload: JWTPayload;
   try {
@@ -106,7 +112,12 @@ function toTokenError(error: unknown): WardenTokenError {
   }
   if (error instanceof joseErrors.JWKSTimeout || error instanceof TypeError || (error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC'))
     return new WardenTokenError('JWKS_UNAVAILABLE', 'The signing keys could not be fetched.');
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey)
+  // An algorithm outside the allowlist (HS256 with the public key as secret, RS256…) is a signature that does not verify.
+  if (
+    error instanceof joseErrors.JWSSignatureVerificationFailed ||
+    error instanceof joseErrors.JWKSNoMatchingKey ||
+    error instanceof joseErrors.JOSEAlgNotAllowed
+  )
     return new WardenTokenError('INVALID_SIGNATURE', 'The token signature does not verify.');
   return new WardenTokenError('MALFORMED', 'The token is malformed.');
 }

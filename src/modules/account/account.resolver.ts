@@ -1,3 +1,4 @@
+import { CaptchaToken } from '../../graphql/decorators/captcha-token';
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
@@ -86,7 +87,11 @@ export class AccountResolver {
   @Mutation(() => AuthChallengeType, {
     description: 'Same answer for every email; mails an ACCOUNT_RECOVERY code only to an account pending deletion.',
   })
-  requestAccountRecovery(@Arg('input', () => RequestAccountRecoveryInput) input: RequestAccountRecoveryInput, @Ctx() ctx: Context): Promise<AuthChallengeType> {
+  requestAccountRecovery(
+    @Arg('input', () => RequestAccountRecoveryInput) input: RequestAccountRecoveryInput,
+    @CaptchaToken() _captchaToken: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<AuthChallengeType> {
     return this.account.requestAccountRecovery(input, ctx.meta);
   }
 

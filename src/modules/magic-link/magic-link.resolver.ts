@@ -1,3 +1,4 @@
+import { CaptchaToken } from '../../graphql/decorators/captcha-token';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import type { Context } from '../../graphql/context';
@@ -13,7 +14,11 @@ export class MagicLinkResolver {
 
   @RateLimit('magic-link.request')
   @Mutation(() => RequestAcceptedType, { description: 'Always answers ok: true; sends a single-use sign-in link when the account exists.' })
-  async requestMagicLink(@Arg('input', () => RequestMagicLinkInput) input: RequestMagicLinkInput, @Ctx() ctx: Context): Promise<RequestAcceptedType> {
+  async requestMagicLink(
+    @Arg('input', () => RequestMagicLinkInput) input: RequestMagicLinkInput,
+    @CaptchaToken() _captchaToken: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<RequestAcceptedType> {
     await this.magicLinks.request(input, ctx.meta);
     return { ok: true };
   }

@@ -209,7 +209,10 @@ export class OAuthFlows {
     };
     if (resolution.linked) {
       // Auto-link by verified email: the notice goes out after commit, without holding up the redirect.
-      void this.context.notify(resolution.userId, 'linked', provider.id, resolution.identityEmail, meta);
+      const userId = resolution.userId;
+      this.context
+        .notify(userId, 'linked', provider.id, resolution.identityEmail, meta)
+        .catch((error: unknown) => this.deps.notices.logFailure(error, 'identity_linked_notice', userId));
     }
     return this.codeRedirect(flow, stored);
   }

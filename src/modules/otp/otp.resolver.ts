@@ -1,3 +1,4 @@
+import { CaptchaToken } from '../../graphql/decorators/captcha-token';
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import type { Context } from '../../graphql/context';
@@ -14,7 +15,11 @@ export class OtpResolver {
 
   @RateLimit('otp.request')
   @Mutation(() => AuthChallengeType, { description: 'Passwordless: emails or texts a LOGIN code.' })
-  requestOtp(@Arg('input', () => RequestOtpInput) input: RequestOtpInput, @Ctx() ctx: Context): Promise<AuthChallengeType> {
+  requestOtp(
+    @Arg('input', () => RequestOtpInput) input: RequestOtpInput,
+    @CaptchaToken() _captchaToken: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<AuthChallengeType> {
     return this.otp.requestOtp(input, ctx.meta);
   }
 

@@ -1,3 +1,4 @@
+import { CaptchaToken } from '../../graphql/decorators/captcha-token';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import type { Context } from '../../graphql/context';
@@ -14,7 +15,11 @@ export class PasswordResetResolver {
 
   @RateLimit('password-reset.request')
   @Mutation(() => AuthChallengeType, { description: 'Emails a PASSWORD_RESET code and link; same answer for unknown emails.' })
-  requestPasswordReset(@Arg('input', () => RequestPasswordResetInput) input: RequestPasswordResetInput, @Ctx() ctx: Context): Promise<AuthChallengeType> {
+  requestPasswordReset(
+    @Arg('input', () => RequestPasswordResetInput) input: RequestPasswordResetInput,
+    @CaptchaToken() _captchaToken: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<AuthChallengeType> {
     return this.resets.request(input, ctx.meta);
   }
 

@@ -1,3 +1,4 @@
+import { CaptchaToken } from '../../graphql/decorators/captcha-token';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import type { Context } from '../../graphql/context';
@@ -15,7 +16,7 @@ export class PasswordResolver {
     description:
       'Creates the account (email unverified) and emails a SIGNUP code. An email that is taken gets the same answer; its owner is told by email instead.',
   })
-  signup(@Arg('input', () => SignupInput) input: SignupInput, @Ctx() ctx: Context): Promise<AuthChallengeType> {
+  signup(@Arg('input', () => SignupInput) input: SignupInput, @CaptchaToken() _captchaToken: string | null, @Ctx() ctx: Context): Promise<AuthChallengeType> {
     return this.passwords.signup(input, ctx.meta);
   }
 
@@ -23,7 +24,7 @@ export class PasswordResolver {
   @Mutation(() => AuthChallengeType, {
     description: 'Checks the password, then emails a LOGIN code. Wrong email and wrong password fail alike.',
   })
-  login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: Context): Promise<AuthChallengeType> {
+  login(@Arg('input', () => LoginInput) input: LoginInput, @CaptchaToken() _captchaToken: string | null, @Ctx() ctx: Context): Promise<AuthChallengeType> {
     return this.passwords.login(input, ctx.meta);
   }
 }

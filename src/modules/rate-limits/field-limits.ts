@@ -1,6 +1,8 @@
 import type { Limits } from '../../config/limits';
 import { declaredFieldLimitNames, declaredRateLimitRules, type FieldLimitName } from '../declarations';
 import type { RequestMeta } from '../request-meta';
+import type { HookRegistry } from '../../kernel/hooks';
+import type { FieldGuardPlan, GuardedField } from './field-guard';
 import { ipBucket, type LimitRule, type RateLimiter } from './rate-limiter';
 
 /**
@@ -28,9 +30,38 @@ export class FieldLimiter {
   constructor(
     private readonly limiter: RateLimiter,
     private readonly limits: Readonly<Limits>,
+    private readonly hooks?: HookRegistry,
   ) {}
 
-  async consume(name: FieldLimitName, meta: RequestMeta): Promise<void> {
-    await this.limiter.consume(fieldRule(name, this.limits), ipBucket(meta.ip));
+  /**
+   * Counts the field against its per-IP limit. With `field`, the guards (ModuleHooks.fieldGuards) that apply to it
+   * add their counters to the same round trip, and decide after the per-IP limit passed; with none, one increment.
+   */
+  async consume(name: FieldLimitName, meta: RequestMeta, field?: Omit<GuardedField, 'limit' | 'meta'>): Promise<void> {
+    const rule = fieldRule(name, this.limits);
+    const guards = field && this.hooks ? this.hooks.fieldGuards() : [];
+    const plans: FieldGuardPlan[] = [];
+    for (const guard of guards) {
+      const plan = guard.plan({ ...field!, limit: name, meta });
+      if (plan) plans.push(plan);
+    }
+    if (plans.length === 0) {
+      await this.limiter.consume(rule, ipBucket(meta.ip));
+      return;
+    }
+    const ip = this.limiter.counter(rule, ipBucket(meta.ip));
+    const [ipResult, ...results] = await this.limiter.incrementMany([ip.entry, ...plans.flatMap((p) => p.entries)]);
+    try {
+      ip.judge(ipResult!);
+    } catch (error) {
+      // Refused by the per-IP limit: the guards count only calls that got past it.
+      await Promise.all(plans.flatMap((p) => p.entries).map((e) => this.limiter.takeBack(e.key)));
+      throw error;
+    }
+    let at = 0;
+    for (const plan of plans) {
+      await plan.decide(results.slice(at, at + plan.entries.length));
+      at += plan.entries.length;
+    }
   }
 }

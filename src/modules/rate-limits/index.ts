@@ -26,7 +26,7 @@ export const rateLimitsModule: WardenModule = {
     const { hmacKey } = kernel.keys;
     const rateLimiter = new RateLimiter(kv, hmacKey);
     const provides: RateLimitsProvides = {
-      fieldLimiter: new FieldLimiter(rateLimiter, limits),
+      fieldLimiter: new FieldLimiter(rateLimiter, limits, kernel.hooks),
       identifierLimits: new IdentifierLimits(rateLimiter, limits),
       smsPolicy: new SmsPolicy(rateLimiter, limits, config.smsAllowedCountries, new VerifiedPhones(kv, hmacKey)),
       lockout: new LoginLockout(kv, hmacKey, limits, clock.nowMs),

@@ -47,6 +47,16 @@ export class RateLimiter {
     return `rl:{${rule.name}:${keyedHash(this.hmacKey, 'rate-limit', subject).slice(0, 22)}}`;
   }
 
+  /** Several increments in one round trip (KvStore.incrementMany), results in the order of the entries. */
+  incrementMany(entries: readonly { key: string; ttlSeconds: number }[]): Promise<{ value: number; ttlSeconds: number }[]> {
+    return this.kv.incrementMany(entries);
+  }
+
+  /** Takes one increment of a key back (KvStore.takeBack). */
+  takeBack(key: string): Promise<void> {
+    return this.kv.takeBack(key);
+  }
+
   /**
    * Throws RATE_LIMITED when the limit is already used up, without counting an event otherwise. (When
    * it is used up, one more increment changes nothing but tells the exact retryAfter.)

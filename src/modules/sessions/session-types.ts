@@ -123,8 +123,8 @@ export interface SessionsServiceDeps {
   now: () => Date;
   /** REAUTH_MAX_AGE_SECONDS: how recent "recent authentication" is. Default 900. */
   reauthMaxAgeSeconds?: number;
-  /** Default: allowEverySignIn. The app passes every module's gates, chained (chainSignInGates). */
-  signInGate?: SignInGate;
+  /** Required (fail closed): the app passes every module's gates, chained (chainSignInGates). */
+  signInGate: SignInGate;
   /** The hooks run after every new session commits (onSignedIn), read at each sign-in. */
   onSignedIn?: () => readonly ((signedIn: SignedIn) => void)[];
   /** The hooks run in every revoking transaction (onSessionsRevoked), read at each revocation. */

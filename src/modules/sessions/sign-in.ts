@@ -27,7 +27,9 @@ export class SignIn {
     private readonly deps: SessionsServiceDeps,
     private readonly pairs: TokenPairs,
   ) {
-    this.signInGate = deps.signInGate ?? allowEverySignIn;
+    // Fail closed: a missing gate must never mean "every sign-in allowed" (MFA, bans and locks live in gates).
+    if (!deps.signInGate) throw new TypeError("SessionsService: deps.signInGate is required (chainSignInGates of the modules' gates)");
+    this.signInGate = deps.signInGate;
   }
 
   /**
