@@ -6,6 +6,7 @@ import { Mfa1796200000000 } from './1796200000000-Mfa';
 import { AccountLifecycle1796300000000 } from './1796300000000-AccountLifecycle';
 import { Passkeys1796400000000 } from './1796400000000-Passkeys';
 import { Organizations1796500000000 } from './1796500000000-Organizations';
+import { OrganizationInvitations1796520000000 } from './1796520000000-OrganizationInvitations';
 import { OrganizationRoles1796600000000 } from './1796600000000-OrganizationRoles';
 import { ActiveOrganization1796650000000 } from './1796650000000-ActiveOrganization';
 
@@ -19,6 +20,7 @@ export const migrations = [
   AccountLifecycle1796300000000,
   Passkeys1796400000000,
   Organizations1796500000000,
+  OrganizationInvitations1796520000000,
   OrganizationRoles1796600000000,
   ActiveOrganization1796650000000,
 ];

@@ -4,6 +4,11 @@ import type { SessionsProvides } from '../sessions';
 import { StaleClaims } from './stale-claims';
 import { ActiveOrganizations } from './active-organization';
 import { ActiveOrganizationResolver, ActiveOrganizationSessionResolver, ActiveOrganizationUserResolver } from './active-organization.resolver';
+import type { RateLimitsProvides } from '../rate-limits';
+import { InvitationEntity } from './invitation.entity';
+import { InvitationsService } from './invitations.service';
+import { InvitationFieldsResolver, InvitationsResolver, InvitationsUserResolver } from './invitations.resolver';
+import { invitationsRetentionJobs } from './invitations.retention';
 import { organizationsDeclarations } from './organizations.declarations';
 import { OrganizationsService } from './organizations.service';
 import { PermissionCatalog } from './permissions';
@@ -19,8 +24,8 @@ import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserRes
 export const organizationsModule: WardenModule = {
   name: 'organizations',
   // users: the profile cache (User.organization) and users.organization_id, kept as the earliest-joined membership.
-  // sessions: the active organization lives on the session; stale claims go through its revocation list.
-  dependsOn: ['users', 'sessions'],
+  // sessions: acceptInvitation answers the session's rotated tokens; rate-limits: sends per address.
+  dependsOn: ['users', 'sessions', 'rate-limits'],
   build(kernel, peers) {
     const users = peers.of<UsersProvides>('users').users;
     const catalog = new PermissionCatalog(kernel.config.settings.orgExtraPermissions);
@@ -30,6 +35,23 @@ export const organizationsModule: WardenModule = {
       audit: kernel.audit,
       catalog,
       maxStringLength: kernel.limits.maxStringLength,
+    });
+    const invitations = new InvitationsService({
+      dataSource: kernel.db,
+      organizations,
+      users,
+      sessions: peers.of<SessionsProvides>('sessions').sessions,
+      audit: kernel.audit,
+      mailer: kernel.mailer,
+      kv: kernel.kv,
+      identifierLimits: peers.of<RateLimitsProvides>('rate-limits').identifierLimits,
+      hmacKey: kernel.keys.hmacKey,
+      previousHmacKey: kernel.keys.previousHmacKey,
+      limits: kernel.limits,
+      appUrl: kernel.config.appUrl,
+      invitationPath: kernel.config.settings.orgInvitationPath,
+      productName: kernel.config.productName,
+      now: kernel.clock.now,
     });
     const roles = new RolesService({
       dataSource: kernel.db,
@@ -51,6 +73,10 @@ export const organizationsModule: WardenModule = {
     const active = new ActiveOrganizations({ dataSource: kernel.db, sessions, organizations, now: kernel.clock.now });
     return {
       instances: [
+        invitations,
+        new InvitationsResolver(invitations),
+        new InvitationFieldsResolver(invitations, organizations),
+        new InvitationsUserResolver(invitations),
         organizations,
         new OrganizationsResolver(organizations),
         new OrganizationFieldsResolver(organizations),
@@ -69,7 +95,8 @@ export const organizationsModule: WardenModule = {
       },
     };
   },
-  entities: [OrganizationEntity, MembershipEntity, OrganizationRoleEntity],
+  entities: [OrganizationEntity, MembershipEntity, OrganizationRoleEntity, InvitationEntity],
+  jobs: invitationsRetentionJobs,
   resolvers: [
     OrganizationsResolver,
     OrganizationFieldsResolver,
@@ -78,6 +105,9 @@ export const organizationsModule: WardenModule = {
     ActiveOrganizationResolver,
     ActiveOrganizationUserResolver,
     ActiveOrganizationSessionResolver,
+    InvitationsResolver,
+    InvitationFieldsResolver,
+    InvitationsUserResolver,
   ],
   ...organizationsDeclarations,
 };

@@ -7,6 +7,7 @@ import type { UsersService } from '../users/users.service';
 import { optionalText, requiredText } from '../users/identifiers';
 import type { RequestMeta } from '../request-meta';
 import { OrganizationRoleEntity } from './role.entity';
+import { InvitationEntity } from './invitation.entity';
 import type { MembershipEntity } from './membership.entity';
 import { countCustomRoles, findCustomRole, holdersOf } from './role-rows';
 import { CUSTOM_ROLE_KEY_PATTERN, customRoleDefinition, type PermissionCatalog, type RoleDefinition } from './permissions';
@@ -111,7 +112,7 @@ export class RolesService {
     });
   }
 
-  /** ROLE_IN_USE while a member holds it. */
+  /** ROLE_IN_USE while a member or a PENDING invitation holds it. */
   async delete(actor: Actor, ref: { organizationId: string; key: unknown }, meta: RequestMeta): Promise<void> {
     const key = this.checkKey(ref.key);
     await withTransaction(this.deps.dataSource, async (em) => {
@@ -120,6 +121,7 @@ export class RolesService {
       const row = await findCustomRole(em, org.id, key);
       if (!row) throw WardenError.badInput('No custom role with this key: see Organization.roles.', 'key');
       if ((await holdersOf(em, org.id, key)).length > 0) throw roleInUse();
+      if (await em.exists(InvitationEntity, { where: { organizationId: org.id, role: key, status: 'PENDING' } })) throw roleInUse();
       await em.delete(OrganizationRoleEntity, { organizationId: org.id, key });
       await this.audit(em, AuditEvents.roleDeleted, actor, meta, org.id, customRoleDefinition(this.deps.catalog, row));
     });
