@@ -288,6 +288,7 @@ describe('production configuration', () => {
     JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAfhX7W2cVYrVqK5GjJ1yWm1Dq7gYq5pY2bF3n3v6c0K\n-----END PRIVATE KEY-----',
     WARDEN_SECRET: 'x'.repeat(40),
     SMTP_URL: 'smtp://mail.internal:25',
+    MAIL_FROM: 'Example <no-reply@example.com>',
     PUBLIC_URL: 'https://auth.example.com',
     APP_URL: 'https://app.example.com',
   };
