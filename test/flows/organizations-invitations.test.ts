@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { logIn, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
 import { linkFrom } from '../support/smtp-inbox';
@@ -118,6 +119,35 @@ describe('organization invitations', () => {
     expect(audit).toEqual([{ user_id: newcomer.userId }]);
     const listed = await owner.client.query(OrganizationInvitationsDocument, { id: org.id, status: 'ACCEPTED' });
     expect(listed.organization!.invitations.nodes.map((i) => i.id)).toEqual([invitation.id]);
+  });
+
+  it('accepting makes the organization active on this session (org_id, org_role, scope), and a new sign-in starts with it', async () => {
+    const owner = await person('owner');
+    const org = await create(owner, 'Joined Inc');
+    const invitee = await person('invitee');
+    // An organization of their own, joined earlier: a new sign-in would start there were the accepted one not remembered.
+    const own = await create(invitee, 'Own Inc');
+    const { token } = await inviteAndToken(owner, org.id, invitee.email, 'member');
+    const sid = decodeJwt(invitee.client.accessToken!).sid;
+
+    const { acceptInvitation } = await invitee.client.request(AcceptInvitationDocument, { input: { token } });
+    const answered = decodeJwt(acceptInvitation.accessToken);
+    expect({ sid: answered.sid, org_id: answered.org_id, org_role: answered.org_role, scope: answered.scope }).toEqual({
+      sid,
+      org_id: org.id,
+      org_role: 'member',
+      scope: 'members:read org:read',
+    });
+    const [row] = await sql(`SELECT active_organization_id FROM ${t.table('sessions')} WHERE id = $1`, [sid]);
+    expect(row.active_organization_id).toBe(org.id);
+    const [joined] = await sql(`SELECT last_active_at FROM ${t.table('memberships')} WHERE organization_id = $1 AND user_id = $2`, [org.id, invitee.userId]);
+    expect(joined.last_active_at).not.toBeNull();
+
+    const again = await logIn(t, t.client(), invitee.email);
+    const fresh = decodeJwt(again.accessToken);
+    expect(fresh.sid).not.toBe(sid);
+    expect(fresh.org_id).toBe(org.id);
+    expect(fresh.org_id).not.toBe(own.id);
   });
 
   it('an invitation accepted by another signed-in user is FORBIDDEN INVITATION_EMAIL_MISMATCH and stays PENDING', async () => {

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { WardenError } from '../../errors/warden-error';
 import { withTransaction } from '../../db/transaction';
 import type { SessionsService } from '../sessions/sessions.service';
@@ -30,23 +30,29 @@ export class ActiveOrganizations {
    * removal racing it either waits for this and then clears the session, or wins and this answers NOT_A_MEMBER).
    */
   async setActive(viewer: Viewer, organizationId: string | null | undefined): Promise<SessionTokens> {
-    return withTransaction(this.deps.dataSource, async (em) => {
-      let active: string | null = null;
-      if (organizationId !== null && organizationId !== undefined) {
-        if (!isUuid(organizationId)) throw notAMember();
-        const member = await em.findOne(MembershipEntity, {
-          where: { userId: viewer.userId, organizationId },
-          select: { id: true },
-          lock: { mode: 'pessimistic_write' },
-        });
-        if (!member) throw notAMember();
-        await em.update(MembershipEntity, { id: member.id }, { lastActiveAt: this.deps.now() });
-        active = organizationId;
-      }
-      const tokens = await this.deps.sessions.switchOrganization(em, viewer.sessionId, viewer.userId, active);
-      if (!tokens) throw new WardenError('UNAUTHENTICATED');
-      return tokens;
-    });
+    return withTransaction(this.deps.dataSource, (em) => this.activateIn(em, viewer, organizationId ?? null));
+  }
+
+  /**
+   * setActive's work inside the caller's transaction (acceptInvitation makes the joined organization active with it):
+   * the membership row locked and stamped last_active_at, the session switched and its tokens rotated.
+   */
+  async activateIn(em: EntityManager, viewer: Viewer, organizationId: string | null): Promise<SessionTokens> {
+    let active: string | null = null;
+    if (organizationId !== null) {
+      if (!isUuid(organizationId)) throw notAMember();
+      const member = await em.findOne(MembershipEntity, {
+        where: { userId: viewer.userId, organizationId },
+        select: { id: true },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!member) throw notAMember();
+      await em.update(MembershipEntity, { id: member.id }, { lastActiveAt: this.deps.now() });
+      active = organizationId;
+    }
+    const tokens = await this.deps.sessions.switchOrganization(em, viewer.sessionId, viewer.userId, active);
+    if (!tokens) throw new WardenError('UNAUTHENTICATED');
+    return tokens;
   }
 
   /** The active organization of a session of `userId`, while the user is a member; else null. */

@@ -24,7 +24,8 @@ import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserRes
 export const organizationsModule: WardenModule = {
   name: 'organizations',
   // users: the profile cache (User.organization) and users.organization_id, kept as the earliest-joined membership.
-  // sessions: acceptInvitation answers the session's rotated tokens; rate-limits: sends per address.
+  // sessions: the active organization (setActiveOrganization, acceptInvitation) switches the session and rotates its
+  // tokens; rate-limits: sends per address.
   dependsOn: ['users', 'sessions', 'rate-limits'],
   build(kernel, peers) {
     const users = peers.of<UsersProvides>('users').users;
@@ -36,11 +37,13 @@ export const organizationsModule: WardenModule = {
       catalog,
       maxStringLength: kernel.limits.maxStringLength,
     });
+    const { sessions, revocations } = peers.of<SessionsProvides>('sessions');
+    const active = new ActiveOrganizations({ dataSource: kernel.db, sessions, organizations, now: kernel.clock.now });
     const invitations = new InvitationsService({
       dataSource: kernel.db,
       organizations,
       users,
-      sessions: peers.of<SessionsProvides>('sessions').sessions,
+      active,
       audit: kernel.audit,
       mailer: kernel.mailer,
       kv: kernel.kv,
@@ -62,7 +65,6 @@ export const organizationsModule: WardenModule = {
       maxStringLength: kernel.limits.maxStringLength,
       maxCustomRoles: kernel.limits.orgMaxCustomRoles,
     });
-    const { sessions, revocations } = peers.of<SessionsProvides>('sessions');
     organizations.useClaims(
       new StaleClaims({
         revocations,
@@ -70,7 +72,6 @@ export const organizationsModule: WardenModule = {
         now: kernel.clock.now,
       }),
     );
-    const active = new ActiveOrganizations({ dataSource: kernel.db, sessions, organizations, now: kernel.clock.now });
     return {
       instances: [
         invitations,

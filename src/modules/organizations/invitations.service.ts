@@ -11,7 +11,6 @@ import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { UsersService } from '../users/users.service';
 import { normalizeEmail } from '../users/identifiers';
-import type { SessionsService } from '../sessions/sessions.service';
 import type { SessionTokens, Viewer } from '../sessions/session-types';
 import type { IdentifierLimits } from '../rate-limits/identifier-limits';
 import type { RequestMeta } from '../request-meta';
@@ -22,12 +21,14 @@ import { invitationMail } from './invitation-mail';
 import { forbidden, invalidToken, invitationView, limitReached, type InvitationView } from './invitation-view';
 import { invitationStatus, invitationsPage, pendingInvitationsTo, type InvitationPage } from './invitation-rows';
 import { isUuid, notAMember, type Actor, type OrganizationsService } from './organizations.service';
+import type { ActiveOrganizations } from './active-organization';
 
 export interface InvitationsDeps {
   dataSource: DataSource;
   organizations: OrganizationsService;
   users: UsersService;
-  sessions: SessionsService;
+  /** acceptInvitation makes the joined organization active, as setActiveOrganization does. */
+  active: ActiveOrganizations;
   audit: AuditService;
   mailer: Mailer;
   kv: KvStore;
@@ -163,8 +164,9 @@ export class InvitationsService {
 
   /**
    * Consumes the invitation (one conditional UPDATE: of racing accepts the first wins) and adds the membership with
-   * the invited role (an existing member keeps theirs). Answers the same session's tokens, rotated as
-   * refreshSession does (the active organization does not exist yet, so the claims are unchanged).
+   * the invited role (an existing member keeps theirs). In the same transaction makes the organization active on
+   * this session and the user's last active one (ActiveOrganizations.activateIn, as setActiveOrganization does), and
+   * answers the same session's tokens, rotated, with its org_id, org_role and scope.
    */
   async accept(viewer: Viewer, ref: { token?: string | null; invitationId?: string | null }, meta: RequestMeta): Promise<SessionTokens> {
     const found = await this.findForViewer(viewer, ref, meta);
@@ -187,9 +189,7 @@ export class InvitationsService {
         role: existing ? existing.role : found.role,
         alreadyMember: !!existing,
       });
-      const tokens = await this.deps.sessions.continueSession(em, viewer.sessionId, viewer.userId);
-      if (!tokens) throw new WardenError('UNAUTHENTICATED');
-      return tokens;
+      return this.deps.active.activateIn(em, viewer, found.organizationId);
     });
     if (!outcome) return this.refuse(viewer, found.id, 'used_or_ended', meta);
     return outcome;
