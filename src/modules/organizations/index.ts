@@ -92,7 +92,7 @@ export const organizationsModule: WardenModule = {
       hooks: {
         exportSections: { memberships: exportMemberships },
         // The scope claim: the active organization's permissions (custom roles slot in through permissionsFor).
-        organizationClaims: { permissionsFor: (organizationId, role) => organizations.permissionsFor(organizationId, role) },
+        organizationClaims: { permissionsFor: (organizationId, role, em) => organizations.permissionsFor(organizationId, role, em) },
       },
     };
   },

@@ -138,5 +138,5 @@ export type { OrganizationClaims } from './access-tokens';
 /** Where the `scope` claim comes from (the organizationClaims hook, given by the organizations module). */
 export interface OrganizationClaimsSource {
   /** The sorted permissions the role key grants in that organization (built-in or custom role). */
-  permissionsFor(organizationId: string, role: string): Promise<readonly string[]> | readonly string[];
+  permissionsFor(organizationId: string, role: string, em?: EntityManager): Promise<readonly string[]> | readonly string[];
 }

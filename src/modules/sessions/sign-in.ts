@@ -77,7 +77,7 @@ export class SignIn {
     );
     session.activeOrganizationId = org?.active_organization_id ?? null;
     this.afterSignIn(em, [audit], session, request.method, meta);
-    return this.pairs.answer(session, user, refresh.token, true, org?.active_organization_role);
+    return this.pairs.answer(session, user, refresh.token, true, org?.active_organization_role, em);
   }
 
   /**

@@ -60,26 +60,28 @@ export class TokenPairs {
         session.activeOrganizationId = null;
       }
     }
-    return this.answer(session, user, await this.newRefreshToken(em, session.id), signIn, role);
+    return this.answer(session, user, await this.newRefreshToken(em, session.id), signIn, role, em);
   }
 
   /**
    * The organization claims of a token: the active organization, the user's role there (null: no membership, no
    * claims) and the role's permissions from the organizationClaims hook.
    */
-  async organizationClaims(organizationId: string | null | undefined, role: string | null | undefined): Promise<OrganizationClaims | null> {
+  async organizationClaims(organizationId: string | null | undefined, role: string | null | undefined, em?: EntityManager): Promise<OrganizationClaims | null> {
     if (!organizationId || !role) return null;
     const source = this.deps.organizationClaims?.();
     if (!source) return null;
-    return { id: organizationId, role, scope: await source.permissionsFor(organizationId, role) };
+    // In the caller's transaction when there is one: a second connection while holding one can wait forever on a
+    // pool of one (embedded PostgreSQL) and costs a connection elsewhere.
+    return { id: organizationId, role, scope: await source.permissionsFor(organizationId, role, em) };
   }
 
   /**
    * The answer for a session whose refresh token was already written: that token and a fresh access token (with
    * the claims of `session.activeOrganizationId` when `role`, the user's role there, is given).
    */
-  async answer(session: SessionEntity, user: UserEntity, refreshToken: string, signIn: boolean, role?: string | null): Promise<SessionTokens> {
-    const organization = await this.organizationClaims(session.activeOrganizationId, role);
+  async answer(session: SessionEntity, user: UserEntity, refreshToken: string, signIn: boolean, role?: string | null, em?: EntityManager): Promise<SessionTokens> {
+    const organization = await this.organizationClaims(session.activeOrganizationId, role, em);
     const access = await this.deps.accessTokens.issue(session.userId, session.id, TokenPairs.assurance(session), organization);
     return {
       signIn,
