@@ -80,7 +80,14 @@ export class TokenPairs {
    * The answer for a session whose refresh token was already written: that token and a fresh access token (with
    * the claims of `session.activeOrganizationId` when `role`, the user's role there, is given).
    */
-  async answer(session: SessionEntity, user: UserEntity, refreshToken: string, signIn: boolean, role?: string | null, em?: EntityManager): Promise<SessionTokens> {
+  async answer(
+    session: SessionEntity,
+    user: UserEntity,
+    refreshToken: string,
+    signIn: boolean,
+    role?: string | null,
+    em?: EntityManager,
+  ): Promise<SessionTokens> {
     const organization = await this.organizationClaims(session.activeOrganizationId, role, em);
     const access = await this.deps.accessTokens.issue(session.userId, session.id, TokenPairs.assurance(session), organization);
     return {
