@@ -112,7 +112,7 @@ describe('warden init and .env.example agree on what production needs', () => {
     .filter((v) => v.required === 'production')
     .map((v) => v.env)
     .sort();
-  const example = fs.readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8');
+  const example = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', '.env.example'), 'utf8');
 
   test('.env.example sets (empty) exactly the variables production requires, and names every other one commented out', () => {
     expect(Object.keys(parseEnv(example)).sort()).toEqual(required);
@@ -147,7 +147,7 @@ test("the README's production paragraph names every variable production requires
 });
 
 test('.env.example with every default uncommented configures exactly what nothing set does (its defaults are the real ones)', () => {
-  const example = fs.readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8');
+  const example = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', '.env.example'), 'utf8');
   const uncommented = example
     .split('\n')
     .filter((line) => /^# [A-Z0-9_]+=/.test(line))

@@ -26,7 +26,7 @@ export function productionEnvFile(): string {
   const lines = [
     '# Warden production settings, written by `npm run warden -- init`. Keep this file secret (never commit it).',
     '# `npm start` reads it (node --env-file-if-exists=.env); variables set in the environment win over it.',
-    '# Every variable and its default: .env.example and docs/configuration.md.',
+    '# Every variable and its default: examples/.env.example and docs/configuration.md.',
     '',
     'NODE_ENV=production',
     '',

@@ -104,7 +104,7 @@ const sections: readonly Section[] = [
   { file: 'docs/configuration.md', name: 'variables', render: variableTable },
   { file: 'docs/api.md', name: 'error-codes', render: errorCodeDocTable },
   { file: 'docs/api.md', name: 'routes', render: routeDocTable },
-  { file: '.env.example', whole: envExample },
+  { file: 'examples/.env.example', whole: envExample },
 ];
 
 /** Each generated file as it should read, from the committed text under `root` (a missing file reads as empty). */
