@@ -36,6 +36,7 @@ export const organizationsModule: WardenModule = {
       audit: kernel.audit,
       catalog,
       maxStringLength: kernel.limits.maxStringLength,
+      maxMembershipsPerUser: kernel.limits.orgMaxMembershipsPerUser,
     });
     const { sessions, revocations } = peers.of<SessionsProvides>('sessions');
     const active = new ActiveOrganizations({ dataSource: kernel.db, sessions, organizations, now: kernel.clock.now });
