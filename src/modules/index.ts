@@ -15,6 +15,8 @@ import { accountModule } from './account';
 import { organizationsModule } from './organizations';
 import { captchaModule } from './captcha';
 import { breachedPasswordsModule } from './breached-passwords';
+import { adminModule } from './admin';
+import { eventsModule } from './events';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -39,6 +41,8 @@ export const wardenModules: readonly WardenModule[] = [
   organizationsModule,
   captchaModule,
   breachedPasswordsModule,
+  adminModule,
+  eventsModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

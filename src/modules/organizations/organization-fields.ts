@@ -1,6 +1,5 @@
-import { WardenError } from '../../errors/warden-error';
 import { optionalHttpUrl, optionalText, requiredText } from '../users/identifiers';
-import { SLUG_PATTERN } from './slug';
+import { checkSlug } from './slug';
 
 /**
  * The organization fields three inputs share (signup's OrganizationInput, CreateOrganizationInput and
@@ -44,13 +43,4 @@ export function checkOrganizationPatch(raw: RawOrganizationFields, maxStringLeng
   if (raw.teamSize !== undefined) patch.teamSize = optionalText(raw.teamSize, 'teamSize', TEAM_SIZE_MAX);
   if (raw.logoUrl !== undefined) patch.logoUrl = optionalHttpUrl(raw.logoUrl, 'logoUrl', LOGO_URL_MAX);
   return patch;
-}
-
-/** A slug given (null or missing: made from the name); BAD_USER_INPUT `field: slug` unless it matches SLUG_PATTERN. */
-export function checkSlug(raw: unknown): string | null {
-  if (raw === null || raw === undefined) return null;
-  if (typeof raw !== 'string' || !SLUG_PATTERN.test(raw)) {
-    throw WardenError.badInput('A slug is 1 to 63 of a-z, 0-9 and -, not starting or ending with -.', 'slug');
-  }
-  return raw;
 }
