@@ -8,6 +8,7 @@ import type { WardenClient } from '../support/graphql-client';
 import { realRedis, realRedisAvailable } from '../support/attack';
 import { AcceptInvitationDocument, CreateOrganizationDocument, InviteMemberDocument } from '../graphql/generated/graphql';
 import { linkFrom } from '../support/smtp-inbox';
+import { statementsDuring } from '../support/statements';
 
 const doc = (text: TemplateStringsArray) => gql(text) as TypedDocumentNode<any, any>;
 const SetActive = doc`
@@ -175,6 +176,19 @@ describe('organization claims', () => {
     expectOrgClaims(cleared.accessToken, null);
     expect(cleared.user.activeOrganization).toBeNull();
     expectOrgClaims((await refresh(owner)).accessToken, null);
+  });
+
+  test('viewer.activeOrganization is answered from the token and the profile cache: no statement once cached', async () => {
+    const owner = await person('owner');
+    const org = await create(owner, 'Hot path');
+    await activate(owner, org.id);
+    const Active = doc`
+      query ActiveOnly { viewer { id activeOrganization { id name } } }
+    `;
+    expect((await owner.client.query(Active)).viewer.activeOrganization).toEqual({ id: org.id, name: 'Hot path' }); // fills the cache
+    const { result, statements } = await statementsDuring(() => owner.client.query(Active));
+    expect(result.viewer.activeOrganization).toEqual({ id: org.id, name: 'Hot path' });
+    expect(statements).toEqual([]);
   });
 
   test('a non-member is refused NOT_A_MEMBER: another organization, an unknown id and a malformed one alike', async () => {

@@ -96,7 +96,7 @@ export const organizationsModule: WardenModule = {
         new RolesResolver(roles),
         active,
         new ActiveOrganizationResolver(active),
-        new ActiveOrganizationUserResolver(active),
+        new ActiveOrganizationUserResolver(active, users),
         new ActiveOrganizationSessionResolver(active),
       ],
       hooks: {
