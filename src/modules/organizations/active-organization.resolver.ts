@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { selfOrNull } from '../../graphql/viewer-only';
@@ -36,10 +37,10 @@ export class ActiveOrganizationUserResolver {
   ) {}
 
   @FieldResolver(() => OrganizationType, { nullable: true, description: "Only resolvable on the viewer: the current session's active organization." })
-  async activeOrganization(@Root() user: UserType, @Ctx() ctx: Context): Promise<OrganizationType | null> {
+  async activeOrganization(@Root() user: UserType, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<OrganizationType | null> {
     const self = await selfOrNull(ctx, user.id);
     if (!self) return null;
-    if (self.organizationId !== undefined) {
+    if (self.organizationId !== undefined && info.operation.operation === 'query') {
       // The bearer's org_id (see Viewer.organizationId): no session or membership read; the organization from the
       // profile cache (dropped on every instance when it changes), else one load.
       if (self.organizationId === null) return null;
@@ -48,7 +49,7 @@ export class ActiveOrganizationUserResolver {
       const row = await ctx.loaders.organization.load(self.organizationId);
       return row ? UsersService.toOrganizationType(row) : null;
     }
-    // A session switched or signed in by this request (ctx.signedIn): read it.
+    // A mutation's answer, or a session switched or signed in by this request (ctx.signedIn): read the session.
     const org = await this.active.ofSession(self.userId, self.sessionId);
     return org ? UsersService.toOrganizationType(org) : null;
   }

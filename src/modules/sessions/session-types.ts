@@ -18,6 +18,8 @@ export interface Viewer {
    * Viewer does not come from a bearer token (a sign-in or a token rotation in this request: ctx.signedIn).
    */
   organizationId?: string | null;
+  /** The same token's scope claim (space-separated) when it has an org_id. */
+  organizationScope?: string;
   /** The admin acting through an impersonation session (the token's act.sub); absent: the user themself. */
   impersonatorId?: string;
 }
