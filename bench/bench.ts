@@ -413,7 +413,7 @@ async function main(): Promise<void> {
           value: r.throughput,
           target: '≥ 0.95 × CAPTCHA_PROVIDER=none',
           met: r.throughput >= 0.95 && overhead.altchaCounterKeys > 0,
-          detail: `${fmt(r.altcha.requestsPerSecond, 1)} / ${fmt(r.none.requestsPerSecond, 1)} req/s, median round ${fmt(median(r.perRound), 3)}; gateway CPU ${fmt(r.altcha.cpuMsPerRequest, 3)} / ${fmt(r.none.cpuMsPerRequest, 3)} ms an answer (${fmt(r.cpuPerAnswer, 3)} ×); p99 ${r.altcha.p99Ms} / ${r.none.p99Ms} ms; ${overhead.altchaCounterKeys} CAPTCHA counters in Redis; the guard itself ${fmt(overhead.guardMicros, 1)} µs of CPU a call`,
+          detail: `${fmt(r.altcha.requestsPerSecond, 1)} / ${fmt(r.none.requestsPerSecond, 1)} req/s, median round ${fmt(median(r.perRound.filter(Number.isFinite)), 3)}; gateway CPU ${fmt(r.altcha.cpuMsPerRequest, 3)} / ${fmt(r.none.cpuMsPerRequest, 3)} ms an answer (${fmt(r.cpuPerAnswer, 3)} ×); p99 ${r.altcha.p99Ms} / ${r.none.p99Ms} ms; ${overhead.altchaCounterKeys} CAPTCHA counters in Redis; the guard itself ${fmt(overhead.guardMicros, 1)} µs of CPU a call`,
         };
       }
       sink.clear();
