@@ -129,6 +129,8 @@ export {
   insertOrganizationWithOwner,
   organizationIdsOf,
   settleOrganizationsAfterErasure,
+  membershipsOfUsers,
   soleOwnedOrganizationsWithOthers,
   type NewOrganization,
 } from './organization-rows';
+export { erasureEvents } from './organization-events';
