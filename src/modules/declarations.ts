@@ -23,6 +23,7 @@ import { accountDeclarations } from './account/account.declarations';
 import { organizationsDeclarations } from './organizations/organizations.declarations';
 import { captchaDeclarations } from './captcha/captcha.declarations';
 import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
+import { adminDeclarations } from './admin/admin.declarations';
 import { eventsDeclarations } from './events/events.declarations';
 
 /**
@@ -48,6 +49,7 @@ export const moduleDeclarations = {
   organizations: organizationsDeclarations,
   captcha: captchaDeclarations,
   'breached-passwords': breachedPasswordsDeclarations,
+  admin: adminDeclarations,
   events: eventsDeclarations,
 } as const;
 

@@ -15,6 +15,7 @@ import { accountModule } from './account';
 import { organizationsModule } from './organizations';
 import { captchaModule } from './captcha';
 import { breachedPasswordsModule } from './breached-passwords';
+import { adminModule } from './admin';
 import { eventsModule } from './events';
 
 /**
@@ -40,6 +41,7 @@ export const wardenModules: readonly WardenModule[] = [
   organizationsModule,
   captchaModule,
   breachedPasswordsModule,
+  adminModule,
   eventsModule,
 ];
 

@@ -124,7 +124,7 @@ export function oneStatementSignInSql(
 
 /**
  * The CTEs both sign-in statements end with: the new session (s), its audit rows (a), its first refresh
- * token (t) and its `session.created` event (e), from signInValues' parameters numbered after the first `k` (p(1)…p(24)). Each writes only if
+ * token (t) and its `session.created` event (e), from signInValues' parameters numbered after the first `k` (p(1)…p(26)). Each writes only if
  * `from` (a CTE or subquery) has a row: the one-statement sign-in's consume, or one row always.
  */
 function sessionInsertsSql(raw: RawStatements, k: number, from: string): string {
@@ -135,16 +135,16 @@ function sessionInsertsSql(raw: RawStatements, k: number, from: string): string 
         ${p(7)}::text, ${p(8)}::text, ${membershipStatements.initialActiveOrganization(raw, `${p(2)}::uuid`)} FROM ${from}
       RETURNING id, user_id, active_organization_id
     ), a AS (
-      ${auditStatements.insertRows(raw, [9, 10, 11, 12, 13, 14, 15].map(p), 'EXISTS (SELECT 1 FROM s)')}
+      ${auditStatements.insertRows(raw, [9, 10, 11, 12, 13, 14, 15, 16, 17].map(p), 'EXISTS (SELECT 1 FROM s)')}
     ), t AS (
-      INSERT INTO ${raw.table(RefreshTokenEntity)} (id, session_id, secret_hash, rotated_at) SELECT ${p(16)}::uuid, s.id, ${p(17)}::text, NULL FROM s
+      INSERT INTO ${raw.table(RefreshTokenEntity)} (id, session_id, secret_hash, rotated_at) SELECT ${p(18)}::uuid, s.id, ${p(19)}::text, NULL FROM s
     ), e AS (
-      ${eventStatements.insertRow(raw, [18, 19, 20, 21, 22, 23, 24].map(p), 'EXISTS (SELECT 1 FROM s)')}
+      ${eventStatements.insertRow(raw, [20, 21, 22, 23, 24, 25, 26].map(p), 'EXISTS (SELECT 1 FROM s)')}
     )`;
 }
 
 /**
- * The sign-in statements' parameters (sessionInsertsSql's p(1)…p(24)): the session, its audit rows, its first refresh
+ * The sign-in statements' parameters (sessionInsertsSql's p(1)…p(26)): the session, its audit rows, its first refresh
  * token's id and hash, its `session.created` event.
  */
 export function signInValues(session: SessionEntity, auditRows: readonly AuditRow[], refresh: { id: string; hash: string }, event: EventRow): unknown[] {
