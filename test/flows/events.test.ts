@@ -3,6 +3,7 @@ import { logIn, PASSWORD, signUpAndVerify, TestClock, uniqueEmail } from '../sup
 import { codeFrom, linkFrom } from '../support/smtp-inbox';
 import { sleep } from '../support/attack';
 import type { WardenClient } from '../support/graphql-client';
+import { raiseToAal2, userWithAuthenticator } from '../support/admins';
 import {
   AcceptInvitationDocument,
   CreateOrganizationDocument,
@@ -21,6 +22,7 @@ import {
 } from '../graphql/generated/graphql';
 
 const clock = new TestClock();
+const ADMIN_EMAIL = uniqueEmail('events-admin');
 type FeedEvent = EventsQuery['events']['nodes'][number];
 
 interface Person {
@@ -35,7 +37,7 @@ describe('events: outbox and feed', () => {
   beforeAll(async () => {
     t = await startTestApp({
       overrides: { now: clock.now },
-      env: { OUTBOX_POLL_INTERVAL_MS: '50', RATE_LIMIT_SENDS_PER_HOUR: '100', ACCOUNT_DELETION_GRACE_DAYS: '1' },
+      env: { OUTBOX_POLL_INTERVAL_MS: '50', RATE_LIMIT_SENDS_PER_HOUR: '100', ACCOUNT_DELETION_GRACE_DAYS: '1', ADMIN_EMAILS: ADMIN_EMAIL },
     });
   });
   afterAll(async () => {
@@ -224,12 +226,30 @@ describe('events: outbox and feed', () => {
     expect(JSON.stringify(seen)).not.toContain(token);
   });
 
-  test('events with no organizationId is NOT_ADMIN for a non-admin; signed out is UNAUTHENTICATED', async () => {
+  test('events with no organizationId: every event for an admin on aal2; NOT_ADMIN for others; signed out UNAUTHENTICATED', async () => {
     const someone = await person('noadmin');
+    const orgId = await newOrganization(someone, 'Someone Inc');
     const refused = await someone.client.error(someone.client.query(EventsDocument, {}));
     expect(refused).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'NOT_ADMIN' } });
     const anonymous = await t.client().error(t.client().query(EventsDocument, {}));
     expect(anonymous.code).toBe('UNAUTHENTICATED');
+
+    const admin = await userWithAuthenticator(t, clock, ADMIN_EMAIL);
+    const aal1 = await admin.client.error(admin.client.query(EventsDocument, {}));
+    expect(aal1).toMatchObject({ code: 'REAUTHENTICATION_REQUIRED', extensions: { requiredAal: 'aal2' } });
+    await raiseToAal2(clock, admin);
+    const seen: FeedEvent[] = [];
+    let after: string | null = null;
+    for (let round = 0; round < 200; round++) {
+      const { events }: EventsQuery = await admin.client.query(EventsDocument, { after, first: 100 });
+      seen.push(...events.nodes);
+      after = events.endCursor ?? null;
+      if (seen.some((e) => e.aggregateId === someone.userId) && seen.some((e) => e.aggregateId === orgId)) break;
+      if (!events.hasNextPage) await sleep(50);
+    }
+    // User events (no organizationId) and every organization's events, in one feed.
+    expect(seen.filter((e) => e.aggregateId === someone.userId).map((e) => e.type)).toEqual(expect.arrayContaining(['user.created', 'session.created']));
+    expect(seen.find((e) => e.aggregateId === orgId)).toMatchObject({ type: 'organization.created', organizationId: orgId });
   });
 
   test('bad input: an unknown type, a malformed cursor, first out of range; a cursor older than retention is CURSOR_EXPIRED', async () => {
