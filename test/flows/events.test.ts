@@ -1,14 +1,20 @@
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { logIn, PASSWORD, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
-import { linkFrom } from '../support/smtp-inbox';
+import { codeFrom, linkFrom } from '../support/smtp-inbox';
 import { sleep } from '../support/attack';
 import type { WardenClient } from '../support/graphql-client';
+import { raiseToAal2, userWithAuthenticator } from '../support/admins';
 import {
   AcceptInvitationDocument,
   CreateOrganizationDocument,
   EventsDocument,
   EventTypesDocument,
+  ChangePasswordDocument,
+  DeleteAccountDocument,
   InviteMemberDocument,
+  RecoverAccountDocument,
+  RequestAccountRecoveryDocument,
+  UpdateProfileDocument,
   SignupDocument,
   UpdateMemberRoleDocument,
   UpdateOrganizationDocument,
@@ -16,6 +22,7 @@ import {
 } from '../graphql/generated/graphql';
 
 const clock = new TestClock();
+const ADMIN_EMAIL = uniqueEmail('events-admin');
 type FeedEvent = EventsQuery['events']['nodes'][number];
 
 interface Person {
@@ -28,7 +35,10 @@ interface Person {
 describe('events: outbox and feed', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ overrides: { now: clock.now }, env: { OUTBOX_POLL_INTERVAL_MS: '50', RATE_LIMIT_SENDS_PER_HOUR: '100' } });
+    t = await startTestApp({
+      overrides: { now: clock.now },
+      env: { OUTBOX_POLL_INTERVAL_MS: '50', RATE_LIMIT_SENDS_PER_HOUR: '100', ACCOUNT_DELETION_GRACE_DAYS: '1', ADMIN_EMAILS: ADMIN_EMAIL },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -216,12 +226,30 @@ describe('events: outbox and feed', () => {
     expect(JSON.stringify(seen)).not.toContain(token);
   });
 
-  test('events with no organizationId is NOT_ADMIN for a non-admin; signed out is UNAUTHENTICATED', async () => {
+  test('events with no organizationId: every event for an admin on aal2; NOT_ADMIN for others; signed out UNAUTHENTICATED', async () => {
     const someone = await person('noadmin');
+    const orgId = await newOrganization(someone, 'Someone Inc');
     const refused = await someone.client.error(someone.client.query(EventsDocument, {}));
     expect(refused).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'NOT_ADMIN' } });
     const anonymous = await t.client().error(t.client().query(EventsDocument, {}));
     expect(anonymous.code).toBe('UNAUTHENTICATED');
+
+    const admin = await userWithAuthenticator(t, clock, ADMIN_EMAIL);
+    const aal1 = await admin.client.error(admin.client.query(EventsDocument, {}));
+    expect(aal1).toMatchObject({ code: 'REAUTHENTICATION_REQUIRED', extensions: { requiredAal: 'aal2' } });
+    await raiseToAal2(clock, admin);
+    const seen: FeedEvent[] = [];
+    let after: string | null = null;
+    for (let round = 0; round < 200; round++) {
+      const { events }: EventsQuery = await admin.client.query(EventsDocument, { after, first: 100 });
+      seen.push(...events.nodes);
+      after = events.endCursor ?? null;
+      if (seen.some((e) => e.aggregateId === someone.userId) && seen.some((e) => e.aggregateId === orgId)) break;
+      if (!events.hasNextPage) await sleep(50);
+    }
+    // User events (no organizationId) and every organization's events, in one feed.
+    expect(seen.filter((e) => e.aggregateId === someone.userId).map((e) => e.type)).toEqual(expect.arrayContaining(['user.created', 'session.created']));
+    expect(seen.find((e) => e.aggregateId === orgId)).toMatchObject({ type: 'organization.created', organizationId: orgId });
   });
 
   test('bad input: an unknown type, a malformed cursor, first out of range; a cursor older than retention is CURSOR_EXPIRED', async () => {
@@ -251,5 +279,90 @@ describe('events: outbox and feed', () => {
     expect(await sql(`SELECT id FROM ${t.table('events')} WHERE organization_id = $1`, [organizationId])).toEqual([]);
     const { events: none } = await owner.client.query(EventsDocument, { organizationId });
     expect(none.nodes).toEqual([]);
+  });
+
+  test('the account: user.updated (name, password), user.deleted, user.recovered, then user.erased with its memberships and organization', async () => {
+    const alice = await person('lifecycle');
+    const organizationId = await newOrganization(alice, 'Solo Ltd');
+    await alice.client.request(UpdateProfileDocument, { input: { name: 'Alice' } });
+    await alice.client.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword: 'another long passphrase 42' } });
+    const { deleteAccount } = await alice.client.request(DeleteAccountDocument);
+    const before = t.inbox.mailsTo(alice.email).length;
+    const { requestAccountRecovery } = await t.client().request(RequestAccountRecoveryDocument, { input: { email: alice.email } });
+    const mail = await t.inbox.waitForMail(alice.email, before + 1);
+    const { recoverAccount } = await alice.client.request(RecoverAccountDocument, {
+      input: { challengeId: requestAccountRecovery.challengeId, code: codeFrom(mail) },
+    });
+    alice.client.accessToken = recoverAccount.accessToken;
+    await alice.client.request(DeleteAccountDocument);
+
+    const waitStamped = async () => {
+      for (let i = 0; i < 100; i++) {
+        const rows = await eventsOfAggregate(alice.userId);
+        if (rows.every((r) => r.position !== null)) return rows;
+        await sleep(50);
+      }
+      return eventsOfAggregate(alice.userId);
+    };
+    let rows = await waitStamped();
+    expect(rows.map((r) => r.type)).toEqual([
+      'user.created',
+      'user.updated',
+      'session.created',
+      'user.updated',
+      'user.updated',
+      'session.revoked',
+      'user.deleted',
+      'user.recovered',
+      'session.created',
+      'session.revoked',
+      'user.deleted',
+    ]);
+    expect(rows.map((r) => r.sequence)).toEqual(rows.map((_, i) => i + 1));
+    const data = async (type: string) =>
+      (await sql(`SELECT data FROM ${t.table('events')} WHERE aggregate_id = $1 AND type = $2 ORDER BY seq`, [alice.userId, type])).map((r) => r.data);
+    expect((await data('user.updated')).map((d) => d.changed)).toEqual([['emailVerified'], ['name'], ['password']]);
+    expect((await data('user.updated'))[1].user).toMatchObject({ id: alice.userId, name: 'Alice', email: alice.email });
+    expect((await data('user.deleted'))[0]).toEqual({ userId: alice.userId, scheduledAt: new Date(deleteAccount.scheduledAt).toISOString() });
+    expect((await data('session.revoked'))[0]).toMatchObject({ userId: alice.userId, reason: 'account_deleted' });
+    expect((await data('user.recovered'))[0].user).toMatchObject({ id: alice.userId, email: alice.email });
+    expect(JSON.stringify(await data('user.updated'))).not.toContain('another long passphrase');
+
+    clock.advance(2 * 86_400); // past ACCOUNT_DELETION_GRACE_DAYS, within EVENT_RETENTION_DAYS
+    try {
+      expect(await t.app.maintenance.runOnce()).toMatchObject({ status: 'ran', failed: [] });
+      rows = await waitStamped();
+    } finally {
+      clock.advance(-2 * 86_400);
+    }
+    expect(rows.slice(-1).map((r) => [r.type, r.sequence])).toEqual([['user.erased', 12]]);
+    const orgRows = await sql(`SELECT type, data, sequence FROM ${t.table('events')} WHERE aggregate_id = $1 ORDER BY seq`, [organizationId]);
+    expect(orgRows.map((r) => r.type)).toEqual(['organization.created', 'membership.created', 'membership.deleted', 'organization.deleted']);
+    expect(orgRows[2].data).toEqual({ organizationId, userId: alice.userId, role: 'owner', reason: 'erased' });
+  });
+
+  test('two gateways relay together: every position once, gap-free, and each organization sequenced 1…n', async () => {
+    const [{ head }] = await sql(`SELECT coalesce(max(position), 0) AS head FROM ${t.table('events')}`);
+    const second = await startTestApp({ shareWith: t, overrides: { now: clock.now }, env: { OUTBOX_POLL_INTERVAL_MS: '50' } });
+    try {
+      const owner = await person('two');
+      const other = second.client();
+      other.accessToken = owner.client.accessToken;
+      const orgs = await Promise.all([newOrganization(owner, 'Two A'), newOrganization(owner, 'Two B')]);
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? other : owner.client).request(UpdateOrganizationDocument, { input: { organizationId: orgs[i % 2]!, name: `Two ${i}` } }),
+        ),
+      );
+      for (const organizationId of orgs) {
+        const all = await readAll(owner.client, organizationId, 12);
+        expect(all.map((e) => e.sequence)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      }
+      const positions = (await sql(`SELECT position FROM ${t.table('events')} WHERE position > $1 ORDER BY position`, [head])).map((r) => Number(r.position));
+      expect(positions.length).toBeGreaterThanOrEqual(24);
+      expect(positions).toEqual(positions.map((_, i) => Number(head) + 1 + i));
+    } finally {
+      await second.close();
+    }
   });
 });

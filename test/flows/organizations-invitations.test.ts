@@ -471,7 +471,7 @@ describe('organization invitations', () => {
     expect(invitation.status).toBe('PENDING');
   });
 
-  it('retention: the maintenance job deletes invitations ended (or expired) more than 90 days ago, and keeps the rest', async () => {
+  it('retention: the maintenance job deletes invitations ended (or expired) more than EVENT_RETENTION_DAYS (30) ago, and keeps the rest', async () => {
     const owner = await person('owner');
     const org = await create(owner);
     const [old, recent, pending] = [
@@ -481,8 +481,8 @@ describe('organization invitations', () => {
     ];
     await owner.client.request(RevokeInvitationDocument, { id: old.id });
     await owner.client.request(RevokeInvitationDocument, { id: recent.id });
-    await sql(`UPDATE ${t.table('invitations')} SET ended_at = now() - interval '91 days' WHERE id = $1`, [old.id]);
-    await sql(`UPDATE ${t.table('invitations')} SET ended_at = now() - interval '89 days' WHERE id = $1`, [recent.id]);
+    await sql(`UPDATE ${t.table('invitations')} SET ended_at = now() - interval '31 days' WHERE id = $1`, [old.id]);
+    await sql(`UPDATE ${t.table('invitations')} SET ended_at = now() - interval '29 days' WHERE id = $1`, [recent.id]);
     const result = await t.app.maintenance.runOnce();
     expect(result.status).toBe('ran');
     expect(await statusOf(old.id)).toBeUndefined();

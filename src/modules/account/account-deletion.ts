@@ -1,3 +1,4 @@
+import { EventTypes, eventUser } from '../events/outbox';
 import type { EntityManager } from 'typeorm';
 import { lockUser, updateUser } from '../users';
 import { normalizeEmail } from '../users/identifiers';
@@ -43,6 +44,12 @@ export class AccountDeletion {
       await this.deps.sessions.revokeAllInTransaction(em, user.id, 'account_deleted', meta);
       await this.context.voidOutstanding(em, user.id);
       await this.deps.audit.record(em, { event: AuditEvents.accountDeleted, userId: user.id, meta, data: { eraseAt: eraseAt.toISOString() } });
+      await this.deps.users.emit(em, {
+        type: EventTypes.userDeleted,
+        aggregateType: 'user',
+        aggregateId: user.id,
+        data: { userId: user.id, scheduledAt: eraseAt },
+      });
       return user.email;
     });
     await this.context.notify(
@@ -112,6 +119,7 @@ export class AccountDeletion {
       user.deletedAt = null;
       user.eraseAt = null;
       await this.deps.audit.record(em, { event: AuditEvents.accountRecovered, userId: user.id, meta, data: { challengeId: challenge.id } });
+      await this.deps.users.emit(em, { type: EventTypes.userRecovered, aggregateType: 'user', aggregateId: user.id, data: { user: eventUser(user) } });
     }
     // The recovery code proves the address: a password set before it was ever verified was never the owner's (F13).
     await dropUnverifiedPassword(em, this.deps.sessions, user, 'recovery_unverified_account_claimed', meta);

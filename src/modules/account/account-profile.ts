@@ -27,6 +27,7 @@ export class AccountProfile {
       this.deps.users.usersChanged(em, [user.id]);
       user.name = name;
       await this.deps.audit.record(em, { event: AuditEvents.profileUpdated, userId: user.id, meta, data: { fields: ['name'] } });
+      await this.deps.users.userUpdated(em, user.id, ['name']);
       return user;
     });
   }
@@ -64,6 +65,7 @@ export class AccountProfile {
       await this.deps.sessions.revokeAllInTransaction(em, user.id, 'password_changed', meta, viewer.sessionId);
       await this.context.voidOutstanding(em, user.id);
       await this.deps.audit.record(em, { event: AuditEvents.passwordChanged, userId: user.id, meta });
+      await this.deps.users.userUpdated(em, user.id, ['password']);
       return { issued: await this.deps.sessions.reauthenticate(em, viewer.sessionId, ['pwd'], meta), email: user.email };
     });
     await this.context.notify(email, passwordChangedMail(this.deps.productName), 'password_changed_notice', viewer.userId, meta);
@@ -80,6 +82,7 @@ export class AccountProfile {
         if (await hasPassword(em, user.id)) throw taken();
         await insertPassword(em, user.id, passwordHash);
         await this.deps.audit.record(em, { event: AuditEvents.passwordSet, userId: user.id, meta });
+        await this.deps.users.userUpdated(em, user.id, ['password']);
         return { issued: await this.deps.sessions.reauthenticate(em, viewer.sessionId, ['pwd'], meta), user };
       });
       await this.context.notify(user.email, passwordSetMail(this.deps.productName, await this.context.waysIn(user)), 'password_set_notice', user.id, meta);

@@ -3,7 +3,8 @@ import { deleteInBatches } from '../../maintenance/batch-delete';
 import { tableOf } from '../../db/table-of';
 import { anonymiseAuditRowsOf, recordAccountsErased } from '../audit';
 import { deleteErasedAccounts, lockAccountsDueForErasure } from '../users';
-import { organizationIdsOf, settleOrganizationsAfterErasure } from '../organizations';
+import { erasureEvents, membershipsOfUsers, organizationIdsOf, settleOrganizationsAfterErasure } from '../organizations';
+import { EventOutbox, EventTypes } from '../events';
 import { ContactChangeEntity } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
 
@@ -31,11 +32,18 @@ const eraseDeletedAccounts: MaintenanceJob = {
         if (rows.length === 0) return 0;
         const ids = rows.map((r) => r.id);
         const organizationIds = await organizationIdsOf(em, ids);
+        const memberships = await membershipsOfUsers(em, ids);
         await anonymiseAuditRowsOf(em, ids);
         await deleteErasedAccounts(em, ids);
         // Their memberships went with them (ON DELETE CASCADE): an organization left empty goes, one left without an owner gets one.
-        await settleOrganizationsAfterErasure(em, organizationIds);
+        const settled = await settleOrganizationsAfterErasure(em, organizationIds);
         await recordAccountsErased(em, rows.length, ctx.now);
+        const outbox = new EventOutbox({ now: () => ctx.now, nowMs: () => ctx.now.getTime() });
+        await outbox.emit(
+          em,
+          ...ids.map((userId) => ({ type: EventTypes.userErased, aggregateType: 'user' as const, aggregateId: userId, data: { userId } })),
+          ...erasureEvents(memberships, settled),
+        );
         return rows.length;
       });
       total += erased;

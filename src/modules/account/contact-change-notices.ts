@@ -83,6 +83,7 @@ export class ContactChangeNotices {
           await em.query('SAVEPOINT undo_email');
           await updateUser(em, user.id, { email: change.oldValue, emailVerified: change.oldVerified });
           this.deps.users.usersChanged(em, [user.id]);
+          await this.deps.users.userUpdated(em, user.id, user.emailVerified === change.oldVerified ? ['email'] : ['email', 'emailVerified']);
           await em.query('RELEASE SAVEPOINT undo_email');
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;

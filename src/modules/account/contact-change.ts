@@ -277,7 +277,9 @@ export class ContactChanges {
         ),
       };
     }
+    const changed = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => user[k] !== patch[k]);
     Object.assign(user, patch);
+    await this.deps.users.userUpdated(em, user.id, changed);
     await em.update(ContactChangeEntity, { id: change.id }, { confirmedAt: this.deps.now() });
     // The old address keeps no key: codes and links sent to it are spent (F4).
     if (change.oldValue && change.oldValue !== change.newValue) await this.voidSentTo(em, user.id, change.kind, change.oldValue);

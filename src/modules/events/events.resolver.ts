@@ -1,20 +1,12 @@
 import { Arg, Authorized, Ctx, Directive, ID, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { WardenError } from '../../errors/warden-error';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { requiresScopes } from '../organizations/requires-scopes';
 import { EventConnectionType } from './events.types';
 import { type EventFeed, eventTypes } from './event-feed';
 
-/**
- * Who may read every event (no organizationId). The contract makes it admins; the admin check lives in the admin
- * module, so until it is composed here nobody may (FORBIDDEN NOT_ADMIN).
- */
-export type AdminCheck = (ctx: Context) => Promise<boolean>;
-
-export function notAdmin(): WardenError {
-  return new WardenError('FORBIDDEN', { message: 'This needs a platform admin.', extensions: { reason: 'NOT_ADMIN' } });
-}
+/** The admin module's gate (Admins.requireAdmin): every event (no organizationId) is for platform admins on an aal2 session. */
+export type AdminGate = (ctx: Context) => Promise<unknown>;
 
 /** Query.eventTypes and Query.events (contract, "Events and webhooks"). Thin: the scope check, then the feed. */
 @Resolver()
@@ -22,7 +14,7 @@ export class EventsResolver {
   constructor(
     private readonly feed: EventFeed,
     private readonly orgs: OrganizationsService,
-    private readonly isAdmin: AdminCheck,
+    private readonly requireAdmin: AdminGate,
   ) {}
 
   @Query(() => [String], { description: 'Public: every event type.' })
@@ -40,10 +32,10 @@ export class EventsResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
   ): Promise<EventConnectionType> {
-    const viewer = await ctx.requireViewer();
     if (organizationId === null || organizationId === undefined) {
-      if (!(await this.isAdmin(ctx))) throw notAdmin();
+      await this.requireAdmin(ctx);
     } else {
+      const viewer = await ctx.requireViewer();
       const [member] = await this.orgs.membershipsOf(viewer.userId, [organizationId]);
       await this.orgs.require(member ?? null, 'events:read');
     }

@@ -1,5 +1,6 @@
 import type { WardenModule } from '../module';
 import type { OrganizationsProvides } from '../organizations';
+import type { AdminProvides } from '../admin';
 import { EventAggregateEntity, EventEntity } from './event.entity';
 import { EventFeed } from './event-feed';
 import { EventRelay } from './event-relay';
@@ -13,17 +14,16 @@ import { eventsRetentionJobs } from './events.retention';
  */
 export const eventsModule: WardenModule = {
   name: 'events',
-  // organizations: the events:read check of events(organizationId).
-  dependsOn: ['organizations'],
+  // organizations: the events:read check of events(organizationId); admin: every event (no organizationId).
+  dependsOn: ['organizations', 'admin'],
   build(kernel, peers) {
     const { organizations } = peers.of<OrganizationsProvides>('organizations');
     const feed = new EventFeed({ dataSource: kernel.db, clock: kernel.clock, retentionDays: kernel.limits.eventRetentionDays });
     const relay = new EventRelay({ dataSource: kernel.db, clock: kernel.clock, logger: kernel.logger, intervalMs: kernel.limits.outboxPollIntervalMs });
     relay.start();
     kernel.addCleanup(() => relay.close());
-    // No admin module yet: reading every event (no organizationId) is refused to everyone (NOT_ADMIN).
-    const isAdmin = () => Promise.resolve(false);
-    return { instances: [feed, relay, new EventsResolver(feed, organizations, isAdmin)] };
+    const { admins } = peers.of<AdminProvides>('admin');
+    return { instances: [feed, relay, new EventsResolver(feed, organizations, (ctx) => admins.requireAdmin(ctx))] };
   },
   entities: [EventEntity, EventAggregateEntity],
   resolvers: [EventsResolver],

@@ -130,6 +130,8 @@ export {
   insertOrganizationWithOwner,
   organizationIdsOf,
   settleOrganizationsAfterErasure,
+  membershipsOfUsers,
   soleOwnedOrganizationsWithOthers,
   type NewOrganization,
 } from './organization-rows';
+export { erasureEvents } from './organization-events';

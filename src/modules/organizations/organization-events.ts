@@ -44,3 +44,17 @@ export function acceptedEvents(row: { organizationId: string; id: string; email:
   const accepted = organizationEvents.invitation(EventTypes.invitationAccepted, row, { userId });
   return joined ? [accepted, organizationEvents.membership(EventTypes.membershipCreated, row.organizationId, userId, row.role)] : [accepted];
 }
+
+/** The organization events of an erasure: memberships deleted (reason erased), organizations left empty deleted, owners promoted. */
+export function erasureEvents(
+  memberships: readonly { organizationId: string; userId: string; role: string }[],
+  settled: { deleted: readonly string[]; promoted: readonly { organizationId: string; userId: string; previousRole: string }[] },
+): NewEvent[] {
+  return [
+    ...memberships.map((m) => organizationEvents.membership(EventTypes.membershipDeleted, m.organizationId, m.userId, m.role, { reason: 'erased' })),
+    ...settled.promoted.map((p) =>
+      organizationEvents.membership(EventTypes.membershipUpdated, p.organizationId, p.userId, 'owner', { previousRole: p.previousRole }),
+    ),
+    ...settled.deleted.map((id) => organizationEvents.deleted(id)),
+  ];
+}

@@ -124,19 +124,52 @@ export async function organizationIdsOf(em: EntityManager, userIds: readonly str
  * After members were erased: among these organizations, those with no member left are deleted; those with members
  * but no owner get one (the earliest-joined admin, else the earliest-joined member: contract, LAST_OWNER).
  */
-export async function settleOrganizationsAfterErasure(em: EntityManager, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
+export async function settleOrganizationsAfterErasure(em: EntityManager, ids: readonly string[]): Promise<SettledOrganizations> {
+  if (ids.length === 0) return { deleted: [], promoted: [] };
   const o = tableOf(em, OrganizationEntity);
   const m = tableOf(em, MembershipEntity);
-  await em.query(`DELETE FROM ${o} org WHERE org.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${m} x WHERE x.organization_id = org.id)`, [[...ids]]);
-  await em.query(
-    `UPDATE ${m} SET role = 'owner' WHERE id IN (
-       SELECT DISTINCT ON (x.organization_id) x.id FROM ${m} x
+  const deleted = returned<{ id: string }>(
+    await em.query(
+      `DELETE FROM ${o} org WHERE org.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${m} x WHERE x.organization_id = org.id) RETURNING org.id`,
+      [[...ids]],
+    ),
+  );
+  const promoted = returned<{ organization_id: string; user_id: string; previous_role: string }>(
+    await em.query(
+      `UPDATE ${m} u SET role = 'owner' FROM (
+       SELECT DISTINCT ON (x.organization_id) x.id, x.role FROM ${m} x
        WHERE x.organization_id = ANY($1::uuid[])
          AND NOT EXISTS (SELECT 1 FROM ${m} y WHERE y.organization_id = x.organization_id AND y.role = 'owner')
-       ORDER BY x.organization_id, (x.role = 'admin') DESC, x.joined_at, x.id)`,
-    [[...ids]],
+       ORDER BY x.organization_id, (x.role = 'admin') DESC, x.joined_at, x.id) p
+     WHERE u.id = p.id RETURNING u.organization_id, u.user_id, p.role AS previous_role`,
+      [[...ids]],
+    ),
   );
+  return {
+    deleted: deleted.map((r) => r.id),
+    promoted: promoted.map((r) => ({ organizationId: r.organization_id, userId: r.user_id, previousRole: r.previous_role })),
+  };
+}
+
+/** The rows of a DELETE or UPDATE … RETURNING (TypeORM's postgres driver answers [rows, rowCount]). */
+function returned<T>(result: unknown): T[] {
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
+}
+
+/** What settleOrganizationsAfterErasure did: organizations deleted (no member left), members made owner. */
+export interface SettledOrganizations {
+  deleted: string[];
+  promoted: { organizationId: string; userId: string; previousRole: string }[];
+}
+
+/** The memberships of these users (organizationId, userId, role), e.g. before their erasure. */
+export async function membershipsOfUsers(em: EntityManager, userIds: readonly string[]): Promise<{ organizationId: string; userId: string; role: string }[]> {
+  if (userIds.length === 0) return [];
+  const rows: { organization_id: string; user_id: string; role: string }[] = await em.query(
+    `SELECT organization_id, user_id, role FROM ${tableOf(em, MembershipEntity)} WHERE user_id = ANY($1::uuid[]) ORDER BY organization_id, user_id`,
+    [[...userIds]],
+  );
+  return rows.map((r) => ({ organizationId: r.organization_id, userId: r.user_id, role: r.role }));
 }
 
 /** The `memberships` section of exportAccountData: every organization the user belongs to, with the role. */
