@@ -1,6 +1,7 @@
 import { auditRetentionJobs } from './audit.retention';
 import type { WardenModule } from '../module';
-import { AuditEventEntity } from './audit-event.entity';
+import { AuditChainAnchorEntity, AuditEventEntity } from './audit-event.entity';
+import { AuditSealer } from './audit-sealer';
 import { auditDeclarations } from './audit.declarations';
 
 // What other modules use: AuditService (record, recordMany, takeHeld, observeCommitted) and, for a hot path's own
@@ -11,8 +12,18 @@ export { auditStatements } from './audit-statements';
 /** The audit trail, and the observers (metrics) told about each committed row. The AuditService itself is in the kernel. */
 export const auditModule: WardenModule = {
   name: 'audit',
-  build: (kernel) => ({ instances: [kernel.audit] }),
-  entities: [AuditEventEntity],
+  build(kernel) {
+    const sealer = new AuditSealer({
+      dataSource: kernel.db,
+      schema: kernel.config.databaseSchema,
+      intervalMs: kernel.limits.outboxPollIntervalMs,
+      logger: kernel.logger,
+    });
+    sealer.start();
+    kernel.addCleanup(() => sealer.close());
+    return { instances: [kernel.audit, sealer] };
+  },
+  entities: [AuditEventEntity, AuditChainAnchorEntity],
   resolvers: [],
   jobs: auditRetentionJobs,
   ...auditDeclarations,
