@@ -23,6 +23,7 @@ import { accountDeclarations } from './account/account.declarations';
 import { organizationsDeclarations } from './organizations/organizations.declarations';
 import { captchaDeclarations } from './captcha/captcha.declarations';
 import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
+import { adminDeclarations } from './admin/admin.declarations';
 
 /**
  * Every capability's declarations (its <cap>.declarations.ts), by module name, in the order of
@@ -47,6 +48,7 @@ export const moduleDeclarations = {
   organizations: organizationsDeclarations,
   captcha: captchaDeclarations,
   'breached-passwords': breachedPasswordsDeclarations,
+  admin: adminDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];

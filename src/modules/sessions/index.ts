@@ -55,6 +55,7 @@ export const sessionsModule: WardenModule = {
       onSignedIn: () => hooks.onSignedIn(),
       onSessionsRevoked: () => hooks.onSessionsRevoked(),
       organizationClaims: () => hooks.organizationClaims(),
+      tokenScopes: () => hooks.tokenScopes(),
     });
     const provides: SessionsProvides = { sessions, accessTokens, revocations };
     return { provides, instances: [keys.signingKeys, accessTokens, revocations, sessions, new SessionsResolver(sessions)] };

@@ -11,6 +11,8 @@ import type { AuthMethod } from './assurance';
 export interface Viewer {
   userId: string;
   sessionId: string;
+  /** The admin acting through an impersonation session (the token's act.sub); absent: the user themself. */
+  impersonatorId?: string;
 }
 
 /** A new session's tokens, or a sign-in the SignInGate refused (thrown by toAuthPayload, after commit). */
@@ -131,7 +133,21 @@ export interface SessionsServiceDeps {
   onSessionsRevoked?: () => readonly RevocationListener[];
   /** The organizations module's permissions (the `scope` claim), read at each token issued; none: no org claims. */
   organizationClaims?: () => OrganizationClaimsSource | undefined;
+  /** Platform scope names (warden:admin) for a token, read at each token issued (the tokenScopes hook). */
+  tokenScopes?: () => readonly TokenScopeSource[];
 }
+
+/** What a tokenScopes hook is told about the token being issued: whose it is and the session's assurance level. */
+export interface TokenScopeSubject {
+  email: string | null;
+  emailVerified: boolean;
+  aal: 'aal1' | 'aal2';
+  /** An impersonation session's token: never a platform scope. */
+  impersonated?: boolean;
+}
+
+/** Platform scope names (each `warden:*`) a module grants a token's subject; [] for none. Synchronous, no I/O. */
+export type TokenScopeSource = (subject: TokenScopeSubject) => readonly string[];
 
 export type { OrganizationClaims } from './access-tokens';
 
