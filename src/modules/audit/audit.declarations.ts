@@ -5,6 +5,8 @@ export const auditDeclarations = {
   auditEvents: {
     /** A code, link or notice could not be handed to SMTP or Twilio; the request's writes were rolled back. */
     deliveryFailed: 'delivery.failed',
+    /** An admin exported the audit trail (GET /admin/audit/export): the filter and the head it stopped at. */
+    auditExported: 'audit.exported',
   },
   limits: {
     // Declared here until the events module (issue #27) declares it; one declaration is kept at merge.
@@ -16,4 +18,11 @@ export const auditDeclarations = {
       doc: 'How often events are stamped, audit rows sealed, due deliveries taken (milliseconds).',
     },
   },
+  httpRoutes: [
+    {
+      method: 'GET',
+      path: '/admin/audit/export',
+      doc: 'admin bearer on an aal2 session: the sealed audit rows in chain order as NDJSON, streamed (`since`, `until`, `type`, `organizationId`, `userId`; docs/audit.md)',
+    },
+  ],
 } as const satisfies ModuleDeclarations;
