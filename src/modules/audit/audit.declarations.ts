@@ -8,16 +8,6 @@ export const auditDeclarations = {
     /** An admin exported the audit trail (GET /admin/audit/export): the filter and the head it stopped at. */
     auditExported: 'audit.exported',
   },
-  limits: {
-    // Declared here until the events module (issue #27) declares it; one declaration is kept at merge.
-    outboxPollIntervalMs: {
-      env: 'OUTBOX_POLL_INTERVAL_MS',
-      default: 500,
-      min: 50,
-      max: 10000,
-      doc: 'How often events are stamped, audit rows sealed, due deliveries taken (milliseconds).',
-    },
-  },
   httpRoutes: [
     {
       method: 'GET',
