@@ -16,7 +16,7 @@ const swc = [
 ];
 
 // ES-module-only packages that swc turns into CommonJS for jest (Node itself loads them with require(esm)).
-const esm = '(jose|openid-client|oauth4webapi|oidc-provider|@scure/base|@noble/hashes)';
+const esm = '(jose|openid-client|oauth4webapi|oidc-provider|@scure/base|@noble/hashes|canonicalize)';
 
 // @warden/client (packages/client) is tested from its TypeScript source, so no build is needed first; its
 // ES-module sources import each other as './x.js', which maps back to './x' for swc's CommonJS.

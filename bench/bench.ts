@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,viewerActiveOrg,members,refresh,verifyOtp,login,storm,rss,captcha-overhead]
+ * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,viewerActiveOrg,members,refresh,verifyOtp,login,storm,rss,captcha-overhead,auditChain,auditExport]
  *                [-- --gateway=<other build>/dist/src/main.js] [-- --env=NAME=value] [-- --scale=N]
  *
  * Builds (npm script), then starts the gateway in production mode against DATABASE_URL / REDIS_URL in a
@@ -24,7 +24,8 @@ import { captchaOverhead } from './captcha-overhead';
 
 const BENCH_METRICS_TOKEN = randomBytes(24).toString('base64url');
 const metricsAuth = { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } };
-import { BENCH_PASSWORD, explainMembersPage, memberCursorAt, requestCodes, seedOrganization, seedUsers, signIn, type Challenge } from './seed';
+import { BENCH_PASSWORD, emailOf, explainMembersPage, memberCursorAt, requestCodes, seedOrganization, seedUsers, signIn, type Challenge } from './seed';
+import { holdSealer, measureExport, raiseSession, seedAuditRows, waitSealed, type ExportFigures } from './audit-bench';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
   const baselines: HashBaseline[] = [];
   const cpuShares: CpuShare[] = [];
   const rss: RssSample[] = [];
+  const audit: { export?: ExportFigures & { target: string; met: boolean }; signIn?: Record<string, number | string | boolean | null> } = {};
   const extraTargets: Targets = {};
   const loadBefore = os.loadavg();
   let gateway: Server;
@@ -149,6 +151,8 @@ async function main(): Promise<void> {
       // members(first: 50) with six fields costs about 1900 in graphql-armor's count (a list's `first` multiplies):
       // above the default GRAPHQL_MAX_COST of 1000, so the members rows need a higher limit (it changes no other row).
       GRAPHQL_MAX_COST: '5000',
+      // The audit export's bearer (auditExport): the first session user, whose session the bench raises to aal2.
+      ADMIN_EMAILS: emailOf('session', 0),
       ...extraEnv,
     };
     gateway = await startGateway(
@@ -534,6 +538,77 @@ async function main(): Promise<void> {
       );
       sink.clear();
     }
+    if (wanted('auditChain')) {
+      // The hash chain's cost on a sign-in: verifyOtp (it writes the session's audit rows) with the sealer running and
+      // held off (the bench holds its advisory lock), in alternating rounds; the sealer catches up between rounds.
+      const perRound = smoke ? 50 : Math.round(300 * scale);
+      const roundsEach = smoke ? 1 : 3;
+      const chainUsers = await seedUsers(databaseUrl, schema, 'chain', perRound * roundsEach * 2, 4);
+      const on: LoadResult[] = [];
+      const off: LoadResult[] = [];
+      for (let round = 0; round < roundsEach * 2; round++) {
+        const sealer = round % 2 === 0 ? 'on' : 'off';
+        const codes = await requestCodes(g.url, sink, chainUsers.slice(round * perRound, (round + 1) * perRound), 16);
+        await waitSealed(databaseUrl, schema);
+        const release = sealer === 'off' ? await holdSealer(databaseUrl, schema) : null;
+        let next = 0;
+        const result = await measure(
+          {
+            name: `sign-in (verifyOtp), audit sealer ${sealer}`,
+            url: g.url,
+            connections: CONNECTIONS,
+            amount: codes.length,
+            step: {
+              body: () => {
+                const c = codes[Math.min(next++, codes.length - 1)]!;
+                return JSON.stringify({ query: QUERIES.verify, variables: { input: { challengeId: c.challengeId, code: c.code } } });
+              },
+            },
+            verify: ok('"verifyOtp"'),
+          },
+          g,
+          false,
+        );
+        (sealer === 'on' ? on : off).push(result);
+        await release?.();
+        sink.clear();
+      }
+      const withSealer = combine(on);
+      const without = combine(off);
+      results.push(withSealer, without);
+      const cpuCost = withSealer.cpuMsPerRequest !== null && without.cpuMsPerRequest ? withSealer.cpuMsPerRequest / without.cpuMsPerRequest - 1 : null;
+      const rateCost = without.requestsPerSecond / withSealer.requestsPerSecond - 1;
+      audit.signIn = { cpuCost, rateCost, target: '< 10 %', met: Math.max(cpuCost ?? 0, rateCost) < 0.1 };
+      extraTargets.auditChainSignInCost = {
+        value: cpuCost ?? NaN,
+        target: '< 0.10 (gateway CPU per sign-in, sealer on / off − 1)',
+        met: (cpuCost ?? Infinity) < 0.1,
+        detail: `sign-ins/s ${fmt(without.requestsPerSecond)} off, ${fmt(withSealer.requestsPerSecond)} on (time +${fmt(rateCost * 100)} %)`,
+      };
+      log(
+        `  → audit chain on a sign-in: +${fmt((cpuCost ?? NaN) * 100)} % gateway CPU per sign-in, +${fmt(rateCost * 100)} % time (sign-ins/s ${fmt(without.requestsPerSecond)} → ${fmt(withSealer.requestsPerSecond)}); target < 10 %`,
+      );
+    }
+    if (wanted('auditExport')) {
+      const rows = smoke ? 10_000 : Math.round(1_000_000 * scale);
+      const sealRate = await seedAuditRows(databaseUrl, schema, rows, log);
+      await raiseSession(databaseUrl, schema, emailOf('session', 0));
+      await g.collectGarbage();
+      await new Promise((r) => setTimeout(r, 500));
+      log(`audit export: ${rows} sealed rows`);
+      const figures = await measureExport(g, sessions[0]!.accessToken);
+      audit.export = { ...figures, target: 'RSS growth < 50 MiB', met: figures.rssGrowthMiB < 50 };
+      extraTargets.auditExportRssGrowthMiB = {
+        value: figures.rssGrowthMiB,
+        target: '< 50 MiB',
+        met: figures.rssGrowthMiB < 50,
+        detail: `${figures.rows} rows in ${fmt(figures.seconds)} s, ${fmt(figures.rowsPerSecond, 0)} rows/s`,
+      };
+      log(
+        `  → ${figures.rows} rows in ${fmt(figures.seconds)} s: ${fmt(figures.rowsPerSecond, 0)} rows/s; RSS ${fmt(figures.rssBeforeMiB)} → peak ${fmt(figures.rssPeakMiB)} MiB (growth ${fmt(figures.rssGrowthMiB)} MiB; target < 50); sealing ran at ${fmt(sealRate, 0)} rows/s`,
+      );
+      if (figures.rows < rows) throw new Error(`the export answered ${figures.rows} rows of ${rows}`);
+    }
     if (wanted('rss')) {
       // Three back-to-back rounds of the hot mix; memory after each must level off.
       for (let round = 1; round <= Number(process.env.BENCH_RSS_ROUNDS ?? 3); round++) {
@@ -601,6 +676,8 @@ async function main(): Promise<void> {
     elapsedSeconds: (Date.now() - startedMs) / 1000,
   });
   process.stdout.write(report.text);
+  if (audit.export || audit.signIn) process.stdout.write(`audit chain: ${JSON.stringify(audit)}\n`);
+  Object.assign(report.json, { audit });
   const file = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
   writeFileSync(file, JSON.stringify(report.json, null, 2) + '\n');
   log(`wrote ${path.relative(process.cwd(), file)}`);

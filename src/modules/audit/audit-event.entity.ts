@@ -37,4 +37,34 @@ export class AuditEventEntity {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
+
+  /** Place in the hash chain (a decimal string: bigint); null, with the three below, until the sealer reaches it. */
+  @Column('bigint', { nullable: true })
+  chainSequence: string | null;
+
+  @Column('text', { nullable: true })
+  prevHash: string | null;
+
+  @Column('text', { nullable: true })
+  hash: string | null;
+
+  /** SHA-256 of JCS({userId, actorId, ip, userAgent, data}) when sealed; kept when erasure clears those fields. */
+  @Column('text', { nullable: true })
+  personalDigest: string | null;
+}
+
+/** Where the retained chain starts once retention has deleted its beginning: the last deleted row. One row at most. */
+@Entity({ name: 'audit_chain_anchor' })
+export class AuditChainAnchorEntity {
+  @PrimaryColumn('smallint')
+  id: number;
+
+  @Column('bigint')
+  chainSequence: string;
+
+  @Column('text')
+  hash: string;
+
+  @Column('timestamptz')
+  updatedAt: Date;
 }

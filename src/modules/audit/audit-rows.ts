@@ -49,10 +49,14 @@ export async function exportSecurityEvents(em: EntityManager, userId: string): P
   }));
 }
 
-/** Erasure: the accounts' audit rows stay for the trail, without user id, IP, user agent or data. */
+/**
+ * Erasure: the accounts' audit rows stay for the trail, without user id, actor, IP, user agent or data. Their
+ * personal_digest stays: a sealed row keeps verifying (audit-chain.ts isAnonymised). Rows where an erased account
+ * was only the actor (about another user) keep the actor's id: the id of an account that no longer exists.
+ */
 export async function anonymiseAuditRowsOf(em: EntityManager, userIds: readonly string[]): Promise<void> {
   await em.query(
-    `UPDATE ${tableOf(em, AuditEventEntity)} SET user_id = NULL, ip = NULL, user_agent = NULL, data = '{}'::jsonb WHERE user_id = ANY($1::uuid[])`,
+    `UPDATE ${tableOf(em, AuditEventEntity)} SET user_id = NULL, actor_id = NULL, ip = NULL, user_agent = NULL, data = '{}'::jsonb WHERE user_id = ANY($1::uuid[])`,
     [[...userIds]],
   );
 }
