@@ -22,6 +22,7 @@ import { oauthDeclarations } from './oauth/oauth.declarations';
 import { accountDeclarations } from './account/account.declarations';
 import { organizationsDeclarations } from './organizations/organizations.declarations';
 import { captchaDeclarations } from './captcha/captcha.declarations';
+import { apiKeysDeclarations } from './api-keys/api-keys.declarations';
 import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
 
 /**
@@ -47,6 +48,7 @@ export const moduleDeclarations = {
   organizations: organizationsDeclarations,
   captcha: captchaDeclarations,
   'breached-passwords': breachedPasswordsDeclarations,
+  'api-keys': apiKeysDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];

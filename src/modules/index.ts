@@ -15,6 +15,7 @@ import { accountModule } from './account';
 import { organizationsModule } from './organizations';
 import { captchaModule } from './captcha';
 import { breachedPasswordsModule } from './breached-passwords';
+import { apiKeysModule } from './api-keys';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -39,6 +40,7 @@ export const wardenModules: readonly WardenModule[] = [
   organizationsModule,
   captchaModule,
   breachedPasswordsModule,
+  apiKeysModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

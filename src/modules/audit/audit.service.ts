@@ -58,7 +58,7 @@ export class AuditService {
       userId: record.userId ?? null,
       ip: record.meta?.ip ?? null,
       userAgent: record.meta?.userAgent ?? null,
-      data: (record.data ?? {}) as object,
+      data: (record.meta?.apiKeyId ? { ...record.data, apiKeyId: record.meta.apiKeyId } : (record.data ?? {})) as object,
     };
   }
 

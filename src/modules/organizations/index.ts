@@ -20,6 +20,12 @@ import { RolesService } from './roles.service';
 import { RolesResolver } from './roles.resolver';
 import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserResolver } from './organizations.resolver';
 
+/** What the organizations module provides its dependents (api-keys: memberships and permissions read at every use). */
+export interface OrganizationsProvides {
+  organizations: OrganizationsService;
+  catalog: PermissionCatalog;
+}
+
 /** Organizations, memberships, built-in roles and the permission vocabulary (issue #25, first part). */
 export const organizationsModule: WardenModule = {
   name: 'organizations',
@@ -72,7 +78,9 @@ export const organizationsModule: WardenModule = {
         now: kernel.clock.now,
       }),
     );
+    const provides: OrganizationsProvides = { organizations, catalog };
     return {
+      provides,
       instances: [
         invitations,
         new InvitationsResolver(invitations),
