@@ -14,6 +14,7 @@ import { OAUTH_RETURN_PATH, OAuthReturnPage } from './pages/oauth';
 import { SettingsPage } from './pages/settings';
 import { SecurityActivityPage } from './pages/security-activity';
 import { RecoverAccountPage, UndoEmailChangePage } from './pages/account-recovery';
+import { ApiKeysPage } from './pages/api-keys';
 
 export function App() {
   const url = useLocation();
@@ -60,6 +61,9 @@ export function App() {
     case '/settings/security':
       page = <SecurityActivityPage />;
       break;
+    case '/settings/api-keys':
+      page = <ApiKeysPage />;
+      break;
     case '/account/recover':
       page = <RecoverAccountPage url={url} />;
       break;
@@ -88,6 +92,7 @@ export function App() {
               <>
                 <Link to="/security">Security</Link>
                 <Link to="/settings">Settings</Link>
+                <Link to="/settings/api-keys">API keys</Link>
               </>
             ) : (
               <>
