@@ -3,7 +3,7 @@ import { signUpAndVerify, uniqueEmail } from '../support/flows';
 import { rawPost } from '../support/graphql-client';
 import { describeTwoInstances, revocationsLocal, startTwoInstances, twoInstancesTitle, until, type TwoInstances } from '../support/two-instances';
 import type { TestApp } from '../support/start-test-app';
-import { CreateApiKeyDocument, CreateOrganizationDocument, RevokeApiKeyDocument } from '../graphql/generated/graphql';
+import { CreateApiKeyDocument, CreateOrganizationDocument, RevokeApiKeyDocument, UpdateMemberRoleDocument } from '../graphql/generated/graphql';
 
 /** docs/threat-model.md "API keys": a revoked key stops on every instance within a second, its exchanged tokens too. */
 describeTwoInstances(`API keys on two gateway instances (one PostgreSQL, one Redis)${twoInstancesTitle}`, () => {
@@ -48,6 +48,28 @@ describeTwoInstances(`API keys on two gateway instances (one PostgreSQL, one Red
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect(await outcome(two.b, token)).toBe('UNAUTHENTICATED');
     expect((await exchange(two.b, key.secret)).status).toBe(401);
+  });
+
+  test('the creator’s role lowered on A: the key’s effective scopes shrink on B within a second', async () => {
+    const { client, org } = await keyOf();
+    const admin = two.a.client();
+    const adminAuth = await signUpAndVerify(two.a, admin, uniqueEmail('keys-admin'));
+    await two.a.app.dataSource.query(
+      `INSERT INTO ${two.a.table('memberships')} (id, organization_id, user_id, role, joined_at) VALUES ($1, $2, $3, 'admin', now() + interval '1 second')`,
+      [randomUUID(), org.id, adminAuth.user.id],
+    );
+    const { createApiKey } = await admin.request(CreateApiKeyDocument, { input: { organizationId: org.id, name: 'ci', scopes: ['org:read', 'org:update'] } });
+    const permissionsOnB = async () =>
+      (
+        await rawPost(two.b.url, JSON.stringify({ query: 'query ($id: ID!) { organization(id: $id) { viewerPermissions } }', variables: { id: org.id } }), {
+          authorization: `Bearer ${createApiKey.secret}`,
+        })
+      ).json.data.organization.viewerPermissions as string[];
+    expect(await permissionsOnB()).toEqual(['org:read', 'org:update']);
+    const changedAt = Date.now();
+    await client.request(UpdateMemberRoleDocument, { input: { organizationId: org.id, userId: adminAuth.user.id, role: 'member' } });
+    await until(async () => (await permissionsOnB()).join() === 'org:read', 'B shrinks the key', 1000);
+    expect(Date.now() - changedAt).toBeLessThan(1000);
   });
 
   test('with B’s channel frozen, B reads PostgreSQL at every use: a key revoked on A is refused on B at once', async () => {

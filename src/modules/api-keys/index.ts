@@ -46,6 +46,7 @@ export const apiKeysModule: WardenModule = {
       audience: kernel.config.accessTokenAudience,
       tokenTtlSeconds: kernel.limits.apiKeyAccessTokenTtlSeconds,
       ownerChecks: () => kernel.hooks.apiKeyOwnerChecks(),
+      revocations,
       now: kernel.clock.now,
       onError: (error) => kernel.logger.warn({ err: error }, 'api key lastUsedAt not written'),
     });

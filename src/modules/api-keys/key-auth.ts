@@ -13,6 +13,19 @@ import { looksLikeKey, parseKey, PREFIX_PATTERN } from './api-key-format';
 import type { ApiKeyOwnerCheck, ApiKeyPrincipal, BearerAuthenticator } from './api-key-principal';
 import { HMAC_PURPOSE } from './api-keys.service';
 import type { KeyCache } from './key-cache';
+import type { RevocationList } from '../sessions/revocation-list';
+
+/** A creator's standing, remembered briefly (bounded: an account deleted is seen within this). */
+interface Owner {
+  live: boolean;
+  role: string | null;
+  /** The role's permissions, sorted, space-separated (as a claims change carries them). */
+  scope: string;
+  atS: number;
+  loadedMs: number;
+  generation: number;
+}
+const OWNER_TTL_MS = 5_000;
 
 export interface KeyAuthDeps {
   dataSource: DataSource;
@@ -27,6 +40,8 @@ export interface KeyAuthDeps {
   audience: string;
   tokenTtlSeconds: number;
   ownerChecks: () => readonly ApiKeyOwnerCheck[];
+  /** The sessions' revocation list: its claims changes tell when a remembered role went stale. */
+  revocations: RevocationList;
   now: () => Date;
   onError: (error: unknown) => void;
 }
@@ -69,6 +84,7 @@ function isMachineJwt(token: string): boolean {
  */
 export class KeyAuth implements BearerAuthenticator {
   private readonly lastUsedDue = new Map<string, number>();
+  private readonly owners = new Map<string, Owner>();
 
   constructor(private readonly deps: KeyAuthDeps) {}
 
@@ -111,13 +127,13 @@ export class KeyAuth implements BearerAuthenticator {
   private async principal(key: ApiKeyEntity, scopes: readonly string[], organizationId: string | null, via: 'key' | 'token'): Promise<ApiKeyPrincipal | null> {
     const actsIn = key.organizationId ?? organizationId;
     const em = this.deps.dataSource.manager;
-    const owner = await this.ownerIn(em, key.createdByUserId, actsIn);
+    const owner = await this.owner(key.createdByUserId, actsIn);
     if (!owner.live) return null;
     for (const check of this.deps.ownerChecks()) if (!(await check(em, key.createdByUserId))) return null;
     let effective = [...scopes].filter((s) => key.scopes.includes(s)).sort();
     if (actsIn !== null) {
       if (!owner.role) return null;
-      const held = new Set(await this.deps.organizations.permissionsFor(actsIn, owner.role, em));
+      const held = new Set(owner.scope.split(' '));
       effective = effective.filter((s) => held.has(s));
     }
     return {
@@ -131,6 +147,37 @@ export class KeyAuth implements BearerAuthenticator {
       allowedOperations: key.allowedOperations,
       via,
     };
+  }
+
+  /**
+   * The creator's standing in the organization, from memory while the revocation channel is current, the entry is
+   * under OWNER_TTL_MS old and no membership change of theirs there was heard since (the claims changes every
+   * membership change publishes); else one read.
+   */
+  private async owner(userId: string, organizationId: string | null): Promise<Owner> {
+    const cacheKey = `${userId} ${organizationId ?? ''}`;
+    const known = this.owners.get(cacheKey);
+    const revocations = this.deps.revocations;
+    if (known && known.generation === revocations.generation() && Date.now() - known.loadedMs < OWNER_TTL_MS && revocations.isCurrent()) {
+      const stale =
+        organizationId === null
+          ? false
+          : revocations.claimsStaleLocally({ userId, issuedAtS: known.atS, organization: { id: organizationId, role: known.role!, scope: known.scope } });
+      if (stale === false) return known;
+    }
+    const generation = revocations.generation();
+    const current = revocations.isCurrent();
+    const atS = Math.floor(this.deps.now().getTime() / 1000);
+    const em = this.deps.dataSource.manager;
+    const read = await this.ownerIn(em, userId, organizationId);
+    const scope = read.role && organizationId ? (await this.deps.organizations.permissionsFor(organizationId, read.role, em)).join(' ') : '';
+    const owner: Owner = { ...read, scope, atS, loadedMs: Date.now(), generation };
+    // Only a member in good standing is remembered (a join is not announced on the channel; a refusal is rare).
+    if (current && read.live && (organizationId === null || read.role !== null)) {
+      if (this.owners.size >= 10_000) this.owners.clear();
+      this.owners.set(cacheKey, owner);
+    } else this.owners.delete(cacheKey);
+    return owner;
   }
 
   /** One read: whether the creator's account stands, and their role in the organization (if any asked). */
