@@ -9,6 +9,8 @@ import { Organizations1796500000000 } from './1796500000000-Organizations';
 import { OrganizationInvitations1796520000000 } from './1796520000000-OrganizationInvitations';
 import { OrganizationRoles1796600000000 } from './1796600000000-OrganizationRoles';
 import { ActiveOrganization1796650000000 } from './1796650000000-ActiveOrganization';
+import { AuditActors1796900000000 } from './1796900000000-AuditActors';
+import { Events1797000000000 } from './1797000000000-Events';
 import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
@@ -24,5 +26,7 @@ export const migrations = [
   OrganizationInvitations1796520000000,
   OrganizationRoles1796600000000,
   ActiveOrganization1796650000000,
+  AuditActors1796900000000,
+  Events1797000000000,
   ApiKeys1797100000000,
 ];

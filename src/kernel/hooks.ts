@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RevocationListener, SignInGate, SignedIn } from '../modules/sessions/sessions.service';
-import type { OrganizationClaimsSource } from '../modules/sessions/session-types';
+import type { OrganizationClaimsSource, TokenScopeSource } from '../modules/sessions/session-types';
 import type { PurposeHandler } from '../modules/otp/challenges.service';
 import type { OtpPurposeValue } from '../modules/otp/otp-challenge.entity';
 import type { SignInMethodSource } from '../modules/users/sign-in-methods';
@@ -42,6 +42,8 @@ export interface ModuleHooks {
   fieldGuards?: readonly FieldGuard[];
   /** The permissions behind an access token's `scope` claim (one module gives it: organizations). */
   organizationClaims?: OrganizationClaimsSource;
+  /** Platform scope names (warden:admin) added to access tokens' `scope`, each source asked at every token issued. */
+  tokenScopes?: readonly TokenScopeSource[];
   /** Bearers that are not session tokens: API keys and the tokens exchanged for them (one module gives it: api-keys). */
   bearerAuthenticator?: BearerAuthenticator;
   /** Asked at every use of an API key about its creator: any false makes the key answer as unknown (a ban). */
@@ -62,6 +64,7 @@ export class HookRegistry {
   private readonly methods = new Map<string, { owner: string; source: SignInMethodSource }>();
   private readonly ways: WayIn[] = [];
   private readonly guards: FieldGuard[] = [];
+  private readonly scopes: TokenScopeSource[] = [];
   private readonly purposes = new Map<OtpPurposeValue, { owner: string; handler: PurposeHandler }>();
   private claims: { owner: string; source: OrganizationClaimsSource } | undefined;
   private bearer: { owner: string; authenticator: BearerAuthenticator } | undefined;
@@ -76,6 +79,7 @@ export class HookRegistry {
     this.revoked.push(...(hooks.onSessionsRevoked ?? []));
     this.ways.push(...(hooks.waysIn ?? []));
     this.guards.push(...(hooks.fieldGuards ?? []));
+    this.scopes.push(...(hooks.tokenScopes ?? []));
     for (const [name, section] of Object.entries(hooks.exportSections ?? {})) {
       const taken = this.sections.get(name);
       if (taken) throw new Error(`export section ${name} given by both module ${taken.owner} and module ${owner}`);
@@ -155,6 +159,10 @@ export class HookRegistry {
 
   codePurpose(purpose: OtpPurposeValue): PurposeHandler | undefined {
     return this.read(this.purposes.get(purpose)?.handler);
+  }
+
+  tokenScopes(): readonly TokenScopeSource[] {
+    return this.read(this.scopes);
   }
 
   organizationClaims(): OrganizationClaimsSource | undefined {

@@ -15,6 +15,8 @@ import { accountModule } from './account';
 import { organizationsModule } from './organizations';
 import { captchaModule } from './captcha';
 import { breachedPasswordsModule } from './breached-passwords';
+import { adminModule } from './admin';
+import { eventsModule } from './events';
 import { apiKeysModule } from './api-keys';
 
 /**
@@ -40,6 +42,8 @@ export const wardenModules: readonly WardenModule[] = [
   organizationsModule,
   captchaModule,
   breachedPasswordsModule,
+  adminModule,
+  eventsModule,
   apiKeysModule,
 ];
 

@@ -4,6 +4,8 @@ export interface RequestMeta {
   /** The client IP: the socket's, or from X-Forwarded-For only as far as TRUST_PROXY hops allow. */
   ip: string | null;
   userAgent: string | null;
+  /** Who acts when it is not the signed-in user: the admin behind an impersonation session (audit rows' actor_id). */
+  actorId?: string | null;
   /** The API key the request came with (set once the bearer is known to be one): audit rows carry it as data.apiKeyId. */
   apiKeyId?: string;
 }

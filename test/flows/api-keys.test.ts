@@ -355,6 +355,18 @@ describe('API keys', () => {
       const audit = await sql(`SELECT event, user_id, data FROM ${t.table('audit_events')} WHERE data->>'apiKeyId' = $1 ORDER BY created_at`, [apiKey.id]);
       expect(audit.map((r) => r.event)).toEqual(['api_key.created', 'api_key.revoked']);
       expect(audit[1]).toMatchObject({ user_id: owner.userId, data: { prefix: apiKey.prefix, organizationId: org.id } });
+      // The outbox: api_key.created and api_key.revoked on the organization's aggregate, in the changes' transactions.
+      const events = await sql(
+        `SELECT type, aggregate_type, aggregate_id, organization_id, data FROM ${t.table('events')} WHERE data->>'apiKeyId' = $1 ORDER BY occurred_at`,
+        [apiKey.id],
+      );
+      expect(events.map((e) => e.type)).toEqual(['api_key.created', 'api_key.revoked']);
+      expect(events[1]).toMatchObject({
+        aggregate_type: 'organization',
+        aggregate_id: org.id,
+        organization_id: org.id,
+        data: { apiKeyId: apiKey.id, prefix: apiKey.prefix, organizationId: org.id, createdByUserId: admin.userId, scopes: ['org:read'], rotatedFromId: null },
+      });
     });
 
     it('rotateApiKey: a new key with the same settings; the old one works for overlapSeconds, then not', async () => {

@@ -8,6 +8,11 @@ export const apiKeysDeclarations = {
     apiKeyRotated: 'api_key.rotated',
     apiKeyRevoked: 'api_key.revoked',
   },
+  // Aggregate: its organization, or (a personal key) its user; data {apiKeyId, prefix, organizationId, createdByUserId, scopes, rotatedFromId}.
+  events: {
+    apiKeyCreated: 'api_key.created',
+    apiKeyRevoked: 'api_key.revoked',
+  },
   rateLimits: {
     'api-keys.create': 'default',
     'api-keys.rotate': 'default',

@@ -12,11 +12,13 @@ import type { PermissionCatalog } from '../organizations/permissions';
 import { ApiKeyEntity } from './api-key.entity';
 import { generateKey } from './api-key-format';
 import type { KeyCache } from './key-cache';
+import { EventTypes, type EventOutbox } from '../events/outbox';
 import { membershipIn, type MembershipEntity } from './memberships';
 
 export interface ApiKeysDeps {
   dataSource: DataSource;
   audit: AuditService;
+  events: EventOutbox;
   organizations: OrganizationsService;
   catalog: PermissionCatalog;
   cache: KeyCache;
@@ -41,6 +43,16 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MAX_ALLOWED_OPERATIONS = 100;
 const MAX_OVERLAP_SECONDS = 604800;
 
+/** Who manages keys: the signed-in viewer; an impersonation session may not (contract, "Administration"). */
+export interface KeyManager {
+  userId: string;
+  impersonatorId?: string;
+}
+
+function refuseImpersonation(viewer: KeyManager): void {
+  if (viewer.impersonatorId) throw new WardenError('FORBIDDEN', { message: 'Not with an impersonation session.', extensions: { reason: 'IMPERSONATION' } });
+}
+
 function limitReached(limit: number): WardenError {
   return new WardenError('FORBIDDEN', { message: `At most ${limit} live API keys per owner.`, extensions: { reason: 'LIMIT_REACHED', limit } });
 }
@@ -61,7 +73,8 @@ export class ApiKeysService {
     return this.deps.dataSource.manager.find(ApiKeyEntity, { where, order: { createdAt: 'DESC', id: 'DESC' } });
   }
 
-  async create(viewer: { userId: string }, input: CreateApiKeyParams, meta: RequestMeta): Promise<{ key: ApiKeyEntity; secret: string }> {
+  async create(viewer: KeyManager, input: CreateApiKeyParams, meta: RequestMeta): Promise<{ key: ApiKeyEntity; secret: string }> {
+    refuseImpersonation(viewer);
     const name = requiredText(input.name, 'name', this.deps.maxStringLength);
     const scopes = this.checkScopes(input.scopes, input.organizationId != null);
     const allowedOperations = this.checkOperations(input.allowedOperations);
@@ -96,7 +109,8 @@ export class ApiKeysService {
   }
 
   /** A new key with the same settings; the old one expires after overlapSeconds (0: now). */
-  async rotate(viewer: { userId: string }, id: string, overlapSeconds: number, meta: RequestMeta): Promise<{ key: ApiKeyEntity; secret: string }> {
+  async rotate(viewer: KeyManager, id: string, overlapSeconds: number, meta: RequestMeta): Promise<{ key: ApiKeyEntity; secret: string }> {
+    refuseImpersonation(viewer);
     if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_OVERLAP_SECONDS) {
       throw WardenError.badInput(`overlapSeconds is 0 to ${MAX_OVERLAP_SECONDS}.`, 'overlapSeconds');
     }
@@ -128,11 +142,13 @@ export class ApiKeysService {
   }
 
   /** Refused at once on every instance, its exchanged tokens too. */
-  async revoke(viewer: { userId: string }, id: string, meta: RequestMeta): Promise<void> {
+  async revoke(viewer: KeyManager, id: string, meta: RequestMeta): Promise<void> {
+    refuseImpersonation(viewer);
     const prefix = await withTransaction(this.deps.dataSource, async (em) => {
       const key = await this.managedKey(em, viewer.userId, id);
       await em.update(ApiKeyEntity, { id: key.id }, { revokedAt: this.deps.now() });
       await this.deps.audit.record(em, { event: AuditEvents.apiKeyRevoked, userId: viewer.userId, meta, data: this.auditData(key) });
+      await this.emit(em, EventTypes.apiKeyRevoked, key);
       return key.prefix;
     });
     await this.deps.cache.changed([prefix]);
@@ -152,7 +168,26 @@ export class ApiKeysService {
     const key = await em.save(row);
     const event = fields.rotatedFromId ? AuditEvents.apiKeyRotated : AuditEvents.apiKeyCreated;
     await this.deps.audit.record(em, { event, userId: fields.createdByUserId, meta, data: this.auditData(key) });
+    await this.emit(em, EventTypes.apiKeyCreated, key);
     return { key, secret };
+  }
+
+  /** api_key.created / api_key.revoked, in the change's transaction (the outbox). */
+  private emit(em: EntityManager, type: typeof EventTypes.apiKeyCreated | typeof EventTypes.apiKeyRevoked, key: ApiKeyEntity): Promise<void> {
+    return this.deps.events.emit(em, {
+      type,
+      aggregateType: key.organizationId ? 'organization' : 'user',
+      aggregateId: key.organizationId ?? key.createdByUserId,
+      organizationId: key.organizationId,
+      data: {
+        apiKeyId: key.id,
+        prefix: key.prefix,
+        organizationId: key.organizationId,
+        createdByUserId: key.createdByUserId,
+        scopes: key.scopes,
+        rotatedFromId: key.rotatedFromId,
+      },
+    });
   }
 
   /** An unrevoked key the viewer may manage: their personal key, or one of an organization where they hold api_keys:manage. */

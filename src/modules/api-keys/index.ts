@@ -24,6 +24,7 @@ export const apiKeysModule: WardenModule = {
     const keys = new ApiKeysService({
       dataSource: kernel.db,
       audit: kernel.audit,
+      events: kernel.events,
       organizations,
       catalog,
       cache,

@@ -18,6 +18,14 @@ export class AuditEventEntity {
   @Column('uuid', { nullable: true })
   userId: string | null;
 
+  /** Who acted when it was not userId: an admin (ban, impersonation), an inviter… */
+  @Column('uuid', { nullable: true })
+  actorId: string | null;
+
+  /** The organization the row is about. */
+  @Column('uuid', { nullable: true })
+  organizationId: string | null;
+
   @Column('text', { nullable: true })
   ip: string | null;
 

@@ -30,28 +30,29 @@ export const auditStatements = {
   },
 
   /**
-   * The INSERT of rows passed as parameters: the seven placeholders `params` (in auditStatements.values' order,
-   * e.g. `$9`…`$15`) carry one array each; `where` (optional) is the condition the rows are written under
+   * The INSERT of rows passed as parameters: the nine placeholders `params` (in auditStatements.values' order,
+   * e.g. `$9`…`$17`) carry one array each; `where` (optional) is the condition the rows are written under
    * (e.g. `EXISTS (SELECT 1 FROM s)`).
    */
   insertRows(names: TableNames, params: readonly string[], where?: string): string {
-    if (params.length !== 7) throw new Error('auditStatements.insertRows: seven parameters (id, event, outcome, user_id, ip, user_agent, data)');
-    const [id, event, outcome, userId, ip, userAgent, data] = params;
-    return auditStatements.insert(
-      names,
-      `SELECT * FROM unnest(${id}::uuid[], ${event}::text[], ${outcome}::text[], ${userId}::uuid[], ${ip}::text[], ${userAgent}::text[], ${data}::jsonb[])${
-        where ? `\n        WHERE ${where}` : ''
-      }`,
-    );
+    if (params.length !== 9)
+      throw new Error('auditStatements.insertRows: nine parameters (id, event, outcome, user_id, actor_id, organization_id, ip, user_agent, data)');
+    const [id, event, outcome, userId, actorId, organizationId, ip, userAgent, data] = params;
+    return `INSERT INTO ${auditStatements.table(names)} (id, event, outcome, user_id, actor_id, organization_id, ip, user_agent, data)
+        SELECT * FROM unnest(${id}::uuid[], ${event}::text[], ${outcome}::text[], ${userId}::uuid[], ${actorId}::uuid[], ${organizationId}::uuid[], ${ip}::text[], ${userAgent}::text[], ${data}::jsonb[])${
+          where ? `\n        WHERE ${where}` : ''
+        }`;
   },
 
-  /** The seven array parameters of insertRows, for these rows. */
+  /** The nine array parameters of insertRows, for these rows. */
   values(rows: readonly AuditRow[]): unknown[] {
     return [
       rows.map((r) => r.id),
       rows.map((r) => r.event),
       rows.map((r) => r.outcome),
       rows.map((r) => r.userId),
+      rows.map((r) => r.actorId),
+      rows.map((r) => r.organizationId),
       rows.map((r) => r.ip),
       rows.map((r) => r.userAgent),
       rows.map((r) => JSON.stringify(r.data)),

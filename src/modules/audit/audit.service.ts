@@ -11,6 +11,10 @@ export interface AuditRecord {
   event: AuditEventName;
   outcome?: 'success' | 'failure';
   userId?: string | null;
+  /** Who acted when it was not userId; default meta.actorId (an impersonating admin). */
+  actorId?: string | null;
+  /** The organization it is about; default data.organizationId when that is a string. */
+  organizationId?: string | null;
   meta?: RequestMeta | null;
   /** Never a password, code or token. */
   data?: Record<string, unknown>;
@@ -30,6 +34,8 @@ export interface AuditRow {
   event: string;
   outcome: 'success' | 'failure';
   userId: string | null;
+  actorId: string | null;
+  organizationId: string | null;
   ip: string | null;
   userAgent: string | null;
   data: object;
@@ -56,6 +62,8 @@ export class AuditService {
       event: record.event,
       outcome: record.outcome ?? 'success',
       userId: record.userId ?? null,
+      actorId: record.actorId ?? record.meta?.actorId ?? null,
+      organizationId: record.organizationId ?? (typeof record.data?.organizationId === 'string' ? record.data.organizationId : null),
       ip: record.meta?.ip ?? null,
       userAgent: record.meta?.userAgent ?? null,
       data: (record.meta?.apiKeyId ? { ...record.data, apiKeyId: record.meta.apiKeyId } : (record.data ?? {})) as object,

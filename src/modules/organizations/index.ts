@@ -20,7 +20,7 @@ import { RolesService } from './roles.service';
 import { RolesResolver } from './roles.resolver';
 import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserResolver } from './organizations.resolver';
 
-/** What the organizations module provides its dependents (api-keys: memberships and permissions read at every use). */
+/** What organizations gives the modules that depend on it (events: the events:read check; api-keys: memberships and permissions read at every use). */
 export interface OrganizationsProvides {
   organizations: OrganizationsService;
   catalog: PermissionCatalog;
@@ -40,6 +40,7 @@ export const organizationsModule: WardenModule = {
       dataSource: kernel.db,
       users,
       audit: kernel.audit,
+      events: kernel.events,
       catalog,
       maxStringLength: kernel.limits.maxStringLength,
     });
@@ -51,6 +52,7 @@ export const organizationsModule: WardenModule = {
       users,
       active,
       audit: kernel.audit,
+      events: kernel.events,
       mailer: kernel.mailer,
       kv: kernel.kv,
       identifierLimits: peers.of<RateLimitsProvides>('rate-limits').identifierLimits,
@@ -67,6 +69,7 @@ export const organizationsModule: WardenModule = {
       organizations,
       users,
       audit: kernel.audit,
+      events: kernel.events,
       catalog,
       maxStringLength: kernel.limits.maxStringLength,
       maxCustomRoles: kernel.limits.orgMaxCustomRoles,

@@ -14,6 +14,9 @@ describe('ORG_EXTRA_PERMISSIONS', () => {
     expect(() => parseExtraPermissions(`a:${'b'.repeat(33)}`)).toThrow(/does not match/);
     expect(() => parseExtraPermissions('members:read')).toThrow(/Warden's own/);
     expect(() => parseExtraPermissions('a:b,,c:d')).toThrow(/empty entry/);
+    // warden:* is the platform scope (warden:admin): no organization role may put it into a token.
+    expect(() => parseExtraPermissions('warden:admin')).toThrow(/reserved/);
+    expect(() => parseExtraPermissions('invoices:read,warden:anything')).toThrow(/reserved/);
     const many = Array.from({ length: 101 }, (_, i) => `app:p${i}`).join(',');
     expect(() => parseExtraPermissions(many)).toThrow(/101 permissions, at most 100/);
   });

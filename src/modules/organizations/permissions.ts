@@ -43,6 +43,8 @@ export function parseExtraPermissions(raw: string | undefined): readonly string[
     if (name === '') throw new Error('an empty entry (two commas in a row, or a trailing comma)');
     if (!EXTRA_PERMISSION_PATTERN.test(name)) throw new Error(`"${name}" does not match ${EXTRA_PERMISSION_PATTERN.source}`);
     if (builtInNames.has(name)) throw new Error(`"${name}" is one of Warden's own permissions`);
+    // warden:* is the platform's own scope (warden:admin): a role granting it would put it in a token's scope.
+    if (name.startsWith('warden:')) throw new Error(`"${name}": warden:* names are reserved for Warden's platform scope`);
   }
   if (names.length > MAX_EXTRA_PERMISSIONS) throw new Error(`${names.length} permissions, at most ${MAX_EXTRA_PERMISSIONS}`);
   return names;

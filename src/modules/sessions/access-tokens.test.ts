@@ -29,6 +29,27 @@ describe('AccessTokens: verified tokens are remembered until they expire', () =>
     nowMs -= 61_000;
   });
 
+  test('platform scope (warden:admin) is signed into scope beside the organization permissions, and read back apart from them', async () => {
+    const keys = await SigningKeys.load([pem()]);
+    const options = { issuer: 'http://warden.test', audience: 'http://warden.test', ttlSeconds: 60, now, cacheMaxEntries: 0 };
+    const tokens = new AccessTokens(keys, options);
+    const org = { id: 'org-1', role: 'member', scope: ['org:read', 'members:read'] };
+    const { token } = await tokens.issue('user-1', 'session-1', assurance, org, ['warden:admin']);
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    expect(payload.scope).toBe('members:read org:read warden:admin');
+    const claims = await new AccessTokens(keys, options).verify(token);
+    expect(claims.organization).toEqual({ id: 'org-1', role: 'member', scope: 'members:read org:read' });
+    expect(claims.platformScope).toEqual(['warden:admin']);
+    // Without an organization: scope holds the platform names alone, and no org claims.
+    const alone = await tokens.issue('user-1', 'session-1', assurance, null, ['warden:admin']);
+    const read = await new AccessTokens(keys, options).verify(alone.token);
+    expect(read.organization).toBeUndefined();
+    expect(read.platformScope).toEqual(['warden:admin']);
+    // Neither: no scope claim at all.
+    const none = await tokens.issue('user-1', 'session-1', assurance);
+    expect(JSON.parse(Buffer.from(none.token.split('.')[1]!, 'base64url').toString()).scope).toBeUndefined();
+  });
+
   test('only the exact bytes hit the cache: a tampered copy of a remembered token is verified, and refused', async () => {
     const keys = await SigningKeys.load([pem()]);
     const tokens = new AccessTokens(keys, { issuer: 'http://warden.test', audience: 'http://warden.test', ttlSeconds: 60, now, cacheMaxEntries: 100 });

@@ -24,7 +24,12 @@ export interface AccessTokenClaims {
   issuedAtS: number;
   /** org_id, org_role, scope (space-separated): the session's active organization when issued; absent: none. */
   organization?: { id: string; role: string; scope: string };
+  /** The platform part of `scope` (`warden:*` names, e.g. warden:admin), sorted; absent: none. */
+  platformScope?: readonly string[];
 }
+
+/** Scope names Warden itself grants (never an organization permission: ORG_EXTRA_PERMISSIONS refuses them). */
+export const PLATFORM_SCOPE_PREFIX = 'warden:';
 
 interface Remembered extends AccessTokenClaims {
   expiresAtMs: number;
@@ -62,17 +67,23 @@ export class AccessTokens {
     this.nowMs = options.nowMs ?? (() => options.now().getTime());
   }
 
-  /** `organization`: the session's active organization's claims (org_id, org_role, scope); absent claims are left out. */
+  /**
+   * `organization`: the session's active organization's claims (org_id, org_role, scope); `platformScope`: scope names
+   * Warden grants beside them (warden:admin); `scope` is the sorted union of both. Absent claims are left out.
+   */
   async issue(
     userId: string,
     sessionId: string,
     assurance: SessionAssurance,
     organization?: OrganizationClaims | null,
+    platformScope: readonly string[] = [],
   ): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = this.options.now();
     const issuedAtS = Math.floor(issuedAt.getTime() / 1000);
     const expiresAt = new Date(issuedAtS * 1000 + this.options.ttlSeconds * 1000);
     const org = organization ? { id: organization.id, role: organization.role, scope: [...organization.scope].sort().join(' ') } : undefined;
+    const platform = [...platformScope].sort();
+    const scope = [...(organization?.scope ?? []), ...platform].sort().join(' ');
     const token = await this.keys.sign(
       {
         sid: sessionId,
@@ -80,12 +91,21 @@ export class AccessTokens {
         auth_time: Math.floor(assurance.authTime.getTime() / 1000),
         amr: [...assurance.amr],
         aal: assurance.aal,
-        ...(org ? { org_id: org.id, org_role: org.role, ...(org.scope ? { scope: org.scope } : {}) } : {}),
+        ...(org ? { org_id: org.id, org_role: org.role } : {}),
+        ...(scope ? { scope } : {}),
       },
       { issuer: this.options.issuer, audience: this.options.audience, subject: userId, issuedAt, expiresAt },
     );
     // We just signed it: its first use need not verify it.
-    this.remember(token, { userId, sessionId, expiresAt, assurance, issuedAtS, ...(org ? { organization: org } : {}) });
+    this.remember(token, {
+      userId,
+      sessionId,
+      expiresAt,
+      assurance,
+      issuedAtS,
+      ...(org ? { organization: org } : {}),
+      ...(platform.length ? { platformScope: platform } : {}),
+    });
     return { token, expiresAt };
   }
 
@@ -117,16 +137,19 @@ export class AccessTokens {
       if (typeof authTime !== 'number' || (aal !== 'aal1' && aal !== 'aal2')) throw new Error('missing assurance claims');
       if (!Array.isArray(amr) || !amr.every((m) => (authMethods as readonly unknown[]).includes(m))) throw new Error('bad amr claim');
       if (typeof iat !== 'number') throw new Error('missing iat');
-      if (orgId !== undefined && (typeof orgId !== 'string' || typeof orgRole !== 'string' || (scope !== undefined && typeof scope !== 'string'))) {
-        throw new Error('bad organization claims');
-      }
+      if (scope !== undefined && typeof scope !== 'string') throw new Error('bad scope claim');
+      if (orgId !== undefined && (typeof orgId !== 'string' || typeof orgRole !== 'string')) throw new Error('bad organization claims');
+      const names = typeof scope === 'string' && scope ? scope.split(' ') : [];
+      const platform = names.filter((n) => n.startsWith(PLATFORM_SCOPE_PREFIX));
+      const orgScope = names.filter((n) => !n.startsWith(PLATFORM_SCOPE_PREFIX)).join(' ');
       claims = {
         userId: payload.sub,
         sessionId: payload.sid,
         expiresAt: new Date(payload.exp * 1000),
         assurance: { authTime: new Date(authTime * 1000), amr: amr as AuthMethod[], aal },
         issuedAtS: iat,
-        ...(typeof orgId === 'string' ? { organization: { id: orgId, role: orgRole as string, scope: (scope as string | undefined) ?? '' } } : {}),
+        ...(typeof orgId === 'string' ? { organization: { id: orgId, role: orgRole as string, scope: orgScope } } : {}),
+        ...(platform.length ? { platformScope: platform } : {}),
       };
     } catch (cause) {
       throw new WardenError('UNAUTHENTICATED', { cause });

@@ -45,6 +45,7 @@ export const sessionsModule: WardenModule = {
       accessTokens,
       revocations,
       audit: kernel.audit,
+      events: kernel.events,
       hmacKey: keys.hmacKey,
       previousHmacKey: keys.previousHmacKey,
       limits,
@@ -55,6 +56,7 @@ export const sessionsModule: WardenModule = {
       onSignedIn: () => hooks.onSignedIn(),
       onSessionsRevoked: () => hooks.onSessionsRevoked(),
       organizationClaims: () => hooks.organizationClaims(),
+      tokenScopes: () => hooks.tokenScopes(),
     });
     const provides: SessionsProvides = { sessions, accessTokens, revocations };
     return { provides, instances: [keys.signingKeys, accessTokens, revocations, sessions, new SessionsResolver(sessions)] };

@@ -119,6 +119,7 @@ export class SessionRefresh {
       row.session_id,
       { amr: row.amr, aal: row.aal, authTime: row.last_authenticated_at },
       organization,
+      this.pairs.platformScope({ email: row.email, emailVerified: row.email_verified, aal: row.aal }),
     );
     const user = {
       id: row.user_id,

@@ -8,6 +8,8 @@ export interface SessionState {
   revokedAt: Date | null;
   expiresAt: Date;
   aal: SessionEntity['aal'];
+  /** Sign-in or the last re-authentication (what recent authentication is measured from). */
+  lastAuthenticatedAt: Date;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function lockSession(em: EntityManager, id: string, mode: 'share' |
 export function sessionState(em: EntityManager, id: string, options: { share?: boolean } = {}): Promise<SessionState | null> {
   return em.findOne(SessionEntity, {
     where: { id },
-    select: { id: true, userId: true, revokedAt: true, expiresAt: true, aal: true },
+    select: { id: true, userId: true, revokedAt: true, expiresAt: true, aal: true, lastAuthenticatedAt: true },
     ...(options.share ? { lock: { mode: 'pessimistic_read' as const } } : {}),
   });
 }

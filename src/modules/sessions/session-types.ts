@@ -1,3 +1,4 @@
+import type { EventOutbox } from '../events/outbox';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessTokens } from './access-tokens';
 import type { RevocationList } from './revocation-list';
@@ -11,6 +12,8 @@ import type { AuthMethod } from './assurance';
 export interface Viewer {
   userId: string;
   sessionId: string;
+  /** The admin acting through an impersonation session (the token's act.sub); absent: the user themself. */
+  impersonatorId?: string;
 }
 
 /** A new session's tokens, or a sign-in the SignInGate refused (thrown by toAuthPayload, after commit). */
@@ -116,6 +119,8 @@ export interface SessionsServiceDeps {
   accessTokens: AccessTokens;
   revocations: RevocationList;
   audit: AuditService;
+  /** kernel.events: session.created (in the sign-in statement) and session.revoked (in the revoking transaction). */
+  events: EventOutbox;
   hmacKey: Buffer;
   /** WARDEN_SECRET_PREVIOUS: hashes made under it still match (tried only on a miss). */
   previousHmacKey?: Buffer | null;
@@ -131,7 +136,21 @@ export interface SessionsServiceDeps {
   onSessionsRevoked?: () => readonly RevocationListener[];
   /** The organizations module's permissions (the `scope` claim), read at each token issued; none: no org claims. */
   organizationClaims?: () => OrganizationClaimsSource | undefined;
+  /** Platform scope names (warden:admin) for a token, read at each token issued (the tokenScopes hook). */
+  tokenScopes?: () => readonly TokenScopeSource[];
 }
+
+/** What a tokenScopes hook is told about the token being issued: whose it is and the session's assurance level. */
+export interface TokenScopeSubject {
+  email: string | null;
+  emailVerified: boolean;
+  aal: 'aal1' | 'aal2';
+  /** An impersonation session's token: never a platform scope. */
+  impersonated?: boolean;
+}
+
+/** Platform scope names (each `warden:*`) a module grants a token's subject; [] for none. Synchronous, no I/O. */
+export type TokenScopeSource = (subject: TokenScopeSubject) => readonly string[];
 
 export type { OrganizationClaims } from './access-tokens';
 

@@ -3,7 +3,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionEntity } from './session.entity';
 import type { UserEntity } from '../users/users.service';
 import type { SessionAssurance } from './assurance';
-import type { SessionsServiceDeps, SessionTokens } from './session-types';
+import type { SessionsServiceDeps, SessionTokens, TokenScopeSubject } from './session-types';
 import { createSecretToken, keyedHash, keyedHashMatches } from '../../crypto/secret-token';
 import { RawStatements } from '../../db/raw-statements';
 import type { OrganizationClaims } from './access-tokens';
@@ -76,6 +76,12 @@ export class TokenPairs {
     return { id: organizationId, role, scope: await source.permissionsFor(organizationId, role, em) };
   }
 
+  /** The platform scope names every tokenScopes hook grants this subject (warden:admin), deduplicated. */
+  platformScope(subject: TokenScopeSubject): string[] {
+    const sources = this.deps.tokenScopes?.() ?? [];
+    return sources.length === 0 ? [] : [...new Set(sources.flatMap((source) => source(subject)))];
+  }
+
   /**
    * The answer for a session whose refresh token was already written: that token and a fresh access token (with
    * the claims of `session.activeOrganizationId` when `role`, the user's role there, is given).
@@ -89,7 +95,8 @@ export class TokenPairs {
     em?: EntityManager,
   ): Promise<SessionTokens> {
     const organization = await this.organizationClaims(session.activeOrganizationId, role, em);
-    const access = await this.deps.accessTokens.issue(session.userId, session.id, TokenPairs.assurance(session), organization);
+    const platform = this.platformScope({ email: user.email, emailVerified: user.emailVerified, aal: session.aal });
+    const access = await this.deps.accessTokens.issue(session.userId, session.id, TokenPairs.assurance(session), organization, platform);
     return {
       signIn,
       sessionId: session.id,

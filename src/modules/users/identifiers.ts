@@ -1,19 +1,11 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import isEmail from 'validator/lib/isEmail';
+import { normalizedEmailOrNull } from './email-syntax';
 import { WardenError } from '../../errors/warden-error';
 
 /** Trimmed, NFC-normalised, lower-cased, then checked by validator's isEmail; BAD_USER_INPUT when it cannot be an address. */
 export function normalizeEmail(raw: unknown): string {
-  if (typeof raw !== 'string') throw WardenError.badInput('Enter a valid email address.', 'email');
-  const email = raw.trim().normalize('NFC').toLowerCase();
-  if (
-    email.length === 0 ||
-    email.length > 254 ||
-    !isEmail(email, { allow_utf8_local_part: true, require_tld: true, allow_ip_domain: false, allow_display_name: false }) ||
-    email.split('@')[0]!.length > 64
-  ) {
-    throw WardenError.badInput('Enter a valid email address.', 'email');
-  }
+  const email = normalizedEmailOrNull(raw);
+  if (email === null) throw WardenError.badInput('Enter a valid email address.', 'email');
   return email;
 }
 
