@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,apiKeyExchange,refresh,verifyOtp,login,storm,rss,captcha-overhead]
+ * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,viewerActiveOrg,members,apiKeyExchange,refresh,verifyOtp,login,storm,rss,captcha-overhead]
  *                [-- --gateway=<other build>/dist/src/main.js] [-- --env=NAME=value] [-- --scale=N]
  *
  * Builds (npm script), then starts the gateway in production mode against DATABASE_URL / REDIS_URL in a
@@ -24,7 +24,7 @@ import { captchaOverhead } from './captcha-overhead';
 
 const BENCH_METRICS_TOKEN = randomBytes(24).toString('base64url');
 const metricsAuth = { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } };
-import { BENCH_PASSWORD, requestCodes, seedUsers, signIn, type Challenge } from './seed';
+import { BENCH_PASSWORD, explainMembersPage, memberCursorAt, requestCodes, seedOrganization, seedUsers, signIn, type Challenge } from './seed';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -49,8 +49,11 @@ const wanted = (name: string) => !only || only.includes(name);
 /** The issue's figure for every throughput scenario; the smoke run only checks that each scenario works. */
 const CONNECTIONS = smoke ? 8 : 50;
 const CONFIGURED_COST = Number(process.env.BENCH_BCRYPT_COST ?? 12);
-/** --scale=N stretches every scenario (for profiling). */
-const scale = Number(args.find((a) => a.startsWith('--scale='))?.slice('--scale='.length) ?? 1);
+/** --scale=N stretches every scenario (for profiling); given at all, it also seeds the 100,000-member organization. */
+const scaleArg = args.find((a) => a.startsWith('--scale='));
+const scale = Number(scaleArg?.slice('--scale='.length) ?? 1);
+const LARGE_ORGANIZATION = 100_000;
+const SMALL_ORGANIZATION = 100;
 /** Seconds per scenario: full run, smoke run. */
 const seconds = (full: number) => (smoke ? 1 : full * scale);
 const STORM_VIEWER_RATE = 200;
@@ -63,10 +66,19 @@ const QUERIES = {
     query: 'query ViewerProfile { viewer { id email name organization { name } } }',
     operationName: 'ViewerProfile',
   }),
+  viewerActiveOrg: JSON.stringify({
+    query: 'query ViewerActiveOrganization { viewer { id activeOrganization { id name viewerPermissions } } }',
+    operationName: 'ViewerActiveOrganization',
+  }),
+  members:
+    'query Members($id: ID!, $after: String) { organization(id: $id) { members(first: 50, after: $after) { nodes { id userId email name role joinedAt } endCursor hasNextPage } } }',
   refresh: 'mutation Refresh($t: String) { refreshSession(refreshToken: $t) { accessToken refreshToken user { id email } } }',
   login: 'mutation Login($input: LoginInput!) { login(input: $input) { challengeId expiresAt } }',
   verify: 'mutation Verify($input: VerifyOtpInput!) { verifyOtp(input: $input) { accessToken refreshToken user { id email } } }',
 };
+
+/** EXPLAIN of the members page query per organization size (--only=members), kept in results.json. */
+const plans: Record<string, string[]> = {};
 
 const ok = (marker: string) => (body: string) => body.includes(marker) && !body.includes('"errors"');
 
@@ -136,6 +148,9 @@ async function main(): Promise<void> {
       // Pwned Passwords (on by default in production) is a network call per new password: the bench has no outside
       // network and measures Warden itself (--env=HIBP_ENABLED=true with --env=HIBP_API_URL=… to include it).
       HIBP_ENABLED: 'false',
+      // members(first: 50) with six fields costs about 1900 in graphql-armor's count (a list's `first` multiplies):
+      // above the default GRAPHQL_MAX_COST of 1000, so the members rows need a higher limit (it changes no other row).
+      GRAPHQL_MAX_COST: '5000',
       ...extraEnv,
     };
     gateway = await startGateway(
@@ -235,7 +250,7 @@ async function main(): Promise<void> {
     const exchangeBody = (connection: number) =>
       new URLSearchParams({ grant_type: 'client_credentials', client_secret: apiKeys[connection % apiKeys.length]! }).toString();
 
-    if (wanted('hello') || wanted('viewer') || wanted('viewerProfile') || wanted('apiKeyExchange')) {
+    if (wanted('hello') || wanted('viewer') || wanted('viewerProfile') || wanted('viewerActiveOrg') || wanted('apiKeyExchange')) {
       // The machine is shared and its load drifts: the baseline, viewer { id } and viewer with profile fields
       // alternate in short rounds so all see the same conditions; each figure is over all its rounds
       // (p50/p99: the median round).
@@ -244,6 +259,7 @@ async function main(): Promise<void> {
       const hello: LoadResult[] = [];
       const viewer: LoadResult[] = [];
       const viewerProfile: LoadResult[] = [];
+      const viewerActiveOrg: LoadResult[] = [];
       const exchanges: LoadResult[] = [];
       for (let round = 0; round < rounds; round++) {
         hello.push(
@@ -294,6 +310,22 @@ async function main(): Promise<void> {
               false,
             ),
           );
+        if (wanted('viewerActiveOrg'))
+          viewerActiveOrg.push(
+            await measure(
+              {
+                name: 'viewer { id activeOrganization { id name viewerPermissions } }',
+                url: g.url,
+                connections: CONNECTIONS,
+                durationSeconds: perRound,
+                body: QUERIES.viewerActiveOrg,
+                headersFor: bearer,
+                verify: ok('"activeOrganization":{"id"'),
+              },
+              g,
+              false,
+            ),
+          );
         if (wanted('viewerProfile'))
           viewerProfile.push(
             await measure(
@@ -315,6 +347,57 @@ async function main(): Promise<void> {
       if (exchanges.length) results.push(combine(exchanges));
       if (viewer.length) results.push(combine(viewer));
       if (viewerProfile.length) results.push(combine(viewerProfile));
+      if (viewerActiveOrg.length) results.push(combine(viewerActiveOrg));
+    }
+    if (wanted('members')) {
+      // The same 20 signed-in users are members of an organization of 100 and (with --scale) one of 100,000;
+      // members(first: 50) of each alternates in rounds, like the baseline above.
+      const viewers = sessionUsers.slice(0, 20);
+      const small = await seedOrganization(databaseUrl, schema, 'members-small', SMALL_ORGANIZATION - viewers.length, viewers);
+      const large = scaleArg ? await seedOrganization(databaseUrl, schema, 'members-large', LARGE_ORGANIZATION - viewers.length, viewers) : null;
+      log(`seeded organizations of ${SMALL_ORGANIZATION}${large ? ` and ${LARGE_ORGANIZATION}` : ''} members${large ? '' : ' (--scale seeds the large one)'}`);
+      const halfway = large ? await memberCursorAt(databaseUrl, schema, large, LARGE_ORGANIZATION / 2) : null;
+      for (const [label, id, cursor] of [
+        [`${SMALL_ORGANIZATION}`, small, null],
+        ...(large ? [[`${LARGE_ORGANIZATION}`, large, null] as const, [`${LARGE_ORGANIZATION}, halfway`, large, halfway] as const] : []),
+      ] as const) {
+        const plan = await explainMembersPage(databaseUrl, schema, id, cursor);
+        log(`EXPLAIN members page (${label}): ${plan.map((l) => l.trim()).join(' / ')}`);
+        plans[label] = plan;
+      }
+      const membersBody = (id: string, after: string | null = null) => JSON.stringify({ query: QUERIES.members, variables: { id, after } });
+      const rounds = smoke ? 1 : 4;
+      const perRound = seconds(8) / rounds;
+      const scenarios = [
+        { name: `members(first: 50), ${SMALL_ORGANIZATION} members`, body: membersBody(small) },
+        ...(large
+          ? [
+              { name: `members(first: 50), ${LARGE_ORGANIZATION} members`, body: membersBody(large) },
+              { name: `members(first: 50) after a cursor halfway, ${LARGE_ORGANIZATION} members`, body: membersBody(large, halfway) },
+            ]
+          : []),
+      ];
+      const byScenario = scenarios.map(() => [] as LoadResult[]);
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, scenario] of scenarios.entries()) {
+          byScenario[i]!.push(
+            await measure(
+              {
+                name: scenario.name,
+                url: g.url,
+                connections: CONNECTIONS,
+                durationSeconds: perRound,
+                body: scenario.body,
+                headersFor: bearer,
+                verify: ok('"members":{"nodes":[{'),
+              },
+              g,
+              false,
+            ),
+          );
+        }
+      }
+      for (const r of byScenario) results.push(combine(r));
     }
     if (wanted('refresh'))
       await measure({
@@ -672,6 +755,31 @@ function summarise(
     const p99 = profile.p99Ms / hello.p99Ms;
     targets.viewerProfileP99 = { value: p99, target: '≤ 1.5 × bare p99', met: p99 <= 1.5, detail: `${profile.p99Ms} / ${hello.p99Ms} ms` };
   }
+  const activeOrg = find('viewer { id activeOrganization');
+  if (hello && activeOrg) {
+    const ratio = activeOrg.requestsPerSecond / hello.requestsPerSecond;
+    targets.viewerActiveOrgThroughput = {
+      value: ratio,
+      target: '≥ 0.60 × bare { hello }',
+      met: ratio >= 0.6,
+      detail: `${fmt(activeOrg.requestsPerSecond, 0)} / ${fmt(hello.requestsPerSecond, 0)} req/s; p99 ${activeOrg.p99Ms} / ${hello.p99Ms} ms`,
+    };
+  }
+  const membersSmall = find(`members(first: 50), ${SMALL_ORGANIZATION} members`);
+  for (const [key, name] of [
+    ['membersLargeP99', `members(first: 50), ${LARGE_ORGANIZATION} members`],
+    ['membersHalfwayP99', `members(first: 50) after a cursor halfway, ${LARGE_ORGANIZATION} members`],
+  ] as const) {
+    const large = find(name);
+    if (!membersSmall || !large) continue;
+    const ratio = large.p99Ms / membersSmall.p99Ms;
+    targets[key] = {
+      value: ratio,
+      target: `p99 ≤ 2 × with ${SMALL_ORGANIZATION} members`,
+      met: ratio <= 2,
+      detail: `${large.p99Ms} / ${membersSmall.p99Ms} ms; ${fmt(large.requestsPerSecond, 0)} / ${fmt(membersSmall.requestsPerSecond, 0)} req/s`,
+    };
+  }
   for (const [key, scenario, floorName] of [
     ['refreshVsFloor', 'refreshSession', 'floor: raw pg refresh'],
     ['verifyOtpVsFloor', 'verifyOtp', 'floor: raw pg verifyOtp'],
@@ -812,6 +920,7 @@ function summarise(
       rss,
       cpu: shares,
       targets,
+      plans,
     },
   };
 }

@@ -103,3 +103,86 @@ export async function signIn(url: string, sink: SmtpSink, emails: readonly strin
     return data.verifyOtp;
   });
 }
+
+/**
+ * An organization with `count` members by SQL (new users, joined one millisecond apart), after `viewers` (emails of
+ * existing users, e.g. the signed-in sessions') joined first as members: what `members(first: 50)` pages through.
+ * ANALYZE afterwards, as autovacuum would on a live database, so the planner sees the table as it now is.
+ */
+export async function seedOrganization(databaseUrl: string, schema: string, group: string, count: number, viewers: readonly string[]): Promise<string> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO "${schema}"`);
+    await client.query('BEGIN');
+    const org = await client.query(`INSERT INTO organizations (id, name, slug) VALUES (gen_random_uuid(), $1, $2) RETURNING id`, [
+      `Bench ${group}`,
+      `bench-${group.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now().toString(36)}`,
+    ]);
+    const id: string = org.rows[0].id;
+    await client.query(
+      `INSERT INTO memberships (id, organization_id, user_id, role, joined_at)
+       SELECT gen_random_uuid(), $1, u.id, 'member', now() - interval '1 day' FROM users u WHERE u.email = ANY($2::text[])`,
+      [id, viewers],
+    );
+    await client.query(
+      `INSERT INTO users (id, email, email_verified, name, organization_id)
+       SELECT gen_random_uuid(), 'bench.' || $1 || '.' || g || '@bench.test', true, 'Bench member ' || g, $3 FROM generate_series(0, $2 - 1) AS g`,
+      [group, count, id],
+    );
+    await client.query(
+      `INSERT INTO memberships (id, organization_id, user_id, role, joined_at)
+       SELECT gen_random_uuid(), $2, u.id, 'member', now() + (row_number() OVER (ORDER BY u.email)) * interval '1 millisecond'
+       FROM users u WHERE u.email LIKE 'bench.' || $1 || '.%'`,
+      [group, id],
+    );
+    await client.query('COMMIT');
+    await client.query('ANALYZE memberships, users');
+    return id;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The cursor `members` answers after the member at `offset` (earliest joined first), as the gateway encodes it
+ * (organizations.service.ts: base64url of [joined_at::text, id]).
+ */
+export async function memberCursorAt(databaseUrl: string, schema: string, organizationId: string, offset: number): Promise<string> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO "${schema}"`);
+    const { rows } = await client.query(
+      `SELECT joined_at::text AS joined, id FROM memberships WHERE organization_id = $1 ORDER BY joined_at, id OFFSET $2 LIMIT 1`,
+      [organizationId, offset],
+    );
+    return Buffer.from(JSON.stringify([rows[0].joined, rows[0].id])).toString('base64url');
+  } finally {
+    await client.end();
+  }
+}
+
+/** EXPLAIN (ANALYZE) of the page query `members` runs (organizations.service.ts), first page or after a cursor. */
+export async function explainMembersPage(databaseUrl: string, schema: string, organizationId: string, cursor: string | null): Promise<string[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO "${schema}"`);
+    const params: unknown[] = [organizationId, 51];
+    let where = 'organization_id = $1';
+    if (cursor) {
+      const [joined, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
+      params.push(joined, id);
+      where += ' AND (joined_at, id) > ($3::timestamptz, $4::uuid)';
+    }
+    const { rows } = await client.query(
+      `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id, organization_id, user_id, role, joined_at, joined_at::text AS joined_text
+       FROM memberships WHERE ${where} ORDER BY joined_at, id LIMIT $2`,
+      params,
+    );
+    return rows.map((r: Record<string, string>) => r['QUERY PLAN']!);
+  } finally {
+    await client.end();
+  }
+}

@@ -6,7 +6,9 @@ import { startTestApp, type TestApp } from '../support/start-test-app';
 import { signUpAndVerify, logIn, uniqueEmail } from '../support/flows';
 import type { WardenClient } from '../support/graphql-client';
 import { realRedis, realRedisAvailable } from '../support/attack';
-import { CreateOrganizationDocument } from '../graphql/generated/graphql';
+import { AcceptInvitationDocument, CreateOrganizationDocument, InviteMemberDocument } from '../graphql/generated/graphql';
+import { linkFrom } from '../support/smtp-inbox';
+import { statementsDuring } from '../support/statements';
 
 const doc = (text: TemplateStringsArray) => gql(text) as TypedDocumentNode<any, any>;
 const SetActive = doc`
@@ -34,6 +36,13 @@ const Leave = doc`
 `;
 const Transfer = doc`
   mutation Transfer($input: MemberRefInput!) { transferOwnership(input: $input) { id } }
+`;
+
+const ViewerOrgs = doc`
+  query ViewerOrgs { viewer { id organization { id name } activeOrganization { id name viewerPermissions } } }
+`;
+const RenameOrg = doc`
+  mutation Rename($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { id name } }
 `;
 
 const CreateRole = doc`
@@ -167,6 +176,21 @@ describe('organization claims', () => {
     expectOrgClaims(cleared.accessToken, null);
     expect(cleared.user.activeOrganization).toBeNull();
     expectOrgClaims((await refresh(owner)).accessToken, null);
+  });
+
+  test('viewer.activeOrganization and its viewerPermissions are answered from the token and the profile cache: no statement once cached', async () => {
+    const owner = await person('owner');
+    const org = await create(owner, 'Hot path');
+    await activate(owner, org.id);
+    const Active = doc`
+      query ActiveOnly { viewer { id activeOrganization { id name viewerPermissions } } }
+    `;
+    const expected = { id: org.id, name: 'Hot path', viewerPermissions: OWNER_SCOPE.split(' ') };
+    expect((await owner.client.query(Active)).viewer.activeOrganization).toEqual(expected); // fills the cache
+    const { result, statements } = await statementsDuring(() => owner.client.query(Active));
+    expect(result.viewer.activeOrganization).toEqual(expected);
+    // Background work (the events relay) may query meanwhile: none of the request's tables is read.
+    expect(statements.filter((q) => /"(sessions|memberships|organizations|organization_roles|users)"/.test(q))).toEqual([]);
   });
 
   test('a non-member is refused NOT_A_MEMBER: another organization, an unknown id and a malformed one alike', async () => {
@@ -324,5 +348,71 @@ describeShared('organization claims on two gateway instances (one PostgreSQL, on
     expect(seen).toEqual({ code: 'UNAUTHENTICATED', reason: 'CLAIMS_CHANGED' });
     expect(Date.now() - changedAt).toBeLessThan(1000);
     expect(await refusal(member.client)).toEqual({ code: 'UNAUTHENTICATED', reason: 'CLAIMS_CHANGED' });
+  });
+  /** Polls `check` on B every 20 ms for at most a second; answers what it returned last (null: still not). */
+  const withinASecond = async <T>(check: () => Promise<T | null>): Promise<T | null> => {
+    const startedAt = Date.now();
+    let seen: T | null = null;
+    while (seen === null && Date.now() - startedAt < 1000) {
+      seen = await check();
+      if (seen === null) await new Promise((r) => setTimeout(r, 20));
+    }
+    return seen;
+  };
+
+  test('a role change on A: B refuses the old token CLAIMS_CHANGED within a second, and after a refresh there B answers the new role; a rename on A shows on B', async () => {
+    const owner = await person('owner');
+    const member = await person('member');
+    const org = await create(owner, 'Cached on B');
+    // Joined the real way (the users row's earliest organization, User.organization, follows).
+    const before = a.inbox.mailsTo(member.email).length;
+    await owner.client.request(InviteMemberDocument, { input: { organizationId: org.id, email: member.email, role: 'member' } });
+    await a.inbox.waitForMail(member.email, before + 1);
+    const token = linkFrom(a.inbox.mailsTo(member.email)[before]!).searchParams.get('token')!;
+    const { acceptInvitation } = await member.client.request(AcceptInvitationDocument, { input: { token } });
+    member.client.accessToken = acceptInvitation.accessToken;
+    const onB = b.client();
+    onB.accessToken = member.client.accessToken;
+    onB.cookies.set('warden_refresh', member.client.cookies.get('warden_refresh')!);
+    // Read twice on B: the second answer comes from B's profile cache (filled by the first).
+    for (let i = 0; i < 2; i++) {
+      expect((await onB.query(ViewerOrgs)).viewer).toEqual({
+        id: member.userId,
+        organization: { id: org.id, name: 'Cached on B' },
+        activeOrganization: { id: org.id, name: 'Cached on B', viewerPermissions: MEMBER_SCOPE.split(' ') },
+      });
+    }
+
+    await owner.client.request(UpdateRole, { input: { organizationId: org.id, userId: member.userId, role: 'admin' } });
+    const refused = await withinASecond(async () => {
+      try {
+        await onB.query(ViewerOrgs);
+        return null;
+      } catch (error: any) {
+        return { code: error.info.code, reason: error.info.extensions?.reason };
+      }
+    });
+    expect(refused).toEqual({ code: 'UNAUTHENTICATED', reason: 'CLAIMS_CHANGED' });
+
+    // The client refreshes once (on B) and retries: the new claims, and B's answers follow them.
+    const { refreshSession } = await onB.request(Refresh);
+    onB.accessToken = refreshSession.accessToken;
+    expectOrgClaims(refreshSession.accessToken, {
+      org_id: org.id,
+      org_role: 'admin',
+      scope: ADMIN_SCOPE.split(' ')
+        .filter((p) => !p.startsWith('invoices:'))
+        .join(' '),
+    });
+    expect((await onB.query(ViewerOrgs)).viewer.activeOrganization.viewerPermissions).toEqual(ADMIN_SCOPE.split(' ').filter((p) => !p.startsWith('invoices:')));
+
+    // A rename on A is no claim (the token stays good) but B's cached organization is dropped: within a second B
+    // answers the new name, for the active organization and the (deprecated) User.organization alike.
+    await owner.client.request(RenameOrg, { input: { organizationId: org.id, name: 'Renamed on A' } });
+    const renamed = await withinASecond(async () => {
+      const { viewer } = await onB.query(ViewerOrgs);
+      return viewer.activeOrganization.name === 'Renamed on A' && viewer.organization.name === 'Renamed on A' ? viewer : null;
+    });
+    expect(renamed).toMatchObject({ organization: { name: 'Renamed on A' }, activeOrganization: { id: org.id, name: 'Renamed on A' } });
   });
 });

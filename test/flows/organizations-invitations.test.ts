@@ -7,6 +7,7 @@ import {
   AcceptInvitationDocument,
   CreateOrganizationDocument,
   CreateRoleDocument,
+  DeleteOrganizationDocument,
   DeleteRoleDocument,
   DeclineInvitationDocument,
   InvitationPreviewDocument,
@@ -317,6 +318,32 @@ describe('organization invitations', () => {
     const err = await invitee.client.error(invitee.client.request(AcceptInvitationDocument, { input: { token } }));
     expect(err).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'LIMIT_REACHED', limit: 'ORG_MAX_MEMBERSHIPS_PER_USER' } });
     expect(await statusOf(invitation.id)).toBe('PENDING');
+  });
+
+  it('createOrganization past ORG_MAX_MEMBERSHIPS_PER_USER is LIMIT_REACHED; leaving frees a place', async () => {
+    const user = await person('founder');
+    const first = await create(user, 'Own 0');
+    for (let i = 1; i < 3; i++) await create(user, `Own ${i}`);
+    const err = await user.client.error(user.client.request(CreateOrganizationDocument, { input: { name: 'One too many', slug: `too-many-${Date.now()}` } }));
+    expect(err).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'LIMIT_REACHED', limit: 'ORG_MAX_MEMBERSHIPS_PER_USER' } });
+    // Nothing half-written: no organization under that name, still three memberships.
+    expect((await sql(`SELECT count(*)::int AS n FROM ${t.table('memberships')} WHERE user_id = $1`, [user.userId]))[0].n).toBe(3);
+    const names = (await user.client.query(MyOrganizationsDocument)).viewer!.organizations.map((o) => o.name);
+    expect(names.sort()).toEqual(['Own 0', 'Own 1', 'Own 2']);
+    // A sole owner deletes instead of leaving; deleting one frees the place.
+    await user.client.request(DeleteOrganizationDocument, { organizationId: first.id });
+    await create(user, 'Own 3');
+  });
+
+  it('two createOrganization racing for the last place: exactly one wins', async () => {
+    const user = await person('racer');
+    for (let i = 0; i < 2; i++) await create(user, `Own ${i}`);
+    const results = await Promise.allSettled([create(user, 'Race A'), create(user, 'Race B'), create(user, 'Race C')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+      expect(r.reason.info).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'LIMIT_REACHED', limit: 'ORG_MAX_MEMBERSHIPS_PER_USER' } });
+    }
+    expect((await sql(`SELECT count(*)::int AS n FROM ${t.table('memberships')} WHERE user_id = $1`, [user.userId]))[0].n).toBe(3);
   });
 
   it('decline by invitationId from pendingInvitations; then the link is INVALID_TOKEN', async () => {

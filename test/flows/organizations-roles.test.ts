@@ -258,7 +258,7 @@ describe('organizations: custom roles', () => {
     const a = await team();
     const b = await team();
     for (let i = 0; i < MAX_CUSTOM_ROLES; i += 1) await createRole(a.owner, a.org.id, `role-${i}`, []);
-    expect(await reasonOf(a.owner, createRole(a.owner, a.org.id, 'one-more', []))).toEqual(['FORBIDDEN', 'LIMIT_REACHED', MAX_CUSTOM_ROLES]);
+    expect(await reasonOf(a.owner, createRole(a.owner, a.org.id, 'one-more', []))).toEqual(['FORBIDDEN', 'LIMIT_REACHED', 'ORG_MAX_CUSTOM_ROLES']);
     await createRole(b.owner, b.org.id, 'one-more', []);
     await a.owner.client.request(DeleteRoleDocument, { organizationId: a.org.id, key: 'role-0' });
     await createRole(a.owner, a.org.id, 'one-more', []);

@@ -14,6 +14,8 @@ import { OAUTH_RETURN_PATH, OAuthReturnPage } from './pages/oauth';
 import { SettingsPage } from './pages/settings';
 import { SecurityActivityPage } from './pages/security-activity';
 import { RecoverAccountPage, UndoEmailChangePage } from './pages/account-recovery';
+import { OrganizationPage, OrganizationSwitcher } from './pages/organizations';
+import { INVITATION_PATH, InvitationPage } from './pages/invitation';
 import { ApiKeysPage } from './pages/api-keys';
 
 export function App() {
@@ -67,6 +69,12 @@ export function App() {
     case '/account/recover':
       page = <RecoverAccountPage url={url} />;
       break;
+    case '/organization':
+      page = <OrganizationPage />;
+      break;
+    case INVITATION_PATH:
+      page = <InvitationPage url={url} />;
+      break;
     case '/account/undo-email':
       page = <UndoEmailChangePage url={url} />;
       break;
@@ -90,6 +98,8 @@ export function App() {
           <nav aria-label="Main">
             {state.status === 'signedIn' ? (
               <>
+                <OrganizationSwitcher key={state.user.id} />
+                <Link to="/organization">Organization</Link>
                 <Link to="/security">Security</Link>
                 <Link to="/settings">Settings</Link>
                 <Link to="/settings/api-keys">API keys</Link>

@@ -38,10 +38,22 @@ const FORBIDDEN: Record<string, string> = {
   ACCOUNT_DELETED: 'This account was deleted. You can recover it during the grace period.',
   EMAIL_NOT_VERIFIED: 'Confirm your email address first.',
   IMPERSONATION: 'That is not allowed while acting as another user.',
+  NOT_A_MEMBER: 'You are not a member of this organization.',
+  PERMISSION_REQUIRED: 'Your role in this organization does not allow that.',
+  OWNER_REQUIRED: 'Only an owner can do that.',
+  INVITATION_EMAIL_MISMATCH: 'This invitation is for another email address. Sign in with that address to accept it.',
+  LIMIT_REACHED: 'A limit was reached: you cannot add more here.',
+};
+
+const BAD_INPUT: Record<string, string> = {
+  ALREADY_MEMBER: 'That person is already a member.',
+  SLUG_TAKEN: 'That address is taken by another organization.',
 };
 
 export const ERROR_MESSAGES: Record<string, Message> = {
-  BAD_USER_INPUT: (x) => (typeof x.field === 'string' ? `Please check the ${humanize(x.field).toLowerCase()} field.` : 'Please check what you entered.'),
+  BAD_USER_INPUT: (x) =>
+    BAD_INPUT[String(x.reason)] ??
+    (typeof x.field === 'string' ? `Please check the ${humanize(x.field).toLowerCase()} field.` : 'Please check what you entered.'),
   WEAK_PASSWORD: (x) => WEAK_PASSWORD[String(x.reason)] ?? 'That password is too weak. Pick a longer one.',
   INVALID_CREDENTIALS: 'That email and password do not match.',
   INVALID_OTP: (x) =>

@@ -29,3 +29,20 @@ export function Link({ to, children, className }: { to: string; children: ReactN
     </a>
   );
 }
+
+const RETURN_KEY = 'warden-example.return-to';
+
+/**
+ * Where to go once signed in (the invitation page sends people to sign up or log in, then back). Kept for this tab
+ * only (sessionStorage), and only a path of this app: never a URL someone else chose.
+ */
+export function rememberReturn(path: string): void {
+  if (path.startsWith('/') && !path.startsWith('//')) window.sessionStorage.setItem(RETURN_KEY, path);
+}
+
+/** The path rememberReturn kept (once), or null. */
+export function takeReturn(): string | null {
+  const path = window.sessionStorage.getItem(RETURN_KEY);
+  window.sessionStorage.removeItem(RETURN_KEY);
+  return path && path.startsWith('/') && !path.startsWith('//') ? path : null;
+}

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { selfOrNull } from '../../graphql/viewer-only';
@@ -30,12 +31,25 @@ export class ActiveOrganizationResolver {
 
 @Resolver(() => UserType)
 export class ActiveOrganizationUserResolver {
-  constructor(private readonly active: ActiveOrganizations) {}
+  constructor(
+    private readonly active: ActiveOrganizations,
+    private readonly users: UsersService,
+  ) {}
 
   @FieldResolver(() => OrganizationType, { nullable: true, description: "Only resolvable on the viewer: the current session's active organization." })
-  async activeOrganization(@Root() user: UserType, @Ctx() ctx: Context): Promise<OrganizationType | null> {
+  async activeOrganization(@Root() user: UserType, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<OrganizationType | null> {
     const self = await selfOrNull(ctx, user.id);
     if (!self) return null;
+    if (self.organizationId !== undefined && info.operation.operation === 'query') {
+      // The bearer's org_id (see Viewer.organizationId): no session or membership read; the organization from the
+      // profile cache (dropped on every instance when it changes), else one load.
+      if (self.organizationId === null) return null;
+      const cached = this.users.cachedOrganization(self.organizationId);
+      if (cached) return cached;
+      const row = await ctx.loaders.organization.load(self.organizationId);
+      return row ? UsersService.toOrganizationType(row) : null;
+    }
+    // A mutation's answer, or a session switched or signed in by this request (ctx.signedIn): read the session.
     const org = await this.active.ofSession(self.userId, self.sessionId);
     return org ? UsersService.toOrganizationType(org) : null;
   }

@@ -43,6 +43,7 @@ export const organizationsModule: WardenModule = {
       events: kernel.events,
       catalog,
       maxStringLength: kernel.limits.maxStringLength,
+      maxMembershipsPerUser: kernel.limits.orgMaxMembershipsPerUser,
     });
     const { sessions, revocations } = peers.of<SessionsProvides>('sessions');
     const active = new ActiveOrganizations({ dataSource: kernel.db, sessions, organizations, now: kernel.clock.now });
@@ -97,7 +98,7 @@ export const organizationsModule: WardenModule = {
         new RolesResolver(roles),
         active,
         new ActiveOrganizationResolver(active),
-        new ActiveOrganizationUserResolver(active),
+        new ActiveOrganizationUserResolver(active, users),
         new ActiveOrganizationSessionResolver(active),
       ],
       hooks: {

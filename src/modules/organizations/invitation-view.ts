@@ -21,9 +21,7 @@ export interface InvitationView {
 
 export const invalidToken = () => new WardenError('INVALID_TOKEN');
 
-export function limitReached(limit: string): WardenError {
-  return new WardenError('FORBIDDEN', { message: `A limit was reached (${limit}).`, extensions: { reason: 'LIMIT_REACHED', limit } });
-}
+export { limitReached } from './organization-rows';
 
 export function forbidden(reason: string, message: string): WardenError {
   return new WardenError('FORBIDDEN', { message, extensions: { reason } });

@@ -21,6 +21,7 @@ import { MembershipEntity } from './membership.entity';
 import { OrganizationEntity } from './organization.entity';
 import { invitationMail } from './invitation-mail';
 import { forbidden, invalidToken, invitationView, limitReached, type InvitationView } from './invitation-view';
+import { checkMembershipLimit } from './organization-rows';
 import { invitationStatus, invitationsPage, pendingInvitationsTo, type InvitationPage } from './invitation-rows';
 import { isUuid, notAMember, permissionRequired, type Actor, type OrganizationsService } from './organizations.service';
 import type { ActiveOrganizations } from './active-organization';
@@ -179,8 +180,7 @@ export class InvitationsService {
       if (!(await this.end(em, found, 'ACCEPTED'))) return null;
       const existing = await em.findOne(MembershipEntity, { where: { organizationId: found.organizationId, userId: viewer.userId } });
       if (!existing) {
-        const count = await em.count(MembershipEntity, { where: { userId: viewer.userId } });
-        if (count >= this.deps.limits.orgMaxMembershipsPerUser) throw limitReached('ORG_MAX_MEMBERSHIPS_PER_USER');
+        await checkMembershipLimit(em, viewer.userId, this.deps.limits.orgMaxMembershipsPerUser);
         await em.insert(MembershipEntity, {
           id: randomUUID(),
           organizationId: found.organizationId,

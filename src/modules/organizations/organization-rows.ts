@@ -59,6 +59,25 @@ export async function deleteOrganizationRow(em: EntityManager, id: string): Prom
   await em.delete(OrganizationEntity, { id });
 }
 
+/** FORBIDDEN LIMIT_REACHED, `extensions.limit` naming the variable reached (ORG_MAX_CUSTOM_ROLES…). */
+export function limitReached(limit: string, message = `A limit was reached (${limit}).`): WardenError {
+  return new WardenError('FORBIDDEN', { message, extensions: { reason: 'LIMIT_REACHED', limit } });
+}
+
+/** pg_advisory_xact_lock's first key for "memberships of one user" (the second is hashtext(user id)). */
+const MEMBERSHIPS_LOCK = 727100025;
+
+/**
+ * ORG_MAX_MEMBERSHIPS_PER_USER, in `em`'s transaction, before a membership of `userId` is added (createOrganization,
+ * acceptInvitation). A transaction-scoped advisory lock per user serialises two additions racing for the last place,
+ * so neither passes on a count the other is about to change.
+ */
+export async function checkMembershipLimit(em: EntityManager, userId: string, max: number): Promise<void> {
+  await em.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MEMBERSHIPS_LOCK, userId]);
+  const count = await em.count(MembershipEntity, { where: { userId } });
+  if (count >= max) throw limitReached('ORG_MAX_MEMBERSHIPS_PER_USER', `You can belong to at most ${max} organizations.`);
+}
+
 export function slugTaken(): WardenError {
   return new WardenError('BAD_USER_INPUT', { message: 'This slug is taken.', extensions: { field: 'slug', reason: 'SLUG_TAKEN' } });
 }

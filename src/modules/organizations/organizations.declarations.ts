@@ -76,7 +76,7 @@ export const organizationsDeclarations = {
       default: 100,
       min: 1,
       max: 10000,
-      doc: 'organizations one user may belong to (checked when accepting an invitation).',
+      doc: 'organizations one user may belong to; past it createOrganization and acceptInvitation are FORBIDDEN LIMIT_REACHED.',
     },
     orgMaxCustomRoles: {
       env: 'ORG_MAX_CUSTOM_ROLES',

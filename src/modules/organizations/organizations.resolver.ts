@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
@@ -155,8 +156,17 @@ export class OrganizationFieldsResolver {
   }
 
   @FieldResolver(() => [String], { description: "The caller's permissions here, sorted; [] for a non-member; an API key's effective scopes." })
-  async viewerPermissions(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<string[]> {
-    return [...((await callerPermissions(ctx, this.orgs, org.id)) ?? [])];
+  async viewerPermissions(@Root() org: OrganizationType, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<string[]> {
+    // An API key (or its token): its effective scopes, computed at every use.
+    if (await ctx.apiKey()) return [...((await callerPermissions(ctx, this.orgs, org.id)) ?? [])];
+    // In a query, for the bearer token's own organization: its scope claim (kept current by CLAIMS_CHANGED), no
+    // statement. A mutation may have just changed them (transferOwnership): it reads the membership.
+    const viewer = info.operation.operation === 'query' ? await ctx.viewer() : null;
+    if (viewer && viewer.organizationId === org.id && viewer.organizationScope !== undefined) {
+      return viewer.organizationScope.split(' ').filter((p) => p !== '' && !p.startsWith('warden:'));
+    }
+    const member = await viewerMembership(ctx, this.orgs, org.id);
+    return member ? [...(await this.orgs.permissionsOf(member))] : [];
   }
 
   @FieldResolver(() => Boolean, { description: 'BAD_USER_INPUT when permission is not in Query.permissions; false for a non-member.' })

@@ -9,11 +9,11 @@ import { isUniqueViolation } from '../../db/db-errors';
 import type { AuditService } from '../audit/audit.service';
 import { AuditEvents, type AuditEventName } from '../audit/audit-events';
 import type { UsersService } from '../users/users.service';
-import { optionalHttpUrl, optionalText, requiredText } from '../users/identifiers';
 import type { RequestMeta } from '../request-meta';
 import { OrganizationEntity } from './organization.entity';
 import { MembershipEntity } from './membership.entity';
-import { insertOrganizationWithOwner, slugTaken } from './organization-rows';
+import { checkMembershipLimit, insertOrganizationWithOwner, slugTaken } from './organization-rows';
+import { checkOrganizationFields, checkOrganizationPatch } from './organization-fields';
 import { checkSlug } from './slug';
 import { decodeCursor, encodeCursor } from './member-cursor';
 import { permissionsOf, roleOf, customRoleDefinition, type PermissionCatalog, type PermissionDefinition, type RoleDefinition } from './permissions';
@@ -28,6 +28,8 @@ export interface OrganizationsDeps {
   events: EventOutbox;
   catalog: PermissionCatalog;
   maxStringLength: number;
+  /** ORG_MAX_MEMBERSHIPS_PER_USER (createOrganization). */
+  maxMembershipsPerUser: number;
   /** Stale claims (access tokens of a changed member refused with CLAIMS_CHANGED); set once built (index.ts). */
   claims?: StaleClaims;
 }
@@ -199,15 +201,9 @@ export class OrganizationsService {
 
   /** The viewer becomes its owner. */
   async create(actor: Actor, params: CreateOrganizationParams, meta: RequestMeta): Promise<OrganizationEntity> {
-    const max = this.deps.maxStringLength;
-    const input = {
-      name: requiredText(params.name, 'name', max),
-      slug: checkSlug(params.slug),
-      industry: optionalText(params.industry, 'industry', max),
-      teamSize: optionalText(params.teamSize, 'teamSize', 50),
-      logoUrl: optionalHttpUrl(params.logoUrl, 'logoUrl', 2048),
-    };
+    const input = { ...checkOrganizationFields(params, this.deps.maxStringLength), slug: checkSlug(params.slug) };
     return withTransaction(this.deps.dataSource, async (em) => {
+      await checkMembershipLimit(em, actor.userId, this.deps.maxMembershipsPerUser);
       const org = await insertOrganizationWithOwner(em, input, actor.userId);
       await this.deps.users.membershipsChanged(em, [actor.userId], [org.id]);
       await this.audit(em, AuditEvents.organizationCreated, actor, meta, { organizationId: org.id });
@@ -222,13 +218,7 @@ export class OrganizationsService {
 
   /** org:update. Omitted fields stay; null clears industry, teamSize or logoUrl (a null name or slug stays). */
   async update(actor: Actor, params: UpdateOrganizationParams, meta: RequestMeta): Promise<OrganizationEntity> {
-    const max = this.deps.maxStringLength;
-    const patch: Partial<OrganizationEntity> = {};
-    if (params.name !== undefined && params.name !== null) patch.name = requiredText(params.name, 'name', max);
-    if (params.slug !== undefined && params.slug !== null) patch.slug = checkSlug(params.slug)!;
-    if (params.industry !== undefined) patch.industry = optionalText(params.industry, 'industry', max);
-    if (params.teamSize !== undefined) patch.teamSize = optionalText(params.teamSize, 'teamSize', 50);
-    if (params.logoUrl !== undefined) patch.logoUrl = optionalHttpUrl(params.logoUrl, 'logoUrl', 2048);
+    const patch: Partial<OrganizationEntity> = checkOrganizationPatch(params, this.deps.maxStringLength);
     try {
       return await withTransaction(this.deps.dataSource, async (em) => {
         const { org, caller } = await this.lockAsMember(em, params.organizationId, actor);

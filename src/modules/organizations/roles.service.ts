@@ -12,6 +12,7 @@ import { OrganizationRoleEntity } from './role.entity';
 import { InvitationEntity } from './invitation.entity';
 import type { MembershipEntity } from './membership.entity';
 import { countCustomRoles, findCustomRole, holdersOf } from './role-rows';
+import { limitReached } from './organization-rows';
 import { CUSTOM_ROLE_KEY_PATTERN, customRoleDefinition, type PermissionCatalog, type RoleDefinition } from './permissions';
 import { permissionRequired, type Actor, type OrganizationsService } from './organizations.service';
 
@@ -50,11 +51,8 @@ function roleInUse(): WardenError {
   });
 }
 
-function limitReached(limit: number): WardenError {
-  return new WardenError('FORBIDDEN', {
-    message: `An organization has at most ${limit} custom roles.`,
-    extensions: { reason: 'LIMIT_REACHED', limit },
-  });
+function tooManyRoles(max: number): WardenError {
+  return limitReached('ORG_MAX_CUSTOM_ROLES', `An organization has at most ${max} custom roles.`);
 }
 
 /**
@@ -75,7 +73,7 @@ export class RolesService {
       await this.deps.organizations.require(caller, 'roles:manage', em);
       await this.requireEvery(em, caller, permissions);
       if (await findCustomRole(em, org.id, key)) throw WardenError.badInput('This organization already has a role with this key.', 'key');
-      if ((await countCustomRoles(em, org.id)) >= this.deps.maxCustomRoles) throw limitReached(this.deps.maxCustomRoles);
+      if ((await countCustomRoles(em, org.id)) >= this.deps.maxCustomRoles) throw tooManyRoles(this.deps.maxCustomRoles);
       const row: OrganizationRoleEntity = { organizationId: org.id, key, name, description, permissions, createdAt: new Date() };
       await em.insert(OrganizationRoleEntity, { organizationId: org.id, key, name, description, permissions });
       const role = customRoleDefinition(this.deps.catalog, row);

@@ -2,7 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { PasswordCredentialEntity } from './password-credential.entity';
 import { checkPasswordPolicy } from './password-policy';
 import type { UsersService } from '../users/users.service';
-import { normalizeEmail, optionalHttpUrl, optionalText, requiredText } from '../users/identifiers';
+import { normalizeEmail, optionalText } from '../users/identifiers';
+import { checkOrganizationFields } from '../organizations/organization-fields';
 import type { OtpService } from '../otp/otp.service';
 import type { AuthChallengeType } from '../otp/auth-challenge.type';
 import type { AuditService } from '../audit/audit.service';
@@ -89,14 +90,7 @@ export class PasswordService {
     const max = this.deps.limits.maxStringLength;
     const email = normalizeEmail(params.email);
     const name = optionalText(params.name, 'name', max);
-    const organization = params.organization
-      ? {
-          name: requiredText(params.organization.name, 'organization.name', max),
-          industry: optionalText(params.organization.industry, 'organization.industry', max),
-          teamSize: optionalText(params.organization.teamSize, 'organization.teamSize', 50),
-          logoUrl: optionalHttpUrl(params.organization.logoUrl, 'organization.logoUrl', 2048),
-        }
-      : null;
+    const organization = params.organization ? checkOrganizationFields(params.organization, max, 'organization.') : null;
     const passwordHash = await this.hashNewPassword(params.password);
 
     // Written and committed first, mailed after: no transaction is open while SMTP answers.

@@ -11,7 +11,12 @@ export class LiveSessions {
     const claims = await this.deps.accessTokens.verify(accessToken);
     if (await this.deps.revocations.isRevoked(claims.sessionId)) throw new WardenError('UNAUTHENTICATED');
     if (claims.organization && (await this.deps.revocations.claimsStale(claims))) throw claimsChanged();
-    return { userId: claims.userId, sessionId: claims.sessionId };
+    return {
+      userId: claims.userId,
+      sessionId: claims.sessionId,
+      organizationId: claims.organization?.id ?? null,
+      organizationScope: claims.organization?.scope,
+    };
   }
 
   /**
@@ -27,7 +32,12 @@ export class LiveSessions {
     const stale = this.deps.revocations.claimsStaleLocally(claims);
     if (stale === null) return undefined;
     if (stale) throw claimsChanged();
-    return { userId: claims.userId, sessionId: claims.sessionId };
+    return {
+      userId: claims.userId,
+      sessionId: claims.sessionId,
+      organizationId: claims.organization?.id ?? null,
+      organizationScope: claims.organization?.scope,
+    };
   }
 
   /** Live sessions of a user, newest first. */

@@ -12,6 +12,14 @@ import type { AuthMethod } from './assurance';
 export interface Viewer {
   userId: string;
   sessionId: string;
+  /**
+   * A bearer token's org_id claim (null: it has none): the session's active organization when the token was issued,
+   * kept current by CLAIMS_CHANGED (a removal or the organization's deletion refuses the token). Absent when the
+   * Viewer does not come from a bearer token (a sign-in or a token rotation in this request: ctx.signedIn).
+   */
+  organizationId?: string | null;
+  /** The same token's scope claim (space-separated) when it has an org_id. */
+  organizationScope?: string;
   /** The admin acting through an impersonation session (the token's act.sub); absent: the user themself. */
   impersonatorId?: string;
 }

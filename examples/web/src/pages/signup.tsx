@@ -9,13 +9,19 @@ import { ActionForm, Field } from '../ui';
 export function SignupPage() {
   const { setChallenge } = useAuth();
   const [signup] = useMutation(SignupDocument);
-  const [form, setForm] = useState({ email: '', password: '', name: '', organization: '', industry: '', teamSize: '' });
+  // ?email= pre-fills the address (the invitation page sends the invited one).
+  const [form, setForm] = useState({
+    email: new URLSearchParams(window.location.search).get('email') ?? '',
+    password: '',
+    name: '',
+    organization: '',
+    industry: '',
+    teamSize: '',
+  });
   const set = (key: keyof typeof form) => (value: string) => setForm((f) => ({ ...f, [key]: value }));
 
   const action = async () => {
-    const organization = form.organization
-      ? { name: form.organization, industry: form.industry || null, teamSize: form.teamSize || null }
-      : null;
+    const organization = form.organization ? { name: form.organization, industry: form.industry || null, teamSize: form.teamSize || null } : null;
     const { data } = await signup({ variables: { input: { email: form.email, password: form.password, name: form.name || null, organization } } });
     if (!data) return;
     setChallenge(data.signup);

@@ -4,7 +4,7 @@ import { useMutation } from '@apollo/client/react';
 import { ResendOtpDocument, VerifyOtpDocument } from '../generated/graphql';
 import { useAuth } from '../auth';
 import { describeError } from '../messages';
-import { Link, navigate } from '../router';
+import { Link, navigate, takeReturn } from '../router';
 import { ActionForm, Field } from '../ui';
 
 /** Enter the SIGNUP or LOGIN code that Warden emailed or texted. */
@@ -31,7 +31,7 @@ export function VerifyPage() {
   // the answer is MFA_REQUIRED, whose event takes the app to the authenticator step (/mfa, auth.tsx).
   const verify = async () => {
     const { data } = await verifyOtp({ variables: { input: { challengeId: challenge.challengeId, code: code.trim() } } });
-    if (data) navigate('/');
+    if (data) navigate(takeReturn() ?? '/'); // back to the invitation that sent the person here, if one did
   };
 
   const resend = async () => {
