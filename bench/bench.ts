@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,viewerActiveOrg,members,refresh,verifyOtp,login,storm,rss,captcha-overhead,auditChain,auditExport]
+ * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,viewerActiveOrg,members,apiKeyExchange,refresh,verifyOtp,login,storm,rss,captcha-overhead,auditChain,auditExport]
  *                [-- --gateway=<other build>/dist/src/main.js] [-- --env=NAME=value] [-- --scale=N]
  *
  * Builds (npm script), then starts the gateway in production mode against DATABASE_URL / REDIS_URL in a
@@ -144,6 +144,8 @@ async function main(): Promise<void> {
       RATE_LIMIT_IP_SESSION_PER_MINUTE: '1000000000',
       RATE_LIMIT_SENDS_PER_HOUR: '1000000000',
       RATE_LIMIT_CODE_CHECKS_PER_HOUR: '1000000000',
+      // API keys: the exchange scenario's keys are not to be stopped by their own per-key limit.
+      API_KEY_RATE_LIMIT_PER_MINUTE: '100000',
       LOGIN_LOCKOUT_THRESHOLD: '1000000000',
       // Pwned Passwords (on by default in production) is a network call per new password: the bench has no outside
       // network and measures Warden itself (--env=HIBP_ENABLED=true with --env=HIBP_API_URL=… to include it).
@@ -246,7 +248,13 @@ async function main(): Promise<void> {
       verify: ok('"viewer":{"id"'),
     });
 
-    if (wanted('hello') || wanted('viewer') || wanted('viewerProfile') || wanted('viewerActiveOrg')) {
+    // API keys for the exchange scenario: one organization's keys, one per 5 connections (POST /oauth/token).
+    const apiKeys = wanted('apiKeyExchange') ? await createApiKeys(g.url, sessions[0]!.accessToken, Math.max(1, Math.ceil(CONNECTIONS / 5))) : [];
+    let nextKey = 0;
+    const exchangeBody = (connection: number) =>
+      new URLSearchParams({ grant_type: 'client_credentials', client_secret: apiKeys[connection % apiKeys.length]! }).toString();
+
+    if (wanted('hello') || wanted('viewer') || wanted('viewerProfile') || wanted('viewerActiveOrg') || wanted('apiKeyExchange')) {
       // The machine is shared and its load drifts: the baseline, viewer { id } and viewer with profile fields
       // alternate in short rounds so all see the same conditions; each figure is over all its rounds
       // (p50/p99: the median round).
@@ -256,6 +264,7 @@ async function main(): Promise<void> {
       const viewer: LoadResult[] = [];
       const viewerProfile: LoadResult[] = [];
       const viewerActiveOrg: LoadResult[] = [];
+      const exchanges: LoadResult[] = [];
       for (let round = 0; round < rounds; round++) {
         hello.push(
           await measure(
@@ -271,6 +280,24 @@ async function main(): Promise<void> {
             false,
           ),
         );
+        if (wanted('apiKeyExchange'))
+          exchanges.push(
+            await measure(
+              {
+                name: 'API key exchange (POST /oauth/token)',
+                url: g.url,
+                path: '/oauth/token',
+                contentType: 'application/x-www-form-urlencoded',
+                connections: CONNECTIONS,
+                durationSeconds: perRound,
+                // Each connection keeps one key (the keys spread over the connections).
+                step: { body: (ctx) => (ctx.body ??= exchangeBody(nextKey++)) as string },
+                verify: (body) => body.includes('"access_token"'),
+              },
+              g,
+              false,
+            ),
+          );
         if (wanted('viewer'))
           viewer.push(
             await measure(
@@ -321,6 +348,7 @@ async function main(): Promise<void> {
           );
       }
       results.push(combine(hello));
+      if (exchanges.length) results.push(combine(exchanges));
       if (viewer.length) results.push(combine(viewer));
       if (viewerProfile.length) results.push(combine(viewerProfile));
       if (viewerActiveOrg.length) results.push(combine(viewerActiveOrg));
@@ -692,6 +720,30 @@ async function main(): Promise<void> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 /** One figure from several rounds of a scenario. */
+/** An organization owned by the session's user, and `count` of its API keys (scope org:read): the secrets. */
+async function createApiKeys(url: string, accessToken: string, count: number): Promise<string[]> {
+  const call = async (query: string, variables: object) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const json = (await response.json()) as { data?: any; errors?: unknown[] };
+    if (json.errors) throw new Error(`bench setup: ${JSON.stringify(json.errors)}`);
+    return json.data;
+  };
+  const org = (await call('mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }', { input: { name: 'Bench keys' } }))
+    .createOrganization.id as string;
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const data = await call('mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', {
+      input: { organizationId: org, name: `bench ${i}`, scopes: ['org:read'] },
+    });
+    keys.push(data.createApiKey.secret);
+  }
+  return keys;
+}
+
 function combine(rounds: LoadResult[]): LoadResult {
   const ok = rounds.reduce((a, r) => a + r.ok, 0);
   const durationSeconds = rounds.reduce((a, r) => a + r.durationSeconds, 0);
@@ -757,6 +809,16 @@ function summarise(
     };
     const p99 = viewer.p99Ms / hello.p99Ms;
     targets.viewerP99 = { value: p99, target: '≤ 1.25 × bare p99', met: p99 <= 1.25, detail: `${viewer.p99Ms} / ${hello.p99Ms} ms` };
+  }
+  const exchange = find('API key exchange');
+  if (hello && exchange) {
+    const ratio = exchange.requestsPerSecond / hello.requestsPerSecond;
+    targets.apiKeyExchangeThroughput = {
+      value: ratio,
+      target: '≥ 0.50 × bare { hello }',
+      met: ratio >= 0.5,
+      detail: `${fmt(exchange.requestsPerSecond, 0)} / ${fmt(hello.requestsPerSecond, 0)} req/s`,
+    };
   }
   const profile = find('viewer { id email name organization');
   if (hello && profile) {

@@ -31,6 +31,9 @@ export interface LoadOptions {
   amount?: number;
   overallRate?: number;
   timeoutSeconds?: number;
+  /** The path posted to (default /graphql) and its content type (default application/json). */
+  path?: string;
+  contentType?: string;
   /** Fixed body (no per-request setup). */
   body?: string;
   step?: Step;
@@ -66,18 +69,18 @@ export async function load(options: LoadOptions): Promise<Omit<LoadResult, 'rssM
       })
     : undefined;
   const instance = autocannon({
-    url: `${options.url}/graphql`,
+    url: `${options.url}${options.path ?? '/graphql'}`,
     method: 'POST',
     connections: options.connections,
     ...(options.amount ? { amount: options.amount } : { duration: options.durationSeconds ?? 5 }),
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     timeout: options.timeoutSeconds ?? 10,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': options.contentType ?? 'application/json' },
     body: options.body,
     requests,
     setupClient: options.headersFor
       ? (client: autocannon.Client) => {
-          client.setHeaders({ 'content-type': 'application/json', ...options.headersFor!(connection++) });
+          client.setHeaders({ 'content-type': options.contentType ?? 'application/json', ...options.headersFor!(connection++) });
         }
       : undefined,
     verifyBody: options.verify,

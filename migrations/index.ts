@@ -11,6 +11,7 @@ import { OrganizationRoles1796600000000 } from './1796600000000-OrganizationRole
 import { ActiveOrganization1796650000000 } from './1796650000000-ActiveOrganization';
 import { AuditActors1796900000000 } from './1796900000000-AuditActors';
 import { Events1797000000000 } from './1797000000000-Events';
+import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
 import { AuditChain1797300000000 } from './1797300000000-AuditChain';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
@@ -28,5 +29,6 @@ export const migrations = [
   ActiveOrganization1796650000000,
   AuditActors1796900000000,
   Events1797000000000,
+  ApiKeys1797100000000,
   AuditChain1797300000000,
 ];

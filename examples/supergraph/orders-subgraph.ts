@@ -30,7 +30,20 @@ export const ordersTypeDefs = gql`
     "Places an order for the signed-in user."
     placeOrder(total: Int!): Order!
   }
+
+  type OrderStats {
+    count: Int!
+    total: Int!
+  }
+
+  type Query {
+    "Every user's orders counted: for a token whose scope holds orders:read, e.g. a CI job's API key exchanged at Warden's /oauth/token."
+    orderStats: OrderStats!
+  }
 `;
+
+/** The application permission a machine (or a person's active organization) needs for orderStats (ORG_EXTRA_PERMISSIONS). */
+export const ORDERS_READ = 'orders:read';
 
 export interface OrdersOptions {
   /** Warden's /.well-known/jwks.json. */
@@ -48,8 +61,12 @@ export interface OrdersOptions {
 }
 
 interface OrdersContext {
-  /** The verified token's sub (Warden's user id); null without a token. */
+  /** The verified token's sub (Warden's user id) for a person's token (with sid); null otherwise. */
   userId: string | null;
+  /** A machine token's client_id (an API key's prefix, exchanged at /oauth/token); null otherwise. */
+  clientId: string | null;
+  /** The token's scope claim, split. */
+  scopes: string[];
 }
 
 interface Order {
@@ -63,7 +80,7 @@ export async function startOrdersSubgraph(options: OrdersOptions) {
   const orders = new Map<string, Order[]>();
   /** What a service downstream of Warden must check in a token: signature (JWKS), alg, typ, iss, aud, exp, sub. */
   async function verify(authorization: string | undefined): Promise<OrdersContext> {
-    if (!authorization) return { userId: null };
+    if (!authorization) return { userId: null, clientId: null, scopes: [] };
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated('Authorization must be "Bearer <accessToken>".');
     const verified = await verifyWardenToken(match[1]!, {
@@ -72,9 +89,11 @@ export async function startOrdersSubgraph(options: OrdersOptions) {
       audience: options.audience,
       currentDate: options.now?.(),
     }).catch(() => null);
-    // A user's session token (with sid); an API key's token has none.
-    if (!verified?.sessionId) throw unauthenticated('The access token is invalid or expired.');
-    return { userId: verified.userId };
+    if (!verified) throw unauthenticated('The access token is invalid or expired.');
+    // A person's session token has a sid; a machine token (an API key exchanged at /oauth/token) has a client_id instead.
+    const clientId = typeof verified.claims.client_id === 'string' ? verified.claims.client_id : null;
+    if (!verified.sessionId && !clientId) throw unauthenticated('The access token is invalid or expired.');
+    return { userId: verified.sessionId ? verified.userId : null, clientId, scopes: verified.scopes };
   }
 
   const resolvers = {
@@ -83,6 +102,13 @@ export async function startOrdersSubgraph(options: OrdersOptions) {
       orders(user: { id: string }, _args: unknown, ctx: OrdersContext): Order[] {
         if (ctx.userId !== user.id) throw new GraphQLError('Only the user can see their orders.', { extensions: { code: 'FORBIDDEN' } });
         return orders.get(user.id) ?? [];
+      },
+    },
+    Query: {
+      orderStats(_root: unknown, _args: unknown, ctx: OrdersContext) {
+        if (!ctx.scopes.includes(ORDERS_READ)) throw new GraphQLError(`This needs a token with the ${ORDERS_READ} scope.`, { extensions: { code: 'FORBIDDEN' } });
+        const all = [...orders.values()].flat();
+        return { count: all.length, total: all.reduce((sum, o) => sum + o.total, 0) };
       },
     },
     Mutation: {

@@ -10,6 +10,7 @@ import { routerOnlyPlugin } from '../graphql/plugins/router-only-plugin';
 import { instanceContainer } from '../graphql/container';
 import { createContextFactory } from '../graphql/context';
 import { metricsPlugin } from '../graphql/plugins/metrics-plugin';
+import { apiKeyPlugin } from '../graphql/plugins/api-key-plugin';
 import { createHttpServer } from '../http/server';
 import type { ServiceLookup } from '../modules/module';
 import type { Infrastructure } from './infrastructure';
@@ -50,7 +51,14 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
     isProduction: config.isProduction,
     exposeErrors: config.nodeEnv === 'development',
     corsOrigins: config.corsOrigins,
-    createContext: createContextFactory({ sessions, users, trustProxy: config.trustProxy, secureCookies: config.nodeEnv !== 'development', fieldLimiter }),
+    createContext: createContextFactory({
+      sessions,
+      users,
+      trustProxy: config.trustProxy,
+      secureCookies: config.nodeEnv !== 'development',
+      fieldLimiter,
+      bearers: () => services.hooks.bearerAuthenticator(),
+    }),
     bodyLimitBytes: config.limits.graphqlMaxBodyBytes,
     graphqlLimits: config.limits,
     maxOperationsPerRequest: config.limits.graphqlMaxOperationsPerRequest,
@@ -59,7 +67,7 @@ export async function createHttp(config: Readonly<Config>, logger: Logger, infra
       { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
       { name: 'store', check: () => kv.ping() },
     ],
-    plugins: [metricsPlugin(metrics), ...federationPlugins(config)],
+    plugins: [metricsPlugin(metrics), apiKeyPlugin(), ...federationPlugins(config)],
     metrics: () => metrics.render(),
     metricsToken: config.metricsToken,
     metricsPort: config.metricsPort,

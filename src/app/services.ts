@@ -15,6 +15,7 @@ import type { UsersService } from '../modules/users/users.service';
 import type { SessionsService } from '../modules/sessions/sessions.service';
 import type { FieldLimiter } from '../modules/rate-limits/field-limits';
 import { createKernel } from './kernel';
+import type { HookRegistry } from '../kernel/hooks';
 import type { AddCleanup, Infrastructure } from './infrastructure';
 
 /** What the transport (src/app/http.ts) and the App need from the built modules. */
@@ -26,6 +27,8 @@ export interface Services {
   sessions: SessionsService;
   /** Everything the container hands out by class: services, adapters and the resolver instances. */
   instances: object[];
+  /** Every module's hooks (sealed): the transport reads the bearerAuthenticator. */
+  hooks: HookRegistry;
   /** The module list that was built (AppOverrides.modules, default src/modules/index.ts). */
   modules: readonly WardenModule[];
 }
@@ -63,6 +66,7 @@ export function createServices(
     users,
     sessions,
     instances: [kernel.metrics, ...built.instances],
+    hooks: kernel.hooks,
     modules,
   };
 }

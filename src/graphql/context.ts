@@ -10,6 +10,7 @@ import type { UserEntity } from '../modules/users/user.entity';
 import type { OrganizationEntity } from '../modules/organizations/organization.entity';
 import type { SessionEntity } from '../modules/sessions/session.entity';
 import { WardenError } from '../errors/warden-error';
+import type { ApiKeyPrincipal, BearerAuthenticator } from '../modules/api-keys/api-key-principal';
 
 export interface Loaders {
   user: DataLoader<string, UserEntity | null>;
@@ -38,6 +39,8 @@ export interface Context {
   /** Per-IP limits that @RateLimit applies to each executed mutation field. */
   fieldLimiter: FieldLimiter;
   loaders: Loaders;
+  /** The API key (or the token exchanged for one) the bearer is; null for a session token or no bearer. */
+  apiKey(): Promise<ApiKeyPrincipal | null>;
 }
 
 export interface ContextDeps {
@@ -46,6 +49,8 @@ export interface ContextDeps {
   trustProxy: number;
   secureCookies: boolean;
   fieldLimiter: FieldLimiter;
+  /** The api-keys module's authenticator (the bearerAuthenticator hook), read per request; none: sessions only. */
+  bearers?: () => BearerAuthenticator | undefined;
 }
 
 function bearerToken(header: string | undefined): string | null {
@@ -90,6 +95,7 @@ class RequestContext implements Context {
   private viewerKnown: Viewer | null | undefined = undefined;
   private metaValue: RequestMeta | null = null;
   private cookie: RefreshCookie | null = null;
+  private machinePromise: Promise<ApiKeyPrincipal | null> | null = null;
 
   constructor(
     private readonly request: FastifyRequest,
@@ -122,13 +128,42 @@ class RequestContext implements Context {
   viewerNow(): Viewer | null | undefined {
     if (this.viewerKnown !== undefined) return this.viewerKnown;
     const token = bearerToken(this.request.headers.authorization);
+    // A machine bearer is never remembered by the sessions (undefined): its viewer comes from apiKey().
     this.viewerKnown = token ? this.deps.sessions.authenticateFromMemory(token) : null;
     return this.viewerKnown;
   }
 
+  /** The authenticator when the bearer is an API key or a token exchanged for one; else null. */
+  private machine(token: string | null): BearerAuthenticator | null {
+    const authenticator = token ? this.deps.bearers?.() : undefined;
+    return authenticator && authenticator.accepts(token!) ? authenticator : null;
+  }
+
+  apiKey(): Promise<ApiKeyPrincipal | null> {
+    return (this.machinePromise ??= (async () => {
+      let token: string | null;
+      try {
+        token = bearerToken(this.request.headers.authorization);
+      } catch {
+        return null; // a malformed header is the sessions' answer to give (viewer()), not a key's
+      }
+      const authenticator = this.machine(token);
+      if (!authenticator) return null;
+      const principal = await authenticator.authenticate(token!, this.meta);
+      this.meta.apiKeyId = principal.apiKeyId;
+      return principal;
+    })());
+  }
+
   private async authenticate(): Promise<Viewer | null> {
     const token = bearerToken(this.request.headers.authorization);
-    return token ? this.deps.sessions.authenticate(token) : null;
+    if (!token) return null;
+    if (this.machine(token)) {
+      // A personal key acts as its owner (within its scopes); an organization's key has no viewer.
+      const principal = await this.apiKey();
+      return principal?.userId ? { userId: principal.userId, sessionId: `api-key:${principal.apiKeyId}` } : null;
+    }
+    return this.deps.sessions.authenticate(token);
   }
 
   async viewerOrNull(): Promise<Viewer | null> {
@@ -141,6 +176,7 @@ class RequestContext implements Context {
   }
 
   async requireRecentAuthentication(): Promise<void> {
+    if (await this.apiKey()) throw new WardenError('FORBIDDEN', { message: 'API keys cannot do this.', extensions: { reason: 'API_KEY' } });
     await this.deps.sessions.requireRecentAuthentication(await this.requireViewer());
   }
 

@@ -5,6 +5,7 @@ import type { PurposeHandler } from '../modules/otp/challenges.service';
 import type { OtpPurposeValue } from '../modules/otp/otp-challenge.entity';
 import type { SignInMethodSource } from '../modules/users/sign-in-methods';
 import type { FieldGuard } from '../modules/rate-limits/field-guard';
+import type { ApiKeyOwnerCheck, BearerAuthenticator } from '../modules/api-keys/api-key-principal';
 
 /** One section of exportAccountData (never secrets): the account gives its own, other capabilities (identities, factors, passkeys) theirs. */
 export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;
@@ -43,6 +44,10 @@ export interface ModuleHooks {
   organizationClaims?: OrganizationClaimsSource;
   /** Platform scope names (warden:admin) added to access tokens' `scope`, each source asked at every token issued. */
   tokenScopes?: readonly TokenScopeSource[];
+  /** Bearers that are not session tokens: API keys and the tokens exchanged for them (one module gives it: api-keys). */
+  bearerAuthenticator?: BearerAuthenticator;
+  /** Asked at every use of an API key about its creator: any false makes the key answer as unknown (a ban). */
+  apiKeyOwnerChecks?: readonly ApiKeyOwnerCheck[];
 }
 
 /**
@@ -62,6 +67,8 @@ export class HookRegistry {
   private readonly scopes: TokenScopeSource[] = [];
   private readonly purposes = new Map<OtpPurposeValue, { owner: string; handler: PurposeHandler }>();
   private claims: { owner: string; source: OrganizationClaimsSource } | undefined;
+  private bearer: { owner: string; authenticator: BearerAuthenticator } | undefined;
+  private readonly ownerChecks: ApiKeyOwnerCheck[] = [];
 
   /** Adds one module's hooks (in module-list order). A purpose, export section or sign-in method kind given twice fails. */
   add(owner: string, hooks: ModuleHooks | undefined): void {
@@ -83,6 +90,11 @@ export class HookRegistry {
       if (taken) throw new Error(`sign-in method ${source.kind} given by both module ${taken.owner} and module ${owner}`);
       this.methods.set(source.kind, { owner, source });
     }
+    this.ownerChecks.push(...(hooks.apiKeyOwnerChecks ?? []));
+    if (hooks.bearerAuthenticator) {
+      if (this.bearer) throw new Error(`bearerAuthenticator given by both module ${this.bearer.owner} and module ${owner}`);
+      this.bearer = { owner, authenticator: hooks.bearerAuthenticator };
+    }
     if (hooks.organizationClaims) {
       if (this.claims) throw new Error(`organizationClaims given by both module ${this.claims.owner} and module ${owner}`);
       this.claims = { owner, source: hooks.organizationClaims };
@@ -102,6 +114,14 @@ export class HookRegistry {
   private read<T>(value: T): T {
     if (!this.sealed) throw new Error('hooks read before every module was built (read them when a request runs, not in a constructor or build)');
     return value;
+  }
+
+  bearerAuthenticator(): BearerAuthenticator | undefined {
+    return this.read(this.bearer?.authenticator);
+  }
+
+  apiKeyOwnerChecks(): readonly ApiKeyOwnerCheck[] {
+    return this.read(this.ownerChecks);
   }
 
   signInGates(): readonly SignInGate[] {

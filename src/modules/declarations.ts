@@ -22,6 +22,7 @@ import { oauthDeclarations } from './oauth/oauth.declarations';
 import { accountDeclarations } from './account/account.declarations';
 import { organizationsDeclarations } from './organizations/organizations.declarations';
 import { captchaDeclarations } from './captcha/captcha.declarations';
+import { apiKeysDeclarations } from './api-keys/api-keys.declarations';
 import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
 import { adminDeclarations } from './admin/admin.declarations';
 import { eventsDeclarations } from './events/events.declarations';
@@ -51,6 +52,7 @@ export const moduleDeclarations = {
   'breached-passwords': breachedPasswordsDeclarations,
   admin: adminDeclarations,
   events: eventsDeclarations,
+  'api-keys': apiKeysDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];

@@ -17,6 +17,7 @@ import { captchaModule } from './captcha';
 import { breachedPasswordsModule } from './breached-passwords';
 import { adminModule } from './admin';
 import { eventsModule } from './events';
+import { apiKeysModule } from './api-keys';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -43,6 +44,7 @@ export const wardenModules: readonly WardenModule[] = [
   breachedPasswordsModule,
   adminModule,
   eventsModule,
+  apiKeysModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

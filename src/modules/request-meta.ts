@@ -6,4 +6,6 @@ export interface RequestMeta {
   userAgent: string | null;
   /** Who acts when it is not the signed-in user: the admin behind an impersonation session (audit rows' actor_id). */
   actorId?: string | null;
+  /** The API key the request came with (set once the bearer is known to be one): audit rows carry it as data.apiKeyId. */
+  apiKeyId?: string;
 }

@@ -95,6 +95,8 @@ describe('events: outbox and feed', () => {
         'role.created',
         'role.updated',
         'role.deleted',
+        'api_key.created',
+        'api_key.revoked',
         'webhook_endpoint.disabled',
       ]
         .filter((type) => eventTypes.includes(type) || !type.startsWith('user.banned'))

@@ -16,6 +16,7 @@ import { SecurityActivityPage } from './pages/security-activity';
 import { RecoverAccountPage, UndoEmailChangePage } from './pages/account-recovery';
 import { OrganizationPage, OrganizationSwitcher } from './pages/organizations';
 import { INVITATION_PATH, InvitationPage } from './pages/invitation';
+import { ApiKeysPage } from './pages/api-keys';
 
 export function App() {
   const url = useLocation();
@@ -62,6 +63,9 @@ export function App() {
     case '/settings/security':
       page = <SecurityActivityPage />;
       break;
+    case '/settings/api-keys':
+      page = <ApiKeysPage />;
+      break;
     case '/account/recover':
       page = <RecoverAccountPage url={url} />;
       break;
@@ -98,6 +102,7 @@ export function App() {
                 <Link to="/organization">Organization</Link>
                 <Link to="/security">Security</Link>
                 <Link to="/settings">Settings</Link>
+                <Link to="/settings/api-keys">API keys</Link>
               </>
             ) : (
               <>

@@ -66,7 +66,7 @@ export class AuditService {
       organizationId: record.organizationId ?? (typeof record.data?.organizationId === 'string' ? record.data.organizationId : null),
       ip: record.meta?.ip ?? null,
       userAgent: record.meta?.userAgent ?? null,
-      data: (record.data ?? {}) as object,
+      data: (record.meta?.apiKeyId ? { ...record.data, apiKeyId: record.meta.apiKeyId } : (record.data ?? {})) as object,
     };
   }
 

@@ -20,9 +20,10 @@ import { RolesService } from './roles.service';
 import { RolesResolver } from './roles.resolver';
 import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserResolver } from './organizations.resolver';
 
-/** What organizations gives the modules that depend on it (events: the events:read check). */
+/** What organizations gives the modules that depend on it (events: the events:read check; api-keys: memberships and permissions read at every use). */
 export interface OrganizationsProvides {
   organizations: OrganizationsService;
+  catalog: PermissionCatalog;
 }
 
 /** Organizations, memberships, built-in roles and the permission vocabulary (issue #25, first part). */
@@ -81,8 +82,9 @@ export const organizationsModule: WardenModule = {
         now: kernel.clock.now,
       }),
     );
+    const provides: OrganizationsProvides = { organizations, catalog };
     return {
-      provides: { organizations } satisfies OrganizationsProvides,
+      provides,
       instances: [
         invitations,
         new InvitationsResolver(invitations),

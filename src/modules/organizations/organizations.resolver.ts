@@ -12,7 +12,7 @@ import type { OrganizationEntity } from './organization.entity';
 import { OrganizationType } from './organization.type';
 import { OrganizationMemberConnectionType, OrganizationMemberType, OrganizationRoleType, PermissionDefinitionType } from './organizations.types';
 import { CreateOrganizationInput, MemberRefInput, UpdateMemberRoleInput, UpdateOrganizationInput } from './organizations.inputs';
-import { OrganizationsService } from './organizations.service';
+import { notAMember, OrganizationsService, permissionRequired } from './organizations.service';
 import { requiresScopes } from './requires-scopes';
 
 /** The viewer's memberships read once per request (from the database, never from the token). */
@@ -27,6 +27,26 @@ async function viewerMembership(ctx: Context, orgs: OrganizationsService, organi
     viewerMemberships.set(ctx, loader);
   }
   return loader.load(organizationId);
+}
+
+/**
+ * The caller's permissions in the organization, read now: a member's; an organization's API key's effective scopes
+ * (its own organization only); a personal key's owner's ∩ the key's scopes. null: not a member (NOT_A_MEMBER).
+ */
+export async function callerPermissions(ctx: Context, orgs: OrganizationsService, organizationId: string): Promise<readonly string[] | null> {
+  const key = await ctx.apiKey();
+  if (key && key.userId === null) return key.organizationId === organizationId ? key.effectiveScopes : null;
+  const member = await viewerMembership(ctx, orgs, organizationId);
+  if (!member) return null;
+  const held = await orgs.permissionsOf(member);
+  return key ? held.filter((p) => key.scopes.includes(p)) : held;
+}
+
+/** FORBIDDEN NOT_A_MEMBER without permissions there, PERMISSION_REQUIRED without this one. */
+export async function requireCaller(ctx: Context, orgs: OrganizationsService, organizationId: string, permission: string): Promise<void> {
+  const held = await callerPermissions(ctx, orgs, organizationId);
+  if (!held) throw notAMember();
+  if (!held.includes(permission)) throw permissionRequired(permission);
 }
 
 function toOrganization(org: OrganizationEntity): OrganizationType {
@@ -54,6 +74,11 @@ export class OrganizationsResolver {
 
   @Query(() => OrganizationType, { nullable: true, description: "For a member (or the organization's API key); null otherwise, unknown ids alike." })
   async organization(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<OrganizationType | null> {
+    const key = await ctx.apiKey();
+    if (key && key.userId === null) {
+      const own = key.organizationId === id ? await ctx.loaders.organization.load(id) : null;
+      return own ? toOrganization(own) : null;
+    }
     const viewer = await ctx.viewer();
     const org = viewer ? await this.orgs.organizationForMember(viewer.userId, id) : null;
     return org ? toOrganization(org) : null;
@@ -126,11 +151,14 @@ export class OrganizationFieldsResolver {
 
   @FieldResolver(() => String, { nullable: true, description: "The caller's role key here; null for a non-member or an API key." })
   async viewerRole(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<string | null> {
+    if (await ctx.apiKey()) return null;
     return (await viewerMembership(ctx, this.orgs, org.id))?.role ?? null;
   }
 
   @FieldResolver(() => [String], { description: "The caller's permissions here, sorted; [] for a non-member; an API key's effective scopes." })
   async viewerPermissions(@Root() org: OrganizationType, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<string[]> {
+    // An API key (or its token): its effective scopes, computed at every use.
+    if (await ctx.apiKey()) return [...((await callerPermissions(ctx, this.orgs, org.id)) ?? [])];
     // In a query, for the bearer token's own organization: its scope claim (kept current by CLAIMS_CHANGED), no
     // statement. A mutation may have just changed them (transferOwnership): it reads the membership.
     const viewer = info.operation.operation === 'query' ? await ctx.viewer() : null;
@@ -144,14 +172,13 @@ export class OrganizationFieldsResolver {
   @FieldResolver(() => Boolean, { description: 'BAD_USER_INPUT when permission is not in Query.permissions; false for a non-member.' })
   async viewerCan(@Root() org: OrganizationType, @Arg('permission', () => String) permission: string, @Ctx() ctx: Context): Promise<boolean> {
     const name = this.orgs.checkPermissionName(permission);
-    const member = await viewerMembership(ctx, this.orgs, org.id);
-    return member ? (await this.orgs.permissionsOf(member)).includes(name) : false;
+    return ((await callerPermissions(ctx, this.orgs, org.id)) ?? []).includes(name);
   }
 
   @Directive(requiresScopes('org:read'))
   @FieldResolver(() => Int)
   async memberCount(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<number> {
-    await this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
+    await requireCaller(ctx, this.orgs, org.id, 'org:read');
     return this.orgs.memberCount(org.id);
   }
 
@@ -163,7 +190,7 @@ export class OrganizationFieldsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ): Promise<OrganizationMemberConnectionType> {
-    await this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'members:read');
+    await requireCaller(ctx, this.orgs, org.id, 'members:read');
     const page = await this.orgs.members(org.id, first ?? 50, after);
     return { nodes: await toMembers(ctx, page.nodes), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
   }
@@ -171,7 +198,7 @@ export class OrganizationFieldsResolver {
   @Directive(requiresScopes('org:read'))
   @FieldResolver(() => [OrganizationRoleType], { description: 'Built-in roles first, then custom roles by key.' })
   async roles(@Root() org: OrganizationType, @Ctx() ctx: Context): Promise<OrganizationRoleType[]> {
-    await this.orgs.require(await viewerMembership(ctx, this.orgs, org.id), 'org:read');
+    await requireCaller(ctx, this.orgs, org.id, 'org:read');
     return (await this.orgs.roles(org.id)).map((r) => ({ ...r, permissions: [...r.permissions] }));
   }
 }
