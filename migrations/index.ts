@@ -10,6 +10,7 @@ import { OrganizationInvitations1796520000000 } from './1796520000000-Organizati
 import { OrganizationRoles1796600000000 } from './1796600000000-OrganizationRoles';
 import { ActiveOrganization1796650000000 } from './1796650000000-ActiveOrganization';
 import { AuditActors1796900000000 } from './1796900000000-AuditActors';
+import { Administration1797200000000 } from './1797200000000-Administration';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   OrganizationRoles1796600000000,
   ActiveOrganization1796650000000,
   AuditActors1796900000000,
+  Administration1797200000000,
 ];

@@ -36,6 +36,7 @@ export const moduleDeclarations = {
   users: usersDeclarations,
   password: passwordDeclarations,
   sessions: sessionsDeclarations,
+  admin: adminDeclarations,
   otp: otpDeclarations,
   'magic-link': magicLinkDeclarations,
   'password-reset': passwordResetDeclarations,
@@ -48,7 +49,6 @@ export const moduleDeclarations = {
   organizations: organizationsDeclarations,
   captcha: captchaDeclarations,
   'breached-passwords': breachedPasswordsDeclarations,
-  admin: adminDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];

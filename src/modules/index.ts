@@ -27,6 +27,7 @@ export const wardenModules: readonly WardenModule[] = [
   usersModule,
   passwordModule,
   sessionsModule,
+  adminModule,
   otpModule,
   magicLinkModule,
   passwordResetModule,
@@ -40,7 +41,6 @@ export const wardenModules: readonly WardenModule[] = [
   organizationsModule,
   captchaModule,
   breachedPasswordsModule,
-  adminModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

@@ -1,9 +1,8 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
 import { deleteInBatches } from '../../maintenance/batch-delete';
 import { tableOf } from '../../db/table-of';
-import { anonymiseAuditRowsOf, recordAccountsErased } from '../audit';
-import { deleteErasedAccounts, lockAccountsDueForErasure } from '../users';
-import { organizationIdsOf, settleOrganizationsAfterErasure } from '../organizations';
+import { lockAccountsDueForErasure } from '../users';
+import { eraseAccounts } from './account-erasure';
 import { ContactChangeEntity } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
 
@@ -29,13 +28,12 @@ const eraseDeletedAccounts: MaintenanceJob = {
       const erased = await ctx.em.transaction(async (em) => {
         const rows = await lockAccountsDueForErasure(em, ctx.now, limit);
         if (rows.length === 0) return 0;
-        const ids = rows.map((r) => r.id);
-        const organizationIds = await organizationIdsOf(em, ids);
-        await anonymiseAuditRowsOf(em, ids);
-        await deleteErasedAccounts(em, ids);
-        // Their memberships went with them (ON DELETE CASCADE): an organization left empty goes, one left without an owner gets one.
-        await settleOrganizationsAfterErasure(em, organizationIds);
-        await recordAccountsErased(em, rows.length, ctx.now);
+        // Their memberships go with them (ON DELETE CASCADE): an organization left empty goes, one left without an owner gets one.
+        await eraseAccounts(
+          em,
+          rows.map((r) => r.id),
+          ctx.now,
+        );
         return rows.length;
       });
       total += erased;

@@ -1,0 +1,19 @@
+import type { EntityManager } from 'typeorm';
+import { anonymiseAuditRowsOf, recordAccountsErased } from '../audit';
+import { deleteErasedAccounts } from '../users';
+import { organizationIdsOf, settleOrganizationsAfterErasure } from '../organizations';
+
+/**
+ * Erases accounts already marked deleted (deleted_at set, rows locked by the caller), in the caller's transaction:
+ * their audit rows are anonymised, the users rows deleted (and with them, ON DELETE CASCADE, everything tied to
+ * them), then an organization left empty goes and one left without an owner gets its earliest-joined admin (else
+ * member) as owner. THE erasure path: the job after deleteAccount's grace period and adminDeleteUser both use it.
+ */
+export async function eraseAccounts(em: EntityManager, ids: readonly string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  const organizationIds = await organizationIdsOf(em, ids);
+  await anonymiseAuditRowsOf(em, ids);
+  await deleteErasedAccounts(em, ids);
+  await settleOrganizationsAfterErasure(em, organizationIds);
+  await recordAccountsErased(em, ids.length, now);
+}
