@@ -11,6 +11,7 @@ import { OrganizationRoles1796600000000 } from './1796600000000-OrganizationRole
 import { ActiveOrganization1796650000000 } from './1796650000000-ActiveOrganization';
 import { AuditActors1796900000000 } from './1796900000000-AuditActors';
 import { Administration1797200000000 } from './1797200000000-Administration';
+import { Impersonation1797210000000 } from './1797210000000-Impersonation';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   ActiveOrganization1796650000000,
   AuditActors1796900000000,
   Administration1797200000000,
+  Impersonation1797210000000,
 ];

@@ -128,7 +128,10 @@ class RequestContext implements Context {
 
   private async authenticate(): Promise<Viewer | null> {
     const token = bearerToken(this.request.headers.authorization);
-    return token ? this.deps.sessions.authenticate(token) : null;
+    const viewer = token ? await this.deps.sessions.authenticate(token) : null;
+    // An impersonation token: every audit row this request writes names the admin (actor_id).
+    if (viewer?.impersonatorId) this.meta.actorId = viewer.impersonatorId;
+    return viewer;
   }
 
   async viewerOrNull(): Promise<Viewer | null> {

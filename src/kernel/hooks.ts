@@ -43,6 +43,8 @@ export interface ModuleHooks {
   organizationClaims?: OrganizationClaimsSource;
   /** Platform scope names (warden:admin) added to access tokens' `scope`, each source asked at every token issued. */
   tokenScopes?: readonly TokenScopeSource[];
+  /** Asked on every request of an impersonation token with the acting admin's id: false refuses it (UNAUTHENTICATED). */
+  impersonators?: readonly ((adminUserId: string) => Promise<boolean>)[];
 }
 
 /**
@@ -60,6 +62,7 @@ export class HookRegistry {
   private readonly ways: WayIn[] = [];
   private readonly guards: FieldGuard[] = [];
   private readonly scopes: TokenScopeSource[] = [];
+  private readonly impersonatorChecks: ((adminUserId: string) => Promise<boolean>)[] = [];
   private readonly purposes = new Map<OtpPurposeValue, { owner: string; handler: PurposeHandler }>();
   private claims: { owner: string; source: OrganizationClaimsSource } | undefined;
 
@@ -73,6 +76,7 @@ export class HookRegistry {
     this.ways.push(...(hooks.waysIn ?? []));
     this.guards.push(...(hooks.fieldGuards ?? []));
     this.scopes.push(...(hooks.tokenScopes ?? []));
+    this.impersonatorChecks.push(...(hooks.impersonators ?? []));
     for (const [name, section] of Object.entries(hooks.exportSections ?? {})) {
       const taken = this.sections.get(name);
       if (taken) throw new Error(`export section ${name} given by both module ${taken.owner} and module ${owner}`);
@@ -139,6 +143,10 @@ export class HookRegistry {
 
   codePurpose(purpose: OtpPurposeValue): PurposeHandler | undefined {
     return this.read(this.purposes.get(purpose)?.handler);
+  }
+
+  impersonators(): readonly ((adminUserId: string) => Promise<boolean>)[] {
+    return this.read(this.impersonatorChecks);
   }
 
   tokenScopes(): readonly TokenScopeSource[] {

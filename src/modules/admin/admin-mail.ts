@@ -13,3 +13,11 @@ export function accountBannedMail(product: string, until: Date | null): Rendered
     'If you think this is a mistake, reply to this message or contact support.',
   ]);
 }
+
+/** startImpersonation, when IMPERSONATION_NOTIFY_USER: an admin is signed in as the user (never the admin's reason). */
+export function impersonationStartedMail(product: string, expiresAt: Date): RenderedMail {
+  return notice(product, 'an administrator is viewing your account', 'An administrator is viewing your account', [
+    `A ${product} administrator opened a support session on your account. It ends by ${expiresAt.toISOString().replace('T', ' ').slice(0, 16)} UTC at the latest, and cannot change your password, email, phone or sign-in methods.`,
+    'It is listed among your sessions: you can end it there at any time.',
+  ]);
+}

@@ -39,3 +39,15 @@ export class AdminDeleteUserInput {
   @Field(() => String)
   reason: string;
 }
+
+@InputType('StartImpersonationInput')
+export class StartImpersonationInput {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => String)
+  reason: string;
+
+  @Field(() => ID, { nullable: true, description: 'Active organization; default as for a sign-in.' })
+  organizationId?: string | null;
+}

@@ -130,6 +130,7 @@ export class AdminUserFieldsResolver {
       ip: s.ip,
       current: false,
       activeOrganizationId: s.activeOrganizationId,
+      impersonated: s.impersonatorId !== null,
     }));
   }
 }

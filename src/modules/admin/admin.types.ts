@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { SessionType } from '../sessions/session.type';
+import { UserType } from '../users/user.type';
 import { UserStatus } from './admin.enums';
 
 @ObjectType('AdminMembership', { simpleResolvers: true })
@@ -78,4 +79,28 @@ export class AdminUserConnectionType {
 
   @Field(() => Boolean)
   hasNextPage: boolean;
+}
+
+@ObjectType('Impersonator', { simpleResolvers: true })
+export class ImpersonatorType {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => String, { nullable: true })
+  email: string | null;
+}
+
+@ObjectType('ImpersonationPayload', { description: 'No refresh token and no cookie: it lasts IMPERSONATION_TTL_SECONDS and cannot be renewed.' })
+export class ImpersonationPayloadType {
+  @Field(() => String)
+  accessToken: string;
+
+  @Field(() => Date)
+  accessTokenExpiresAt: Date;
+
+  @Field(() => ID)
+  sessionId: string;
+
+  @Field(() => UserType)
+  user: UserType;
 }

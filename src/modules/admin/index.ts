@@ -9,6 +9,8 @@ import { AdminResolver, AdminUserFieldsResolver } from './admin.resolver';
 import { BanGate } from './bans';
 import { UserBanEntity } from './user-ban.entity';
 import { adminRetentionJobs } from './admin.retention';
+import { ImpersonationService } from './impersonation.service';
+import { ImpersonationResolver, ImpersonatorUserResolver } from './impersonation.resolver';
 
 /** What the admin module provides its dependents (the audit export route, global webhook endpoints, events). */
 export interface AdminProvides {
@@ -44,15 +46,39 @@ export const adminModule: WardenModule = {
       now: kernel.clock.now,
     });
     const details = new AdminDetails(kernel.db);
+    const impersonation = new ImpersonationService({
+      dataSource: kernel.db,
+      admins,
+      sessions: peers.of<SessionsProvides>('sessions').sessions,
+      audit: kernel.audit,
+      notices: kernel.notices,
+      productName: kernel.config.productName,
+      ttlSeconds: kernel.limits.impersonationTtlSeconds,
+      notifyUser: kernel.config.settings.impersonationNotifyUser,
+      now: kernel.clock.now,
+    });
     const provides: AdminProvides = { admins };
     return {
       provides,
-      instances: [admins, service, details, new AdminResolver(admins, service), new AdminUserFieldsResolver(details)],
-      hooks: { tokenScopes: [admins.tokenScope], signInGates: [new BanGate(kernel.db, kernel.clock.now)] },
+      instances: [
+        admins,
+        service,
+        details,
+        impersonation,
+        new AdminResolver(admins, service),
+        new AdminUserFieldsResolver(details),
+        new ImpersonationResolver(admins, impersonation),
+        new ImpersonatorUserResolver(impersonation),
+      ],
+      hooks: {
+        tokenScopes: [admins.tokenScope],
+        signInGates: [new BanGate(kernel.db, kernel.clock.now)],
+        impersonators: [impersonation.stillAllowed],
+      },
     };
   },
   entities: [UserBanEntity],
-  resolvers: [AdminResolver, AdminUserFieldsResolver],
+  resolvers: [AdminResolver, AdminUserFieldsResolver, ImpersonationResolver, ImpersonatorUserResolver],
   jobs: adminRetentionJobs,
   ...adminDeclarations,
 };

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { NotImpersonated } from '../../graphql/decorators/not-impersonated';
 import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
@@ -103,6 +104,7 @@ export class OrganizationsResolver {
 
   @Authorized()
   @RateLimit('organizations.leave')
+  @NotImpersonated()
   @Mutation(() => Boolean)
   async leaveOrganization(@Arg('organizationId', () => ID) organizationId: string, @Ctx() ctx: Context): Promise<boolean> {
     await this.orgs.leave(await ctx.requireViewer(), organizationId, ctx.meta);
