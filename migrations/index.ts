@@ -10,6 +10,7 @@ import { OrganizationInvitations1796520000000 } from './1796520000000-Organizati
 import { OrganizationRoles1796600000000 } from './1796600000000-OrganizationRoles';
 import { ActiveOrganization1796650000000 } from './1796650000000-ActiveOrganization';
 import { AuditActors1796900000000 } from './1796900000000-AuditActors';
+import { Events1797000000000 } from './1797000000000-Events';
 import { Administration1797200000000 } from './1797200000000-Administration';
 import { Impersonation1797210000000 } from './1797210000000-Impersonation';
 
@@ -27,6 +28,7 @@ export const migrations = [
   OrganizationRoles1796600000000,
   ActiveOrganization1796650000000,
   AuditActors1796900000000,
+  Events1797000000000,
   Administration1797200000000,
   Impersonation1797210000000,
 ];

@@ -5,6 +5,7 @@ import { SendTiming } from '../mail/send-timing';
 import { PasswordHasher } from '../crypto/password-hasher';
 import { Metrics } from '../metrics/metrics';
 import { AuditService } from '../modules/audit/audit.service';
+import { EventOutbox } from '../modules/events/outbox';
 import type { Clock } from '../kernel/clock';
 import type { Kernel } from '../kernel/kernel';
 import { Notices } from '../kernel/notices';
@@ -40,6 +41,7 @@ export function createKernel(
     limits: config.limits,
     db: dataSource,
     audit,
+    events: new EventOutbox(clock),
     clock,
     keys: { hmacKey, previousHmacKey, signingKeys },
     notices: new Notices({ db: dataSource, mailer, audit, logger }),

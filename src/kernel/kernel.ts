@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import type { Limits } from '../config/limits';
 import type { AuditService } from '../modules/audit/audit.service';
+import type { EventOutbox } from '../modules/events/outbox';
 import type { KvStore } from '../store/kv-store';
 import type { PubSub } from '../store/pub-sub';
 import type { Mailer } from '../mail/mailer';
@@ -34,6 +35,8 @@ export interface Kernel {
   limits: Readonly<Limits>;
   db: DataSource;
   audit: AuditService;
+  /** The transactional outbox: `events.emit(em, {type, aggregateType, aggregateId, organizationId, data})` in the change's transaction. */
+  events: EventOutbox;
   clock: Clock;
   keys: Keys;
   /** The one way to mail a notice (after commit, failures audited and logged, never thrown). */

@@ -92,6 +92,8 @@ export interface ModuleDeclarations {
   mail?: Readonly<Record<string, MailDeclaration>>;
   /** The HTTP routes its descriptor's `routes` register (test/flows/http-routes.test.ts checks both agree). */
   httpRoutes?: readonly RouteDeclaration[];
+  /** The event types (contract, "Events and webhooks") it emits through kernel.events, by the key services use (`EventTypes.userCreated`). */
+  events?: Readonly<Record<string, string>>;
 }
 
 /**

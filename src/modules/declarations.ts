@@ -24,6 +24,7 @@ import { organizationsDeclarations } from './organizations/organizations.declara
 import { captchaDeclarations } from './captcha/captcha.declarations';
 import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
 import { adminDeclarations } from './admin/admin.declarations';
+import { eventsDeclarations } from './events/events.declarations';
 
 /**
  * Every capability's declarations (its <cap>.declarations.ts), by module name, in the order of
@@ -49,6 +50,7 @@ export const moduleDeclarations = {
   organizations: organizationsDeclarations,
   captcha: captchaDeclarations,
   'breached-passwords': breachedPasswordsDeclarations,
+  events: eventsDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];
@@ -59,6 +61,9 @@ type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) exten
 /** `auditEvents` of every module, merged: `AuditEvents.otpSent` is 'otp.sent'. */
 export type DeclaredAuditEvents = UnionToIntersection<FieldOf<'auditEvents'>>;
 export type AuditEventName = DeclaredAuditEvents[keyof DeclaredAuditEvents];
+/** `events` of every module, merged: `EventTypes.userCreated` is 'user.created'. */
+export type DeclaredEventTypes = UnionToIntersection<FieldOf<'events'>>;
+export type EventTypeName = DeclaredEventTypes[keyof DeclaredEventTypes];
 export type FieldLimitName = keyof UnionToIntersection<FieldOf<'rateLimits'>>;
 export type OtpPurposeName = FieldOf<'codePurposes'> extends readonly (infer N)[] ? N : never;
 export type ModuleErrorCode = keyof UnionToIntersection<FieldOf<'errorCodes'>>;
@@ -112,6 +117,7 @@ export function declaredEntriesOf(modules: readonly DeclaringModule[]) {
     inputBounds: entries<number>(modules, (d) => d.inputBounds),
     mail: entries<MailDeclaration>(modules, (d) => d.mail),
     httpRoutes: entries<RouteDeclaration>(modules, (d) => d.httpRoutes).map((e) => ({ ...e, key: `${e.value.method} ${e.value.path}` })),
+    events: entries<string>(modules, (d) => d.events),
   };
 }
 
@@ -121,6 +127,7 @@ export const declaredEntries = declaredEntriesOf(moduleDeclarationList);
 const table = <T>(list: DeclaredEntry<T>[]) => Object.freeze(Object.fromEntries(list.map((e) => [e.key, e.value])));
 
 export const declaredAuditEvents = table(declaredEntries.auditEvents) as DeclaredAuditEvents;
+export const declaredEventTypes = table(declaredEntries.events) as DeclaredEventTypes;
 export const declaredFieldLimitNames = Object.freeze(declaredEntries.rateLimits.map((e) => e.key)) as readonly FieldLimitName[];
 /** The per-IP rule each rate limit counts against (src/modules/rate-limits/field-limits.ts). */
 export const declaredRateLimitRules = table(declaredEntries.rateLimits) as Readonly<Record<FieldLimitName, RateLimitRule>>;

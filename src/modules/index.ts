@@ -16,6 +16,7 @@ import { organizationsModule } from './organizations';
 import { captchaModule } from './captcha';
 import { breachedPasswordsModule } from './breached-passwords';
 import { adminModule } from './admin';
+import { eventsModule } from './events';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -41,6 +42,7 @@ export const wardenModules: readonly WardenModule[] = [
   organizationsModule,
   captchaModule,
   breachedPasswordsModule,
+  eventsModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

@@ -67,4 +67,5 @@ export interface WardenModule {
   inputBounds?: ModuleDeclarations['inputBounds'];
   mail?: ModuleDeclarations['mail'];
   httpRoutes?: ModuleDeclarations['httpRoutes'];
+  events?: ModuleDeclarations['events'];
 }

@@ -63,7 +63,7 @@ describe('the module list (src/modules/index.ts)', () => {
 });
 
 describe('the declarations (src/modules/declarations.ts and each <cap>.declarations.ts)', () => {
-  const kinds = ['auditEvents', 'rateLimits', 'limits', 'settings', 'codePurposes', 'errorCodes', 'inputBounds', 'mail', 'httpRoutes'] as const;
+  const kinds = ['auditEvents', 'rateLimits', 'limits', 'settings', 'codePurposes', 'errorCodes', 'inputBounds', 'mail', 'httpRoutes', 'events'] as const;
 
   test('every descriptor carries the declarations the list holds for its module, and the list names no other module', () => {
     for (const m of wardenModules) {
@@ -90,6 +90,7 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
       inputBounds: Object.keys(coreInputBounds),
       mail: [],
       httpRoutes: coreRoutes.map((r) => `${r.method} ${r.path}`),
+      events: [],
     };
     const all = [...core[kind], ...names];
     expect(all.filter((name, i) => all.indexOf(name) !== i)).toEqual([]);
@@ -98,6 +99,8 @@ describe('the declarations (src/modules/declarations.ts and each <cap>.declarati
   test('audit event names, limit variables and field-limit prefixes are unique and follow their conventions', () => {
     const eventNames = wardenModules.flatMap((m) => Object.values(m.auditEvents ?? {}));
     expect(eventNames.filter((n, i) => eventNames.indexOf(n) !== i)).toEqual([]);
+    const eventTypes = wardenModules.flatMap((m) => Object.values(m.events ?? {}));
+    expect(eventTypes.filter((n, i) => eventTypes.indexOf(n) !== i)).toEqual([]);
     expect(eventNames.filter((n) => !/^[a-z_]+\.[a-z_]+$/.test(n))).toEqual([]);
     const envs = limitTable.map((d) => d.env);
     expect(envs.filter((n, i) => envs.indexOf(n) !== i)).toEqual([]);

@@ -68,6 +68,11 @@ describe('administration: admin fields over HTTP', () => {
       [event, userId],
     ) as Promise<{ user_id: string | null; actor_id: string | null; data: Record<string, unknown> }[]>;
 
+  const eventsOf = (userId: string) =>
+    t.app.dataSource.query(`SELECT type, data FROM ${t.table('events')} WHERE aggregate_type = 'user' AND aggregate_id = $1 ORDER BY seq`, [userId]) as Promise<
+      { type: string; data: Record<string, unknown> }[]
+    >;
+
   async function signedIn(label: string): Promise<{ client: WardenClient; email: string; userId: string }> {
     const client = t.client();
     const email = uniqueEmail(label);
@@ -219,6 +224,10 @@ describe('administration: admin fields over HTTP', () => {
     expect(banned).toMatchObject({ actor_id: admin.userId, data: { reason: 'fraud', sessionsRevoked: 1 } });
     const revoked = await auditRows('session.revoked', target.userId);
     expect(revoked.at(-1)).toMatchObject({ actor_id: admin.userId, data: { reason: 'banned' } });
+    // The outbox has user.banned (and session.revoked) for the user's aggregate.
+    const events = await eventsOf(target.userId);
+    expect(events).toEqual(expect.arrayContaining([{ type: 'user.banned', data: { userId: target.userId, until: until.toISOString() } }]));
+    expect(events.some((e) => e.type === 'session.revoked' && e.data.reason === 'banned')).toBe(true);
   });
 
   test('a banned user signs in by no path: each answers ACCOUNT_BANNED after the first factor, a wrong password INVALID_CREDENTIALS', async () => {
@@ -249,6 +258,7 @@ describe('administration: admin fields over HTTP', () => {
     const againMail = await t.inbox.waitForMail(target.email, count + 1);
     await expect(c.request(VerifyOtpDocument, { input: { challengeId: again.challengeId, code: codeFrom(againMail) } })).resolves.toBeTruthy();
     expect(await auditRows('user.unbanned', target.userId)).toEqual([expect.objectContaining({ actor_id: admin.userId })]);
+    expect((await eventsOf(target.userId)).filter((e) => e.type === 'user.unbanned')).toEqual([{ type: 'user.unbanned', data: { userId: target.userId } }]);
   });
 
   test('a ban with an end: refused until then (extensions.until), allowed after; an until in the past is BAD_USER_INPUT', async () => {
@@ -328,5 +338,7 @@ describe('administration: admin fields over HTTP', () => {
     const deleted = await auditRows('admin.user_deleted', null);
     expect(deleted.at(-1)).toMatchObject({ user_id: null, actor_id: admin.userId, data: { reason: 'GDPR request' } });
     expect(JSON.stringify(deleted.at(-1))).not.toContain(owner.userId);
+    // user.deleted then user.erased in the outbox.
+    expect((await eventsOf(owner.userId)).map((e) => e.type).slice(-2)).toEqual(['user.deleted', 'user.erased']);
   });
 });

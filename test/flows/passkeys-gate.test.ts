@@ -1,3 +1,4 @@
+import { EventOutbox } from '../../src/modules/events/outbox';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { signUpAndVerify, uniqueEmail } from '../support/flows';
 import { SoftAuthenticator } from '../support/soft-authenticator';
@@ -48,6 +49,7 @@ describe('passkeys and the second-factor gate', () => {
       dataSource,
       accessTokens,
       revocations: {} as RevocationList,
+      events: new EventOutbox({ now: () => new Date(), nowMs: Date.now }),
       audit,
       hmacKey: Buffer.from(t.env.WARDEN_SECRET!, 'utf8'),
       limits: t.app.config.limits,

@@ -1,3 +1,4 @@
+import { EventOutbox } from '../../src/modules/events/outbox';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { signUpAndVerify, TestClock } from '../support/flows';
 import { ViewerSessionAssuranceDocument } from '../graphql/generated/graphql';
@@ -33,6 +34,7 @@ describe('re-authentication: REAUTH_MAX_AGE_SECONDS and reauthenticate()', () =>
       accessTokens,
       revocations: {} as RevocationList, // not used by these methods
       audit: new AuditService(t.app.dataSource),
+      events: new EventOutbox({ now: clock.now, nowMs: () => clock.now().getTime() }),
       hmacKey: Buffer.alloc(32),
       limits: t.app.config.limits,
       reauthMaxAgeSeconds: t.app.config.reauthMaxAgeSeconds,

@@ -60,7 +60,7 @@ export function AuthProvider({ auth, children }: { auth: WardenAuth; children: R
           case 'REAUTHENTICATION_REQUIRED':
             break; // the page that ran the change asks for the confirmation step (security.tsx, useWardenEvent)
           case 'CAPTCHA_REQUIRED':
-            break; // no CAPTCHA widget yet: the form shows the readable message (messages.ts) of the error
+            break; // the captcha link (captcha.tsx) shows the widget and sends the mutation again
         }
       }),
     [auth, setChallenge],

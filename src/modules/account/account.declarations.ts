@@ -5,6 +5,12 @@ const D = 24 * 3600;
 
 /** What the account capability adds to the shared tables (see src/modules/declaration-types.ts). */
 export const accountDeclarations = {
+  // Emitted through kernel.events; aggregate: the user.
+  events: {
+    userDeleted: 'user.deleted',
+    userErased: 'user.erased',
+    userRecovered: 'user.recovered',
+  },
   auditEvents: {
     profileUpdated: 'user.profile_updated',
     passwordChanged: 'password.changed',

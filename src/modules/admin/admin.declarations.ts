@@ -3,6 +3,11 @@ import { parseAdminEmails, parseFlag } from './admin-emails';
 
 /** What the administration capability adds to the shared tables (see src/modules/declaration-types.ts). */
 export const adminDeclarations = {
+  // Emitted through kernel.events; aggregate: the user. data: {userId, until} / {userId}.
+  events: {
+    userBanned: 'user.banned',
+    userUnbanned: 'user.unbanned',
+  },
   // actor_id is the admin on every row; user_id the account changed (the admin's own for reads).
   auditEvents: {
     adminUsersListed: 'admin.users_listed',

@@ -15,6 +15,7 @@ import { UserBanEntity } from './user-ban.entity';
 import { accountBannedMail } from './admin-mail';
 import { bannedError, banInForce } from './bans';
 import { UserStatus } from './admin.enums';
+import { EventTypes, type EventOutbox } from '../events/outbox';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_REASON = 500;
@@ -26,6 +27,7 @@ export interface AdminServiceDeps {
   users: UsersService;
   audit: AuditService;
   notices: Notices;
+  events: EventOutbox;
   productName: string;
   now: () => Date;
 }
@@ -138,6 +140,12 @@ export class AdminService {
         meta: acting,
         data: { reason, until: until?.toISOString() ?? null, sessionsRevoked: revoked },
       });
+      await this.deps.events.emit(em, {
+        type: EventTypes.userBanned,
+        aggregateType: 'user',
+        aggregateId: input.userId,
+        data: { userId: input.userId, until: until?.toISOString() ?? null },
+      });
     });
     await this.deps.notices.send(input.userId, { flow: 'account_banned_notice', mail: accountBannedMail(this.deps.productName, until) }, acting);
     return this.required(input.userId);
@@ -154,6 +162,8 @@ export class AdminService {
         meta,
         data: { wasBanned: (result.affected ?? 0) > 0 },
       });
+      if ((result.affected ?? 0) > 0)
+        await this.deps.events.emit(em, { type: EventTypes.userUnbanned, aggregateType: 'user', aggregateId: userId, data: { userId } });
     });
     return this.required(userId);
   }
@@ -191,11 +201,20 @@ export class AdminService {
       await this.deps.sessions.revokeAllInTransaction(em, input.userId, 'erased', acting);
       await updateUser(em, input.userId, { deletedAt: now, eraseAt: now });
       this.deps.users.usersChanged(em, [input.userId]);
+      await this.deps.events.emit(em, {
+        type: EventTypes.userDeleted,
+        aggregateType: 'user',
+        aggregateId: input.userId,
+        data: { userId: input.userId, scheduledAt: now.toISOString() },
+      });
     });
     // Then the erasure itself (its audit rows, the ones just written included, are anonymised).
     await withTransaction(this.deps.dataSource, async (em) => {
       const locked = await lockUser(em, input.userId);
-      if (locked?.deletedAt) await eraseAccounts(em, [input.userId], now);
+      if (locked?.deletedAt) {
+        await eraseAccounts(em, [input.userId], now);
+        await this.deps.events.emit(em, { type: EventTypes.userErased, aggregateType: 'user', aggregateId: input.userId, data: { userId: input.userId } });
+      }
       await this.deps.audit.record(em, { event: AuditEvents.adminUserDeleted, userId: null, actorId: admin.userId, meta: acting, data: { reason } });
     });
     return true;

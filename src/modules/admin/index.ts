@@ -42,6 +42,7 @@ export const adminModule: WardenModule = {
       users: peers.of<UsersProvides>('users').users,
       audit: kernel.audit,
       notices: kernel.notices,
+      events: kernel.events,
       productName: kernel.config.productName,
       now: kernel.clock.now,
     });

@@ -20,6 +20,11 @@ import { RolesService } from './roles.service';
 import { RolesResolver } from './roles.resolver';
 import { OrganizationFieldsResolver, OrganizationsResolver, OrganizationsUserResolver } from './organizations.resolver';
 
+/** What organizations gives the modules that depend on it (events: the events:read check). */
+export interface OrganizationsProvides {
+  organizations: OrganizationsService;
+}
+
 /** Organizations, memberships, built-in roles and the permission vocabulary (issue #25, first part). */
 export const organizationsModule: WardenModule = {
   name: 'organizations',
@@ -34,6 +39,7 @@ export const organizationsModule: WardenModule = {
       dataSource: kernel.db,
       users,
       audit: kernel.audit,
+      events: kernel.events,
       catalog,
       maxStringLength: kernel.limits.maxStringLength,
     });
@@ -45,6 +51,7 @@ export const organizationsModule: WardenModule = {
       users,
       active,
       audit: kernel.audit,
+      events: kernel.events,
       mailer: kernel.mailer,
       kv: kernel.kv,
       identifierLimits: peers.of<RateLimitsProvides>('rate-limits').identifierLimits,
@@ -61,6 +68,7 @@ export const organizationsModule: WardenModule = {
       organizations,
       users,
       audit: kernel.audit,
+      events: kernel.events,
       catalog,
       maxStringLength: kernel.limits.maxStringLength,
       maxCustomRoles: kernel.limits.orgMaxCustomRoles,
@@ -73,6 +81,7 @@ export const organizationsModule: WardenModule = {
       }),
     );
     return {
+      provides: { organizations } satisfies OrganizationsProvides,
       instances: [
         invitations,
         new InvitationsResolver(invitations),

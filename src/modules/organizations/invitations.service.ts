@@ -1,3 +1,5 @@
+import { EventTypes, type EventOutbox } from '../events/outbox';
+import { acceptedEvents, organizationEvents } from './organization-events';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WardenError } from '../../errors/warden-error';
@@ -20,7 +22,7 @@ import { OrganizationEntity } from './organization.entity';
 import { invitationMail } from './invitation-mail';
 import { forbidden, invalidToken, invitationView, limitReached, type InvitationView } from './invitation-view';
 import { invitationStatus, invitationsPage, pendingInvitationsTo, type InvitationPage } from './invitation-rows';
-import { isUuid, notAMember, type Actor, type OrganizationsService } from './organizations.service';
+import { isUuid, notAMember, permissionRequired, type Actor, type OrganizationsService } from './organizations.service';
 import type { ActiveOrganizations } from './active-organization';
 
 export interface InvitationsDeps {
@@ -30,6 +32,7 @@ export interface InvitationsDeps {
   /** acceptInvitation makes the joined organization active, as setActiveOrganization does. */
   active: ActiveOrganizations;
   audit: AuditService;
+  events: EventOutbox;
   mailer: Mailer;
   kv: KvStore;
   identifierLimits: IdentifierLimits;
@@ -115,6 +118,7 @@ export class InvitationsService {
       };
       await em.insert(InvitationEntity, row);
       await this.audit(em, AuditEvents.invitationSent, actor.userId, meta, row, { role, sends: 1 });
+      await this.deps.events.emit(em, organizationEvents.invitation(EventTypes.invitationCreated, row));
       return this.written(em, row, token.token, org, caller.userId);
     });
   }
@@ -150,6 +154,7 @@ export class InvitationsService {
       if (done.affected !== 1) throw WardenError.badInput('Only a PENDING or EXPIRED invitation can be revoked.', 'id');
       const row = await em.findOneOrFail(InvitationEntity, { where: { id } });
       await this.audit(em, AuditEvents.invitationRevoked, actor.userId, meta, row, {});
+      await this.deps.events.emit(em, organizationEvents.invitation(EventTypes.invitationRevoked, row));
       return this.view(em, row, org.name);
     });
   }
@@ -185,6 +190,7 @@ export class InvitationsService {
         });
         await this.deps.users.membershipsChanged(em, [viewer.userId], [found.organizationId]);
       }
+      await this.deps.events.emit(em, ...acceptedEvents(found, viewer.userId, !existing));
       await this.audit(em, AuditEvents.invitationAccepted, viewer.userId, meta, found, {
         role: existing ? existing.role : found.role,
         alreadyMember: !!existing,
@@ -201,6 +207,7 @@ export class InvitationsService {
     const ended = await withTransaction(this.deps.dataSource, async (em) => {
       if (!(await this.end(em, found, 'DECLINED'))) return false;
       await this.audit(em, AuditEvents.invitationDeclined, viewer.userId, meta, found, {});
+      await this.deps.events.emit(em, organizationEvents.invitation(EventTypes.invitationDeclined, found));
       return true;
     });
     if (!ended) await this.refuse(viewer, found.id, 'used_or_ended', meta);
@@ -253,6 +260,7 @@ export class InvitationsService {
       spend: async (em, w) => {
         const now = this.deps.now();
         await em.update(InvitationEntity, { id: w.row.id, status: 'PENDING' }, { status: 'REVOKED', revokedAt: now, endedAt: now });
+        await this.deps.events.emit(em, organizationEvents.invitation(EventTypes.invitationRevoked, w.row));
         await this.deps.audit.recordAlone({
           event: AuditEvents.invitationFailed,
           outcome: 'failure',
@@ -317,12 +325,7 @@ export class InvitationsService {
     if (role.key === 'owner' && caller.role !== 'owner') throw forbidden('OWNER_REQUIRED', 'Only an owner can invite an owner.');
     const held = new Set(await this.deps.organizations.permissionsOf(caller, em));
     const missing = [...role.permissions].sort().find((p) => !held.has(p));
-    if (missing) {
-      throw new WardenError('FORBIDDEN', {
-        message: `This needs the ${missing} permission in the organization.`,
-        extensions: { reason: 'PERMISSION_REQUIRED', permission: missing },
-      });
-    }
+    if (missing) throw permissionRequired(missing);
     return role.key;
   }
 

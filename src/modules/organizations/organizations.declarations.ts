@@ -4,6 +4,22 @@ import { parseInvitationPath } from './invitation-path';
 
 /** What the organizations capability adds to the shared tables (see src/modules/declaration-types.ts). */
 export const organizationsDeclarations = {
+  // Emitted through kernel.events; aggregate: the organization (organizationId set).
+  events: {
+    organizationCreated: 'organization.created',
+    organizationUpdated: 'organization.updated',
+    organizationDeleted: 'organization.deleted',
+    membershipCreated: 'membership.created',
+    membershipUpdated: 'membership.updated',
+    membershipDeleted: 'membership.deleted',
+    invitationCreated: 'invitation.created',
+    invitationAccepted: 'invitation.accepted',
+    invitationDeclined: 'invitation.declined',
+    invitationRevoked: 'invitation.revoked',
+    roleCreated: 'role.created',
+    roleUpdated: 'role.updated',
+    roleDeleted: 'role.deleted',
+  },
   // data.organizationId on every row; data.memberId for the member changed (who gets a row too, with data.byUserId).
   auditEvents: {
     organizationCreated: 'organization.created',

@@ -1,3 +1,5 @@
+import { EventTypes, type EventOutbox } from '../events/outbox';
+import { organizationEvents } from './organization-events';
 import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { WardenError } from '../../errors/warden-error';
@@ -12,7 +14,8 @@ import type { RequestMeta } from '../request-meta';
 import { OrganizationEntity } from './organization.entity';
 import { MembershipEntity } from './membership.entity';
 import { insertOrganizationWithOwner, slugTaken } from './organization-rows';
-import { SLUG_PATTERN } from './slug';
+import { checkSlug } from './slug';
+import { decodeCursor, encodeCursor } from './member-cursor';
 import { permissionsOf, roleOf, customRoleDefinition, type PermissionCatalog, type PermissionDefinition, type RoleDefinition } from './permissions';
 import { customRolesOf } from './role-rows';
 import { changingClaims, type ClaimsCollector, type StaleClaims } from './stale-claims';
@@ -21,6 +24,8 @@ export interface OrganizationsDeps {
   dataSource: DataSource;
   users: UsersService;
   audit: AuditService;
+  /** kernel.events: the organization-aggregate events, in the change's transaction. */
+  events: EventOutbox;
   catalog: PermissionCatalog;
   maxStringLength: number;
   /** Stale claims (access tokens of a changed member refused with CLAIMS_CHANGED); set once built (index.ts). */
@@ -206,6 +211,11 @@ export class OrganizationsService {
       const org = await insertOrganizationWithOwner(em, input, actor.userId);
       await this.deps.users.membershipsChanged(em, [actor.userId], [org.id]);
       await this.audit(em, AuditEvents.organizationCreated, actor, meta, { organizationId: org.id });
+      await this.deps.events.emit(
+        em,
+        organizationEvents.organization(EventTypes.organizationCreated, org),
+        organizationEvents.membership(EventTypes.membershipCreated, org.id, actor.userId, 'owner'),
+      );
       return org;
     });
   }
@@ -230,7 +240,9 @@ export class OrganizationsService {
         if (Object.keys(patch).length > 0) await em.update(OrganizationEntity, { id: org.id }, patch);
         this.deps.users.usersChanged(em, [], [org.id]);
         await this.audit(em, AuditEvents.organizationUpdated, actor, meta, { organizationId: org.id, fields: Object.keys(patch).sort() });
-        return em.findOneOrFail(OrganizationEntity, { where: { id: org.id } });
+        const updated = await em.findOneOrFail(OrganizationEntity, { where: { id: org.id } });
+        await this.deps.events.emit(em, organizationEvents.organization(EventTypes.organizationUpdated, updated));
+        return updated;
       });
     } catch (error) {
       // Two renames racing for one slug: the loser's unique violation is the same answer.
@@ -256,6 +268,7 @@ export class OrganizationsService {
         [org.id],
       );
       await this.audit(em, AuditEvents.organizationDeleted, actor, meta, { organizationId: org.id, members: members.length });
+      await this.deps.events.emit(em, organizationEvents.deleted(org.id));
     });
   }
 
@@ -270,6 +283,7 @@ export class OrganizationsService {
       await claims(org.id, [{ userId: actor.userId, role: null }]);
       await this.deps.users.membershipsChanged(em, [actor.userId], [org.id]);
       await this.audit(em, AuditEvents.memberLeft, actor, meta, { organizationId: org.id, memberId: actor.userId, role: caller.role });
+      await this.deps.events.emit(em, organizationEvents.membership(EventTypes.membershipDeleted, org.id, actor.userId, caller.role, { reason: 'left' }));
     });
   }
 
@@ -288,6 +302,7 @@ export class OrganizationsService {
       await claims(org.id, [{ userId: target.userId, role: null }]);
       await this.deps.users.membershipsChanged(em, [target.userId], [org.id]);
       await this.audit(em, AuditEvents.memberRemoved, actor, meta, { organizationId: org.id, memberId: target.userId, role: target.role });
+      await this.deps.events.emit(em, organizationEvents.membership(EventTypes.membershipDeleted, org.id, target.userId, target.role, { reason: 'removed' }));
     });
   }
 
@@ -312,6 +327,10 @@ export class OrganizationsService {
       await claims(org.id, [{ userId: target.userId, role: role.key }]);
       this.deps.users.usersChanged(em, [target.userId], [org.id]);
       await this.audit(em, AuditEvents.memberRoleUpdated, actor, meta, { organizationId: org.id, memberId: target.userId, from: target.role, to: role.key });
+      await this.deps.events.emit(
+        em,
+        organizationEvents.membership(EventTypes.membershipUpdated, org.id, target.userId, role.key, { previousRole: target.role }),
+      );
       return { ...target, role: role.key };
     });
   }
@@ -331,6 +350,11 @@ export class OrganizationsService {
       ]);
       this.deps.users.usersChanged(em, [target.userId, actor.userId], [org.id]);
       await this.audit(em, AuditEvents.ownershipTransferred, actor, meta, { organizationId: org.id, memberId: target.userId, from: target.role });
+      await this.deps.events.emit(
+        em,
+        organizationEvents.membership(EventTypes.membershipUpdated, org.id, target.userId, 'owner', { previousRole: target.role }),
+        organizationEvents.membership(EventTypes.membershipUpdated, org.id, actor.userId, 'admin', { previousRole: caller.role }),
+      );
       return org;
     });
   }
@@ -367,32 +391,4 @@ export class OrganizationsService {
     if (typeof memberId === 'string' && memberId !== actor.userId) rows.push({ event, userId: memberId, meta, data: { ...data, byUserId: actor.userId } });
     await this.deps.audit.recordMany(em, rows);
   }
-}
-
-/** A slug given: text matching the contract's pattern, else BAD_USER_INPUT; null or undefined: none given. */
-function checkSlug(raw: unknown): string | null {
-  if (raw === null || raw === undefined) return null;
-  if (typeof raw !== 'string' || !SLUG_PATTERN.test(raw)) {
-    throw WardenError.badInput('A slug is 1 to 63 of a-z, 0-9 and -, not starting or ending with -.', 'slug');
-  }
-  return raw;
-}
-
-function encodeCursor(joinedAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([joinedAt, id])).toString('base64url');
-}
-
-/** joined_at::text under the ISO DateStyle: 2026-12-07 16:20:01.123456+00 */
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-
-function decodeCursor(raw: string): { joinedAt: string; id: string } {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'string' && isUuid(value[1]) && PG_TIMESTAMP.test(value[0])) {
-      return { joinedAt: value[0], id: value[1] };
-    }
-  } catch {
-    /* below */
-  }
-  throw WardenError.badInput('after is not a cursor from this connection.', 'after');
 }

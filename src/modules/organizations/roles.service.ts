@@ -1,3 +1,5 @@
+import { EventTypes, type EventOutbox } from '../events/outbox';
+import { organizationEvents } from './organization-events';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WardenError } from '../../errors/warden-error';
 import { withTransaction } from '../../db/transaction';
@@ -18,6 +20,7 @@ export interface RolesDeps {
   organizations: OrganizationsService;
   users: UsersService;
   audit: AuditService;
+  events: EventOutbox;
   catalog: PermissionCatalog;
   maxStringLength: number;
   /** ORG_MAX_CUSTOM_ROLES */
@@ -162,5 +165,11 @@ export class RolesService {
   private async audit(em: EntityManager, event: AuditEventName, actor: Actor, meta: RequestMeta, organizationId: string, role: RoleDefinition): Promise<void> {
     const data = { organizationId, role: { key: role.key, name: role.name, permissions: [...role.permissions] } };
     await this.deps.audit.recordMany(em, [{ event, userId: actor.userId, meta, data }]);
+    const type = {
+      [AuditEvents.roleCreated]: EventTypes.roleCreated,
+      [AuditEvents.roleUpdated]: EventTypes.roleUpdated,
+      [AuditEvents.roleDeleted]: EventTypes.roleDeleted,
+    }[event as string];
+    if (type) await this.deps.events.emit(em, organizationEvents.role(type, organizationId, role));
   }
 }

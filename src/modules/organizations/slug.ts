@@ -1,3 +1,4 @@
+import { WardenError } from '../../errors/warden-error';
 import { randomInt } from 'node:crypto';
 
 /** The contract's slug: 1 to 63 of [a-z0-9-], no dash at either end. */
@@ -26,4 +27,13 @@ export function slugSuffix(): string {
   let out = '-';
   for (let i = 0; i < 6; i += 1) out += ALPHABET[randomInt(ALPHABET.length)];
   return out;
+}
+
+/** A slug given: text matching the contract's pattern, else BAD_USER_INPUT; null or undefined: none given. */
+export function checkSlug(raw: unknown): string | null {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw !== 'string' || !SLUG_PATTERN.test(raw)) {
+    throw WardenError.badInput('A slug is 1 to 63 of a-z, 0-9 and -, not starting or ending with -.', 'slug');
+  }
+  return raw;
 }

@@ -121,7 +121,7 @@ export class PasswordService {
         purpose: 'SIGNUP',
         destination: email,
         userId: async (em) => {
-          const user = await this.deps.users.create(em, { email, name, organization });
+          const user = await this.deps.users.create(em, { email, name, organization }, { holdEvents: true });
           await this.setPassword(em, user.id, passwordHash);
           created = { id: user.id, organizationId: user.organizationId };
           return user.id;

@@ -45,6 +45,7 @@ export const sessionsModule: WardenModule = {
       accessTokens,
       revocations,
       audit: kernel.audit,
+      events: kernel.events,
       hmacKey: keys.hmacKey,
       previousHmacKey: keys.previousHmacKey,
       limits,

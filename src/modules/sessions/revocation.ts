@@ -1,3 +1,4 @@
+import { EventTypes } from '../events/outbox';
 import type { EntityManager } from 'typeorm';
 import { SessionEntity } from './session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
@@ -36,6 +37,15 @@ export class SessionRevocation {
       .where('id IN (:...ids)', { ids: sessionIds })
       .andWhere('revoked_at IS NULL')
       .execute();
+    await this.deps.events.emit(
+      em,
+      ...sessionIds.map((sessionId) => ({
+        type: EventTypes.sessionRevoked,
+        aggregateType: 'user' as const,
+        aggregateId: userId,
+        data: { userId, sessionId, reason },
+      })),
+    );
     for (const listener of this.deps.onSessionsRevoked?.() ?? []) await listener(em, userId, sessionIds);
     // Impersonation sessions an admin started from these end with them (each its target's, audited there).
     const started: { id: string; user_id: string }[] = await em.query(

@@ -1,3 +1,5 @@
+import { eventStatements } from '../events/event-statements';
+import type { EventRow } from '../events/outbox';
 import type { EntityManager } from 'typeorm';
 import { tableOf } from '../../db/table-of';
 import type { RawStatements } from '../../db/raw-statements';
@@ -40,7 +42,7 @@ export interface RefreshRow {
 }
 
 export const REFRESH_ROTATE = 'warden_refresh_rotate_v2';
-export const SIGN_IN = 'warden_sign_in_v4';
+export const SIGN_IN = 'warden_sign_in_v5';
 
 /**
  * The common refresh: lock and touch the session, rotate the token (only if still unrotated), insert its
@@ -91,7 +93,7 @@ function activeOrganizationColumns(raw: RawStatements): string {
 
 /** signInOneStatement's statement name: one per precondition, gate predicate and flag checked. */
 export function oneStatementSignInName(precondition: SignInPrecondition, gate: SignInGateSql, verified: OneStatementSignIn['verified']): string {
-  const name = `warden_${precondition.key}_sign_in_v2_${'always' in gate ? 'all' : gate.key}_${verified}`;
+  const name = `warden_${precondition.key}_sign_in_v3_${'always' in gate ? 'all' : gate.key}_${verified}`;
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`signInOneStatement: ${name} is not a statement name ([a-z0-9_])`);
   return name;
 }
@@ -121,8 +123,8 @@ export function oneStatementSignInSql(
 }
 
 /**
- * The CTEs both sign-in statements end with: the new session (s), its audit rows (a) and its first refresh
- * token (t), from signInValues' parameters numbered after the first `k` (p(1)…p(19)). Each writes only if
+ * The CTEs both sign-in statements end with: the new session (s), its audit rows (a), its first refresh
+ * token (t) and its `session.created` event (e), from signInValues' parameters numbered after the first `k` (p(1)…p(26)). Each writes only if
  * `from` (a CTE or subquery) has a row: the one-statement sign-in's consume, or one row always.
  */
 function sessionInsertsSql(raw: RawStatements, k: number, from: string): string {
@@ -136,11 +138,16 @@ function sessionInsertsSql(raw: RawStatements, k: number, from: string): string 
       ${auditStatements.insertRows(raw, [9, 10, 11, 12, 13, 14, 15, 16, 17].map(p), 'EXISTS (SELECT 1 FROM s)')}
     ), t AS (
       INSERT INTO ${raw.table(RefreshTokenEntity)} (id, session_id, secret_hash, rotated_at) SELECT ${p(18)}::uuid, s.id, ${p(19)}::text, NULL FROM s
+    ), e AS (
+      ${eventStatements.insertRow(raw, [20, 21, 22, 23, 24, 25, 26].map(p), 'EXISTS (SELECT 1 FROM s)')}
     )`;
 }
 
-/** The sign-in statements' parameters (sessionInsertsSql's p(1)…p(17)): the session, its audit rows, its first refresh token's id and hash. */
-export function signInValues(session: SessionEntity, auditRows: readonly AuditRow[], refresh: { id: string; hash: string }): unknown[] {
+/**
+ * The sign-in statements' parameters (sessionInsertsSql's p(1)…p(26)): the session, its audit rows, its first refresh
+ * token's id and hash, its `session.created` event.
+ */
+export function signInValues(session: SessionEntity, auditRows: readonly AuditRow[], refresh: { id: string; hash: string }, event: EventRow): unknown[] {
   return [
     session.id,
     session.userId,
@@ -153,6 +160,7 @@ export function signInValues(session: SessionEntity, auditRows: readonly AuditRo
     ...auditStatements.values(auditRows),
     refresh.id,
     refresh.hash,
+    ...eventStatements.values(event),
   ];
 }
 

@@ -1,3 +1,4 @@
+import type { EventOutbox } from '../events/outbox';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessTokens } from './access-tokens';
 import type { RevocationList } from './revocation-list';
@@ -118,6 +119,8 @@ export interface SessionsServiceDeps {
   accessTokens: AccessTokens;
   revocations: RevocationList;
   audit: AuditService;
+  /** kernel.events: session.created (in the sign-in statement) and session.revoked (in the revoking transaction). */
+  events: EventOutbox;
   hmacKey: Buffer;
   /** WARDEN_SECRET_PREVIOUS: hashes made under it still match (tried only on a miss). */
   previousHmacKey?: Buffer | null;

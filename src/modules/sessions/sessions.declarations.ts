@@ -5,6 +5,11 @@ const D = 24 * 3600;
 
 /** What the sessions capability adds to the shared tables (see src/modules/declaration-types.ts). */
 export const sessionsDeclarations = {
+  // Emitted through kernel.events; aggregate: the user.
+  events: {
+    sessionCreated: 'session.created',
+    sessionRevoked: 'session.revoked',
+  },
   auditEvents: {
     sessionCreated: 'session.created',
     sessionRefreshed: 'session.refreshed',

@@ -1,3 +1,4 @@
+import { EventTypes, type EventRow } from '../events/outbox';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { SessionEntity } from './session.entity';
@@ -73,7 +74,12 @@ export class SignIn {
       em,
       SIGN_IN,
       () => signInSql(this.pairs.raw),
-      signInValues(session, [...this.deps.audit.takeHeld(em), AuditService.toRow(audit)], { id: refresh.id, hash: this.pairs.hash(refresh.secret) }),
+      signInValues(
+        session,
+        [...this.deps.audit.takeHeld(em), AuditService.toRow(audit)],
+        { id: refresh.id, hash: this.pairs.hash(refresh.secret) },
+        this.sessionCreatedEvent(session, request.method),
+      ),
     );
     session.activeOrganizationId = org?.active_organization_id ?? null;
     this.afterSignIn(em, [audit], session, request.method, meta);
@@ -99,7 +105,15 @@ export class SignIn {
     const session = this.newSession(request.userId, amr, meta);
     const audit = [...request.audit, this.sessionCreated(session, request.method, meta)];
     const refresh = createSecretToken();
-    const values = [...precondition.values, ...signInValues(session, audit.map(AuditService.toRow), { id: refresh.id, hash: this.pairs.hash(refresh.secret) })];
+    const values = [
+      ...precondition.values,
+      ...signInValues(
+        session,
+        audit.map(AuditService.toRow),
+        { id: refresh.id, hash: this.pairs.hash(refresh.secret) },
+        this.sessionCreatedEvent(session, request.method),
+      ),
+    ];
     const raw = this.pairs.raw;
     const rows = await raw.run<Record<string, unknown>>(name, () => oneStatementSignInSql(raw, gate, precondition, request.verified), values);
     const row = rows[0];
@@ -126,6 +140,16 @@ export class SignIn {
       userAgent: meta.userAgent,
       ip: meta.ip,
       activeOrganizationId: null,
+    });
+  }
+
+  /** The outbox row of `session.created`, written by the sign-in statement itself. */
+  private sessionCreatedEvent(session: SessionEntity, method: string): EventRow {
+    return this.deps.events.row({
+      type: EventTypes.sessionCreated,
+      aggregateType: 'user',
+      aggregateId: session.userId,
+      data: { userId: session.userId, sessionId: session.id, method, aal: session.aal, impersonatorId: null },
     });
   }
 

@@ -22,6 +22,14 @@ export { UsersService } from './users.service';
 export { userStatements } from './user-statements';
 
 /** Accounts and the viewer query (organizations and memberships: the organizations module). */
+/**
+ * A signup commits its account, then mails the code, and deletes the account when the mail is refused: its events wait
+ * past the longest send (connection, greeting and socket waits) so a refused signup never reaches the feed.
+ */
+export function signupEventHoldMs(mailSendTimeoutMs: number): number {
+  return 3 * mailSendTimeoutMs + 5000;
+}
+
 export const usersModule: WardenModule = {
   name: 'users',
   // The profile cache is invalidated through the sessions' revocation channel.
@@ -34,7 +42,7 @@ export const usersModule: WardenModule = {
       ttlSeconds: kernel.limits.profileCacheTtlSeconds,
       onPublishError: (err) => kernel.logger.error({ err }, 'profile change not published: other instances keep it until PROFILE_CACHE_TTL_SECONDS'),
     });
-    const users = new UsersService(kernel.db, profiles);
+    const users = new UsersService(kernel.db, profiles, kernel.events, signupEventHoldMs(kernel.config.mailSendTimeoutMs));
     // Ways into an account (LAST_SIGN_IN_METHOD): every module's own source, read when counted.
     const signInMethods = new SignInMethods(() => kernel.hooks.signInMethods());
     const provides: UsersProvides = { users, signInMethods };

@@ -9,6 +9,11 @@ export const usersDeclarations = {
     /** An account with nothing verified was deleted UNVERIFIED_ACCOUNT_TTL_DAYS after signup (retention sweep). */
     userExpired: 'user.expired',
   },
+  // Emitted through kernel.events (contract, "Events and webhooks"); aggregate: the user.
+  events: {
+    userCreated: 'user.created',
+    userUpdated: 'user.updated',
+  },
   limits: {
     profileCacheMaxEntries: {
       env: 'PROFILE_CACHE_MAX_ENTRIES',

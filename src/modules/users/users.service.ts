@@ -1,3 +1,5 @@
+import { EventTypes, eventUser, type EventOutbox, type NewEvent } from '../events/outbox';
+import { organizationEvents } from '../organizations/organization-events';
 import { randomUUID } from 'node:crypto';
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { UserEntity } from './user.entity';
@@ -27,6 +29,9 @@ export interface NewUser {
   organization?: { name: string; industry: string | null; teamSize: string | null; logoUrl: string | null } | null;
 }
 
+/** A field `user.updated` names in `changed`. */
+export type UserChange = 'name' | 'email' | 'emailVerified' | 'phone' | 'phoneVerified' | 'password';
+
 /** Owns users and organizations. Inputs arrive already normalised by the calling service. */
 export class UsersService {
   private raw: RawStatements | null = null;
@@ -34,7 +39,29 @@ export class UsersService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly profiles: ProfileCache | null = null,
+    private readonly events: EventOutbox | null = null,
+    /** How long a new account's events wait when its code mail may still be refused (create's holdEvents). */
+    private readonly holdMs = 0,
   ) {}
+
+  /** Writes events in `em`'s transaction (kernel.events; none when built without an outbox). */
+  async emit(em: EntityManager, ...events: NewEvent[]): Promise<void> {
+    await this.events?.emit(em, ...events);
+  }
+
+  /** `user.updated` with the user as it now is in `em`'s transaction and the fields changed (contract's order). */
+  async userUpdated(em: EntityManager, userId: string, changed: readonly UserChange[]): Promise<void> {
+    if (!this.events || changed.length === 0) return;
+    const user = await em.findOne(UserEntity, { where: { id: userId } });
+    if (!user) return;
+    const order: readonly UserChange[] = ['name', 'email', 'emailVerified', 'phone', 'phoneVerified', 'password'];
+    await this.events.emit(em, {
+      type: EventTypes.userUpdated,
+      aggregateType: 'user',
+      aggregateId: userId,
+      data: { user: eventUser(user), changed: order.filter((c) => changed.includes(c)) },
+    });
+  }
 
   /**
    * THE hook for every write to a user or an organization (email, phone, name, verified flags, membership,
@@ -101,7 +128,7 @@ export class UsersService {
    * Inserts the user, and the organization with the user as its owner (one membership), in `em`'s transaction.
    * Throws the driver's unique violation when the email or phone is taken.
    */
-  async create(em: EntityManager, input: NewUser): Promise<UserEntity> {
+  async create(em: EntityManager, input: NewUser, options: { holdEvents?: boolean } = {}): Promise<UserEntity> {
     const user = em.create(UserEntity, {
       id: randomUUID(),
       email: input.email ?? null,
@@ -113,13 +140,25 @@ export class UsersService {
     });
     await em.insert(UserEntity, user);
     let organizationId: string | null = null;
+    let organization: Awaited<ReturnType<typeof insertOrganizationWithOwner>> | null = null;
     if (input.organization) {
-      organizationId = (await insertOrganizationWithOwner(em, input.organization, user.id)).id;
+      organization = await insertOrganizationWithOwner(em, input.organization, user.id);
+      organizationId = organization.id;
       await em.update(UserEntity, { id: user.id }, { organizationId });
     }
     // Nothing can be cached for a new id; published anyway so that the rule "every write publishes" has no exception.
     this.usersChanged(em, [user.id], organizationId ? [organizationId] : []);
-    return em.findOneOrFail(UserEntity, { where: { id: user.id } });
+    const created = await em.findOneOrFail(UserEntity, { where: { id: user.id } });
+    const holdMs = options.holdEvents ? this.holdMs : 0;
+    const events: NewEvent[] = [{ type: EventTypes.userCreated, aggregateType: 'user', aggregateId: user.id, data: { user: eventUser(created) }, holdMs }];
+    if (organization) {
+      events.push(
+        { ...organizationEvents.organization(EventTypes.organizationCreated, organization), holdMs },
+        { ...organizationEvents.membership(EventTypes.membershipCreated, organization.id, user.id, 'owner'), holdMs },
+      );
+    }
+    await this.emit(em, ...events);
+    return created;
   }
 
   /**
@@ -146,7 +185,10 @@ export class UsersService {
     const id = randomUUID();
     await em.createQueryBuilder().insert().into(UserEntity).values({ id, phone, phoneVerified: true }).orIgnore().execute();
     const user = await em.findOneOrFail(UserEntity, { where: { phone } });
-    if (user.id === id) this.usersChanged(em, [id]);
+    if (user.id === id) {
+      this.usersChanged(em, [id]);
+      await this.emit(em, { type: EventTypes.userCreated, aggregateType: 'user', aggregateId: id, data: { user: eventUser(user) } });
+    }
     return { user, created: user.id === id };
   }
 
@@ -165,19 +207,29 @@ export class UsersService {
   async deleteUnverified(em: EntityManager, userId: string, organizationId: string | null): Promise<void> {
     await em.delete(UserEntity, { id: userId, emailVerified: false });
     if (organizationId) await deleteOrganizationRow(em, organizationId);
+    // Its events were held (create's holdEventsMs): they go with it, so the feed never saw this account.
+    await this.events?.discardPending(em, 'user', userId);
+    if (organizationId) await this.events?.discardPending(em, 'organization', organizationId);
     this.usersChanged(em, [userId], organizationId ? [organizationId] : []);
   }
 
   async markVerified(em: EntityManager, user: UserEntity, channel: 'EMAIL' | 'SMS'): Promise<UserEntity> {
+    if (this.events && !user.emailVerified && !user.phoneVerified) {
+      // The code reached the new account: its held signup events (create's holdEvents) go to the feed now.
+      await this.events.release(em, 'user', user.id);
+      if (user.organizationId) await this.events.release(em, 'organization', user.organizationId);
+    }
     if (channel === 'EMAIL' && !user.emailVerified) {
       await em.update(UserEntity, { id: user.id }, { emailVerified: true });
       user.emailVerified = true;
       this.usersChanged(em, [user.id]);
+      await this.userUpdated(em, user.id, ['emailVerified']);
     }
     if (channel === 'SMS' && !user.phoneVerified) {
       await em.update(UserEntity, { id: user.id }, { phoneVerified: true });
       user.phoneVerified = true;
       this.usersChanged(em, [user.id]);
+      await this.userUpdated(em, user.id, ['phoneVerified']);
     }
     return user;
   }
