@@ -12,6 +12,8 @@ import { ActiveOrganization1796650000000 } from './1796650000000-ActiveOrganizat
 import { AuditActors1796900000000 } from './1796900000000-AuditActors';
 import { Events1797000000000 } from './1797000000000-Events';
 import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
+import { Administration1797200000000 } from './1797200000000-Administration';
+import { Impersonation1797210000000 } from './1797210000000-Impersonation';
 import { AuditChain1797300000000 } from './1797300000000-AuditChain';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
@@ -30,5 +32,7 @@ export const migrations = [
   AuditActors1796900000000,
   Events1797000000000,
   ApiKeys1797100000000,
+  Administration1797200000000,
+  Impersonation1797210000000,
   AuditChain1797300000000,
 ];

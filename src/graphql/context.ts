@@ -163,7 +163,10 @@ class RequestContext implements Context {
       const principal = await this.apiKey();
       return principal?.userId ? { userId: principal.userId, sessionId: `api-key:${principal.apiKeyId}` } : null;
     }
-    return this.deps.sessions.authenticate(token);
+    const viewer = await this.deps.sessions.authenticate(token);
+    // An impersonation token: every audit row this request writes names the admin (actor_id).
+    if (viewer?.impersonatorId) this.meta.actorId = viewer.impersonatorId;
+    return viewer;
   }
 
   async viewerOrNull(): Promise<Viewer | null> {

@@ -48,6 +48,8 @@ export interface ModuleHooks {
   bearerAuthenticator?: BearerAuthenticator;
   /** Asked at every use of an API key about its creator: any false makes the key answer as unknown (a ban). */
   apiKeyOwnerChecks?: readonly ApiKeyOwnerCheck[];
+  /** Asked on every request of an impersonation token with the acting admin's id: false refuses it (UNAUTHENTICATED). */
+  impersonators?: readonly ((adminUserId: string) => Promise<boolean>)[];
 }
 
 /**
@@ -65,6 +67,7 @@ export class HookRegistry {
   private readonly ways: WayIn[] = [];
   private readonly guards: FieldGuard[] = [];
   private readonly scopes: TokenScopeSource[] = [];
+  private readonly impersonatorChecks: ((adminUserId: string) => Promise<boolean>)[] = [];
   private readonly purposes = new Map<OtpPurposeValue, { owner: string; handler: PurposeHandler }>();
   private claims: { owner: string; source: OrganizationClaimsSource } | undefined;
   private bearer: { owner: string; authenticator: BearerAuthenticator } | undefined;
@@ -80,6 +83,7 @@ export class HookRegistry {
     this.ways.push(...(hooks.waysIn ?? []));
     this.guards.push(...(hooks.fieldGuards ?? []));
     this.scopes.push(...(hooks.tokenScopes ?? []));
+    this.impersonatorChecks.push(...(hooks.impersonators ?? []));
     for (const [name, section] of Object.entries(hooks.exportSections ?? {})) {
       const taken = this.sections.get(name);
       if (taken) throw new Error(`export section ${name} given by both module ${taken.owner} and module ${owner}`);
@@ -159,6 +163,10 @@ export class HookRegistry {
 
   codePurpose(purpose: OtpPurposeValue): PurposeHandler | undefined {
     return this.read(this.purposes.get(purpose)?.handler);
+  }
+
+  impersonators(): readonly ((adminUserId: string) => Promise<boolean>)[] {
+    return this.read(this.impersonatorChecks);
   }
 
   tokenScopes(): readonly TokenScopeSource[] {

@@ -38,6 +38,7 @@ export const moduleDeclarations = {
   users: usersDeclarations,
   password: passwordDeclarations,
   sessions: sessionsDeclarations,
+  admin: adminDeclarations,
   otp: otpDeclarations,
   'magic-link': magicLinkDeclarations,
   'password-reset': passwordResetDeclarations,
@@ -50,7 +51,6 @@ export const moduleDeclarations = {
   organizations: organizationsDeclarations,
   captcha: captchaDeclarations,
   'breached-passwords': breachedPasswordsDeclarations,
-  admin: adminDeclarations,
   events: eventsDeclarations,
   'api-keys': apiKeysDeclarations,
 } as const;

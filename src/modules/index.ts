@@ -29,6 +29,7 @@ export const wardenModules: readonly WardenModule[] = [
   usersModule,
   passwordModule,
   sessionsModule,
+  adminModule,
   otpModule,
   magicLinkModule,
   passwordResetModule,
@@ -42,7 +43,6 @@ export const wardenModules: readonly WardenModule[] = [
   organizationsModule,
   captchaModule,
   breachedPasswordsModule,
-  adminModule,
   eventsModule,
   apiKeysModule,
 ];

@@ -305,7 +305,18 @@ describe('one module shape', () => {
 
   /** The one order of decorators on a resolver method, top to bottom (the order most methods used). */
   // Directive: the subgraph SDL's annotations (@requiresScopes), next to the field they annotate.
-  const DECORATOR_ORDER = ['Authorized', 'RateLimit', 'RecentAuth', 'Direct', 'DirectQuery', 'Directive', 'Mutation', 'Query', 'FieldResolver'];
+  const DECORATOR_ORDER = [
+    'Authorized',
+    'RateLimit',
+    'RecentAuth',
+    'NotImpersonated',
+    'Direct',
+    'DirectQuery',
+    'Directive',
+    'Mutation',
+    'Query',
+    'FieldResolver',
+  ];
 
   function resolverMethods(): { file: string; method: string; decorators: string[] }[] {
     return moduleFiles

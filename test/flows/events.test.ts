@@ -80,6 +80,8 @@ describe('events: outbox and feed', () => {
         'user.deleted',
         'user.erased',
         'user.recovered',
+        'user.banned',
+        'user.unbanned',
         'session.created',
         'session.revoked',
         'organization.created',

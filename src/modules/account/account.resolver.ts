@@ -1,4 +1,5 @@
 import { CaptchaToken } from '../../graphql/decorators/captcha-token';
+import { NotImpersonated } from '../../graphql/decorators/not-impersonated';
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
@@ -36,6 +37,7 @@ export class AccountResolver {
 
   @Authorized()
   @RateLimit('account.password')
+  @NotImpersonated()
   @Mutation(() => AuthPayloadType, { description: 'Ends every other session; mails a notice.' })
   async changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: Context): Promise<AuthPayloadType> {
     return toAuthPayload(ctx, await this.account.changePassword(await ctx.requireViewer(), input, ctx.meta));

@@ -1,10 +1,8 @@
 import type { MaintenanceJob } from '../../maintenance/maintenance-job';
 import { deleteInBatches } from '../../maintenance/batch-delete';
 import { tableOf } from '../../db/table-of';
-import { anonymiseAuditRowsOf, recordAccountsErased } from '../audit';
-import { deleteErasedAccounts, lockAccountsDueForErasure } from '../users';
-import { erasureEvents, membershipsOfUsers, organizationIdsOf, settleOrganizationsAfterErasure } from '../organizations';
-import { EventOutbox, EventTypes } from '../events';
+import { lockAccountsDueForErasure } from '../users';
+import { eraseAccounts } from './account-erasure';
 import { ContactChangeEntity } from './contact-change.entity';
 import { KnownDeviceEntity } from './known-device.entity';
 
@@ -30,19 +28,11 @@ const eraseDeletedAccounts: MaintenanceJob = {
       const erased = await ctx.em.transaction(async (em) => {
         const rows = await lockAccountsDueForErasure(em, ctx.now, limit);
         if (rows.length === 0) return 0;
-        const ids = rows.map((r) => r.id);
-        const organizationIds = await organizationIdsOf(em, ids);
-        const memberships = await membershipsOfUsers(em, ids);
-        await anonymiseAuditRowsOf(em, ids);
-        await deleteErasedAccounts(em, ids);
-        // Their memberships went with them (ON DELETE CASCADE): an organization left empty goes, one left without an owner gets one.
-        const settled = await settleOrganizationsAfterErasure(em, organizationIds);
-        await recordAccountsErased(em, rows.length, ctx.now);
-        const outbox = new EventOutbox({ now: () => ctx.now, nowMs: () => ctx.now.getTime() });
-        await outbox.emit(
+        // Their memberships go with them (ON DELETE CASCADE): an organization left empty goes, one left without an owner gets one.
+        await eraseAccounts(
           em,
-          ...ids.map((userId) => ({ type: EventTypes.userErased, aggregateType: 'user' as const, aggregateId: userId, data: { userId } })),
-          ...erasureEvents(memberships, settled),
+          rows.map((r) => r.id),
+          ctx.now,
         );
         return rows.length;
       });

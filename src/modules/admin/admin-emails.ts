@@ -16,3 +16,11 @@ export function parseAdminEmails(raw: string | undefined): ReadonlySet<string> {
   }
   return emails;
 }
+
+/** IMPERSONATION_NOTIFY_USER: true or false (any case). */
+export function parseFlag(raw: string | undefined): boolean {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`"${raw}" is not true or false`);
+}

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { NotImpersonated } from '../../graphql/decorators/not-impersonated';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
@@ -60,6 +61,7 @@ export class MfaResolver {
 
   @Authorized()
   @RateLimit('mfa.reauthenticate')
+  @NotImpersonated()
   @Mutation(() => AuthChallengeType, {
     description: 'Opens a REAUTHENTICATION challenge (TOTP when enrolled, else an emailed code); finish with verifyOtp.',
   })

@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Resolver, Root } from 'type-graphql';
+import { NotImpersonated } from '../../graphql/decorators/not-impersonated';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { selfOrNull } from '../../graphql/viewer-only';
@@ -18,6 +19,7 @@ export class ActiveOrganizationResolver {
 
   @Authorized()
   @RateLimit('organizations.set-active')
+  @NotImpersonated()
   @Mutation(() => AuthPayloadType, {
     description: "Sets (null: clears) the session's active organization; answers the same session's tokens with the new claims.",
   })

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { NotImpersonated } from '../../graphql/decorators/not-impersonated';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { requireSelf } from '../../graphql/viewer-only';
@@ -49,6 +50,7 @@ export class InvitationsResolver {
 
   @Authorized()
   @RateLimit('organizations.accept-invitation')
+  @NotImpersonated()
   @Mutation(() => AuthPayloadType, { description: 'Joins with the invited role and makes the organization active on this session.' })
   async acceptInvitation(@Arg('input', () => InvitationRefInput) input: InvitationRefInput, @Ctx() ctx: Context): Promise<AuthPayloadType> {
     return toAuthPayload(ctx, await this.invitations.accept(await ctx.requireViewer(), input, ctx.meta));
@@ -56,6 +58,7 @@ export class InvitationsResolver {
 
   @Authorized()
   @RateLimit('organizations.decline-invitation')
+  @NotImpersonated()
   @Mutation(() => RequestAcceptedType)
   async declineInvitation(@Arg('input', () => InvitationRefInput) input: InvitationRefInput, @Ctx() ctx: Context): Promise<RequestAcceptedType> {
     await this.invitations.decline(await ctx.requireViewer(), input, ctx.meta);

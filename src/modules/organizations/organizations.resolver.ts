@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { NotImpersonated } from '../../graphql/decorators/not-impersonated';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
@@ -129,6 +130,7 @@ export class OrganizationsResolver {
 
   @Authorized()
   @RateLimit('organizations.leave')
+  @NotImpersonated()
   @Mutation(() => Boolean)
   async leaveOrganization(@Arg('organizationId', () => ID) organizationId: string, @Ctx() ctx: Context): Promise<boolean> {
     await this.orgs.leave(await ctx.requireViewer(), organizationId, ctx.meta);

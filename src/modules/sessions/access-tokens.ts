@@ -26,6 +26,14 @@ export interface AccessTokenClaims {
   organization?: { id: string; role: string; scope: string };
   /** The platform part of `scope` (`warden:*` names, e.g. warden:admin), sorted; absent: none. */
   platformScope?: readonly string[];
+  /** act.sub (RFC 8693 §4.1): the admin acting through an impersonation session; absent: the user themself. */
+  impersonatorId?: string;
+}
+
+/** What an impersonation token adds (startImpersonation): its own end, and the acting admin. */
+export interface ImpersonationClaims {
+  expiresAt: Date;
+  actorId: string;
 }
 
 /** Scope names Warden itself grants (never an organization permission: ORG_EXTRA_PERMISSIONS refuses them). */
@@ -77,10 +85,13 @@ export class AccessTokens {
     assurance: SessionAssurance,
     organization?: OrganizationClaims | null,
     platformScope: readonly string[] = [],
+    impersonation?: ImpersonationClaims,
   ): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = this.options.now();
     const issuedAtS = Math.floor(issuedAt.getTime() / 1000);
-    const expiresAt = new Date(issuedAtS * 1000 + this.options.ttlSeconds * 1000);
+    const expiresAt = impersonation
+      ? new Date(Math.floor(impersonation.expiresAt.getTime() / 1000) * 1000)
+      : new Date(issuedAtS * 1000 + this.options.ttlSeconds * 1000);
     const org = organization ? { id: organization.id, role: organization.role, scope: [...organization.scope].sort().join(' ') } : undefined;
     const platform = [...platformScope].sort();
     const scope = [...(organization?.scope ?? []), ...platform].sort().join(' ');
@@ -93,6 +104,7 @@ export class AccessTokens {
         aal: assurance.aal,
         ...(org ? { org_id: org.id, org_role: org.role } : {}),
         ...(scope ? { scope } : {}),
+        ...(impersonation ? { act: { sub: impersonation.actorId } } : {}),
       },
       { issuer: this.options.issuer, audience: this.options.audience, subject: userId, issuedAt, expiresAt },
     );
@@ -105,6 +117,7 @@ export class AccessTokens {
       issuedAtS,
       ...(org ? { organization: org } : {}),
       ...(platform.length ? { platformScope: platform } : {}),
+      ...(impersonation ? { impersonatorId: impersonation.actorId } : {}),
     });
     return { token, expiresAt };
   }
@@ -133,7 +146,9 @@ export class AccessTokens {
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
         throw new Error('missing claims');
       }
-      const { auth_time: authTime, amr, aal, iat, org_id: orgId, org_role: orgRole, scope } = payload;
+      const { auth_time: authTime, amr, aal, iat, org_id: orgId, org_role: orgRole, scope, act } = payload;
+      if (act !== undefined && (typeof act !== 'object' || act === null || typeof (act as { sub?: unknown }).sub !== 'string'))
+        throw new Error('bad act claim');
       if (typeof authTime !== 'number' || (aal !== 'aal1' && aal !== 'aal2')) throw new Error('missing assurance claims');
       if (!Array.isArray(amr) || !amr.every((m) => (authMethods as readonly unknown[]).includes(m))) throw new Error('bad amr claim');
       if (typeof iat !== 'number') throw new Error('missing iat');
@@ -150,6 +165,7 @@ export class AccessTokens {
         issuedAtS: iat,
         ...(typeof orgId === 'string' ? { organization: { id: orgId, role: orgRole as string, scope: orgScope } } : {}),
         ...(platform.length ? { platformScope: platform } : {}),
+        ...(act ? { impersonatorId: (act as { sub: string }).sub } : {}),
       };
     } catch (cause) {
       throw new WardenError('UNAUTHENTICATED', { cause });

@@ -9,9 +9,27 @@
  * - mfa: more than one factor (RFC 8176); hwk/swk: a passkey (hardware / software key, RFC 8176);
  * - user: user presence; pin / fpt / face: user verification on a passkey (RFC 8176);
  * - fed: a federated (provider) sign-in (not RFC 8176; OpenID uses it the same way);
- * - oauth: a sign-in through an OAuth 2.0 / OpenID provider (completeOAuth; one factor, aal1).
+ * - oauth: a sign-in through an OAuth 2.0 / OpenID provider (completeOAuth; one factor, aal1);
+ * - imp: an impersonation session an admin opened (startImpersonation; aal1, not RFC 8176).
  */
-export const authMethods = ['pwd', 'otp', 'sms', 'email', 'totp', 'recovery', 'mfa', 'hwk', 'swk', 'user', 'pin', 'fpt', 'face', 'fed', 'oauth'] as const;
+export const authMethods = [
+  'pwd',
+  'otp',
+  'sms',
+  'email',
+  'totp',
+  'recovery',
+  'mfa',
+  'hwk',
+  'swk',
+  'user',
+  'pin',
+  'fpt',
+  'face',
+  'fed',
+  'oauth',
+  'imp',
+] as const;
 export type AuthMethod = (typeof authMethods)[number];
 
 export type AuthenticatorAssuranceLevel = 'aal1' | 'aal2';

@@ -57,6 +57,7 @@ export const sessionsModule: WardenModule = {
       onSessionsRevoked: () => hooks.onSessionsRevoked(),
       organizationClaims: () => hooks.organizationClaims(),
       tokenScopes: () => hooks.tokenScopes(),
+      impersonators: () => hooks.impersonators(),
     });
     const provides: SessionsProvides = { sessions, accessTokens, revocations };
     return { provides, instances: [keys.signingKeys, accessTokens, revocations, sessions, new SessionsResolver(sessions)] };

@@ -11,12 +11,15 @@ export class LiveSessions {
     const claims = await this.deps.accessTokens.verify(accessToken);
     if (await this.deps.revocations.isRevoked(claims.sessionId)) throw new WardenError('UNAUTHENTICATED');
     if (claims.organization && (await this.deps.revocations.claimsStale(claims))) throw claimsChanged();
-    return {
-      userId: claims.userId,
-      sessionId: claims.sessionId,
-      organizationId: claims.organization?.id ?? null,
-      organizationScope: claims.organization?.scope,
-    };
+    const organization = { organizationId: claims.organization?.id ?? null, organizationScope: claims.organization?.scope };
+    if (claims.impersonatorId) {
+      // The acting admin must still be one, on every request of the session (the impersonators hook).
+      for (const stillAllowed of this.deps.impersonators?.() ?? []) {
+        if (!(await stillAllowed(claims.impersonatorId))) throw new WardenError('UNAUTHENTICATED');
+      }
+      return { userId: claims.userId, sessionId: claims.sessionId, impersonatorId: claims.impersonatorId, ...organization };
+    }
+    return { userId: claims.userId, sessionId: claims.sessionId, ...organization };
   }
 
   /**
@@ -25,7 +28,8 @@ export class LiveSessions {
    */
   authenticateFromMemory(accessToken: string): Viewer | undefined {
     const claims = this.deps.accessTokens.remembered(accessToken);
-    if (!claims) return undefined;
+    // An impersonation token always takes authenticate(): its admin's rights are read on every request.
+    if (!claims || claims.impersonatorId) return undefined;
     const revoked = this.deps.revocations.isRevokedLocally(claims.sessionId);
     if (revoked === null) return undefined;
     if (revoked) throw new WardenError('UNAUTHENTICATED');
@@ -58,6 +62,7 @@ export class LiveSessions {
 
   /** REAUTHENTICATION_REQUIRED (extensions.maxAgeSeconds) unless the session authenticated within REAUTH_MAX_AGE_SECONDS. */
   async requireRecentAuthentication(viewer: Viewer): Promise<void> {
+    if (viewer.impersonatorId) throw impersonationRefused();
     const maxAgeSeconds = this.deps.reauthMaxAgeSeconds ?? 900;
     const session = await this.deps.dataSource.manager.findOne(SessionEntity, {
       where: { id: viewer.sessionId },
@@ -68,6 +73,11 @@ export class LiveSessions {
       throw new WardenError('REAUTHENTICATION_REQUIRED', { extensions: { maxAgeSeconds } });
     }
   }
+}
+
+/** What an impersonation session may not do (contract, "Administration"): every @RecentAuth mutation, and a list. */
+export function impersonationRefused(): WardenError {
+  return new WardenError('FORBIDDEN', { message: 'Not with an impersonation session.', extensions: { reason: 'IMPERSONATION' } });
 }
 
 /** A membership change altered the token's organization claims: refresh once (new claims) and retry. */

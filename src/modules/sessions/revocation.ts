@@ -47,6 +47,19 @@ export class SessionRevocation {
       })),
     );
     for (const listener of this.deps.onSessionsRevoked?.() ?? []) await listener(em, userId, sessionIds);
+    // Impersonation sessions an admin started from these end with them (each its target's, audited there).
+    const started: { id: string; user_id: string }[] = await em.query(
+      `SELECT id, user_id FROM ${this.pairs.raw.table(SessionEntity)} WHERE impersonator_session_id = ANY($1::uuid[]) AND revoked_at IS NULL FOR UPDATE`,
+      [sessionIds],
+    );
+    for (const session of started) {
+      await this.revokeInTransaction(em, session.user_id, [session.id], 'impersonator_session_ended');
+      await this.deps.audit.record(em, {
+        event: AuditEvents.sessionRevoked,
+        userId: session.user_id,
+        data: { sessionIds: [session.id], reason: 'impersonator_session_ended' },
+      });
+    }
   }
 
   /**

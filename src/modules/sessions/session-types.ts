@@ -146,6 +146,8 @@ export interface SessionsServiceDeps {
   organizationClaims?: () => OrganizationClaimsSource | undefined;
   /** Platform scope names (warden:admin) for a token, read at each token issued (the tokenScopes hook). */
   tokenScopes?: () => readonly TokenScopeSource[];
+  /** Asked on every request of an impersonation token with the admin's id: false ends it (the admin lost their rights). */
+  impersonators?: () => readonly ((adminUserId: string) => Promise<boolean>)[];
 }
 
 /** What a tokenScopes hook is told about the token being issued: whose it is and the session's assurance level. */

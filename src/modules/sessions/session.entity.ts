@@ -57,4 +57,13 @@ export class SessionEntity {
   /** The active organization (its claims go into access tokens); null: none. FK ON DELETE SET NULL (migration). */
   @Column('uuid', { nullable: true })
   activeOrganizationId: string | null;
+
+  /** An impersonation session (startImpersonation): the admin acting; null for the user's own sessions. */
+  @Column('uuid', { nullable: true })
+  impersonatorId: string | null;
+
+  /** The admin's session it was started from: ending that one ends this one. */
+  @Index('sessions_impersonator_session_idx', { where: '"impersonator_session_id" IS NOT NULL' })
+  @Column('uuid', { nullable: true })
+  impersonatorSessionId: string | null;
 }

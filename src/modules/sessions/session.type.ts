@@ -29,6 +29,9 @@ export class SessionType {
   @Field(() => Boolean, { description: 'True for the session the request is made with.' })
   current: boolean;
 
+  @Field(() => Boolean, { description: 'Opened by an admin with startImpersonation.' })
+  impersonated: boolean;
+
   /** Not a field: Session.activeOrganization (the organizations module) resolves it. */
   activeOrganizationId?: string | null;
 }

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { NotImpersonated } from '../../graphql/decorators/not-impersonated';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import type { Context } from '../../graphql/context';
 import { AuthPayloadType } from './auth-payload.type';
@@ -32,6 +33,7 @@ export class SessionsResolver {
 
   @Authorized()
   @RateLimit('sessions.logout-all')
+  @NotImpersonated()
   @Mutation(() => Int, { description: 'Ends every session of the viewer; returns how many.' })
   async logoutAll(@Ctx() ctx: Context): Promise<number> {
     const count = await this.sessions.logoutAll(await ctx.requireViewer(), ctx.meta);
@@ -41,6 +43,7 @@ export class SessionsResolver {
 
   @Authorized()
   @RateLimit('sessions.revoke')
+  @NotImpersonated()
   @Mutation(() => Boolean, { description: "Ends one of the viewer's sessions." })
   async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     return this.sessions.revokeSession(await ctx.requireViewer(), id, ctx.meta);

@@ -5,9 +5,11 @@ import { SignIn } from './sign-in';
 import { SessionRefresh } from './refresh';
 import { SessionRevocation } from './revocation';
 import { LiveSessions } from './live-sessions';
+import { AuditEvents } from '../audit/audit-events';
 import type { AuthMethod } from './assurance';
 import type { IssuedSession, OneStatementSignIn, SessionsServiceDeps, SessionTokens, SignInGate, SignInRequest, Viewer } from './session-types';
 import type { RequestMeta } from '../request-meta';
+import { impersonationOf, openImpersonationSession, type ImpersonationRequest, type ImpersonationTokens } from './impersonation';
 
 export type {
   IssuedSession,
@@ -36,9 +38,11 @@ export class SessionsService {
   private readonly refreshes: SessionRefresh;
   private readonly revocation: SessionRevocation;
   private readonly live: LiveSessions;
+  private readonly pairs: TokenPairs;
 
-  constructor(deps: SessionsServiceDeps) {
+  constructor(private readonly deps: SessionsServiceDeps) {
     const pairs = new TokenPairs(deps);
+    this.pairs = pairs;
     this.signIns = new SignIn(deps, pairs);
     this.revocation = new SessionRevocation(deps, pairs);
     this.refreshes = new SessionRefresh(deps, pairs, this.revocation);
@@ -82,6 +86,24 @@ export class SessionsService {
   /** See SessionRefresh.switchOrganization (setActiveOrganization). */
   switchOrganization(em: EntityManager, sessionId: string, userId: string, organizationId: string | null): Promise<SessionTokens | null> {
     return this.refreshes.switchOrganization(em, sessionId, userId, organizationId);
+  }
+
+  // Impersonation sessions (impersonation.ts)
+
+  /** See openImpersonationSession: a separate session of the target, its one access token with act.sub, no refresh token. */
+  openImpersonation(em: EntityManager, request: ImpersonationRequest): Promise<ImpersonationTokens> {
+    return openImpersonationSession(this.deps, this.pairs, em, request);
+  }
+
+  /** The impersonation session (locked FOR UPDATE in `em`), or null when the session is not one. */
+  impersonationOf(em: EntityManager, sessionId: string): ReturnType<typeof impersonationOf> {
+    return impersonationOf(em, sessionId);
+  }
+
+  /** Ends one session of `userId` in the caller's transaction (the revocation list first), audited session.revoked. */
+  async revokeOneInTransaction(em: EntityManager, userId: string, sessionId: string, reason: string, meta: RequestMeta): Promise<void> {
+    await this.revocation.revokeInTransaction(em, userId, [sessionId], reason);
+    await this.deps.audit.record(em, { event: AuditEvents.sessionRevoked, userId, meta, data: { sessionIds: [sessionId], reason } });
   }
 
   // Ending sessions (revocation.ts)

@@ -73,6 +73,7 @@ export class ViewerResolver {
       ip: s.ip,
       current: s.id === self.sessionId,
       activeOrganizationId: s.activeOrganizationId,
+      impersonated: s.impersonatorId !== null,
     }));
   }
 }
