@@ -43,8 +43,8 @@ export class SessionsService {
   constructor(private readonly deps: SessionsServiceDeps) {
     const pairs = new TokenPairs(deps);
     this.pairs = pairs;
-    this.signIns = new SignIn(deps, pairs);
     this.revocation = new SessionRevocation(deps, pairs);
+    this.signIns = new SignIn(deps, pairs, this.revocation);
     this.refreshes = new SessionRefresh(deps, pairs, this.revocation);
     this.live = new LiveSessions(deps);
   }
