@@ -84,12 +84,8 @@ export class ImpersonationService {
       const session = await this.deps.sessions.impersonationOf(em, viewer.sessionId);
       if (!session || session.revoked) return false;
       const acting = { ...meta, actorId: adminId };
+      // Ending the session writes `impersonation.ended` on both users (the sessions module, for every end path).
       await this.deps.sessions.revokeOneInTransaction(em, viewer.userId, viewer.sessionId, 'impersonation_stopped', acting);
-      const data = { sessionId: viewer.sessionId };
-      await this.deps.audit.recordMany(em, [
-        { event: AuditEvents.impersonationEnded, userId: viewer.userId, actorId: adminId, meta: acting, data },
-        { event: AuditEvents.impersonationEnded, userId: adminId, actorId: adminId, meta: acting, data: { ...data, targetUserId: viewer.userId } },
-      ]);
       return true;
     });
   }

@@ -49,6 +49,8 @@ export const sessionsModule: WardenModule = {
       hmacKey: keys.hmacKey,
       previousHmacKey: keys.previousHmacKey,
       limits,
+      notices: kernel.notices,
+      productName: config.productName,
       reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
       now: clock.now,
       // Every module's gates, chained in module-list order, read at each sign-in (mfa is built after sessions).

@@ -27,16 +27,30 @@ export class SessionRevocation {
    * Marks sessions (all of one user) revoked: first in the revocation list (so access tokens die at once), then
    * in PostgreSQL; then the onSessionsRevoked hooks spend what those sessions left pending, in the same transaction.
    */
-  async revokeInTransaction(em: EntityManager, userId: string, sessionIds: string[], reason: string): Promise<void> {
+  async revokeInTransaction(em: EntityManager, userId: string, sessionIds: string[], reason: string, meta?: RequestMeta | null): Promise<void> {
     if (sessionIds.length === 0) return;
     await this.deps.revocations.revoke(sessionIds);
-    await em
+    const updated = await em
       .createQueryBuilder()
       .update(SessionEntity)
       .set({ revokedAt: this.deps.now(), revokedReason: reason })
       .where('id IN (:...ids)', { ids: sessionIds })
       .andWhere('revoked_at IS NULL')
+      .returning(['id', 'impersonatorId'])
       .execute();
+    // An impersonation session ended now, by whatever path (stop, logout, the target, adminRevokeSessions, the
+    // admin's own session ending, the cap never): `impersonation.ended` on both users, the actor the one who ended it.
+    const ended = ((updated.raw ?? []) as { id: string; impersonator_id: string | null }[]).filter((r) => r.impersonator_id);
+    for (const row of ended) {
+      const adminId = row.impersonator_id!;
+      const data = { sessionId: row.id, reason };
+      // The admin ending their own starting session acted as themself: still the actor of the impersonation's end.
+      const actorId = meta?.actorId ?? (reason === 'impersonator_session_ended' ? adminId : null);
+      await this.deps.audit.recordMany(em, [
+        { event: AuditEvents.impersonationEnded, userId, actorId, meta, data },
+        { event: AuditEvents.impersonationEnded, userId: adminId, actorId, meta, data: { ...data, targetUserId: userId } },
+      ]);
+    }
     await this.deps.events.emit(
       em,
       ...sessionIds.map((sessionId) => ({
@@ -53,7 +67,7 @@ export class SessionRevocation {
       [sessionIds],
     );
     for (const session of started) {
-      await this.revokeInTransaction(em, session.user_id, [session.id], 'impersonator_session_ended');
+      await this.revokeInTransaction(em, session.user_id, [session.id], 'impersonator_session_ended', meta);
       await this.deps.audit.record(em, {
         event: AuditEvents.sessionRevoked,
         userId: session.user_id,
@@ -80,7 +94,7 @@ export class SessionRevocation {
     if (exceptSessionId) query.andWhere('s.id <> :exceptSessionId', { exceptSessionId });
     const live = await query.getMany();
     const ids = live.map((s) => s.id);
-    await this.revokeInTransaction(em, userId, ids, reason);
+    await this.revokeInTransaction(em, userId, ids, reason, meta);
     if (ids.length > 0) {
       await this.deps.audit.record(em, { event: AuditEvents.sessionRevoked, userId, meta, data: { sessionIds: ids, reason } });
     }
@@ -89,7 +103,7 @@ export class SessionRevocation {
 
   private async revokeOneInTransaction(em: EntityManager, session: SessionEntity, reason: string, meta: RequestMeta): Promise<boolean> {
     if (session.revokedAt) return false;
-    await this.revokeInTransaction(em, session.userId, [session.id], reason);
+    await this.revokeInTransaction(em, session.userId, [session.id], reason, meta);
     await this.deps.audit.record(em, { event: AuditEvents.sessionRevoked, userId: session.userId, meta, data: { sessionIds: [session.id], reason } });
     return true;
   }

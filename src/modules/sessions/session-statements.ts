@@ -93,7 +93,7 @@ function activeOrganizationColumns(raw: RawStatements): string {
 
 /** signInOneStatement's statement name: one per precondition, gate predicate and flag checked. */
 export function oneStatementSignInName(precondition: SignInPrecondition, gate: SignInGateSql, verified: OneStatementSignIn['verified']): string {
-  const name = `warden_${precondition.key}_sign_in_v3_${'always' in gate ? 'all' : gate.key}_${verified}`;
+  const name = `warden_${precondition.key}_sign_in_v4_${'always' in gate ? 'all' : gate.key}_${verified}`;
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`signInOneStatement: ${name} is not a statement name ([a-z0-9_])`);
   return name;
 }
@@ -101,7 +101,10 @@ export function oneStatementSignInName(precondition: SignInPrecondition, gate: S
 /**
  * The text of signInOneStatement's statement: lock the user (live, `verified` set) FOR SHARE, ask the gate,
  * run the precondition only if both passed, then the session's inserts only if it wrote its row. The
- * precondition's parameters come first ($1…$k), the sign-in's follow (sessionInsertsSql). The user's row is the answer.
+ * precondition's parameters come first ($1…$k), the sign-in's follow (sessionInsertsSql), then MAX_SESSIONS_PER_USER
+ * (p(27), 0: no cap). The user's row is the answer, with `over_session_cap`: the user already held at least that many
+ * live sessions besides impersonation ones (counted up to the cap, ignoring idleness: an over-estimate, so the caller
+ * then runs the exact check, enforceSessionCap, and a sign-in under the cap stays one round trip).
  */
 export function oneStatementSignInSql(
   raw: RawStatements,
@@ -119,7 +122,10 @@ export function oneStatementSignInSql(
     ), c AS (
       ${precondition.sql('g')}
     ), ${sessionInsertsSql(raw, k, 'c')}
-    SELECT u.*, ${activeOrganizationColumns(raw)} FROM u, s`;
+    SELECT u.*, ${activeOrganizationColumns(raw)},
+      ${p(27)}::int > 0 AND (SELECT count(*) FROM (SELECT 1 FROM ${raw.table(SessionEntity)} x WHERE x.user_id = ${p(2)}::uuid AND x.impersonator_id IS NULL
+        AND x.revoked_at IS NULL AND x.expires_at > ${p(5)}::timestamptz LIMIT ${p(27)}::int) n) >= ${p(27)}::int AS over_session_cap
+    FROM u, s`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Notices } from '../../kernel/notices';
 import type { EventOutbox } from '../events/outbox';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccessTokens } from './access-tokens';
@@ -134,6 +135,9 @@ export interface SessionsServiceDeps {
   previousHmacKey?: Buffer | null;
   limits: Readonly<Limits>;
   now: () => Date;
+  /** kernel.notices: the mail of a session ended by MAX_SESSIONS_PER_USER (after commit); none: no mail. */
+  notices?: Notices;
+  productName?: string;
   /** REAUTH_MAX_AGE_SECONDS: how recent "recent authentication" is. Default 900. */
   reauthMaxAgeSeconds?: number;
   /** Required (fail closed): the app passes every module's gates, chained (chainSignInGates). */

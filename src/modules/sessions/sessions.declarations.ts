@@ -36,6 +36,13 @@ export const sessionsDeclarations = {
       max: 10_000_000,
       doc: 'access tokens remembered as verified (until they expire); 0 turns the cache off.',
     },
+    maxSessionsPerUser: {
+      env: 'MAX_SESSIONS_PER_USER',
+      default: 100,
+      min: 0,
+      max: 10_000,
+      doc: "live sessions per user (impersonation sessions do not count); a sign-in past it ends the user's least recently used session (`session.revoked`, reason `session_cap`, audited, the user mailed). 0: no cap.",
+    },
     revocationMaxLagMs: {
       env: 'REVOCATION_MAX_LAG_MS',
       default: 750,

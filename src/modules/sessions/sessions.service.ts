@@ -43,8 +43,8 @@ export class SessionsService {
   constructor(private readonly deps: SessionsServiceDeps) {
     const pairs = new TokenPairs(deps);
     this.pairs = pairs;
-    this.signIns = new SignIn(deps, pairs);
     this.revocation = new SessionRevocation(deps, pairs);
+    this.signIns = new SignIn(deps, pairs, this.revocation);
     this.refreshes = new SessionRefresh(deps, pairs, this.revocation);
     this.live = new LiveSessions(deps);
   }
@@ -102,7 +102,7 @@ export class SessionsService {
 
   /** Ends one session of `userId` in the caller's transaction (the revocation list first), audited session.revoked. */
   async revokeOneInTransaction(em: EntityManager, userId: string, sessionId: string, reason: string, meta: RequestMeta): Promise<void> {
-    await this.revocation.revokeInTransaction(em, userId, [sessionId], reason);
+    await this.revocation.revokeInTransaction(em, userId, [sessionId], reason, meta);
     await this.deps.audit.record(em, { event: AuditEvents.sessionRevoked, userId, meta, data: { sessionIds: [sessionId], reason } });
   }
 

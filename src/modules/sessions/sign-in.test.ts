@@ -1,6 +1,7 @@
 import { SignIn } from './sign-in';
 import type { SessionsServiceDeps } from './session-types';
 import type { TokenPairs } from './token-pairs';
+import type { SessionRevocation } from './revocation';
 
 describe('SignIn: the SignInGate is required (fail closed)', () => {
   test('the deps type requires signInGate', () => {
@@ -11,6 +12,6 @@ describe('SignIn: the SignInGate is required (fail closed)', () => {
 
   test('built without one (a JavaScript caller, a cast), it refuses to start rather than allow every sign-in', () => {
     const deps = { signInGate: undefined } as unknown as SessionsServiceDeps;
-    expect(() => new SignIn(deps, {} as TokenPairs)).toThrow(/signInGate/);
+    expect(() => new SignIn(deps, {} as TokenPairs, {} as SessionRevocation)).toThrow(/signInGate/);
   });
 });

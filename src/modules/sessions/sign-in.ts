@@ -13,6 +13,9 @@ import { WardenError } from '../../errors/warden-error';
 import type { RequestMeta } from '../request-meta';
 import { afterCommit } from '../../db/after-commit';
 import { assuranceLevel, type AuthMethod } from './assurance';
+import type { SessionRevocation } from './revocation';
+import { enforceSessionCap } from './session-cap';
+import { withTransaction } from '../../db/transaction';
 
 export const allowEverySignIn: SignInGate = { check: async () => ({ allow: true }), sqlAllows: () => ({ always: true }) };
 
@@ -27,6 +30,7 @@ export class SignIn {
   constructor(
     private readonly deps: SessionsServiceDeps,
     private readonly pairs: TokenPairs,
+    private readonly revocation: SessionRevocation,
   ) {
     // Fail closed: a missing gate must never mean "every sign-in allowed" (MFA, bans and locks live in gates).
     if (!deps.signInGate) throw new TypeError("SessionsService: deps.signInGate is required (chainSignInGates of the modules' gates)");
@@ -82,6 +86,8 @@ export class SignIn {
       ),
     );
     session.activeOrganizationId = org?.active_organization_id ?? null;
+    // MAX_SESSIONS_PER_USER: the least recently used sessions beyond it end in the same transaction.
+    await enforceSessionCap(this.deps, this.pairs, this.revocation, em, user.id, session.id, meta);
     this.afterSignIn(em, [audit], session, request.method, meta);
     return this.pairs.answer(session, user, refresh.token, true, org?.active_organization_role, em);
   }
@@ -113,11 +119,17 @@ export class SignIn {
         { id: refresh.id, hash: this.pairs.hash(refresh.secret) },
         this.sessionCreatedEvent(session, request.method),
       ),
+      this.deps.limits.maxSessionsPerUser,
     ];
     const raw = this.pairs.raw;
     const rows = await raw.run<Record<string, unknown>>(name, () => oneStatementSignInSql(raw, gate, precondition, request.verified), values);
     const row = rows[0];
     if (!row) return null;
+    // MAX_SESSIONS_PER_USER, once the session has committed: its own short transaction, only when the statement saw
+    // the user at the cap already (the session-ending hooks and the impersonation cascade need a transaction).
+    if (row.over_session_cap === true) {
+      await withTransaction(this.deps.dataSource, (em) => enforceSessionCap(this.deps, this.pairs, this.revocation, em, request.userId, session.id, meta));
+    }
     // Committed: tell the audit observer and the sign-in listeners now (signIn does it after COMMIT).
     this.afterSignIn(this.deps.dataSource.manager, audit, session, request.method, meta);
     session.activeOrganizationId = (row.active_organization_id as string | null) ?? null;
