@@ -14,7 +14,10 @@ import type { ApiKeyPrincipal } from '../../modules/api-keys/api-key-principal';
 const OPEN_QUERY_FIELDS = new Set(['viewer', 'organization', 'permissions', 'eventTypes', 'events', '__typename']);
 /** The viewer's fields a personal key may read. */
 const OPEN_VIEWER_FIELDS = new Set(['id', 'email', 'emailVerified', 'phone', 'phoneVerified', 'name', 'createdAt', 'organizations', '__typename']);
-/** Mutations open to keys, each with the permission it needs (a key's scopes must hold it; the service checks the owner's). */
+/**
+ * Mutations open to keys, each with the permission it needs: a personal key's scopes must hold it (the service
+ * checks the owner's); an organization's key's effective scopes must (the service checks its creator's, cut to them).
+ */
 const OPEN_MUTATIONS: Readonly<Record<string, string>> = {
   updateOrganization: 'org:update',
   inviteMember: 'members:invite',
@@ -59,9 +62,9 @@ function checkFields(
   for (const field of fieldsOf(selectionSet, fragments)) {
     if (operation === 'mutation') {
       const permission = OPEN_MUTATIONS[field.name];
-      // An organization's key acting through these mutations is not wired yet: refused (docs/api-keys.md).
-      if (permission === undefined || principal.userId === null) throw refuse('API_KEY', `API keys cannot call ${field.name}.`);
-      if (!principal.scopes.includes(permission)) throw refuse('API_KEY', `This key does not hold ${permission}.`);
+      if (permission === undefined) throw refuse('API_KEY', `API keys cannot call ${field.name}.`);
+      const held = principal.userId === null ? principal.effectiveScopes : principal.scopes;
+      if (!held.includes(permission)) throw refuse('API_KEY', `This key does not hold ${permission}.`);
       continue;
     }
     if (operation !== 'query' || !OPEN_QUERY_FIELDS.has(field.name)) throw refuse('API_KEY', `API keys cannot read ${field.name}.`);

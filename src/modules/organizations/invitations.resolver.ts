@@ -13,6 +13,7 @@ import { InvitationRefInput, InviteMemberInput } from './invitations.inputs';
 import { InvitationsService } from './invitations.service';
 import type { InvitationView } from './invitation-view';
 import { OrganizationsService } from './organizations.service';
+import { actorOf, requireCaller } from './organizations.resolver';
 
 const toType = (v: InvitationView): InvitationType => ({ ...v, status: v.status as InvitationStatus });
 
@@ -31,21 +32,21 @@ export class InvitationsResolver {
   @RateLimit('organizations.invite')
   @Mutation(() => InvitationType, { description: 'Mails APP_URL + ORG_INVITATION_PATH + ?token=…; the same answer whether or not the address has an account.' })
   async inviteMember(@Arg('input', () => InviteMemberInput) input: InviteMemberInput, @Ctx() ctx: Context): Promise<InvitationType> {
-    return toType(await this.invitations.invite(await ctx.requireViewer(), input, ctx.meta));
+    return toType(await this.invitations.invite(await actorOf(ctx), input, ctx.meta));
   }
 
   @Authorized()
   @RateLimit('organizations.resend-invitation')
   @Mutation(() => InvitationType, { description: 'PENDING or EXPIRED only: a new token and expiry; the previous link stops working.' })
   async resendInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<InvitationType> {
-    return toType(await this.invitations.resend(await ctx.requireViewer(), id, ctx.meta));
+    return toType(await this.invitations.resend(await actorOf(ctx), id, ctx.meta));
   }
 
   @Authorized()
   @RateLimit('organizations.revoke-invitation')
   @Mutation(() => InvitationType)
   async revokeInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<InvitationType> {
-    return toType(await this.invitations.revoke(await ctx.requireViewer(), id, ctx.meta));
+    return toType(await this.invitations.revoke(await actorOf(ctx), id, ctx.meta));
   }
 
   @Authorized()
@@ -82,9 +83,7 @@ export class InvitationFieldsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ): Promise<InvitationConnectionType> {
-    const viewer = await ctx.viewer();
-    const member = viewer ? ((await this.orgs.membershipsOf(viewer.userId, [org.id]))[0] ?? null) : null;
-    await this.orgs.require(member, 'members:invite');
+    await requireCaller(ctx, this.orgs, org.id, 'members:invite');
     const { page, views } = await this.service.list(org.id, status ?? null, first ?? 50, after);
     return { nodes: views.map(toType), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
   }

@@ -314,7 +314,7 @@ export class InvitationsService {
     const org = await em.findOne(OrganizationEntity, { where: { id: organizationId }, lock: { mode: 'pessimistic_write' } });
     if (!org) throw notAMember();
     const member = await em.findOne(MembershipEntity, { where: { organizationId, userId: actor.userId } });
-    const caller = await this.deps.organizations.require(member, 'members:invite', em);
+    const caller = await this.deps.organizations.require(member && this.deps.organizations.asActor(member, actor), 'members:invite', em);
     return { org, caller };
   }
 
@@ -322,7 +322,7 @@ export class InvitationsService {
   private async checkAssignable(em: EntityManager, caller: MembershipEntity, roleKey: unknown): Promise<string> {
     const role = typeof roleKey === 'string' ? (await this.deps.organizations.roles(caller.organizationId, em)).find((r) => r.key === roleKey) : undefined;
     if (!role) throw WardenError.badInput('Unknown role: see Organization.roles.', 'role');
-    if (role.key === 'owner' && caller.role !== 'owner') throw forbidden('OWNER_REQUIRED', 'Only an owner can invite an owner.');
+    if (role.key === 'owner' && !this.deps.organizations.actsAsOwner(caller)) throw forbidden('OWNER_REQUIRED', 'Only an owner can invite an owner.');
     const held = new Set(await this.deps.organizations.permissionsOf(caller, em));
     const missing = [...role.permissions].sort().find((p) => !held.has(p));
     if (missing) throw permissionRequired(missing);

@@ -13,7 +13,7 @@ import type { OrganizationEntity } from './organization.entity';
 import { OrganizationType } from './organization.type';
 import { OrganizationMemberConnectionType, OrganizationMemberType, OrganizationRoleType, PermissionDefinitionType } from './organizations.types';
 import { CreateOrganizationInput, MemberRefInput, UpdateMemberRoleInput, UpdateOrganizationInput } from './organizations.inputs';
-import { notAMember, OrganizationsService, permissionRequired } from './organizations.service';
+import { notAMember, OrganizationsService, permissionRequired, type Actor } from './organizations.service';
 import { requiresScopes } from './requires-scopes';
 
 /** The viewer's memberships read once per request (from the database, never from the token). */
@@ -41,6 +41,18 @@ export async function callerPermissions(ctx: Context, orgs: OrganizationsService
   if (!member) return null;
   const held = await orgs.permissionsOf(member);
   return key ? held.filter((p) => key.scopes.includes(p)) : held;
+}
+
+/**
+ * Who acts in an organization mutation (contract, "API keys", "As a bearer"): the viewer; a personal key's owner
+ * within the key's scopes; an organization's key as its creator's membership of that organization only, cut to the
+ * key's effective scopes (the key's scopes ∩ the creator's permissions now). A key never acts as an owner.
+ */
+export async function actorOf(ctx: Context): Promise<Actor> {
+  const key = await ctx.apiKey();
+  if (!key) return ctx.requireViewer();
+  if (key.userId !== null) return { userId: key.userId, apiKey: { id: key.apiKeyId, scopes: key.scopes, organizationId: null } };
+  return { userId: key.createdByUserId, apiKey: { id: key.apiKeyId, scopes: key.effectiveScopes, organizationId: key.organizationId } };
 }
 
 /** FORBIDDEN NOT_A_MEMBER without permissions there, PERMISSION_REQUIRED without this one. */
@@ -97,7 +109,7 @@ export class OrganizationsResolver {
   @Directive(requiresScopes('org:update'))
   @Mutation(() => OrganizationType)
   async updateOrganization(@Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput, @Ctx() ctx: Context): Promise<OrganizationType> {
-    return toOrganization(await this.orgs.update(await ctx.requireViewer(), input, ctx.meta));
+    return toOrganization(await this.orgs.update(await actorOf(ctx), input, ctx.meta));
   }
 
   @Authorized()
@@ -115,7 +127,7 @@ export class OrganizationsResolver {
   @Directive(requiresScopes('members:update_role'))
   @Mutation(() => OrganizationMemberType)
   async updateMemberRole(@Arg('input', () => UpdateMemberRoleInput) input: UpdateMemberRoleInput, @Ctx() ctx: Context): Promise<OrganizationMemberType> {
-    const member = await this.orgs.updateMemberRole(await ctx.requireViewer(), input, ctx.meta);
+    const member = await this.orgs.updateMemberRole(await actorOf(ctx), input, ctx.meta);
     return (await toMembers(ctx, [member]))[0]!;
   }
 
@@ -124,7 +136,7 @@ export class OrganizationsResolver {
   @Directive(requiresScopes('members:remove'))
   @Mutation(() => Boolean, { description: 'Others only; the viewer uses leaveOrganization.' })
   async removeMember(@Arg('input', () => MemberRefInput) input: MemberRefInput, @Ctx() ctx: Context): Promise<boolean> {
-    await this.orgs.removeMember(await ctx.requireViewer(), input, ctx.meta);
+    await this.orgs.removeMember(await actorOf(ctx), input, ctx.meta);
     return true;
   }
 

@@ -34,10 +34,13 @@ export interface OrganizationsDeps {
   claims?: StaleClaims;
 }
 
-/** Who acts: the signed-in viewer. */
+/** Who acts: the viewer, or with apiKey a personal key's owner / an org key's creator cut to the key's scopes. */
 export interface Actor {
   userId: string;
+  apiKey?: { id: string; scopes: readonly string[]; organizationId: string | null };
 }
+
+const keyScoped = new WeakMap<MembershipEntity, readonly string[]>();
 
 export interface MemberPage {
   nodes: MembershipEntity[];
@@ -111,8 +114,21 @@ export class OrganizationsService {
   }
 
   /** The sorted permissions `member` holds (permissions.ts permissionsOf: built-in roles from code, custom from the table). */
-  permissionsOf(member: MembershipEntity, em: EntityManager = this.deps.dataSource.manager): Promise<readonly string[]> {
-    return permissionsOf(em, this.deps.catalog, member.organizationId, member.role);
+  async permissionsOf(member: MembershipEntity, em: EntityManager = this.deps.dataSource.manager): Promise<readonly string[]> {
+    const held = await permissionsOf(em, this.deps.catalog, member.organizationId, member.role);
+    const scopes = keyScoped.get(member);
+    return scopes ? held.filter((p) => scopes.includes(p)) : held;
+  }
+
+  /** An API key's actor's membership: cut to the key's scopes (permissionsOf), never an owner (actsAsOwner). */
+  asActor(member: MembershipEntity, actor: Actor): MembershipEntity {
+    if (actor.apiKey?.organizationId && actor.apiKey.organizationId !== member.organizationId) throw notAMember();
+    if (actor.apiKey) keyScoped.set(member, actor.apiKey.scopes);
+    return member;
+  }
+
+  actsAsOwner(caller: MembershipEntity): boolean {
+    return caller.role === 'owner' && !keyScoped.has(caller);
   }
 
   /**
@@ -285,7 +301,7 @@ export class OrganizationsService {
       if (ref.userId === actor.userId) throw WardenError.badInput('To leave the organization yourself, use leaveOrganization.', 'userId');
       const target = await this.targetMember(em, org.id, ref.userId);
       if (target.role === 'owner') {
-        if (caller.role !== 'owner') throw ownerRequired();
+        if (!this.actsAsOwner(caller)) throw ownerRequired();
         if ((await this.ownerCount(em, org.id)) === 1) throw lastOwner('The organization would have no owner left.');
       }
       await em.delete(MembershipEntity, { id: target.id });
@@ -307,7 +323,7 @@ export class OrganizationsService {
       const role = typeof input.role === 'string' ? await roleOf(em, this.deps.catalog, org.id, input.role) : undefined;
       if (!role) throw WardenError.badInput('Unknown role: see Organization.roles.', 'role');
       const target = await this.targetMember(em, org.id, input.userId);
-      if ((role.key === 'owner' || target.role === 'owner') && caller.role !== 'owner') throw ownerRequired();
+      if ((role.key === 'owner' || target.role === 'owner') && !this.actsAsOwner(caller)) throw ownerRequired();
       const held = new Set(await this.permissionsOf(caller, em));
       const missing = role.permissions.find((p) => !held.has(p));
       if (missing) throw permissionRequired(missing);
@@ -356,7 +372,7 @@ export class OrganizationsService {
     if (!org) throw notAMember();
     const caller = await em.findOne(MembershipEntity, { where: { organizationId, userId: actor.userId } });
     if (!caller) throw notAMember();
-    return { org, caller };
+    return { org, caller: this.asActor(caller, actor) };
   }
 
   private async targetMember(em: EntityManager, organizationId: string, userId: unknown): Promise<MembershipEntity> {

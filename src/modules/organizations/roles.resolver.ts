@@ -5,6 +5,7 @@ import { OrganizationRoleType } from './organizations.types';
 import { CreateRoleInput, UpdateRoleInput } from './roles.inputs';
 import type { RoleDefinition } from './permissions';
 import { RolesService } from './roles.service';
+import { actorOf } from './organizations.resolver';
 
 function toRole(role: RoleDefinition): OrganizationRoleType {
   return { ...role, permissions: [...role.permissions] };
@@ -19,21 +20,21 @@ export class RolesResolver {
   @RateLimit('organizations.create-role')
   @Mutation(() => OrganizationRoleType)
   async createRole(@Arg('input', () => CreateRoleInput) input: CreateRoleInput, @Ctx() ctx: Context): Promise<OrganizationRoleType> {
-    return toRole(await this.roles.create(await ctx.requireViewer(), input, ctx.meta));
+    return toRole(await this.roles.create(await actorOf(ctx), input, ctx.meta));
   }
 
   @Authorized()
   @RateLimit('organizations.update-role')
   @Mutation(() => OrganizationRoleType)
   async updateRole(@Arg('input', () => UpdateRoleInput) input: UpdateRoleInput, @Ctx() ctx: Context): Promise<OrganizationRoleType> {
-    return toRole(await this.roles.update(await ctx.requireViewer(), input, ctx.meta));
+    return toRole(await this.roles.update(await actorOf(ctx), input, ctx.meta));
   }
 
   @Authorized()
   @RateLimit('organizations.delete-role')
   @Mutation(() => Boolean, { description: 'BAD_USER_INPUT (reason ROLE_IN_USE) while a member or a pending invitation holds it.' })
   async deleteRole(@Arg('organizationId', () => ID) organizationId: string, @Arg('key', () => String) key: string, @Ctx() ctx: Context): Promise<boolean> {
-    await this.roles.delete(await ctx.requireViewer(), { organizationId, key }, ctx.meta);
+    await this.roles.delete(await actorOf(ctx), { organizationId, key }, ctx.meta);
     return true;
   }
 }
