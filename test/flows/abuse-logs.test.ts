@@ -138,8 +138,9 @@ describe('logs: structured, a request id on every line, and never a password, co
   test('every line is JSON, and every line written while serving a request carries its reqId', () => {
     const lines = capture.lines.slice(startupLines).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(50);
-    // The revocation subscriber logs its own state changes from the background, outside any request.
-    const background = (l: Record<string, unknown>) => typeof l.msg === 'string' && l.msg.startsWith('pub/sub');
+    // The revocation subscriber logs its own state changes from the background, outside any request; so does the
+    // audit sealer, each head it seals (docs/audit.md: the logged heads are what an export is checked against).
+    const background = (l: Record<string, unknown>) => typeof l.msg === 'string' && (l.msg.startsWith('pub/sub') || l.msg === 'audit chain sealed');
     const without = lines.filter((l) => typeof l.reqId !== 'string' && !background(l));
     expect(without).toEqual([]);
     // Error lines from the error formatter, services and Apollo are among them.

@@ -1,3 +1,4 @@
+import { backgroundPollers } from '../../src/kernel/background';
 import { Client } from 'pg';
 import { Socket } from 'node:net';
 
@@ -7,6 +8,8 @@ import { Socket } from 'node:net';
  * verifyOtp's common case opens no transaction.
  */
 export async function statementsDuring<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  // The sealer and the relay run their own transactions on timers: paused, so only the request's statements count.
+  await backgroundPollers.pauseAll();
   const spy = jest.spyOn(Client.prototype, 'query');
   try {
     const result = await fn();
@@ -14,6 +17,7 @@ export async function statementsDuring<T>(fn: () => Promise<T>): Promise<{ resul
     return { result, statements };
   } finally {
     spy.mockRestore();
+    backgroundPollers.resumeAll();
   }
 }
 

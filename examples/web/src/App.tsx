@@ -17,6 +17,7 @@ import { RecoverAccountPage, UndoEmailChangePage } from './pages/account-recover
 import { OrganizationPage, OrganizationSwitcher } from './pages/organizations';
 import { INVITATION_PATH, InvitationPage } from './pages/invitation';
 import { ApiKeysPage } from './pages/api-keys';
+import { AdminPage, ImpersonationBanner } from './pages/admin';
 
 export function App() {
   const url = useLocation();
@@ -66,6 +67,9 @@ export function App() {
     case '/settings/api-keys':
       page = <ApiKeysPage />;
       break;
+    case '/admin':
+      page = <AdminPage />;
+      break;
     case '/account/recover':
       page = <RecoverAccountPage url={url} />;
       break;
@@ -103,6 +107,7 @@ export function App() {
                 <Link to="/security">Security</Link>
                 <Link to="/settings">Settings</Link>
                 <Link to="/settings/api-keys">API keys</Link>
+                <Link to="/admin">Admin</Link>
               </>
             ) : (
               <>
@@ -116,6 +121,7 @@ export function App() {
           </nav>
         </div>
       </header>
+      {state.status === 'signedIn' && <ImpersonationBanner key={state.user.id} />}
       <main>{page}</main>
     </>
   );

@@ -43,6 +43,8 @@ const FORBIDDEN: Record<string, string> = {
   OWNER_REQUIRED: 'Only an owner can do that.',
   INVITATION_EMAIL_MISMATCH: 'This invitation is for another email address. Sign in with that address to accept it.',
   LIMIT_REACHED: 'A limit was reached: you cannot add more here.',
+  NOT_ADMIN: 'Only administrators can use this page.',
+  TARGET_IS_ADMIN: 'That is not possible on another administrator.',
 };
 
 const BAD_INPUT: Record<string, string> = {
@@ -70,7 +72,10 @@ export const ERROR_MESSAGES: Record<string, Message> = {
     typeof x.retryAfter === 'number' ? `Too many tries. Try again in ${humanDuration(x.retryAfter)}.` : 'Too many tries. Wait a moment and try again.',
   SERVICE_UNAVAILABLE: 'The service is having trouble right now. Nothing was changed; try again in a moment.',
   MFA_REQUIRED: 'Enter the code from your authenticator app to finish signing in.',
-  REAUTHENTICATION_REQUIRED: 'For your security, confirm it is you before this change.',
+  REAUTHENTICATION_REQUIRED: (x) =>
+    x.requiredAal === 'aal2'
+      ? 'Administration needs two-step verification: confirm it is you with your authenticator app.'
+      : 'For your security, confirm it is you before this change.',
   OAUTH_FAILED: (x) => OAUTH_FAILED[String(x.reason)] ?? 'Signing in with the provider failed. Try again.',
   IDENTITY_ALREADY_LINKED: 'That provider account is already linked to another user.',
   LAST_SIGN_IN_METHOD: 'This is your last way to sign in. Add another one before removing it.',

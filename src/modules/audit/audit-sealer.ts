@@ -1,3 +1,4 @@
+import { backgroundPollers } from '../../kernel/background';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
@@ -52,14 +53,17 @@ export class AuditSealer {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private closed = false;
+  private paused = false;
   private readonly lockKey: string;
+  private readonly unregister: () => void;
 
   constructor(private readonly deps: AuditSealerDeps) {
     this.lockKey = sealerLockKey(deps.schema);
+    this.unregister = backgroundPollers.register(this);
   }
 
   start(): void {
-    if (this.closed || this.timer) return;
+    if (this.closed || this.paused || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.sealPending()
@@ -89,8 +93,23 @@ export class AuditSealer {
     return run;
   }
 
+  /** Stops the timer and waits for a pass in flight (backgroundPollers). */
+  async pause(): Promise<void> {
+    this.paused = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.start();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.unregister();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);

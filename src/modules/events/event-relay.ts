@@ -1,3 +1,4 @@
+import { backgroundPollers } from '../../kernel/background';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { withTransaction } from '../../db/transaction';
@@ -46,11 +47,15 @@ export class EventRelay {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private closed = false;
+  private paused = false;
+  private readonly unregister: () => void;
 
-  constructor(private readonly deps: EventRelayDeps) {}
+  constructor(private readonly deps: EventRelayDeps) {
+    this.unregister = backgroundPollers.register(this);
+  }
 
   start(): void {
-    if (this.timer || this.closed) return;
+    if (this.timer || this.closed || this.paused) return;
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.stampAll()
@@ -60,8 +65,23 @@ export class EventRelay {
     this.timer.unref();
   }
 
+  /** Stops the timer and waits for a pass in flight (backgroundPollers). */
+  async pause(): Promise<void> {
+    this.paused = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.start();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.unregister();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
