@@ -11,7 +11,13 @@ export const coreLimits = {
   maxStringLength: { env: 'MAX_STRING_LENGTH', default: 200, min: 1, max: 1000, doc: 'any other free-text input (name, organization fields).' },
   graphqlMaxDepth: { env: 'GRAPHQL_MAX_DEPTH', default: 6, min: 1, max: 50, doc: 'deepest selection nesting.' },
   graphqlMaxAliases: { env: 'GRAPHQL_MAX_ALIASES', default: 10, min: 1, max: 1000, doc: 'aliases per operation.' },
-  graphqlMaxCost: { env: 'GRAPHQL_MAX_COST', default: 1000, min: 1, max: 1_000_000, doc: 'graphql-armor cost (objects 2, scalars 1, ×1.5 per level).' },
+  graphqlMaxCost: {
+    env: 'GRAPHQL_MAX_COST',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'operation cost (objects 2, scalars 1, ×1.5 per level; a page × its first/last, variables included; scalars inside a page 0).',
+  },
   graphqlMaxTokens: { env: 'GRAPHQL_MAX_TOKENS', default: 1000, min: 1, max: 1_000_000, doc: 'lexer tokens per document.' },
   graphqlMaxDirectives: { env: 'GRAPHQL_MAX_DIRECTIVES', default: 20, min: 1, max: 1000, doc: 'directives per operation.' },
   graphqlMaxOperationsPerRequest: {

@@ -41,6 +41,28 @@ export function Direct(typeName: string) {
 }
 
 /**
+ * The same for a hot `@FieldResolver` whose parameters are exactly `@Root()`, `@Ctx()` then `@Info()`
+ * (`User.activeOrganization`, `Organization.viewerPermissions`: they look at the operation's kind). The same limits.
+ */
+export function DirectWithInfo(typeName: string) {
+  return <T extends (root: never, ctx: Context, info: GraphQLResolveInfo) => unknown>(
+    prototype: object,
+    methodName: string,
+    _descriptor: TypedPropertyDescriptor<T>,
+  ): void => {
+    directFields.push({
+      typeName,
+      fieldName: methodName,
+      target: prototype.constructor,
+      methodName,
+      params: ['root', 'context', 'info'],
+      call: (method, instance, root, ctx, info) =>
+        (method as (root: unknown, ctx: Context, info: GraphQLResolveInfo) => unknown).call(instance, root, ctx, info),
+    });
+  };
+}
+
+/**
  * The same for a hot `@Query` whose parameters are exactly `@Ctx()` then `@Info()` (`viewer`: every page load
  * asks it). The same limits: no arguments, middlewares or `@Authorized`.
  */

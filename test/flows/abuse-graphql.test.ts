@@ -2,7 +2,13 @@ import { shippedIpLimits, startTestApp, type TestApp } from '../support/start-te
 import { rawPost } from '../support/graphql-client';
 import { aliased, codesOf, countRows, errorsOf, signUpVerified } from '../support/attack';
 import { codeFrom } from '../support/smtp-inbox';
-import { RequestOtpDocument, VerifyOtpDocument, ViewerBasicDocument } from '../graphql/generated/graphql';
+import {
+  CreateOrganizationDocument,
+  OrganizationDetailsDocument,
+  RequestOtpDocument,
+  VerifyOtpDocument,
+  ViewerBasicDocument,
+} from '../graphql/generated/graphql';
 
 const FULL_VIEWER = `{ viewer { id email emailVerified phone phoneVerified name createdAt organization { id name industry teamSize logoUrl } sessions { id createdAt lastUsedAt expiresAt userAgent ip current } } }`;
 
@@ -64,6 +70,56 @@ describe('GraphQL hardening: each limit refuses with a clear error before anythi
     // GRAPHQL_MAX_COST=30: the full viewer document (cost 45.5) is too expensive, a small one is not.
     const costly = await rawPost(tight.url, JSON.stringify({ query: FULL_VIEWER.replace(/organization \{[^}]*\} /, '') }));
     expect(errorsOf(costly.json).some((e) => /Query Cost limit of 30 exceeded/.test(e.message))).toBe(true);
+  });
+
+  test('cost: a variable `first` is charged like the same literal (and an absent one like its default)', async () => {
+    const { client } = await signUpVerified(t, 'cost-vars@example.com', 'correct horse battery staple');
+    const auth = { authorization: `Bearer ${client.accessToken}` };
+    // Two pages of 100 security events cost 2 × 752 > 1000; two pages of 1 cost 19.
+    const pages = (arg: string, n = 2) =>
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { securityEvents${arg} { nodes { id type createdAt } endCursor hasNextPage } }`).join(' ')} }`;
+    const post = (query: string, variables?: Record<string, unknown>) => rawPost(t.url, JSON.stringify({ query, variables }), auth);
+    const literal = await post(pages('(first: 100)'));
+    expect(literal.status).toBe(400);
+    const [refusal] = errorsOf(literal.json).map((e) => e.message);
+    expect(refusal).toMatch(/Query Cost limit of 1000 exceeded, found 1504/);
+    const variable = await post(`query Q($n: Int!) ${pages('(first: $n)')}`, { n: 100 });
+    expect(variable.status).toBe(400);
+    expect(errorsOf(variable.json)[0]).toMatchObject({ message: refusal, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(variable.json.data).toBeUndefined();
+    const defaulted = await post(`query Q($n: Int! = 100) ${pages('(first: $n)')}`);
+    expect(errorsOf(defaulted.json)[0]!.message).toBe(refusal);
+    const one = await post(`query Q($n: Int!) ${pages('(first: $n)')}`, { n: 1 });
+    expect(one.status).toBe(200);
+    expect(one.json.data.a0.securityEvents.nodes.length).toBeLessThanOrEqual(1);
+    // No `first` at all: securityEvents pages 20 by default and is charged 20 rows (7 × 152 > 1000).
+    expect(errorsOf((await post(pages('', 7))).json)[0]!.message).toMatch(/Query Cost limit of 1000 exceeded, found 1064/);
+    expect((await post(pages('(first: 1)', 7))).status).toBe(200);
+    // Past the contract's 1..100: BAD_USER_INPUT naming the argument before anything runs (never a 500), as a
+    // variable and as a literal.
+    for (const [query, variables] of [
+      [`query Q($n: Int!) ${pages('(first: $n)', 1)}`, { n: 100_000 }],
+      [pages('(first: 100000)', 1), undefined],
+      [`query Q($n: Int!) ${pages('(first: $n)', 1)}`, { n: 0 }],
+    ] as const) {
+      const res = await post(query, variables);
+      expect(res.status).toBe(200);
+      expect(errorsOf(res.json)[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+      expect(res.json.data ?? null).toBeNull();
+    }
+  });
+
+  test('cost: members(first: 50), the documented page, with its usual fields fits the default limit', async () => {
+    const { client } = await signUpVerified(t, 'cost-members@example.com', 'correct horse battery staple');
+    const org = (await client.request(CreateOrganizationDocument, { input: { name: 'Cost' } })).createOrganization;
+    const details = await client.query(OrganizationDetailsDocument, { id: org.id, first: 50 });
+    expect(details.organization?.members.nodes.map((m) => m.email)).toEqual(['cost-members@example.com']);
+    // The same page under viewer.organizations, one level deeper.
+    const nested = (n: number) =>
+      `{ viewer { organizations { id members(first: ${n}) { nodes { id userId email name role joinedAt } endCursor hasNextPage } } } }`;
+    const fits = await rawPost(t.url, JSON.stringify({ query: nested(50) }), { authorization: `Bearer ${client.accessToken}` });
+    expect(fits.status).toBe(200);
+    expect(fits.json.data.viewer.organizations[0].members.nodes).toHaveLength(1);
   });
 
   test('tokens: a document past GRAPHQL_MAX_TOKENS is not even parsed → 400 GRAPHQL_PARSE_FAILED', async () => {

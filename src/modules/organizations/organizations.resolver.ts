@@ -6,6 +6,7 @@ import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
 import { requireSelf } from '../../graphql/viewer-only';
+import { DirectWithInfo } from '../../graphql/direct-resolvers';
 import { UserType } from '../users/user.type';
 import { UsersService } from '../users/users.service';
 import type { MembershipEntity } from './membership.entity';
@@ -169,16 +170,23 @@ export class OrganizationFieldsResolver {
     return (await viewerMembership(ctx, this.orgs, org.id))?.role ?? null;
   }
 
+  @DirectWithInfo('Organization')
   @FieldResolver(() => [String], { description: "The caller's permissions here, sorted; [] for a non-member; an API key's effective scopes." })
-  async viewerPermissions(@Root() org: OrganizationType, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<string[]> {
+  viewerPermissions(@Root() org: OrganizationType, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): string[] | Promise<string[]> {
+    // The hot path: a session bearer verified before (never an API key: those are not remembered by the sessions),
+    // in a query, for its own organization: its scope claim, without a promise.
+    const known = info.operation.operation === 'query' ? ctx.viewerNow() : undefined;
+    if (known && known.organizationId === org.id && known.organizationScope !== undefined) return scopePermissions(known.organizationScope);
+    return this.loadViewerPermissions(org, ctx, info);
+  }
+
+  private async loadViewerPermissions(org: OrganizationType, ctx: Context, info: GraphQLResolveInfo): Promise<string[]> {
     // An API key (or its token): its effective scopes, computed at every use.
     if (await ctx.apiKey()) return [...((await callerPermissions(ctx, this.orgs, org.id)) ?? [])];
     // In a query, for the bearer token's own organization: its scope claim (kept current by CLAIMS_CHANGED), no
     // statement. A mutation may have just changed them (transferOwnership): it reads the membership.
     const viewer = info.operation.operation === 'query' ? await ctx.viewer() : null;
-    if (viewer && viewer.organizationId === org.id && viewer.organizationScope !== undefined) {
-      return viewer.organizationScope.split(' ').filter((p) => p !== '' && !p.startsWith('warden:'));
-    }
+    if (viewer && viewer.organizationId === org.id && viewer.organizationScope !== undefined) return scopePermissions(viewer.organizationScope);
     const member = await viewerMembership(ctx, this.orgs, org.id);
     return member ? [...(await this.orgs.permissionsOf(member))] : [];
   }
@@ -227,4 +235,9 @@ export class OrganizationsUserResolver {
     const self = await requireSelf(ctx, user.id);
     return (await this.orgs.organizationsOf(self.userId)).map(toOrganization);
   }
+}
+
+/** The organization permissions of an access token's scope claim (the warden:* scopes are not permissions). */
+function scopePermissions(scope: string): string[] {
+  return scope.split(' ').filter((p) => p !== '' && !p.startsWith('warden:'));
 }
