@@ -142,7 +142,8 @@ export class KeyAuth implements BearerAuthenticator {
       organizationId: actsIn,
       userId: key.organizationId === null ? key.createdByUserId : null,
       createdByUserId: key.createdByUserId,
-      scopes: key.scopes,
+      // A token narrowed at the exchange (its scope claim) acts with that narrower list everywhere, never the key's.
+      scopes: [...scopes].filter((s) => key.scopes.includes(s)).sort(),
       effectiveScopes: effective,
       allowedOperations: key.allowedOperations,
       via,

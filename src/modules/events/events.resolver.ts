@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, Directive, ID, Int, Query, Resolver } from 'type-
 import type { Context } from '../../graphql/context';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { requiresScopes } from '../organizations/requires-scopes';
+import { requireCaller } from '../organizations/organizations.resolver';
 import { EventConnectionType } from './events.types';
 import { type EventFeed, eventTypes } from './event-feed';
 
@@ -35,9 +36,9 @@ export class EventsResolver {
     if (organizationId === null || organizationId === undefined) {
       await this.requireAdmin(ctx);
     } else {
-      const viewer = await ctx.requireViewer();
-      const [member] = await this.orgs.membershipsOf(viewer.userId, [organizationId]);
-      await this.orgs.require(member ?? null, 'events:read');
+      // A member's permissions, or an API key's effective scopes (an organization's key: its own organization only).
+      if (!(await ctx.apiKey())) await ctx.requireViewer();
+      await requireCaller(ctx, this.orgs, organizationId, 'events:read');
     }
     return this.feed.page({ organizationId: organizationId ?? null, types, after, first });
   }

@@ -38,6 +38,8 @@ async function viewerMembership(ctx: Context, orgs: OrganizationsService, organi
 export async function callerPermissions(ctx: Context, orgs: OrganizationsService, organizationId: string): Promise<readonly string[] | null> {
   const key = await ctx.apiKey();
   if (key && key.userId === null) return key.organizationId === organizationId ? key.effectiveScopes : null;
+  // A personal key's token exchanged with organization_id acts in that organization only.
+  if (key && key.organizationId !== null && key.organizationId !== organizationId) return null;
   const member = await viewerMembership(ctx, orgs, organizationId);
   if (!member) return null;
   const held = await orgs.permissionsOf(member);
@@ -52,7 +54,8 @@ export async function callerPermissions(ctx: Context, orgs: OrganizationsService
 export async function actorOf(ctx: Context): Promise<Actor> {
   const key = await ctx.apiKey();
   if (!key) return ctx.requireViewer();
-  if (key.userId !== null) return { userId: key.userId, apiKey: { id: key.apiKeyId, scopes: key.scopes, organizationId: null } };
+  // A personal key acts as its owner; pinned to the organization its token was exchanged for, if any.
+  if (key.userId !== null) return { userId: key.userId, apiKey: { id: key.apiKeyId, scopes: key.scopes, organizationId: key.organizationId } };
   return { userId: key.createdByUserId, apiKey: { id: key.apiKeyId, scopes: key.effectiveScopes, organizationId: key.organizationId } };
 }
 
@@ -93,6 +96,7 @@ export class OrganizationsResolver {
       const own = key.organizationId === id ? await ctx.loaders.organization.load(id) : null;
       return own ? toOrganization(own) : null;
     }
+    if (key && key.organizationId !== null && key.organizationId !== id) return null;
     const viewer = await ctx.viewer();
     const org = viewer ? await this.orgs.organizationForMember(viewer.userId, id) : null;
     return org ? toOrganization(org) : null;
