@@ -311,6 +311,7 @@ describe('one module shape', () => {
     'RecentAuth',
     'NotImpersonated',
     'Direct',
+    'DirectWithInfo',
     'DirectQuery',
     'Directive',
     'Mutation',

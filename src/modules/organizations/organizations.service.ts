@@ -56,9 +56,7 @@ export interface CreateOrganizationParams {
   logoUrl?: unknown;
 }
 
-export interface UpdateOrganizationParams extends Partial<CreateOrganizationParams> {
-  organizationId: string;
-}
+export type UpdateOrganizationParams = Partial<CreateOrganizationParams> & { organizationId: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
