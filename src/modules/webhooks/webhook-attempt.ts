@@ -40,7 +40,12 @@ export function messageBody(message: WebhookMessage): string {
  * (the new one first during a rotation's grace). Never throws: a refused secret list (none opens) is a failed
  * attempt without a request.
  */
-export async function attemptDelivery(url: string, secretsNewestFirst: readonly string[], message: WebhookMessage, options: AttemptOptions): Promise<WebhookAttemptResult> {
+export async function attemptDelivery(
+  url: string,
+  secretsNewestFirst: readonly string[],
+  message: WebhookMessage,
+  options: AttemptOptions,
+): Promise<WebhookAttemptResult> {
   const body = messageBody(message);
   const timestampSec = Math.floor(options.nowMs / 1000);
   if (secretsNewestFirst.length === 0) return { ok: false, statusCode: null, body: null, error: 'connection_failed', durationMs: 0 };

@@ -7,7 +7,6 @@ import type { AuditService } from '../audit/audit.service';
 import { AuditEvents } from '../audit/audit-events';
 import type { RequestMeta } from '../request-meta';
 import { isUuid } from '../organizations/organizations.service';
-import { EventEntity } from '../events/event.entity';
 import { ulid } from '../events/ulid';
 import { attemptDelivery } from './webhook-attempt';
 import { WebhookDeliveryEntity, type WebhookDeliveryStatusValue } from './webhook-delivery.entity';
@@ -131,7 +130,7 @@ export class WebhookDeliveriesService {
   async replay(actor: EndpointActor, endpoint: WebhookEndpointEntity, delivery: WebhookDeliveryEntity, meta: RequestMeta): Promise<WebhookDeliveryEntity> {
     if (!endpoint.enabled) throw WardenError.badInput('This endpoint is disabled: re-enable it first (updateWebhookEndpoint).', 'id');
     return withTransaction(this.deps.dataSource, async (em) => {
-      const [event] = (await em.query(`SELECT id FROM ${tableOf(em, EventEntity)} WHERE id = $1 AND position IS NOT NULL`, [delivery.eventId])) as {
+      const [event] = (await em.query(`SELECT id FROM ${tableOf(em, 'events')} WHERE id = $1 AND position IS NOT NULL`, [delivery.eventId])) as {
         id: string;
       }[];
       if (!event) throw WardenError.badInput('This event is no longer kept (EVENT_RETENTION_DAYS) or was a test message: it cannot be replayed.', 'id');

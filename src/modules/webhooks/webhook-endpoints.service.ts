@@ -86,7 +86,10 @@ export class WebhookEndpointsService {
         .where(organizationId === null ? 'e.organizationId IS NULL' : 'e.organizationId = :organizationId', { organizationId })
         .getCount();
       if (count >= this.deps.maxEndpoints) {
-        throw limitReached('WEBHOOK_MAX_ENDPOINTS', `At most ${this.deps.maxEndpoints} webhook endpoints ${organizationId ? 'per organization' : 'that are global'}.`);
+        throw limitReached(
+          'WEBHOOK_MAX_ENDPOINTS',
+          `At most ${this.deps.maxEndpoints} webhook endpoints ${organizationId ? 'per organization' : 'that are global'}.`,
+        );
       }
       const row = em.create(WebhookEndpointEntity, {
         id,

@@ -4,7 +4,6 @@ import { backgroundPollers } from '../../kernel/background';
 import { withTransaction } from '../../db/transaction';
 import { tableOf } from '../../db/table-of';
 import type { Clock } from '../../kernel/clock';
-import { EventEntity } from '../events/event.entity';
 import type { WebhookAttemptResult } from './transport/send';
 import { attemptDelivery, nextDelayMs, type WebhookMessage } from './webhook-attempt';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -167,7 +166,7 @@ export class WebhookWorker {
   private async deliver(row: Claimed): Promise<void> {
     const em = this.deps.dataSource.manager;
     const [event] = (await em.query(
-      `SELECT id, type, occurred_at, sequence, aggregate_type, aggregate_id, organization_id, data FROM ${tableOf(em, EventEntity)} WHERE id = $1`,
+      `SELECT id, type, occurred_at, sequence, aggregate_type, aggregate_id, organization_id, data FROM ${tableOf(em, 'events')} WHERE id = $1`,
       [row.event_id],
     )) as {
       id: string;
@@ -181,10 +180,10 @@ export class WebhookWorker {
     }[];
     if (!event) {
       // Retention deleted the event before it could be sent: nothing left to deliver.
-      await em.query(`UPDATE ${tableOf(em, WebhookDeliveryEntity)} SET status = 'FAILED', next_attempt_at = NULL, lease_until = NULL WHERE id = $1 AND lease_until = $2`, [
-        row.id,
-        row.lease_until,
-      ]);
+      await em.query(
+        `UPDATE ${tableOf(em, WebhookDeliveryEntity)} SET status = 'FAILED', next_attempt_at = NULL, lease_until = NULL WHERE id = $1 AND lease_until = $2`,
+        [row.id, row.lease_until],
+      );
       return;
     }
     const message: WebhookMessage = {

@@ -12,13 +12,7 @@ import type { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import type { EndpointActor, WebhookEndpointsService } from './webhook-endpoints.service';
 import type { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './webhooks.inputs';
-import {
-  WebhookDeliveryConnectionType,
-  WebhookDeliveryStatus,
-  WebhookDeliveryType,
-  WebhookEndpointSecretType,
-  WebhookEndpointType,
-} from './webhooks.types';
+import { WebhookDeliveryConnectionType, WebhookDeliveryStatus, WebhookDeliveryType, WebhookEndpointSecretType, WebhookEndpointType } from './webhooks.types';
 
 const MANAGE = requiresScopes('webhooks:manage', 'warden:admin');
 const PERMISSION = 'webhooks:manage';
@@ -105,7 +99,10 @@ export class WebhooksResolver {
   @RecentAuth()
   @Directive(MANAGE)
   @Mutation(() => WebhookEndpointSecretType, { description: 'Recent authentication.' })
-  async createWebhookEndpoint(@Arg('input', () => CreateWebhookEndpointInput) input: CreateWebhookEndpointInput, @Ctx() ctx: Context): Promise<WebhookEndpointSecretType> {
+  async createWebhookEndpoint(
+    @Arg('input', () => CreateWebhookEndpointInput) input: CreateWebhookEndpointInput,
+    @Ctx() ctx: Context,
+  ): Promise<WebhookEndpointSecretType> {
     const organizationId = input.organizationId ?? null;
     const actor = await this.gate.organization(ctx, organizationId, true);
     const { endpoint, secret } = await this.endpoints.create(actor, { ...input, organizationId }, ctx.meta);
@@ -116,7 +113,10 @@ export class WebhooksResolver {
   @RateLimit('webhooks.update')
   @Directive(MANAGE)
   @Mutation(() => WebhookEndpointType)
-  async updateWebhookEndpoint(@Arg('input', () => UpdateWebhookEndpointInput) input: UpdateWebhookEndpointInput, @Ctx() ctx: Context): Promise<WebhookEndpointType> {
+  async updateWebhookEndpoint(
+    @Arg('input', () => UpdateWebhookEndpointInput) input: UpdateWebhookEndpointInput,
+    @Ctx() ctx: Context,
+  ): Promise<WebhookEndpointType> {
     const endpoint = await this.endpoints.find(input.id);
     const actor = await this.gate.endpoint(ctx, endpoint);
     return toEndpoint(await this.endpoints.update(actor, endpoint!, input, ctx.meta));
@@ -191,7 +191,7 @@ export class WebhooksOrganizationResolver {
  */
 @Resolver(() => WebhookEndpointType)
 export class WebhookEndpointFieldsResolver {
-  constructor(private readonly deliveries: WebhookDeliveriesService) {}
+  constructor(private readonly service: WebhookDeliveriesService) {}
 
   @FieldResolver(() => WebhookDeliveryConnectionType, { description: 'Newest first.' })
   async deliveries(
@@ -200,7 +200,7 @@ export class WebhookEndpointFieldsResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<WebhookDeliveryConnectionType> {
-    const page = await this.deliveries.page(endpoint.id, { status, first: first ?? 50, after });
+    const page = await this.service.page(endpoint.id, { status, first: first ?? 50, after });
     return { nodes: page.nodes.map(toDelivery), endCursor: page.endCursor, hasNextPage: page.hasNextPage };
   }
 }
