@@ -29,6 +29,8 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   /** The status to answer (a function of the parsed request); set it to make the receiver fail. */
   respond: (request: Omit<ReceivedWebhook, 'status' | 'at'>) => number = () => 200;
+  /** Milliseconds to wait before answering (a slow receiver keeps deliveries in flight). */
+  delayMs = 0;
 
   private constructor(
     private readonly server: Server,
@@ -51,7 +53,9 @@ export class WebhookReceiver {
         const request = { headers: req.headers, raw, body };
         const status = receiver!.respond(request);
         receiver!.received.push({ ...request, status, at: Date.now() });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `refused ${status}` : 'ok');
+        const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `refused ${status}` : 'ok');
+        if (receiver!.delayMs > 0) setTimeout(answer, receiver!.delayMs);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

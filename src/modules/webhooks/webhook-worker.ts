@@ -123,7 +123,8 @@ export class WebhookWorker {
         .catch((err: unknown) => this.deps.logger.error({ err, deliveryId: row.id }, 'webhook delivery failed to record'))
         .finally(() => {
           this.inFlight.delete(run);
-          if (claimed.length === free) this.kick();
+          // A place is free, and the next of this aggregate may be due now: look again (kicks coalesce).
+          this.kick();
         });
       this.inFlight.add(run);
     }
