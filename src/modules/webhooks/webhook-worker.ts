@@ -113,7 +113,7 @@ export class WebhookWorker {
     await Promise.all([...this.inFlight]);
   }
 
-  /** Claims up to the free places and starts their sends; answers how many were claimed. For tests: `drain`. */
+  /** Claims up to the free places and starts their sends; answers how many were claimed. */
   async fill(): Promise<number> {
     const free = this.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
@@ -129,15 +129,6 @@ export class WebhookWorker {
       this.inFlight.add(run);
     }
     return claimed.length;
-  }
-
-  /** Claims and sends until nothing is due now (tests, and the two-instance drills). */
-  async drain(): Promise<void> {
-    for (;;) {
-      const n = await this.fill();
-      await Promise.all([...this.inFlight]);
-      if (n === 0) return;
-    }
   }
 
   private async claim(limit: number): Promise<Claimed[]> {
