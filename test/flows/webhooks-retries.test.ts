@@ -157,6 +157,34 @@ describe('webhooks: retries and disabling', () => {
     const [delivered] = await receiver.waitFor(1, (r) => mine(r) && (r.body.data as { organization: { name: string } }).organization?.name === 'Disable 5');
     expect(delivered!.status).toBe(200);
   });
+
+  test('retention: deliveries older than EVENT_RETENTION_DAYS are deleted, fresher ones stay', async () => {
+    receiver.respond = () => 200;
+    const owner = await person(t, 'retention');
+    const { orgId, endpointId } = await organizationWithEndpoint(t, owner, receiver.url, 'Retention Inc');
+    const ids = async () =>
+      (await sql(`SELECT id FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1 ORDER BY created_at`, [endpointId])).map((r) => r.id as string);
+    await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Retention 2' } });
+    await until(async () => (await ids()).length === 1, 'the delivery is queued');
+    const [old] = await ids();
+    const run = async () => {
+      const result = await t.app.maintenance.runOnce();
+      expect(result).toMatchObject({ status: 'ran', failed: [] });
+      return (result as { deleted: Record<string, number> }).deleted;
+    };
+    clock.advance(29 * DAY);
+    await run();
+    expect(await ids()).toEqual([old]);
+    await logIn(t, owner.client, owner.email);
+    await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Retention 3' } });
+    await until(async () => (await ids()).length === 2, 'the second delivery is queued');
+    clock.advance(2 * DAY); // the first is 31 days old, the second 2
+    const deleted = await run();
+    expect(deleted['webhook_deliveries.old']).toBeGreaterThanOrEqual(1);
+    const left = await ids();
+    expect(left).toHaveLength(1);
+    expect(left).not.toContain(old);
+  });
 });
 
 /** Two gateways on one database share the deliveries: each is sent once. */

@@ -161,7 +161,7 @@ describe('webhooks: endpoints and signed delivery', () => {
     await admin.client.request(DeleteWebhookEndpointDocument, { id: global.endpoint.id });
   });
 
-  test('another organization endpoint id is NOT_A_MEMBER (unknown ids alike); a plain member is PERMISSION_REQUIRED; signed out UNAUTHENTICATED', async () => {
+  test("another organization's endpoint id is NOT_A_MEMBER (unknown ids alike); a plain member is PERMISSION_REQUIRED; signed out UNAUTHENTICATED", async () => {
     const owner = await person('perm-owner');
     const orgId = await newOrganization(owner, 'Perm Inc');
     const { endpoint } = await createEndpoint(owner, { organizationId: orgId });

@@ -5,7 +5,6 @@ import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { webhooksDeclarations } from './webhooks.declarations';
 import { WebhookEndpointFieldsResolver, WebhooksOrganizationResolver, WebhooksResolver } from './webhooks.resolver';
-import { WebhookGate } from './webhook-gate';
 import { webhooksRetentionJobs } from './webhooks.retention';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
@@ -74,14 +73,13 @@ export const webhooksModule: WardenModule = {
     worker.start();
     kernel.addCleanup(() => worker.close());
     const queue = new WebhookQueue(kernel.clock);
-    const gate = new WebhookGate(organizations, admins);
     return {
       instances: [
         endpoints,
         deliveries,
         disabling,
         worker,
-        new WebhooksResolver(endpoints, deliveries, gate),
+        new WebhooksResolver(endpoints, deliveries, organizations, admins),
         new WebhooksOrganizationResolver(endpoints, organizations),
         new WebhookEndpointFieldsResolver(deliveries),
       ],

@@ -4,12 +4,12 @@ import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { RecentAuth } from '../../graphql/decorators/recent-auth';
 import { OrganizationType } from '../organizations/organization.type';
 import { requiresScopes } from '../organizations/requires-scopes';
-import { requireCaller } from '../organizations/organizations.resolver';
-import type { OrganizationsService } from '../organizations/organizations.service';
-import type { WebhookGate } from './webhook-gate';
+import { actorOf, requireCaller } from '../organizations/organizations.resolver';
+import { isUuid, notAMember, type OrganizationsService } from '../organizations/organizations.service';
+import type { Admins } from '../admin/admins';
 import type { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import type { WebhookDeliveryEntity } from './webhook-delivery.entity';
-import type { WebhookEndpointsService } from './webhook-endpoints.service';
+import type { EndpointActor, WebhookEndpointsService } from './webhook-endpoints.service';
 import type { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './webhooks.inputs';
 import { WebhookDeliveryConnectionType, WebhookDeliveryStatus, WebhookDeliveryType, WebhookEndpointSecretType, WebhookEndpointType } from './webhooks.types';
@@ -46,14 +46,51 @@ function toDelivery(row: WebhookDeliveryEntity): WebhookDeliveryType {
   };
 }
 
+/**
+ * Who may act on an endpoint (contract, "Organizations" checks and "Administration"): webhooks:manage in its
+ * organization (a member's permissions, or an API key's effective scopes), or a platform admin for a global one (an
+ * API key never). An unknown id answers as a foreign one: NOT_A_MEMBER.
+ */
+class WebhookGate {
+  constructor(
+    private readonly orgs: OrganizationsService,
+    private readonly admins: Admins,
+  ) {}
+
+  async organization(ctx: Context, organizationId: string | null, mutation: boolean): Promise<EndpointActor> {
+    const key = await ctx.apiKey();
+    if (!key) await ctx.requireViewer();
+    if (organizationId === null) {
+      if (key) throw notAMember();
+      return { userId: (await this.admins.requireAdmin(ctx, { mutation })).userId };
+    }
+    if (!isUuid(organizationId)) throw notAMember();
+    await requireCaller(ctx, this.orgs, organizationId, PERMISSION);
+    return { userId: (await actorOf(ctx)).userId };
+  }
+
+  async endpoint(ctx: Context, endpoint: WebhookEndpointEntity | null, mutation = true): Promise<EndpointActor> {
+    if (!endpoint) {
+      if (!(await ctx.apiKey())) await ctx.requireViewer();
+      throw notAMember();
+    }
+    return this.organization(ctx, endpoint.organizationId, mutation);
+  }
+}
+
 /** The six webhook mutations and adminWebhookEndpoints (contract, "Events and webhooks"). Thin: the gate, then one service call. */
 @Resolver()
 export class WebhooksResolver {
+  private readonly gate: WebhookGate;
+
   constructor(
     private readonly endpoints: WebhookEndpointsService,
     private readonly deliveries: WebhookDeliveriesService,
-    private readonly gate: WebhookGate,
-  ) {}
+    orgs: OrganizationsService,
+    admins: Admins,
+  ) {
+    this.gate = new WebhookGate(orgs, admins);
+  }
 
   @Directive(requiresScopes('warden:admin'))
   @Query(() => [WebhookEndpointType], { description: 'Global endpoints (organizationId null).' })
