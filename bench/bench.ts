@@ -659,10 +659,10 @@ async function main(): Promise<void> {
         detail: `${lag.delivered}/${lag.events} delivered at ${fmt(lag.ratePerSecond)} events/s, p50 ${lag.p50Ms} ms, max ${lag.maxMs} ms, duplicates ${lag.duplicates}`,
       };
       log(
-        `  → ${lag.delivered}/${lag.events} delivered (${fmt(lag.ratePerSecond)} events/s), lag p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms; duplicates ${lag.duplicates}; drained ${fmt(lag.drainSeconds)} s after the last`,
+        `  → ${lag.delivered}/${lag.events} delivered (${fmt(lag.ratePerSecond)} events/s), lag p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms; duplicates ${lag.duplicates}; drained ${fmt(lag.drainSeconds)} s after the last; median lag first fifth ${lag.firstFifthP50Ms} ms, last fifth ${lag.lastFifthP50Ms} ms`,
       );
 
-      const perRound = smoke ? 50 : Math.round(300 * scale);
+      const perRound = smoke ? 50 : Math.round(600 * scale);
       const roundsEach = smoke ? 1 : 3;
       const hookUsers = await seedUsers(databaseUrl, schema, 'hook', perRound * roundsEach * 2, 4);
       const on: LoadResult[] = [];

@@ -85,6 +85,9 @@ export interface LagFigures {
   maxMs: number;
   /** From the last event written to the last delivered. */
   drainSeconds: number;
+  /** Median lag of the first and of the last fifth of the events written: equal when delivery keeps up. */
+  firstFifthP50Ms: number;
+  lastFifthP50Ms: number;
 }
 
 /**
@@ -115,8 +118,10 @@ export async function measureLag(
         const now = new Date();
         await db.query(
           `INSERT INTO events (id, type, aggregate_type, aggregate_id, organization_id, data, occurred_at, available_at)
-           SELECT id, 'user.updated', 'user', $2[1 + (ord::int % 50)], NULL, jsonb_build_object('user', jsonb_build_object('id', $2[1 + (ord::int % 50)]), 'changed', jsonb_build_array('name')), $3, $3
-             FROM unnest($1::text[]) WITH ORDINALITY AS t(id, ord)`,
+           SELECT id, 'user.updated', 'user', a.aggregate_id, NULL,
+                  jsonb_build_object('user', jsonb_build_object('id', a.aggregate_id), 'changed', jsonb_build_array('name')), $3::timestamptz, $3::timestamptz
+             FROM unnest($1::text[]) WITH ORDINALITY AS t(id, ord)
+             CROSS JOIN LATERAL (SELECT ($2::text[])[1 + (t.ord::int % 50)] AS aggregate_id) a`,
           [batch, aggregates, now],
         );
         ids.push(...batch);
@@ -133,6 +138,11 @@ export async function measureLag(
       .filter((v): v is number => v !== undefined)
       .sort((a, b) => a - b);
     const pick = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] ?? NaN;
+    const medianOf = (part: string[]) => {
+      const values = part.map((id) => receiver.received.get(id)?.lagMs ?? NaN).sort((a, b) => a - b);
+      return values[Math.floor(values.length / 2)] ?? NaN;
+    };
+    const fifth = Math.max(1, Math.floor(ids.length / 5));
     return {
       events: ids.length,
       ratePerSecond: ids.length / ((lastWritten - started) / 1000),
@@ -143,6 +153,8 @@ export async function measureLag(
       p99Ms: pick(0.99),
       maxMs: lags.at(-1) ?? NaN,
       drainSeconds: (Date.now() - lastWritten) / 1000,
+      firstFifthP50Ms: medianOf(ids.slice(0, fifth)),
+      lastFifthP50Ms: medianOf(ids.slice(-fifth)),
     };
   } finally {
     await db.end();
