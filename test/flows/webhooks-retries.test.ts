@@ -3,6 +3,7 @@ import { logIn, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows
 import { sleep } from '../support/attack';
 import type { WardenClient } from '../support/graphql-client';
 import { until } from '../support/two-instances';
+import { raiseToAal2, userWithAuthenticator } from '../support/admins';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import {
   CreateOrganizationDocument,
@@ -37,10 +38,15 @@ async function organizationWithEndpoint(t: TestApp, owner: Person, url: string, 
 /** Retries on WEBHOOK_RETRY_SCHEDULE_SECONDS and disabling after WEBHOOK_DISABLE_AFTER_DAYS, with the test clock. */
 describe('webhooks: retries and disabling', () => {
   const clock = new TestClock();
+  const adminEmail = uniqueEmail('webhooks-retries-admin');
   let t: TestApp;
   let receiver: WebhookReceiver;
+  /** A global endpoint's receiver, always refusing (503). */
+  let down: WebhookReceiver;
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
+    down = await WebhookReceiver.start('/global');
+    down.respond = () => 503;
     t = await startTestApp({
       overrides: { now: clock.now },
       env: {
@@ -48,12 +54,14 @@ describe('webhooks: retries and disabling', () => {
         WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
         WEBHOOK_RETRY_SCHEDULE_SECONDS: '60,600',
         WEBHOOK_DISABLE_AFTER_DAYS: '1',
+        ADMIN_EMAILS: adminEmail,
       },
     });
   });
   afterAll(async () => {
     await t?.close();
     await receiver?.stop();
+    await down?.stop();
   });
   const sql = (text: string, params: unknown[] = []): Promise<any[]> => t.app.dataSource.query(text, params);
   const deliveriesOf = (endpointId: string) =>
@@ -102,6 +110,12 @@ describe('webhooks: retries and disabling', () => {
   });
 
   test('an endpoint failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled: pending deliveries FAILED, owners mailed, event and audit row; enabled: true re-enables', async () => {
+    // A global endpoint that fails too: its ADMIN_EMAILS accounts are told.
+    const admin = await userWithAuthenticator(t, clock, adminEmail);
+    await raiseToAal2(clock, admin);
+    const { createWebhookEndpoint: global } = await admin.client.request(CreateWebhookEndpointDocument, {
+      input: { organizationId: null, url: down.url, eventTypes: ['organization.updated'] },
+    });
     const owner = await person(t, 'disable');
     const { orgId, endpointId } = await organizationWithEndpoint(t, owner, receiver.url, 'Disable Inc');
     receiver.respond = (r) => (r.body.organizationId === orgId ? 503 : 200);
@@ -140,6 +154,15 @@ describe('webhooks: retries and disabling', () => {
     const audit = await sql(`SELECT data FROM ${t.table('audit_events')} WHERE event = 'webhook_endpoint.disabled' AND organization_id = $1`, [orgId]);
     expect(audit).toHaveLength(1);
     expect(audit[0].data).toMatchObject({ endpointId, reason: 'FAILING' });
+    // The global endpoint failed all along too: disabled, and the admins' accounts mailed.
+    await until(
+      async () => (await sql(`SELECT enabled FROM ${t.table('webhook_endpoints')} WHERE id = $1`, [global.endpoint.id]))[0].enabled === false,
+      'the global endpoint is disabled',
+    );
+    const adminMail = await t.inbox.waitForSubject(adminEmail, /webhook endpoint was disabled/);
+    expect(adminMail.text).toContain(down.url);
+    expect(adminMail.text).toContain('(global)');
+    expect(t.inbox.mailsTo(owner.email).filter((m) => m.text.includes(down.url))).toEqual([]);
 
     // Disabled: new events are not queued.
     await logIn(t, owner.client, owner.email); // a day later, the morning's access token has expired

@@ -194,6 +194,10 @@ export class WebhookWorker {
       previousSecret: row.previous_secret,
       previousSecretUntil: row.previous_secret_until,
     });
+    if (secrets.length === 0) {
+      // Sealed under a WARDEN_SECRET no longer configured (rotated without WARDEN_SECRET_PREVIOUS): nothing can sign.
+      this.deps.logger.warn({ endpointId: row.endpoint_id }, 'webhook endpoint secret does not open: rotate it (rotateWebhookSecret)');
+    }
     const result = await attemptDelivery(row.url, secrets, message, {
       timeoutMs: this.deps.timeoutSeconds * 1000,
       allowPrivateNetworks: this.deps.allowPrivateNetworks,
