@@ -4,7 +4,7 @@ import { sleep } from '../support/attack';
 import type { WardenClient } from '../support/graphql-client';
 import { until } from '../support/two-instances';
 import { raiseToAal2, userWithAuthenticator } from '../support/admins';
-import { WebhookReceiver } from '../support/webhook-receiver';
+import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 import {
   CreateOrganizationDocument,
   CreateWebhookEndpointDocument,
@@ -229,21 +229,40 @@ describe('webhooks: two instances', () => {
 
   test('two instances share deliveries with no double send', async () => {
     const owner = await person(a, 'two');
-    const { orgId, endpointId } = await organizationWithEndpoint(a, owner, receiver.url, 'Two Inc');
-    receiver.delayMs = 20; // deliveries stay in flight a little while the other worker polls
-    const n = 40;
-    await Promise.all(
-      Array.from({ length: n }, (_, i) => owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: `Two ${i}` } })),
-    );
-    const hits = await receiver.waitFor(n, (r) => r.body.organizationId === orgId, 20_000);
+    const orgId = (await owner.client.request(CreateOrganizationDocument, { input: { name: 'Two Inc' } })).createOrganization.id;
+    const endpoints = 8;
+    const events = 10;
+    for (let e = 0; e < endpoints; e++) {
+      await owner.client.request(CreateWebhookEndpointDocument, {
+        input: { organizationId: orgId, url: `${receiver.url}?e=${e}`, eventTypes: ['organization.updated'] },
+      });
+    }
+    receiver.delayMs = 20; // deliveries stay in flight while the other gateway's worker polls
+    // Half the changes through each gateway: both relays and both workers run.
+    for (let i = 0; i < events; i++) {
+      const via = i % 2 === 0 ? a : b;
+      await via
+        .client({ authorization: `Bearer ${owner.client.accessToken}` })
+        .request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: `Two ${i}` } });
+    }
+    const mine = (r: ReceivedWebhook) => r.body.organizationId === orgId && r.body.type === 'organization.updated';
+    await receiver.waitFor(endpoints * events, mine, 30_000);
     await sleep(500);
-    const all = receiver.received.filter((r) => r.body.organizationId === orgId);
-    expect(all).toHaveLength(n);
-    expect(new Set(hits.map((h) => h.headers['webhook-id'])).size).toBe(n);
-    // Per aggregate, in sequence order: each was sent only once the one before it had succeeded.
-    expect(all.map((h) => h.body.sequence)).toEqual([...all.map((h) => h.body.sequence)].sort((x, y) => x - y));
-    const rows = await a.app.dataSource.query(`SELECT status, attempts FROM ${a.table('webhook_deliveries')} WHERE endpoint_id = $1`, [endpointId]);
-    expect(rows).toHaveLength(n);
+    const all = receiver.received.filter(mine);
+    expect(all).toHaveLength(endpoints * events);
+    const pairs = new Set(all.map((h) => `${h.path} ${String(h.headers['webhook-id'])}`));
+    expect(pairs.size).toBe(endpoints * events);
+    // Per endpoint, in sequence order (each waited for the one before it).
+    for (let e = 0; e < endpoints; e++) {
+      const sequences = all.filter((h) => h.path.endsWith(`?e=${e}`)).map((h) => h.body.sequence);
+      expect(sequences).toHaveLength(events);
+      expect(sequences).toEqual([...sequences].sort((x, y) => x - y));
+    }
+    const rows = await a.app.dataSource.query(
+      `SELECT d.status, d.attempts FROM ${a.table('webhook_deliveries')} d JOIN ${a.table('webhook_endpoints')} e ON e.id = d.endpoint_id WHERE e.organization_id = $1 AND d.event_type = 'organization.updated'`,
+      [orgId],
+    );
+    expect(rows).toHaveLength(endpoints * events);
     expect(rows.every((r: { status: string; attempts: number }) => r.status === 'SUCCEEDED' && r.attempts === 1)).toBe(true);
   });
 });
