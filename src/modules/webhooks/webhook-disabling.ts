@@ -29,29 +29,17 @@ const DAY_MS = 86_400_000;
 const SYSTEM_META: RequestMeta = { requestId: 'webhook-worker', ip: null, userAgent: null };
 
 /**
- * The failure clock of an endpoint (contract, "Disabling"): `failing_since` is set by the first failed attempt and
- * cleared by any success. An endpoint that has failed every attempt for WEBHOOK_DISABLE_AFTER_DAYS is disabled
+ * Disabling an endpoint (contract, "Disabling"): its failure clock `failing_since` is set by the first failed attempt
+ * and cleared by any success (the worker, in the statement that records an attempt). An endpoint that has failed every attempt for WEBHOOK_DISABLE_AFTER_DAYS is disabled
  * (FAILING) in one transaction with its pending deliveries FAILED, the webhook_endpoint.disabled event and the audit
  * row; after COMMIT its organization's owners (a global endpoint: the ADMIN_EMAILS accounts) are mailed.
  */
 export class WebhookDisabling {
   constructor(private readonly deps: WebhookDisablingDeps) {}
 
-  async afterAttempt(endpointId: string, ok: boolean): Promise<void> {
-    const em = this.deps.dataSource.manager;
-    const e = tableOf(em, WebhookEndpointEntity);
-    if (ok) {
-      await em.query(`UPDATE ${e} SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, [endpointId]);
-      return;
-    }
-    const now = this.deps.clock.now();
-    const [rows] = (await em.query(`UPDATE ${e} SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 RETURNING failing_since, enabled`, [
-      endpointId,
-      now,
-    ])) as [{ failing_since: Date; enabled: boolean }[], number];
-    const state = rows[0];
-    if (!state?.enabled || now.getTime() - new Date(state.failing_since).getTime() < this.deps.disableAfterDays * DAY_MS) return;
-    await this.disable(endpointId);
+  /** Whether an endpoint failing since then has failed for WEBHOOK_DISABLE_AFTER_DAYS (the worker sets and clears the clock). */
+  due(failingSince: Date): boolean {
+    return this.deps.clock.nowMs() - new Date(failingSince).getTime() >= this.deps.disableAfterDays * DAY_MS;
   }
 
   /** Disables the endpoint (if still enabled and failing); mails after COMMIT. Answers whether it did. */

@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { backgroundPollers } from '../../kernel/background';
-import { withTransaction } from '../../db/transaction';
 import { tableOf } from '../../db/table-of';
 import type { Clock } from '../../kernel/clock';
 import type { WebhookAttemptResult } from './transport/send';
@@ -41,6 +40,14 @@ interface Claimed {
   secret: string;
   previous_secret: string | null;
   previous_secret_until: Date | null;
+  /** The event's columns (null when retention deleted it). */
+  type: string | null;
+  occurred_at: Date | null;
+  sequence: number | null;
+  aggregate_type: string | null;
+  aggregate_id: string | null;
+  event_organization_id: string | null;
+  data: Record<string, unknown> | null;
 }
 
 /**
@@ -131,47 +138,36 @@ export class WebhookWorker {
     return claimed.length;
   }
 
+  /**
+   * One statement (atomic without a transaction): take due rows FOR UPDATE SKIP LOCKED, set their lease, and answer
+   * them with their endpoint and their event (one round trip per claim, however many rows).
+   */
   private async claim(limit: number): Promise<Claimed[]> {
     const now = this.deps.clock.now();
     const lease = new Date(now.getTime() + this.deps.timeoutSeconds * 1000 + LEASE_MARGIN_MS);
-    return withTransaction(this.deps.dataSource, async (em) => {
-      const d = tableOf(em, WebhookDeliveryEntity);
-      const e = tableOf(em, WebhookEndpointEntity);
-      const ids = (await em.query(
-        `SELECT d.id FROM ${d} d JOIN ${e} e ON e.id = d.endpoint_id AND e.enabled
+    const em = this.deps.dataSource.manager;
+    const d = tableOf(em, WebhookDeliveryEntity);
+    const e = tableOf(em, WebhookEndpointEntity);
+    return (await em.query(
+      `WITH due AS (
+         SELECT d.id FROM ${d} d JOIN ${e} e ON e.id = d.endpoint_id AND e.enabled
          WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
            AND NOT EXISTS (SELECT 1 FROM ${d} p WHERE p.endpoint_id = d.endpoint_id AND p.aggregate_type = d.aggregate_type
              AND p.aggregate_id = d.aggregate_id AND p.status = 'PENDING' AND p.sequence < d.sequence)
-         ORDER BY d.next_attempt_at, d.created_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
-        [now, limit],
-      )) as { id: string }[];
-      if (ids.length === 0) return [];
-      const [claimed] = (await em.query(
-        `UPDATE ${d} d SET lease_until = $2 FROM ${e} e WHERE d.id = ANY($1::uuid[]) AND e.id = d.endpoint_id
-         RETURNING d.id, d.endpoint_id, d.event_id, d.attempts, d.lease_until, e.url, e.organization_id, e.secret, e.previous_secret, e.previous_secret_until`,
-        [ids.map((r) => r.id), lease],
-      )) as [Claimed[], number];
-      return claimed;
-    });
+         ORDER BY d.next_attempt_at, d.created_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED),
+       claimed AS (
+         UPDATE ${d} d SET lease_until = $3 FROM due, ${e} e WHERE d.id = due.id AND e.id = d.endpoint_id
+         RETURNING d.id, d.endpoint_id, d.event_id, d.attempts, d.lease_until, e.url, e.organization_id, e.secret, e.previous_secret, e.previous_secret_until)
+       SELECT c.*, ev.type, ev.occurred_at, ev.sequence, ev.aggregate_type, ev.aggregate_id, ev.organization_id AS event_organization_id, ev.data
+       FROM claimed c LEFT JOIN ${tableOf(em, 'events')} ev ON ev.id = c.event_id`,
+      [now, limit, lease],
+    )) as Claimed[];
   }
 
   private async deliver(row: Claimed): Promise<void> {
-    const em = this.deps.dataSource.manager;
-    const [event] = (await em.query(
-      `SELECT id, type, occurred_at, sequence, aggregate_type, aggregate_id, organization_id, data FROM ${tableOf(em, 'events')} WHERE id = $1`,
-      [row.event_id],
-    )) as {
-      id: string;
-      type: string;
-      occurred_at: Date;
-      sequence: number;
-      aggregate_type: string;
-      aggregate_id: string;
-      organization_id: string | null;
-      data: Record<string, unknown>;
-    }[];
-    if (!event) {
+    if (row.type === null) {
       // Retention deleted the event before it could be sent: nothing left to deliver.
+      const em = this.deps.dataSource.manager;
       await em.query(
         `UPDATE ${tableOf(em, WebhookDeliveryEntity)} SET status = 'FAILED', next_attempt_at = NULL, lease_until = NULL WHERE id = $1 AND lease_until = $2`,
         [row.id, row.lease_until],
@@ -179,14 +175,14 @@ export class WebhookWorker {
       return;
     }
     const message: WebhookMessage = {
-      id: event.id,
-      type: event.type,
-      timestamp: event.occurred_at,
-      sequence: event.sequence,
-      aggregateType: event.aggregate_type,
-      aggregateId: event.aggregate_id,
-      organizationId: event.organization_id,
-      data: event.data,
+      id: row.event_id,
+      type: row.type,
+      timestamp: row.occurred_at!,
+      sequence: row.sequence!,
+      aggregateType: row.aggregate_type!,
+      aggregateId: row.aggregate_id!,
+      organizationId: row.event_organization_id,
+      data: row.data ?? {},
     };
     const secrets = this.deps.endpoints.signingSecrets({
       id: row.endpoint_id,
@@ -207,7 +203,10 @@ export class WebhookWorker {
     await this.record(row, result);
   }
 
-  /** The attempt's result, where the lease is still this worker's; the endpoint's failure clock; disabling when due. */
+  /**
+   * The attempt's result, where the lease is still this worker's, and the endpoint's failure clock (set by the first
+   * failure, cleared by a success), in one statement; then disabling when the clock has run WEBHOOK_DISABLE_AFTER_DAYS.
+   */
   private async record(row: Claimed, result: WebhookAttemptResult): Promise<void> {
     const now = this.deps.clock.now();
     const attempts = row.attempts + 1;
@@ -215,13 +214,21 @@ export class WebhookWorker {
     const status = result.ok ? 'SUCCEEDED' : delay === null ? 'FAILED' : 'PENDING';
     const next = delay === null ? null : new Date(now.getTime() + delay);
     const em = this.deps.dataSource.manager;
-    const updated = (await em.query(
-      `UPDATE ${tableOf(em, WebhookDeliveryEntity)} SET status = $3, attempts = $4, last_attempt_at = $5, next_attempt_at = $6,
-         response_status_code = $7, response_body = $8, error = $9, duration_ms = $10, lease_until = NULL
-       WHERE id = $1 AND lease_until = $2 RETURNING id`,
-      [row.id, row.lease_until, status, attempts, now, next, result.statusCode, result.body, result.error, Math.round(result.durationMs)],
-    )) as [unknown[], number]; // TypeORM answers an UPDATE with [rows, count]
-    if (updated[0].length === 0) return; // the lease passed and another worker took the row: its result stands
-    await this.deps.disabling.afterAttempt(row.endpoint_id, result.ok);
+    const [outcome] = (await em.query(
+      `WITH recorded AS (
+         UPDATE ${tableOf(em, WebhookDeliveryEntity)} SET status = $3, attempts = $4, last_attempt_at = $5, next_attempt_at = $6,
+           response_status_code = $7, response_body = $8, error = $9, duration_ms = $10, lease_until = NULL
+         WHERE id = $1 AND lease_until = $2 RETURNING endpoint_id),
+       clock AS (
+         UPDATE ${tableOf(em, WebhookEndpointEntity)} x SET failing_since = CASE WHEN $11::boolean THEN NULL ELSE COALESCE(x.failing_since, $5) END
+         FROM recorded r WHERE x.id = r.endpoint_id AND (NOT $11::boolean OR x.failing_since IS NOT NULL)
+         RETURNING x.failing_since, x.enabled)
+       SELECT (SELECT count(*) FROM recorded)::int AS recorded, (SELECT failing_since FROM clock) AS failing_since,
+         (SELECT enabled FROM clock) AS enabled`,
+      [row.id, row.lease_until, status, attempts, now, next, result.statusCode, result.body, result.error, Math.round(result.durationMs), result.ok],
+    )) as { recorded: number; failing_since: Date | null; enabled: boolean | null }[];
+    // recorded 0: the lease passed and another worker took the row (its result stands).
+    if (!outcome || outcome.recorded === 0 || result.ok || !outcome.enabled || !outcome.failing_since) return;
+    if (this.deps.disabling.due(outcome.failing_since)) await this.deps.disabling.disable(row.endpoint_id);
   }
 }
