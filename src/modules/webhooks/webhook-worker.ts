@@ -52,7 +52,7 @@ interface Claimed {
 
 /**
  * The delivery worker (every OUTBOX_POLL_INTERVAL_MS, and at once when the local relay stamped): claims due PENDING
- * deliveries across gateways in a short transaction (FOR UPDATE SKIP LOCKED, then a lease), COMMITs, sends (never
+ * deliveries across gateways in one statement (FOR UPDATE SKIP LOCKED and a lease, atomic on its own), sends (never
  * inside a transaction), then records the result where the lease is still its own. Per endpoint and aggregate, a
  * delivery waits while one of an earlier sequence is PENDING (per-aggregate order). At most `concurrency` in flight.
  */
