@@ -3,7 +3,8 @@ import { logIn, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows
 import { sleep } from '../support/attack';
 import type { WardenClient } from '../support/graphql-client';
 import { until } from '../support/two-instances';
-import { WebhookReceiver } from '../support/webhook-receiver';
+import { raiseToAal2, userWithAuthenticator } from '../support/admins';
+import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 import {
   CreateOrganizationDocument,
   CreateWebhookEndpointDocument,
@@ -37,10 +38,15 @@ async function organizationWithEndpoint(t: TestApp, owner: Person, url: string, 
 /** Retries on WEBHOOK_RETRY_SCHEDULE_SECONDS and disabling after WEBHOOK_DISABLE_AFTER_DAYS, with the test clock. */
 describe('webhooks: retries and disabling', () => {
   const clock = new TestClock();
+  const adminEmail = uniqueEmail('webhooks-retries-admin');
   let t: TestApp;
   let receiver: WebhookReceiver;
+  /** A global endpoint's receiver, always refusing (503). */
+  let down: WebhookReceiver;
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
+    down = await WebhookReceiver.start('/global');
+    down.respond = () => 503;
     t = await startTestApp({
       overrides: { now: clock.now },
       env: {
@@ -48,12 +54,14 @@ describe('webhooks: retries and disabling', () => {
         WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
         WEBHOOK_RETRY_SCHEDULE_SECONDS: '60,600',
         WEBHOOK_DISABLE_AFTER_DAYS: '1',
+        ADMIN_EMAILS: adminEmail,
       },
     });
   });
   afterAll(async () => {
     await t?.close();
     await receiver?.stop();
+    await down?.stop();
   });
   const sql = (text: string, params: unknown[] = []): Promise<any[]> => t.app.dataSource.query(text, params);
   const deliveriesOf = (endpointId: string) =>
@@ -102,6 +110,12 @@ describe('webhooks: retries and disabling', () => {
   });
 
   test('an endpoint failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled: pending deliveries FAILED, owners mailed, event and audit row; enabled: true re-enables', async () => {
+    // A global endpoint that fails too: its ADMIN_EMAILS accounts are told.
+    const admin = await userWithAuthenticator(t, clock, adminEmail);
+    await raiseToAal2(clock, admin);
+    const { createWebhookEndpoint: global } = await admin.client.request(CreateWebhookEndpointDocument, {
+      input: { organizationId: null, url: down.url, eventTypes: ['organization.updated'] },
+    });
     const owner = await person(t, 'disable');
     const { orgId, endpointId } = await organizationWithEndpoint(t, owner, receiver.url, 'Disable Inc');
     receiver.respond = (r) => (r.body.organizationId === orgId ? 503 : 200);
@@ -140,6 +154,15 @@ describe('webhooks: retries and disabling', () => {
     const audit = await sql(`SELECT data FROM ${t.table('audit_events')} WHERE event = 'webhook_endpoint.disabled' AND organization_id = $1`, [orgId]);
     expect(audit).toHaveLength(1);
     expect(audit[0].data).toMatchObject({ endpointId, reason: 'FAILING' });
+    // The global endpoint failed all along too: disabled, and the admins' accounts mailed.
+    await until(
+      async () => (await sql(`SELECT enabled FROM ${t.table('webhook_endpoints')} WHERE id = $1`, [global.endpoint.id]))[0].enabled === false,
+      'the global endpoint is disabled',
+    );
+    const adminMail = await t.inbox.waitForSubject(adminEmail, /webhook endpoint was disabled/);
+    expect(adminMail.text).toContain(down.url);
+    expect(adminMail.text).toContain('(global)');
+    expect(t.inbox.mailsTo(owner.email).filter((m) => m.text.includes(down.url))).toEqual([]);
 
     // Disabled: new events are not queued.
     await logIn(t, owner.client, owner.email); // a day later, the morning's access token has expired
@@ -206,21 +229,40 @@ describe('webhooks: two instances', () => {
 
   test('two instances share deliveries with no double send', async () => {
     const owner = await person(a, 'two');
-    const { orgId, endpointId } = await organizationWithEndpoint(a, owner, receiver.url, 'Two Inc');
-    receiver.delayMs = 20; // deliveries stay in flight a little while the other worker polls
-    const n = 40;
-    await Promise.all(
-      Array.from({ length: n }, (_, i) => owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: `Two ${i}` } })),
-    );
-    const hits = await receiver.waitFor(n, (r) => r.body.organizationId === orgId, 20_000);
+    const orgId = (await owner.client.request(CreateOrganizationDocument, { input: { name: 'Two Inc' } })).createOrganization.id;
+    const endpoints = 8;
+    const events = 10;
+    for (let e = 0; e < endpoints; e++) {
+      await owner.client.request(CreateWebhookEndpointDocument, {
+        input: { organizationId: orgId, url: `${receiver.url}?e=${e}`, eventTypes: ['organization.updated'] },
+      });
+    }
+    receiver.delayMs = 20; // deliveries stay in flight while the other gateway's worker polls
+    // Half the changes through each gateway: both relays and both workers run.
+    for (let i = 0; i < events; i++) {
+      const via = i % 2 === 0 ? a : b;
+      await via
+        .client({ authorization: `Bearer ${owner.client.accessToken}` })
+        .request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: `Two ${i}` } });
+    }
+    const mine = (r: ReceivedWebhook) => r.body.organizationId === orgId && r.body.type === 'organization.updated';
+    await receiver.waitFor(endpoints * events, mine, 30_000);
     await sleep(500);
-    const all = receiver.received.filter((r) => r.body.organizationId === orgId);
-    expect(all).toHaveLength(n);
-    expect(new Set(hits.map((h) => h.headers['webhook-id'])).size).toBe(n);
-    // Per aggregate, in sequence order: each was sent only once the one before it had succeeded.
-    expect(all.map((h) => h.body.sequence)).toEqual([...all.map((h) => h.body.sequence)].sort((x, y) => x - y));
-    const rows = await a.app.dataSource.query(`SELECT status, attempts FROM ${a.table('webhook_deliveries')} WHERE endpoint_id = $1`, [endpointId]);
-    expect(rows).toHaveLength(n);
+    const all = receiver.received.filter(mine);
+    expect(all).toHaveLength(endpoints * events);
+    const pairs = new Set(all.map((h) => `${h.path} ${String(h.headers['webhook-id'])}`));
+    expect(pairs.size).toBe(endpoints * events);
+    // Per endpoint, in sequence order (each waited for the one before it).
+    for (let e = 0; e < endpoints; e++) {
+      const sequences = all.filter((h) => h.path.endsWith(`?e=${e}`)).map((h) => h.body.sequence);
+      expect(sequences).toHaveLength(events);
+      expect(sequences).toEqual([...sequences].sort((x, y) => x - y));
+    }
+    const rows = await a.app.dataSource.query(
+      `SELECT d.status, d.attempts FROM ${a.table('webhook_deliveries')} d JOIN ${a.table('webhook_endpoints')} e ON e.id = d.endpoint_id WHERE e.organization_id = $1 AND d.event_type = 'organization.updated'`,
+      [orgId],
+    );
+    expect(rows).toHaveLength(endpoints * events);
     expect(rows.every((r: { status: string; attempts: number }) => r.status === 'SUCCEEDED' && r.attempts === 1)).toBe(true);
   });
 });

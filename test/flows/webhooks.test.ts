@@ -24,6 +24,7 @@ import {
   UpdateOrganizationDocument,
   UpdateWebhookEndpointDocument,
   type CreateWebhookEndpointInput,
+  type WebhookDeliveryStatus,
 } from '../graphql/generated/graphql';
 
 const clock = new TestClock();
@@ -307,6 +308,35 @@ describe('webhooks: endpoints and signed delivery', () => {
     const tests = row!.deliveries.nodes.filter((d) => d.eventType === 'webhook.test');
     expect(tests.map((d) => d.status)).toEqual(['FAILED', 'SUCCEEDED']);
     expect(row!.deliveries.nodes.filter((d) => d.eventType !== 'webhook.test').every((d) => d.status === 'PENDING' && d.attempts === 0)).toBe(true);
+  });
+
+  test('deliveries: newest first, paged with first/after, filtered by status; a bad cursor or page is BAD_USER_INPUT', async () => {
+    const owner = await person('pages');
+    const orgId = await newOrganization(owner, 'Pages Inc');
+    const { endpoint } = await createEndpoint(owner, { organizationId: orgId, eventTypes: ['role.created'] });
+    const sent: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      receiver.respond = () => (i === 1 ? 500 : 200);
+      try {
+        sent.push((await owner.client.request(SendTestEventDocument, { endpointId: endpoint.id })).sendTestEvent.id);
+      } finally {
+        receiver.respond = () => 200;
+      }
+      clock.advance(1); // distinct createdAt
+    }
+    const page = async (variables: { first?: number; after?: string | null; status?: WebhookDeliveryStatus }) =>
+      (await owner.client.query(OrganizationWebhookEndpointsDocument, { id: orgId, ...variables })).organization!.webhookEndpoints[0]!.deliveries;
+    const first = await page({ first: 3 });
+    expect(first.nodes.map((d) => d.id)).toEqual([sent[3], sent[2], sent[1]]);
+    expect(first.hasNextPage).toBe(true);
+    const rest = await page({ first: 3, after: first.endCursor });
+    expect(rest.nodes.map((d) => d.id)).toEqual([sent[0]]);
+    expect(rest.hasNextPage).toBe(false);
+    const failed = await page({ first: 10, status: 'FAILED' });
+    expect(failed.nodes.map((d) => d.id)).toEqual([sent[1]]);
+    for (const variables of [{ first: 3, after: 'bogus' }, { first: 0 }, { first: 101 }]) {
+      expect(await owner.client.error(page(variables))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
   });
 
   test('replayDelivery: a new PENDING delivery with the same webhook-id; a disabled endpoint and a test message are BAD_USER_INPUT', async () => {

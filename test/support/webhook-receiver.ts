@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /** One request the receiver got. */
 export interface ReceivedWebhook {
+  /** The request's path and query (tell endpoints apart with a query: `${url}?e=1`). */
+  path: string;
   headers: IncomingHttpHeaders;
   /** The raw body, as sent (what a signature covers). */
   raw: string;
@@ -50,7 +52,7 @@ export class WebhookReceiver {
         } catch {
           body = {} as ReceivedWebhook['body'];
         }
-        const request = { headers: req.headers, raw, body };
+        const request = { path: req.url ?? '', headers: req.headers, raw, body };
         const status = receiver!.respond(request);
         receiver!.received.push({ ...request, status, at: Date.now() });
         const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `refused ${status}` : 'ok');

@@ -113,7 +113,7 @@ export class WebhookWorker {
     await Promise.all([...this.inFlight]);
   }
 
-  /** Claims up to the free places and starts their sends; answers how many were claimed. For tests: `drain`. */
+  /** Claims up to the free places and starts their sends; answers how many were claimed. */
   async fill(): Promise<number> {
     const free = this.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
@@ -129,15 +129,6 @@ export class WebhookWorker {
       this.inFlight.add(run);
     }
     return claimed.length;
-  }
-
-  /** Claims and sends until nothing is due now (tests, and the two-instance drills). */
-  async drain(): Promise<void> {
-    for (;;) {
-      const n = await this.fill();
-      await Promise.all([...this.inFlight]);
-      if (n === 0) return;
-    }
   }
 
   private async claim(limit: number): Promise<Claimed[]> {
@@ -203,6 +194,10 @@ export class WebhookWorker {
       previousSecret: row.previous_secret,
       previousSecretUntil: row.previous_secret_until,
     });
+    if (secrets.length === 0) {
+      // Sealed under a WARDEN_SECRET no longer configured (rotated without WARDEN_SECRET_PREVIOUS): nothing can sign.
+      this.deps.logger.warn({ endpointId: row.endpoint_id }, 'webhook endpoint secret does not open: rotate it (rotateWebhookSecret)');
+    }
     const result = await attemptDelivery(row.url, secrets, message, {
       timeoutMs: this.deps.timeoutSeconds * 1000,
       allowPrivateNetworks: this.deps.allowPrivateNetworks,
