@@ -26,7 +26,15 @@ const BENCH_METRICS_TOKEN = randomBytes(24).toString('base64url');
 const metricsAuth = { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } };
 import { BENCH_PASSWORD, emailOf, explainMembersPage, memberCursorAt, requestCodes, seedOrganization, seedUsers, signIn, type Challenge } from './seed';
 import { holdSealer, measureExport, raiseSession, seedAuditRows, waitSealed, type ExportFigures } from './audit-bench';
-import { createGlobalEndpoint, measureLag, setEndpointEnabled, startLagReceiver, waitDeliveriesSettled, type LagFigures } from './webhooks-bench';
+import {
+  createGlobalEndpoint,
+  freshAdminToken,
+  measureLag,
+  setEndpointEnabled,
+  startLagReceiver,
+  waitDeliveriesSettled,
+  type LagFigures,
+} from './webhooks-bench';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -646,8 +654,8 @@ async function main(): Promise<void> {
       // Then sign-ins (verifyOtp, each writes session.created) with a global endpoint receiving every event vs the
       // endpoint disabled (events still written and stamped, no delivery queued), in alternating rounds.
       const receiver = await startLagReceiver();
-      await raiseSession(databaseUrl, schema, emailOf('session', 0));
-      const endpointId = await createGlobalEndpoint(g.url, sessions[0]!.accessToken, receiver.url);
+      const adminToken = await freshAdminToken(databaseUrl, schema, g.url, emailOf('session', 0), sessions[0]!.refreshToken);
+      const endpointId = await createGlobalEndpoint(g.url, adminToken, receiver.url);
       const rate = 200;
       log(`webhooks: ${rate} events/s for ${seconds(10)} s through the outbox to ${receiver.url}`);
       const lag = await measureLag(databaseUrl, schema, receiver, rate, seconds(10), log);
@@ -670,7 +678,7 @@ async function main(): Promise<void> {
       for (let round = 0; round < roundsEach * 2; round++) {
         const delivering = round % 2 === 0 ? 'on' : 'off';
         const codes = await requestCodes(g.url, sink, hookUsers.slice(round * perRound, (round + 1) * perRound), 16);
-        await setEndpointEnabled(g.url, sessions[0]!.accessToken, endpointId, delivering === 'on');
+        await setEndpointEnabled(g.url, adminToken, endpointId, delivering === 'on');
         await waitDeliveriesSettled(databaseUrl, schema);
         let next = 0;
         const result = await measure(

@@ -54,6 +54,27 @@ export async function startLagReceiver(): Promise<LagReceiver> {
   };
 }
 
+/**
+ * A fresh access token for the admin `email` (ADMIN_EMAILS), on an aal2 session that authenticated just now: global
+ * endpoints are admins' on aal2, and createWebhookEndpoint needs recent authentication; in a full run this scenario
+ * comes long after the seeded sign-in (REAUTH_MAX_AGE_SECONDS, ACCESS_TOKEN_TTL_SECONDS).
+ */
+export async function freshAdminToken(databaseUrl: string, schema: string, gatewayUrl: string, email: string, refreshToken: string): Promise<string> {
+  const db = new Client({ connectionString: databaseUrl, options: `-c search_path=${schema},public` });
+  await db.connect();
+  try {
+    await db.query(`UPDATE sessions SET aal = 'aal2', last_authenticated_at = now() WHERE user_id = (SELECT id FROM users WHERE email = $1)`, [email]);
+  } finally {
+    await db.end();
+  }
+  const data = await gql<{ refreshSession: { accessToken: string } }>(
+    gatewayUrl,
+    'mutation ($t: String) { refreshSession(refreshToken: $t) { accessToken } }',
+    { t: refreshToken },
+  );
+  return data.refreshSession.accessToken;
+}
+
 /** A global endpoint (the bearer must be an admin on an aal2 session, recently authenticated). */
 export async function createGlobalEndpoint(gatewayUrl: string, accessToken: string, url: string): Promise<string> {
   const data = await gql<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
