@@ -8,6 +8,7 @@ import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiv
 import {
   CreateOrganizationDocument,
   CreateWebhookEndpointDocument,
+  SendTestEventDocument,
   UpdateOrganizationDocument,
   UpdateWebhookEndpointDocument,
 } from '../graphql/generated/graphql';
@@ -107,6 +108,31 @@ describe('webhooks: retries and disabling', () => {
     expect(new Set(hits.map((h) => h.headers['webhook-signature'])).size).toBe(3);
     await sleep(300);
     expect(receiver.received.filter(mine)).toHaveLength(3);
+  });
+
+  test('a receiver answering a NUL byte and invalid UTF-8: the attempt is recorded (U+FFFD), retried on the schedule; sendTestEvent records it too', async () => {
+    const owner = await person(t, 'nul');
+    const { orgId, endpointId } = await organizationWithEndpoint(t, owner, receiver.url, 'Nul Inc');
+    const mine = (r: { body: { organizationId: string | null } }) => r.body.organizationId === orgId;
+    receiver.respond = (r) => (mine(r) ? 500 : 200);
+    receiver.answerBody = (status) => (status === 500 ? Buffer.from([0x62, 0x61, 0x64, 0x00, 0xff, 0x21]) : 'ok');
+    try {
+      await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Nul 2' } });
+      await receiver.waitFor(1, mine);
+      await until(async () => (await deliveriesOf(endpointId))[0]?.attempts === 1, 'the attempt is recorded');
+      const [row] = await sql(`SELECT status, attempts, response_status_code, response_body, next_attempt_at FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1`, [
+        endpointId,
+      ]);
+      expect(row).toMatchObject({ status: 'PENDING', attempts: 1, response_status_code: 500, response_body: 'bad\uFFFD\uFFFD!' });
+      expect(row.next_attempt_at).not.toBeNull();
+      await sleep(300); // several worker rounds: not sent again before it is due
+      expect(receiver.received.filter(mine)).toHaveLength(1);
+      const { sendTestEvent } = await owner.client.request(SendTestEventDocument, { endpointId });
+      expect(sendTestEvent).toMatchObject({ status: 'FAILED', attempts: 1, responseStatusCode: 500, responseBody: 'bad\uFFFD\uFFFD!' });
+    } finally {
+      receiver.respond = () => 200;
+      receiver.answerBody = null;
+    }
   });
 
   test('an endpoint failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled: pending deliveries FAILED, owners mailed, event and audit row; enabled: true re-enables', async () => {

@@ -29,6 +29,12 @@ export interface WebhookWorkerDeps {
 const LEASE_MARGIN_MS = 30_000;
 const DEFAULT_CONCURRENCY = 16;
 
+interface RecordOutcome {
+  recorded: number;
+  failing_since: Date | null;
+  enabled: boolean | null;
+}
+
 interface Claimed {
   id: string;
   endpoint_id: string;
@@ -213,6 +219,24 @@ export class WebhookWorker {
     const delay = result.ok ? null : nextDelayMs(this.deps.retrySchedule, attempts);
     const status = result.ok ? 'SUCCEEDED' : delay === null ? 'FAILED' : 'PENDING';
     const next = delay === null ? null : new Date(now.getTime() + delay);
+    const values = [row.id, row.lease_until, status, attempts, now, next, result.statusCode, result.body, result.error, Math.round(result.durationMs), result.ok];
+    let outcome: RecordOutcome | undefined;
+    try {
+      outcome = await this.recordStatement(values);
+    } catch (err) {
+      // The result could not be stored (a body PostgreSQL refuses, ...): record the attempt without the body, so the
+      // attempt still counts, the schedule and the failure clock still advance and the row never stays PENDING at 0.
+      this.deps.logger.warn({ err, deliveryId: row.id }, 'webhook attempt recorded without its response body');
+      values[7] = null;
+      outcome = await this.recordStatement(values);
+    }
+    // recorded 0: the lease passed and another worker took the row (its result stands).
+    if (!outcome || outcome.recorded === 0 || result.ok || !outcome.enabled || !outcome.failing_since) return;
+    if (this.deps.disabling.due(outcome.failing_since)) await this.deps.disabling.disable(row.endpoint_id);
+  }
+
+  /** The attempt and the endpoint's failure clock in one statement ($1 id, $2 lease, ... $8 body, ... $11 ok). */
+  private async recordStatement(values: unknown[]): Promise<RecordOutcome | undefined> {
     const em = this.deps.dataSource.manager;
     const [outcome] = (await em.query(
       `WITH recorded AS (
@@ -225,10 +249,8 @@ export class WebhookWorker {
          RETURNING x.failing_since, x.enabled)
        SELECT (SELECT count(*) FROM recorded)::int AS recorded, (SELECT failing_since FROM clock) AS failing_since,
          (SELECT enabled FROM clock) AS enabled`,
-      [row.id, row.lease_until, status, attempts, now, next, result.statusCode, result.body, result.error, Math.round(result.durationMs), result.ok],
-    )) as { recorded: number; failing_since: Date | null; enabled: boolean | null }[];
-    // recorded 0: the lease passed and another worker took the row (its result stands).
-    if (!outcome || outcome.recorded === 0 || result.ok || !outcome.enabled || !outcome.failing_since) return;
-    if (this.deps.disabling.due(outcome.failing_since)) await this.deps.disabling.disable(row.endpoint_id);
+      values,
+    )) as RecordOutcome[];
+    return outcome;
   }
 }

@@ -100,6 +100,11 @@ describe('sendWebhook', () => {
     ]);
   });
 
+  it('a body with a NUL byte or invalid UTF-8 answers U+FFFD in their place (PostgreSQL text refuses NUL)', async () => {
+    const r = await receiver((_req, res) => res.writeHead(500).end(Buffer.from([0x61, 0x00, 0x62, 0xc3, 0x28, 0x00])));
+    expect(await sendWebhook(local(r.port))).toMatchObject({ ok: false, statusCode: 500, error: 'http_status', body: 'a\uFFFDb\uFFFD(\uFFFD' });
+  });
+
   it('a public-looking name resolving to 127.0.0.1 is blocked at connection time', async () => {
     const r = await receiver((_req, res) => res.end('ok'));
     const url = `http://hooks.example.com:${r.port}/hook`;

@@ -97,6 +97,14 @@ function guardedLookup(resolve: LookupFunction, allowPrivateNetworks: boolean): 
   };
 }
 
+/**
+ * The body as PostgreSQL text can hold it: the decoder already replaced invalid UTF-8 with U+FFFD; a NUL (valid
+ * UTF-8, refused by PostgreSQL text, 22021) becomes U+FFFD too.
+ */
+export function storable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
 export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -170,7 +178,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
       let text = '';
       let bytes = 0;
       const done = () => {
-        const result = text;
+        const result = storable(text);
         if (status >= 200 && status < 300) {
           finish({ ok: true, statusCode: status, body: result, error: null, durationMs: elapsed() });
         } else {
@@ -182,7 +190,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
         const room = WEBHOOK_BODY_MAX_BYTES - bytes;
         const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
         bytes += part.length;
-        // StringDecoder holds back a character cut at the end, so the text is always valid UTF-8.
+        // StringDecoder holds back a character cut at the end and replaces invalid bytes with U+FFFD.
         text += decoder.write(part);
         if (bytes >= WEBHOOK_BODY_MAX_BYTES) done();
       });
@@ -191,7 +199,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
         text += decoder.end();
         done();
       });
-      response.on('error', (err) => finish(failed(classify(err, false), status, text)));
+      response.on('error', (err) => finish(failed(classify(err, false), status, storable(text))));
     }
   });
 }
