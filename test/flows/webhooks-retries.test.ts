@@ -135,6 +135,41 @@ describe('webhooks: retries and disabling', () => {
     }
   });
 
+  test('fairness: a slow endpoint with a backlog holds at most 2 deliveries in flight; another tenant is delivered meanwhile', async () => {
+    const slow = await WebhookReceiver.start('/slow');
+    slow.delayMs = 1500;
+    try {
+      const a = await person(t, 'slow-tenant');
+      const { orgId: slowOrg, endpointId: slowEndpoint } = await organizationWithEndpoint(t, a, slow.url, 'Slow Inc');
+      await a.client.request(UpdateOrganizationDocument, { input: { organizationId: slowOrg, name: 'Slow 2' } });
+      await slow.waitFor(1);
+      const [first] = await sql(`SELECT event_id FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1`, [slowEndpoint]);
+      // A backlog of 20 more, on 20 aggregates (no per-aggregate wait), older than anything else.
+      await sql(
+        `INSERT INTO ${t.table('webhook_deliveries')} (endpoint_id, event_id, event_type, aggregate_type, aggregate_id, sequence, status, attempts, next_attempt_at, created_at)
+         SELECT $1, $2, 'organization.updated', 'organization', 'backlog-' || g, 1, 'PENDING', 0, $3, $3 FROM generate_series(1, 20) g`,
+        [slowEndpoint, first.event_id, new Date(clock.now().getTime() - 60_000)],
+      );
+      const open = () => slow.received.filter((r) => Date.now() - r.at < slow.delayMs - 100).length;
+      let most = 0;
+      for (let i = 0; i < 10; i++) {
+        await sleep(100);
+        most = Math.max(most, open());
+      }
+      expect(most).toBe(2); // the backlog is being sent, two at a time
+      const b = await person(t, 'fast-tenant');
+      const { orgId: fastOrg } = await organizationWithEndpoint(t, b, receiver.url, 'Fast Inc');
+      const sentAt = Date.now();
+      await b.client.request(UpdateOrganizationDocument, { input: { organizationId: fastOrg, name: 'Fast 2' } });
+      const [hit] = await receiver.waitFor(1, (r) => r.body.organizationId === fastOrg);
+      expect(hit!.at - sentAt).toBeLessThan(1200); // not behind the slow backlog (16 places × 1.5 s)
+      expect(open()).toBeLessThanOrEqual(2);
+    } finally {
+      await sql(`DELETE FROM ${t.table('webhook_deliveries')} WHERE aggregate_id LIKE 'backlog-%'`);
+      await slow.stop();
+    }
+  });
+
   test('an endpoint failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled: pending deliveries FAILED, owners mailed, event and audit row; enabled: true re-enables', async () => {
     // A global endpoint that fails too: its ADMIN_EMAILS accounts are told.
     const admin = await userWithAuthenticator(t, clock, adminEmail);

@@ -28,6 +28,12 @@ export interface WebhookWorkerDeps {
 /** A lease lasts the attempt's timeout plus this margin: a live worker always records before another may take the row. */
 const LEASE_MARGIN_MS = 30_000;
 const DEFAULT_CONCURRENCY = 16;
+/**
+ * At most this many deliveries of one endpoint hold a live lease at once (counted in the claim statement), so a few
+ * slow receivers cannot take every place of every gateway. Two gateways claiming at the same instant may each take up
+ * to this many (the count is read, not locked): a bound per claim, not a global lock.
+ */
+export const PER_ENDPOINT_IN_FLIGHT = 2;
 
 interface RecordOutcome {
   recorded: number;
@@ -60,7 +66,8 @@ interface Claimed {
  * The delivery worker (every OUTBOX_POLL_INTERVAL_MS, and at once when the local relay stamped): claims due PENDING
  * deliveries across gateways in one statement (FOR UPDATE SKIP LOCKED and a lease, atomic on its own), sends (never
  * inside a transaction), then records the result where the lease is still its own. Per endpoint and aggregate, a
- * delivery waits while one of an earlier sequence is PENDING (per-aggregate order). At most `concurrency` in flight.
+ * delivery waits while one of an earlier sequence is PENDING (per-aggregate order). At most `concurrency` in flight,
+ * and at most PER_ENDPOINT_IN_FLIGHT per endpoint.
  */
 export class WebhookWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -145,8 +152,9 @@ export class WebhookWorker {
   }
 
   /**
-   * One statement (atomic without a transaction): take due rows FOR UPDATE SKIP LOCKED, set their lease, and answer
-   * them with their endpoint and their event (one round trip per claim, however many rows).
+   * One statement (atomic without a transaction): take due rows FOR UPDATE SKIP LOCKED, oldest due first but at most
+   * PER_ENDPOINT_IN_FLIGHT leased per endpoint (those already leased count), set their lease, and answer them with
+   * their endpoint and their event (one round trip per claim, however many rows).
    */
   private async claim(limit: number): Promise<Claimed[]> {
     const now = this.deps.clock.now();
@@ -155,18 +163,25 @@ export class WebhookWorker {
     const d = tableOf(em, WebhookDeliveryEntity);
     const e = tableOf(em, WebhookEndpointEntity);
     return (await em.query(
-      `WITH due AS (
-         SELECT d.id FROM ${d} d JOIN ${e} e ON e.id = d.endpoint_id AND e.enabled
+      `WITH live AS (
+         SELECT endpoint_id, count(*)::int AS n FROM ${d} WHERE status = 'PENDING' AND lease_until > $1 GROUP BY endpoint_id),
+       ranked AS (
+         SELECT d.id, d.next_attempt_at, d.created_at,
+           row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.created_at) + COALESCE(l.n, 0) AS place
+         FROM ${d} d JOIN ${e} e ON e.id = d.endpoint_id AND e.enabled LEFT JOIN live l ON l.endpoint_id = d.endpoint_id
          WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
            AND NOT EXISTS (SELECT 1 FROM ${d} p WHERE p.endpoint_id = d.endpoint_id AND p.aggregate_type = d.aggregate_type
-             AND p.aggregate_id = d.aggregate_id AND p.status = 'PENDING' AND p.sequence < d.sequence)
-         ORDER BY d.next_attempt_at, d.created_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED),
+             AND p.aggregate_id = d.aggregate_id AND p.status = 'PENDING' AND p.sequence < d.sequence)),
+       due AS (
+         SELECT d.id FROM ${d} d JOIN ranked r ON r.id = d.id
+         WHERE r.place <= $4 AND d.status = 'PENDING' AND (d.lease_until IS NULL OR d.lease_until <= $1)
+         ORDER BY r.next_attempt_at, r.created_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED),
        claimed AS (
          UPDATE ${d} d SET lease_until = $3 FROM due, ${e} e WHERE d.id = due.id AND e.id = d.endpoint_id
          RETURNING d.id, d.endpoint_id, d.event_id, d.attempts, d.lease_until, e.url, e.organization_id, e.secret, e.previous_secret, e.previous_secret_until)
        SELECT c.*, ev.type, ev.occurred_at, ev.sequence, ev.aggregate_type, ev.aggregate_id, ev.organization_id AS event_organization_id, ev.data
        FROM claimed c LEFT JOIN ${tableOf(em, 'events')} ev ON ev.id = c.event_id`,
-      [now, limit, lease],
+      [now, limit, lease, PER_ENDPOINT_IN_FLIGHT],
     )) as Claimed[];
   }
 
