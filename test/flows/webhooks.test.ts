@@ -162,6 +162,33 @@ describe('webhooks: endpoints and signed delivery', () => {
     await admin.client.request(DeleteWebhookEndpointDocument, { id: global.endpoint.id });
   });
 
+  test('create and rotate: the gate answers before recency (a stale session is NOT_ADMIN / NOT_A_MEMBER, then REAUTHENTICATION_REQUIRED)', async () => {
+    const owner = await person('stale-owner');
+    const orgId = await newOrganization(owner, 'Stale Inc');
+    const { endpoint } = await createEndpoint(owner, { organizationId: orgId });
+    const stranger = await person('stale-stranger');
+    const stale = (who: Person) => sql(`UPDATE ${t.table('sessions')} SET last_authenticated_at = now() - interval '1 day' WHERE user_id = $1`, [who.userId]);
+    await stale(stranger);
+    await stale(owner);
+    const refused = async (who: Person, op: Promise<unknown>) => {
+      const error = await who.client.error(op);
+      return error.extensions.reason ?? error.code;
+    };
+    expect(await refused(stranger, stranger.client.request(CreateWebhookEndpointDocument, { input: { url: receiver.url } }))).toBe('NOT_ADMIN');
+    expect(await refused(stranger, stranger.client.request(CreateWebhookEndpointDocument, { input: { organizationId: orgId, url: receiver.url } }))).toBe(
+      'NOT_A_MEMBER',
+    );
+    expect(await refused(stranger, stranger.client.request(RotateWebhookSecretDocument, { id: endpoint.id }))).toBe('NOT_A_MEMBER');
+    // The owner passes the gate; then the session's age counts.
+    for (const op of [
+      owner.client.request(CreateWebhookEndpointDocument, { input: { organizationId: orgId, url: receiver.url } }),
+      owner.client.request(RotateWebhookSecretDocument, { id: endpoint.id }),
+    ]) {
+      expect(await owner.client.error(op)).toMatchObject({ code: 'REAUTHENTICATION_REQUIRED' });
+    }
+    expect((await endpointsOf(owner, orgId)).map((e) => e.id)).toEqual([endpoint.id]);
+  });
+
   test("another organization's endpoint id is NOT_A_MEMBER (unknown ids alike); a plain member is PERMISSION_REQUIRED; signed out UNAUTHENTICATED", async () => {
     const owner = await person('perm-owner');
     const orgId = await newOrganization(owner, 'Perm Inc');
