@@ -120,9 +120,10 @@ describe('webhooks: retries and disabling', () => {
       await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Nul 2' } });
       await receiver.waitFor(1, mine);
       await until(async () => (await deliveriesOf(endpointId))[0]?.attempts === 1, 'the attempt is recorded');
-      const [row] = await sql(`SELECT status, attempts, response_status_code, response_body, next_attempt_at FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1`, [
-        endpointId,
-      ]);
+      const [row] = await sql(
+        `SELECT status, attempts, response_status_code, response_body, next_attempt_at FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1`,
+        [endpointId],
+      );
       expect(row).toMatchObject({ status: 'PENDING', attempts: 1, response_status_code: 500, response_body: 'bad\uFFFD\uFFFD!' });
       expect(row.next_attempt_at).not.toBeNull();
       await sleep(300); // several worker rounds: not sent again before it is due

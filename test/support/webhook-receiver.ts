@@ -57,7 +57,8 @@ export class WebhookReceiver {
         const request = { path: req.url ?? '', headers: req.headers, raw, body };
         const status = receiver!.respond(request);
         receiver!.received.push({ ...request, status, at: Date.now() });
-        const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(receiver!.answerBody?.(status) ?? (status >= 300 ? `refused ${status}` : 'ok'));
+        const answer = () =>
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(receiver!.answerBody?.(status) ?? (status >= 300 ? `refused ${status}` : 'ok'));
         if (receiver!.delayMs > 0) setTimeout(answer, receiver!.delayMs);
         else answer();
       });

@@ -234,7 +234,19 @@ export class WebhookWorker {
     const delay = result.ok ? null : nextDelayMs(this.deps.retrySchedule, attempts);
     const status = result.ok ? 'SUCCEEDED' : delay === null ? 'FAILED' : 'PENDING';
     const next = delay === null ? null : new Date(now.getTime() + delay);
-    const values = [row.id, row.lease_until, status, attempts, now, next, result.statusCode, result.body, result.error, Math.round(result.durationMs), result.ok];
+    const values = [
+      row.id,
+      row.lease_until,
+      status,
+      attempts,
+      now,
+      next,
+      result.statusCode,
+      result.body,
+      result.error,
+      Math.round(result.durationMs),
+      result.ok,
+    ];
     let outcome: RecordOutcome | undefined;
     try {
       outcome = await this.recordStatement(values);
