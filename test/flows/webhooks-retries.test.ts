@@ -243,6 +243,40 @@ describe('webhooks: retries and disabling', () => {
     expect(delivered!.status).toBe(200);
   });
 
+  test('a disabling that commits while an event is being queued leaves no PENDING delivery on the disabled endpoint', async () => {
+    const owner = await person(t, 'race');
+    const { orgId, endpointId } = await organizationWithEndpoint(t, owner, receiver.url, 'Race Inc');
+    // The disabling's transaction, held open between its two statements' effects and its COMMIT.
+    const runner = t.app.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(`UPDATE ${t.table('webhook_endpoints')} SET enabled = false, disabled_reason = 'FAILING' WHERE id = $1`, [endpointId]);
+      await runner.query(
+        `UPDATE ${t.table('webhook_deliveries')} SET status = 'FAILED', next_attempt_at = NULL WHERE endpoint_id = $1 AND status = 'PENDING'`,
+        [endpointId],
+      );
+      await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Race 2' } });
+      await sleep(400); // the relay stamps the event and queues it meanwhile (or waits for the disabling)
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    await until(
+      async () =>
+        (
+          await sql(
+            `SELECT count(*)::int AS n FROM ${t.table('events')} WHERE organization_id = $1 AND type = 'organization.updated' AND sequence IS NOT NULL`,
+            [orgId],
+          )
+        )[0].n === 1,
+      'the event is stamped',
+    );
+    await sleep(200);
+    expect(await deliveriesOf(endpointId)).toEqual([]);
+    expect(receiver.received.filter((r) => r.body.organizationId === orgId)).toHaveLength(0);
+  });
+
   test('retention: deliveries older than EVENT_RETENTION_DAYS are deleted, fresher ones stay', async () => {
     receiver.respond = () => 200;
     const owner = await person(t, 'retention');
