@@ -20,6 +20,8 @@ export interface WebhookWorkerDeps {
   timeoutSeconds: number;
   retrySchedule: readonly number[];
   allowPrivateNetworks: boolean;
+  /** Production: an http URL is refused at send time. */
+  httpsOnly?: boolean;
   /** Deliveries in flight per instance. */
   concurrency?: number;
   lookup?: import('node:net').LookupFunction;
@@ -218,6 +220,7 @@ export class WebhookWorker {
     const result = await attemptDelivery(row.url, secrets, message, {
       timeoutMs: this.deps.timeoutSeconds * 1000,
       allowPrivateNetworks: this.deps.allowPrivateNetworks,
+      httpsOnly: this.deps.httpsOnly,
       nowMs: this.deps.clock.nowMs(),
       lookup: this.deps.lookup,
     });

@@ -105,6 +105,16 @@ describe('sendWebhook', () => {
     expect(await sendWebhook(local(r.port))).toMatchObject({ ok: false, statusCode: 500, error: 'http_status', body: 'a\uFFFDb\uFFFD(\uFFFD' });
   });
 
+  it('httpsOnly (production): an http URL is blocked_address at send time unless private networks are allowed', async () => {
+    const r = await receiver((_req, res) => res.end('ok'));
+    const lookup = resolvingTo('93.184.216.34');
+    const url = `http://hooks.example.com:${r.port}/hook`;
+    expect(await sendWebhook({ ...base, url, allowPrivateNetworks: false, httpsOnly: true, lookup })).toMatchObject({ ok: false, error: 'blocked_address' });
+    expect(lookup.calls).toBe(0);
+    expect(await sendWebhook({ ...local(r.port), httpsOnly: true })).toMatchObject({ ok: true, statusCode: 200 });
+    expect(r.hits).toHaveLength(1);
+  });
+
   it('a public-looking name resolving to 127.0.0.1 is blocked at connection time', async () => {
     const r = await receiver((_req, res) => res.end('ok'));
     const url = `http://hooks.example.com:${r.port}/hook`;

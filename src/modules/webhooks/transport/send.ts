@@ -31,6 +31,11 @@ export interface WebhookRequest {
   body: string;
   timeoutMs: number;
   allowPrivateNetworks: boolean;
+  /**
+   * Production without WEBHOOK_ALLOW_PRIVATE_NETWORKS: an http URL (stored while the flag was on) is refused at send
+   * time as blocked_address, as the URL check would refuse it now.
+   */
+  httpsOnly?: boolean;
   /** Name resolution (default `dns.lookup`); tests inject one to make a name resolve to 127.0.0.1. */
   lookup?: LookupFunction;
 }
@@ -123,6 +128,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
     return Promise.resolve(failed('connection_failed'));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.resolve(failed('connection_failed'));
+  if (req.httpsOnly && !req.allowPrivateNetworks && url.protocol !== 'https:') return Promise.resolve(failed('blocked_address'));
   if (!req.allowPrivateNetworks && isIpLiteral(url.hostname) && isRefusedAddress(url.hostname)) {
     return Promise.resolve(failed('blocked_address'));
   }
