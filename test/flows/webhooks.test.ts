@@ -6,6 +6,8 @@ import { sleep } from '../support/attack';
 import type { WardenClient } from '../support/graphql-client';
 import { raiseToAal2, userWithAuthenticator } from '../support/admins';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
+import { wardenModules } from '../../src/modules';
+import type { WardenModule } from '../../src/modules/module';
 import {
   AcceptInvitationDocument,
   AdminWebhookEndpointsDocument,
@@ -465,5 +467,62 @@ describe('webhooks: endpoints and signed delivery', () => {
       extensions: { reason: 'API_KEY' },
     });
     expect((await endpointsOf(owner, orgId)).map((e) => e.id)).toEqual([endpoint.id]);
+  });
+});
+
+/** The relay's stamping transaction failing after the webhooks queue ran (its own app: a fault module composed in). */
+describe('webhooks: a stamping transaction that rolls back', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  /** A fault in the relay's stamping transaction: an eventsStamped listener (after the webhooks queue's) that throws once for an organization's events. */
+  const stampFault = { organizationId: null as string | null, thrown: 0 };
+  const fault: WardenModule = {
+    name: 'webhooks-stamp-fault',
+    build: () => ({
+      instances: [],
+      hooks: {
+        eventsStamped: [
+          {
+            queue: async (_em, events) => {
+              if (stampFault.organizationId !== null && events.some((e) => e.organizationId === stampFault.organizationId)) {
+                stampFault.organizationId = null;
+                stampFault.thrown++;
+                throw new Error('injected fault in the stamping transaction');
+              }
+            },
+          },
+        ],
+      },
+    }),
+    entities: [],
+    resolvers: [],
+  };
+  beforeAll(async () => {
+    receiver = await WebhookReceiver.start();
+    t = await startTestApp({ env: { OUTBOX_POLL_INTERVAL_MS: '50', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }, modules: [...wardenModules, fault] });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.stop();
+  });
+
+  test('a stamping transaction that rolls back leaves no delivery; the events are stamped and delivered once on the next pass', async () => {
+    const email = uniqueEmail('stamp-fault');
+    const owner = { client: t.client(), email };
+    await signUpAndVerify(t, owner.client, email);
+    const orgId = (await owner.client.request(CreateOrganizationDocument, { input: { name: 'Stamp Fault Inc' } })).createOrganization.id;
+    const { endpoint } = (
+      await owner.client.request(CreateWebhookEndpointDocument, { input: { organizationId: orgId, url: receiver.url, eventTypes: ['organization.updated'] } })
+    ).createWebhookEndpoint;
+    stampFault.organizationId = orgId;
+    await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Stamp Fault 2' } });
+    const [hit] = await receiver.waitFor(1, (r) => r.body.organizationId === orgId && r.body.type === 'organization.updated');
+    expect(stampFault.thrown).toBe(1); // the first stamping of this event rolled back (its queued delivery with it)
+    await sleep(300);
+    expect(receiver.received.filter((r) => r.body.organizationId === orgId && r.body.type === 'organization.updated')).toHaveLength(1);
+    const rows = await t.app.dataSource.query(`SELECT event_id, status, attempts FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1`, [endpoint.id]);
+    expect(rows).toEqual([{ event_id: hit!.headers['webhook-id'], status: 'SUCCEEDED', attempts: 1 }]);
+    const [event] = await t.app.dataSource.query(`SELECT sequence FROM ${t.table('events')} WHERE id = $1`, [hit!.headers['webhook-id']]);
+    expect(event.sequence).toBe(hit!.body.sequence);
   });
 });
