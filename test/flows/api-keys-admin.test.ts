@@ -90,4 +90,20 @@ describe('API keys and administration', () => {
     const rows = await t.app.dataSource.query(`SELECT prefix, revoked_at FROM ${t.table('api_keys')} WHERE created_by_user_id = $1`, [user.userId]);
     expect(rows).toEqual([{ prefix: apiKey.prefix, revoked_at: null }]);
   });
+
+  test('an admin’s personal key and its token are not an admin session: events without organizationId and admin fields are FORBIDDEN API_KEY', async () => {
+    await raiseToAal2(clock, admin);
+    const { secret } = (await admin.client.request(CreateApiKeyDocument, { input: { name: 'admin-own', scopes: ['events:read'] } })).createApiKey;
+    const first = await exchange(secret);
+    expect(first.status).toBe(200);
+    for (const bearer of [secret, first.json.access_token as string]) {
+      for (const query of ['{ events(first: 1) { endCursor } }', '{ adminUsers(first: 1) { nodes { id } } }']) {
+        const res = await asKey(bearer, query);
+        expect({ query, data: res.data ?? null, error: res.error }).toMatchObject({ query, data: null, error: { code: 'FORBIDDEN', reason: 'API_KEY' } });
+      }
+    }
+    // The same admin on their aal2 session reads every event.
+    const own = await admin.client.query(doc`query { events(first: 1) { endCursor } }`, {});
+    expect(own.events).toBeDefined();
+  });
 });

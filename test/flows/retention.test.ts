@@ -232,6 +232,24 @@ describe('retention: each table is swept after its period, fresher rows stay', (
     expect(await exists(t, 'users', phoneUser!.id as string)).toBe(true);
     expect(await exists(t, 'password_credentials', phoneUser!.id as string, 'user_id')).toBe(true);
     expect(await exists(t, 'users', young)).toBe(true);
+    // The feed learns of it as of any erasure: user.erased per account, the memberships' events, the empty
+    // organization deleted, the promoted owner.
+    const events = async (aggregateId: string) =>
+      (await sql(t, `SELECT type, data FROM ${t.table('events')} WHERE aggregate_id = $1 ORDER BY seq`, [aggregateId])).map((r) => [r.type, r.data]);
+    for (const id of [loneUser!.id, sharingUser!.id] as string[]) expect(await events(id)).toContainEqual(['user.erased', { userId: id }]);
+    expect(await events(loneUser!.organization_id as string)).toEqual(
+      expect.arrayContaining([
+        ['membership.deleted', expect.objectContaining({ userId: loneUser!.id, reason: 'erased' })],
+        ['organization.deleted', { organizationId: loneUser!.organization_id }],
+      ]),
+    );
+    expect(await events(sharingUser!.organization_id as string)).toEqual(
+      expect.arrayContaining([
+        ['membership.deleted', expect.objectContaining({ userId: sharingUser!.id, reason: 'erased' })],
+        ['membership.updated', expect.objectContaining({ userId: verified.user.id, role: 'owner', previousRole: 'member' })],
+      ]),
+    );
+    expect(await events(phoneUser!.id as string)).not.toContainEqual(['user.erased', expect.anything()]);
   });
 
   test("unverified accounts: one whose way in is a linked provider account (an untrusted provider's sign-up: no email) stays", async () => {

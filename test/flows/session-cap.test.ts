@@ -6,6 +6,8 @@ import { jwtClaims, raiseToAal2, userWithAuthenticator, type TwoFactorUser } fro
 import type { WardenClient } from '../support/graphql-client';
 import { LoginDocument, RefreshSessionDocument, VerifyOtpDocument, ViewerDocument } from '../graphql/generated/graphql';
 import { codeAt } from '../support/totp-ref';
+import { wardenModules } from '../../src/modules';
+import type { WardenModule } from '../../src/modules/module';
 
 jest.setTimeout(180_000);
 
@@ -136,5 +138,59 @@ describe('MAX_SESSIONS_PER_USER=0: no cap', () => {
       [user.id],
     );
     expect(m).toBe(0);
+  });
+});
+
+describe('MAX_SESSIONS_PER_USER=1, its own transaction failing after the one-statement sign-in committed', () => {
+  let t: TestApp;
+  let failing = false;
+  // A fault in the cap's transaction: a session-ending hook that throws while `failing`.
+  const fault: WardenModule = {
+    name: 'session-cap-fault',
+    build: () => ({
+      instances: [],
+      hooks: {
+        onSessionsRevoked: [
+          async () => {
+            if (failing) throw new Error('injected fault in the session cap transaction');
+          },
+        ],
+      },
+    }),
+    entities: [],
+    resolvers: [],
+  };
+  beforeAll(async () => {
+    t = await startTestApp({ overrides: { now: clock.now }, env: { MAX_SESSIONS_PER_USER: '1' }, modules: [...wardenModules, fault] });
+  });
+  afterAll(() => t?.close());
+
+  test('the sign-in answers its session (its code is spent), nothing half-written; the next sign-in enforces the cap', async () => {
+    const email = uniqueEmail('capfault');
+    const a = t.client();
+    const { user } = await signUpAndVerify(t, a, email);
+    clock.advance(5);
+    const b = t.client();
+    failing = true;
+    try {
+      await logIn(t, b, email);
+    } finally {
+      failing = false;
+    }
+    await expect(b.query(ViewerDocument)).resolves.toMatchObject({ viewer: { id: user.id } });
+    // The rolled-back cap wrote nothing in PostgreSQL: both sessions live there. (Revocation marks the list first,
+    // fail-closed, so a's current access token may already be refused; its refresh token is not.)
+    const live = async () =>
+      (
+        (await t.app.dataSource.query(`SELECT id FROM ${t.table('sessions')} WHERE user_id = $1 AND revoked_at IS NULL`, [user.id])) as {
+          id: string;
+        }[]
+      ).map((r) => r.id);
+    expect(new Set(await live())).toEqual(new Set([sid(a), sid(b)]));
+    clock.advance(5);
+    const c = t.client();
+    await logIn(t, c, email);
+    expect(await live()).toEqual([sid(c)]);
+    expect(await a.error(a.query(ViewerDocument))).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });

@@ -11,6 +11,8 @@ export const ADMIN_SCOPE = 'warden:admin';
 export interface AdminRequest {
   /** UNAUTHENTICATED without a valid bearer. */
   requireViewer(): Promise<Viewer>;
+  /** The API key (or its exchanged token) the request carries, when it can carry one (the GraphQL context). */
+  apiKey?(): Promise<unknown>;
 }
 
 /** An admin who passed requireAdmin: their session and their (listed, verified) email. */
@@ -45,12 +47,16 @@ export class Admins {
     !subject.impersonated && subject.aal === 'aal2' && this.isAdmin(subject) ? [ADMIN_SCOPE] : [];
 
   /**
-   * The gate of every admin field, in this order: no bearer → UNAUTHENTICATED; an impersonation session →
+   * The gate of every admin field, in this order: an API key or its token → FORBIDDEN API_KEY (an admin's personal
+   * key is not an admin session); no bearer → UNAUTHENTICATED; an impersonation session →
    * FORBIDDEN IMPERSONATION; not an admin → FORBIDDEN NOT_ADMIN (nothing else said); an aal1 session →
    * REAUTHENTICATION_REQUIRED (requiredAal aal2); a mutation whose session did not authenticate within
    * REAUTH_MAX_AGE_SECONDS → REAUTHENTICATION_REQUIRED (maxAgeSeconds).
    */
   async requireAdmin(request: AdminRequest, options: { mutation?: boolean } = {}): Promise<AdminViewer> {
+    if (request.apiKey && (await request.apiKey())) {
+      throw new WardenError('FORBIDDEN', { message: 'API keys cannot do this.', extensions: { reason: 'API_KEY' } });
+    }
     const viewer = await request.requireViewer();
     if (viewer.impersonatorId) {
       throw new WardenError('FORBIDDEN', { message: 'Not with an impersonation session.', extensions: { reason: 'IMPERSONATION' } });

@@ -51,6 +51,7 @@ export const sessionsModule: WardenModule = {
       limits,
       notices: kernel.notices,
       productName: config.productName,
+      logger: kernel.logger,
       reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
       now: clock.now,
       // Every module's gates, chained in module-list order, read at each sign-in (mfa is built after sessions).

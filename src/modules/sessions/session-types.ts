@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Notices } from '../../kernel/notices';
 import type { EventOutbox } from '../events/outbox';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -138,6 +139,8 @@ export interface SessionsServiceDeps {
   /** kernel.notices: the mail of a session ended by MAX_SESSIONS_PER_USER (after commit); none: no mail. */
   notices?: Notices;
   productName?: string;
+  /** kernel.logger: a failure after the sign-in committed (MAX_SESSIONS_PER_USER's own transaction) is logged, not answered. */
+  logger?: Pick<Logger, 'error'>;
   /** REAUTH_MAX_AGE_SECONDS: how recent "recent authentication" is. Default 900. */
   reauthMaxAgeSeconds?: number;
   /** Required (fail closed): the app passes every module's gates, chained (chainSignInGates). */

@@ -126,9 +126,14 @@ export class SignIn {
     const row = rows[0];
     if (!row) return null;
     // MAX_SESSIONS_PER_USER, once the session has committed: its own short transaction, only when the statement saw
-    // the user at the cap already (the session-ending hooks and the impersonation cascade need a transaction).
+    // the user at the cap already (the session-ending hooks and the impersonation cascade need a transaction). The
+    // sign-in stands if it fails (its code is spent, its session exists): logged, and the next sign-in enforces it.
     if (row.over_session_cap === true) {
-      await withTransaction(this.deps.dataSource, (em) => enforceSessionCap(this.deps, this.pairs, this.revocation, em, request.userId, session.id, meta));
+      try {
+        await withTransaction(this.deps.dataSource, (em) => enforceSessionCap(this.deps, this.pairs, this.revocation, em, request.userId, session.id, meta));
+      } catch (err) {
+        this.deps.logger?.error({ err, userId: request.userId }, 'MAX_SESSIONS_PER_USER not enforced after a sign-in; the next sign-in enforces it');
+      }
     }
     // Committed: tell the audit observer and the sign-in listeners now (signIn does it after COMMIT).
     this.afterSignIn(this.deps.dataSource.manager, audit, session, request.method, meta);

@@ -4,7 +4,9 @@ import { liveSessionExistsSql } from '../sessions/session-statements';
 import { identityExistsSql } from '../oauth/identity-statements';
 import { auditStatements } from '../audit/audit-statements';
 import { AuditEvents } from '../audit/audit-events';
-import { settleOrganizationsAfterErasure } from '../organizations/organization-rows';
+import { membershipsOfUsers, organizationIdsOf, settleOrganizationsAfterErasure } from '../organizations/organization-rows';
+import { erasureEvents } from '../organizations/organization-events';
+import { EventOutbox, EventTypes } from '../events/outbox';
 import { UserEntity } from './user.entity';
 
 const DAY_MS = 86_400_000;
@@ -14,8 +16,9 @@ const DAY_MS = 86_400_000;
  * untrusted provider's sign-up has no email, docs/oauth.md) UNVERIFIED_ACCOUNT_TTL_DAYS after signup, and that
  * hold no live session. Their credentials, sessions, refresh tokens, codes and links
  * go with them (ON DELETE CASCADE); so does their organization once it has no member left.
- * One transaction per batch, with a `user.expired` audit event per account; rows are re-checked under lock,
- * so an account verified meanwhile stays.
+ * One transaction per batch, with a `user.expired` audit event and a `user.erased` event per account (and the
+ * memberships' events, as the erasure path emits them); rows are re-checked under lock, so an account verified
+ * meanwhile stays.
  */
 export const usersRetentionJobs: MaintenanceJob[] = [
   {
@@ -29,24 +32,24 @@ export const usersRetentionJobs: MaintenanceJob[] = [
       while (total < ctx.maxRows && !ctx.stopping()) {
         const limit = Math.min(ctx.batchSize, ctx.maxRows - total);
         const deleted = await ctx.em.transaction(async (em) => {
-          const rows: { id: string; organization_id: string | null }[] = await em
-            .query(
-              `DELETE FROM ${users} u WHERE u.id IN (
-               SELECT c.id FROM ${users} c
-               WHERE c.email_verified = false AND c.phone_verified = false AND c.created_at < $1
-                 AND NOT ${liveSessionExistsSql(ctx.em, 'c.id', '$2', '$3')}
-                 AND NOT ${identityExistsSql(ctx.em, 'c.id')}
-               ORDER BY c.created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-             AND u.email_verified = false AND u.phone_verified = false
-             RETURNING u.id, u.organization_id`,
-              [cutoff, ctx.now, idleCutoff, limit],
-            )
-            .then((result: unknown) =>
-              Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as { id: string; organization_id: string | null }[]) : [],
-            );
-          const orgIds = [...new Set(rows.map((r) => r.organization_id).filter((id): id is string => !!id))];
-          // Their memberships went with them (ON DELETE CASCADE): an organization left empty goes.
-          await settleOrganizationsAfterErasure(em, orgIds);
+          const picked: { id: string }[] = await em.query(
+            `SELECT c.id FROM ${users} c
+             WHERE c.email_verified = false AND c.phone_verified = false AND c.created_at < $1
+               AND NOT ${liveSessionExistsSql(ctx.em, 'c.id', '$2', '$3')}
+               AND NOT ${identityExistsSql(ctx.em, 'c.id')}
+             ORDER BY c.created_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
+            [cutoff, ctx.now, idleCutoff, limit],
+          );
+          if (picked.length === 0) return 0;
+          const ids = picked.map((r) => r.id);
+          // Read before the delete takes them (ON DELETE CASCADE): the consumers of the feed learn of each.
+          const memberships = await membershipsOfUsers(em, ids);
+          const orgIds = await organizationIdsOf(em, ids);
+          const rows: { id: string }[] = await em
+            .query(`DELETE FROM ${users} u WHERE u.id = ANY($1::uuid[]) AND u.email_verified = false AND u.phone_verified = false RETURNING u.id`, [ids])
+            .then((result: unknown) => (Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as { id: string }[]) : []));
+          // Their memberships went with them: an organization left empty goes, one left without an owner gets one.
+          const settled = await settleOrganizationsAfterErasure(em, orgIds);
           if (rows.length > 0) {
             await em.query(
               auditStatements.insert(
@@ -55,6 +58,16 @@ export const usersRetentionJobs: MaintenanceJob[] = [
                 { createdAt: true },
               ),
               [AuditEvents.userExpired, rows.map((r) => r.id), ctx.now],
+            );
+            const gone = new Set(rows.map((r) => r.id));
+            const outbox = new EventOutbox({ now: () => ctx.now, nowMs: () => ctx.now.getTime() });
+            await outbox.emit(
+              em,
+              ...rows.map((r) => ({ type: EventTypes.userErased, aggregateType: 'user' as const, aggregateId: r.id, data: { userId: r.id } })),
+              ...erasureEvents(
+                memberships.filter((m) => gone.has(m.userId)),
+                settled,
+              ),
             );
           }
           return rows.length;
