@@ -424,7 +424,12 @@ async function main(): Promise<void> {
         const plan = await explainAdminSearch(databaseUrl, schema, prefixes[0]!);
         log(`EXPLAIN adminUsers search (${size} users): ${plan.map((l) => l.trim()).join(' / ')}`);
         plans[`adminUsers ${size}`] = plan;
-        log(`  load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+        log(
+          `  load average ${os
+            .loadavg()
+            .map((n) => n.toFixed(2))
+            .join(' ')}`,
+        );
         await measure({
           name: `adminUsers(filter: { query }), ${size} users`,
           url: g.url,
