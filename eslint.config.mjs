@@ -8,7 +8,7 @@ const resolverForbiddenImports = ['typeorm', 'ioredis', 'jose', 'bcryptjs', 'nod
 
 export default tseslint.config(
   // examples/hello-module is linted as a module is (docs/architecture.md shows it whole).
-  { ignores: ['dist/**', 'node_modules/**', 'examples/*', '!examples/hello-module', 'coverage/**', 'test-artifacts/**', 'test/graphql/generated/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'examples/*', '!examples/hello-module', '!examples/webhook-receiver', 'coverage/**', 'test-artifacts/**', 'test/graphql/generated/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,viewerActiveOrg,members,adminUsers,apiKeyExchange,refresh,verifyOtp,login,storm,rss,captcha-overhead,auditChain,auditExport]
+ * npm run bench [-- --smoke] [-- --profile] [-- --only=hello,viewer,viewerProfile,viewerActiveOrg,members,adminUsers,apiKeyExchange,refresh,verifyOtp,login,storm,rss,captcha-overhead,auditChain,auditExport,webhooks]
  *                [-- --gateway=<other build>/dist/src/main.js] [-- --env=NAME=value] [-- --scale=N]
  *
  * Builds (npm script), then starts the gateway in production mode against DATABASE_URL / REDIS_URL in a
@@ -27,6 +27,15 @@ const metricsAuth = { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` 
 import { BENCH_PASSWORD, emailOf, explainMembersPage, memberCursorAt, requestCodes, seedOrganization, seedUsers, signIn, type Challenge } from './seed';
 import { adminPrefixes, explainAdminSearch, seedAdminUsers } from './admin-bench';
 import { holdSealer, measureExport, raiseSession, seedAuditRows, waitSealed, type ExportFigures } from './audit-bench';
+import {
+  createGlobalEndpoint,
+  freshAdminToken,
+  measureLag,
+  setEndpointEnabled,
+  startLagReceiver,
+  waitDeliveriesSettled,
+  type LagFigures,
+} from './webhooks-bench';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -124,6 +133,7 @@ async function main(): Promise<void> {
   const rss: RssSample[] = [];
   const audit: { export?: ExportFigures & { target: string; met: boolean }; signIn?: Record<string, number | string | boolean | null> } = {};
   const extraTargets: Targets = {};
+  const webhooks: { lag?: LagFigures & { target: string; met: boolean }; signIn?: Record<string, number | string | boolean | null> } = {};
   const loadBefore = os.loadavg();
   let gateway: Server;
   try {
@@ -160,6 +170,8 @@ async function main(): Promise<void> {
       GRAPHQL_MAX_COST: '5000',
       // The audit export's bearer (auditExport): the first session user, whose session the bench raises to aal2.
       ADMIN_EMAILS: emailOf('session', 0),
+      // The webhooks scenario delivers to a receiver on loopback (production refuses it otherwise; a warning at start).
+      ...(wanted('webhooks') ? { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } : {}),
       ...extraEnv,
     };
     gateway = await startGateway(
@@ -682,6 +694,75 @@ async function main(): Promise<void> {
       );
       if (figures.rows < rows) throw new Error(`the export answered ${figures.rows} rows of ${rows}`);
     }
+    if (wanted('webhooks')) {
+      // 200 events/s written into the outbox and delivered to a receiver here: the lag from occurredAt to arrival.
+      // Then sign-ins (verifyOtp, each writes session.created) with a global endpoint receiving every event vs the
+      // endpoint disabled (events still written and stamped, no delivery queued), in alternating rounds.
+      const receiver = await startLagReceiver();
+      const adminToken = await freshAdminToken(databaseUrl, schema, g.url, emailOf('session', 0), sessions[0]!.refreshToken);
+      const endpointId = await createGlobalEndpoint(g.url, adminToken, receiver.url);
+      const rate = 200;
+      log(`webhooks: ${rate} events/s for ${seconds(10)} s through the outbox to ${receiver.url}`);
+      const lag = await measureLag(databaseUrl, schema, receiver, rate, seconds(10), log);
+      webhooks.lag = { ...lag, target: 'p99 < 1000 ms', met: lag.p99Ms < 1000 && lag.delivered === lag.events };
+      extraTargets.webhookLagP99Ms = {
+        value: lag.p99Ms,
+        target: '< 1000 ms (outbox to delivery, 200 events/s)',
+        met: webhooks.lag.met,
+        detail: `${lag.delivered}/${lag.events} delivered at ${fmt(lag.ratePerSecond)} events/s, p50 ${lag.p50Ms} ms, max ${lag.maxMs} ms, duplicates ${lag.duplicates}`,
+      };
+      log(
+        `  → ${lag.delivered}/${lag.events} delivered (${fmt(lag.ratePerSecond)} events/s), lag p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms; duplicates ${lag.duplicates}; drained ${fmt(lag.drainSeconds)} s after the last; median lag first fifth ${lag.firstFifthP50Ms} ms, last fifth ${lag.lastFifthP50Ms} ms`,
+      );
+
+      const perRound = smoke ? 50 : Math.round(600 * scale);
+      const roundsEach = smoke ? 1 : 3;
+      const hookUsers = await seedUsers(databaseUrl, schema, 'hook', perRound * roundsEach * 2, 4);
+      const on: LoadResult[] = [];
+      const off: LoadResult[] = [];
+      for (let round = 0; round < roundsEach * 2; round++) {
+        const delivering = round % 2 === 0 ? 'on' : 'off';
+        const codes = await requestCodes(g.url, sink, hookUsers.slice(round * perRound, (round + 1) * perRound), 16);
+        await setEndpointEnabled(g.url, adminToken, endpointId, delivering === 'on');
+        await waitDeliveriesSettled(databaseUrl, schema);
+        let next = 0;
+        const result = await measure(
+          {
+            name: `sign-in (verifyOtp), webhook delivery ${delivering}`,
+            url: g.url,
+            connections: CONNECTIONS,
+            amount: codes.length,
+            step: {
+              body: () => {
+                const c = codes[Math.min(next++, codes.length - 1)]!;
+                return JSON.stringify({ query: QUERIES.verify, variables: { input: { challengeId: c.challengeId, code: c.code } } });
+              },
+            },
+            verify: ok('"verifyOtp"'),
+          },
+          g,
+          false,
+        );
+        (delivering === 'on' ? on : off).push(result);
+        sink.clear();
+      }
+      await receiver.close();
+      const withDelivery = combine(on);
+      const without = combine(off);
+      results.push(withDelivery, without);
+      const rateCost = without.requestsPerSecond / withDelivery.requestsPerSecond - 1;
+      const cpuCost = withDelivery.cpuMsPerRequest !== null && without.cpuMsPerRequest ? withDelivery.cpuMsPerRequest / without.cpuMsPerRequest - 1 : null;
+      webhooks.signIn = { rateCost, cpuCost, target: '< 10 %', met: rateCost < 0.1 };
+      extraTargets.webhookSignInCost = {
+        value: rateCost,
+        target: '< 0.10 (sign-ins/s, delivery off / on − 1)',
+        met: rateCost < 0.1,
+        detail: `sign-ins/s ${fmt(without.requestsPerSecond)} off, ${fmt(withDelivery.requestsPerSecond)} on; gateway CPU per sign-in +${fmt((cpuCost ?? NaN) * 100)} %`,
+      };
+      log(
+        `  → webhook delivery on a sign-in: sign-ins/s ${fmt(without.requestsPerSecond)} off → ${fmt(withDelivery.requestsPerSecond)} on (${fmt(rateCost * 100)} %), gateway CPU per sign-in +${fmt((cpuCost ?? NaN) * 100)} %; target < 10 %`,
+      );
+    }
     if (wanted('rss')) {
       // Three back-to-back rounds of the hot mix; memory after each must level off.
       for (let round = 1; round <= Number(process.env.BENCH_RSS_ROUNDS ?? 3); round++) {
@@ -750,7 +831,8 @@ async function main(): Promise<void> {
   });
   process.stdout.write(report.text);
   if (audit.export || audit.signIn) process.stdout.write(`audit chain: ${JSON.stringify(audit)}\n`);
-  Object.assign(report.json, { audit });
+  if (webhooks.lag || webhooks.signIn) process.stdout.write(`webhooks: ${JSON.stringify(webhooks)}\n`);
+  Object.assign(report.json, { audit, webhooks });
   const file = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
   writeFileSync(file, JSON.stringify(report.json, null, 2) + '\n');
   log(`wrote ${path.relative(process.cwd(), file)}`);

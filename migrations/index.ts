@@ -15,6 +15,7 @@ import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
 import { Administration1797200000000 } from './1797200000000-Administration';
 import { Impersonation1797210000000 } from './1797210000000-Impersonation';
 import { AuditChain1797300000000 } from './1797300000000-AuditChain';
+import { Webhooks1797400000000 } from './1797400000000-Webhooks';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   Administration1797200000000,
   Impersonation1797210000000,
   AuditChain1797300000000,
+  Webhooks1797400000000,
 ];

@@ -607,6 +607,8 @@ export function startupWarnings(config: Config): string[] {
   if (!config.smsAllowedCountries) lines.push('SMS_ALLOWED_COUNTRIES not set: texts may go to every country (SMS pumping); set it');
   if (config.captcha.provider === 'none')
     lines.push('CAPTCHA_PROVIDER=none: sign-in and sending mutations are only rate-limited (no CAPTCHA past the thresholds)');
+  if (config.settings.webhookAllowPrivateNetworks)
+    lines.push('WEBHOOK_ALLOW_PRIVATE_NETWORKS=true: webhook URLs may name private, loopback and link-local addresses, and use http (SSRF protection off)');
   if (config.settings.adminEmails.size === 0) lines.push('ADMIN_EMAILS not set: nobody is a platform admin (the admin fields answer FORBIDDEN NOT_ADMIN)');
   return lines;
 }

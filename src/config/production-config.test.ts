@@ -94,4 +94,17 @@ describe('limits: a minimum and a maximum each, and rules between them', () => {
       new ConfigError('PASSWORD_MIN_LENGTH: must not be above PASSWORD_MAX_LENGTH'),
     );
   });
+
+  test('WEBHOOK_ALLOW_PRIVATE_NETWORKS=true warns at start in production; its schedule and flag are parsed and bounded', () => {
+    expect(startupWarnings(loadConfig(production)).join('\n')).not.toMatch(/WEBHOOK_ALLOW_PRIVATE_NETWORKS/);
+    expect(
+      startupWarnings(loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' })).some((l) => l.startsWith('WEBHOOK_ALLOW_PRIVATE_NETWORKS=true')),
+    ).toBe(true);
+    expect(loadConfig(production).settings.webhookRetryScheduleSeconds).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
+    expect(loadConfig({ ...production, WEBHOOK_RETRY_SCHEDULE_SECONDS: '0, 10' }).settings.webhookRetryScheduleSeconds).toEqual([0, 10]);
+    for (const bad of ['', '86401', '1,,2', '-1', Array(21).fill('1').join(',')]) {
+      expect(() => loadConfig({ ...production, WEBHOOK_RETRY_SCHEDULE_SECONDS: bad || ' , ' })).toThrow(/WEBHOOK_RETRY_SCHEDULE_SECONDS:/);
+    }
+    expect(() => loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_NETWORKS:/);
+  });
 });

@@ -6,6 +6,14 @@ import type { OtpPurposeValue } from '../modules/otp/otp-challenge.entity';
 import type { SignInMethodSource } from '../modules/users/sign-in-methods';
 import type { FieldGuard } from '../modules/rate-limits/field-guard';
 import type { ApiKeyOwnerCheck, BearerAuthenticator } from '../modules/api-keys/api-key-principal';
+import type { StampedEvent } from '../modules/events/event-relay';
+
+/** Told of the events the relay just stamped: `queue` in the stamping transaction (database only), `committed` after its COMMIT. */
+export interface StampListener {
+  queue(em: EntityManager, events: readonly StampedEvent[]): Promise<void>;
+  /** After the COMMIT of a stamping transaction that stamped at least one event; must not throw. */
+  committed?(): void;
+}
 
 /** One section of exportAccountData (never secrets): the account gives its own, other capabilities (identities, factors, passkeys) theirs. */
 export type ExportSection = (em: EntityManager, userId: string) => Promise<unknown>;
@@ -50,6 +58,8 @@ export interface ModuleHooks {
   apiKeyOwnerChecks?: readonly ApiKeyOwnerCheck[];
   /** Asked on every request of an impersonation token with the acting admin's id: false refuses it (UNAUTHENTICATED). */
   impersonators?: readonly ((adminUserId: string) => Promise<boolean>)[];
+  /** Told of every batch of events the relay stamps (webhooks queue their deliveries there), in module-list order. */
+  eventsStamped?: readonly StampListener[];
 }
 
 /**
@@ -72,6 +82,7 @@ export class HookRegistry {
   private claims: { owner: string; source: OrganizationClaimsSource } | undefined;
   private bearer: { owner: string; authenticator: BearerAuthenticator } | undefined;
   private readonly ownerChecks: ApiKeyOwnerCheck[] = [];
+  private readonly stampListeners: StampListener[] = [];
 
   /** Adds one module's hooks (in module-list order). A purpose, export section or sign-in method kind given twice fails. */
   add(owner: string, hooks: ModuleHooks | undefined): void {
@@ -84,6 +95,7 @@ export class HookRegistry {
     this.guards.push(...(hooks.fieldGuards ?? []));
     this.scopes.push(...(hooks.tokenScopes ?? []));
     this.impersonatorChecks.push(...(hooks.impersonators ?? []));
+    this.stampListeners.push(...(hooks.eventsStamped ?? []));
     for (const [name, section] of Object.entries(hooks.exportSections ?? {})) {
       const taken = this.sections.get(name);
       if (taken) throw new Error(`export section ${name} given by both module ${taken.owner} and module ${owner}`);
@@ -167,6 +179,10 @@ export class HookRegistry {
 
   impersonators(): readonly ((adminUserId: string) => Promise<boolean>)[] {
     return this.read(this.impersonatorChecks);
+  }
+
+  eventsStamped(): readonly StampListener[] {
+    return this.read(this.stampListeners);
   }
 
   tokenScopes(): readonly TokenScopeSource[] {

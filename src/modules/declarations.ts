@@ -26,6 +26,7 @@ import { apiKeysDeclarations } from './api-keys/api-keys.declarations';
 import { breachedPasswordsDeclarations } from './breached-passwords/breached-passwords.declarations';
 import { adminDeclarations } from './admin/admin.declarations';
 import { eventsDeclarations } from './events/events.declarations';
+import { webhooksDeclarations } from './webhooks/webhooks.declarations';
 
 /**
  * Every capability's declarations (its <cap>.declarations.ts), by module name, in the order of
@@ -53,6 +54,7 @@ export const moduleDeclarations = {
   'breached-passwords': breachedPasswordsDeclarations,
   events: eventsDeclarations,
   'api-keys': apiKeysDeclarations,
+  webhooks: webhooksDeclarations,
 } as const;
 
 type Declared = (typeof moduleDeclarations)[keyof typeof moduleDeclarations];

@@ -18,6 +18,7 @@ import { breachedPasswordsModule } from './breached-passwords';
 import { adminModule } from './admin';
 import { eventsModule } from './events';
 import { apiKeysModule } from './api-keys';
+import { webhooksModule } from './webhooks';
 
 /**
  * Every capability, once. The GraphQL schema, the TypeORM entity list, the HTTP routes and the
@@ -45,6 +46,7 @@ export const wardenModules: readonly WardenModule[] = [
   breachedPasswordsModule,
   eventsModule,
   apiKeysModule,
+  webhooksModule,
 ];
 
 export const moduleEntities = wardenModules.flatMap((m) => m.entities);

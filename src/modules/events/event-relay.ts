@@ -20,13 +20,18 @@ export interface EventRelayDeps {
   intervalMs: number;
   /** Told, in the stamping transaction, of the events just stamped (webhook deliveries are queued there). */
   onStamped?: (em: EntityManager, events: readonly StampedEvent[]) => Promise<void>;
+  /** After the COMMIT of a stamping transaction that stamped at least one event (a local delivery worker looks now). */
+  afterStamped?: () => void;
 }
 
 export interface StampedEvent {
   id: string;
   type: string;
+  aggregateType: string;
+  aggregateId: string;
   organizationId: string | null;
   position: number;
+  sequence: number;
 }
 
 interface Unstamped {
@@ -93,6 +98,7 @@ export class EventRelay {
     while (!this.closed) {
       const n = await this.stampBatch();
       total += n;
+      if (n > 0) this.deps.afterStamped?.();
       if (n < BATCH) break;
     }
     return total;
@@ -126,13 +132,22 @@ export class EventRelay {
       )) as { aggregate_type: string; aggregate_id: string; last_sequence: string }[];
       const last = new Map(known.map((k) => [`${k.aggregate_type}\u0000${k.aggregate_id}`, Number(k.last_sequence)]));
       let position = last.get(`${HEAD.type}\u0000${HEAD.id}`) ?? 0;
-      const stamped: (StampedEvent & { sequence: number; key: string })[] = [];
+      const stamped: (StampedEvent & { key: string })[] = [];
       for (const r of rows) {
         const key = `${r.aggregate_type}\u0000${r.aggregate_id}`;
         const sequence = (last.get(key) ?? 0) + 1;
         last.set(key, sequence);
         position += 1;
-        stamped.push({ id: r.id, type: r.type, organizationId: r.organization_id, position, sequence, key });
+        stamped.push({
+          id: r.id,
+          type: r.type,
+          aggregateType: r.aggregate_type,
+          aggregateId: r.aggregate_id,
+          organizationId: r.organization_id,
+          position,
+          sequence,
+          key,
+        });
       }
       await em.query(
         `UPDATE ${events} e SET position = v.position, sequence = v.sequence

@@ -2,10 +2,6 @@ import type { ModuleDeclarations } from '../declaration-types';
 
 /** What the events capability adds to the shared tables (see src/modules/declaration-types.ts). */
 export const eventsDeclarations = {
-  // Its own event (the webhook half): an endpoint disabled after failing for WEBHOOK_DISABLE_AFTER_DAYS.
-  events: {
-    webhookEndpointDisabled: 'webhook_endpoint.disabled',
-  },
   limits: {
     outboxPollIntervalMs: {
       env: 'OUTBOX_POLL_INTERVAL_MS',

@@ -19,7 +19,19 @@ export const eventsModule: WardenModule = {
   build(kernel, peers) {
     const { organizations } = peers.of<OrganizationsProvides>('organizations');
     const feed = new EventFeed({ dataSource: kernel.db, clock: kernel.clock, retentionDays: kernel.limits.eventRetentionDays });
-    const relay = new EventRelay({ dataSource: kernel.db, clock: kernel.clock, logger: kernel.logger, intervalMs: kernel.limits.outboxPollIntervalMs });
+    const relay = new EventRelay({
+      dataSource: kernel.db,
+      clock: kernel.clock,
+      logger: kernel.logger,
+      intervalMs: kernel.limits.outboxPollIntervalMs,
+      // The eventsStamped hooks (webhooks queue their deliveries), read when a batch is stamped.
+      onStamped: async (em, events) => {
+        for (const listener of kernel.hooks.eventsStamped()) await listener.queue(em, events);
+      },
+      afterStamped: () => {
+        for (const listener of kernel.hooks.eventsStamped()) listener.committed?.();
+      },
+    });
     relay.start();
     kernel.addCleanup(() => relay.close());
     const { admins } = peers.of<AdminProvides>('admin');
@@ -33,4 +45,4 @@ export const eventsModule: WardenModule = {
 
 export { EventOutbox, EventTypes, eventUser, type NewEvent, type EventTypeName } from './outbox';
 export { eventStatements } from './event-statements';
-export { EventRelay } from './event-relay';
+export { EventRelay, type StampedEvent } from './event-relay';
