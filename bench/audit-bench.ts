@@ -51,13 +51,30 @@ export interface ExportFigures {
   rssBeforeMiB: number;
   rssPeakMiB: number;
   rssGrowthMiB: number;
+  /** V8 heap in use (from /metrics) before and at its highest sample: growth that is garbage shows here too. */
+  heapUsedBeforeMiB: number | null;
+  heapUsedPeakMiB: number | null;
+  /** RSS after a full collection once the export ended: what the export left behind. */
+  rssAfterGcMiB: number | null;
 }
 
-/** GET /admin/audit/export read to the end (as a client would, draining it), sampling the gateway's RSS every 100 ms. */
-export async function measureExport(gateway: Server, accessToken: string): Promise<ExportFigures> {
+/**
+ * GET /admin/audit/export read to the end (as a client would, draining it), sampling the gateway's RSS every 100 ms
+ * and its V8 heap in use (`heapUsedMiB`, read from /metrics) every 250 ms.
+ */
+export async function measureExport(gateway: Server, accessToken: string, heapUsedMiB?: () => Promise<number>): Promise<ExportFigures> {
   const rssBeforeMiB = gateway.rssMiB();
   let rssPeakMiB = rssBeforeMiB;
+  const heapUsedBeforeMiB = heapUsedMiB ? await heapUsedMiB() : null;
+  let heapUsedPeakMiB = heapUsedBeforeMiB;
   const sampler = setInterval(() => (rssPeakMiB = Math.max(rssPeakMiB, gateway.rssMiB())), 100);
+  const heapSampler = heapUsedMiB
+    ? setInterval(() => {
+        void heapUsedMiB()
+          .then((used) => (heapUsedPeakMiB = Math.max(heapUsedPeakMiB ?? 0, used)))
+          .catch(() => undefined);
+      }, 250)
+    : null;
   const started = Date.now();
   try {
     const response = await fetch(`${gateway.url}/admin/audit/export`, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -68,9 +85,24 @@ export async function measureExport(gateway: Server, accessToken: string): Promi
       for (const byte of chunk.value) if (byte === 10) rows++;
     }
     const seconds = (Date.now() - started) / 1000;
-    return { rows, seconds, rowsPerSecond: rows / seconds, rssBeforeMiB, rssPeakMiB, rssGrowthMiB: rssPeakMiB - rssBeforeMiB };
+    clearInterval(sampler);
+    if (heapSampler) clearInterval(heapSampler);
+    await gateway.collectGarbage();
+    await new Promise((r) => setTimeout(r, 500));
+    return {
+      rows,
+      seconds,
+      rowsPerSecond: rows / seconds,
+      rssBeforeMiB,
+      rssPeakMiB,
+      rssGrowthMiB: rssPeakMiB - rssBeforeMiB,
+      heapUsedBeforeMiB,
+      heapUsedPeakMiB,
+      rssAfterGcMiB: gateway.rssMiB(),
+    };
   } finally {
     clearInterval(sampler);
+    if (heapSampler) clearInterval(heapSampler);
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -93,6 +93,7 @@ function start(name: string, script: string, env: Record<string, string>, readyP
     let output = '';
     let inspector: string | undefined;
     const keep = (chunk: Buffer) => {
+      if (process.env.BENCH_SERVER_OUTPUT) appendFileSync(`${process.env.BENCH_SERVER_OUTPUT}.${name}`, chunk);
       output = (output + chunk.toString()).slice(-8000);
       inspector ??= /Debugger listening on (ws:\/\/\S+)\r?\n/.exec(output)?.[1]; // whole line only: a read may end mid-URL
     };

@@ -41,6 +41,8 @@ export interface Context {
   loaders: Loaders;
   /** The API key (or the token exchanged for one) the bearer is; null for a session token or no bearer. */
   apiKey(): Promise<ApiKeyPrincipal | null>;
+  /** null when the bearer is known without I/O to be no API key (none, or a session token verified before); else undefined: await apiKey(). */
+  apiKeyNow(): null | undefined;
 }
 
 export interface ContextDeps {
@@ -96,6 +98,8 @@ class RequestContext implements Context {
   private metaValue: RequestMeta | null = null;
   private cookie: RefreshCookie | null = null;
   private machinePromise: Promise<ApiKeyPrincipal | null> | null = null;
+  /** The bearer token, parsed once (undefined: not yet). */
+  private tokenValue: string | null | undefined = undefined;
 
   constructor(
     private readonly request: FastifyRequest,
@@ -125,9 +129,15 @@ class RequestContext implements Context {
     return (this.viewerPromise ??= this.authenticate());
   }
 
+  /** The bearer token or null; UNAUTHENTICATED for a malformed Authorization header (not remembered: it throws again). */
+  private bearer(): string | null {
+    if (this.tokenValue === undefined) this.tokenValue = bearerToken(this.request.headers.authorization);
+    return this.tokenValue;
+  }
+
   viewerNow(): Viewer | null | undefined {
     if (this.viewerKnown !== undefined) return this.viewerKnown;
-    const token = bearerToken(this.request.headers.authorization);
+    const token = this.bearer();
     // A machine bearer is never remembered by the sessions (undefined): its viewer comes from apiKey().
     this.viewerKnown = token ? this.deps.sessions.authenticateFromMemory(token) : null;
     return this.viewerKnown;
@@ -139,14 +149,31 @@ class RequestContext implements Context {
     return authenticator && authenticator.accepts(token!) ? authenticator : null;
   }
 
+  /**
+   * No bearer, or a session token the sessions verified before (no I/O): no API key. Tokens exchanged for keys carry
+   * no `sid`, which a session token must, so the hot path skips decoding the payload to look for `client_id`.
+   */
+  private knownNoKey(): boolean {
+    try {
+      return this.bearer() === null || !!this.viewerNow();
+    } catch {
+      return false; // a malformed header, or a revoked session: apiKey() answers
+    }
+  }
+
+  apiKeyNow(): null | undefined {
+    return this.knownNoKey() ? null : undefined;
+  }
+
   apiKey(): Promise<ApiKeyPrincipal | null> {
     return (this.machinePromise ??= (async () => {
       let token: string | null;
       try {
-        token = bearerToken(this.request.headers.authorization);
+        token = this.bearer();
       } catch {
         return null; // a malformed header is the sessions' answer to give (viewer()), not a key's
       }
+      if (this.knownNoKey()) return null;
       const authenticator = this.machine(token);
       if (!authenticator) return null;
       const principal = await authenticator.authenticate(token!, this.meta);
@@ -156,7 +183,7 @@ class RequestContext implements Context {
   }
 
   private async authenticate(): Promise<Viewer | null> {
-    const token = bearerToken(this.request.headers.authorization);
+    const token = this.bearer();
     if (!token) return null;
     if (this.machine(token)) {
       // A personal key acts as its owner (within its scopes); an organization's key has no viewer.

@@ -84,9 +84,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     TWILIO_FROM,
     TWILIO_API_BASE_URL: twilio.baseUrl,
     ...(backends.databaseUrl ? { DATABASE_URL: backends.databaseUrl, DATABASE_SCHEMA: shared?.DATABASE_SCHEMA ?? ids.schema } : {}),
-    // Embedded PGlite (served by globalSetup) runs one session: its socket server interleaves the
-    // extended-protocol messages of concurrent connections outside transactions ("portal does not exist").
-    // One connection per app, as `npm start` uses with embedded PGlite.
+    // Embedded PGlite (served by globalSetup) runs one session, serving one connection's request at a time
+    // (serializedPgliteServer): more connections per app would only wait. One per app, as `npm start` uses.
     ...(process.env.WARDEN_TEST_EMBEDDED_PG ? { DATABASE_POOL_SIZE: '1' } : {}),
     ...(backends.redisUrl ? { REDIS_URL: backends.redisUrl, REDIS_KEY_PREFIX: shared?.REDIS_KEY_PREFIX ?? ids.prefix } : {}),
     // WARDEN_TEST_FEDERATION=1 runs every flow against the federation subgraph schema (docs/federation.md).

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context';
 import { WardenError } from '../../errors/warden-error';
@@ -76,28 +76,36 @@ function checkFields(
   }
 }
 
+const NOTHING_TO_CHECK: Promise<void> = Promise.resolve();
+
 export function apiKeyPlugin(): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, operation, document, request }) {
-          const principal = await contextValue.apiKey();
-          if (!principal || !operation) return;
-          if (principal.allowedOperations.length > 0) {
-            const persisted = (request.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
-            const hash =
-              typeof persisted === 'string'
-                ? persisted
-                : createHash('sha256')
-                    .update(request.query ?? '')
-                    .digest('hex');
-            if (!principal.allowedOperations.includes(hash)) throw refuse('OPERATION_NOT_ALLOWED', 'This key may not run this operation.');
-          }
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-          checkFields(principal, operation.operation, operation.selectionSet, fragments);
+        didResolveOperation(requestContext) {
+          // The common bearer (a session token verified before) or none: nothing to check, no async function run.
+          if (requestContext.contextValue.apiKeyNow() === null) return NOTHING_TO_CHECK;
+          return checkOperation(requestContext);
         },
       };
     },
   };
+}
+
+async function checkOperation({ contextValue, operation, document, request }: GraphQLRequestContextDidResolveOperation<Context>): Promise<void> {
+  const principal = await contextValue.apiKey();
+  if (!principal || !operation) return;
+  if (principal.allowedOperations.length > 0) {
+    const persisted = (request.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+    const hash =
+      typeof persisted === 'string'
+        ? persisted
+        : createHash('sha256')
+            .update(request.query ?? '')
+            .digest('hex');
+    if (!principal.allowedOperations.includes(hash)) throw refuse('OPERATION_NOT_ALLOWED', 'This key may not run this operation.');
+  }
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  checkFields(principal, operation.operation, operation.selectionSet, fragments);
 }

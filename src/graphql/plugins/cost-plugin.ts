@@ -37,12 +37,20 @@ const DEPTH_FACTOR = 1.5;
  * A page size outside 1..100 is refused before anything runs: BAD_USER_INPUT, `field` = the argument name.
  */
 export function costLimitPlugin(maxCost: number): ApolloServerPlugin {
+  // Apollo keeps parsed documents, so the same operation text is the same node: without variables its cost is
+  // computed once (the hot `viewer` queries take none).
+  const fixedCost = new WeakMap<OperationDefinitionNode, number>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, request, schema }) {
           if (!operation) return;
-          const cost = operationCost(schema, document, operation, request.variables ?? {}, true);
+          const fixed = !operation.variableDefinitions?.length;
+          let cost = fixed ? fixedCost.get(operation) : undefined;
+          if (cost === undefined) {
+            cost = operationCost(schema, document, operation, request.variables ?? {}, true);
+            if (fixed) fixedCost.set(operation, cost);
+          }
           if (cost > maxCost) {
             throw new GraphQLError(`Syntax Error: Query Cost limit of ${maxCost} exceeded, found ${cost}.`, {
               extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
