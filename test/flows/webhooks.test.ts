@@ -82,6 +82,14 @@ describe('webhooks: endpoints and signed delivery', () => {
   };
   const newOrganization = async (owner: Person, name: string): Promise<string> =>
     (await owner.client.request(CreateOrganizationDocument, { input: { name } })).createOrganization.id;
+  /** Waits until the relay stamped every event of the organization (so an endpoint created next does not take them). */
+  const stamped = async (organizationId: string): Promise<void> => {
+    for (const deadline = Date.now() + 10_000; ; await sleep(25)) {
+      const [row] = await sql(`SELECT count(*)::int AS n FROM ${t.table('events')} WHERE organization_id = $1 AND sequence IS NULL`, [organizationId]);
+      if (row.n === 0) return;
+      if (Date.now() > deadline) throw new Error('the relay did not stamp the organization events');
+    }
+  };
   const createEndpoint = async (who: Person, input: Partial<CreateWebhookEndpointInput> & { organizationId: string | null }) =>
     (await who.client.request(CreateWebhookEndpointDocument, { input: { url: receiver.url, ...input } })).createWebhookEndpoint;
   const rename = (owner: Person, organizationId: string, name: string) => owner.client.request(UpdateOrganizationDocument, { input: { organizationId, name } });
@@ -105,6 +113,7 @@ describe('webhooks: endpoints and signed delivery', () => {
     const other = await person('other');
     const orgA = await newOrganization(owner, 'Hooked A');
     const orgB = await newOrganization(other, 'Hooked B');
+    await stamped(orgA); // organization.created and membership.created go to the feed before the endpoints exist
     const all = await createEndpoint(owner, { organizationId: orgA, description: 'all of A' });
     expect(all.endpoint).toMatchObject({
       organizationId: orgA,
@@ -302,6 +311,7 @@ describe('webhooks: endpoints and signed delivery', () => {
   test('sendTestEvent: one attempt now, recorded as a delivery, not in the feed; disabled endpoints too', async () => {
     const owner = await person('test-event');
     const orgId = await newOrganization(owner, 'Test Event Inc');
+    await stamped(orgId);
     const { endpoint, secret } = await createEndpoint(owner, { organizationId: orgId });
     await owner.client.request(UpdateWebhookEndpointDocument, { input: { id: endpoint.id, enabled: false } });
     const { sendTestEvent } = await owner.client.request(SendTestEventDocument, { endpointId: endpoint.id });
