@@ -84,6 +84,34 @@ function classify(err: unknown, tlsStarted: boolean): WebhookAttemptError {
   return tlsStarted ? 'tls_failed' : 'connection_failed';
 }
 
+/**
+ * `dns.lookup` runs on libuv's thread pool (4 threads, shared with file system and crypto work): at most this many
+ * webhook lookups run at once per process, the others wait their turn (the attempt's deadline still applies), so
+ * slow resolvers for a few receivers cannot take every pool thread.
+ */
+export const WEBHOOK_LOOKUP_SLOTS = 2;
+let lookupsRunning = 0;
+const lookupQueue: (() => void)[] = [];
+
+function boundedLookup(resolve: LookupFunction): LookupFunction {
+  return (hostname, options, callback) => {
+    const run = () => {
+      lookupsRunning++;
+      let released = false;
+      resolve(hostname, options, ((...args: unknown[]) => {
+        if (!released) {
+          released = true;
+          lookupsRunning--;
+          lookupQueue.shift()?.();
+        }
+        (callback as (...a: unknown[]) => void)(...args);
+      }) as typeof callback);
+    };
+    if (lookupsRunning < WEBHOOK_LOOKUP_SLOTS) run();
+    else lookupQueue.push(run);
+  };
+}
+
 /** Resolves every address, refuses the lot if any one is in a refused range, then answers as asked. */
 function guardedLookup(resolve: LookupFunction, allowPrivateNetworks: boolean): LookupFunction {
   return (hostname, options, callback) => {
@@ -152,7 +180,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
       request = send(url, {
         method: 'POST',
         agent: false,
-        lookup: guardedLookup(req.lookup ?? (dnsLookup as LookupFunction), req.allowPrivateNetworks),
+        lookup: guardedLookup(boundedLookup(req.lookup ?? (dnsLookup as LookupFunction)), req.allowPrivateNetworks),
         headers: {
           'user-agent': 'Warden-Webhooks',
           ...req.headers,
