@@ -1,3 +1,4 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { LookupFunction } from 'node:net';
@@ -252,4 +253,52 @@ describe('sendWebhook', () => {
   it('never throws: an unparsable URL is a failed attempt', async () => {
     await expect(sendWebhook({ ...base, url: 'not a url', allowPrivateNetworks: true })).resolves.toMatchObject({ ok: false, error: 'connection_failed' });
   });
+
+  it('production resolution (c-ares, not the libuv pool): a name answered with 127.0.0.1 is blocked_address; a name server that never answers ends at the deadline', async () => {
+    const dns = await dnsServer('127.0.0.1');
+    try {
+      const r = await receiver((_req, res) => res.end('ok'));
+      const asked = { ...base, allowPrivateNetworks: false, nameServers: [`127.0.0.1:${dns.port}`] };
+      expect(await sendWebhook({ ...asked, url: `http://hook.example.com:${r.port}/` })).toMatchObject({ ok: false, error: 'blocked_address' });
+      expect(dns.questions).toContain('hook.example.com');
+      expect(r.hits).toHaveLength(0);
+      dns.silent = true;
+      const started = Date.now();
+      const silent = await sendWebhook({ ...asked, timeoutMs: 800, url: `http://quiet.example.com:${r.port}/` });
+      expect(silent).toMatchObject({ ok: false });
+      expect(['timeout', 'connection_failed']).toContain(silent.error);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      dns.socket.close();
+    }
+  });
 });
+
+/** A name server on 127.0.0.1 answering every A question with `address` (AAAA: no answer), or nothing while `silent`. */
+async function dnsServer(address: string): Promise<{ port: number; socket: UdpSocket; questions: string[]; silent: boolean }> {
+  const socket = createSocket('udp4');
+  const state = { port: 0, socket, questions: [] as string[], silent: false };
+  socket.on('message', (msg, rinfo) => {
+    let offset = 12;
+    const labels: string[] = [];
+    while (msg[offset]! > 0) {
+      labels.push(msg.subarray(offset + 1, offset + 1 + msg[offset]!).toString('ascii'));
+      offset += msg[offset]! + 1;
+    }
+    const qtype = msg.readUInt16BE(offset + 1);
+    const question = msg.subarray(12, offset + 5);
+    state.questions.push(labels.join('.'));
+    if (state.silent) return;
+    const header = Buffer.from(msg.subarray(0, 12));
+    header.writeUInt16BE(0x8180, 2); // a response, recursion desired and available, no error
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(qtype === 1 ? 1 : 0, 6);
+    header.writeUInt32BE(0, 8);
+    const answer =
+      qtype === 1 ? Buffer.concat([Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]), Buffer.from(address.split('.').map(Number))]) : Buffer.alloc(0);
+    socket.send(Buffer.concat([header, question, answer]), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  state.port = socket.address().port;
+  return state;
+}

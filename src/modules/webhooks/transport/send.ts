@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction, Socket } from 'node:net';
@@ -38,6 +38,8 @@ export interface WebhookRequest {
   httpsOnly?: boolean;
   /** Name resolution (default `dns.lookup`); tests inject one to make a name resolve to 127.0.0.1. */
   lookup?: LookupFunction;
+  /** The name servers of the default (c-ares) resolution, `ip:port` (tests; default the system's). */
+  nameServers?: readonly string[];
 }
 
 export const WEBHOOK_BODY_MAX_BYTES = 1024;
@@ -112,6 +114,31 @@ function boundedLookup(resolve: LookupFunction): LookupFunction {
   };
 }
 
+/**
+ * The default resolution when private networks are refused (production): c-ares (`dns.Resolver`, A and AAAA
+ * together), which does not use libuv's thread pool and stops at its own timeout, so receivers behind slow name
+ * servers hold neither pool threads nor lookup slots. (It skips /etc/hosts, whose names — localhost — are refused
+ * anyway.) With WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, `dns.lookup` (bounded), so /etc/hosts names work in development.
+ */
+function caresLookup(timeoutMs: number, nameServers?: readonly string[]): LookupFunction {
+  return (hostname, _options, callback) => {
+    const resolver = new dnsPromises.Resolver({ timeout: Math.max(1, Math.min(timeoutMs, 5000)), tries: 1 });
+    if (nameServers) resolver.setServers([...nameServers]);
+    void Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]).then(([v4, v6]) => {
+      const list: LookupAddress[] = [
+        ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 })) : []),
+        ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 })) : []),
+      ];
+      if (list.length === 0) {
+        const reason = v4.status === 'rejected' ? (v4.reason as NodeJS.ErrnoException) : null;
+        const code = reason?.code === 'ETIMEOUT' ? 'ETIMEDOUT' : 'ENOTFOUND';
+        return (callback as unknown as (e: Error) => void)(Object.assign(new Error(`cannot resolve ${hostname}`), { code }));
+      }
+      (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+    });
+  };
+}
+
 /** Resolves every address, refuses the lot if any one is in a refused range, then answers as asked. */
 function guardedLookup(resolve: LookupFunction, allowPrivateNetworks: boolean): LookupFunction {
   return (hostname, options, callback) => {
@@ -180,7 +207,14 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
       request = send(url, {
         method: 'POST',
         agent: false,
-        lookup: guardedLookup(boundedLookup(req.lookup ?? (dnsLookup as LookupFunction)), req.allowPrivateNetworks),
+        lookup: guardedLookup(
+          req.lookup
+            ? boundedLookup(req.lookup)
+            : req.allowPrivateNetworks
+              ? boundedLookup(dnsLookup as LookupFunction)
+              : caresLookup(req.timeoutMs, req.nameServers),
+          req.allowPrivateNetworks,
+        ),
         headers: {
           'user-agent': 'Warden-Webhooks',
           ...req.headers,
