@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PoolClient } from 'pg';
 import { escapeLiteral } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
@@ -13,7 +13,7 @@ import { exportLine } from './audit-export-line';
  * Rows per COPY page: the bytes held at most (about 0.5 KiB a row), as a few Buffers. Each page takes a pooled
  * connection for its COPY only, so other requests interleave (the embedded pool has ONE connection).
  */
-export const COPY_PAGE = 5000;
+export const COPY_PAGE = 2000;
 
 /** The first byte of a line PostgreSQL leaves to Node (see UNSAFE_SQL): never the first byte of a JSON line. */
 const MARK = 0x01;
@@ -63,8 +63,8 @@ function literal(value: unknown): string {
 
 /**
  * The export's lines as `COPY (SELECT <line> …) TO STDOUT` pages, as one byte stream: each page's end is found
- * first (a parameterised OFFSET), the rows Node must write itself are read with it, then the page is copied (its
- * connection given back at once) and handed to the consumer; the next page is read only when the consumer asks.
+ * first (a parameterised OFFSET), then the page is copied (its connection given back at once), the rows Node must
+ * write itself read by their sequences, and the page handed to the consumer; the next one is read when it asks.
  */
 export function copyExportStream(dataSource: DataSource, filter: AuditFilter, head: string): Readable {
   return Readable.from(copyPages(dataSource, filter, sequence(head)), { objectMode: false });
@@ -82,26 +82,21 @@ async function* copyPages(dataSource: DataSource, filter: AuditFilter, head: str
       params,
     )) as { seq: string }[];
     const end = last ? sequence(last.seq) : head;
-    params.splice(1, params.length - 1, end);
-    const unsafe = (await em.query(
-      `SELECT ${CHAIN_COLUMNS} FROM ${table} e WHERE ${['e.chain_sequence > $1', 'e.chain_sequence <= $2', ...auditFilterSql(filter, params)].join(' AND ')} AND ${UNSAFE_SQL}`,
-      params,
-    )) as ChainRow[];
-    const byNode = new Map(unsafe.map((row) => [row.chainSequence!, Buffer.from(exportLine(row), 'utf8')]));
     const copyWhere = [`e.chain_sequence > ${after}`, `e.chain_sequence <= ${end}`, ...auditFilterConditions(filter, literal)].join(' AND ');
     const select = `SELECT CASE WHEN ${UNSAFE_SQL} THEN chr(1) || e.chain_sequence::text ELSE ${LINE_SQL} END FROM ${table} e WHERE ${copyWhere} ORDER BY e.chain_sequence`;
     // CSV with a delimiter and a quote no JSON line holds: each line goes out as it is (text format would escape `\`).
-    const page = await copyPage(dataSource, `COPY (${select}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x03')`);
-    if (page.length > 0) yield withNodeLines(page, byNode);
+    const chunks = await copyPage(dataSource, `COPY (${select}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x03')`);
+    if (chunks.some((chunk) => chunk.includes(MARK))) yield await withNodeLines(em, table, Buffer.concat(chunks));
+    else yield* chunks;
     after = end;
   }
 }
 
 /**
- * One COPY page, read whole into a few Buffers (the bytes of at most COPY_PAGE lines, no object per row), then its
- * connection is given back BEFORE the consumer reads it: a slow client never holds a pooled connection.
+ * One COPY page, read whole as the socket's chunks (the bytes of at most COPY_PAGE lines, no object per row, no large
+ * Buffer), then its connection is given back BEFORE the consumer reads it: a slow client never holds a connection.
  */
-async function copyPage(dataSource: DataSource, statement: string): Promise<Buffer> {
+async function copyPage(dataSource: DataSource, statement: string): Promise<Buffer[]> {
   const [client, release] = await (
     dataSource.driver as unknown as { obtainMasterConnection(): Promise<[PoolClient, (error?: unknown) => void]> }
   ).obtainMasterConnection();
@@ -119,7 +114,7 @@ async function copyPage(dataSource: DataSource, statement: string): Promise<Buff
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     await finished;
-    return Buffer.concat(chunks);
+    return chunks;
   } catch (error) {
     failure = error;
     throw error;
@@ -128,16 +123,21 @@ async function copyPage(dataSource: DataSource, statement: string): Promise<Buff
   }
 }
 
-/** Replaces the marked lines (MARK, then the chain sequence) with the lines exportLine wrote. */
-function withNodeLines(page: Buffer, byNode: Map<string, Buffer>): Buffer {
-  if (byNode.size === 0) return page;
+/** Replaces the marked lines (MARK, then the chain sequence) with the lines exportLine writes, read by a parameterised query. */
+async function withNodeLines(em: EntityManager, table: string, page: Buffer): Promise<Buffer> {
+  const marks: { at: number; eol: number; seq: string }[] = [];
+  for (let at = page.indexOf(MARK); at !== -1; at = page.indexOf(MARK, at + 1)) {
+    const eol = page.indexOf(0x0a, at);
+    marks.push({ at, eol, seq: sequence(page.toString('latin1', at + 1, eol)) });
+  }
+  const rows = (await em.query(`SELECT ${CHAIN_COLUMNS} FROM ${table} e WHERE e.chain_sequence = ANY($1::bigint[])`, [marks.map((m) => m.seq)])) as ChainRow[];
+  const lines = new Map(rows.map((row) => [row.chainSequence!, Buffer.from(exportLine(row), 'utf8')]));
   const parts: Buffer[] = [];
   let from = 0;
-  for (let mark = page.indexOf(MARK); mark !== -1; mark = page.indexOf(MARK, from)) {
-    const eol = page.indexOf(0x0a, mark);
-    const line = byNode.get(page.toString('latin1', mark + 1, eol));
-    if (!line) throw new Error('audit export: a row changed between the reads of its page');
-    parts.push(page.subarray(from, mark), line);
+  for (const { at, eol, seq } of marks) {
+    const line = lines.get(seq);
+    if (!line) throw new Error(`audit export: row ${seq} is gone`);
+    parts.push(page.subarray(from, at), line);
     from = eol + 1;
   }
   parts.push(page.subarray(from));
