@@ -67,6 +67,13 @@ const REFUSED: [string, TypedDocumentNode<any, any>, Record<string, unknown>][] 
     { input: { userId: '00000000-0000-4000-8000-000000000000', reason: 'x' } },
   ],
   ['startImpersonation', Start, { input: { userId: '00000000-0000-4000-8000-000000000000', reason: 'x' } }],
+  // Refused before the gate: neither NOT_ADMIN (a global endpoint) nor NOT_A_MEMBER (an unknown id).
+  [
+    'createWebhookEndpoint',
+    doc`mutation O($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }`,
+    { input: { url: 'https://hooks.example.com/warden' } },
+  ],
+  ['rotateWebhookSecret', doc`mutation P($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, { id: '00000000-0000-4000-8000-000000000000' }],
 ];
 
 const clock = new TestClock();

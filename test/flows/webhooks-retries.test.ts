@@ -8,6 +8,7 @@ import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiv
 import {
   CreateOrganizationDocument,
   CreateWebhookEndpointDocument,
+  SendTestEventDocument,
   UpdateOrganizationDocument,
   UpdateWebhookEndpointDocument,
 } from '../graphql/generated/graphql';
@@ -109,6 +110,67 @@ describe('webhooks: retries and disabling', () => {
     expect(receiver.received.filter(mine)).toHaveLength(3);
   });
 
+  test('a receiver answering a NUL byte and invalid UTF-8: the attempt is recorded (U+FFFD), retried on the schedule; sendTestEvent records it too', async () => {
+    const owner = await person(t, 'nul');
+    const { orgId, endpointId } = await organizationWithEndpoint(t, owner, receiver.url, 'Nul Inc');
+    const mine = (r: { body: { organizationId: string | null } }) => r.body.organizationId === orgId;
+    receiver.respond = (r) => (mine(r) ? 500 : 200);
+    receiver.answerBody = (status) => (status === 500 ? Buffer.from([0x62, 0x61, 0x64, 0x00, 0xff, 0x21]) : 'ok');
+    try {
+      await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Nul 2' } });
+      await receiver.waitFor(1, mine);
+      await until(async () => (await deliveriesOf(endpointId))[0]?.attempts === 1, 'the attempt is recorded');
+      const [row] = await sql(
+        `SELECT status, attempts, response_status_code, response_body, next_attempt_at FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1`,
+        [endpointId],
+      );
+      expect(row).toMatchObject({ status: 'PENDING', attempts: 1, response_status_code: 500, response_body: 'bad\uFFFD\uFFFD!' });
+      expect(row.next_attempt_at).not.toBeNull();
+      await sleep(300); // several worker rounds: not sent again before it is due
+      expect(receiver.received.filter(mine)).toHaveLength(1);
+      const { sendTestEvent } = await owner.client.request(SendTestEventDocument, { endpointId });
+      expect(sendTestEvent).toMatchObject({ status: 'FAILED', attempts: 1, responseStatusCode: 500, responseBody: 'bad\uFFFD\uFFFD!' });
+    } finally {
+      receiver.respond = () => 200;
+      receiver.answerBody = null;
+    }
+  });
+
+  test('fairness: a slow endpoint with a backlog holds at most 2 deliveries in flight; another tenant is delivered meanwhile', async () => {
+    const slow = await WebhookReceiver.start('/slow');
+    slow.delayMs = 1500;
+    try {
+      const a = await person(t, 'slow-tenant');
+      const { orgId: slowOrg, endpointId: slowEndpoint } = await organizationWithEndpoint(t, a, slow.url, 'Slow Inc');
+      await a.client.request(UpdateOrganizationDocument, { input: { organizationId: slowOrg, name: 'Slow 2' } });
+      await slow.waitFor(1);
+      const [first] = await sql(`SELECT event_id FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1`, [slowEndpoint]);
+      // A backlog of 20 more, on 20 aggregates (no per-aggregate wait), older than anything else.
+      await sql(
+        `INSERT INTO ${t.table('webhook_deliveries')} (endpoint_id, event_id, event_type, aggregate_type, aggregate_id, sequence, status, attempts, next_attempt_at, created_at)
+         SELECT $1, $2, 'organization.updated', 'organization', 'backlog-' || g, 1, 'PENDING', 0, $3, $3 FROM generate_series(1, 20) g`,
+        [slowEndpoint, first.event_id, new Date(clock.now().getTime() - 60_000)],
+      );
+      const open = () => slow.received.filter((r) => Date.now() - r.at < slow.delayMs - 100).length;
+      let most = 0;
+      for (let i = 0; i < 10; i++) {
+        await sleep(100);
+        most = Math.max(most, open());
+      }
+      expect(most).toBe(2); // the backlog is being sent, two at a time
+      const b = await person(t, 'fast-tenant');
+      const { orgId: fastOrg } = await organizationWithEndpoint(t, b, receiver.url, 'Fast Inc');
+      const sentAt = Date.now();
+      await b.client.request(UpdateOrganizationDocument, { input: { organizationId: fastOrg, name: 'Fast 2' } });
+      const [hit] = await receiver.waitFor(1, (r) => r.body.organizationId === fastOrg);
+      expect(hit!.at - sentAt).toBeLessThan(1200); // not behind the slow backlog (16 places × 1.5 s)
+      expect(open()).toBeLessThanOrEqual(2);
+    } finally {
+      await sql(`DELETE FROM ${t.table('webhook_deliveries')} WHERE aggregate_id LIKE 'backlog-%'`);
+      await slow.stop();
+    }
+  });
+
   test('an endpoint failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled: pending deliveries FAILED, owners mailed, event and audit row; enabled: true re-enables', async () => {
     // A global endpoint that fails too: its ADMIN_EMAILS accounts are told.
     const admin = await userWithAuthenticator(t, clock, adminEmail);
@@ -179,6 +241,40 @@ describe('webhooks: retries and disabling', () => {
     await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Disable 5' } });
     const [delivered] = await receiver.waitFor(1, (r) => mine(r) && (r.body.data as { organization: { name: string } }).organization?.name === 'Disable 5');
     expect(delivered!.status).toBe(200);
+  });
+
+  test('a disabling that commits while an event is being queued leaves no PENDING delivery on the disabled endpoint', async () => {
+    const owner = await person(t, 'race');
+    const { orgId, endpointId } = await organizationWithEndpoint(t, owner, receiver.url, 'Race Inc');
+    // The disabling's transaction, held open between its two statements' effects and its COMMIT.
+    const runner = t.app.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(`UPDATE ${t.table('webhook_endpoints')} SET enabled = false, disabled_reason = 'FAILING' WHERE id = $1`, [endpointId]);
+      await runner.query(
+        `UPDATE ${t.table('webhook_deliveries')} SET status = 'FAILED', next_attempt_at = NULL WHERE endpoint_id = $1 AND status = 'PENDING'`,
+        [endpointId],
+      );
+      await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Race 2' } });
+      await sleep(400); // the relay stamps the event and queues it meanwhile (or waits for the disabling)
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    await until(
+      async () =>
+        (
+          await sql(
+            `SELECT count(*)::int AS n FROM ${t.table('events')} WHERE organization_id = $1 AND type = 'organization.updated' AND sequence IS NOT NULL`,
+            [orgId],
+          )
+        )[0].n === 1,
+      'the event is stamped',
+    );
+    await sleep(200);
+    expect(await deliveriesOf(endpointId)).toEqual([]);
+    expect(receiver.received.filter((r) => r.body.organizationId === orgId)).toHaveLength(0);
   });
 
   test('retention: deliveries older than EVENT_RETENTION_DAYS are deleted, fresher ones stay', async () => {

@@ -6,6 +6,8 @@ import { sleep } from '../support/attack';
 import type { WardenClient } from '../support/graphql-client';
 import { raiseToAal2, userWithAuthenticator } from '../support/admins';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
+import { wardenModules } from '../../src/modules';
+import type { WardenModule } from '../../src/modules/module';
 import {
   AcceptInvitationDocument,
   AdminWebhookEndpointsDocument,
@@ -80,6 +82,14 @@ describe('webhooks: endpoints and signed delivery', () => {
   };
   const newOrganization = async (owner: Person, name: string): Promise<string> =>
     (await owner.client.request(CreateOrganizationDocument, { input: { name } })).createOrganization.id;
+  /** Waits until the relay stamped every event of the organization (so an endpoint created next does not take them). */
+  const stamped = async (organizationId: string): Promise<void> => {
+    for (const deadline = Date.now() + 10_000; ; await sleep(25)) {
+      const [row] = await sql(`SELECT count(*)::int AS n FROM ${t.table('events')} WHERE organization_id = $1 AND sequence IS NULL`, [organizationId]);
+      if (row.n === 0) return;
+      if (Date.now() > deadline) throw new Error('the relay did not stamp the organization events');
+    }
+  };
   const createEndpoint = async (who: Person, input: Partial<CreateWebhookEndpointInput> & { organizationId: string | null }) =>
     (await who.client.request(CreateWebhookEndpointDocument, { input: { url: receiver.url, ...input } })).createWebhookEndpoint;
   const rename = (owner: Person, organizationId: string, name: string) => owner.client.request(UpdateOrganizationDocument, { input: { organizationId, name } });
@@ -103,6 +113,7 @@ describe('webhooks: endpoints and signed delivery', () => {
     const other = await person('other');
     const orgA = await newOrganization(owner, 'Hooked A');
     const orgB = await newOrganization(other, 'Hooked B');
+    await stamped(orgA); // organization.created and membership.created go to the feed before the endpoints exist
     const all = await createEndpoint(owner, { organizationId: orgA, description: 'all of A' });
     expect(all.endpoint).toMatchObject({
       organizationId: orgA,
@@ -160,6 +171,33 @@ describe('webhooks: endpoints and signed delivery', () => {
     const notAdmin = await stranger.client.error(stranger.client.query(AdminWebhookEndpointsDocument));
     expect(notAdmin).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'NOT_ADMIN' } });
     await admin.client.request(DeleteWebhookEndpointDocument, { id: global.endpoint.id });
+  });
+
+  test('create and rotate: the gate answers before recency (a stale session is NOT_ADMIN / NOT_A_MEMBER, then REAUTHENTICATION_REQUIRED)', async () => {
+    const owner = await person('stale-owner');
+    const orgId = await newOrganization(owner, 'Stale Inc');
+    const { endpoint } = await createEndpoint(owner, { organizationId: orgId });
+    const stranger = await person('stale-stranger');
+    const stale = (who: Person) => sql(`UPDATE ${t.table('sessions')} SET last_authenticated_at = now() - interval '1 day' WHERE user_id = $1`, [who.userId]);
+    await stale(stranger);
+    await stale(owner);
+    const refused = async (who: Person, op: Promise<unknown>) => {
+      const error = await who.client.error(op);
+      return error.extensions.reason ?? error.code;
+    };
+    expect(await refused(stranger, stranger.client.request(CreateWebhookEndpointDocument, { input: { url: receiver.url } }))).toBe('NOT_ADMIN');
+    expect(await refused(stranger, stranger.client.request(CreateWebhookEndpointDocument, { input: { organizationId: orgId, url: receiver.url } }))).toBe(
+      'NOT_A_MEMBER',
+    );
+    expect(await refused(stranger, stranger.client.request(RotateWebhookSecretDocument, { id: endpoint.id }))).toBe('NOT_A_MEMBER');
+    // The owner passes the gate; then the session's age counts.
+    for (const op of [
+      owner.client.request(CreateWebhookEndpointDocument, { input: { organizationId: orgId, url: receiver.url } }),
+      owner.client.request(RotateWebhookSecretDocument, { id: endpoint.id }),
+    ]) {
+      expect(await owner.client.error(op)).toMatchObject({ code: 'REAUTHENTICATION_REQUIRED' });
+    }
+    expect((await endpointsOf(owner, orgId)).map((e) => e.id)).toEqual([endpoint.id]);
   });
 
   test("another organization's endpoint id is NOT_A_MEMBER (unknown ids alike); a plain member is PERMISSION_REQUIRED; signed out UNAUTHENTICATED", async () => {
@@ -273,6 +311,7 @@ describe('webhooks: endpoints and signed delivery', () => {
   test('sendTestEvent: one attempt now, recorded as a delivery, not in the feed; disabled endpoints too', async () => {
     const owner = await person('test-event');
     const orgId = await newOrganization(owner, 'Test Event Inc');
+    await stamped(orgId);
     const { endpoint, secret } = await createEndpoint(owner, { organizationId: orgId });
     await owner.client.request(UpdateWebhookEndpointDocument, { input: { id: endpoint.id, enabled: false } });
     const { sendTestEvent } = await owner.client.request(SendTestEventDocument, { endpointId: endpoint.id });
@@ -438,5 +477,62 @@ describe('webhooks: endpoints and signed delivery', () => {
       extensions: { reason: 'API_KEY' },
     });
     expect((await endpointsOf(owner, orgId)).map((e) => e.id)).toEqual([endpoint.id]);
+  });
+});
+
+/** The relay's stamping transaction failing after the webhooks queue ran (its own app: a fault module composed in). */
+describe('webhooks: a stamping transaction that rolls back', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  /** A fault in the relay's stamping transaction: an eventsStamped listener (after the webhooks queue's) that throws once for an organization's events. */
+  const stampFault = { organizationId: null as string | null, thrown: 0 };
+  const fault: WardenModule = {
+    name: 'webhooks-stamp-fault',
+    build: () => ({
+      instances: [],
+      hooks: {
+        eventsStamped: [
+          {
+            queue: async (_em, events) => {
+              if (stampFault.organizationId !== null && events.some((e) => e.organizationId === stampFault.organizationId)) {
+                stampFault.organizationId = null;
+                stampFault.thrown++;
+                throw new Error('injected fault in the stamping transaction');
+              }
+            },
+          },
+        ],
+      },
+    }),
+    entities: [],
+    resolvers: [],
+  };
+  beforeAll(async () => {
+    receiver = await WebhookReceiver.start();
+    t = await startTestApp({ env: { OUTBOX_POLL_INTERVAL_MS: '50', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }, modules: [...wardenModules, fault] });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.stop();
+  });
+
+  test('a stamping transaction that rolls back leaves no delivery; the events are stamped and delivered once on the next pass', async () => {
+    const email = uniqueEmail('stamp-fault');
+    const owner = { client: t.client(), email };
+    await signUpAndVerify(t, owner.client, email);
+    const orgId = (await owner.client.request(CreateOrganizationDocument, { input: { name: 'Stamp Fault Inc' } })).createOrganization.id;
+    const { endpoint } = (
+      await owner.client.request(CreateWebhookEndpointDocument, { input: { organizationId: orgId, url: receiver.url, eventTypes: ['organization.updated'] } })
+    ).createWebhookEndpoint;
+    stampFault.organizationId = orgId;
+    await owner.client.request(UpdateOrganizationDocument, { input: { organizationId: orgId, name: 'Stamp Fault 2' } });
+    const [hit] = await receiver.waitFor(1, (r) => r.body.organizationId === orgId && r.body.type === 'organization.updated');
+    expect(stampFault.thrown).toBe(1); // the first stamping of this event rolled back (its queued delivery with it)
+    await sleep(300);
+    expect(receiver.received.filter((r) => r.body.organizationId === orgId && r.body.type === 'organization.updated')).toHaveLength(1);
+    const rows = await t.app.dataSource.query(`SELECT event_id, status, attempts FROM ${t.table('webhook_deliveries')} WHERE endpoint_id = $1`, [endpoint.id]);
+    expect(rows).toEqual([{ event_id: hit!.headers['webhook-id'], status: 'SUCCEEDED', attempts: 1 }]);
+    const [event] = await t.app.dataSource.query(`SELECT sequence FROM ${t.table('events')} WHERE id = $1`, [hit!.headers['webhook-id']]);
+    expect(event.sequence).toBe(hit!.body.sequence);
   });
 });

@@ -31,6 +31,8 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   /** The status to answer (a function of the parsed request); set it to make the receiver fail. */
   respond: (request: Omit<ReceivedWebhook, 'status' | 'at'>) => number = () => 200;
+  /** The body to answer, raw bytes allowed (default `ok`, or `refused <status>` for a status of 300 or more). */
+  answerBody: ((status: number) => string | Buffer) | null = null;
   /** Milliseconds to wait before answering (a slow receiver keeps deliveries in flight). */
   delayMs = 0;
 
@@ -55,7 +57,8 @@ export class WebhookReceiver {
         const request = { path: req.url ?? '', headers: req.headers, raw, body };
         const status = receiver!.respond(request);
         receiver!.received.push({ ...request, status, at: Date.now() });
-        const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `refused ${status}` : 'ok');
+        const answer = () =>
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(receiver!.answerBody?.(status) ?? (status >= 300 ? `refused ${status}` : 'ok'));
         if (receiver!.delayMs > 0) setTimeout(answer, receiver!.delayMs);
         else answer();
       });

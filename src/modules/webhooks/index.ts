@@ -47,6 +47,7 @@ export const webhooksModule: WardenModule = {
       clock: kernel.clock,
       timeoutSeconds: kernel.limits.webhookTimeoutSeconds,
       allowPrivateNetworks,
+      httpsOnly: kernel.config.isProduction,
     });
     const disabling = new WebhookDisabling({
       dataSource: kernel.db,
@@ -69,6 +70,7 @@ export const webhooksModule: WardenModule = {
       timeoutSeconds: kernel.limits.webhookTimeoutSeconds,
       retrySchedule: settings.webhookRetryScheduleSeconds,
       allowPrivateNetworks,
+      httpsOnly: kernel.config.isProduction,
     });
     worker.start();
     kernel.addCleanup(() => worker.close());

@@ -16,6 +16,8 @@ export interface WebhookMessage {
 export interface AttemptOptions {
   timeoutMs: number;
   allowPrivateNetworks: boolean;
+  /** Production: an http URL is refused at send time (unless allowPrivateNetworks). */
+  httpsOnly?: boolean;
   /** Unix ms of this attempt (webhook-timestamp is its seconds). */
   nowMs: number;
   lookup?: import('node:net').LookupFunction;
@@ -61,6 +63,7 @@ export async function attemptDelivery(
     body,
     timeoutMs: options.timeoutMs,
     allowPrivateNetworks: options.allowPrivateNetworks,
+    httpsOnly: options.httpsOnly,
     lookup: options.lookup,
   });
 }

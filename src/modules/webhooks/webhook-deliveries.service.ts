@@ -20,6 +20,8 @@ export interface WebhookDeliveriesDeps {
   clock: Clock;
   timeoutSeconds: number;
   allowPrivateNetworks: boolean;
+  /** Production: an http URL is refused at send time. */
+  httpsOnly?: boolean;
   lookup?: import('node:net').LookupFunction;
 }
 
@@ -93,7 +95,13 @@ export class WebhookDeliveriesService {
         organizationId: endpoint.organizationId,
         data: { endpointId: endpoint.id, organizationId: endpoint.organizationId },
       },
-      { timeoutMs: this.deps.timeoutSeconds * 1000, allowPrivateNetworks: this.deps.allowPrivateNetworks, nowMs, lookup: this.deps.lookup },
+      {
+        timeoutMs: this.deps.timeoutSeconds * 1000,
+        allowPrivateNetworks: this.deps.allowPrivateNetworks,
+        httpsOnly: this.deps.httpsOnly,
+        nowMs,
+        lookup: this.deps.lookup,
+      },
     );
     return withTransaction(this.deps.dataSource, async (em) => {
       const row = em.create(WebhookDeliveryEntity, {

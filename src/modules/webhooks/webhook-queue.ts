@@ -9,6 +9,9 @@ import { WebhookEndpointEntity } from './webhook-endpoint.entity';
  * The relay's eventsStamped hook: in the stamping transaction, one PENDING delivery per enabled endpoint that takes
  * the event, due now. An organization's endpoint takes exactly the events with its organizationId; a global one every
  * event; eventTypes [] means every type. A rolled-back stamping queues nothing (same transaction).
+ * The endpoints are read FOR SHARE: a disabling (or an edit) committing meanwhile waits for this transaction, or this
+ * one waits for it and sees the endpoint disabled. So no delivery is queued on an endpoint once it is disabled, and
+ * none queued before escapes the disabling's "pending deliveries FAILED".
  */
 export class WebhookQueue {
   constructor(private readonly clock: Clock) {}
@@ -18,7 +21,7 @@ export class WebhookQueue {
     const organizationIds = [...new Set(events.map((e) => e.organizationId).filter((id): id is string => id !== null))];
     const endpoints = (await em.query(
       `SELECT id, organization_id, event_types FROM ${tableOf(em, WebhookEndpointEntity)}
-       WHERE enabled AND (organization_id IS NULL OR organization_id = ANY($1::uuid[]))`,
+       WHERE enabled AND (organization_id IS NULL OR organization_id = ANY($1::uuid[])) ORDER BY id FOR SHARE`,
       [organizationIds],
     )) as { id: string; organization_id: string | null; event_types: string[] }[];
     if (endpoints.length === 0) return;

@@ -20,6 +20,8 @@ export interface WebhookWorkerDeps {
   timeoutSeconds: number;
   retrySchedule: readonly number[];
   allowPrivateNetworks: boolean;
+  /** Production: an http URL is refused at send time. */
+  httpsOnly?: boolean;
   /** Deliveries in flight per instance. */
   concurrency?: number;
   lookup?: import('node:net').LookupFunction;
@@ -28,6 +30,18 @@ export interface WebhookWorkerDeps {
 /** A lease lasts the attempt's timeout plus this margin: a live worker always records before another may take the row. */
 const LEASE_MARGIN_MS = 30_000;
 const DEFAULT_CONCURRENCY = 16;
+/**
+ * At most this many deliveries of one endpoint hold a live lease at once (counted in the claim statement), so a few
+ * slow receivers cannot take every place of every gateway. Two gateways claiming at the same instant may each take up
+ * to this many (the count is read, not locked): a bound per claim, not a global lock.
+ */
+export const PER_ENDPOINT_IN_FLIGHT = 2;
+
+interface RecordOutcome {
+  recorded: number;
+  failing_since: Date | null;
+  enabled: boolean | null;
+}
 
 interface Claimed {
   id: string;
@@ -54,7 +68,8 @@ interface Claimed {
  * The delivery worker (every OUTBOX_POLL_INTERVAL_MS, and at once when the local relay stamped): claims due PENDING
  * deliveries across gateways in one statement (FOR UPDATE SKIP LOCKED and a lease, atomic on its own), sends (never
  * inside a transaction), then records the result where the lease is still its own. Per endpoint and aggregate, a
- * delivery waits while one of an earlier sequence is PENDING (per-aggregate order). At most `concurrency` in flight.
+ * delivery waits while one of an earlier sequence is PENDING (per-aggregate order). At most `concurrency` in flight,
+ * and at most PER_ENDPOINT_IN_FLIGHT per endpoint.
  */
 export class WebhookWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -139,8 +154,9 @@ export class WebhookWorker {
   }
 
   /**
-   * One statement (atomic without a transaction): take due rows FOR UPDATE SKIP LOCKED, set their lease, and answer
-   * them with their endpoint and their event (one round trip per claim, however many rows).
+   * One statement (atomic without a transaction): take due rows FOR UPDATE SKIP LOCKED, oldest due first but at most
+   * PER_ENDPOINT_IN_FLIGHT leased per endpoint (those already leased count), set their lease, and answer them with
+   * their endpoint and their event (one round trip per claim, however many rows).
    */
   private async claim(limit: number): Promise<Claimed[]> {
     const now = this.deps.clock.now();
@@ -149,18 +165,25 @@ export class WebhookWorker {
     const d = tableOf(em, WebhookDeliveryEntity);
     const e = tableOf(em, WebhookEndpointEntity);
     return (await em.query(
-      `WITH due AS (
-         SELECT d.id FROM ${d} d JOIN ${e} e ON e.id = d.endpoint_id AND e.enabled
+      `WITH live AS (
+         SELECT endpoint_id, count(*)::int AS n FROM ${d} WHERE status = 'PENDING' AND lease_until > $1 GROUP BY endpoint_id),
+       ranked AS (
+         SELECT d.id, d.next_attempt_at, d.created_at,
+           row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.created_at) + COALESCE(l.n, 0) AS place
+         FROM ${d} d JOIN ${e} e ON e.id = d.endpoint_id AND e.enabled LEFT JOIN live l ON l.endpoint_id = d.endpoint_id
          WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
            AND NOT EXISTS (SELECT 1 FROM ${d} p WHERE p.endpoint_id = d.endpoint_id AND p.aggregate_type = d.aggregate_type
-             AND p.aggregate_id = d.aggregate_id AND p.status = 'PENDING' AND p.sequence < d.sequence)
-         ORDER BY d.next_attempt_at, d.created_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED),
+             AND p.aggregate_id = d.aggregate_id AND p.status = 'PENDING' AND p.sequence < d.sequence)),
+       due AS (
+         SELECT d.id FROM ${d} d JOIN ranked r ON r.id = d.id
+         WHERE r.place <= $4 AND d.status = 'PENDING' AND (d.lease_until IS NULL OR d.lease_until <= $1)
+         ORDER BY r.next_attempt_at, r.created_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED),
        claimed AS (
          UPDATE ${d} d SET lease_until = $3 FROM due, ${e} e WHERE d.id = due.id AND e.id = d.endpoint_id
          RETURNING d.id, d.endpoint_id, d.event_id, d.attempts, d.lease_until, e.url, e.organization_id, e.secret, e.previous_secret, e.previous_secret_until)
        SELECT c.*, ev.type, ev.occurred_at, ev.sequence, ev.aggregate_type, ev.aggregate_id, ev.organization_id AS event_organization_id, ev.data
        FROM claimed c LEFT JOIN ${tableOf(em, 'events')} ev ON ev.id = c.event_id`,
-      [now, limit, lease],
+      [now, limit, lease, PER_ENDPOINT_IN_FLIGHT],
     )) as Claimed[];
   }
 
@@ -197,6 +220,7 @@ export class WebhookWorker {
     const result = await attemptDelivery(row.url, secrets, message, {
       timeoutMs: this.deps.timeoutSeconds * 1000,
       allowPrivateNetworks: this.deps.allowPrivateNetworks,
+      httpsOnly: this.deps.httpsOnly,
       nowMs: this.deps.clock.nowMs(),
       lookup: this.deps.lookup,
     });
@@ -213,6 +237,36 @@ export class WebhookWorker {
     const delay = result.ok ? null : nextDelayMs(this.deps.retrySchedule, attempts);
     const status = result.ok ? 'SUCCEEDED' : delay === null ? 'FAILED' : 'PENDING';
     const next = delay === null ? null : new Date(now.getTime() + delay);
+    const values = [
+      row.id,
+      row.lease_until,
+      status,
+      attempts,
+      now,
+      next,
+      result.statusCode,
+      result.body,
+      result.error,
+      Math.round(result.durationMs),
+      result.ok,
+    ];
+    let outcome: RecordOutcome | undefined;
+    try {
+      outcome = await this.recordStatement(values);
+    } catch (err) {
+      // The result could not be stored (a body PostgreSQL refuses, ...): record the attempt without the body, so the
+      // attempt still counts, the schedule and the failure clock still advance and the row never stays PENDING at 0.
+      this.deps.logger.warn({ err, deliveryId: row.id }, 'webhook attempt recorded without its response body');
+      values[7] = null;
+      outcome = await this.recordStatement(values);
+    }
+    // recorded 0: the lease passed and another worker took the row (its result stands).
+    if (!outcome || outcome.recorded === 0 || result.ok || !outcome.enabled || !outcome.failing_since) return;
+    if (this.deps.disabling.due(outcome.failing_since)) await this.deps.disabling.disable(row.endpoint_id);
+  }
+
+  /** The attempt and the endpoint's failure clock in one statement ($1 id, $2 lease, ... $8 body, ... $11 ok). */
+  private async recordStatement(values: unknown[]): Promise<RecordOutcome | undefined> {
     const em = this.deps.dataSource.manager;
     const [outcome] = (await em.query(
       `WITH recorded AS (
@@ -225,10 +279,8 @@ export class WebhookWorker {
          RETURNING x.failing_since, x.enabled)
        SELECT (SELECT count(*) FROM recorded)::int AS recorded, (SELECT failing_since FROM clock) AS failing_since,
          (SELECT enabled FROM clock) AS enabled`,
-      [row.id, row.lease_until, status, attempts, now, next, result.statusCode, result.body, result.error, Math.round(result.durationMs), result.ok],
-    )) as { recorded: number; failing_since: Date | null; enabled: boolean | null }[];
-    // recorded 0: the lease passed and another worker took the row (its result stands).
-    if (!outcome || outcome.recorded === 0 || result.ok || !outcome.enabled || !outcome.failing_since) return;
-    if (this.deps.disabling.due(outcome.failing_since)) await this.deps.disabling.disable(row.endpoint_id);
+      values,
+    )) as RecordOutcome[];
+    return outcome;
   }
 }

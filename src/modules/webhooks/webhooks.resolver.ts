@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
-import { RecentAuth } from '../../graphql/decorators/recent-auth';
+import { impersonationRefused } from '../sessions/live-sessions';
 import { OrganizationType } from '../organizations/organization.type';
 import { requiresScopes } from '../organizations/requires-scopes';
 import { actorOf, requireCaller } from '../organizations/organizations.resolver';
@@ -44,6 +44,15 @@ function toDelivery(row: WebhookDeliveryEntity): WebhookDeliveryType {
     error: row.error,
     createdAt: row.createdAt,
   };
+}
+
+/**
+ * Create and rotate need recent authentication, checked after the gate (a non-admin asking for a global endpoint is
+ * NOT_ADMIN, a stranger NOT_A_MEMBER, whatever their session's age) — but an impersonation session is refused first,
+ * as by @RecentAuth (contract, "Administration").
+ */
+async function refuseImpersonation(ctx: Context): Promise<void> {
+  if ((await ctx.apiKey()) === null && (await ctx.viewerOrNull())?.impersonatorId) throw impersonationRefused();
 }
 
 /**
@@ -101,7 +110,6 @@ export class WebhooksResolver {
 
   @Authorized()
   @RateLimit('webhooks.create')
-  @RecentAuth()
   @Directive(MANAGE)
   @Mutation(() => WebhookEndpointSecretType, { description: 'Recent authentication.' })
   async createWebhookEndpoint(
@@ -109,7 +117,9 @@ export class WebhooksResolver {
     @Ctx() ctx: Context,
   ): Promise<WebhookEndpointSecretType> {
     const organizationId = input.organizationId ?? null;
+    await refuseImpersonation(ctx);
     const actor = await this.gate.organization(ctx, organizationId, true);
+    await ctx.requireRecentAuthentication();
     const { endpoint, secret } = await this.endpoints.create(actor, { ...input, organizationId }, ctx.meta);
     return { endpoint: toEndpoint(endpoint), secret };
   }
@@ -140,12 +150,13 @@ export class WebhooksResolver {
 
   @Authorized()
   @RateLimit('webhooks.rotate')
-  @RecentAuth()
   @Directive(MANAGE)
   @Mutation(() => WebhookEndpointSecretType, { description: 'Recent authentication. The old secret also signs for WEBHOOK_SECRET_ROTATION_GRACE_SECONDS.' })
   async rotateWebhookSecret(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<WebhookEndpointSecretType> {
+    await refuseImpersonation(ctx);
     const endpoint = await this.endpoints.find(id);
     const actor = await this.gate.endpoint(ctx, endpoint);
+    await ctx.requireRecentAuthentication();
     const rotated = await this.endpoints.rotate(actor, endpoint!, ctx.meta);
     return { endpoint: toEndpoint(rotated.endpoint), secret: rotated.secret };
   }

@@ -3,7 +3,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { checkWebhookUrl } from './url-policy';
-import { sendWebhook, type WebhookRequest } from './send';
+import { sendWebhook, WEBHOOK_LOOKUP_SLOTS, type WebhookRequest } from './send';
 
 // A self-signed certificate for CN=localhost / 127.0.0.1 (P-256, valid to 2126): a receiver no CA vouches for.
 const SELF_SIGNED_KEY = `-----BEGIN PRIVATE KEY-----
@@ -98,6 +98,40 @@ describe('sendWebhook', () => {
         headers: expect.objectContaining({ 'webhook-id': 'evt_1', 'content-type': 'application/json' }),
       }),
     ]);
+  });
+
+  it('a body with a NUL byte or invalid UTF-8 answers U+FFFD in their place (PostgreSQL text refuses NUL)', async () => {
+    const r = await receiver((_req, res) => res.writeHead(500).end(Buffer.from([0x61, 0x00, 0x62, 0xc3, 0x28, 0x00])));
+    expect(await sendWebhook(local(r.port))).toMatchObject({ ok: false, statusCode: 500, error: 'http_status', body: 'a\uFFFDb\uFFFD(\uFFFD' });
+  });
+
+  it('httpsOnly (production): an http URL is blocked_address at send time unless private networks are allowed', async () => {
+    const r = await receiver((_req, res) => res.end('ok'));
+    const lookup = resolvingTo('93.184.216.34');
+    const url = `http://hooks.example.com:${r.port}/hook`;
+    expect(await sendWebhook({ ...base, url, allowPrivateNetworks: false, httpsOnly: true, lookup })).toMatchObject({ ok: false, error: 'blocked_address' });
+    expect(lookup.calls).toBe(0);
+    expect(await sendWebhook({ ...local(r.port), httpsOnly: true })).toMatchObject({ ok: true, statusCode: 200 });
+    expect(r.hits).toHaveLength(1);
+  });
+
+  it('at most WEBHOOK_LOOKUP_SLOTS name lookups run at once (the libuv pool is shared); the others wait their turn', async () => {
+    const r = await receiver((_req, res) => res.end('ok'));
+    let running = 0;
+    let most = 0;
+    const slow: LookupFunction = (_hostname, options, callback) => {
+      running++;
+      most = Math.max(most, running);
+      setTimeout(() => {
+        running--;
+        if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+        else callback(null, '127.0.0.1', 4);
+      }, 100);
+    };
+    const url = `http://hooks.example.com:${r.port}/hook`;
+    const results = await Promise.all(Array.from({ length: 5 }, () => sendWebhook({ ...base, url, allowPrivateNetworks: true, lookup: slow })));
+    expect(results.every((x) => x.ok)).toBe(true);
+    expect(most).toBe(WEBHOOK_LOOKUP_SLOTS);
   });
 
   it('a public-looking name resolving to 127.0.0.1 is blocked at connection time', async () => {

@@ -31,6 +31,11 @@ export interface WebhookRequest {
   body: string;
   timeoutMs: number;
   allowPrivateNetworks: boolean;
+  /**
+   * Production without WEBHOOK_ALLOW_PRIVATE_NETWORKS: an http URL (stored while the flag was on) is refused at send
+   * time as blocked_address, as the URL check would refuse it now.
+   */
+  httpsOnly?: boolean;
   /** Name resolution (default `dns.lookup`); tests inject one to make a name resolve to 127.0.0.1. */
   lookup?: LookupFunction;
 }
@@ -79,6 +84,34 @@ function classify(err: unknown, tlsStarted: boolean): WebhookAttemptError {
   return tlsStarted ? 'tls_failed' : 'connection_failed';
 }
 
+/**
+ * `dns.lookup` runs on libuv's thread pool (4 threads, shared with file system and crypto work): at most this many
+ * webhook lookups run at once per process, the others wait their turn (the attempt's deadline still applies), so
+ * slow resolvers for a few receivers cannot take every pool thread.
+ */
+export const WEBHOOK_LOOKUP_SLOTS = 2;
+let lookupsRunning = 0;
+const lookupQueue: (() => void)[] = [];
+
+function boundedLookup(resolve: LookupFunction): LookupFunction {
+  return (hostname, options, callback) => {
+    const run = () => {
+      lookupsRunning++;
+      let released = false;
+      resolve(hostname, options, ((...args: unknown[]) => {
+        if (!released) {
+          released = true;
+          lookupsRunning--;
+          lookupQueue.shift()?.();
+        }
+        (callback as (...a: unknown[]) => void)(...args);
+      }) as typeof callback);
+    };
+    if (lookupsRunning < WEBHOOK_LOOKUP_SLOTS) run();
+    else lookupQueue.push(run);
+  };
+}
+
 /** Resolves every address, refuses the lot if any one is in a refused range, then answers as asked. */
 function guardedLookup(resolve: LookupFunction, allowPrivateNetworks: boolean): LookupFunction {
   return (hostname, options, callback) => {
@@ -95,6 +128,14 @@ function guardedLookup(resolve: LookupFunction, allowPrivateNetworks: boolean): 
       callback(null, list[0].address, list[0].family);
     });
   };
+}
+
+/**
+ * The body as PostgreSQL text can hold it: the decoder already replaced invalid UTF-8 with U+FFFD; a NUL (valid
+ * UTF-8, refused by PostgreSQL text, 22021) becomes U+FFFD too.
+ */
+export function storable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
 
 export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> {
@@ -115,6 +156,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
     return Promise.resolve(failed('connection_failed'));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.resolve(failed('connection_failed'));
+  if (req.httpsOnly && !req.allowPrivateNetworks && url.protocol !== 'https:') return Promise.resolve(failed('blocked_address'));
   if (!req.allowPrivateNetworks && isIpLiteral(url.hostname) && isRefusedAddress(url.hostname)) {
     return Promise.resolve(failed('blocked_address'));
   }
@@ -138,7 +180,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
       request = send(url, {
         method: 'POST',
         agent: false,
-        lookup: guardedLookup(req.lookup ?? (dnsLookup as LookupFunction), req.allowPrivateNetworks),
+        lookup: guardedLookup(boundedLookup(req.lookup ?? (dnsLookup as LookupFunction)), req.allowPrivateNetworks),
         headers: {
           'user-agent': 'Warden-Webhooks',
           ...req.headers,
@@ -170,7 +212,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
       let text = '';
       let bytes = 0;
       const done = () => {
-        const result = text;
+        const result = storable(text);
         if (status >= 200 && status < 300) {
           finish({ ok: true, statusCode: status, body: result, error: null, durationMs: elapsed() });
         } else {
@@ -182,7 +224,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
         const room = WEBHOOK_BODY_MAX_BYTES - bytes;
         const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
         bytes += part.length;
-        // StringDecoder holds back a character cut at the end, so the text is always valid UTF-8.
+        // StringDecoder holds back a character cut at the end and replaces invalid bytes with U+FFFD.
         text += decoder.write(part);
         if (bytes >= WEBHOOK_BODY_MAX_BYTES) done();
       });
@@ -191,7 +233,7 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookAttemptResult> 
         text += decoder.end();
         done();
       });
-      response.on('error', (err) => finish(failed(classify(err, false), status, text)));
+      response.on('error', (err) => finish(failed(classify(err, false), status, storable(text))));
     }
   });
 }

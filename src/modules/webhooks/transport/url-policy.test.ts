@@ -47,8 +47,9 @@ const ALLOWED = [
   '93.184.216.34',
   'fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
   'fe00::1',
-  'fec0::1',
-  'feff::1',
+  'fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff', // fe80::/10 and fec0::/10 (site-local, refused since #27) follow
+  '100:0:0:1::1', // just past 100::/64
+  '192.0.1.0', // just past 192.0.0.0/24
   '2606:4700:4700::1111',
   '2001:4860:4860::8888',
   '::ffff:8.8.8.8',
@@ -63,6 +64,13 @@ describe('isRefusedAddress', () => {
 
   it.each(REFUSED_V4.flatMap(([range, ...ips]) => ips.map((ip) => [range, `::ffff:${ip}`])))('%s refuses the IPv4-mapped %s', (_range, ip) => {
     expect(isRefusedAddress(ip)).toBe(true);
+  });
+
+  it('refuses, beyond the contract, 192.0.0.0/24, IPv4-translated, site-local and discard addresses', () => {
+    for (const ip of ['192.0.0.192', '192.0.0.1', '::ffff:0:a9fe:a9fe', '::ffff:0:808:808', 'fec0::1', 'feff::1', '100::', '100::ffff:ffff:ffff:ffff']) {
+      expect({ ip, refused: isRefusedAddress(ip) }).toEqual({ ip, refused: true });
+    }
+    for (const ip of ['192.0.1.1', '192.0.2.0', '100:0:0:1::1', 'fe00::1']) expect({ ip, refused: isRefusedAddress(ip) }).toEqual({ ip, refused: false });
   });
 
   it('refuses the mapped forms however they are written', () => {
@@ -115,6 +123,13 @@ describe('checkWebhookUrl', () => {
     'http://localhost/h',
     'http://LOCALHOST:3000/h',
     'http://localhost./h',
+    'http://localhost../h',
+    'http://api.localhost.../h',
+    'http://192.0.0.192/latest/',
+    'http://[::ffff:0:7f00:1]/h',
+    'http://[::ffff:0:808:808]/h',
+    'http://[fec0::1]/h',
+    'http://[100::1]/h',
     'http://api.localhost/h',
     'http://127.0.0.1/h',
     'http://127.1/h',

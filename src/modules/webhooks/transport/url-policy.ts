@@ -16,12 +16,17 @@ const REFUSED_V4 = [
   '127.0.0.0/8',
   '169.254.0.0/16',
   '172.16.0.0/12',
+  '192.0.0.0/24',
   '192.168.0.0/16',
   '198.18.0.0/15',
   '224.0.0.0/3',
 ].map((cidr) => ipaddr.IPv4.parseCIDR(cidr));
 
-const REFUSED_V6 = ['::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8'].map((cidr) => ipaddr.IPv6.parseCIDR(cidr));
+// Beyond the contract's list (docs/events.md): 192.0.0.0/24 above (IETF protocol assignments, 192.0.0.192 is a cloud
+// metadata address), IPv4-translated ::ffff:0:0:0/96, site-local fec0::/10 and the discard prefix 100::/64.
+const REFUSED_V6 = ['::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8', '::ffff:0:0:0/96', 'fec0::/10', '100::/64'].map((cidr) =>
+  ipaddr.IPv6.parseCIDR(cidr),
+);
 
 /**
  * IPv6 prefixes that carry an IPv4 address a gateway or the host may forward to (beyond the contract's
@@ -104,7 +109,7 @@ export function checkWebhookUrl(url: string, opts: { production: boolean; allowP
   if (opts.allowPrivateNetworks) return { ok: true, url: parsed.href };
 
   if (opts.production && parsed.protocol !== 'https:') return unsafe('The URL must be https.');
-  const host = parsed.hostname.toLowerCase().replace(/\.$/, '');
+  const host = parsed.hostname.toLowerCase().replace(/\.+$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return unsafe('The URL points at this machine.');
   if (isIpLiteral(host) && isRefusedAddress(host)) return unsafe('The URL points at a private or reserved address.');
   return { ok: true, url: parsed.href };
