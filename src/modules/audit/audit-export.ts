@@ -9,12 +9,12 @@ import type { SessionsService } from '../sessions/sessions.service';
 import type { AuditService } from './audit.service';
 import { AuditEvents } from './audit-events';
 import { AuditEventEntity } from './audit-event.entity';
-import { CHAIN_COLUMNS, type ChainRow } from './audit-chain';
-import { auditFilterSql, checkAuditFilter, type AuditFilter } from './audit-query';
+import { copyExportStream } from './audit-export-copy';
+import { checkAuditFilter, type AuditFilter } from './audit-query';
+
+export { exportLine } from './audit-export-line';
 
 export const AUDIT_EXPORT_PATH = '/admin/audit/export';
-/** Rows per keyset page: what the stream holds in memory at most, besides the socket's buffer. */
-export const EXPORT_PAGE = 500;
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -37,8 +37,8 @@ class Refusal {
 
 /**
  * GET /admin/audit/export: the sealed rows in chain order as NDJSON, up to the head sealed when the request started,
- * read in keyset pages of the chain (`chain_sequence > last … LIMIT`) and written as the socket takes them
- * (Readable.from pulls the next page only when the consumer asks): memory stays flat whatever the range.
+ * as pages of `COPY (SELECT <line built by PostgreSQL> …) TO STDOUT` (audit-export-copy.ts), the next page read only
+ * when the socket has taken the one before: memory stays flat whatever the range, and no JS object is made per row.
  */
 export class AuditExport {
   constructor(private readonly deps: AuditExportDeps) {}
@@ -61,31 +61,12 @@ export class AuditExport {
         data: { ...filter, headSequence: head },
       });
       reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-store');
-      return reply.send(Readable.from(this.lines(filter, head), { objectMode: false }));
+      return reply.send(head === null ? Readable.from([]) : copyExportStream(this.deps.dataSource, filter, head));
     } catch (error) {
       const refusal = error instanceof Refusal ? error : refusalOf(error);
       if (!refusal) throw error;
       if (refusal.status === 401) reply.header('www-authenticate', 'Bearer');
       return reply.code(refusal.status).header('cache-control', 'no-store').send(refusal.body);
-    }
-  }
-
-  /** The rows' lines, page by page; nothing once the head (read at the start) is passed. */
-  async *lines(filter: AuditFilter, head: string | null): AsyncGenerator<string> {
-    if (head === null) return;
-    const em = this.deps.dataSource.manager;
-    const table = tableOf(em, AuditEventEntity);
-    let after = '0';
-    for (;;) {
-      const params: unknown[] = [after, head];
-      const where = ['e.chain_sequence > $1', 'e.chain_sequence <= $2', ...auditFilterSql(filter, params)];
-      const rows = (await em.query(
-        `SELECT ${CHAIN_COLUMNS} FROM ${table} e WHERE ${where.join(' AND ')} ORDER BY e.chain_sequence LIMIT $${params.push(EXPORT_PAGE)}`,
-        params,
-      )) as ChainRow[];
-      if (rows.length > 0) yield rows.map(exportLine).join('');
-      if (rows.length < EXPORT_PAGE) return;
-      after = rows.at(-1)!.chainSequence!;
     }
   }
 
@@ -126,26 +107,6 @@ function refusalOf(error: unknown): Refusal | null {
     default:
       return null;
   }
-}
-
-/** One NDJSON line: the fields of AuditEvent plus personalDigest. */
-export function exportLine(row: ChainRow): string {
-  return `${JSON.stringify({
-    id: row.id,
-    type: row.event,
-    outcome: row.outcome,
-    createdAt: row.createdAt.toISOString(),
-    userId: row.userId,
-    actorId: row.actorId,
-    organizationId: row.organizationId,
-    ip: row.ip,
-    userAgent: row.userAgent,
-    data: row.data ?? {},
-    chainSequence: row.chainSequence,
-    prevHash: row.prevHash,
-    hash: row.hash,
-    personalDigest: row.personalDigest,
-  })}\n`;
 }
 
 /** since/until (RFC 3339), type (repeatable), organizationId, userId; BAD_USER_INPUT naming the first bad one. */

@@ -39,8 +39,15 @@ export function checkAuditFilter(filter: AuditFilter | null | undefined, fieldPr
 
 /** The filter's SQL conditions over audit_events (alias e), parameters appended to `params`. */
 export function auditFilterSql(filter: AuditFilter | null | undefined, params: unknown[]): string[] {
+  return auditFilterConditions(filter, (value) => `$${params.push(value)}`);
+}
+
+/**
+ * The filter's SQL conditions, each value written by `bind`: a bind parameter ($n), or, for COPY which takes none,
+ * an escaped literal (audit-export-copy.ts). Arrays are text[] (`bind` answers the array, the cast follows).
+ */
+export function auditFilterConditions(filter: AuditFilter | null | undefined, bind: (value: unknown) => string): string[] {
   const where: string[] = [];
-  const bind = (value: unknown) => `$${params.push(value)}`;
   if (!filter) return where;
   if (filter.types && filter.types.length > 0) where.push(`e.event = ANY(${bind([...filter.types])}::text[])`);
   if (filter.userId) where.push(`e.user_id = ${bind(filter.userId)}`);
