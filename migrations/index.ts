@@ -16,6 +16,7 @@ import { Administration1797200000000 } from './1797200000000-Administration';
 import { Impersonation1797210000000 } from './1797210000000-Impersonation';
 import { AuditChain1797300000000 } from './1797300000000-AuditChain';
 import { Webhooks1797400000000 } from './1797400000000-Webhooks';
+import { WebhookDeliveriesEndpointDue1797450000000 } from './1797450000000-WebhookDeliveriesEndpointDue';
 
 /** Every migration, in order. Listed explicitly (not globbed) so compiled, jest and CLI runs load the same set. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   Impersonation1797210000000,
   AuditChain1797300000000,
   Webhooks1797400000000,
+  WebhookDeliveriesEndpointDue1797450000000,
 ];

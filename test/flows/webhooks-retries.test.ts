@@ -1,3 +1,4 @@
+import { PER_ENDPOINT_IN_FLIGHT } from '../../src/modules/webhooks/webhook-worker';
 import { startTestApp, type TestApp } from '../support/start-test-app';
 import { logIn, signUpAndVerify, TestClock, uniqueEmail } from '../support/flows';
 import { sleep } from '../support/attack';
@@ -136,7 +137,7 @@ describe('webhooks: retries and disabling', () => {
     }
   });
 
-  test('fairness: a slow endpoint with a backlog holds at most 2 deliveries in flight; another tenant is delivered meanwhile', async () => {
+  test('fairness: a slow endpoint with a backlog holds at most PER_ENDPOINT_IN_FLIGHT deliveries in flight; another tenant is delivered meanwhile', async () => {
     const slow = await WebhookReceiver.start('/slow');
     slow.delayMs = 1500;
     try {
@@ -157,14 +158,14 @@ describe('webhooks: retries and disabling', () => {
         await sleep(100);
         most = Math.max(most, open());
       }
-      expect(most).toBe(2); // the backlog is being sent, two at a time
+      expect(most).toBe(PER_ENDPOINT_IN_FLIGHT); // the backlog is being sent, that many at a time
       const b = await person(t, 'fast-tenant');
       const { orgId: fastOrg } = await organizationWithEndpoint(t, b, receiver.url, 'Fast Inc');
       const sentAt = Date.now();
       await b.client.request(UpdateOrganizationDocument, { input: { organizationId: fastOrg, name: 'Fast 2' } });
       const [hit] = await receiver.waitFor(1, (r) => r.body.organizationId === fastOrg);
-      expect(hit!.at - sentAt).toBeLessThan(1200); // not behind the slow backlog (16 places × 1.5 s)
-      expect(open()).toBeLessThanOrEqual(2);
+      expect(hit!.at - sentAt).toBeLessThan(1200); // not behind the slow backlog (32 places × 1.5 s)
+      expect(open()).toBeLessThanOrEqual(PER_ENDPOINT_IN_FLIGHT);
     } finally {
       await sql(`DELETE FROM ${t.table('webhook_deliveries')} WHERE aggregate_id LIKE 'backlog-%'`);
       await slow.stop();

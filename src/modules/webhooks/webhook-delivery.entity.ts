@@ -9,6 +9,7 @@ export type WebhookDeliveryStatusValue = 'PENDING' | 'SUCCEEDED' | 'FAILED';
  * from the event row at each attempt. The foreign key (ON DELETE CASCADE to webhook_endpoints) is in the migration.
  */
 @Index('IDX_webhook_deliveries_due', ['nextAttemptAt'], { where: `"status" = 'PENDING'` })
+@Index('IDX_webhook_deliveries_endpoint_due', ['endpointId', 'nextAttemptAt', 'createdAt'], { where: `"status" = 'PENDING'` })
 @Index('IDX_webhook_deliveries_pending_aggregate', ['endpointId', 'aggregateType', 'aggregateId', 'sequence'], { where: `"status" = 'PENDING'` })
 @Index('IDX_webhook_deliveries_endpoint_created', ['endpointId', 'createdAt', 'id'])
 @Index('IDX_webhook_deliveries_created_at', ['createdAt'])
