@@ -4,6 +4,7 @@ import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { requiresScopes } from '../organizations/requires-scopes';
 import { SessionType } from '../sessions/session.type';
+import { toSessionType } from '../sessions/session-rows';
 import { AdminMembershipType, AdminUserConnectionType, AdminUserType } from './admin.types';
 import { AdminDeleteUserInput, AdminUserFilterInput, BanUserInput } from './admin.inputs';
 import { AdminService, type AdminUserView } from './admin.service';
@@ -119,18 +120,6 @@ export class AdminUserFieldsResolver {
   @FieldResolver(() => [SessionType], { description: 'Live sessions, impersonation sessions included; current is false.' })
   async sessions(@Root() user: AdminUserView, @Ctx() ctx: Context): Promise<SessionType[]> {
     const sessions = await ctx.loaders.liveSessions.load(user.id);
-    return sessions.map((s) => ({
-      id: s.id,
-      createdAt: s.createdAt,
-      lastUsedAt: s.lastUsedAt,
-      expiresAt: s.expiresAt,
-      authenticatorAssuranceLevel: s.aal,
-      lastAuthenticatedAt: s.lastAuthenticatedAt,
-      userAgent: s.userAgent,
-      ip: s.ip,
-      current: false,
-      activeOrganizationId: s.activeOrganizationId,
-      impersonated: s.impersonatorId !== null,
-    }));
+    return sessions.map((s) => toSessionType(s, null));
   }
 }

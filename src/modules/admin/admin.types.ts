@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { SessionType } from '../sessions/session.type';
-import { UserType } from '../users/user.type';
+import { UserFields, UserType } from '../users/user.type';
 import { UserStatus } from './admin.enums';
 
 @ObjectType('AdminMembership', { simpleResolvers: true })
@@ -19,28 +19,7 @@ export class AdminMembershipType {
 }
 
 @ObjectType('AdminUser')
-export class AdminUserType {
-  @Field(() => ID)
-  id: string;
-
-  @Field(() => String, { nullable: true })
-  email: string | null;
-
-  @Field(() => Boolean)
-  emailVerified: boolean;
-
-  @Field(() => String, { nullable: true })
-  phone: string | null;
-
-  @Field(() => Boolean)
-  phoneVerified: boolean;
-
-  @Field(() => String, { nullable: true })
-  name: string | null;
-
-  @Field(() => Date)
-  createdAt: Date;
-
+export class AdminUserType extends UserFields {
   @Field(() => UserStatus)
   status: UserStatus;
 

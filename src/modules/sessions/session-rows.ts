@@ -1,3 +1,4 @@
+import type { SessionType } from './session.type';
 import type { EntityManager } from 'typeorm';
 import { SessionEntity } from './session.entity';
 
@@ -61,4 +62,21 @@ export async function clearActiveOrganization(em: EntityManager, userIds: readon
     .where('active_organization_id = :organizationId', { organizationId })
     .andWhere('user_id IN (:...userIds)', { userIds: [...userIds] })
     .execute();
+}
+
+/** A live session row as the `Session` GraphQL type; `currentSessionId`: the asking session (null: none is current). */
+export function toSessionType(s: SessionEntity, currentSessionId: string | null): SessionType {
+  return {
+    id: s.id,
+    createdAt: s.createdAt,
+    lastUsedAt: s.lastUsedAt,
+    expiresAt: s.expiresAt,
+    authenticatorAssuranceLevel: s.aal,
+    lastAuthenticatedAt: s.lastAuthenticatedAt,
+    userAgent: s.userAgent,
+    ip: s.ip,
+    current: s.id === currentSessionId,
+    activeOrganizationId: s.activeOrganizationId,
+    impersonated: s.impersonatorId !== null,
+  };
 }

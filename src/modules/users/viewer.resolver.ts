@@ -5,6 +5,7 @@ import { UserType } from './user.type';
 import { OrganizationType } from '../organizations/organization.type';
 import { UsersService } from './users.service';
 import { SessionType } from '../sessions/session.type';
+import { toSessionType } from '../sessions/session-rows';
 import { WardenError } from '../../errors/warden-error';
 import { requestedFields } from '../../graphql/selection';
 import { requireSelf } from '../../graphql/viewer-only';
@@ -62,18 +63,6 @@ export class ViewerResolver {
   async sessions(@Root() user: UserType, @Ctx() ctx: Context): Promise<SessionType[]> {
     const self = await requireSelf(ctx, user.id);
     const sessions = await ctx.loaders.liveSessions.load(user.id);
-    return sessions.map((s) => ({
-      id: s.id,
-      createdAt: s.createdAt,
-      lastUsedAt: s.lastUsedAt,
-      expiresAt: s.expiresAt,
-      authenticatorAssuranceLevel: s.aal,
-      lastAuthenticatedAt: s.lastAuthenticatedAt,
-      userAgent: s.userAgent,
-      ip: s.ip,
-      current: s.id === self.sessionId,
-      activeOrganizationId: s.activeOrganizationId,
-      impersonated: s.impersonatorId !== null,
-    }));
+    return sessions.map((s) => toSessionType(s, self.sessionId));
   }
 }
