@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { readCookie } from './cookies';
 
 export const REFRESH_COOKIE = 'warden_refresh';
 
@@ -12,7 +13,7 @@ export interface RefreshCookie {
 export function refreshCookie(request: FastifyRequest, reply: FastifyReply, secure: boolean): RefreshCookie {
   const base = { httpOnly: true, sameSite: 'lax' as const, secure, path: '/graphql' };
   return {
-    read: () => request.cookies?.[REFRESH_COOKIE] ?? null,
+    read: () => readCookie(request, REFRESH_COOKIE) ?? null,
     set: (token, expiresAt) => {
       reply.setCookie(REFRESH_COOKIE, token, { ...base, expires: expiresAt });
     },

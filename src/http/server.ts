@@ -15,7 +15,7 @@ import { graphqlArmor, parseOptions, type GraphQLLimits } from '../graphql/plugi
 import { requestLogPlugin } from '../graphql/plugins/request-log-plugin';
 import { errorLogPlugin } from '../graphql/plugins/error-log-plugin';
 import { lazyChildLogger } from './lazy-child-logger';
-import { registerSecurityHeaders } from './security-headers';
+import { securityHeaders } from './security-headers';
 import { registerMetricsRoute } from './metrics-route';
 
 export interface ReadinessCheck {
@@ -60,10 +60,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     childLoggerFactory: lazyChildLogger,
   });
   // Every log line written about a request carries its id (request.log; GraphQL's lines through the
-  // context's log), and the client gets it back to quote in a report. Hooks in callback style: an async
-  // hook costs a promise per request.
+  // context's log), and the client gets it back to quote in a report; the security headers (the same set on
+  // every answer) go on in the same hook. Hooks in callback style: an async hook costs a promise per request.
+  const headers = securityHeaders(deps.isProduction);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    reply.headers(headers);
     done();
   });
   // Draining (SIGTERM → app.close()): new requests get 503 (return503OnClosing); a response finished
@@ -90,8 +92,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<{ fastify:
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
   });
-  registerSecurityHeaders(fastify, { isProduction: deps.isProduction });
-  await fastify.register(cookie);
+  // Cookies are parsed only where a flow reads one (src/http/cookies.ts), not on every request.
+  await fastify.register(cookie, { hook: false });
   await fastify.register(cors, {
     origin: [...deps.corsOrigins],
     credentials: true,

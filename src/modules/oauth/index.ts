@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WardenModule } from '../module';
 import { requestMeta } from '../../http/request-meta';
+import { readCookie } from '../../http/cookies';
 import { IdentityEntity } from './identity.entity';
 import { IdentityFieldsResolver, OAuthResolver } from './oauth.resolver';
 import { BROWSER_COOKIE, CALLBACK_PATH, OAuthService, START_PATH, exportIdentities, identitySignInMethodSource, type RouteAnswer } from './oauth.service';
@@ -87,13 +88,13 @@ export const oauthModule: WardenModule = {
         orUnavailable(reply, request, async () => {
           const state = new URLSearchParams(rawQuery(request)).get('state') ?? undefined;
           const meta = requestMeta(request, oauth.settings.trustProxy);
-          return answer(reply, await oauth.begin(state, request.cookies?.[BROWSER_COOKIE], meta), oauth);
+          return answer(reply, await oauth.begin(state, readCookie(request, BROWSER_COOKIE), meta), oauth);
         }),
       );
       fastify.get<{ Params: { provider: string } }>(`${CALLBACK_PATH}/:provider`, (request, reply) =>
         orUnavailable(reply, request, async () => {
           const meta = requestMeta(request, oauth.settings.trustProxy);
-          return answer(reply, await oauth.callback(request.params.provider, rawQuery(request), request.cookies?.[BROWSER_COOKIE], meta), oauth);
+          return answer(reply, await oauth.callback(request.params.provider, rawQuery(request), readCookie(request, BROWSER_COOKIE), meta), oauth);
         }),
       );
     },
