@@ -209,6 +209,20 @@ describe('API keys', () => {
         body: JSON.stringify({ grant_type: 'client_credentials' }),
       });
       expect(form.status).toBe(400);
+      // Fastify's refusals answer in RFC 6749 §5.2's shape with no-store: another content type, a form past 8 KiB, bad JSON.
+      for (const [type, body] of [
+        ['application/xml', '<grant_type>client_credentials</grant_type>'],
+        ['application/x-www-form-urlencoded', `grant_type=client_credentials&pad=${'a'.repeat(9000)}`],
+        ['application/json', '{"grant_type":'],
+      ] as const) {
+        const refused = await fetch(`${t.url}/oauth/token`, { method: 'POST', headers: { 'content-type': type }, body });
+        expect({ type, status: refused.status, cacheControl: refused.headers.get('cache-control'), json: await refused.json() }).toEqual({
+          type,
+          status: 400,
+          cacheControl: 'no-store',
+          json: { error: 'invalid_request' },
+        });
+      }
       // A personal key: sub is the owner; organization_id makes the token act there, within the owner's permissions.
       const inOrg = await exchangeKey(secret, { organization_id: org.id });
       const claims = decodeJwt(inOrg.json.access_token);

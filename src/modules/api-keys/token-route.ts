@@ -40,6 +40,17 @@ export function registerTokenRoute(fastify: FastifyInstance, auth: KeyAuth): voi
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: MAX_FORM_BYTES }, (_request, body, done) =>
       done(null, body),
     );
+    // Any other content type reaches the handler unread (and is invalid_request there), not Fastify's 415.
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, null));
+    // Fastify's own refusals here (a form over MAX_FORM_BYTES, malformed JSON) answer in §5.2's shape too, not
+    // GraphQL's, and with no-store like every answer of this route.
+    scope.setErrorHandler((error: { statusCode?: number }, request, reply) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) return refuse(reply, 400, 'invalid_request');
+      request.log.error({ err: error }, 'token request failed');
+      return refuse(reply, 500, 'server_error');
+    });
     scope.post(TOKEN_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       const type = String(request.headers['content-type'] ?? '')
