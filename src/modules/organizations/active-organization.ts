@@ -5,7 +5,7 @@ import type { SessionsService } from '../sessions/sessions.service';
 import type { SessionTokens, Viewer } from '../sessions/session-types';
 import { activeOrganizationOf } from '../sessions/session-rows';
 import { MembershipEntity } from './membership.entity';
-import type { OrganizationEntity } from './organization.entity';
+import { OrganizationEntity } from './organization.entity';
 import { isUuid, notAMember, type OrganizationsService } from './organizations.service';
 
 export interface ActiveOrganizationsDeps {
@@ -26,8 +26,9 @@ export class ActiveOrganizations {
   /**
    * Checks the membership now (FORBIDDEN NOT_A_MEMBER, unknown ids alike), remembers it as the user's last active
    * organization, and answers the same session (same sid) with its refresh token rotated and an access token with
-   * the new claims. null clears the active organization. In one transaction; the membership row is locked first (a
-   * removal racing it either waits for this and then clears the session, or wins and this answers NOT_A_MEMBER).
+   * the new claims. null clears the active organization. In one transaction; the organization row (FOR KEY SHARE), then
+   * the membership row are locked first (a removal racing it either waits for this and then clears the session, or wins
+   * and this answers NOT_A_MEMBER).
    */
   async setActive(viewer: Viewer, organizationId: string | null | undefined): Promise<SessionTokens> {
     return withTransaction(this.deps.dataSource, (em) => this.activateIn(em, viewer, organizationId ?? null));
@@ -41,6 +42,11 @@ export class ActiveOrganizations {
     let active: string | null = null;
     if (organizationId !== null) {
       if (!isUuid(organizationId)) throw notAMember();
+      // One lock order with the organization's mutations (lockAsMember: the organization row, then its memberships):
+      // the organization first. The session's foreign key takes this same lock anyway, and taking it after the
+      // membership row deadlocked against updateMemberRole, removeMember and deleteOrganization.
+      const org = await em.findOne(OrganizationEntity, { where: { id: organizationId }, select: { id: true }, lock: { mode: 'for_key_share' } });
+      if (!org) throw notAMember();
       const member = await em.findOne(MembershipEntity, {
         where: { userId: viewer.userId, organizationId },
         select: { id: true },

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { WardenError } from '../../errors/warden-error';
 import { tableOf } from '../../db/table-of';
 import { InvitationEntity, type InvitationStatusName } from './invitation.entity';
+import { limitReached } from './organization-rows';
 
 export interface InvitationPage {
   nodes: InvitationEntity[];
@@ -77,4 +78,13 @@ function decodeCursor(raw: string): { createdAt: string; id: string } {
     /* below */
   }
   throw WardenError.badInput('after is not a cursor from this connection.', 'after');
+}
+
+/** LIMIT_REACHED when the organization has `limit` (ORG_MAX_PENDING_INVITATIONS) unexpired invitations; the caller holds its row. */
+export async function checkOpenInvitations(em: EntityManager, organizationId: string, now: Date, limit: number): Promise<void> {
+  const open = await em
+    .createQueryBuilder(InvitationEntity, 'i')
+    .where('i.organization_id = :org AND i.status = :status AND i.expires_at > :now', { org: organizationId, status: 'PENDING', now })
+    .getCount();
+  if (open >= limit) throw limitReached('ORG_MAX_PENDING_INVITATIONS');
 }

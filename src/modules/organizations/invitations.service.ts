@@ -22,7 +22,7 @@ import { OrganizationEntity } from './organization.entity';
 import { invitationMail } from './invitation-mail';
 import { forbidden, invalidToken, invitationView, limitReached, type InvitationView } from './invitation-view';
 import { checkMembershipLimit } from './organization-rows';
-import { invitationStatus, invitationsPage, pendingInvitationsTo, type InvitationPage } from './invitation-rows';
+import { checkOpenInvitations, invitationStatus, invitationsPage, pendingInvitationsTo, type InvitationPage } from './invitation-rows';
 import { isUuid, notAMember, permissionRequired, type Actor, type OrganizationsService } from './organizations.service';
 import type { ActiveOrganizations } from './active-organization';
 
@@ -92,11 +92,7 @@ export class InvitationsService {
       }
       const pending = await em.findOne(InvitationEntity, { where: { organizationId: org.id, email, status: 'PENDING' }, lock: { mode: 'pessimistic_write' } });
       if (pending) return this.renew(em, org, caller, pending, role, meta);
-      const open = await em
-        .createQueryBuilder(InvitationEntity, 'i')
-        .where('i.organization_id = :org AND i.status = :status AND i.expires_at > :now', { org: org.id, status: 'PENDING', now: this.deps.now() })
-        .getCount();
-      if (open >= this.deps.limits.orgMaxPendingInvitations) throw limitReached('ORG_MAX_PENDING_INVITATIONS');
+      await checkOpenInvitations(em, org.id, this.deps.now(), this.deps.limits.orgMaxPendingInvitations);
       const now = this.deps.now();
       const token = createSecretToken();
       const row: InvitationEntity = {
@@ -177,6 +173,9 @@ export class InvitationsService {
   async accept(viewer: Viewer, ref: { token?: string | null; invitationId?: string | null }, meta: RequestMeta): Promise<SessionTokens> {
     const found = await this.findForViewer(viewer, ref, meta);
     const outcome = await withTransaction(this.deps.dataSource, async (em) => {
+      // The organization row first, as its mutations lock it (else a deadlock with deleteOrganization); gone: so is this.
+      const org = await em.findOne(OrganizationEntity, { where: { id: found.organizationId }, select: { id: true }, lock: { mode: 'for_key_share' } });
+      if (!org) return null;
       if (!(await this.end(em, found, 'ACCEPTED'))) return null;
       const existing = await em.findOne(MembershipEntity, { where: { organizationId: found.organizationId, userId: viewer.userId } });
       if (!existing) {
@@ -286,6 +285,7 @@ export class InvitationsService {
     const availableAt = row.lastSentAt.getTime() + this.deps.limits.orgInvitationResendCooldownSeconds * 1000;
     if (availableAt > now.getTime()) throw WardenError.rateLimited((availableAt - now.getTime()) / 1000);
     if (row.sends >= this.deps.limits.orgInvitationMaxSends) throw limitReached('ORG_INVITATION_MAX_SENDS');
+    if (row.expiresAt.getTime() <= now.getTime()) await checkOpenInvitations(em, org.id, now, this.deps.limits.orgMaxPendingInvitations); // opens anew
     await this.checkAssignable(em, caller, role);
     const token = createSecretToken();
     const patch = {
