@@ -110,7 +110,10 @@ describe('organizations: lock order and the pending-invitations limit', () => {
     const sent = [];
     for (const email of old) sent.push((await owner.client.request(InviteMemberDocument, { input: { organizationId: org.id, email } })).inviteMember);
     // Both expire; two new invitations fill the two places.
-    await t.app.dataSource.query(`UPDATE ${t.table('invitations')} SET expires_at = now() - interval '1 hour', last_sent_at = now() - interval '25 hours' WHERE id = ANY($1)`, [sent.map((s) => s.id)]);
+    await t.app.dataSource.query(
+      `UPDATE ${t.table('invitations')} SET expires_at = now() - interval '1 hour', last_sent_at = now() - interval '25 hours' WHERE id = ANY($1)`,
+      [sent.map((s) => s.id)],
+    );
     for (let i = 0; i < 2; i++) await owner.client.request(InviteMemberDocument, { input: { organizationId: org.id, email: uniqueEmail('new') } });
     const resent = await owner.client.error(owner.client.request(ResendInvitationDocument, { id: sent[0]!.id }));
     expect(resent).toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'LIMIT_REACHED', limit: 'ORG_MAX_PENDING_INVITATIONS' } });
