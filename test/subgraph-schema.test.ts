@@ -28,6 +28,13 @@ describe('schema/subgraph.graphql (FEDERATION_ENABLED=true)', () => {
       ['deleteOrganization', 'org:delete'],
       ['updateMemberRole', 'members:update_role'],
       ['removeMember', 'members:remove'],
+      ['invitations', 'members:invite'],
+      ['inviteMember', 'members:invite'],
+      ['resendInvitation', 'members:invite'],
+      ['revokeInvitation', 'members:invite'],
+      ['createRole', 'roles:manage'],
+      ['updateRole', 'roles:manage'],
+      ['deleteRole', 'roles:manage'],
     ]) {
       expect(sdl).toMatch(scoped(field!, scope!));
     }

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotImpersonated } from '../../graphql/decorators/not-impersonated';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
@@ -14,6 +14,9 @@ import { InvitationsService } from './invitations.service';
 import type { InvitationView } from './invitation-view';
 import { OrganizationsService } from './organizations.service';
 import { actorOf, requireCaller } from './organizations.resolver';
+import { requiresScopes } from './requires-scopes';
+
+const INVITE = requiresScopes('members:invite');
 
 const toType = (v: InvitationView): InvitationType => ({ ...v, status: v.status as InvitationStatus });
 
@@ -30,6 +33,7 @@ export class InvitationsResolver {
 
   @Authorized()
   @RateLimit('organizations.invite')
+  @Directive(INVITE)
   @Mutation(() => InvitationType, { description: 'Mails APP_URL + ORG_INVITATION_PATH + ?token=…; the same answer whether or not the address has an account.' })
   async inviteMember(@Arg('input', () => InviteMemberInput) input: InviteMemberInput, @Ctx() ctx: Context): Promise<InvitationType> {
     return toType(await this.invitations.invite(await actorOf(ctx), input, ctx.meta));
@@ -37,6 +41,7 @@ export class InvitationsResolver {
 
   @Authorized()
   @RateLimit('organizations.resend-invitation')
+  @Directive(INVITE)
   @Mutation(() => InvitationType, { description: 'PENDING or EXPIRED only: a new token and expiry; the previous link stops working.' })
   async resendInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<InvitationType> {
     return toType(await this.invitations.resend(await actorOf(ctx), id, ctx.meta));
@@ -44,6 +49,7 @@ export class InvitationsResolver {
 
   @Authorized()
   @RateLimit('organizations.revoke-invitation')
+  @Directive(INVITE)
   @Mutation(() => InvitationType)
   async revokeInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<InvitationType> {
     return toType(await this.invitations.revoke(await actorOf(ctx), id, ctx.meta));
@@ -75,6 +81,7 @@ export class InvitationFieldsResolver {
     private readonly orgs: OrganizationsService,
   ) {}
 
+  @Directive(INVITE)
   @FieldResolver(() => InvitationConnectionType, { description: 'Every status when status is null.' })
   async invitations(
     @Root() org: OrganizationType,

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { RateLimit } from '../../graphql/decorators/rate-limit';
 import { OrganizationRoleType } from './organizations.types';
@@ -6,6 +6,9 @@ import { CreateRoleInput, UpdateRoleInput } from './roles.inputs';
 import type { RoleDefinition } from './permissions';
 import { RolesService } from './roles.service';
 import { actorOf } from './organizations.resolver';
+import { requiresScopes } from './requires-scopes';
+
+const MANAGE = requiresScopes('roles:manage');
 
 function toRole(role: RoleDefinition): OrganizationRoleType {
   return { ...role, permissions: [...role.permissions] };
@@ -18,6 +21,7 @@ export class RolesResolver {
 
   @Authorized()
   @RateLimit('organizations.create-role')
+  @Directive(MANAGE)
   @Mutation(() => OrganizationRoleType)
   async createRole(@Arg('input', () => CreateRoleInput) input: CreateRoleInput, @Ctx() ctx: Context): Promise<OrganizationRoleType> {
     return toRole(await this.roles.create(await actorOf(ctx), input, ctx.meta));
@@ -25,6 +29,7 @@ export class RolesResolver {
 
   @Authorized()
   @RateLimit('organizations.update-role')
+  @Directive(MANAGE)
   @Mutation(() => OrganizationRoleType)
   async updateRole(@Arg('input', () => UpdateRoleInput) input: UpdateRoleInput, @Ctx() ctx: Context): Promise<OrganizationRoleType> {
     return toRole(await this.roles.update(await actorOf(ctx), input, ctx.meta));
@@ -32,6 +37,7 @@ export class RolesResolver {
 
   @Authorized()
   @RateLimit('organizations.delete-role')
+  @Directive(MANAGE)
   @Mutation(() => Boolean, { description: 'BAD_USER_INPUT (reason ROLE_IN_USE) while a member or a pending invitation holds it.' })
   async deleteRole(@Arg('organizationId', () => ID) organizationId: string, @Arg('key', () => String) key: string, @Ctx() ctx: Context): Promise<boolean> {
     await this.roles.delete(await actorOf(ctx), { organizationId, key }, ctx.meta);
