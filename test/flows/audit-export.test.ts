@@ -161,6 +161,12 @@ describe('audit trail for admins: queries and the NDJSON export', () => {
       ['organizationId=x', 'organizationId'],
       [`since=${minute(0).toISOString()}&since=${minute(1).toISOString()}`, 'since'],
       [`type=${'x'.repeat(101)}`, 'type'],
+      // Valid to JavaScript's Date, not to PostgreSQL's timestamptz; a NUL or control character in a type (review finding: 500s).
+      ['since=0000-01-01T00:00:00Z', 'since'],
+      ['until=0000-06-01T00:00:00Z', 'until'],
+      ['since=9999-12-31T23:59:59-23:59', 'since'],
+      ['type=%00', 'type'],
+      ['type=a%07b', 'type'],
     ]) {
       const out = await exportOf(query!);
       expect([query, out.status, out.json]).toEqual([query, 400, { error: 'BAD_USER_INPUT', field }]);

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tableOf } from '../../db/table-of';
 import { WardenError } from '../../errors/warden-error';
+import { refusal } from '../../graphql/input-guard';
 import type { RequestMeta } from '../request-meta';
 import type { Admins, AdminViewer } from '../admin/admins';
 import type { SessionsService } from '../sessions/sessions.service';
@@ -122,10 +123,18 @@ export function parseExportQuery(query: Record<string, unknown>): AuditFilter {
     if (value === null) return null;
     const date = new Date(value);
     if (!RFC3339.test(value) || Number.isNaN(date.getTime())) throw WardenError.badInput(`${name} is not an RFC 3339 time.`, name);
+    // Years 0 and 10000 (9999-12-31T23:59:59-23:59) are valid to JavaScript, not as PostgreSQL's timestamptz literal.
+    const year = date.getUTCFullYear();
+    if (year < 1 || year > 9999) throw WardenError.badInput(`${name} must fall in the years 1 to 9999.`, name);
     return date;
   };
   const rawTypes = query.type;
   const types = rawTypes === undefined ? null : Array.isArray(rawTypes) ? rawTypes.map(String) : [String(rawTypes)];
+  // The input guard's rules, as GraphQL arguments get them (a NUL or a control character never reaches PostgreSQL).
+  for (const type of types ?? []) {
+    const problem = refusal(type, 'type');
+    if (problem) throw WardenError.badInput(`type ${problem}.`, 'type');
+  }
   const filter: AuditFilter = { since: time('since'), until: time('until'), types, organizationId: one('organizationId'), userId: one('userId') };
   try {
     checkAuditFilter(filter, '');
