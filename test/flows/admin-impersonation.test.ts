@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { gql } from 'graphql-tag';
 import type { TypedDocumentNode } from '@urql/core';
 import { startTestApp, type TestApp } from '../support/start-test-app';
@@ -216,6 +217,18 @@ describe('impersonation: startImpersonation / stopImpersonation', () => {
     expect(await imp.error(imp.query(ViewerDocument))).toMatchObject({ code: 'UNAUTHENTICATED' });
     const [revoked] = (await auditRows('session.revoked', user.userId)).filter((r) => r.data.reason === 'impersonator_session_ended');
     expect(revoked!.data.sessionIds).toEqual([startImpersonation.sessionId]);
+  });
+
+  test("the token does not outlive the admin's starting session past its expiry either (review finding)", async () => {
+    const device = await adminDevice();
+    const user = await target('outlive-expiry');
+    const { startImpersonation } = await device.request(Start, { input: { userId: user.userId, reason: 'expiry' } });
+    const imp = t.client();
+    imp.accessToken = startImpersonation.accessToken;
+    await expect(imp.query(ViewerDocument)).resolves.toBeTruthy();
+    const { sid } = decodeJwt(device.accessToken!) as { sid: string };
+    await t.app.dataSource.query(`UPDATE ${t.table('sessions')} SET expires_at = now() - interval '1 second' WHERE id = $1`, [sid]);
+    expect(await imp.error(imp.query(ViewerDocument))).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   test('the token dies when the admin loses their rights, and at its TTL', async () => {
