@@ -231,6 +231,16 @@ describe('impersonation: startImpersonation / stopImpersonation', () => {
     expect(await imp.error(imp.query(ViewerDocument))).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  test('a revoked impersonation session stays refused after the revocation list forgets it (review finding)', async () => {
+    const user = await target('forgotten');
+    const imp = await impersonate(user.userId);
+    await expect(imp.client.query(ViewerDocument)).resolves.toBeTruthy();
+    // The list keeps an entry for the access-token lifetime; an impersonation token may outlive that
+    // (IMPERSONATION_TTL_SECONDS > ACCESS_TOKEN_TTL_SECONDS). Revoked in the row only, as after the list forgot it.
+    await t.app.dataSource.query(`UPDATE ${t.table('sessions')} SET revoked_at = now() WHERE id = $1`, [imp.sessionId]);
+    expect(await imp.client.error(imp.client.query(ViewerDocument))).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
   test('the token dies when the admin loses their rights, and at its TTL', async () => {
     const user = await target('rights');
     const imp = await impersonate(user.userId);

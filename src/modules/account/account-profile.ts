@@ -66,7 +66,11 @@ export class AccountProfile {
       await this.context.voidOutstanding(em, user.id);
       await this.deps.audit.record(em, { event: AuditEvents.passwordChanged, userId: user.id, meta });
       await this.deps.users.userUpdated(em, user.id, ['password']);
-      return { issued: await this.deps.sessions.reauthenticate(em, viewer.sessionId, ['pwd'], meta), email: user.email };
+      // New tokens for this session without counting as re-authentication: the current password alone must not make the
+      // session "recent" (that would skip the second factor for removeMfaFactor, requestEmailChange…; review finding).
+      const issued = await this.deps.sessions.continueSession(em, viewer.sessionId, user.id);
+      if (!issued) throw new WardenError('UNAUTHENTICATED');
+      return { issued, email: user.email };
     });
     await this.context.notify(email, passwordChangedMail(this.deps.productName), 'password_changed_notice', viewer.userId, meta);
     return issued;

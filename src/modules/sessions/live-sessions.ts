@@ -17,24 +17,25 @@ export class LiveSessions {
       for (const stillAllowed of this.deps.impersonators?.() ?? []) {
         if (!(await stillAllowed(claims.impersonatorId))) throw new WardenError('UNAUTHENTICATED');
       }
-      if (!(await this.startedFromLiveSession(claims.sessionId))) throw new WardenError('UNAUTHENTICATED');
+      if (!(await this.impersonationLive(claims.sessionId))) throw new WardenError('UNAUTHENTICATED');
       return { userId: claims.userId, sessionId: claims.sessionId, impersonatorId: claims.impersonatorId, ...organization };
     }
     return { userId: claims.userId, sessionId: claims.sessionId, ...organization };
   }
 
   /**
-   * The admin's starting session is still live: not revoked (which revokes this one too), not past its expires_at, not
-   * idle past REFRESH_IDLE_TTL. Its expiry ends the impersonation as its revocation does (contract: "when the admin's
-   * starting session ends").
+   * The impersonation session itself is not revoked nor past its end (the revocation list forgets an entry after the
+   * access-token lifetime, and an impersonation token may live longer: IMPERSONATION_TTL_SECONDS), and the admin's
+   * starting session is still live: not revoked, not past its expires_at, not idle past REFRESH_IDLE_TTL (contract:
+   * "when the admin's starting session ends"). One read; this path reads the admin's row on every request anyway.
    */
-  private async startedFromLiveSession(impersonationSessionId: string): Promise<boolean> {
+  private async impersonationLive(impersonationSessionId: string): Promise<boolean> {
     const now = this.deps.now();
     const row: unknown = await this.deps.dataSource.manager
       .createQueryBuilder(SessionEntity, 'imp')
       .innerJoin(SessionEntity, 'adm', 'adm.id = imp.impersonator_session_id')
       .select('adm.id', 'id')
-      .where('imp.id = :id', { id: impersonationSessionId })
+      .where('imp.id = :id AND imp.revoked_at IS NULL AND imp.expires_at > :now', { id: impersonationSessionId, now })
       .andWhere('adm.revoked_at IS NULL AND adm.expires_at > :now AND adm.last_used_at > :idleCutoff', {
         now,
         idleCutoff: new Date(now.getTime() - this.deps.limits.refreshIdleTtlSeconds * 1000),
