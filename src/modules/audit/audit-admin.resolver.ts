@@ -3,29 +3,11 @@ import type { Context } from '../../graphql/context';
 import type { Admins } from '../admin/admins';
 import { requiresScopes } from '../organizations/requires-scopes';
 import type { AuditReader } from './audit-query';
-import { AuditChainVerificationType, AuditEventConnectionType, type AuditEventType } from './audit.types';
+import { AuditChainVerificationType, AuditEventConnectionType } from './audit.types';
+import { toAuditEvent } from './audit-export-line';
 import { AuditEventFilterInput } from './audit.inputs';
-import type { ChainRow } from './audit-chain';
 
 const ADMIN = requiresScopes('warden:admin');
-
-export function toAuditEvent(row: ChainRow): AuditEventType {
-  return {
-    id: row.id,
-    type: row.event,
-    outcome: row.outcome,
-    createdAt: row.createdAt,
-    userId: row.userId,
-    actorId: row.actorId,
-    organizationId: row.organizationId,
-    ip: row.ip,
-    userAgent: row.userAgent,
-    data: row.data ?? {},
-    chainSequence: row.chainSequence,
-    prevHash: row.prevHash,
-    hash: row.hash,
-  };
-}
 
 /** adminAuditEvents and adminVerifyAuditChain: every call through Admins.requireAdmin (contract, "Administration"). */
 @Resolver()

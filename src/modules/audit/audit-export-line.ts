@@ -1,12 +1,13 @@
 import type { ChainRow } from './audit-chain';
+import type { AuditEventType } from './audit.types';
 
-/** One NDJSON line: the fields of AuditEvent plus personalDigest. */
-export function exportLine(row: ChainRow): string {
-  return `${JSON.stringify({
+/** The AuditEvent fields of a row (adminAuditEvents, and each export line). */
+export function toAuditEvent(row: ChainRow): AuditEventType {
+  return {
     id: row.id,
     type: row.event,
     outcome: row.outcome,
-    createdAt: row.createdAt.toISOString(),
+    createdAt: row.createdAt,
     userId: row.userId,
     actorId: row.actorId,
     organizationId: row.organizationId,
@@ -16,6 +17,10 @@ export function exportLine(row: ChainRow): string {
     chainSequence: row.chainSequence,
     prevHash: row.prevHash,
     hash: row.hash,
-    personalDigest: row.personalDigest,
-  })}\n`;
+  };
+}
+
+/** One NDJSON line: the fields of AuditEvent (createdAt as RFC 3339, in the same order) plus personalDigest. */
+export function exportLine(row: ChainRow): string {
+  return `${JSON.stringify({ ...toAuditEvent(row), createdAt: row.createdAt.toISOString(), personalDigest: row.personalDigest })}\n`;
 }
